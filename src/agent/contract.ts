@@ -1,0 +1,38 @@
+// What the orchestrator hands to the code that runs inside containers.
+// Plain JSON both ways, so the agents stay independent of the orchestrator.
+
+/** Written to /etc/anycast-lab/pop.json in every PoP container. */
+export interface PopAgentConfig {
+  /** PoP id, e.g. "fra": what CHAOS hostname.bind / id.server / NSID return. */
+  pop: string;
+  /** Short location code, e.g. "FRA": `colo=` in the HTTP trace. */
+  colo: string;
+  asn: number;
+  prefix: string;
+  dnsAddress: string;
+  httpAddress: string;
+  httpPort: number;
+  streamPort: number;
+  /** Zone served with authority, trailing dot, e.g. "lab.". */
+  zone: string;
+  /** Fully qualified name -> IPv4 address (A records). */
+  records: Record<string, string>;
+  health: { interval: number; failures: number; holdDown: number };
+  tcp: { idleTimeoutMs: number; maxConnections: number };
+}
+
+/** Paths inside PoP containers. */
+export const POP_PATHS = {
+  config: '/etc/anycast-lab/pop.json',
+  /** Responder counters, rewritten about once a second (JSON). */
+  stats: '/run/anycast-lab/stats.json',
+  /** Health checker state (JSON): announce state, last transition. */
+  health: '/run/anycast-lab/health.json',
+  /** Health transitions, one JSON object per line. */
+  healthLog: '/var/log/anycast-lab/health.log',
+  responderPid: '/run/anycast-lab/responder.pid',
+  healthPid: '/run/anycast-lab/health.pid',
+} as const;
+
+/** Where the bundled agents are mounted read-only in every container. */
+export const AGENT_DIR = '/opt/anycast-lab';

@@ -1,0 +1,48 @@
+// Announce or withdraw the anycast prefix by adding or removing the `network`
+// statement frr.conf renders under `router bgp <asn>`. The prefix is
+// originated from anycast0, so the route stays in the RIB and only the BGP
+// origination changes. The command runner is injected: tests record argv.
+import { execFile } from 'node:child_process';
+import { PopAgentError } from './errors.js';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type CommandRunner = (file: string, args: readonly string[], timeoutMs: number) => Promise<CommandResult>;
+
+export interface BgpControl {
+  announce(): Promise<void>;
+  withdraw(): Promise<void>;
+}
+
+export const VTYSH = 'vtysh';
+const TIMEOUT_MS = 5000;
+
+/** vtysh argv for the `network` statement, with or without `no`. */
+export function vtyshNetworkArgs(asn: number, prefix: string, announce: boolean): string[] {
+  return ['-c', 'configure terminal', '-c', `router bgp ${asn}`, '-c', `${announce ? '' : 'no '}network ${prefix}`];
+}
+
+export function vtyshBgp(asn: number, prefix: string, run: CommandRunner = execRunner): BgpControl {
+  const apply = async (announce: boolean) => {
+    const args = vtyshNetworkArgs(asn, prefix, announce);
+    const r = await run(VTYSH, args, TIMEOUT_MS);
+    const out = `${r.stdout}${r.stderr}`.trim();
+    // Removing a network that is already gone is the state we want, not an error.
+    if (r.code !== 0 && !(announce === false && /can't find/i.test(out))) {
+      throw new PopAgentError('BGP_COMMAND_FAILED', `${VTYSH} ${args.map((a) => JSON.stringify(a)).join(' ')} exited ${r.code}: ${out || '(no output)'}`);
+    }
+  };
+  return { announce: () => apply(true), withdraw: () => apply(false) };
+}
+
+export const execRunner: CommandRunner = (file, args, timeoutMs) =>
+  new Promise((resolve) => {
+    execFile(file, [...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 127) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr || (error && !stderr ? error.message : '')) });
+    });
+  });

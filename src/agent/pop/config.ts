@@ -1,0 +1,104 @@
+// Reads and checks pop.json once at start-up, so the hot path can trust every
+// field. Missing health/tcp knobs fall back to the documented defaults.
+import { readFile } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
+import type { PopAgentConfig } from '../contract.js';
+import { POP_PATHS } from '../contract.js';
+import { PopAgentError } from './errors.js';
+
+export const DEFAULT_HEALTH = { interval: 200, failures: 3, holdDown: 2000 } as const;
+/** RFC 7766 §6.2.3 suggests idle timeouts of seconds, not minutes. */
+export const DEFAULT_TCP = { idleTimeoutMs: 10_000, maxConnections: 1000 } as const;
+
+/** Config path from argv[2], as both entry points take it. */
+export const configPathFromArgv = (argv: readonly string[]): string => argv[2] ?? POP_PATHS.config;
+
+export async function loadPopConfig(path: string): Promise<PopAgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new PopAgentError('CONFIG_READ', `cannot read PoP config ${path}: ${(cause as Error).message}`, { cause });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new PopAgentError('CONFIG_INVALID', `${path}: not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  return checkPopConfig(raw, path);
+}
+
+/** Validate and fill defaults; throws CONFIG_INVALID naming the file and field. */
+export function checkPopConfig(raw: unknown, source = 'pop config'): PopAgentConfig {
+  const fail = (field: string, want: string): never => {
+    throw new PopAgentError('CONFIG_INVALID', `${source}: field "${field}" ${want}`);
+  };
+  if (typeof raw !== 'object' || raw === null) return fail('(root)', 'must be a JSON object');
+  const o = raw as Record<string, unknown>;
+  const str = (k: string): string => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : fail(k, 'must be a non-empty string'));
+  const ipv4 = (k: string): string => (isIPv4(str(k)) ? (o[k] as string) : fail(k, `must be an IPv4 address, got ${JSON.stringify(o[k])}`));
+  const port = (k: string): number => {
+    const v = o[k];
+    return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? (v as number) : fail(k, 'must be a port number 0..65535');
+  };
+  const positive = (obj: Record<string, unknown>, k: string, field: string, dflt: number): number => {
+    const v = obj[k];
+    if (v === undefined) return dflt;
+    return Number.isInteger(v) && (v as number) > 0 ? (v as number) : fail(field, 'must be a positive integer');
+  };
+
+  const pop = str('pop');
+  // The PoP id travels as a TXT character-string and as NSID bytes.
+  if (!/^[\x21-\x7e]{1,63}$/.test(pop)) fail('pop', 'must be 1-63 printable ASCII characters without spaces');
+  const zone = normalizeZone(str('zone'));
+  const asn = o.asn;
+  if (!Number.isInteger(asn) || (asn as number) < 1 || (asn as number) > 4294967295) fail('asn', 'must be an integer 1..4294967295');
+  const prefix = str('prefix');
+  if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(prefix) || !isIPv4(prefix.split('/')[0])) fail('prefix', 'must be an IPv4 CIDR like 192.0.2.0/24');
+
+  const records: Record<string, string> = {};
+  const rawRecords = o.records ?? {};
+  if (typeof rawRecords !== 'object' || rawRecords === null || Array.isArray(rawRecords)) fail('records', 'must be an object of name -> IPv4');
+  for (const [name, addr] of Object.entries(rawRecords as Record<string, unknown>)) {
+    if (typeof addr !== 'string' || !isIPv4(addr)) fail(`records["${name}"]`, 'must be an IPv4 address');
+    const fq = name.endsWith('.') ? name : `${name}.`;
+    if (!inZone(fq.toLowerCase(), zone)) fail(`records["${name}"]`, `is outside zone "${zone}": it would be answered REFUSED`);
+    records[fq] = addr as string;
+  }
+
+  const health = (typeof o.health === 'object' && o.health !== null ? o.health : {}) as Record<string, unknown>;
+  const tcp = (typeof o.tcp === 'object' && o.tcp !== null ? o.tcp : {}) as Record<string, unknown>;
+  return {
+    pop,
+    colo: str('colo'),
+    asn: asn as number,
+    prefix,
+    dnsAddress: ipv4('dnsAddress'),
+    httpAddress: ipv4('httpAddress'),
+    httpPort: port('httpPort'),
+    streamPort: port('streamPort'),
+    zone,
+    records,
+    health: {
+      interval: positive(health, 'interval', 'health.interval', DEFAULT_HEALTH.interval),
+      failures: positive(health, 'failures', 'health.failures', DEFAULT_HEALTH.failures),
+      holdDown: positive(health, 'holdDown', 'health.holdDown', DEFAULT_HEALTH.holdDown),
+    },
+    tcp: {
+      idleTimeoutMs: positive(tcp, 'idleTimeoutMs', 'tcp.idleTimeoutMs', DEFAULT_TCP.idleTimeoutMs),
+      maxConnections: positive(tcp, 'maxConnections', 'tcp.maxConnections', DEFAULT_TCP.maxConnections),
+    },
+  };
+}
+
+/** "Lab" / "lab" / "lab." -> "lab." (lower case, one trailing dot). */
+export function normalizeZone(zone: string): string {
+  const z = zone.toLowerCase().replace(/\.+$/, '');
+  return z === '' ? '.' : `${z}.`;
+}
+
+/** Both arguments lower case and fully qualified. */
+export function inZone(fqdn: string, zone: string): boolean {
+  return zone === '.' || fqdn === zone || fqdn.endsWith(`.${zone}`);
+}

@@ -1,0 +1,73 @@
+// DNS over UDP on dns2's UDPServer: it parses (Packet.parse never throws past
+// a 12-byte header; it collects per-record errors instead) and sends; we
+// decide and serialize. Its send() promise rejects on e.g. a source port 0
+// and is always caught here.
+import type { RemoteInfo } from 'node:dgram';
+import { answerQuery } from './answer.js';
+import type { AnswerLimits } from './answer.js';
+import { UDPServer } from './dns2.js';
+import type { Packet } from './dns2.js';
+import { encodeResponse } from './encode.js';
+import { bindUdp } from './listen.js';
+import type { Logger } from './log.js';
+import { errorFields } from './log.js';
+import { countResponse } from './stats.js';
+import type { ResponderStats } from './stats.js';
+import type { ZoneData } from './zone.js';
+
+export interface UdpDnsOptions {
+  address: string;
+  port: number;
+  zone: ZoneData;
+  limits: AnswerLimits;
+  stats: ResponderStats;
+  log: Logger;
+}
+
+export interface UdpDns {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Kernel receive buffer we ask for: bursts of ~50k qps overflow the default 208 KiB. */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export async function startUdpDns(o: UdpDnsOptions): Promise<UdpDns> {
+  const server = new UDPServer({ type: 'udp4' });
+  const counters = o.stats.udp;
+  const onSendError = () => {
+    counters.sendErrors++;
+  };
+
+  server.on('request', (request: Packet, send: (m: Buffer) => Promise<unknown>, rinfo: RemoteInfo) => {
+    counters.queries++;
+    const verdict = answerQuery(request, { clientAddress: rinfo.address, transport: 'udp' }, o.zone, o.limits);
+    if (verdict.action === 'drop') {
+      counters.dropped++;
+      return;
+    }
+    const encoded = encodeResponse(verdict.response, verdict.rcode, verdict.opt, verdict.udpLimit);
+    if (encoded.truncated) counters.truncated++;
+    countResponse(o.stats, 'udp', encoded.rcode);
+    send(encoded.bytes).catch(onSendError);
+  });
+  // dns2 emits requestError for messages shorter than a header (no ID to
+  // answer with, so they are dropped) and if our listener threw.
+  server.on('requestError', () => {
+    counters.queries++;
+    counters.dropped++;
+  });
+
+  const port = await bindUdp(server, o.address, o.port, 'dns responder');
+  // After bind: a runtime socket error is logged, never fatal.
+  server.on('error', (e: Error) => o.log.error('udp socket error', errorFields(e)));
+  try {
+    server.setRecvBufferSize(RECV_BUFFER_BYTES);
+  } catch {
+    // Capped by net.core.rmem_max; the default still works, just drops earlier under load.
+  }
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

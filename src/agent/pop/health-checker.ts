@@ -1,0 +1,147 @@
+// Drives the health state machine: check every `interval` ms, feed the result
+// to stepHealth, push BGP to match, record transitions and current state.
+// BGP is reconciled rather than fired once: if vtysh fails, the next tick
+// tries again, and the first tick announces to match frr.conf even if a
+// previous checker died while withdrawn.
+import type { BgpControl } from './bgp.js';
+import { errorFields } from './log.js';
+import type { Logger } from './log.js';
+import type { ProbeResult } from './health-probe.js';
+import { checkPolicy, initialHealthState, shouldAnnounce, stepHealth } from './health-state.js';
+import type { HealthPolicy, HealthState, TransitionLabel } from './health-state.js';
+
+/** One line of POP_PATHS.healthLog. */
+export interface HealthLogLine {
+  /** Unix ms. */
+  ts: number;
+  /** CLOCK_MONOTONIC ms (process.hrtime.bigint), comparable with probe samples across containers. */
+  tsMono: number;
+  state: TransitionLabel | 'start';
+  reason: string;
+}
+
+/** Contents of POP_PATHS.health. */
+export interface HealthFile {
+  /** What we last told BGP; null until the first command succeeded. */
+  state: 'announced' | 'withdrawn' | null;
+  /** Unix ms at which `state` last changed. */
+  since: number;
+  consecutiveFailures: number;
+  /** Round-trip of the last check in ms; null if it failed. */
+  lastCheckMs: number | null;
+  lastCheckOk: boolean;
+  /** Unix ms of the last check. */
+  lastCheckAt: number;
+  phase: HealthState['phase'];
+  lastReason?: string;
+  bgpError?: string;
+}
+
+export interface HealthCheckerDeps {
+  check(timeoutMs: number): Promise<ProbeResult>;
+  bgp: BgpControl;
+  /** CLOCK_MONOTONIC ms. */
+  monoMs(): number;
+  wallMs(): number;
+  writeState(state: HealthFile): Promise<void>;
+  appendLog(line: HealthLogLine): Promise<void>;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  log: Logger;
+}
+
+export interface HealthCheckerOptions {
+  intervalMs: number;
+  /** Defaults to the interval: a check never overlaps the next one. */
+  timeoutMs?: number;
+  policy: HealthPolicy;
+}
+
+export interface HealthChecker {
+  current(): HealthState;
+  /** Resolves once the loop has exited. */
+  stop(): Promise<void>;
+  done: Promise<void>;
+}
+
+export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps): HealthChecker {
+  const policy = checkPolicy(o.policy);
+  const timeoutMs = o.timeoutMs ?? o.intervalMs;
+  const abort = new AbortController();
+  let state = initialHealthState(d.monoMs());
+  let applied: boolean | null = null;
+  let appliedSince = d.wallMs();
+  let bgpError: string | undefined;
+
+  const logLine = (label: HealthLogLine['state'], reason: string) =>
+    d.appendLog({ ts: d.wallMs(), tsMono: d.monoMs(), state: label, reason }).catch((e) => d.log.error('health log write failed', errorFields(e)));
+
+  async function reconcile(): Promise<void> {
+    const want = shouldAnnounce(state.phase);
+    if (applied === want) return;
+    try {
+      await (want ? d.bgp.announce() : d.bgp.withdraw());
+      applied = want;
+      appliedSince = d.wallMs();
+      bgpError = undefined;
+    } catch (e) {
+      bgpError = (e as Error).message;
+      d.log.error(want ? 'announce failed' : 'withdraw failed', errorFields(e));
+    }
+  }
+
+  async function loop(): Promise<void> {
+    await logLine('start', `interval ${o.intervalMs} ms, ${policy.failures} failures, hold-down ${policy.holdDownMs} ms`);
+    while (!abort.signal.aborted) {
+      const started = d.monoMs();
+      let result: ProbeResult;
+      try {
+        result = await d.check(timeoutMs);
+      } catch (e) {
+        result = { ok: false, rttMs: null, reason: `probe error: ${(e as Error).message}` };
+      }
+      const step = stepHealth(state, { ok: result.ok, atMs: d.monoMs(), reason: result.reason }, policy);
+      state = step.state;
+      // Withdraw first, log after: the log's timestamp must not delay BGP.
+      await reconcile();
+      if (step.transition) await logLine(step.transition.label, step.transition.reason);
+      await d
+        .writeState({
+          state: applied === null ? null : applied ? 'announced' : 'withdrawn',
+          since: appliedSince,
+          consecutiveFailures: state.consecutiveFailures,
+          lastCheckMs: result.rttMs,
+          lastCheckOk: result.ok,
+          lastCheckAt: d.wallMs(),
+          phase: state.phase,
+          ...(result.ok ? {} : { lastReason: result.reason }),
+          ...(bgpError ? { bgpError } : {}),
+        })
+        .catch((e) => d.log.error('health state write failed', errorFields(e)));
+      const wait = started + o.intervalMs - d.monoMs();
+      if (wait > 0) await d.sleep(wait, abort.signal);
+    }
+  }
+
+  const done = loop().catch((e) => d.log.error('health loop crashed', errorFields(e)));
+  return {
+    current: () => state,
+    stop: async () => {
+      abort.abort();
+      await done;
+    },
+    done,
+  };
+}
+
+/** setTimeout that resolves early (not rejects) on abort, so stop() is prompt. */
+export const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });

@@ -1,0 +1,112 @@
+// Everything a PoP serves on the anycast prefix, in one process: DNS over
+// UDP and TCP, the HTTP trace and the stream. One process on purpose: a
+// SIGSTOP of the responder freezes every service of the PoP at once, which is
+// the "hung PoP" fault, while the health checker (its own process) notices.
+import type { PopAgentConfig } from '../contract.js';
+import { POP_PATHS } from '../contract.js';
+import { DEFAULT_LIMITS } from './answer.js';
+import type { AnswerLimits } from './answer.js';
+import { startTcpDns } from './dns-tcp.js';
+import { startUdpDns } from './dns-udp.js';
+import { PopAgentError } from './errors.js';
+import { startHttpTrace } from './http-trace.js';
+import { silentLogger } from './log.js';
+import type { Logger } from './log.js';
+import { registerNsidCodec } from './nsid.js';
+import { newStats, startStatsWriter } from './stats.js';
+import type { ResponderStats } from './stats.js';
+import { startStreamServer } from './stream.js';
+import { buildZone } from './zone.js';
+
+export interface PopServicesOverrides {
+  dnsAddress?: string;
+  /** 0 picks a free port, the same one for UDP and TCP. Default 53. */
+  dnsPort?: number;
+  httpAddress?: string;
+  httpPort?: number;
+  streamPort?: number;
+  /** null: do not write stats. Default POP_PATHS.stats. */
+  statsPath?: string | null;
+  statsIntervalMs?: number;
+  maxUdpPayload?: number;
+  streamIntervalMs?: number;
+  log?: Logger;
+}
+
+export interface PopServices {
+  dns: { address: string; port: number };
+  http: { address: string; port: number };
+  stream: { address: string; port: number };
+  stats: ResponderStats;
+  tcpConnectionCount(): number;
+  /** Stops listening, closes connections, writes stats one last time. */
+  close(): Promise<void>;
+}
+
+const DNS_PORT = 53;
+
+export async function startPopServices(config: PopAgentConfig, overrides: PopServicesOverrides = {}): Promise<PopServices> {
+  registerNsidCodec();
+  const log = overrides.log ?? silentLogger;
+  const zone = buildZone(config);
+  const stats = newStats(config.pop);
+  const limits: AnswerLimits = { maxUdpPayload: overrides.maxUdpPayload ?? DEFAULT_LIMITS.maxUdpPayload };
+  const dnsAddress = overrides.dnsAddress ?? config.dnsAddress;
+  const httpAddress = overrides.httpAddress ?? config.httpAddress;
+
+  // Rollback: whatever started is closed, in reverse order, if a later step fails.
+  const started: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of started.reverse()) await close().catch(() => {});
+  };
+  try {
+    const { udp, tcp } = await startDns();
+    started.push(udp.close, tcp.close);
+    const http = await startHttpTrace({ address: httpAddress, port: overrides.httpPort ?? config.httpPort, pop: config.pop, colo: config.colo, stats });
+    started.push(http.close);
+    const stream = await startStreamServer({
+      address: httpAddress,
+      port: overrides.streamPort ?? config.streamPort,
+      pop: config.pop,
+      stats,
+      intervalMs: overrides.streamIntervalMs,
+    });
+    started.push(stream.close);
+    const statsPath = overrides.statsPath === undefined ? POP_PATHS.stats : overrides.statsPath;
+    if (statsPath !== null) {
+      const stop = startStatsWriter(stats, statsPath, overrides.statsIntervalMs ?? 1000, (e) =>
+        log.error('stats write failed', { path: statsPath, error: (e as Error).message }),
+      );
+      started.push(stop);
+    }
+    log.info('pop services listening', { pop: config.pop, dns: `${dnsAddress}:${udp.port}`, http: `${httpAddress}:${http.port}`, stream: `${httpAddress}:${stream.port}` });
+    return {
+      dns: { address: dnsAddress, port: udp.port },
+      http: { address: httpAddress, port: http.port },
+      stream: { address: httpAddress, port: stream.port },
+      stats,
+      tcpConnectionCount: tcp.connectionCount,
+      close: closeAll,
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+
+  // TCP first: with port 0 the kernel picks a TCP port, then UDP takes the
+  // same number so `dig -p N` and `dig -p N +tcp` reach one responder.
+  async function startDns() {
+    const wanted = overrides.dnsPort ?? DNS_PORT;
+    const common = { address: dnsAddress, zone, limits, stats, log };
+    for (let attempt = 1; ; attempt++) {
+      const tcp = await startTcpDns({ ...common, port: wanted, idleTimeoutMs: config.tcp.idleTimeoutMs, maxConnections: config.tcp.maxConnections });
+      try {
+        const udp = await startUdpDns({ ...common, port: tcp.port });
+        return { udp, tcp };
+      } catch (e) {
+        await tcp.close();
+        if (wanted !== 0 || attempt >= 5 || !(e instanceof PopAgentError)) throw e;
+      }
+    }
+  }
+}

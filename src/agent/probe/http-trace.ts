@@ -1,0 +1,76 @@
+import { InFlight } from './in-flight.js';
+import { startFixedRate } from './schedule.js';
+import { tcpExchange } from './tcp-exchange.js';
+import { KindCounters, type ProbeContext, type Prober } from './context.js';
+import type { Sample } from '../../probe/sample.js';
+
+export interface TraceResponse {
+  status: number;
+  /** `key=value` lines of the body (colo, pop, ip, ts). */
+  fields: Record<string, string>;
+}
+
+/** True once a whole HTTP/1.1 response is in `data` (Content-Length known), or never (read to close). */
+export function httpResponseComplete(data: Buffer): boolean {
+  const end = data.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const m = /\r\ncontent-length:\s*(\d+)/i.exec(data.toString('latin1', 0, end));
+  return m !== null && data.length >= end + 4 + Number(m[1]);
+}
+
+export function parseTraceResponse(data: Buffer): TraceResponse | undefined {
+  const text = data.toString('utf8');
+  const end = text.indexOf('\r\n\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+  if (end < 0 || !status) return undefined;
+  const fields: Record<string, string> = {};
+  for (const line of text.slice(end + 4).split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) fields[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return { status: Number(status[1]), fields };
+}
+
+/** GET /cdn-cgi/trace on a fresh connection; the `pop=` line names the PoP. */
+export function startHttpTrace(ctx: ProbeContext): Prober {
+  const { config, now, emit } = ctx;
+  const counters = new KindCounters();
+  const inFlight = new InFlight();
+  const request = Buffer.from(
+    `GET /cdn-cgi/trace HTTP/1.1\r\nHost: ${config.http.address}\r\nUser-Agent: anycast-lab-probe\r\nConnection: close\r\n\r\n`,
+  );
+
+  const probe = async (slot: number): Promise<void> => {
+    const sentMs = now();
+    const r = await tcpExchange({ ...config.http, request, timeoutMs: config.timeoutMs, now,
+      isComplete: httpResponseComplete,
+      // We sent "Connection: close", so a response without Content-Length ends at close.
+      completeAtClose: (d) => d.includes('\r\n\r\n'),
+    });
+    const sample: Sample = { client: config.client, kind: 'http', seq: slot, sentMs, outcome: r.outcome };
+    if (r.outcome !== 'timeout') Object.assign(sample, { recvMs: r.endMs, rttMs: r.endMs - sentMs });
+    if (r.outcome === 'ok') {
+      const trace = parseTraceResponse(r.data);
+      if (!trace || trace.status !== 200 || !trace.fields.pop) {
+        Object.assign(sample, { outcome: 'error', detail: trace ? `status ${trace.status}, pop=${trace.fields.pop ?? '?'}` : 'not an HTTP response' });
+      } else sample.pop = trace.fields.pop;
+    } else if (r.detail) sample.detail = r.detail;
+    counters.record(sample);
+    emit(sample);
+  };
+
+  const schedule = startFixedRate({
+    intervalMs: config.httpIntervalMs,
+    now,
+    onTick: (slot) => {
+      counters.sent++;
+      inFlight.add();
+      void probe(slot).finally(() => inFlight.done());
+    },
+  });
+  return {
+    stop: () => schedule.stop(),
+    finish: (deadlineMs) => inFlight.drained(deadlineMs),
+    summary: () => counters.summary(config.httpIntervalMs, schedule),
+  };
+}

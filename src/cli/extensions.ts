@@ -1,0 +1,8 @@
+// Commands registered by later stages (who, failover, compose …): one file per
+// command, one line here.
+import type { Command } from 'commander';
+import type { CliContext } from './main.js';
+
+export type CommandExtension = (program: Command, ctx: CliContext) => void;
+
+export const commandExtensions: CommandExtension[] = [];

@@ -1,0 +1,28 @@
+import { LabError } from '../errors.js';
+import { LABEL } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+
+export interface FoundNode {
+  id: string;
+  lab: string;
+  node: string;
+  kind: string;
+  role: string;
+  anycastPrefix?: string;
+}
+
+/** A node by name; the lab may be omitted when only one lab has that node. */
+export async function findNodeContainer(rt: ContainerRuntime, node: string, lab?: string): Promise<FoundNode> {
+  const filter: Record<string, string> = { [LABEL.node]: node };
+  if (lab) filter[LABEL.lab] = lab;
+  const hits = (await rt.listContainers(filter)).filter((c) => c.labels[LABEL.kind] !== 'helper');
+  if (hits.length === 0) {
+    const all = await rt.listContainers({ [LABEL.lab]: lab ?? '' });
+    const names = [...new Set(all.filter((c) => c.labels[LABEL.kind] !== 'helper').map((c) => c.labels[LABEL.node]))].sort();
+    throw new LabError('NOT_FOUND', `no node "${node}"${lab ? ` in lab ${lab}` : ''}; ${names.length ? `nodes: ${names.join(', ')}` : 'no lab is up (npm run lab -- up)'}`);
+  }
+  if (hits.length > 1) throw new LabError('USAGE', `"${node}" exists in several labs (${hits.map((h) => h.labels[LABEL.lab]).join(', ')}); pass --lab`);
+  const c = hits[0];
+  if (c.state !== 'running') throw new LabError('NOT_FOUND', `node ${node} is ${c.state}, not running`);
+  return { id: c.id, lab: c.labels[LABEL.lab], node, kind: c.labels[LABEL.kind], role: c.labels[LABEL.role] };
+}

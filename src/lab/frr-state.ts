@@ -1,0 +1,88 @@
+// Reads FRR's own JSON (vtysh `… json`) into plain data, and decides what a
+// converged router looks like. Pure: tested on captured FRR output.
+import type { Lab } from '../topology/model.js';
+import { sessionsOf } from '../topology/model.js';
+
+export interface BgpPeerState {
+  peer: string;
+  description?: string;
+  remoteAs?: number;
+  state: string;
+  pfxRcd: number;
+  pfxSnt: number;
+  uptime?: string;
+}
+
+export interface BfdPeerState {
+  peer: string;
+  status: string;
+  transmitInterval?: number;
+  receiveInterval?: number;
+  detectMultiplier?: number;
+  uptimeS?: number;
+}
+
+export interface RouterState {
+  bgp: BgpPeerState[];
+  bfd: BfdPeerState[];
+  /** Prefixes present and installed in the FIB. */
+  routes: string[];
+}
+
+export function parseBgpSummary(json: string): BgpPeerState[] {
+  const doc = JSON.parse(json || '{}') as { ipv4Unicast?: { peers?: Record<string, Record<string, unknown>> } };
+  const peers = doc.ipv4Unicast?.peers ?? {};
+  return Object.entries(peers).map(([peer, p]) => ({
+    peer,
+    description: (p.desc as string) ?? undefined,
+    remoteAs: p.remoteAs as number,
+    state: String(p.state ?? p.peerState ?? 'unknown'),
+    pfxRcd: Number(p.pfxRcd ?? 0),
+    pfxSnt: Number(p.pfxSnt ?? 0),
+    uptime: p.peerUptime as string,
+  }));
+}
+
+export function parseBfdPeers(json: string): BfdPeerState[] {
+  const doc = JSON.parse(json || '[]') as Record<string, unknown>[];
+  return doc.map((p) => ({
+    peer: String(p.peer),
+    status: String(p.status),
+    transmitInterval: p['transmit-interval'] as number,
+    receiveInterval: p['receive-interval'] as number,
+    detectMultiplier: p['detect-multiplier'] as number,
+    uptimeS: p.uptime as number,
+  }));
+}
+
+/** `show ip route json` → prefixes with a selected, installed route. */
+export function parseInstalledRoutes(json: string): string[] {
+  const doc = JSON.parse(json || '{}') as Record<string, { selected?: boolean; installed?: boolean }[]>;
+  return Object.entries(doc)
+    .filter(([, entries]) => entries.some((e) => e.selected && e.installed))
+    .map(([prefix]) => prefix);
+}
+
+/**
+ * What is still missing on one router for the lab to count as converged:
+ * every session Established, every BFD peer up, and the routes its role needs
+ * (the anycast prefix everywhere but PoPs; every client LAN on PoPs and
+ * transits, so answers find their way back).
+ */
+export function pendingOn(lab: Lab, router: string, state: RouterState): string[] {
+  const pending: string[] = [];
+  const role = lab.routers.find((r) => r.name === router)?.role;
+  for (const { remote, link } of sessionsOf(lab, router)) {
+    const bgp = state.bgp.find((p) => p.peer === remote.address);
+    if (!bgp || bgp.state !== 'Established') pending.push(`${router}: BGP session to ${remote.node} (${remote.address}) is ${bgp?.state ?? 'not configured'}`);
+    if (link.bfd.enabled) {
+      const bfd = state.bfd.find((p) => p.peer === remote.address);
+      if (!bfd || bfd.status !== 'up') pending.push(`${router}: BFD peer ${remote.node} (${remote.address}) is ${bfd?.status ?? 'absent'}`);
+    }
+  }
+  const need: string[] = [];
+  if (role !== 'pop') need.push(lab.anycast.prefix);
+  if (role === 'pop' || role === 'transit') need.push(...lab.lans.map((l) => l.subnet));
+  for (const prefix of need) if (!state.routes.includes(prefix)) pending.push(`${router}: no route to ${prefix}`);
+  return pending;
+}

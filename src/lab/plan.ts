@@ -1,0 +1,146 @@
+// Desired state of a lab: which networks and containers exist, with which
+// addresses, labels and capabilities. Pure, so `up`, the Compose generator
+// and unit tests all read the same plan.
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { POP_PATHS, AGENT_DIR, type PopAgentConfig } from '../agent/contract.js';
+import type { Client, Lab, Router } from '../topology/model.js';
+import { containerName, labLabels, LABEL, networkName } from '../runtime/labels.js';
+import type { ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
+
+export interface PlanPaths {
+  /** Host dir holding <lab>/<node>/frr.conf … */
+  configRoot: string;
+  /** Host dir with the bundled agents (dist/agent). */
+  agentDir: string;
+}
+
+export interface PlanImages {
+  router: string;
+  client: string;
+}
+
+export interface NodePlan {
+  node: string;
+  role: string;
+  spec: ContainerSpec;
+  /** Client routes are set by a helper sharing its namespace (clients stay unprivileged). */
+  routeHelper?: ContainerSpec;
+}
+
+export interface LabPlan {
+  networks: NetworkSpec[];
+  nodes: NodePlan[];
+}
+
+/** Routers get exactly what FRR and nftables need; never --privileged. */
+export const ROUTER_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'];
+export const ROUTER_SYSCTLS: Record<string, string> = {
+  'net.ipv4.ip_forward': '1',
+  // Asymmetric paths are normal in BGP; strict reverse-path filtering would drop them.
+  'net.ipv4.conf.all.rp_filter': '0',
+  'net.ipv4.conf.default.rp_filter': '0',
+  'net.ipv6.conf.all.disable_ipv6': '1',
+};
+
+const dirname = posix.dirname;
+
+export function popAgentConfig(lab: Lab, pop: Router): PopAgentConfig {
+  return {
+    pop: pop.name,
+    colo: pop.colo ?? pop.name.toUpperCase(),
+    asn: pop.asn,
+    prefix: lab.anycast.prefix,
+    dnsAddress: lab.anycast.dnsAddress,
+    httpAddress: lab.anycast.httpAddress,
+    httpPort: 80,
+    streamPort: lab.anycast.streamPort,
+    zone: lab.anycast.zone,
+    records: lab.anycast.records,
+    health: { ...lab.health },
+    tcp: { idleTimeoutMs: 10_000, maxConnections: 1000 },
+  };
+}
+
+export function planLab(lab: Lab, images: PlanImages, paths: PlanPaths, configHashes: Record<string, string> = {}): LabPlan {
+  const networks: NetworkSpec[] = [
+    ...lab.links.map((l) => ({
+      name: networkName(lab.name, l.name),
+      subnet: l.subnet,
+      gateway: l.gateway,
+      labels: labLabels(lab.name, l.name, 'link', 'link', { [LABEL.file]: lab.file }),
+    })),
+    ...lab.lans.map((lan) => ({
+      name: networkName(lab.name, lan.name),
+      subnet: lan.subnet,
+      gateway: lan.gateway,
+      labels: labLabels(lab.name, lan.name, 'lan', 'lan', { [LABEL.file]: lab.file }),
+    })),
+  ];
+  const nodes: NodePlan[] = [
+    ...lab.routers.map((r) => routerPlan(lab, r, images, paths, configHashes[r.name] ?? '')),
+    ...lab.clients.map((c) => clientPlan(lab, c, images, paths)),
+  ];
+  return { networks, nodes };
+}
+
+function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, configHash: string): NodePlan {
+  const attachments = [
+    ...lab.links.flatMap((l) => [l.a, l.b].filter((e) => e.node === r.name).map((e) => ({ network: networkName(lab.name, l.name), ipv4: e.address }))),
+    ...lab.lans.filter((lan) => lan.eyeball === r.name).map((lan) => ({ network: networkName(lab.name, lan.name), ipv4: lan.routerAddress })),
+  ];
+  const nodeDir = `${paths.configRoot}/${lab.name}/${r.name}`;
+  const binds = [`${nodeDir}:/etc/frr`, `${paths.agentDir}:${AGENT_DIR}:ro`];
+  // A directory, not a file: a rewritten file is a new inode a file bind would not see.
+  if (r.role === 'pop') binds.push(`${nodeDir}/agent:${dirname(POP_PATHS.config)}:ro`);
+  const prefixLen = lab.anycast.prefix.split('/')[1];
+  const env: Record<string, string> = { ROLE: r.role, NODE: r.name };
+  // Anycast addresses sit on their own interface with the prefix length of the
+  // announced prefix: the connected /24 satisfies `bgp network import-check`,
+  // and taking the interface down withdraws the announcement.
+  if (r.role === 'pop') env.ANYCAST_ADDRS = [lab.anycast.dnsAddress, lab.anycast.httpAddress].map((a) => `${a}/${prefixLen}`).join(' ');
+  const spec: ContainerSpec = {
+    name: containerName(lab.name, r.name),
+    hostname: r.name,
+    image: images.router,
+    labels: labLabels(lab.name, r.name, r.role, 'router', { [LABEL.file]: lab.file, [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(attachments), JSON.stringify(env)]) }),
+    cmd: ['/bin/bash', `${AGENT_DIR}/router-init.sh`],
+    env,
+    capAdd: ROUTER_CAPS,
+    sysctls: ROUTER_SYSCTLS,
+    binds,
+    networks: attachments,
+    init: true,
+  };
+  return { node: r.name, role: r.role, spec };
+}
+
+function clientPlan(lab: Lab, c: Client, images: PlanImages, paths: PlanPaths): NodePlan {
+  const lan = lab.lans.find((l) => l.eyeball === c.eyeball)!;
+  const name = containerName(lab.name, c.name);
+  const attachments = [{ network: networkName(lab.name, lan.name), ipv4: c.address }];
+  const spec: ContainerSpec = {
+    name,
+    hostname: c.name,
+    image: images.client,
+    labels: labLabels(lab.name, c.name, 'client', 'client', { [LABEL.file]: lab.file, [LABEL.configHash]: hashOf([images.client, JSON.stringify(attachments), c.gateway]) }),
+    // The probe agent and dig run through `docker exec`; the container itself idles.
+    cmd: ['sleep', 'infinity'],
+    binds: [`${paths.agentDir}:${AGENT_DIR}:ro`],
+    networks: attachments,
+    init: true,
+  };
+  // Docker installs `default via <host bridge>` even on internal networks;
+  // replace it so nothing from a client can fall back to the host.
+  const routeHelper: ContainerSpec = {
+    name: `${name}-routes`,
+    image: images.client,
+    labels: labLabels(lab.name, c.name, 'client', 'helper'),
+    cmd: ['sh', '-c', `ip route replace default via ${c.gateway} && ip route show default`],
+    capAdd: ['NET_ADMIN'],
+    networkMode: `container:${name}`,
+  };
+  return { node: c.name, role: 'client', spec, routeHelper };
+}
+
+export const hashOf = (parts: string[]): string => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 12);

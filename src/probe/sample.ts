@@ -1,0 +1,70 @@
+// One measurement from a client. Times are CLOCK_MONOTONIC milliseconds read
+// with process.hrtime.bigint(): containers share the host kernel's clocks (no
+// time namespace), so a client's `sentMs` compares directly with the
+// orchestrator's fault time.
+
+export type ProbeKind = 'udp-dns' | 'tcp-dns' | 'http' | 'stream';
+export type Outcome = 'ok' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'error' | 'closed';
+
+/**
+ * Kind "stream": an ok sample is one line from the server; any other outcome
+ * is the end of that connection (the agent then reconnects with conn+1).
+ */
+export interface Sample {
+  client: string;
+  kind: ProbeKind;
+  /**
+   * Request/response kinds: the schedule slot index (slot k is due at
+   * start + k*interval), so a slot the agent had to skip shows up as a gap.
+   * Streams: a per-stream counter over lines and end events.
+   */
+  seq: number;
+  /** Long-lived stream index (kind "stream" only). */
+  stream?: number;
+  /** Stream only: connection number of this stream (0, 1, … after each reconnect). */
+  conn?: number;
+  /** Stream only: the `seq=` the server wrote, to see lines lost inside one connection. */
+  serverSeq?: number;
+  /**
+   * When the probe left. Stream lines: when the line arrived. Stream end
+   * events: the last sign of life (last line, or the connect attempt).
+   */
+  sentMs: number;
+  recvMs?: number;
+  rttMs?: number;
+  /** PoP id that answered (ok outcomes). */
+  pop?: string;
+  outcome: Outcome;
+  detail?: string;
+}
+
+/** Counters for one request/response probe kind. */
+export interface KindSummary {
+  intervalMs: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  /** Schedule slots skipped because the agent woke up more than one interval late. */
+  skipped: number;
+  targetPerS: number;
+  achievedPerS: number;
+}
+
+/** The last line the probe agent prints before it exits. */
+export interface ProbeSummary {
+  type: 'summary';
+  client: string;
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  stopReason: string;
+  probes: Partial<Record<Exclude<ProbeKind, 'stream'>, KindSummary>>;
+  /** `badLines`: lines that did not parse as `pop=… seq=…` (not samples). */
+  streams: { count: number; connects: number; lines: number; badLines: number; ends: Partial<Record<Outcome, number>> };
+  /** Sample lines written before this summary. */
+  samples: number;
+  /** UDP answers that arrived after their probe had timed out, or with an unknown id. */
+  lateAnswers: number;
+}
+
+export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;

@@ -1,0 +1,236 @@
+// Pure FRR 8.4 config renderer: a resolved Lab in, the three files of one
+// router's /etc/frr out. Same Lab, same bytes: sessions are ordered by peer
+// name and everything else follows the model's order, so goldens stay stable.
+
+import { findRouter, sessionsOf, type Lab, type Link, type LinkEnd, type Router } from '../topology/model.js';
+import { bannerText } from './banner.js';
+import { bfdBlockLines, bfdProfileName, bfdProfilesOf } from './bfd-profiles.js';
+import { renderDaemons } from './daemons.js';
+import { RenderError } from './errors.js';
+import { allLans, lansOf, peerPrefixes, prefixListLines, type PeerPrefixes } from './prefix-lists.js';
+
+export const RENDERED_FILE_NAMES = ['frr.conf', 'daemons', 'vtysh.conf'] as const;
+export type RenderedFileName = (typeof RENDERED_FILE_NAMES)[number];
+export type RenderedFiles = Record<RenderedFileName, string>;
+
+/** Names other code matches on (health checks, `status`); keep them fixed. */
+export const PREFIX_LIST = {
+  anycast: 'ANYCAST',
+  clientLans: 'CLIENT-LANS',
+  in: (peer: string) => `IN-${peer}`,
+  out: (peer: string) => `OUT-${peer}`,
+} as const;
+export const ROUTE_MAP = {
+  from: (peer: string) => `FROM-${peer}`,
+  to: (peer: string) => `TO-${peer}`,
+} as const;
+
+/** One eBGP session seen from the router being rendered. */
+interface Peer {
+  link: Link;
+  local: LinkEnd;
+  remote: LinkEnd;
+  router: Router;
+  prefixes: PeerPrefixes;
+}
+
+export function renderRouter(lab: Lab, routerName: string): RenderedFiles {
+  const router = findRouter(lab, routerName);
+  if (!router) {
+    const isClient = lab.clients.some((c) => c.name === routerName);
+    throw new RenderError(
+      'UNKNOWN_ROUTER',
+      isClient
+        ? `node "${routerName}" is a client; only routers get an FRR config`
+        : `node "${routerName}" is not a router of lab "${lab.name}" (routers: ${lab.routers.map((r) => r.name).join(', ')})`,
+    );
+  }
+  const banner = bannerText(lab);
+  const peers = peersOf(lab, router);
+  return {
+    'frr.conf': toFile([
+      ...headerLines(banner, router),
+      ...globalPrefixListLines(lab),
+      ...peerPrefixListLines(router, peers),
+      ...routeMapLines(router, peers),
+      ...bfdBlockLines(bfdProfilesOf(peers.map((p) => p.link))),
+      ...bgpLines(lab, router, peers),
+    ]),
+    daemons: renderDaemons(banner),
+    'vtysh.conf': toFile([`! ${banner}`, 'service integrated-vtysh-config', `hostname ${router.name}`]),
+  };
+}
+
+/** Files for every router of the lab, in the model's router order. Clients get nothing. */
+export function renderLab(lab: Lab): Map<string, RenderedFiles> {
+  return new Map(lab.routers.map((r) => [r.name, renderRouter(lab, r.name)]));
+}
+
+const toFile = (lines: readonly string[]): string => lines.join('\n') + '\n';
+
+function peersOf(lab: Lab, router: Router): Peer[] {
+  const peers: Peer[] = [];
+  for (const s of sessionsOf(lab, router.name)) {
+    const remote = findRouter(lab, s.remote.node);
+    if (!remote) {
+      throw new RenderError('UNKNOWN_ROUTER', `link "${s.link.name}": peer "${s.remote.node}" of "${router.name}" is not a router`);
+    }
+    // Policy names are per peer node, so two links to one peer would share
+    // (and silently merge) their prefix-lists and route-maps.
+    const twin = peers.find((p) => p.router.name === remote.name);
+    if (twin) {
+      throw new RenderError(
+        'DUPLICATE_PEER',
+        `router "${router.name}" has two links to "${remote.name}" ("${twin.link.name}", "${s.link.name}"); keep one link per router pair`,
+      );
+    }
+    peers.push({ ...s, router: remote, prefixes: peerPrefixes(lab, router, remote) });
+  }
+  return peers.sort((x, y) => (x.router.name < y.router.name ? -1 : x.router.name > y.router.name ? 1 : 0));
+}
+
+function headerLines(banner: string, router: Router): string[] {
+  return [
+    `! ${banner}`,
+    `! ${router.name}: ${describeRole(router)}, AS${router.asn}, ${router.location}.`,
+    '!',
+    'frr version 8.4',
+    'frr defaults traditional',
+    `hostname ${router.name}`,
+    '! Router-side event times (BGP and BFD state changes) are read from this log',
+    '! and lined up with client probes, hence microsecond timestamps.',
+    'log file /var/log/frr/frr.log informational',
+    'log timestamp precision 6',
+    'service integrated-vtysh-config',
+    '!',
+  ];
+}
+
+function describeRole(router: Router): string {
+  switch (router.role) {
+    case 'pop':
+      return `anycast PoP${router.colo ? ` ${router.colo}` : ''}`;
+    case 'transit':
+      return 'transit network';
+    case 'eyeball':
+      return 'eyeball network (client access)';
+  }
+}
+
+function globalPrefixListLines(lab: Lab): string[] {
+  return [
+    '! The anycast prefix every PoP announces, and the LANs the clients sit on.',
+    ...prefixListLines(PREFIX_LIST.anycast, [lab.anycast.prefix]),
+    ...prefixListLines(PREFIX_LIST.clientLans, allLans(lab)),
+    '!',
+  ];
+}
+
+const POLICY_SUMMARY: Record<Router['role'], string> = {
+  pop: 'A PoP sends only the anycast prefix and never passes on what it learns.',
+  transit: 'A transit carries the anycast prefix toward clients and client LANs toward PoPs.',
+  eyeball: 'An eyeball announces only its own LANs and accepts only the anycast prefix.',
+};
+
+function peerPrefixListLines(router: Router, peers: readonly Peer[]): string[] {
+  if (peers.length === 0) return [];
+  const lines = [
+    '! Per-neighbour filters: IN- is what a neighbour may announce to us, OUT- what',
+    '! we may send it; exact matches, anything else is dropped.',
+    `! ${POLICY_SUMMARY[router.role]}`,
+  ];
+  for (const p of peers) {
+    lines.push(
+      ...prefixListLines(PREFIX_LIST.in(p.router.name), p.prefixes.in),
+      ...prefixListLines(PREFIX_LIST.out(p.router.name), p.prefixes.out),
+    );
+  }
+  lines.push('!');
+  return lines;
+}
+
+function routeMapLines(router: Router, peers: readonly Peer[]): string[] {
+  if (peers.length === 0) return [];
+  const lines = [
+    '! Route-maps on every session (bgp ebgp-requires-policy stays on: a session',
+    '! without both maps would exchange nothing). Local preference decides which',
+    '! neighbour we prefer before AS-path length is even looked at.',
+  ];
+  for (const p of peers) {
+    const name = p.router.name;
+    lines.push(
+      `route-map ${ROUTE_MAP.from(name)} permit 10`,
+      ` match ip address prefix-list ${PREFIX_LIST.in(name)}`,
+      ` set local-preference ${p.local.localPref}`,
+      'exit',
+    );
+    if (p.local.prepend > 0) {
+      lines.push(`! Prepending AS${router.asn} ${p.local.prepend}x makes this path look longer to ${name}, so shorter paths win.`);
+    }
+    if (p.local.med !== undefined) {
+      lines.push(`! MED ${p.local.med}: ${name} prefers the lowest MED among its paths from AS${router.asn}.`);
+    }
+    lines.push(
+      `route-map ${ROUTE_MAP.to(name)} permit 10`,
+      ` match ip address prefix-list ${PREFIX_LIST.out(name)}`,
+    );
+    if (p.local.prepend > 0) lines.push(` set as-path prepend ${Array(p.local.prepend).fill(router.asn).join(' ')}`);
+    if (p.local.med !== undefined) lines.push(` set metric ${p.local.med}`);
+    lines.push('exit', '!');
+  }
+  return lines;
+}
+
+function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
+  const lines = [
+    '! compare-routerid: the last tie-break is the lowest router-id, not the oldest',
+    '! path, so catchment does not depend on which session happened to come up first.',
+    '! connect 1: peers start in any order; the 120 s default retry would stall `up`.',
+    '! advertisement-interval 0: send every update at once. FRR 8 already defaults to 0,',
+    '! but RFC 4271 suggests 30 s for eBGP and older FRR used it: pinned, not assumed.',
+    `router bgp ${router.asn}`,
+    ` bgp router-id ${router.routerId}`,
+    ' bgp log-neighbor-changes',
+    ' bgp bestpath compare-routerid',
+  ];
+  for (const p of peers) {
+    const addr = p.remote.address;
+    lines.push(
+      ` ! ${p.router.name} over link ${p.link.name} (${p.link.subnet}), BFD ${p.link.bfd.enabled ? bfdProfileName(p.link.bfd) : 'off'}`,
+      ` neighbor ${addr} remote-as ${p.local.remoteAs ?? p.router.asn}`,
+      ` neighbor ${addr} description ${p.router.name}`,
+      ` neighbor ${addr} timers ${p.link.timers.keepalive} ${p.link.timers.hold}`,
+      ` neighbor ${addr} timers connect 1`,
+      ` neighbor ${addr} advertisement-interval 0`,
+    );
+    if (p.link.bfd.enabled) {
+      lines.push(` neighbor ${addr} bfd`, ` neighbor ${addr} bfd profile ${bfdProfileName(p.link.bfd)}`);
+    }
+  }
+  lines.push(' !', ' address-family ipv4 unicast');
+  lines.push(...networkLines(lab, router));
+  for (const p of peers) {
+    const addr = p.remote.address;
+    lines.push(
+      `  neighbor ${addr} route-map ${ROUTE_MAP.from(p.router.name)} in`,
+      `  neighbor ${addr} route-map ${ROUTE_MAP.to(p.router.name)} out`,
+    );
+  }
+  lines.push(' exit-address-family', 'exit', '!');
+  return lines;
+}
+
+function networkLines(lab: Lab, router: Router): string[] {
+  switch (router.role) {
+    case 'pop':
+      return [
+        '  ! Announced only while the /24 route exists (import-check stays on); it comes',
+        '  ! from interface anycast0, so removing that address or link withdraws it.',
+        `  network ${lab.anycast.prefix}`,
+      ];
+    case 'eyeball':
+      return lansOf(lab, router.name).map((subnet) => `  network ${subnet}`);
+    case 'transit':
+      return [];
+  }
+}

@@ -1,0 +1,71 @@
+// Plain-text results for the console: one line per client, then the spread
+// and how it compares with what the timers promise. Pure: returns a string.
+
+import { summarize, type ClientFailover, type Stats } from '../experiment/failover-metrics.js';
+
+export interface FailoverTableInput {
+  title?: string;
+  results: ClientFailover[];
+  /** Theoretical detection bound and how it was derived, e.g. "BFD 100 ms × 3". */
+  bound?: { ms: number; basis: string };
+}
+
+type Align = 'l' | 'r';
+
+export function renderFailoverTable(input: FailoverTableInput): string {
+  const header = ['client', 'from', 'to', 'status', 'detect', 'failover', 'outage', 'lost', 'failback'];
+  const align: Align[] = ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'];
+  const rows = input.results.map((r) => [
+    r.client,
+    r.fromPop ?? '-',
+    r.toPop ?? '-',
+    r.status,
+    ms(r.detectMs),
+    ms(r.failoverMs),
+    ms(r.outageMs),
+    String(r.lostProbes),
+    r.failbackMs === undefined ? '' : r.failbackMs === null ? 'never' : ms(r.failbackMs),
+  ]);
+  const lines: string[] = [];
+  if (input.title) lines.push(input.title, '');
+  lines.push(formatTable(header, rows, align));
+
+  const moved = input.results.filter((r) => r.status === 'moved');
+  const failover = summarize(moved.map((r) => r.failoverMs).filter((v): v is number => v !== null));
+  const detect = summarize(moved.map((r) => r.detectMs).filter((v): v is number => v !== null));
+  const counts = countBy(input.results.map((r) => r.status));
+  lines.push('');
+  lines.push(`clients: ${input.results.length} (${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')})`);
+  lines.push(`failover ${statsLine(failover)}`);
+  lines.push(`detect   ${statsLine(detect)}`);
+  if (input.bound) {
+    const b = input.bound;
+    const ratio = (v: number | null): string => (v === null || !Number.isFinite(b.ms) || b.ms <= 0 ? '-' : `${(v / b.ms).toFixed(2)}×`);
+    lines.push(`bound    ${ms(b.ms)} (${b.basis}); measured/bound: p50 ${ratio(failover.p50)}, max ${ratio(failover.max)}`);
+  }
+  lines.push('(nearest-rank percentiles; failover = last answer from the old PoP → first from the new one)');
+  return lines.join('\n') + '\n';
+}
+
+/** Fixed-width columns separated by two spaces, a rule under the header. */
+export function formatTable(header: string[], rows: string[][], align: Align[] = []): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (align[i] === 'r' ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const statsLine = (s: Stats): string =>
+  s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}  mean ${ms(s.mean)}`;
+
+const ms = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`;
+
+function countBy(xs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+}

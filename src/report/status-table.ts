@@ -1,0 +1,20 @@
+import type { LabStatus } from '../lab/status.js';
+
+/** `lab status` for people: one line per node, one indented line per session. */
+export function renderStatusTable(s: LabStatus): string {
+  if (!s.nodes.length) return 'no lab is up';
+  const lines: string[] = [];
+  for (const n of s.nodes) {
+    const extra: string[] = [];
+    const ann = n.announce as { state?: string } | null | undefined;
+    if (ann?.state) extra.push(`anycast ${ann.state}`);
+    const q = n.queries as { udp?: { queries?: number }; tcp?: { queries?: number } } | null | undefined;
+    if (q?.udp || q?.tcp) extra.push(`queries udp=${q.udp?.queries ?? 0} tcp=${q.tcp?.queries ?? 0}`);
+    lines.push(`${n.lab}/${n.node.padEnd(7)} ${n.role.padEnd(8)} ${n.state.padEnd(8)} ${extra.join('  ')}`);
+    for (const p of n.bgp ?? []) {
+      const bfd = n.bfd?.find((b) => b.peer === p.peer);
+      lines.push(`    bgp ${(p.neighbor ?? p.peer).padEnd(7)} ${p.peer.padEnd(12)} AS${String(p.remoteAs ?? '?').padEnd(6)} ${p.state.padEnd(12)} rcvd ${p.pfxRcd} sent ${p.pfxSnt}  bfd ${bfd ? `${bfd.status} ${bfd.transmitInterval}ms x${bfd.detectMultiplier}` : 'off'}`);
+    }
+  }
+  return lines.join('\n');
+}

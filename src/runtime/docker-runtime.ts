@@ -1,0 +1,219 @@
+// ContainerRuntime on dockerode. Every network is Internal: lab traffic never
+// leaves the lab's own bridges (network safety rule).
+import Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import { LabError } from '../errors.js';
+import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerState, ExecResult, ExecStream, NetworkInfo, NetworkSpec } from './runtime.js';
+
+const labelFilter = (labels: Record<string, string>) => ({ label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) });
+
+export class DockerRuntime implements ContainerRuntime {
+  constructor(readonly docker: Docker = new Docker()) {}
+
+  async ping(): Promise<string> {
+    try {
+      const v = await this.docker.version();
+      return v.Version;
+    } catch (err) {
+      throw new LabError('DOCKER_UNAVAILABLE', `cannot reach the Docker engine (${(err as Error).message}); run scripts/prepare-host.sh to install and start it`, { cause: err });
+    }
+  }
+
+  async createNetwork(spec: NetworkSpec): Promise<string> {
+    const net = await this.docker.createNetwork({
+      Name: spec.name,
+      Driver: 'bridge',
+      Internal: true,
+      CheckDuplicate: true,
+      Labels: spec.labels,
+      IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
+      Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+    });
+    return net.id;
+  }
+
+  async listNetworks(labels: Record<string, string>): Promise<NetworkInfo[]> {
+    const nets = await this.docker.listNetworks({ filters: labelFilter(labels) });
+    return nets.map((n) => ({ id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet, labels: n.Labels ?? {} }));
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    await ignoreNotFound(this.docker.getNetwork(idOrName).remove());
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const [first, ...rest] = spec.networks ?? [];
+    const c = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Hostname: spec.hostname,
+      Labels: spec.labels,
+      Cmd: spec.cmd,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      HostConfig: {
+        CapAdd: spec.capAdd,
+        Sysctls: spec.sysctls,
+        Binds: spec.binds,
+        Init: spec.init,
+        NetworkMode: spec.networkMode ?? first?.network ?? 'none',
+      },
+      NetworkingConfig: first ? { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ipv4 } } } } : undefined,
+    });
+    // Engine API 1.41 (Docker 20.10) takes one network at create; the rest are
+    // connected before start so the entrypoint sees every interface.
+    for (const att of rest) {
+      await this.docker.getNetwork(att.network).connect({ Container: c.id, EndpointConfig: { IPAMConfig: { IPv4Address: att.ipv4 } } });
+    }
+    return c.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: true, filters: labelFilter(labels) });
+    return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State as ContainerState, labels: c.Labels ?? {}, image: c.Image }));
+  }
+
+  async inspectContainer(idOrName: string) {
+    try {
+      const i = await this.docker.getContainer(idOrName).inspect();
+      const s = i.State;
+      const state: ContainerState = s.Paused ? 'paused' : s.Running ? 'running' : (s.Status as ContainerState);
+      return { id: i.Id, state, pid: s.Pid, labels: i.Config.Labels ?? {} };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await ignoreNotFound(this.docker.getContainer(id).remove({ force: true, v: true }));
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).pause();
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).unpause();
+  }
+
+  async killContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).kill();
+  }
+
+  async exec(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string } = {}): Promise<ExecResult> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: opts.stdin !== undefined });
+    const stream = await exec.start({ hijack: true, stdin: opts.stdin !== undefined });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on('data', (b: Buffer) => out.push(b));
+    stderr.on('data', (b: Buffer) => err.push(b));
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    if (opts.stdin !== undefined) {
+      stream.write(opts.stdin);
+      // Half-close so the process sees EOF on stdin.
+      (stream as unknown as { end: () => void }).end();
+    }
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = opts.timeoutMs
+      ? new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            stream.destroy();
+            reject(new LabError('NODE_START', `command timed out after ${opts.timeoutMs} ms: ${cmd.join(' ')}`));
+          }, opts.timeoutMs);
+        })
+      : undefined;
+    try {
+      await (timeout ? Promise.race([ended, timeout]) : ended);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  }
+
+  async execStream(id: string, cmd: string[]): Promise<ExecStream> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    const done = new Promise<number>((resolve, reject) => {
+      const finish = async () => {
+        stdout.end();
+        stderr.end();
+        try {
+          resolve((await exec.inspect()).ExitCode ?? -1);
+        } catch (e) {
+          reject(e);
+        }
+      };
+      stream.once('end', finish);
+      stream.once('error', reject);
+    });
+    return { stdout, stderr, done };
+  }
+
+  async runToCompletion(spec: ContainerSpec, timeoutMs = 60_000): Promise<ExecResult> {
+    const id = await this.createContainer(spec);
+    try {
+      const c = this.docker.getContainer(id);
+      await c.start();
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([
+        c.wait() as Promise<{ StatusCode: number }>,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new LabError('NODE_START', `helper container ${spec.name} did not finish within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      const logs = (await c.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      const { stdout, stderr } = demuxBuffer(logs);
+      return { exitCode: result.StatusCode, stdout, stderr };
+    } finally {
+      await this.removeContainer(id);
+    }
+  }
+
+  async stats(id: string): Promise<{ memoryBytes: number }> {
+    const s = (await this.docker.getContainer(id).stats({ stream: false })) as { memory_stats?: { usage?: number; stats?: { cache?: number; inactive_file?: number } } };
+    const usage = s.memory_stats?.usage ?? 0;
+    // Like `docker stats`: page cache is reclaimable and not the container's working set.
+    const cache = s.memory_stats?.stats?.inactive_file ?? s.memory_stats?.stats?.cache ?? 0;
+    return { memoryBytes: Math.max(0, usage - cache) };
+  }
+}
+
+/** Docker's multiplexed log format: 8-byte header (stream, 0,0,0, size BE32) per frame. */
+export function demuxBuffer(buf: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const type = buf[i];
+    const len = buf.readUInt32BE(i + 4);
+    const chunk = buf.subarray(i + 8, i + 8 + len);
+    (type === 2 ? err : out).push(chunk);
+    i += 8 + len;
+  }
+  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+const isNotFound = (err: unknown): boolean => (err as { statusCode?: number })?.statusCode === 404;
+
+async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}

@@ -1,0 +1,83 @@
+// The one narrow interface between lab logic and the container engine.
+// docker-runtime.ts implements it with dockerode; unit tests use a fake.
+import type { Readable } from 'node:stream';
+
+export interface NetworkSpec {
+  name: string;
+  subnet: string;
+  gateway: string;
+  labels: Record<string, string>;
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  subnet?: string;
+  labels: Record<string, string>;
+}
+
+export interface Attachment {
+  network: string;
+  ipv4: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  hostname?: string;
+  labels: Record<string, string>;
+  cmd?: string[];
+  env?: Record<string, string>;
+  capAdd?: string[];
+  sysctls?: Record<string, string>;
+  binds?: string[];
+  /** Attached before start, so every interface exists when the entrypoint runs. */
+  networks?: Attachment[];
+  /** e.g. "none" or "container:<id>" */
+  networkMode?: string;
+  /** Run docker-init as PID 1 so background agents are reaped. */
+  init?: boolean;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  state: ContainerState;
+  labels: Record<string, string>;
+  image: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecStream {
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves with the exit code once the process has ended and output is drained. */
+  done: Promise<number>;
+}
+
+export interface ContainerRuntime {
+  ping(): Promise<string>;
+  createNetwork(spec: NetworkSpec): Promise<string>;
+  listNetworks(labels: Record<string, string>): Promise<NetworkInfo[]>;
+  removeNetwork(idOrName: string): Promise<void>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  listContainers(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  inspectContainer(idOrName: string): Promise<{ id: string; state: ContainerState; pid: number; labels: Record<string, string> } | undefined>;
+  removeContainer(id: string): Promise<void>;
+  pauseContainer(id: string): Promise<void>;
+  unpauseContainer(id: string): Promise<void>;
+  killContainer(id: string): Promise<void>;
+  exec(id: string, cmd: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
+  execStream(id: string, cmd: string[]): Promise<ExecStream>;
+  /** Runs a short-lived container to completion and removes it. */
+  runToCompletion(spec: ContainerSpec, timeoutMs?: number): Promise<ExecResult>;
+  stats(id: string): Promise<{ memoryBytes: number }>;
+}

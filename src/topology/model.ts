@@ -1,0 +1,133 @@
+// The resolved lab: every default applied, every address allocated, every
+// reference checked. Everything after topology/ works on this shape only.
+
+export type RouterRole = 'pop' | 'transit' | 'eyeball';
+export type NodeRole = RouterRole | 'client';
+
+export interface BfdOptions {
+  enabled: boolean;
+  /** Transmit/receive interval, ms (FRR accepts 10..60000). */
+  interval: number;
+  multiplier: number;
+}
+
+export interface BgpTimers {
+  /** Seconds. */
+  keepalive: number;
+  /** Seconds; 0 disables the hold timer. */
+  hold: number;
+}
+
+export interface Router {
+  kind: 'router';
+  name: string;
+  role: RouterRole;
+  asn: number;
+  routerId: string;
+  location: string;
+  /** PoPs only: the short code shown to users, e.g. "FRA". */
+  colo?: string;
+}
+
+export interface Client {
+  kind: 'client';
+  name: string;
+  role: 'client';
+  /** The eyeball router this client sits behind. */
+  eyeball: string;
+  lan: string;
+  address: string;
+  gateway: string;
+  location: string;
+  /** Catchment the lab file promises: the PoP that answers, and the one that takes over when it fails. */
+  expect?: { pop: string; backup?: string };
+}
+
+export type LabNode = Router | Client;
+
+/** One side of an eBGP session; policy is applied by this side. */
+export interface LinkEnd {
+  node: string;
+  address: string;
+  /** Local preference this side sets on routes learned from the other side. */
+  localPref: number;
+  /** How many times this side prepends its own ASN on what it sends. */
+  prepend: number;
+  /** MED this side sends, if any. */
+  med?: number;
+  /**
+   * ASN this side configures for its neighbour when it differs from the
+   * neighbour's real one: a deliberate misconfiguration for troubleshooting
+   * exercises (the session never establishes).
+   */
+  remoteAs?: number;
+}
+
+export interface Link {
+  /** Stable id, "<a>--<b>"; also the Docker network's suffix. */
+  name: string;
+  subnet: string;
+  /** Docker's bridge takes the first host address; nodes never use it. */
+  gateway: string;
+  a: LinkEnd;
+  b: LinkEnd;
+  bfd: BfdOptions;
+  timers: BgpTimers;
+}
+
+/** A client LAN: one per eyeball router that has clients. */
+export interface Lan {
+  name: string;
+  eyeball: string;
+  subnet: string;
+  gateway: string;
+  routerAddress: string;
+  clients: string[];
+}
+
+export interface AnycastService {
+  prefix: string;
+  dnsAddress: string;
+  httpAddress: string;
+  streamPort: number;
+  zone: string;
+  /** Fully qualified name (trailing dot) -> IPv4 address. */
+  records: Record<string, string>;
+}
+
+export interface HealthOptions {
+  /** Self-check period, ms. */
+  interval: number;
+  /** Consecutive failures before the prefix is withdrawn. */
+  failures: number;
+  /** Healthy time before re-announcing, ms. */
+  holdDown: number;
+}
+
+export interface Lab {
+  name: string;
+  /** Absolute path of the YAML the lab came from. */
+  file: string;
+  anycast: AnycastService;
+  health: HealthOptions;
+  routers: Router[];
+  clients: Client[];
+  links: Link[];
+  lans: Lan[];
+}
+
+export const routersByRole = (lab: Lab, role: RouterRole): Router[] =>
+  lab.routers.filter((r) => r.role === role);
+
+export const findRouter = (lab: Lab, name: string): Router | undefined =>
+  lab.routers.find((r) => r.name === name);
+
+/** Sessions of one router, seen from its side. */
+export function sessionsOf(lab: Lab, router: string): { link: Link; local: LinkEnd; remote: LinkEnd }[] {
+  const out: { link: Link; local: LinkEnd; remote: LinkEnd }[] = [];
+  for (const link of lab.links) {
+    if (link.a.node === router) out.push({ link, local: link.a, remote: link.b });
+    else if (link.b.node === router) out.push({ link, local: link.b, remote: link.a });
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+// The raw lab file, as written by a person. Shape and ranges only; checks
+// that need the whole file (references, overlaps) live in validate.ts.
+import { z } from 'zod';
+import { isIPv4, isNetwork } from './ipv4.js';
+
+const NAME_RE = /^[a-z][a-z0-9-]{0,23}$/;
+const nodeName = z
+  .string()
+  .regex(NAME_RE, { error: 'expected a lower-case name: a letter, then letters, digits or "-", at most 24 characters' });
+
+const ipv4 = z.string().refine(isIPv4, { error: 'expected an IPv4 address such as 192.0.2.53' });
+const network = z.string().refine(isNetwork, {
+  error: 'expected an IPv4 network such as 10.77.0.0/16 (address/prefix length, no host bits set)',
+});
+
+// RFC 6793 4-byte ASNs; 0 and 65535/4294967295 are reserved (RFC 7607, RFC 7300),
+// 23456 is AS_TRANS (RFC 6793) and would confuse 2-byte speakers.
+const asn = z
+  .number({ error: 'expected an AS number (1..4294967294)' })
+  .int({ error: 'expected a whole AS number' })
+  .min(1, { error: 'AS number out of range: expected 1..4294967294 (0 is reserved, RFC 7607)' })
+  .max(4294967294, { error: 'AS number out of range: expected 1..4294967294' })
+  .refine((n) => n !== 23456 && n !== 65535, { error: 'AS number is reserved (23456 is AS_TRANS, 65535 is reserved)' });
+
+// FRR's bfdd accepts 10..60000 ms and a multiplier of 2..255.
+export const BfdSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  interval: z
+    .number()
+    .int()
+    .min(10, { error: 'BFD interval out of range: FRR accepts 10..60000 ms' })
+    .max(60000, { error: 'BFD interval out of range: FRR accepts 10..60000 ms' })
+    .optional(),
+  multiplier: z
+    .number()
+    .int()
+    .min(2, { error: 'BFD multiplier out of range: FRR accepts 2..255' })
+    .max(255, { error: 'BFD multiplier out of range: FRR accepts 2..255' })
+    .optional(),
+});
+
+const bfd = z.union([z.boolean(), BfdSchema], {
+  error: 'expected true, false or { enabled, interval, multiplier }',
+});
+
+const seconds = (what: string, max: number) =>
+  z.number().int({ error: `expected whole seconds for ${what}` }).min(0).max(max, { error: `${what} out of range: expected 0..${max} s` });
+
+const SessionOptions = {
+  bfd: bfd.optional(),
+  keepalive: seconds('keepalive', 65535).optional(),
+  hold: seconds('hold', 65535).optional(),
+};
+
+const LinkEndSchema = z.union(
+  [
+    nodeName,
+    z.strictObject({
+      node: nodeName,
+      address: ipv4.optional(),
+      localPref: z.number().int().min(0).max(4294967295, { error: 'local-pref out of range: expected 0..4294967295' }).optional(),
+      prepend: z.number().int().min(0).max(10, { error: 'prepend out of range: expected 0..10 repetitions' }).optional(),
+      med: z.number().int().min(0).max(4294967295, { error: 'MED out of range: expected 0..4294967295' }).optional(),
+      remoteAs: asn.optional(),
+    }),
+  ],
+  { error: 'expected a node name or { node, localPref, prepend, med, address }' },
+);
+
+export const LinkSchema = z.strictObject({
+  a: LinkEndSchema,
+  b: LinkEndSchema,
+  subnet: network.optional(),
+  ...SessionOptions,
+});
+
+export const RoleSchema = z.enum(['pop', 'transit', 'eyeball'], {
+  error: 'expected role pop, transit or eyeball',
+});
+
+export const LabFileSchema = z.strictObject({
+  name: nodeName,
+  description: z.string().optional(),
+  anycast: z
+    .strictObject({
+      prefix: network.optional(),
+      dns: ipv4.optional(),
+      http: ipv4.optional(),
+      streamPort: z.number().int().min(1).max(65535).optional(),
+      zone: z.string().regex(/^([a-z0-9-]+\.)+$/, { error: 'expected a zone name ending in a dot, e.g. "lab."' }).optional(),
+      records: z.record(z.string(), ipv4).optional(),
+    })
+    .optional(),
+  addressing: z
+    .strictObject({
+      links: network.optional(),
+      lans: network.optional(),
+      routerIds: network.optional(),
+    })
+    .optional(),
+  bgp: z.strictObject(SessionOptions).optional(),
+  health: z
+    .strictObject({
+      interval: z.number().int().min(20, { error: 'health interval out of range: expected 20..60000 ms' }).max(60000).optional(),
+      failures: z.number().int().min(1).max(100).optional(),
+      holdDown: z.number().int().min(0).max(600000).optional(),
+    })
+    .optional(),
+  ases: z
+    .array(
+      z.strictObject({
+        asn,
+        name: z.string().min(1),
+        role: RoleSchema,
+      }),
+    )
+    .min(1, { error: 'expected at least one AS' }),
+  routers: z
+    .array(
+      z.strictObject({
+        name: nodeName,
+        asn,
+        location: z.string().optional(),
+        colo: z.string().regex(/^[A-Z0-9]{2,6}$/, { error: 'expected a short upper-case code such as FRA' }).optional(),
+        routerId: ipv4.optional(),
+      }),
+    )
+    .min(1, { error: 'expected at least one router' }),
+  links: z.array(LinkSchema).default([]),
+  clients: z
+    .array(
+      z.strictObject({
+        name: nodeName,
+        eyeball: nodeName,
+        location: z.string().optional(),
+        address: ipv4.optional(),
+        expect: z.strictObject({ pop: nodeName, backup: nodeName.optional() }).optional(),
+      }),
+    )
+    .default([]),
+});
+
+export type LabFile = z.infer<typeof LabFileSchema>;
+export type RawLinkEnd = z.infer<typeof LinkEndSchema>;
+export type RawBfd = z.infer<typeof bfd>;

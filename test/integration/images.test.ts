@@ -1,0 +1,63 @@
+import Dockerode from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureImages, runInImage } from '../../src/runtime/images.js';
+
+// Builds the images when missing (~25-40 s cold, both in parallel), then
+// checks the tools the lab relies on inside each. Helper containers are
+// auto-removed; afterAll sweeps any that a failed assertion left behind.
+const docker = new Dockerode();
+let refs: { router: string; client: string; built: string[] };
+
+beforeAll(async () => {
+  const t0 = performance.now();
+  refs = await ensureImages(docker, {});
+  console.log(`ensureImages: built [${refs.built.join(', ')}] in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+});
+
+afterAll(async () => {
+  const left = await docker.listContainers({ all: true, filters: { label: ['anycast-lab.kind=helper', 'anycast-lab.test=images'] } });
+  await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+});
+
+const sh = (ref: string, script: string) => runInImage(docker, ref, ['sh', '-c', script], { labels: { 'anycast-lab.test': 'images' } });
+
+describe('ensureImages', () => {
+  it('returns content-hash refs and tags :current', async () => {
+    expect(refs.router).toMatch(/^anycast-lab\/router:[0-9a-f]{12}$/);
+    expect(refs.client).toMatch(/^anycast-lab\/client:[0-9a-f]{12}$/);
+    for (const ref of [refs.router, refs.client]) {
+      const current = ref.replace(/:[0-9a-f]{12}$/, ':current');
+      const [a, b] = await Promise.all([docker.getImage(ref).inspect(), docker.getImage(current).inspect()]);
+      expect(b.Id).toBe(a.Id);
+      expect(a.Config.Labels?.['anycast-lab.kind']).toBe('image');
+    }
+  });
+
+  it('is a no-op when the images exist', async () => {
+    const t0 = performance.now();
+    const again = await ensureImages(docker, {});
+    expect(again.built).toEqual([]);
+    expect(again.router).toBe(refs.router);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+});
+
+describe('router image', () => {
+  it('runs node 20 and the FRR daemons', async () => {
+    const res = await sh(refs.router, 'node --version && /usr/lib/frr/bgpd --version && /usr/lib/frr/bfdd --version && test -x /usr/lib/frr/zebra && test -x /usr/lib/frr/staticd && command -v vtysh nft tc nsd dig tcpdump ping');
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^v20\./m);
+    expect(res.stdout).toMatch(/bgpd version \d+\.\d+/);
+  });
+});
+
+describe('client image', () => {
+  it('runs node 20, dig, dnsperf and curl', async () => {
+    const res = await sh(refs.client, 'node --version && dig -v 2>&1 && dnsperf -h 2>&1 | head -1 && curl --version | head -1 && command -v nft ip ping');
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^v20\./m);
+    expect(res.stdout).toMatch(/DiG 9\./);
+    expect(res.stdout).toMatch(/Usage: dnsperf/);
+    expect(res.stdout).toMatch(/^curl /m);
+  });
+});

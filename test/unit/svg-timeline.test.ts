@@ -1,0 +1,100 @@
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Outcome, Sample } from '../../src/probe/sample.js';
+import { niceTicks, renderTimeline } from '../../src/report/svg-timeline.js';
+import { analyzeClient } from '../../src/experiment/failover-metrics.js';
+import { renderFailoverTable } from '../../src/report/failover-table.js';
+
+/** UDP probes every 10 ms from `from`, segment by segment. */
+function udp(client: string, from: number, segments: { until: number; pop?: string; outcome?: Outcome }[], rtt = 3): Sample[] {
+  const out: Sample[] = [];
+  let t = from;
+  let seq = 0;
+  for (const seg of segments) {
+    for (; t < seg.until; t += 10) {
+      const outcome = seg.outcome ?? 'ok';
+      out.push({ client, kind: 'udp-dns', seq: seq++, sentMs: t, outcome, ...(outcome === 'ok' ? { recvMs: t + rtt, pop: seg.pop } : {}) });
+    }
+  }
+  return out;
+}
+
+// Monotonic times like a real run: the fault at 50 s of uptime.
+const FAULT = 50_000;
+const RESTORE = 54_000;
+const clients = [
+  { client: 'client-ber', samples: udp('client-ber', 48_000, [{ until: 50_000, pop: 'fra' }, { until: 50_290, outcome: 'timeout' }, { until: 54_150, pop: 'ams' }, { until: 54_180, outcome: 'timeout' }, { until: 56_000, pop: 'fra' }]) },
+  { client: 'client-muc', samples: udp('client-muc', 48_000, [{ until: 50_010, pop: 'fra' }, { until: 50_060, outcome: 'refused' }, { until: 50_330, outcome: 'timeout' }, { until: 54_100, pop: 'lhr' }, { until: 56_000, pop: 'fra' }]) },
+  { client: 'client-ams', samples: udp('client-ams', 48_000, [{ until: 56_000, pop: 'ams' }]) },
+  { client: 'client-par', samples: udp('client-par', 48_000, [{ until: 50_000, pop: 'fra' }, { until: 56_000, outcome: 'unreachable' }]) },
+];
+const input = { title: 'Trial 1: fra stops forwarding (BFD 100 ms × 3)', clients, faultMs: FAULT, restoreMs: RESTORE, startMs: 48_500, endMs: 55_500, failedPop: 'fra' };
+
+/** Tiny well-formedness check: every tag closes in order, attributes are quoted. */
+function assertWellFormed(xml: string): void {
+  const stack: string[] = [];
+  const body = xml.replace(/<title>[^<]*<\/title>/g, '');
+  for (const m of body.matchAll(/<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g)) {
+    const [, closing, name, , selfClosing] = m;
+    if (selfClosing) continue;
+    if (closing) expect(stack.pop(), `closing </${name}>`).toBe(name);
+    else stack.push(name);
+  }
+  expect(stack).toEqual([]);
+  // Nothing that looks like a tag but did not match the strict pattern above.
+  const tags = body.match(/<[^>]*>/g) ?? [];
+  for (const t of tags) expect(t).toMatch(/^<\/?[a-zA-Z][\w:-]*(?:\s+[\w:-]+="[^"<]*")*\s*\/?>$/);
+}
+
+describe('renderTimeline', () => {
+  const svg = renderTimeline(input);
+
+  it('is well-formed XML', () => {
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    assertWellFormed(svg);
+  });
+
+  it('has one row per client, the fault and restore lines and a legend with every PoP', () => {
+    expect(svg.match(/<g class="row"/g)).toHaveLength(4);
+    for (const c of clients) expect(svg).toContain(`data-client="${c.client}"`);
+    expect(svg).toContain('data-marker="fault"');
+    expect(svg).toContain('data-marker="restore"');
+    for (const pop of ['ams', 'fra', 'lhr']) expect(svg).toContain(`answered by ${pop}`);
+    expect(svg).toContain('timeout');
+  });
+
+  it('annotates the failover per row', () => {
+    expect(svg).toContain('failover 300 ms');
+    expect(svg).toContain('fra → ams, back after 183 ms');
+    expect(svg).toContain('unaffected');
+    expect(svg).toContain('never recovered');
+  });
+
+  it('escapes names', () => {
+    const s = renderTimeline({ ...input, title: 'a <b> & "c"', clients: [{ client: 'x<y', samples: [] }] });
+    assertWellFormed(s);
+    expect(s).toContain('x&lt;y');
+  });
+
+  it('writes an example for humans to look at', () => {
+    writeFileSync('/tmp/example-timeline.svg', svg);
+    const results = clients.map((c) => analyzeClient(c.samples, { faultMs: FAULT, restoreMs: RESTORE, kind: 'udp-dns', failedPop: 'fra' }));
+    const table = renderFailoverTable({ title: input.title, results, bound: { ms: 300, basis: 'BFD 100 ms × 3' } });
+    writeFileSync('/tmp/example-table.txt', table);
+    expect(table).toContain('client-ber');
+    expect(table).toMatch(/p50 300 ms/);
+  });
+});
+
+describe('niceTicks', () => {
+  it.each([
+    [-1500, 5500, 10, 's', '−1', '+5'],
+    [-200, 800, 10, 'ms', '−200', '+800'],
+  ])('%d..%d', (from, to, n, unit, first, last) => {
+    const t = niceTicks(from, to, n);
+    expect(t.unit).toBe(unit);
+    expect(t.format(t.values[0])).toBe(first);
+    expect(t.format(t.values[t.values.length - 1])).toBe(last);
+    expect(t.values).toContain(0);
+  });
+});
