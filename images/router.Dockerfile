@@ -7,7 +7,7 @@
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      frr iproute2 nftables tcpdump procps dnsutils nsd iputils-ping nodejs \
+      frr iproute2 nftables tcpdump procps dnsutils nsd iputils-ping iptables nodejs \
  && rm -rf /var/lib/apt/lists/*
 LABEL anycast-lab.kind=image anycast-lab.image=router
 CMD ["/bin/sh"]

@@ -10,7 +10,8 @@ export type RequestKind = Exclude<ProbeKind, 'stream'>;
 /**
  * moved: answered from another PoP after the fault.
  * unaffected: was not on the failed PoP / saw no failure and did not move.
- * stayed: failed for a while, then the same PoP answered again (never moved).
+ * stayed: never moved: failed for a while and the same PoP answered again, or
+ *   (failedPop given) it was on the failed PoP and the fault never reached it.
  * lost: on the failed PoP, and no answer at all after the fault.
  * no-baseline: no answer before the fault, nothing to compare with.
  */

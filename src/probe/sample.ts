@@ -65,6 +65,8 @@ export interface ProbeSummary {
   samples: number;
   /** UDP answers that arrived after their probe had timed out, or with an unknown id. */
   lateAnswers: number;
+  /** CPU time the agent used (user + system), to check it stays light next to 3 other clients. */
+  cpuMs: number;
 }
 
 export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;

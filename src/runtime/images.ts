@@ -330,11 +330,20 @@ function runMmdebstrap(kind: ImageKind, args: string[], workDir: string, signal?
     const tail: string[] = [];
     // TMPDIR inside our work dir: a killed mmdebstrap leaves its chroot (and,
     // in root mode, /proc /sys /dev mounts) there, and cleanupWorkDir removes it.
-    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: workDir } });
+    // Own process group: on abort the apt/dpkg children must die too, or they
+    // hold stderr open and keep writing into the chroot we are removing.
+    const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: workDir }, detached: true });
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        // already gone
+      }
+    };
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), MMDEBSTRAP_KILL_GRACE_MS);
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), MMDEBSTRAP_KILL_GRACE_MS);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => {

@@ -2,6 +2,7 @@
 // addresses allocated. Pure; every issue carries the path of its field.
 import type { BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
 import type { LabFile, RawBfd, RawLinkEnd } from './schema.js';
+import { formatPath } from './field-path.js';
 import { contains, formatCidr, hostAt, overlaps, parseCidr, SubnetAllocator, toInt, type Cidr } from './ipv4.js';
 
 export interface PathIssue {
@@ -68,7 +69,7 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
   const names = new Map<string, (string | number)[]>();
   const claimName = (name: string, path: (string | number)[]) => {
     const prev = names.get(name);
-    if (prev) issue(path, `duplicate node name "${name}" (already used at ${prev.join('.')})`);
+    if (prev) issue(path, `duplicate node name "${name}" (already used at ${formatPath(prev)})`);
     else names.set(name, path);
   };
   const routerRole = new Map<string, RouterRole>();
@@ -101,7 +102,7 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
   const bfdDefault = mergeBfd(DEFAULTS.bfd, raw.bgp?.bfd);
   const keepaliveDefault = raw.bgp?.keepalive ?? DEFAULTS.keepalive;
   const holdDefault = raw.bgp?.hold ?? DEFAULTS.hold;
-  checkTimers(['bgp'], keepaliveDefault, holdDefault, issue);
+  checkTimers(['bgp'], keepaliveDefault, holdDefault, raw.bgp?.keepalive === undefined, issue);
 
   // --- address pools
   const linkPool = parseCidr(raw.addressing?.links ?? DEFAULTS.links);
@@ -121,7 +122,7 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
     const cidr = parseCidr(l.subnet);
     if (cidr.bits > LINK_BITS) issue(['links', i, 'subnet'], `subnet ${l.subnet} is too small: a link needs a /29 or larger (Docker's bridge takes one address, each router one)`);
     const clash = explicitSubnets.find((s) => overlaps(s.cidr, cidr));
-    if (clash) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps ${formatCidr(clash.cidr)} of ${formatPathShort(clash.path)}`);
+    if (clash) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps ${formatCidr(clash.cidr)} of ${formatPath(clash.path)}`);
     if (overlaps(cidr, prefixNet)) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps the anycast prefix ${prefix}`);
     if (overlaps(cidr, lanPool)) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps the lans pool ${formatCidr(lanPool)}`);
     explicitSubnets.push({ cidr, path: ['links', i, 'subnet'] });
@@ -130,6 +131,7 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
   const links: Link[] = [];
   const pairSeen = new Map<string, number>();
   const linked = new Set<string>();
+  const clientNames = new Set(raw.clients.map((c) => c.name));
   raw.links.forEach((l, i) => {
     const a = endOf(l.a);
     const b = endOf(l.b);
@@ -138,12 +140,12 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
       if (!routerRole.has(end.node)) {
         ok = false;
         const path = typeof l[side] === 'string' ? ['links', i, side] : ['links', i, side, 'node'];
-        const hint = names.has(end.node) ? ' (it is not a router; clients attach with clients[].eyeball)' : ` (routers: ${[...routerRole.keys()].join(', ')})`;
+        const hint = names.has(end.node) || clientNames.has(end.node) ? ' (it is not a router; clients attach with clients[].eyeball)' : ` (routers: ${[...routerRole.keys()].join(', ')})`;
         issue(path, `unknown router "${end.node}"${hint}`);
       }
     }
     if (!ok) return;
-    if (a.node === b.node) return issue(['links', i], `link connects ${a.node} to itself`);
+    if (a.node === b.node) return issue(typeof l.b === 'string' ? ['links', i, 'b'] : ['links', i, 'b', 'node'], `link connects ${a.node} to itself: b must be another router`);
     const key = [a.node, b.node].sort().join('|');
     if (pairSeen.has(key)) return issue(['links', i], `duplicate link ${a.node} -- ${b.node} (also links[${pairSeen.get(key)}])`);
     pairSeen.set(key, i);
@@ -160,7 +162,7 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
     const bfd = mergeBfd(bfdDefault, l.bfd);
     const keepalive = l.keepalive ?? keepaliveDefault;
     const hold = l.hold ?? holdDefault;
-    checkTimers(['links', i], keepalive, hold, issue);
+    if (l.keepalive !== undefined || l.hold !== undefined) checkTimers(['links', i], keepalive, hold, l.keepalive === undefined, issue);
     const end = (raw: RawLinkEnd, resolved: ReturnType<typeof endOf>, hostIndex: number, side: 'a' | 'b', otherRole: RouterRole): LinkEnd => {
       const address = resolved.address ?? hostAt(subnet, hostIndex);
       if (resolved.address) {
@@ -260,10 +262,10 @@ function mergeBfd(base: BfdOptions, over: RawBfd | undefined): BfdOptions {
   return { enabled: over.enabled ?? true, interval: over.interval ?? base.interval, multiplier: over.multiplier ?? base.multiplier };
 }
 
-function checkTimers(path: (string | number)[], keepalive: number, hold: number, issue: (p: (string | number)[], m: string) => void) {
+/** `blameHold`: the keepalive was inherited, so the hold set here is what to change. */
+function checkTimers(path: (string | number)[], keepalive: number, hold: number, blameHold: boolean, issue: (p: (string | number)[], m: string) => void) {
   // RFC 4271 §4.2: hold is 0 or at least 3 s; a keepalive at or above hold would expire the session.
   if (hold !== 0 && hold < 3) issue([...path, 'hold'], `hold time ${hold} s is invalid: RFC 4271 allows 0 or at least 3 s`);
-  else if (hold !== 0 && keepalive >= hold) issue([...path, 'keepalive'], `keepalive ${keepalive} s must be below the hold time ${hold} s (usually hold / 3)`);
+  else if (hold !== 0 && keepalive >= hold) issue([...path, blameHold ? 'hold' : 'keepalive'], `keepalive ${keepalive} s must be below the hold time ${hold} s (usually hold / 3)`);
 }
 
-const formatPathShort = (p: (string | number)[]): string => p.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');

@@ -28,7 +28,7 @@ export interface TcpDnsOptions {
 
 export interface TcpDns {
   port: number;
-  /** Open connections, least recently active first. */
+  /** Open connections right now. */
   connectionCount(): number;
   close(): Promise<void>;
 }
@@ -118,18 +118,18 @@ export async function startTcpDns(o: TcpDnsOptions): Promise<TcpDns> {
       return false;
     }
     const request = Packet.parse(message);
-    const verdict = answerQuery(request, { clientAddress: clientAddress(socket), transport: 'tcp' }, o.zone, o.limits);
+    const verdict = answerQuery(request, message, { clientAddress: clientAddress(socket), transport: 'tcp' }, o.zone, o.limits);
     if (verdict.action === 'drop') {
       counters.dropped++;
       return true;
     }
-    const { bytes, rcode } = encodeResponse(verdict.response, verdict.rcode, verdict.opt, null);
+    const { bytes } = encodeResponse(verdict, null);
     const frame = Buffer.allocUnsafe(2 + bytes.length);
     frame.writeUInt16BE(bytes.length, 0);
     bytes.copy(frame, 2);
     if (socket.writable) {
       socket.write(frame);
-      countResponse(o.stats, 'tcp', rcode);
+      countResponse(o.stats, 'tcp', verdict.rcode);
     }
     return true;
   }

@@ -39,16 +39,24 @@ export async function startUdpDns(o: UdpDnsOptions): Promise<UdpDns> {
     counters.sendErrors++;
   };
 
+  // dns2 hands the handler the parsed Packet but not the datagram, and we
+  // echo the question verbatim, so keep the bytes of the message being handled:
+  // dns2 emits 'request' synchronously inside its own 'message' listener,
+  // which runs after this one.
+  let current: Buffer = Buffer.alloc(0);
+  server.prependListener('message', (data: Buffer) => {
+    current = data;
+  });
   server.on('request', (request: Packet, send: (m: Buffer) => Promise<unknown>, rinfo: RemoteInfo) => {
     counters.queries++;
-    const verdict = answerQuery(request, { clientAddress: rinfo.address, transport: 'udp' }, o.zone, o.limits);
+    const verdict = answerQuery(request, current, { clientAddress: rinfo.address, transport: 'udp' }, o.zone, o.limits);
     if (verdict.action === 'drop') {
       counters.dropped++;
       return;
     }
-    const encoded = encodeResponse(verdict.response, verdict.rcode, verdict.opt, verdict.udpLimit);
+    const encoded = encodeResponse(verdict, verdict.udpLimit);
     if (encoded.truncated) counters.truncated++;
-    countResponse(o.stats, 'udp', encoded.rcode);
+    countResponse(o.stats, 'udp', verdict.rcode);
     send(encoded.bytes).catch(onSendError);
   });
   // dns2 emits requestError for messages shorter than a header (no ID to

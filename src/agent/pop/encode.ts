@@ -1,62 +1,57 @@
-// Turns a verdict into wire bytes, fitting UDP budgets. Pure.
-//
-// The OPT pseudo-record is appended by hand instead of through dns2's EDNS
-// encoder: dns2 3.1.1 writes each option into its own bit-array Writer and
-// splices it in with Array.concat over the whole message, which measured
-// 32k qps with NSID against 53k without. Hand-appending keeps NSID answers
-// at the plain-query rate. dns2 still decodes incoming OPTs (see nsid.ts).
-import type { OptReply } from './answer.js';
-import type { Packet } from './dns2.js';
-import { RCODE, TYPE_OPT } from './dns2.js';
+// Turns a reply into wire bytes, fitting UDP budgets. Pure. See wire.ts for
+// why this does not go through dns2's Packet#toBuffer.
+import type { OptReply, Reply } from './answer.js';
+import { TYPE_OPT } from './dns2.js';
 import { NSID_OPTION_CODE } from './nsid.js';
+import { rrLength, writeRR } from './wire.js';
 
 export interface Encoded {
   bytes: Buffer;
   truncated: boolean;
-  rcode: number;
 }
 
-const ARCOUNT_OFFSET = 10;
+const HEADER_BYTES = 12;
 
 /**
- * Serialize; if the result exceeds `limit` (UDP), answer with TC=1, the
- * question and the OPT only (RFC 2181 §9 allows dropping whole sections;
- * RFC 6891 §7 keeps the OPT so the client still learns our EDNS size).
- * `limit` null means TCP: only the 16-bit length prefix bounds it.
+ * Serialize; if the result exceeds `limit` (UDP), send TC=1 with the question
+ * and the OPT only (RFC 2181 §9 allows dropping whole sections; RFC 6891 §7
+ * keeps the OPT so the client still learns our EDNS size). `limit` null
+ * means TCP: only the 16-bit length prefix bounds it.
  */
-export function encodeResponse(response: Packet, rcode: number, opt: OptReply | null, limit: number | null): Encoded {
-  const h = response.header;
-  // Low 4 bits in the header, the rest in the OPT TTL (RFC 6891 §6.1.3).
-  h.rcode = rcode & 0xf;
-  const optBytes = opt ? encodeOpt(opt, rcode >>> 4) : null;
-  let bytes: Buffer;
-  try {
-    bytes = withOpt(response.toBuffer(), optBytes);
-  } catch {
-    // A question name dns2 decoded but cannot re-encode: answer SERVFAIL
-    // without echoing it, rather than throw out of the handler.
-    return { bytes: headerOnly(h.id, h.opcode, h.rd, RCODE.SERVFAIL), truncated: false, rcode: RCODE.SERVFAIL };
-  }
+export function encodeResponse(r: Reply, limit: number | null): Encoded {
   const max = limit ?? 0xffff;
-  if (bytes.length <= max) return { bytes, truncated: false, rcode };
-  h.tc = 1;
-  response.answers = [];
-  response.authorities = [];
-  response.additionals = [];
-  let small = withOpt(response.toBuffer(), optBytes);
-  if (small.length > max) small = response.toBuffer();
-  if (small.length > max) small = headerOnly(h.id, h.opcode, h.rd, rcode, true);
-  return { bytes: small, truncated: true, rcode };
+  const opt = r.opt ? encodeOpt(r.opt, r.rcode >>> 4) : null;
+  const fixed = HEADER_BYTES + (r.question?.length ?? 0) + (opt?.length ?? 0);
+  let size = fixed;
+  for (const rr of r.answers) size += rrLength(rr);
+  for (const rr of r.authorities) size += rrLength(rr);
+  if (size <= max) return { bytes: write(r, opt, false, size), truncated: false };
+  if (fixed <= max) return { bytes: write(r, opt, true, fixed), truncated: true };
+  const bare = HEADER_BYTES + (r.question?.length ?? 0);
+  return { bytes: write({ ...r, question: bare <= max ? r.question : null }, null, true, bare <= max ? bare : HEADER_BYTES), truncated: true };
 }
 
-function withOpt(message: Buffer, opt: Buffer | null): Buffer {
-  if (!opt) return message;
-  const out = Buffer.concat([message, opt]);
-  out.writeUInt16BE(out.readUInt16BE(ARCOUNT_OFFSET) + 1, ARCOUNT_OFFSET);
+function write(r: Reply, opt: Buffer | null, truncated: boolean, size: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  const answers = truncated ? [] : r.answers;
+  const authorities = truncated ? [] : r.authorities;
+  out.writeUInt16BE(r.id & 0xffff, 0);
+  out[2] = 0x80 | ((r.opcode & 0xf) << 3) | (r.aa ? 0x04 : 0) | (truncated ? 0x02 : 0) | (r.rd ? 0x01 : 0);
+  // Low 4 bits of the RCODE here, the rest in the OPT TTL (RFC 6891 §6.1.3).
+  out[3] = r.rcode & 0xf;
+  out.writeUInt16BE(r.question ? 1 : 0, 4);
+  out.writeUInt16BE(answers.length, 6);
+  out.writeUInt16BE(authorities.length, 8);
+  out.writeUInt16BE(opt ? 1 : 0, 10);
+  let o = HEADER_BYTES;
+  if (r.question) o += r.question.copy(out, o);
+  for (const rr of answers) o = writeRR(out, o, rr);
+  for (const rr of authorities) o = writeRR(out, o, rr);
+  if (opt) o += opt.copy(out, o);
   return out;
 }
 
-/** OPT RR wire format, RFC 6891 §6.1.2: root name, TYPE 41, CLASS = UDP size, TTL = ext-rcode|version|DO|Z. */
+/** OPT RR, RFC 6891 §6.1.2: root name, TYPE 41, CLASS = UDP size, TTL = ext-rcode|version|DO|Z, then options. */
 export function encodeOpt(opt: OptReply, extendedRcode = 0): Buffer {
   const optionLen = opt.nsid ? 4 + opt.nsid.length : 0;
   const b = Buffer.alloc(11 + optionLen);
@@ -73,14 +68,5 @@ export function encodeOpt(opt: OptReply, extendedRcode = 0): Buffer {
     b.writeUInt16BE(opt.nsid.length, 13);
     opt.nsid.copy(b, 15);
   }
-  return b;
-}
-
-/** A 12-byte response with no sections: for when nothing past the header can be echoed. */
-export function headerOnly(id: number, opcode: number, rd: number, rcode: number, tc = false): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt16BE(id & 0xffff, 0);
-  b[2] = 0x80 | ((opcode & 0xf) << 3) | (tc ? 0x02 : 0) | (rd ? 1 : 0);
-  b[3] = rcode & 0xf;
   return b;
 }

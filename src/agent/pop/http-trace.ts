@@ -18,7 +18,11 @@ export interface TraceFields {
 }
 
 /** Unix seconds with milliseconds, as Cloudflare prints `ts=`: 1732521000.123 */
-export const unixSecondsWithMs = (ms: number): string => (Math.floor(ms) / 1000).toFixed(3);
+export function unixSecondsWithMs(ms: number): string {
+  // Integer arithmetic: (ms / 1000).toFixed(3) can round .0075 the wrong way.
+  const whole = Math.floor(ms);
+  return `${Math.floor(whole / 1000)}.${String(whole % 1000).padStart(3, '0')}`;
+}
 
 /** key=value lines; `colo`, `pop`, `ip`, `ts`, `proto` are the contract, the rest is mimicry. */
 export function traceBody(f: TraceFields): string {

@@ -12,7 +12,7 @@ export interface ProtocolCounters {
   dropped: number;
   /** UDP responses sent with TC=1. */
   truncated: number;
-  /** send()/write() failures, e.g. to source port 0. */
+  /** UDP send() rejections (e.g. to source port 0); TCP socket errors (resets). */
   sendErrors: number;
 }
 

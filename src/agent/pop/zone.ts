@@ -1,30 +1,28 @@
-// The PoP's authoritative data, built once from pop.json. Pure.
+// The PoP's authoritative data, built once from pop.json, with RDATA already
+// in wire format so answering copies bytes. Pure.
 import type { PopAgentConfig } from '../contract.js';
 import { inZone, normalizeZone } from './config.js';
-
-export interface SoaData {
-  primary: string;
-  admin: string;
-  serial: number;
-  refresh: number;
-  retry: number;
-  expiration: number;
-  /** Negative-caching TTL (RFC 2308 §4). */
-  minimum: number;
-}
+import { CLASS, TYPE } from './dns2.js';
+import { aRdata, nameWire, soaRdata, txtRdata } from './wire.js';
+import type { WireRR } from './wire.js';
 
 export interface ZoneData {
   pop: string;
   /** The PoP id as NSID bytes (RFC 5001 §2.3: opaque; ASCII here). */
   nsid: Buffer;
+  /** TXT RDATA of the CHAOS identity answer. */
+  chaosTxt: Buffer;
   /** Lower case, trailing dot, e.g. "lab.". */
   zone: string;
   whoami: string;
-  a: ReadonlyMap<string, string>;
-  txt: ReadonlyMap<string, readonly string[]>;
+  /** Owner name -> A RDATA. */
+  a: ReadonlyMap<string, Buffer>;
+  /** Owner name -> TXT RDATA. */
+  txt: ReadonlyMap<string, Buffer>;
   /** Every owner name plus its ancestors inside the zone: an empty non-terminal is NODATA, not NXDOMAIN (RFC 8020). */
   names: ReadonlySet<string>;
-  soa: SoaData;
+  /** The apex SOA, owner written out, for negative answers (RFC 2308 §3). */
+  soa: WireRR;
   ttl: { a: number; negative: number };
 }
 
@@ -35,22 +33,23 @@ export const CHAOS_ID_NAMES: ReadonlySet<string> = new Set(['hostname.bind.', 'i
  * Synthetic TXT sizes for exercising truncation from a real lab without a
  * contract change: `mid.<zone>` overflows 512 bytes but fits an EDNS 1232
  * buffer; `big.<zone>` overflows 1232, so over UDP it is always TC=1 and the
- * client has to retry over TCP. Records in pop.json with these names win.
+ * client has to retry over TCP. A record in pop.json with these names wins.
  */
 export const PADDING_NAMES = { mid: 700, big: 1600 } as const;
 
+// Short TTLs: the lab measures which PoP answers; caches would hide it.
+const TTL = { a: 5, negative: 5 };
+
 export function buildZone(config: Pick<PopAgentConfig, 'pop' | 'zone' | 'records'>): ZoneData {
   const zone = normalizeZone(config.zone);
-  const a = new Map<string, string>();
-  for (const [name, address] of Object.entries(config.records)) {
-    a.set(fqdn(name), address);
-  }
-  const txt = new Map<string, string[]>();
+  const under = (label: string) => label + '.' + (zone === '.' ? '' : zone);
+  const a = new Map<string, Buffer>();
+  for (const [name, address] of Object.entries(config.records)) a.set(fqdn(name), aRdata(address));
+  const txt = new Map<string, Buffer>();
   for (const [label, bytes] of Object.entries(PADDING_NAMES)) {
-    const name = label + '.' + (zone === '.' ? '' : zone);
-    if (!a.has(name)) txt.set(name, paddingStrings(config.pop, bytes));
+    if (!a.has(under(label))) txt.set(under(label), txtRdata(paddingStrings(config.pop, bytes)));
   }
-  const whoami = 'whoami.' + (zone === '.' ? '' : zone);
+  const whoami = under('whoami');
   const names = new Set<string>([zone, whoami]);
   for (const name of [...a.keys(), ...txt.keys()]) {
     for (let n = name; inZone(n, zone); n = parent(n)) {
@@ -59,17 +58,24 @@ export function buildZone(config: Pick<PopAgentConfig, 'pop' | 'zone' | 'records
     }
   }
   const apex = zone === '.' ? '' : zone;
+  const soa: WireRR = {
+    owner: nameWire(zone),
+    type: TYPE.SOA,
+    class: CLASS.IN,
+    ttl: TTL.negative,
+    rdata: soaRdata({ primary: `ns.${apex}`, admin: `hostmaster.${apex}`, serial: 1, refresh: 3600, retry: 600, expiration: 86400, minimum: TTL.negative }),
+  };
   return {
     pop: config.pop,
     nsid: Buffer.from(config.pop, 'ascii'),
+    chaosTxt: txtRdata([config.pop]),
     zone,
     whoami,
     a,
     txt,
     names,
-    soa: { primary: `ns.${apex}`, admin: `hostmaster.${apex}`, serial: 1, refresh: 3600, retry: 600, expiration: 86400, minimum: 5 },
-    // Short TTLs: the lab measures which PoP answers, caches would hide it.
-    ttl: { a: 5, negative: 5 },
+    soa,
+    ttl: TTL,
   };
 }
 
@@ -84,13 +90,13 @@ function parent(name: string): string {
   return dot === -1 || dot === name.length - 1 ? '.' : name.slice(dot + 1);
 }
 
-/** Character-strings of at most 255 bytes (RFC 1035 §3.3) totalling ~`bytes`. */
+/** Character-strings of at most 200 bytes totalling ~`bytes`, each naming the PoP. */
 function paddingStrings(pop: string, bytes: number): string[] {
   const out: string[] = [];
   for (let left = bytes, i = 0; left > 0; i++) {
-    const head = `pop=${pop} part=${i} `;
     const len = Math.min(200, left);
-    out.push((head + 'x'.repeat(Math.max(0, len - head.length))).slice(0, Math.max(len, head.length)));
+    const head = `pop=${pop} part=${i} `;
+    out.push(head + 'x'.repeat(Math.max(0, len - head.length)));
     left -= len;
   }
   return out;

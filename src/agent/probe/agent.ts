@@ -26,6 +26,7 @@ export async function runProbeAgent(config: ProbeConfig, deps: ProbeAgentDeps): 
   const writer = new NdjsonWriter(deps.out, config.flushMs);
   const ctx = { config, now, emit: (s: Sample) => writer.write(s) };
   const startMs = now();
+  const cpu0 = process.cpuUsage();
 
   const probers: Partial<Record<'udp-dns' | 'tcp-dns' | 'http', Prober>> = {};
   if (config.udpIntervalMs > 0) probers['udp-dns'] = await startUdpDns(ctx);
@@ -54,9 +55,15 @@ export async function runProbeAgent(config: ProbeConfig, deps: ProbeAgentDeps): 
     streams: streams.summary(),
     samples: writer.count,
     lateAnswers: probers['udp-dns']?.lateAnswers?.() ?? 0,
+    cpuMs: cpuMsSince(cpu0),
   };
   await writer.close(summary);
   return summary;
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return Math.round((d.user + d.system) / 1000);
 }
 
 function untilStop(durationMs: number, signal: AbortSignal | undefined): Promise<string> {

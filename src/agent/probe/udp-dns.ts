@@ -29,10 +29,11 @@ export async function startUdpDns(ctx: ProbeContext): Promise<Prober> {
 
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.connect(port, address, () => {
-      socket.off('error', reject);
-      resolve();
+    // Node hands a connect failure (e.g. ENETUNREACH: no route yet) to this callback.
+    socket.connect(port, address, (err?: Error) => {
+      if (!err) return resolve();
+      socket.close();
+      reject(new Error(`UDP connect to ${address}:${port}: ${errorDetail(err)}`, { cause: err }));
     });
   });
 

@@ -1,0 +1,54 @@
+// Integration tests drive the lab exactly as a user does: through the CLI.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function lab(args: string[], timeoutMs = 600_000): Promise<CliRun> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [join(REPO, 'src', 'cli', 'main.ts'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, ms: Math.round(performance.now() - t0) });
+    });
+  });
+}
+
+/** Runs a CLI command with --json and returns the parsed document; fails loudly with stderr. */
+export async function labJson<T = any>(args: string[], timeoutMs?: number): Promise<T> {
+  // Right after the subcommand: `exec` passes everything after the node through.
+  const r = await lab([args[0], '--json', ...args.slice(1)], timeoutMs);
+  if (r.code !== 0) throw new Error(`lab ${args.join(' ')} exited ${r.code}\n${r.stderr.slice(-4000)}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export const docker = new Docker();
+
+export async function labelled(labName?: string) {
+  const label = labName ? `anycast-lab.lab=${labName}` : 'anycast-lab.lab';
+  const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
+  const networks = await docker.listNetworks({ filters: { label: [label] } });
+  return { containers, networks };
+}
+
+/** `vtysh -c '<cmd> json'` in a router, parsed — an independent read of FRR's state. */
+export async function vtyshJson(node: string, command: string, labName = 'default'): Promise<any> {
+  const r = await labJson<{ stdout: string; exitCode: number }>(['exec', '--lab', labName, node, '--', 'vtysh', '-c', `${command} json`]);
+  return JSON.parse(r.stdout);
+}

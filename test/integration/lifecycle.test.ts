@@ -1,0 +1,127 @@
+// Issue "Lab lifecycle": the default lab comes up converged, `up` is
+// idempotent, `down` leaves nothing, and a lab that cannot converge fails
+// naming the session and leaves nothing behind. Real Docker, real FRR.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, lab, labelled, labJson, vtyshJson } from './cli.js';
+
+describe('lab lifecycle (default lab)', () => {
+  let up: any;
+
+  beforeAll(async () => {
+    await labJson(['down', '--all']);
+    up = await labJson(['up']);
+  });
+
+  afterAll(async () => {
+    // Later files bring the lab up again themselves; this one proves `down`.
+  });
+
+  it('creates 15 containers on 15 internal networks, all labelled', async () => {
+    const { containers, networks } = await labelled('default');
+    const nodes = containers.filter((c) => c.Labels['anycast-lab.kind'] !== 'helper');
+    expect(nodes).toHaveLength(15);
+    expect(networks).toHaveLength(15);
+    for (const c of nodes) {
+      expect(c.State).toBe('running');
+      expect(['pop', 'transit', 'eyeball', 'client']).toContain(c.Labels['anycast-lab.role']);
+      expect(c.Labels['anycast-lab.node']).toBeTruthy();
+    }
+    for (const n of networks) {
+      const info = await docker.getNetwork(n.Id).inspect();
+      expect(info.Internal, `${n.Name} must be internal`).toBe(true);
+      expect(info.Labels['anycast-lab.lab']).toBe('default');
+    }
+  });
+
+  it('gives routers only NET_ADMIN, NET_RAW, SYS_ADMIN and ip_forward; clients nothing extra', async () => {
+    const { containers } = await labelled('default');
+    for (const c of containers.filter((c) => c.Labels['anycast-lab.kind'] !== 'helper')) {
+      const info = await docker.getContainer(c.Id).inspect();
+      expect(info.HostConfig.Privileged).toBe(false);
+      if (c.Labels['anycast-lab.kind'] === 'router') {
+        expect([...(info.HostConfig.CapAdd ?? [])].sort()).toEqual(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
+        expect(info.HostConfig.Sysctls?.['net.ipv4.ip_forward']).toBe('1');
+      } else {
+        expect(info.HostConfig.CapAdd ?? []).toEqual([]);
+      }
+    }
+  });
+
+  it('has every BGP session Established and every BFD peer up (read from vtysh json)', async () => {
+    const routers = ['fra', 'iad', 'nrt', 'gru', 't-eu', 't-us', 't-ap', 'eb-de', 'eb-us', 'eb-jp', 'eb-br'];
+    let sessions = 0;
+    for (const r of routers) {
+      const bgp = await vtyshJson(r, 'show bgp summary');
+      const peers = Object.entries<any>(bgp.ipv4Unicast.peers);
+      expect(peers.length, `${r} has sessions`).toBeGreaterThan(0);
+      for (const [addr, p] of peers) expect(p.state, `${r} -> ${addr}`).toBe('Established');
+      const bfd = await vtyshJson(r, 'show bfd peers');
+      expect(bfd).toHaveLength(peers.length);
+      for (const p of bfd) {
+        expect(p.status, `${r} bfd ${p.peer}`).toBe('up');
+        expect(p['transmit-interval']).toBe(100);
+        expect(p['detect-multiplier']).toBe(3);
+      }
+      sessions += peers.length;
+    }
+    // 11 links, two ends each.
+    expect(sessions).toBe(22);
+  });
+
+  it('announces only the anycast prefix from PoPs (prefix-lists)', async () => {
+    const adv = await vtyshJson('fra', 'show bgp ipv4 unicast neighbors 10.77.0.3 advertised-routes');
+    expect(Object.keys(adv.advertisedRoutes)).toEqual(['192.0.2.0/24']);
+  });
+
+  it('gives every client a route to 192.0.2.53 through its eyeball router', async () => {
+    for (const [client, eyeball] of [['c-de', 'eb-de'], ['c-us', 'eb-us'], ['c-jp', 'eb-jp'], ['c-br', 'eb-br']]) {
+      const r = await labJson(['exec', client, '--', 'ip', 'route', 'get', '192.0.2.53']);
+      expect(r.stdout).toMatch(/via 10\.78\.\d+\.2 /);
+      const fib = await vtyshJson(eyeball, 'show ip route 192.0.2.0/24');
+      expect(fib['192.0.2.0/24'].some((e: any) => e.selected && e.installed), `${eyeball} has 192.0.2.0/24 installed`).toBe(true);
+      // Nothing falls back to the host: the only default route is the eyeball.
+      const routes = await labJson(['exec', client, '--', 'ip', 'route', 'show', 'default']);
+      expect(routes.stdout.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('reports nodes, sessions and BFD peers in status --json', async () => {
+    const s = await labJson(['status', 'default']);
+    expect(s.nodes).toHaveLength(15);
+    const teu = s.nodes.find((n: any) => n.node === 't-eu');
+    expect(teu.role).toBe('transit');
+    expect(teu.bgp.map((p: any) => p.neighbor).sort()).toEqual(['eb-de', 'fra', 't-ap', 't-us']);
+    expect(teu.bgp.every((p: any) => p.state === 'Established' && p.pfxRcd >= 1)).toBe(true);
+    expect(teu.bfd.every((p: any) => p.status === 'up' && p.transmitInterval === 100)).toBe(true);
+  });
+
+  it('changes nothing when `up` runs again', async () => {
+    const before = (await labelled('default')).containers.map((c) => c.Id).sort();
+    const again = await labJson(['up']);
+    expect(again.created.containers).toEqual([]);
+    expect(again.created.networks).toEqual([]);
+    expect(again.kept).toHaveLength(15);
+    const after = (await labelled('default')).containers.map((c) => c.Id).sort();
+    expect(after).toEqual(before);
+  });
+
+  it('`down` leaves no labelled container or network', async () => {
+    const r = await labJson(['down']);
+    expect(r.containers).toBeGreaterThanOrEqual(15);
+    const { containers, networks } = await labelled('default');
+    expect(containers).toEqual([]);
+    expect(networks).toEqual([]);
+  });
+});
+
+describe('a lab that cannot converge', () => {
+  it('fails naming the session, and leaves nothing behind', async () => {
+    const r = await lab(['up', 'test/fixtures/labs/broken-asn.yaml', '--timeout', '20']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/did not converge/);
+    expect(r.stderr).toMatch(/fra: BGP session to t-x \(10\.87\.0\.3\)/);
+    const { containers, networks } = await labelled('broken');
+    expect(containers).toEqual([]);
+    expect(networks).toEqual([]);
+  });
+});
