@@ -52,6 +52,8 @@ missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v docker >/dev/null 2>&1 || [[ " ${missing[*]-} " == *" docker.io "* ]] || missing+=(docker.io)
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+# dig on the host: the responder unit tests query it on loopback with a real, independent client.
+command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
 # docker.io pulls iptables; mmdebstrap in root mode needs nothing more.
 if ((${#missing[@]})); then
   say "installing: ${missing[*]}"

@@ -28,7 +28,7 @@ export interface CliContext {
   print(json: boolean, data: unknown, human: () => string): void;
 }
 
-function makeContext(): CliContext {
+export function makeContext(): CliContext {
   const docker = new Docker();
   return {
     docker,

@@ -209,7 +209,7 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
     if (c.expect) {
       for (const f of ['pop', 'backup'] as const) {
         const v = c.expect[f];
-        if (v !== undefined && !pops.has(v)) issue(['clients', i, 'expect', f], `"${v}" is not a PoP (PoPs: ${[...pops].join(', ')})`);
+        if (v !== undefined && !pops.has(v)) issue(['clients', i, 'expect', f], `"${v}" is not a PoP (PoPs: ${[...pops].join(', ') || 'none'})`);
       }
       if (c.expect.backup && c.expect.backup === c.expect.pop) issue(['clients', i, 'expect', 'backup'], 'backup PoP must differ from the primary');
     }

@@ -1,7 +1,7 @@
 // The raw lab file, as written by a person. Shape and ranges only; checks
 // that need the whole file (references, overlaps) live in validate.ts.
 import { z } from 'zod';
-import { isIPv4, isNetwork } from './ipv4.js';
+import { formatCidr, isIPv4, isNetwork, mask, tryParseCidr } from './ipv4.js';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,23}$/;
 const nodeName = z
@@ -10,7 +10,12 @@ const nodeName = z
 
 const ipv4 = z.string().refine(isIPv4, { error: 'expected an IPv4 address such as 192.0.2.53' });
 const network = z.string().refine(isNetwork, {
-  error: 'expected an IPv4 network such as 10.77.0.0/16 (address/prefix length, no host bits set)',
+  error: (iss) => {
+    const c = typeof iss.input === 'string' ? tryParseCidr(iss.input) : undefined;
+    // Name the network the person most likely meant rather than only restating the rule.
+    if (c) return `${iss.input} has host bits set (the network is ${formatCidr({ base: (c.base & mask(c.bits)) >>> 0, bits: c.bits })})`;
+    return 'expected an IPv4 network such as 10.77.0.0/16 (address/prefix length 0..32, no host bits set)';
+  },
 });
 
 // RFC 6793 4-byte ASNs; 0 and 65535/4294967295 are reserved (RFC 7607, RFC 7300),

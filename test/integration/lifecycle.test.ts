@@ -29,7 +29,7 @@ describe('lab lifecycle (default lab)', () => {
     for (const n of networks) {
       const info = await docker.getNetwork(n.Id).inspect();
       expect(info.Internal, `${n.Name} must be internal`).toBe(true);
-      expect(info.Labels['anycast-lab.lab']).toBe('default');
+      expect(info.Labels?.['anycast-lab.lab']).toBe('default');
     }
   });
 

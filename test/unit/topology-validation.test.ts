@@ -42,7 +42,7 @@ const cases: Case[] = [
   { name: 'bad router name characters', text: editLine(25, 't-one', 't.one'), field: 'routers[2].name', line: 25, message: /lower-case name/ },
 
   // --- links
-  { name: 'unknown node in a link lists the routers', text: editLine(29, 'b: t-one', 'b: t-three'), field: 'links[0].b', line: 29, column: 19, message: /unknown router "t-three" \(routers: pop-a, pop-b, t-one, t-two, eb\)/ },
+  { name: 'unknown node in a link lists the routers', text: editLine(29, 'b: t-one', 'b: t-three'), field: 'links[0].b', line: 29, column: 20, message: /unknown router "t-three" \(routers: pop-a, pop-b, t-one, t-two, eb\)/ },
   { name: 'a link naming a client', text: editLine(32, 'a: eb', 'a: c1'), field: 'links[3].a', line: 32, message: /unknown router "c1" \(it is not a router; clients attach with clients\[\]\.eyeball\)/ },
   { name: 'self-loop link', text: editLine(31, 'b: t-two', 'b: t-one'), field: 'links[2].b', line: 31, message: /connects t-one to itself/ },
   { name: 'duplicate link (either direction)', text: insertAfter(32, '  - { a: t-one, b: pop-a }'), field: 'links[4]', line: 33, message: /duplicate link t-one -- pop-a \(also links\[0\]\)/ },
@@ -56,7 +56,7 @@ const cases: Case[] = [
   },
 
   // --- AS numbers
-  { name: 'ASN 0', text: editLine(18, 'asn: 64500', 'asn: 0'), field: 'ases[0].asn', line: 18, column: 14, message: /expected 1\.\.4294967294 \(0 is reserved/ },
+  { name: 'ASN 0', text: editLine(18, 'asn: 64500', 'asn: 0'), field: 'ases[0].asn', line: 18, column: 12, message: /expected 1\.\.4294967294 \(0 is reserved/ },
   { name: 'ASN 4294967295', text: editLine(25, 'asn: 65010', 'asn: 4294967295'), field: 'routers[2].asn', line: 25, message: /out of range: expected 1\.\.4294967294/ },
   { name: 'ASN 23456 (AS_TRANS)', text: editLine(19, 'asn: 65010', 'asn: 23456'), field: 'ases[1].asn', line: 19, message: /AS_TRANS/ },
   { name: 'ASN that is not a whole number', text: editLine(19, 'asn: 65010', 'asn: 65010.5'), field: 'ases[1].asn', line: 19, message: /whole AS number/ },
@@ -97,7 +97,7 @@ const cases: Case[] = [
     message: /subnet 10\.77\.100\.0\/28 overlaps 10\.77\.100\.8\/29 of links\[0\]\.subnet/,
   },
   { name: 'link subnet overlapping the LAN pool', text: editLine(29, 'b: t-one }', 'b: t-one, subnet: 10.78.0.0/29 }'), field: 'links[0].subnet', line: 29, message: /overlaps the lans pool 10\.78\.0\.0\/16/ },
-  { name: 'lans pool overlapping the links pool', text: editLine(11, '10.78.0.0/16', '10.77.128.0/17'), field: 'addressing.lans', line: 11, column: 10, message: /lans pool 10\.77\.128\.0\/17 overlaps links pool 10\.77\.0\.0\/16/ },
+  { name: 'lans pool overlapping the links pool', text: editLine(11, '10.78.0.0/16', '10.77.128.0/17'), field: 'addressing.lans', line: 11, column: 9, message: /lans pool 10\.77\.128\.0\/17 overlaps links pool 10\.77\.0\.0\/16/ },
   { name: 'links pool overlapping the anycast prefix', text: editLine(10, '10.77.0.0/16', '192.0.0.0/8'), field: 'addressing.links', line: 10, message: /overlaps the anycast prefix 192\.0\.2\.0\/24/ },
 
   // --- whole-lab checks
@@ -149,6 +149,16 @@ describe('LabFileError', () => {
   it('reports resolve-time problems together, not just the first', () => {
     const issues = issuesOf(editLine(34, 'eyeball: eb', 'eyeball: t-one', editLine(4, '192.0.2.53', '198.51.100.53')));
     expect(issues.map((i) => i.field)).toEqual(['anycast.dns', 'clients[0].eyeball']);
+  });
+
+  it('reports a bad session default once, at bgp, not again on every link that inherits it', () => {
+    const issues = issuesOf(editLine(15, 'keepalive: 3', 'keepalive: 9'));
+    expect(issues.map((i) => i.field)).toEqual(['bgp.keepalive']);
+  });
+
+  it('reports a value of the wrong type as such, not as a missing field', () => {
+    const issues = issuesOf(editLine(19, 'asn: 65010', 'asn: "65010"'));
+    expect(issues).toEqual([expect.objectContaining({ field: 'ases[1].asn', line: 19, message: expect.stringMatching(/^expected an AS number/) })]);
   });
 
   it('formats each issue as file:line:col: field: message', () => {

@@ -1,0 +1,7 @@
+// Benchmarks: one file each, one line here.
+import type { Command } from 'commander';
+import type { CliContext } from './main.js';
+
+export type BenchExtension = (program: Command, ctx: CliContext) => void;
+
+export const benchExtensions: BenchExtension[] = [];
