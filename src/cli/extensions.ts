@@ -2,7 +2,10 @@
 // command, one line here.
 import type { Command } from 'commander';
 import type { CliContext } from './main.js';
+import { registerCompose } from './compose.js';
 
 export type CommandExtension = (program: Command, ctx: CliContext) => void;
 
-export const commandExtensions: CommandExtension[] = [];
+export const commandExtensions: CommandExtension[] = [
+  registerCompose,
+];

@@ -1,18 +1,16 @@
 // `lab up`: artifacts → images → networks → nodes → client routes → converge.
 // Idempotent (unchanged nodes are kept), and a failed run removes what it made.
-import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { buildAgents } from '../agent/build.js';
 import { LabError } from '../errors.js';
-import { writeLabConfigs } from '../render/write-configs.js';
+import { writeArtifacts } from './artifacts.js';
 import { ensureImages } from '../runtime/images.js';
 import { allowLabBridges, removeLabRules } from '../runtime/host-firewall.js';
 import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { waitConverged } from './converge.js';
-import { planLab, popAgentConfig, type NodePlan } from './plan.js';
+import { planLab, type NodePlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { mapConcurrent } from '../util/concurrency.js';
 
@@ -45,25 +43,14 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
   const { progress } = opts;
   await rt.ping();
 
-  progress.step('lab', 'render', `FRR configs into ${join(opts.paths.configRoot, lab.name)}`);
-  const hashes = await writeLabConfigs(lab, opts.paths.configRoot);
-  const popHashes: Record<string, string> = {};
-  for (const pop of lab.routers.filter((r) => r.role === 'pop')) {
-    const dir = join(opts.paths.configRoot, lab.name, pop.name, 'agent');
-    await mkdir(dir, { recursive: true });
-    const body = `${JSON.stringify(popAgentConfig(lab, pop), null, 2)}\n`;
-    await writeIfChanged(join(dir, 'pop.json'), body);
-    popHashes[pop.name] = body;
-  }
-  progress.step('lab', 'bundle', 'agents (responder, health checker, probe)');
-  const agentDir = await buildAgents();
+  progress.step('lab', 'render', `FRR configs into ${join(opts.paths.configRoot, lab.name)}, agents into dist/agent`);
+  const { agentDir, configHashes } = await writeArtifacts(lab, opts.paths.configRoot);
 
   const images = await ensureImages(docker, {
     onProgress: (ev) => progress.step(`img:${ev.image}`, ev.step, ev.detail),
     signal: opts.signal,
   });
 
-  const configHashes = Object.fromEntries([...hashes].map(([node, h]) => [node, h + (popHashes[node] ?? '')]));
   const plan = planLab(lab, images, { configRoot: opts.paths.configRoot, agentDir }, configHashes);
 
   const created = { networks: [] as string[], containers: [] as string[] };
@@ -141,9 +128,4 @@ async function rollback(rt: ContainerRuntime, lab: string, created: { networks: 
   const helpers = await rt.listContainers({ [LABEL.lab]: lab, [LABEL.kind]: 'helper' }).catch(() => []);
   await Promise.all(helpers.map((h) => rt.removeContainer(h.id).catch(() => undefined)));
   for (const name of created.networks) await rt.removeNetwork(name).catch(() => undefined);
-}
-
-async function writeIfChanged(path: string, body: string) {
-  const cur = await readFile(path, 'utf8').catch(() => undefined);
-  if (cur !== body) await writeFile(path, body);
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { LabFileError, type LabFileIssue } from '../../src/errors.js';
 import { parseLab } from '../../src/topology/load.js';
-import { BASE, BASE_FILE, editLine, insertAfter, replaceLine } from '../fixtures/topology/base.js';
+import { BASE, BASE_FILE, deleteLines, editLine, insertAfter, replaceLine } from '../fixtures/topology/base.js';
 
 interface Case {
   name: string;
@@ -101,7 +101,7 @@ const cases: Case[] = [
   { name: 'links pool overlapping the anycast prefix', text: editLine(10, '10.77.0.0/16', '192.0.0.0/8'), field: 'addressing.links', line: 10, message: /overlaps the anycast prefix 192\.0\.2\.0\/24/ },
 
   // --- whole-lab checks
-  { name: 'no PoP at all', text: editLine(18, 'role: pop', 'role: eyeball', replaceLine(30, '', replaceLine(29, ''))), field: 'routers', line: 23, message: /no PoP: at least one router must be in an AS with role "pop"/ },
+  { name: 'no PoP at all', text: editLine(18, 'role: pop', 'role: eyeball', deleteLines(29, 30)), field: 'routers', line: 23, message: /no PoP: at least one router must be in an AS with role "pop"/ },
   { name: 'a router with no link', text: replaceLine(30, ''), field: 'routers[1].name', line: 24, message: /router pop-b has no link: add one under "links"/ },
 ];
 

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { renderCompose } from '../../src/lab/compose.js';
+import { loadLabFile } from '../../src/topology/load.js';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const lab = loadLabFile(join(REPO, 'labs', 'default.yaml'));
+
+describe('docker-compose.yml', () => {
+  it('is what `npm run lab -- compose` generates from labs/default.yaml (regenerate when this fails)', () => {
+    expect(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8')).toBe(renderCompose(lab));
+  });
+
+  const doc = parse(renderCompose(lab));
+
+  it('declares every network internal with an explicit subnet and lab labels', () => {
+    const nets = Object.values<any>(doc.networks);
+    expect(nets).toHaveLength(15);
+    for (const n of nets) {
+      expect(n.internal).toBe(true);
+      expect(n.ipam.config[0].subnet).toMatch(/^10\.7[78]\./);
+      expect(n.labels['anycast-lab.lab']).toBe('default');
+      expect(n.driver_opts['com.docker.network.bridge.name'].length).toBeLessThanOrEqual(15);
+    }
+  });
+
+  it('gives routers the three capabilities and never privileged; clients none', () => {
+    for (const [name, s] of Object.entries<any>(doc.services)) {
+      expect(s.privileged, name).toBeUndefined();
+      if (s.labels['anycast-lab.kind'] === 'router') expect(s.cap_add).toEqual(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
+      if (s.labels['anycast-lab.kind'] === 'client') expect(s.cap_add).toBeUndefined();
+    }
+    expect(Object.keys(doc.services)).toEqual(expect.arrayContaining(['fra', 'iad', 'nrt', 'gru', 't-eu', 'c-de', 'c-de-routes', 'host-firewall']));
+  });
+
+  it('escapes shell variables so Compose does not interpolate them', () => {
+    const script: string = doc.services['host-firewall'].command[2];
+    expect(script).toContain('$$IPT');
+    expect(script).not.toMatch(/[^$]\$IPT/);
+  });
+});

@@ -1,0 +1,179 @@
+// FRR's JSON → plain state → "what is still pending". Fixtures are real FRR
+// 8.4.4 output (test/fixtures/frr/README.md says where each came from); the
+// pending cases splice real non-converged entries into converged output.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseBfdPeers, parseBgpSummary, parseInstalledRoutes, pendingOn, type RouterState } from '../../src/lab/frr-state.js';
+import { loadLabFile, parseLab } from '../../src/topology/load.js';
+
+type Capture = 'bgp-summary' | 'bfd-peers' | 'ip-route';
+const capture = (who: 't-eu' | 'fra' | 'fra-pending', what: Capture): string => readFileSync(new URL(`../fixtures/frr/${who}.${what}.json`, import.meta.url), 'utf8');
+const stateOf = (who: 't-eu' | 'fra' | 'fra-pending'): RouterState => ({
+  bgp: parseBgpSummary(capture(who, 'bgp-summary')),
+  bfd: parseBfdPeers(capture(who, 'bfd-peers')),
+  routes: parseInstalledRoutes(capture(who, 'ip-route')),
+});
+
+/** JSON text edited as data, so a case changes exactly one thing of a real capture. */
+const editJson = <T>(text: string, edit: (doc: T) => void): string => {
+  const doc = JSON.parse(text) as T;
+  edit(doc);
+  return JSON.stringify(doc);
+};
+type Summary = { ipv4Unicast: { peers: Record<string, Record<string, unknown>> } };
+type BfdList = Record<string, unknown>[];
+type Routes = Record<string, Record<string, unknown>[]>;
+
+const lab = loadLabFile('labs/default.yaml');
+const LANS = ['10.78.0.0/24', '10.78.1.0/24', '10.78.2.0/24', '10.78.3.0/24'];
+
+describe('parseBgpSummary', () => {
+  it('reads every peer of `show bgp summary json`', () => {
+    expect(parseBgpSummary(capture('t-eu', 'bgp-summary'))).toEqual([
+      { peer: '10.77.0.2', description: 'fra', remoteAs: 64500, state: 'Established', pfxRcd: 1, pfxSnt: 4, uptime: '00:00:55' },
+      { peer: '10.77.0.43', description: 't-us', remoteAs: 65020, state: 'Established', pfxRcd: 3, pfxSnt: 5, uptime: '00:00:54' },
+      { peer: '10.77.0.51', description: 't-ap', remoteAs: 65030, state: 'Established', pfxRcd: 2, pfxSnt: 5, uptime: '00:00:54' },
+      { peer: '10.77.0.58', description: 'eb-de', remoteAs: 64601, state: 'Established', pfxRcd: 1, pfxSnt: 1, uptime: '00:00:54' },
+    ]);
+  });
+
+  it('reads a peer that never came up', () => {
+    expect(parseBgpSummary(capture('fra-pending', 'bgp-summary'))).toEqual([
+      { peer: '10.77.0.3', description: 't-eu', remoteAs: 65010, state: 'Active', pfxRcd: 0, pfxSnt: 0, uptime: 'never' },
+    ]);
+  });
+
+  it('treats no output and no BGP instance as no peers', () => {
+    expect(parseBgpSummary('')).toEqual([]);
+    expect(parseBgpSummary('{}')).toEqual([]);
+  });
+
+  it('fails loudly on output that is not JSON (the caller decides what that means)', () => {
+    expect(() => parseBgpSummary('% Unknown command: show bgp summary jsn')).toThrow(SyntaxError);
+  });
+});
+
+describe('parseBfdPeers', () => {
+  it('reads `show bfd peers json`', () => {
+    const peers = parseBfdPeers(capture('t-eu', 'bfd-peers'));
+    expect(peers.map((p) => p.peer)).toEqual(['10.77.0.58', '10.77.0.43', '10.77.0.51', '10.77.0.2']);
+    expect(peers[3]).toEqual({ peer: '10.77.0.2', status: 'up', transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3, uptimeS: 53 });
+  });
+
+  it('reads a peer that is down (FRR reports downtime, not uptime)', () => {
+    expect(parseBfdPeers(capture('fra-pending', 'bfd-peers'))).toEqual([
+      { peer: '10.77.0.3', status: 'down', transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3, uptimeS: undefined },
+    ]);
+  });
+
+  it('treats no output as no peers', () => {
+    expect(parseBfdPeers('')).toEqual([]);
+    expect(parseBfdPeers('[]')).toEqual([]);
+  });
+});
+
+describe('parseInstalledRoutes', () => {
+  it('lists prefixes with a selected route installed in the FIB', () => {
+    expect(parseInstalledRoutes(capture('t-eu', 'ip-route'))).toEqual(['10.77.0.0/29', '10.77.0.40/29', '10.77.0.48/29', '10.77.0.56/29', ...LANS, '192.0.2.0/24']);
+    expect(parseInstalledRoutes(capture('fra', 'ip-route'))).toEqual(['10.77.0.0/29', ...LANS, '192.0.2.0/24']);
+  });
+
+  it('skips a route that is selected but not installed, or installed but not selected', () => {
+    const text = editJson<Routes>(capture('t-eu', 'ip-route'), (d) => {
+      d['192.0.2.0/24'][0].installed = false;
+      d['10.78.0.0/24'][0].selected = false;
+      delete d['10.78.1.0/24'][0].installed;
+    });
+    const routes = parseInstalledRoutes(text);
+    expect(routes).not.toContain('192.0.2.0/24');
+    expect(routes).not.toContain('10.78.0.0/24');
+    expect(routes).not.toContain('10.78.1.0/24');
+    expect(routes).toContain('10.78.2.0/24');
+  });
+
+  it('accepts any selected+installed entry of a prefix with several', () => {
+    const text = editJson<Routes>(capture('t-eu', 'ip-route'), (d) => {
+      const best = d['192.0.2.0/24'][0];
+      d['192.0.2.0/24'] = [{ ...best, selected: false, installed: false, distance: 200 }, best];
+    });
+    expect(parseInstalledRoutes(text)).toContain('192.0.2.0/24');
+  });
+
+  it('treats no output as no routes', () => {
+    expect(parseInstalledRoutes('')).toEqual([]);
+  });
+});
+
+describe('pendingOn', () => {
+  it('is empty on a converged transit and a converged PoP', () => {
+    expect(pendingOn(lab, 't-eu', stateOf('t-eu'))).toEqual([]);
+    expect(pendingOn(lab, 'fra', stateOf('fra'))).toEqual([]);
+  });
+
+  it('lists a session that is not Established, a BFD peer that is down, and every missing route', () => {
+    expect(pendingOn(lab, 'fra', stateOf('fra-pending'))).toEqual([
+      'fra: BGP session to t-eu (10.77.0.3) is Active',
+      'fra: BFD peer t-eu (10.77.0.3) is down',
+      ...LANS.map((p) => `fra: no route to ${p}`),
+    ]);
+  });
+
+  it('names the one peer that is Active among converged ones', () => {
+    const active = (JSON.parse(capture('fra-pending', 'bgp-summary')) as Summary).ipv4Unicast.peers['10.77.0.3'];
+    const text = editJson<Summary>(capture('t-eu', 'bgp-summary'), (d) => {
+      d.ipv4Unicast.peers['10.77.0.43'] = { ...active, hostname: 't-us', remoteAs: 65020, desc: 't-us' };
+    });
+    expect(pendingOn(lab, 't-eu', { ...stateOf('t-eu'), bgp: parseBgpSummary(text) })).toEqual(['t-eu: BGP session to t-us (10.77.0.43) is Active']);
+  });
+
+  it('names the one BFD peer that is down, and one that is missing', () => {
+    const down = (JSON.parse(capture('fra-pending', 'bfd-peers')) as BfdList)[0];
+    const text = editJson<BfdList>(capture('t-eu', 'bfd-peers'), (d) => {
+      d[0] = { ...down, peer: '10.77.0.58', local: '10.77.0.59', interface: 'eth0' };
+      d.splice(2, 1); // 10.77.0.51 (t-ap)
+    });
+    expect(pendingOn(lab, 't-eu', { ...stateOf('t-eu'), bfd: parseBfdPeers(text) })).toEqual([
+      't-eu: BFD peer t-ap (10.77.0.51) is absent',
+      't-eu: BFD peer eb-de (10.77.0.58) is down',
+    ]);
+  });
+
+  it('names a missing anycast route on a transit, but never asks a PoP for the prefix it originates', () => {
+    const text = editJson<Routes>(capture('t-eu', 'ip-route'), (d) => {
+      delete d['192.0.2.0/24'];
+    });
+    expect(pendingOn(lab, 't-eu', { ...stateOf('t-eu'), routes: parseInstalledRoutes(text) })).toEqual(['t-eu: no route to 192.0.2.0/24']);
+    const fra = stateOf('fra');
+    expect(pendingOn(lab, 'fra', { ...fra, routes: fra.routes.filter((r) => r !== '192.0.2.0/24') })).toEqual([]);
+  });
+
+  it('a route that is known but not installed still counts as missing', () => {
+    const text = editJson<Routes>(capture('t-eu', 'ip-route'), (d) => {
+      d['10.78.2.0/24'][0].installed = false;
+    });
+    expect(pendingOn(lab, 't-eu', { ...stateOf('t-eu'), routes: parseInstalledRoutes(text) })).toEqual(['t-eu: no route to 10.78.2.0/24']);
+  });
+
+  it('reports a configured session missing from the summary as not configured', () => {
+    const text = editJson<Summary>(capture('t-eu', 'bgp-summary'), (d) => {
+      delete d.ipv4Unicast.peers['10.77.0.2'];
+    });
+    expect(pendingOn(lab, 't-eu', { ...stateOf('t-eu'), bgp: parseBgpSummary(text) })).toEqual(['t-eu: BGP session to fra (10.77.0.2) is not configured']);
+  });
+
+  it('does not wait for BFD on a link where the lab turns it off', () => {
+    const text = readFileSync('labs/default.yaml', 'utf8').replace('- { a: fra, b: t-eu }', '- { a: fra, b: t-eu, bfd: false }');
+    const noBfd = parseLab(text, 'labs/default.yaml');
+    expect(pendingOn(noBfd, 'fra', { ...stateOf('fra'), bfd: [] })).toEqual([]);
+    expect(pendingOn(lab, 'fra', { ...stateOf('fra'), bfd: [] })).toEqual(['fra: BFD peer t-eu (10.77.0.3) is absent']);
+  });
+
+  it('asks an eyeball for the anycast prefix only (its own LAN is connected)', () => {
+    const eyeball: RouterState = {
+      bgp: [{ peer: '10.77.0.59', state: 'Established', pfxRcd: 1, pfxSnt: 1 }],
+      bfd: [{ peer: '10.77.0.59', status: 'up' }],
+      routes: [],
+    };
+    expect(pendingOn(lab, 'eb-de', eyeball)).toEqual(['eb-de: no route to 192.0.2.0/24']);
+  });
+});
