@@ -13,7 +13,12 @@ DOCKER_PID_FILE=/var/run/docker.pid
 DOCKER_SOCK=/var/run/docker.sock
 DOCKER_DEADLINE_S=60
 
-say() { printf 'prepare-host: %s\n' "$*"; }
+# Output goes to stderr: `npm run lab -- status --json` runs this first, and its
+# stdout belongs to the JSON. --quiet keeps only lines about actions taken.
+QUIET=0
+[[ "${1:-}" == --quiet ]] && QUIET=1
+say() { printf 'prepare-host: %s\n' "$*" >&2; }
+note() { ((QUIET)) || say "$@"; }
 die() { printf 'prepare-host: ERROR: %s\n' "$*" >&2; exit 1; }
 
 requirements() {
@@ -58,10 +63,10 @@ command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
 if ((${#missing[@]})); then
   say "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get update -qq
+  as_root apt-get update -qq >&2
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "packages present: dockerd, docker, mmdebstrap"
+  note "packages present: dockerd, docker, mmdebstrap"
 fi
 
 # Distro Node is too old on Debian 12 (18) and Ubuntu 22.04 (12); the lab copies
@@ -73,7 +78,7 @@ if ((node_major < 20)); then
   exit 1
 fi
 command -v npm >/dev/null 2>&1 || die "npm not found next to node $(node --version); install npm for Node >= 20"
-say "node $(node --version)"
+note "node $(node --version)"
 
 # --- dockerd ----------------------------------------------------------------------
 docker_ok() { timeout 10 docker info >/dev/null 2>&1; }
@@ -125,7 +130,7 @@ wait_docker() { # deadline seconds
 }
 
 if docker_ok; then
-  say "docker engine running: $(docker version --format '{{.Server.Version}}' 2>/dev/null)"
+  note "docker engine running: $(docker version --format '{{.Server.Version}}' 2>/dev/null)"
 elif dockerd_running; then
   # Starting a second dockerd would fail on the pid file; give this one time to come up.
   say "dockerd is running but not answering yet; waiting up to ${DOCKER_DEADLINE_S}s"
@@ -148,16 +153,18 @@ fi
 
 # --- node_modules ---------------------------------------------------------------------
 cd "$REPO_ROOT"
-if [[ ! -d node_modules ]]; then
+# npm records what it installed in node_modules/.package-lock.json; a newer
+# package-lock.json means dependencies changed since.
+if [[ ! -d node_modules || ( -f package-lock.json && package-lock.json -nt node_modules/.package-lock.json ) ]]; then
   if [[ -f package-lock.json ]]; then
     say "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
+    npm ci --no-audit --no-fund --loglevel=error >&2
   else
     say "npm install (no package-lock.json)"
-    npm install --no-audit --no-fund --loglevel=error
+    npm install --no-audit --no-fund --loglevel=error >&2
   fi
 else
-  say "node_modules present"
+  note "node_modules present"
 fi
 
-say "ready"
+note "ready"

@@ -133,7 +133,7 @@ export function buildProgram(ctx: CliContext = makeContext()): Command {
     .action(async (o: { json?: boolean }) => {
       const r = await runDoctor(ctx.docker);
       ctx.print(!!o.json, r, () =>
-        r.checks.map((c) => `${c.status === 'ok' ? ' ok  ' : c.status === 'warn' ? ' warn' : ' MISS'} ${c.name.padEnd(22)} ${c.detail}${c.fix ? `\n       fix: ${c.fix}` : ''}`).join('\n'),
+        r.checks.map((c) => `${c.status === 'ok' ? ' ok  ' : c.status === 'warn' ? ' warn' : c.optional ? ' n/a ' : ' MISS'} ${c.name.padEnd(22)} ${c.detail}${c.optional && c.status !== 'ok' ? ' (optional)' : ''}${c.fix ? `\n       fix: ${c.fix}` : ''}`).join('\n'),
       );
       if (!r.ok) process.exitCode = 1;
     });
