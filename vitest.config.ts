@@ -14,9 +14,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          // Skipped when ANYCAST_LAB_NO_RESET is set, so a developer can run one
-          // file against their own lab while others are up.
-          globalSetup: process.env.ANYCAST_LAB_NO_RESET ? [] : ['test/integration/global-setup.ts'],
+          // Skipped when a developer points the tests at their own lab file
+          // (ANYCAST_LAB_FILE), so other labs on the engine survive.
+          globalSetup: process.env.ANYCAST_LAB_FILE ? [] : ['test/integration/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 900_000,
