@@ -10,6 +10,7 @@ import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { waitConverged } from './converge.js';
+import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
 import { planLab, type NodePlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { mapConcurrent } from '../util/concurrency.js';
@@ -51,6 +52,7 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
     signal: opts.signal,
   });
 
+  await assertNetemAvailable(rt, lab, images.router);
   const plan = planLab(lab, images, { configRoot: opts.paths.configRoot, agentDir }, configHashes);
 
   const created = { networks: [] as string[], containers: [] as string[] };
@@ -107,6 +109,11 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
         progress.step(n.node, 'route', r.stdout.trim());
       }
     });
+
+    if (linksWithDelay(lab).length) {
+      progress.step('lab', 'delay', linksWithDelay(lab).map((l) => `${l.name} ${l.delayMs} ms`).join(', '));
+      await applyLinkDelays(rt, lab);
+    }
 
     if (!opts.noWait) {
       progress.step('lab', 'converge', 'waiting for BGP Established, BFD up and routes to the anycast prefix');

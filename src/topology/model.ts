@@ -73,6 +73,8 @@ export interface Link {
   b: LinkEnd;
   bfd: BfdOptions;
   timers: BgpTimers;
+  /** One-way delay in ms (netem on both ends); absent = no shaping. */
+  delayMs?: number;
 }
 
 /** A client LAN: one per eyeball router that has clients. */

@@ -179,7 +179,7 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
     const endB = end(l.b, b, 3, 'b', roleA);
     if (endA.address === endB.address) issue(['links', i, 'b', 'address'], `both ends of the link use ${endA.address}`);
     linked.add(a.node).add(b.node);
-    links.push({ name: `${a.node}--${b.node}`, subnet: formatCidr(subnet), gateway: hostAt(subnet, 1), a: endA, b: endB, bfd, timers: { keepalive, hold } });
+    links.push({ name: `${a.node}--${b.node}`, subnet: formatCidr(subnet), gateway: hostAt(subnet, 1), a: endA, b: endB, bfd, timers: { keepalive, hold }, ...(l.delay ? { delayMs: l.delay } : {}) });
   });
   raw.routers.forEach((r, i) => {
     if (routerRole.has(r.name) && !linked.has(r.name) && issues.length === 0) issue(['routers', i, 'name'], `router ${r.name} has no link: add one under "links"`);

@@ -76,6 +76,8 @@ export const LinkSchema = z.strictObject({
   a: LinkEndSchema,
   b: LinkEndSchema,
   subnet: network.optional(),
+  /** One-way delay in ms, applied with netem on both ends' egress (needs sch_netem). */
+  delay: z.number().min(0).max(10000, { error: 'delay out of range: expected 0..10000 ms one way' }).optional(),
   ...SessionOptions,
 });
 

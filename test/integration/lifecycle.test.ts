@@ -125,3 +125,27 @@ describe('a lab that cannot converge', () => {
     expect(networks).toEqual([]);
   });
 });
+
+describe('link delay', () => {
+  it('is applied with netem where the kernel has it, and refused up front, naming the link, where it does not', async () => {
+    const doctor = await labJson(['doctor']);
+    const netem = doctor.checks.find((c: any) => c.name === 'kernel: sch_netem');
+    const r = await lab(['up', 'test/fixtures/labs/delay.yaml', '--timeout', '60']);
+    try {
+      if (netem.status === 'ok') {
+        expect(r.code).toBe(0);
+        const tc = await labJson(['exec', '--lab', 'delay', 'fra', '--', 'tc', 'qdisc', 'show']);
+        expect(tc.stdout).toMatch(/netem .*delay 20/);
+      } else {
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/delay\.yaml: links\[0\]\.delay \(fra--t-x\) ask for link delay, but this kernel has no sch_netem/);
+        expect(r.stderr).toMatch(/modprobe sch_netem/);
+        const { containers, networks } = await labelled('delay');
+        expect(containers).toEqual([]);
+        expect(networks).toEqual([]);
+      }
+    } finally {
+      await lab(['down', 'test/fixtures/labs/delay.yaml']);
+    }
+  });
+});
