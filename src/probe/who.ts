@@ -1,0 +1,127 @@
+// `lab who`: which PoP answers each client, asked four ways from inside the
+// client (dig over UDP and TCP, NSID, the HTTP trace). Pure: the commands to
+// run, parsers for what dig and curl print, and the table.
+
+export type WhoChannel = 'udp' | 'tcp' | 'nsid' | 'http';
+export const WHO_CHANNELS: readonly WhoChannel[] = ['udp', 'tcp', 'nsid', 'http'];
+
+export interface WhoTargets {
+  dnsAddress: string;
+  httpAddress: string;
+}
+
+export interface WhoRow {
+  client: string;
+  udp: string | null;
+  tcp: string | null;
+  nsid: string | null;
+  http: string | null;
+  /** `expect.pop` from the lab file; null when the file names none. */
+  expected: string | null;
+  /** Every channel answered, and from the expected PoP. */
+  matches: boolean;
+  /** Per channel: why there is no answer (dig's or curl's last words). */
+  errors?: Partial<Record<WhoChannel, string>>;
+}
+
+export interface WhoReport {
+  lab: string;
+  clients: WhoRow[];
+}
+
+// One try, short deadline: a PoP that does not answer within 2 s is the answer.
+const DIG = ['dig', '+tries=1', '+time=2'];
+
+/** argv to run in the client for each channel. */
+export function whoCommands(t: WhoTargets): Record<WhoChannel, string[]> {
+  return {
+    udp: [...DIG, `@${t.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'],
+    tcp: [...DIG, '+tcp', `@${t.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'],
+    // Full output: +short hides the OPT pseudosection that carries NSID.
+    nsid: [...DIG, '+nsid', '+norec', `@${t.dnsAddress}`, 'id.server', 'CH', 'TXT'],
+    http: ['curl', '-sS', '--max-time', '3', `http://${t.httpAddress}/cdn-cgi/trace`],
+  };
+}
+
+/** First character-string of the first TXT line of `dig +short`: `"fra"` -> fra. */
+export function parseShortTxt(stdout: string): string | null {
+  for (const line of stdout.split('\n')) {
+    const m = /^"((?:[^"\\]|\\.)*)"/.exec(line.trim());
+    if (m) return m[1];
+  }
+  return null;
+}
+
+/**
+ * The NSID dig prints in the OPT pseudosection. dig 9.18 writes hex and, when
+ * printable, the text: `; NSID: 66 72 61 ("fra")`; older digs only the hex.
+ */
+export function parseDigNsid(stdout: string): string | null {
+  const m = /^; NSID: ([0-9a-fA-F ]*?)\s*(?:\("(.*)"\))?\s*$/m.exec(stdout);
+  if (!m) return null;
+  if (m[2] !== undefined) return m[2];
+  const hex = m[1].replace(/\s+/g, '');
+  return hex ? Buffer.from(hex, 'hex').toString('latin1') : null;
+}
+
+/** `key=value` lines of a /cdn-cgi/trace body. */
+export function parseTraceBody(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of body.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export interface ChannelOutput {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The PoP a channel's output names, or the reason it names none. */
+export function answerOf(channel: WhoChannel, out: ChannelOutput): { pop: string | null; error?: string } {
+  const pop = channel === 'nsid' ? parseDigNsid(out.stdout) : channel === 'http' ? (parseTraceBody(out.stdout).pop ?? null) : parseShortTxt(out.stdout);
+  if (pop !== null && out.exitCode === 0) return { pop };
+  const said = lastLine(out.stderr) || lastLine(out.stdout.split('\n').filter((l) => /timed out|error|refused|unreachable/i.test(l)).join('\n'));
+  return { pop: null, error: said || `exit ${out.exitCode}, no PoP in the output` };
+}
+
+export function whoRow(client: string, expected: string | null, answers: Record<WhoChannel, { pop: string | null; error?: string }>): WhoRow {
+  const errors: Partial<Record<WhoChannel, string>> = {};
+  for (const ch of WHO_CHANNELS) if (answers[ch].error) errors[ch] = answers[ch].error;
+  const pops = WHO_CHANNELS.map((ch) => answers[ch].pop);
+  return {
+    client,
+    udp: answers.udp.pop,
+    tcp: answers.tcp.pop,
+    nsid: answers.nsid.pop,
+    http: answers.http.pop,
+    expected,
+    matches: expected !== null && pops.every((p) => p === expected),
+    ...(Object.keys(errors).length ? { errors } : {}),
+  };
+}
+
+/** For people: one line per client; a `!` marks a channel that differs from the catchment. */
+export function renderWhoTable(r: WhoReport): string {
+  if (!r.clients.length) return `lab ${r.lab} has no clients`;
+  const cell = (v: string | null, expected: string | null) => `${v ?? '-'}${expected !== null && v !== expected ? '!' : ''}`;
+  const head = ['client', 'udp', 'tcp', 'nsid', 'http', 'expected', ''];
+  const rows = r.clients.map((c) => [c.client, ...WHO_CHANNELS.map((ch) => cell(c[ch], c.expected)), c.expected ?? '-', c.matches ? 'ok' : 'DIFFERS']);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const lines = [`lab ${r.lab}: which PoP answers each client`, fmt(head), ...rows.map(fmt)];
+  const bad = r.clients.filter((c) => !c.matches);
+  if (bad.length) {
+    lines.push('', `${bad.length} of ${r.clients.length} clients differ from expect.pop in the lab file (! marks the channel):`);
+    for (const c of bad) {
+      const why = Object.entries(c.errors ?? {}).map(([ch, e]) => `${ch}: ${e}`);
+      lines.push(`  ${c.client}: expected ${c.expected ?? '(none in the lab file)'}${why.length ? `; ${why.join('; ')}` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const lastLine = (s: string): string => s.trim().split('\n').pop()?.trim() ?? '';
