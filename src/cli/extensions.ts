@@ -3,9 +3,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from './main.js';
 import { registerCompose } from './compose.js';
+import { registerWho } from './who.js';
 
 export type CommandExtension = (program: Command, ctx: CliContext) => void;
 
 export const commandExtensions: CommandExtension[] = [
   registerCompose,
+  registerWho,
 ];

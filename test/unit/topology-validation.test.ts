@@ -34,7 +34,7 @@ const cases: Case[] = [
 
   // --- shape
   { name: 'unknown top-level field, with a suggestion', text: editLine(33, 'clients:', 'clinets:'), field: 'clinets', line: 33, column: 1, message: /unknown field "clinets" \(did you mean "clients"\?\)/ },
-  { name: 'unknown field inside a link lists the known ones', text: editLine(29, 'b: t-one }', 'b: t-one, cost: 10 }'), field: 'links[0].cost', line: 29, column: 27, message: /unknown field "cost" \(expected one of: a, b, subnet, bfd, keepalive, hold\)/ },
+  { name: 'unknown field inside a link lists the known ones', text: editLine(29, 'b: t-one }', 'b: t-one, cost: 10 }'), field: 'links[0].cost', line: 29, column: 27, message: /unknown field "cost" \(expected one of: a, b, subnet, delay, bfd, keepalive, hold\)/ },
   { name: 'unknown field inside a link end', text: editLine(29, 'a: pop-a', 'a: { node: pop-a, localpref: 200 }'), field: 'links[0].a.localpref', line: 29, message: /unknown field "localpref" \(did you mean "localPref"\?\)/ },
   { name: 'missing required name', text: replaceLine(1, ''), field: 'name', line: 1, column: 1, message: /required field is missing/ },
   { name: 'missing client name', text: editLine(34, 'name: c1, ', ''), field: 'clients[0].name', line: 34, message: /required field is missing/ },
