@@ -7,7 +7,9 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+        // Unit tests finish before integration starts: failover timings must
+        // not compete with CPU-heavy unit tests (fuzzing, probe rates).
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -20,7 +22,7 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 900_000,
-          sequence: { concurrent: false },
+          sequence: { concurrent: false, groupOrder: 1 },
         },
       },
     ],
