@@ -14,6 +14,7 @@ const ENTRIES: Record<string, string> = {
   'pop-health': 'src/agent/pop/health-main.ts',
   probe: 'src/agent/probe-main.ts',
   fuzz: 'src/agent/fuzz-main.ts',
+  'bench-dns2': 'src/agent/bench-dns2-main.ts', 'bench-responder': 'src/agent/bench-responder-main.ts',
 };
 
 /** Rebuilds only when a source under src/agent is newer than the bundle. */

@@ -80,6 +80,24 @@ function* counted(packets: Iterable<FuzzPacket>, kinds: Partial<Record<FuzzKind,
   }
 }
 
+const TCP_PER_CONNECTION = 50;
+const HEADER_BYTES = 12;
+
+/**
+ * A frame shorter than a DNS header leaves no ID to answer and means the
+ * stream's framing cannot be trusted, so the responder closes the connection
+ * (dns-tcp.ts): put such frames last in their connection's batch, or every
+ * frame after them would be written but never read.
+ */
+function shortFramesLast(packets: FuzzPacket[], perConnection: number): FuzzPacket[] {
+  const out: FuzzPacket[] = [];
+  for (let i = 0; i < packets.length; i += perConnection) {
+    const batch = packets.slice(i, i + perConnection);
+    out.push(...batch.filter((p) => p.bytes.length >= HEADER_BYTES), ...batch.filter((p) => p.bytes.length < HEADER_BYTES));
+  }
+  return out;
+}
+
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
 const rcodeOf = (b: Buffer | null | undefined): string | null => (b && b.length >= 12 ? (RCODES[readHeader(b).rcode] ?? String(readHeader(b).rcode)) : null);
@@ -122,7 +140,8 @@ async function main(): Promise<void> {
 
   const tcpKinds: Partial<Record<FuzzKind, number>> = {};
   t = performance.now();
-  const tcp = await fireTcp(o.target, o.port, counted(fuzzPackets({ count: o.tcp, seed: o.seed + 1, goodName: o.goodName }), tcpKinds), { perConnection: 50, timeoutMs: 10_000 });
+  const tcpPackets = shortFramesLast([...counted(fuzzPackets({ count: o.tcp, seed: o.seed + 1, goodName: o.goodName }), tcpKinds)], TCP_PER_CONNECTION);
+  const tcp = await fireTcp(o.target, o.port, tcpPackets, { perConnection: TCP_PER_CONNECTION, timeoutMs: 10_000 });
   const tcpMs = Math.round(performance.now() - t);
 
   let sockets: Socket[] = [];

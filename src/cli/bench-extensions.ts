@@ -1,7 +1,8 @@
 // Benchmarks: one file each, one line here.
 import type { Command } from 'commander';
 import type { CliContext } from './main.js';
+import { registerResponderBench } from '../bench/responder.js';
 
 export type BenchExtension = (program: Command, ctx: CliContext) => void;
 
-export const benchExtensions: BenchExtension[] = [];
+export const benchExtensions: BenchExtension[] = [registerResponderBench];

@@ -1,0 +1,221 @@
+// `npm run bench -- responder [--json]`: dnsperf from a client against, in one
+// run and one PoP, a second instance of our responder, a bare dns2 3.1.1
+// server and NSD, each on its own temporary anycast address and pinned to the
+// same core (dnsperf on the other one). The production responder is never
+// touched: the PoP keeps answering 192.0.2.53 throughout.
+import { Option, type Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pRetry from 'p-retry';
+import { AGENT_DIR, POP_PATHS } from '../agent/contract.js';
+import { buildAgents } from '../agent/build.js';
+import { LabError } from '../errors.js';
+import { LABEL } from '../runtime/labels.js';
+import type { ContainerInfo, ContainerRuntime } from '../runtime/runtime.js';
+import { loadLabFile } from '../topology/load.js';
+import type { Lab } from '../topology/model.js';
+import { BENCH_RESULTS } from '../cli/bench.js';
+import type { CliContext } from '../cli/main.js';
+import { latencyColumn, parseDnsperfSummary, percentiles, type DnsperfSummary, type Percentiles } from './dnsperf.js';
+import { benchQueryFile, renderNsdConf, renderNsdZone } from './nsd-config.js';
+
+/** Target from the issue: our responder keeps at least 90 % of bare dns2's UDP qps. */
+export const TARGET_RATIO = 0.9;
+const WORK_DIR = '/run/anycast-lab/bench';
+const QUERY_FILE = '/tmp/anycast-lab-bench-queries.txt';
+const SERVER_CORE = 1;
+const DNSPERF_CORE = 0;
+
+type TargetName = 'responder' | 'dns2' | 'nsd';
+
+export interface BenchTargetResult {
+  name: TargetName;
+  address: string;
+  summary: DnsperfSummary;
+  percentiles: Percentiles | null;
+}
+
+export interface ResponderBenchResult {
+  lab: string;
+  pop: string;
+  client: string;
+  at: string;
+  durationS: number;
+  dnsperf: { clients: number; outstanding: number };
+  queries: string[];
+  targets: BenchTargetResult[];
+  ratios: { responderOverDns2: number; responderOverNsd: number };
+  target: { ratio: number; pass: boolean };
+  file: string;
+}
+
+interface BenchOptions {
+  lab?: string;
+  pop?: string;
+  durationS: number;
+  clients: number;
+  outstanding: number;
+}
+
+export function registerResponderBench(program: Command, ctx: CliContext): void {
+  program
+    .command('responder')
+    .description(`dnsperf against our responder, bare dns2 3.1.1 and NSD in one PoP; target responder >= ${TARGET_RATIO * 100}% of dns2 qps`)
+    .option('--lab <name>', 'lab name (may be omitted when one lab is up)')
+    .option('--pop <name>', 'PoP to run the servers in (default: the expected PoP of the first client)')
+    .option('--duration <s>', 'dnsperf run time per server', '10')
+    .option('--clients <n>', 'dnsperf -c', '4')
+    .option('--outstanding <n>', 'dnsperf -q', '200')
+    .addOption(new Option('--json', 'print the result document'))
+    .action(async (o: { lab?: string; pop?: string; duration: string; clients: string; outstanding: string; json?: boolean }) => {
+      const positive = (v: string, flag: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new LabError('USAGE', `Expected ${flag} to be a positive integer, got ${JSON.stringify(v)}`);
+        return n;
+      };
+      const opts: BenchOptions = { lab: o.lab, pop: o.pop, durationS: positive(o.duration, '--duration'), clients: positive(o.clients, '--clients'), outstanding: positive(o.outstanding, '--outstanding') };
+      await buildAgents();
+      const r = await benchResponder(ctx.rt, opts, (line) => process.stderr.write(`${line}\n`));
+      ctx.print(!!o.json, r, () => renderBenchTable(r));
+    });
+}
+
+export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log: (line: string) => void): Promise<ResponderBenchResult> {
+  const { lab, containers } = await findLab(rt, o.lab);
+  const popName = o.pop ?? lab.clients.find((c) => c.expect?.pop)?.expect?.pop;
+  const clientName = lab.clients.find((c) => c.expect?.pop === popName)?.name;
+  if (!popName || !clientName) throw new LabError('USAGE', `no client of lab ${lab.name} has expect.pop ${popName ?? '(any)'}; dnsperf must run from a client in that PoP's catchment`);
+  const pop = containers.find((c) => c.labels[LABEL.node] === popName && c.labels[LABEL.role] === 'pop');
+  const client = containers.find((c) => c.labels[LABEL.node] === clientName);
+  if (!pop || !client) throw new LabError('NOT_FOUND', `lab ${lab.name}: PoP ${popName} or client ${clientName} is not running`);
+
+  // Three free addresses in the anycast prefix next to the DNS address: the
+  // client reaches them through the route it already has to this PoP.
+  const base = lab.anycast.dnsAddress.split('.').map(Number);
+  const addr = (k: number) => [...base.slice(0, 3), base[3] + k].join('.');
+  const targets: { name: TargetName; address: string }[] = [
+    { name: 'responder', address: addr(3) },
+    { name: 'dns2', address: addr(1) },
+    { name: 'nsd', address: addr(2) },
+  ];
+  const firstA = Object.entries(lab.anycast.records)[0];
+  const queries = benchQueryFile(lab.anycast.zone, lab.anycast.records);
+  const pexec = async (cmd: string, what: string, stdin?: string) => {
+    const r = await rt.exec(pop.id, ['sh', '-c', cmd], { timeoutMs: 60_000, stdin });
+    if (r.exitCode !== 0) throw new LabError('EXPERIMENT', `PoP ${popName}: ${what} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+    return r.stdout;
+  };
+
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const results: BenchTargetResult[] = [];
+  try {
+    await pexec(`mkdir -p ${WORK_DIR}`, 'creating the work dir');
+    cleanup.push(() => pexec(`rm -rf ${WORK_DIR}`, 'removing the work dir'));
+    for (const t of targets) {
+      await pexec(`ip addr add ${t.address}/32 dev anycast0`, `adding ${t.address}`);
+      cleanup.push(() => pexec(`ip addr del ${t.address}/32 dev anycast0`, `removing ${t.address}`));
+    }
+    const pin = `taskset -c ${SERVER_CORE}`;
+    log(`bench: starting responder (${targets[0].address}), dns2 (${targets[1].address}) and NSD (${targets[2].address}) in ${popName}, pinned to core ${SERVER_CORE}`);
+    for (const [name, cmd] of [
+      ['responder', `${pin} node ${AGENT_DIR}/bench-responder.mjs ${POP_PATHS.config} ${targets[0].address}`],
+      ['dns2', `${pin} node ${AGENT_DIR}/bench-dns2.mjs ${targets[1].address} '${JSON.stringify(lab.anycast.records)}'`],
+    ] as const) {
+      await pexec(`nohup ${cmd} >${WORK_DIR}/${name}.log 2>&1 & echo $! >${WORK_DIR}/${name}.pid`, `starting ${name}`);
+      cleanup.push(() => pexec(`kill $(cat ${WORK_DIR}/${name}.pid) 2>/dev/null; true`, `stopping ${name}`));
+    }
+    const rrl = /--enable-ratelimit/.test(await pexec('nsd -v 2>&1', 'nsd -v'));
+    const nsd = { address: targets[2].address, identity: popName, dir: WORK_DIR, zone: lab.anycast.zone, records: lab.anycast.records, rrl };
+    await pexec(`cat >${WORK_DIR}/nsd.conf`, 'writing nsd.conf', renderNsdConf(nsd));
+    await pexec(`cat >${WORK_DIR}/bench.zone`, 'writing the NSD zone', renderNsdZone(nsd));
+    await pexec(`nsd-checkconf ${WORK_DIR}/nsd.conf && ${pin} nsd -c ${WORK_DIR}/nsd.conf`, 'starting nsd');
+    cleanup.push(() => pexec(`kill $(cat ${WORK_DIR}/nsd.pid) 2>/dev/null; true`, 'stopping nsd'));
+
+    const cexec = (cmd: string[], timeoutMs: number, stdin?: string) => rt.exec(client.id, cmd, { timeoutMs, stdin });
+    await cexec(['sh', '-c', `cat >${QUERY_FILE}`], 10_000, queries);
+    cleanup.push(() => cexec(['rm', '-f', QUERY_FILE], 10_000));
+    for (const t of targets) {
+      await pRetry(
+        async () => {
+          const r = await cexec(['dig', '+tries=1', '+time=1', '+short', `@${t.address}`, firstA[0], 'A'], 10_000);
+          if (r.stdout.trim() !== firstA[1]) throw new Error(`${t.name} at ${t.address} answered ${JSON.stringify(r.stdout.trim() || r.stderr.trim())}`);
+        },
+        { retries: 20, minTimeout: 250, factor: 1 },
+      ).catch((cause) => {
+        throw new LabError('EXPERIMENT', `${t.name} did not start answering in ${popName}: ${(cause as Error).message}`, { cause });
+      });
+    }
+
+    for (const t of targets) {
+      log(`bench: dnsperf -> ${t.name} ${t.address} for ${o.durationS} s`);
+      const out = `/tmp/anycast-lab-dnsperf-${t.name}.out`;
+      const dnsperf = `taskset -c ${DNSPERF_CORE} dnsperf -s ${t.address} -d ${QUERY_FILE} -l ${o.durationS} -c ${o.clients} -q ${o.outstanding} -t 2 -v`;
+      // Latencies travel as one number per line; the -v file itself stays in the client.
+      const r = await cexec(['sh', '-c', `${dnsperf} >${out} 2>&1; rc=$?; grep -v '^> ' ${out}; echo @@latencies; awk '/^> / {print $NF}' ${out}; rm -f ${out}; exit $rc`], (o.durationS + 60) * 1000);
+      const [summaryText, latText = ''] = r.stdout.split('@@latencies\n');
+      if (r.exitCode !== 0) throw new LabError('EXPERIMENT', `dnsperf against ${t.name} exited ${r.exitCode}: ${summaryText.slice(-1500)}`);
+      results.push({ name: t.name, address: t.address, summary: parseDnsperfSummary(summaryText), percentiles: percentiles(latencyColumn(latText)) });
+    }
+  } finally {
+    for (const undo of cleanup.reverse()) await undo().catch((e: Error) => log(`bench: cleanup: ${e.message}`));
+  }
+
+  const qps = (n: TargetName) => results.find((r) => r.name === n)!.summary.qps;
+  const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
+  const at = new Date().toISOString();
+  const file = join(BENCH_RESULTS, `responder-${at.replace(/[:.]/g, '-')}.json`);
+  const result: ResponderBenchResult = {
+    lab: lab.name,
+    pop: popName,
+    client: clientName,
+    at,
+    durationS: o.durationS,
+    dnsperf: { clients: o.clients, outstanding: o.outstanding },
+    queries: queries.trim().split('\n'),
+    targets: results,
+    ratios: { responderOverDns2: ratio(qps('responder'), qps('dns2')), responderOverNsd: ratio(qps('responder'), qps('nsd')) },
+    target: { ratio: TARGET_RATIO, pass: qps('responder') >= TARGET_RATIO * qps('dns2') },
+    file,
+  };
+  mkdirSync(BENCH_RESULTS, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+export function renderBenchTable(r: ResponderBenchResult): string {
+  const f = (x: number | undefined, d = 3) => (x === undefined ? '-' : x.toFixed(d));
+  const head = ['server', 'address', 'qps', 'lost', 'avg ms', 'sd ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
+  const rows = r.targets.map((t) => [
+    t.name,
+    t.address,
+    t.summary.qps.toFixed(0),
+    String(t.summary.lost),
+    f(t.summary.latency.avgMs),
+    f(t.summary.latency.stddevMs),
+    f(t.percentiles?.p50Ms),
+    f(t.percentiles?.p90Ms),
+    f(t.percentiles?.p99Ms),
+    f(t.summary.latency.maxMs),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  return [
+    `responder benchmark in ${r.lab}/${r.pop}, dnsperf from ${r.client} (${r.durationS} s each, -c ${r.dnsperf.clients} -q ${r.dnsperf.outstanding}; servers on core ${SERVER_CORE})`,
+    fmt(head),
+    ...rows.map(fmt),
+    '',
+    `responder/dns2 ${(r.ratios.responderOverDns2 * 100).toFixed(1)}%   responder/NSD ${(r.ratios.responderOverNsd * 100).toFixed(1)}%`,
+    `${r.target.pass ? 'PASS' : 'FAIL'}: target responder >= ${r.target.ratio * 100}% of bare dns2 UDP qps`,
+    `written to ${r.file}`,
+  ].join('\n');
+}
+
+async function findLab(rt: ContainerRuntime, name?: string): Promise<{ lab: Lab; containers: ContainerInfo[] }> {
+  const all = (await rt.listContainers({ [LABEL.lab]: name ?? '' })).filter((c) => c.labels[LABEL.kind] !== 'helper' && c.state === 'running');
+  const labs = [...new Set(all.map((c) => c.labels[LABEL.lab]))].sort();
+  if (labs.length === 0) throw new LabError('NOT_FOUND', name ? `lab ${name} is not up` : 'no lab is up (npm run lab -- up)');
+  if (labs.length > 1) throw new LabError('USAGE', `several labs are up (${labs.join(', ')}); pass --lab`);
+  const file = all[0].labels[LABEL.file];
+  if (!file) throw new LabError('NOT_FOUND', `lab ${labs[0]} has no ${LABEL.file} label; recreate it with npm run lab -- up <file>`);
+  return { lab: loadLabFile(file), containers: all };
+}

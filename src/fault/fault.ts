@@ -1,0 +1,27 @@
+// What every fault mode is: inject breaks one PoP, restore puts it back.
+// Restore must be idempotent and work from the lab model alone (no state kept
+// from inject): it runs in `finally`, also after an inject that failed halfway.
+import type { DetectionMode } from '../experiment/failover-metrics.js';
+import type { Progress } from '../lab/progress.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { Lab } from '../topology/model.js';
+
+export interface FaultContext {
+  rt: ContainerRuntime;
+  lab: Lab;
+  /** The PoP the fault hits. */
+  pop: string;
+  progress: Progress;
+  /** Host dir holding <lab>/<node>/frr.conf: `kill` recreates the container from it. */
+  configRoot: string;
+}
+
+export interface FaultMode {
+  name: string;
+  /** One line for `--help` and reports. */
+  summary: string;
+  /** How the network notices, which decides the theoretical bound. */
+  detection: DetectionMode;
+  inject(ctx: FaultContext): Promise<void>;
+  restore(ctx: FaultContext): Promise<void>;
+}

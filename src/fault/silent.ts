@@ -1,0 +1,41 @@
+// The uplinks stay up but carry nothing, in both directions, on both ends: a
+// blackhole no interface reports. Only BFD or the BGP hold timer can notice.
+import type { FaultMode } from './fault.js';
+import { run, uplinkInterfaces, uplinksOf } from './uplinks.js';
+
+export const SILENT_TABLE = 'anycast_lab_fault';
+
+/** One table, hooked before anything else (priority -400) on the way in and out; ARP is not IP and keeps working. */
+export function silentRuleset(ifnames: string[]): string {
+  const set = `{ ${ifnames.map((i) => JSON.stringify(i)).join(', ')} }`;
+  return [
+    `table inet ${SILENT_TABLE} {`,
+    `  chain pre { type filter hook prerouting priority -400; policy accept; iifname ${set} drop; }`,
+    `  chain post { type filter hook postrouting priority -400; policy accept; oifname ${set} drop; }`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+export const silent: FaultMode = {
+  name: 'silent',
+  summary: 'nftables drops everything on both ends of every uplink; links stay up',
+  detection: 'silent',
+  async inject(ctx) {
+    const ends = await uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
+    await Promise.all(
+      ends.map(({ side, ifnames }) => {
+        ctx.progress.step(side.node, 'drop all', ifnames.join(', '));
+        return run(ctx.rt, side, 'install drop rules', ['nft', '-f', '-'], silentRuleset(ifnames));
+      }),
+    );
+  },
+  async restore(ctx) {
+    const sides = new Map(uplinksOf(ctx.lab, ctx.pop).flatMap((u) => [u.pop, u.neighbour]).map((s) => [s.node, s]));
+    await Promise.all(
+      [...sides.values()].map((side) =>
+        run(ctx.rt, side, 'remove drop rules', ['sh', '-c', `nft list table inet ${SILENT_TABLE} >/dev/null 2>&1 || exit 0; nft delete table inet ${SILENT_TABLE}`]),
+      ),
+    );
+  },
+};

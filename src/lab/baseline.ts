@@ -1,0 +1,61 @@
+// "The lab is at baseline": every session and BFD peer up with every route in
+// place (checkConverged), and every client answered by the PoP the lab file
+// promises. Checked before the first trial and after every one.
+import { LabError } from '../errors.js';
+import { containerName } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { Lab } from '../topology/model.js';
+import { waitUntil } from '../util/wait.js';
+import { checkConverged } from './converge.js';
+
+/** Which PoP answers `client` right now (CHAOS hostname.bind over UDP), or an error text. */
+export async function whoAnswers(rt: ContainerRuntime, lab: Lab, client: string): Promise<{ pop?: string; error?: string }> {
+  const cmd = ['dig', `@${lab.anycast.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short', '+time=1', '+tries=1'];
+  try {
+    const r = await rt.exec(containerName(lab.name, client), cmd, { timeoutMs: 5_000 });
+    const pop = r.stdout.trim().replace(/^"|"$/g, '');
+    if (r.exitCode === 0 && pop && !pop.startsWith(';')) return { pop };
+    return { error: (r.stdout + r.stderr).trim().split('\n')[0] || `dig exited ${r.exitCode}` };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+export interface BaselineState {
+  /** Empty when the lab is at baseline. */
+  problems: string[];
+  /** client -> PoP answering it now. */
+  catchment: Record<string, string | null>;
+}
+
+/** `model` is the lab as currently configured (e.g. with a BFD override); catchment expectations come from it too. */
+export async function checkBaseline(rt: ContainerRuntime, model: Lab): Promise<BaselineState> {
+  const [pending, answers] = await Promise.all([
+    checkConverged(rt, model),
+    Promise.all(model.clients.map(async (c) => [c, await whoAnswers(rt, model, c.name)] as const)),
+  ]);
+  const problems = [...pending];
+  const catchment: Record<string, string | null> = {};
+  for (const [c, a] of answers) {
+    catchment[c.name] = a.pop ?? null;
+    if (!a.pop) problems.push(`${c.name}: no answer from ${model.anycast.dnsAddress} (${a.error})`);
+    else if (c.expect && a.pop !== c.expect.pop) problems.push(`${c.name}: answered by ${a.pop}, the lab file expects ${c.expect.pop}`);
+  }
+  return { problems, catchment };
+}
+
+/** Polls until the lab is at baseline; throws naming what is still off at the deadline. */
+export async function waitBaseline(rt: ContainerRuntime, model: Lab, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<BaselineState> {
+  let last: BaselineState = { problems: ['not checked yet'], catchment: {} };
+  const ok = await waitUntil(
+    async () => {
+      last = await checkBaseline(rt, model);
+      return last.problems.length === 0 ? last : undefined;
+    },
+    { timeoutMs: opts.timeoutMs, intervalMs: 500, signal: opts.signal },
+  );
+  if (!ok) {
+    throw new LabError('EXPERIMENT', `lab "${model.name}" is not back at baseline after ${Math.round(opts.timeoutMs / 1000)} s:\n  ${last.problems.join('\n  ')}`);
+  }
+  return ok;
+}

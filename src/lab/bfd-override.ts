@@ -1,0 +1,110 @@
+// `--bfd off|<tx>x<mult>`: BFD is reconfigured live through vtysh on every
+// router (both ends of every session, so the lab stays consistent), and the
+// lab-file setting is put back afterwards. Measured on FRR 8.4: removing BFD
+// from a session makes the far end's bfdd see AdminDown and bgpd reset that
+// session once, so every change is followed by a wait for baseline.
+import { LabError } from '../errors.js';
+import { bfdProfileName } from '../render/bfd-profiles.js';
+import { containerName } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import { sessionsOf, type BfdOptions, type Lab } from '../topology/model.js';
+import { waitUntil } from '../util/wait.js';
+import { waitBaseline } from './baseline.js';
+import { vtysh } from './router-query.js';
+import { readRouterState } from './router-query.js';
+
+/** "on" (the lab file), "off", or "<tx>x<mult>" such as "50x3". */
+export function parseBfdSetting(value: string): BfdOptions | 'lab' {
+  if (value === 'on' || value === 'lab') return 'lab';
+  if (value === 'off') return { enabled: false, interval: 0, multiplier: 0 };
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  if (!m) throw new LabError('USAGE', `Expected \`--bfd\` to be on, off or <tx>x<mult> (e.g. 50x3), got "${value}"`);
+  const interval = Number(m[1]);
+  const multiplier = Number(m[2]);
+  // FRR's own limits (bfdd: 10..60000 ms, multiplier 2..255).
+  if (interval < 10 || interval > 60000) throw new LabError('USAGE', `BFD interval ${interval} ms is outside FRR's 10..60000 ms`);
+  if (multiplier < 2 || multiplier > 255) throw new LabError('USAGE', `BFD multiplier ${multiplier} is outside FRR's 2..255`);
+  return { enabled: true, interval, multiplier };
+}
+
+/** The lab model with one BFD setting on every link (pure): what the routers run after `applyBfd`. */
+export function withBfd(lab: Lab, bfd: BfdOptions): Lab {
+  return { ...lab, links: lab.links.map((l) => ({ ...l, bfd: { ...bfd } })) };
+}
+
+/**
+ * vtysh -c lines that make `router` match `target`'s BFD settings; profiles
+ * named in `dropProfiles` are removed once no session uses them.
+ */
+export function bfdCommands(target: Lab, router: string, dropProfiles: string[] = []): string[] {
+  const r = target.routers.find((x) => x.name === router);
+  if (!r) return [];
+  const sessions = sessionsOf(target, router);
+  const profiles = new Map<string, BfdOptions>();
+  for (const { link } of sessions) if (link.bfd.enabled) profiles.set(bfdProfileName(link.bfd), link.bfd);
+  const lines = ['configure terminal'];
+  if (profiles.size) {
+    lines.push('bfd');
+    for (const [name, p] of profiles) {
+      lines.push(`profile ${name}`, `transmit-interval ${p.interval}`, `receive-interval ${p.interval}`, `detect-multiplier ${p.multiplier}`, 'exit');
+    }
+    lines.push('exit');
+  }
+  lines.push(`router bgp ${r.asn}`);
+  for (const { link, remote } of sessions) {
+    if (link.bfd.enabled) lines.push(`neighbor ${remote.address} bfd`, `neighbor ${remote.address} bfd profile ${bfdProfileName(link.bfd)}`);
+    else lines.push(`no neighbor ${remote.address} bfd`);
+  }
+  lines.push('exit');
+  const drop = dropProfiles.filter((p) => !profiles.has(p));
+  if (drop.length) lines.push('bfd', ...drop.map((p) => `no profile ${p}`), 'exit');
+  return lines;
+}
+
+export interface ApplyBfdOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Only these routers (default all): e.g. a PoP just recreated with the lab-file config. */
+  routers?: string[];
+  dropProfiles?: string[];
+}
+
+/** Configures every router like `target`, then waits until BFD runs the new timers and the lab is at baseline. */
+export async function applyBfd(rt: ContainerRuntime, target: Lab, opts: ApplyBfdOptions): Promise<void> {
+  const routers = opts.routers ?? target.routers.map((r) => r.name);
+  await Promise.all(
+    routers.map(async (name) => {
+      try {
+        await vtysh(rt, containerName(target.name, name), ...bfdCommands(target, name, opts.dropProfiles));
+      } catch (err) {
+        throw new LabError('EXPERIMENT', `${name}: reconfiguring BFD failed: ${(err as Error).message}`, { cause: err });
+      }
+    }),
+  );
+  const started = performance.now();
+  let wrong: string[] = [];
+  const ok = await waitUntil(
+    async () => {
+      wrong = (await Promise.all(routers.map((r) => bfdMismatches(rt, target, r)))).flat();
+      return wrong.length === 0;
+    },
+    { timeoutMs: opts.timeoutMs, intervalMs: 250, signal: opts.signal },
+  );
+  if (!ok) throw new LabError('EXPERIMENT', `BFD did not settle within ${Math.round(opts.timeoutMs / 1000)} s:\n  ${wrong.join('\n  ')}`);
+  await waitBaseline(rt, target, { timeoutMs: Math.max(10_000, opts.timeoutMs - (performance.now() - started)), signal: opts.signal });
+}
+
+/** Sessions whose BFD peer is missing, down, or runs other timers than `target` says. */
+async function bfdMismatches(rt: ContainerRuntime, target: Lab, router: string): Promise<string[]> {
+  const state = await readRouterState(rt, containerName(target.name, router));
+  const out: string[] = [];
+  for (const { link, remote } of sessionsOf(target, router)) {
+    const p = state.bfd.find((b) => b.peer === remote.address);
+    if (!link.bfd.enabled) continue;
+    if (!p || p.status !== 'up') out.push(`${router}: BFD peer ${remote.node} is ${p?.status ?? 'absent'}`);
+    else if (p.transmitInterval !== link.bfd.interval || p.detectMultiplier !== link.bfd.multiplier) {
+      out.push(`${router}: BFD peer ${remote.node} runs ${p.transmitInterval}x${p.detectMultiplier}, want ${link.bfd.interval}x${link.bfd.multiplier}`);
+    }
+  }
+  return out;
+}

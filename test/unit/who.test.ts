@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { answerOf, parseDigNsid, parseShortTxt, parseTraceBody, renderWhoTable, whoCommands, whoRow } from '../../src/probe/who.js';
+
+const DIG_NSID = `; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> +nsid @192.0.2.53 id.server CH TXT
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 56662
+;; flags: qr aa; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
+
+;; OPT PSEUDOSECTION:
+; EDNS: version: 0, flags:; udp: 1232
+; NSID: 66 72 61 ("fra")
+;; QUESTION SECTION:
+;id.server.			CH	TXT
+`;
+
+describe('who parsers', () => {
+  it.each([
+    ['"fra"\n', 'fra'],
+    ['"fra" "extra"\n', 'fra'],
+    ['', null],
+    [';; communications error to 192.0.2.53#53: timed out\n', null],
+  ])('parseShortTxt(%j) = %j', (out, want) => expect(parseShortTxt(out)).toBe(want));
+
+  it.each([
+    [DIG_NSID, 'fra'],
+    ['; NSID: 69 61 64\n', 'iad'],
+    [DIG_NSID.replace(/; NSID.*\n/, ''), null],
+  ])('parseDigNsid #%#', (out, want) => expect(parseDigNsid(out)).toBe(want));
+
+  it('reads the trace body', () => {
+    expect(parseTraceBody('fl=anycast-lab\nip=10.78.0.10\ncolo=FRA\npop=fra\n')).toMatchObject({ ip: '10.78.0.10', colo: 'FRA', pop: 'fra' });
+  });
+
+  it('explains a channel without an answer', () => {
+    expect(answerOf('udp', { exitCode: 9, stdout: ';; communications error to 192.0.2.53#53: timed out\n', stderr: '' })).toEqual({ pop: null, error: ';; communications error to 192.0.2.53#53: timed out' });
+    expect(answerOf('http', { exitCode: 28, stdout: '', stderr: 'curl: (28) Connection timed out after 3001 milliseconds' }).error).toMatch(/curl: \(28\)/);
+    expect(answerOf('http', { exitCode: 0, stdout: 'pop=gru\n', stderr: '' })).toEqual({ pop: 'gru' });
+  });
+
+  it('asks the lab addresses', () => {
+    const c = whoCommands({ dnsAddress: '192.0.2.53', httpAddress: '192.0.2.80' });
+    expect(c.tcp).toContain('+tcp');
+    expect(c.nsid).toContain('+nsid');
+    expect(c.http.at(-1)).toBe('http://192.0.2.80/cdn-cgi/trace');
+  });
+});
+
+describe('whoRow and the table', () => {
+  const all = (pop: string | null) => ({ udp: { pop }, tcp: { pop }, nsid: { pop }, http: { pop } });
+
+  it('matches only when every channel names the expected PoP', () => {
+    expect(whoRow('c-de', 'fra', all('fra'))).toEqual({ client: 'c-de', udp: 'fra', tcp: 'fra', nsid: 'fra', http: 'fra', expected: 'fra', matches: true });
+    expect(whoRow('c-de', 'fra', { ...all('fra'), http: { pop: 'iad' } }).matches).toBe(false);
+    expect(whoRow('c-de', null, all('fra')).matches).toBe(false);
+    expect(whoRow('c-de', 'fra', { ...all('fra'), udp: { pop: null, error: 'timed out' } })).toMatchObject({ udp: null, matches: false, errors: { udp: 'timed out' } });
+  });
+
+  it('marks the channels that differ', () => {
+    const out = renderWhoTable({ lab: 'default', clients: [whoRow('c-de', 'fra', all('fra')), whoRow('c-us', 'iad', { ...all('iad'), http: { pop: 'gru' } })] });
+    expect(out).toContain('c-de    fra  fra  fra   fra   fra       ok');
+    expect(out).toMatch(/c-us\s+iad\s+iad\s+iad\s+gru!\s+iad\s+DIFFERS/);
+    expect(out).toContain('1 of 2 clients differ');
+  });
+});
