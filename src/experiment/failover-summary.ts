@@ -1,0 +1,113 @@
+// Aggregates failover trials: per-trial client rows in, distributions and
+// measured/bound ratios out. Pure, so the numbers are unit-tested.
+import { sessionsOf, type Lab } from '../topology/model.js';
+import { explainBound, summarize, theoreticalBoundMs, type DetectionMode, type Stats, type StreamFailover } from './failover-metrics.js';
+
+export interface StreamCounts {
+  /** Streams whose connection at the fault was on the failed PoP. */
+  onFailedPop: number;
+  reset: number;
+  timeout: number;
+  /** Other ends: closed, refused, unreachable, error. */
+  otherEnd: number;
+  /** On the failed PoP and never ended (should be 0). */
+  survivedOnFailedPop: number;
+  /** Of the ended ones: the next connection landed on another PoP. */
+  reconnectedToNewPop: number;
+  onOtherPops: number;
+  survivedOnOtherPops: number;
+}
+
+export function countStreams(streams: StreamFailover[], failedPop: string): StreamCounts {
+  const c: StreamCounts = { onFailedPop: 0, reset: 0, timeout: 0, otherEnd: 0, survivedOnFailedPop: 0, reconnectedToNewPop: 0, onOtherPops: 0, survivedOnOtherPops: 0 };
+  for (const s of streams) {
+    if (s.popAtFault === null) continue;
+    if (s.popAtFault !== failedPop) {
+      c.onOtherPops++;
+      if (s.outcome === 'survived') c.survivedOnOtherPops++;
+      continue;
+    }
+    c.onFailedPop++;
+    if (s.outcome === 'survived') c.survivedOnFailedPop++;
+    else if (s.outcome === 'reset') c.reset++;
+    else if (s.outcome === 'timeout') c.timeout++;
+    else c.otherEnd++;
+    if (s.movedToNewPop) c.reconnectedToNewPop++;
+  }
+  return c;
+}
+
+export interface TrialClientRow {
+  client: string;
+  /** The client was on the failed PoP at the fault. */
+  affected: boolean;
+  status: string;
+  fromPop: string | null;
+  toPop: string | null;
+  failoverMs: number | null;
+  detectMs: number | null;
+  outageMs: number | null;
+  lostProbes: number;
+}
+
+export interface Bound {
+  ms: number;
+  basis: string;
+}
+
+/** The bound for a fault on `pop`, from the BFD and timers of its first uplink (every uplink shares them in a consistent lab). */
+export function boundFor(model: Lab, pop: string, detection: DetectionMode): Bound {
+  const s = sessionsOf(model, pop)[0];
+  const params = {
+    bfd: s ? s.link.bfd : { enabled: false, interval: 0, multiplier: 0 },
+    holdS: s ? s.link.timers.hold : 0,
+    health: model.health,
+  };
+  return { ms: theoreticalBoundMs(detection, params), basis: explainBound(detection, params) };
+}
+
+export interface FailoverSummary {
+  trials: number;
+  /** Affected client-trials, and how many of them moved. */
+  affected: number;
+  moved: number;
+  failoverMs: Stats;
+  detectMs: Stats;
+  outageMs: Stats;
+  lostProbes: Stats;
+  failbackMs: Stats;
+  perClient: Record<string, { failoverMs: Stats; detectMs: Stats; outageMs: Stats }>;
+  bound: Bound;
+  /** measured / bound for failoverMs p50, p95, max (null when the bound is not finite). */
+  ratio: { p50: number | null; p95: number | null; max: number | null };
+}
+
+export function summarizeFailover(trials: { clients: (TrialClientRow & { failbackMs?: number | null })[] }[], bound: Bound): FailoverSummary {
+  const rows = trials.flatMap((t) => t.clients).filter((c) => c.affected);
+  const moved = rows.filter((r) => r.status === 'moved');
+  const nums = (xs: (number | null | undefined)[]) => xs.filter((v): v is number => typeof v === 'number');
+  const failoverMs = summarize(nums(moved.map((r) => r.failoverMs)));
+  const perClient: FailoverSummary['perClient'] = {};
+  for (const client of [...new Set(rows.map((r) => r.client))].sort()) {
+    const mine = moved.filter((r) => r.client === client);
+    perClient[client] = {
+      failoverMs: summarize(nums(mine.map((r) => r.failoverMs))),
+      detectMs: summarize(nums(mine.map((r) => r.detectMs))),
+      outageMs: summarize(nums(mine.map((r) => r.outageMs))),
+    };
+  }
+  const ratio = (v: number | null) => (v === null || !Number.isFinite(bound.ms) || bound.ms <= 0 ? null : Math.round((v / bound.ms) * 1000) / 1000);
+  return {
+    trials: trials.length,
+    affected: rows.length,
+    moved: moved.length,
+    failoverMs,
+    detectMs: summarize(nums(moved.map((r) => r.detectMs))),
+    outageMs: summarize(nums(rows.map((r) => r.outageMs))),
+    lostProbes: summarize(rows.map((r) => r.lostProbes)),
+    failbackMs: summarize(nums(moved.map((r) => r.failbackMs))),
+    perClient,
+    bound,
+    ratio: { p50: ratio(failoverMs.p50), p95: ratio(failoverMs.p95), max: ratio(failoverMs.max) },
+  };
+}
