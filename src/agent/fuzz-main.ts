@@ -11,10 +11,8 @@ import { udpExchange, tcpExchange } from './pop/exchange.js';
 import { fuzzPackets, FUZZ_KINDS } from './pop/fuzz.js';
 import type { FuzzKind, FuzzPacket } from './pop/fuzz.js';
 import { fireTcp, fireUdp, openIdleTcp } from './pop/fuzz-fire.js';
-import { buildQuery, readHeader } from './pop/query.js';
+import { hostnameBindQuery, readHeader } from './pop/query.js';
 
-const TYPE_TXT = 16;
-const CLASS_CH = 3;
 /** Over the 1500-byte MTU: the datagram leaves in IP fragments, for which the kernel computes the UDP checksum in software (no offload), after the nftables rewrite. */
 const OVERSIZE_BYTES = 1600;
 
@@ -114,7 +112,7 @@ async function sendFromPort(target: string, port: number, fromPort: number, coun
   });
   let oversize = 0;
   for (let i = 0; i < count; i++) {
-    const q = buildQuery({ id: i, name: 'hostname.bind', type: TYPE_TXT, class: CLASS_CH });
+    const q = hostnameBindQuery(i);
     // Trailing bytes after the question are ignored by a responder (the fuzz kind "trailing-garbage").
     const big = i % 10 === 9;
     if (big) oversize++;
@@ -129,7 +127,7 @@ async function sendFromPort(target: string, port: number, fromPort: number, coun
 async function main(): Promise<void> {
   const o = options();
   const t0 = performance.now();
-  const good = buildQuery({ id: 4242, name: 'hostname.bind', type: TYPE_TXT, class: CLASS_CH });
+  const good = hostnameBindQuery(4242);
 
   const udpKinds: Partial<Record<FuzzKind, number>> = {};
   let t = performance.now();

@@ -1,15 +1,13 @@
 // The health checker driver with a virtual clock and fakes, the vtysh
 // commands it issues, and the CHAOS probe against the real responder.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PopAgentConfig } from '../../src/agent/contract.js';
+import { describe, expect, it } from 'vitest';
 import { vtyshBgp, vtyshNetworkArgs } from '../../src/agent/pop/bgp.js';
 import type { CommandRunner } from '../../src/agent/pop/bgp.js';
 import { startHealthChecker } from '../../src/agent/pop/health-checker.js';
 import type { HealthFile, HealthLogLine } from '../../src/agent/pop/health-checker.js';
 import { chaosProbe, judgeReply } from '../../src/agent/pop/health-probe.js';
 import { silentLogger } from '../../src/agent/pop/log.js';
-import { startPopServices } from '../../src/agent/pop/pop-services.js';
-import type { PopServices } from '../../src/agent/pop/pop-services.js';
+import { usePopServices } from './support/pop-fixture.js';
 
 describe('vtysh commands', () => {
   it('adds and removes the network statement under router bgp', () => {
@@ -110,28 +108,10 @@ describe('startHealthChecker', () => {
 });
 
 describe('chaosProbe', () => {
-  const config: PopAgentConfig = {
-    pop: 'lhr',
-    colo: 'LHR',
-    asn: 65104,
-    prefix: '192.0.2.0/24',
-    dnsAddress: '127.0.0.1',
-    httpAddress: '127.0.0.1',
-    httpPort: 0,
-    streamPort: 0,
-    zone: 'lab.',
-    records: {},
-    health: { interval: 200, failures: 3, holdDown: 2000 },
-    tcp: { idleTimeoutMs: 10_000, maxConnections: 1000 },
-  };
-  let services: PopServices;
-  beforeAll(async () => {
-    services = await startPopServices(config, { dnsPort: 0, statsPath: null });
-  });
-  afterAll(() => services?.close());
+  const pop = usePopServices();
 
   it('is ok against a live responder', async () => {
-    const probe = chaosProbe('127.0.0.1', services.dns.port);
+    const probe = chaosProbe('127.0.0.1', pop.services.dns.port);
     const r = await probe.check(500);
     probe.close();
     expect(r.ok).toBe(true);

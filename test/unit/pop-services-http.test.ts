@@ -2,37 +2,16 @@
 // in the formats the probe agent parses.
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PopAgentConfig } from '../../src/agent/contract.js';
+import { describe, expect, it } from 'vitest';
 import { traceBody, unixSecondsWithMs } from '../../src/agent/pop/http-trace.js';
-import { startPopServices } from '../../src/agent/pop/pop-services.js';
-import type { PopServices } from '../../src/agent/pop/pop-services.js';
 import { streamLine } from '../../src/agent/pop/stream.js';
+import { usePopServices } from './support/pop-fixture.js';
 
-const config: PopAgentConfig = {
-  pop: 'fra',
-  colo: 'FRA',
-  asn: 65101,
-  prefix: '192.0.2.0/24',
-  dnsAddress: '127.0.0.1',
-  httpAddress: '127.0.0.1',
-  httpPort: 0,
-  streamPort: 0,
-  zone: 'lab.',
-  records: {},
-  health: { interval: 200, failures: 3, holdDown: 2000 },
-  tcp: { idleTimeoutMs: 10_000, maxConnections: 1000 },
-};
-
-let services: PopServices;
-beforeAll(async () => {
-  services = await startPopServices(config, { dnsPort: 0, statsPath: null });
-});
-afterAll(() => services?.close());
+const pop = usePopServices();
 
 const get = (path: string, method = 'GET') =>
   new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: services.http.port, path, method, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port: pop.services.http.port, path, method, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
@@ -90,7 +69,7 @@ describe('stream', () => {
   });
 
   it('writes a line at once, then every 100 ms, seq from 0', async () => {
-    const s = connect({ host: '127.0.0.1', port: services.stream.port });
+    const s = connect({ host: '127.0.0.1', port: pop.services.stream.port });
     let text = '';
     const arrivals: number[] = [];
     s.setEncoding('utf8');
@@ -114,10 +93,10 @@ describe('stream', () => {
   });
 
   it('stops writing when the client goes away', async () => {
-    const s = connect({ host: '127.0.0.1', port: services.stream.port });
+    const s = connect({ host: '127.0.0.1', port: pop.services.stream.port });
     await new Promise((r) => s.on('data', r));
     s.destroy();
     await new Promise((r) => setTimeout(r, 150));
-    expect(services.stats.stream.active).toBe(0);
+    expect(pop.services.stats.stream.active).toBe(0);
   });
 });

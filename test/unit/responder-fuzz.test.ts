@@ -2,51 +2,34 @@
 // must keep answering correctly. The generator is deterministic, so any
 // failure here replays exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PopAgentConfig } from '../../src/agent/contract.js';
 import { tcpExchange, udpExchange } from '../../src/agent/pop/exchange.js';
 import { fireTcp, fireUdp, openIdleTcp } from '../../src/agent/pop/fuzz-fire.js';
 import { FUZZ_KINDS, fuzzPackets } from '../../src/agent/pop/fuzz.js';
 import type { FuzzPacket } from '../../src/agent/pop/fuzz.js';
-import { startPopServices } from '../../src/agent/pop/pop-services.js';
-import type { PopServices } from '../../src/agent/pop/pop-services.js';
 import { buildQuery, readHeader } from '../../src/agent/pop/query.js';
-
-const config: PopAgentConfig = {
-  pop: 'sin',
-  colo: 'SIN',
-  asn: 65103,
-  prefix: '192.0.2.0/24',
-  dnsAddress: '127.0.0.1',
-  httpAddress: '127.0.0.1',
-  httpPort: 0,
-  streamPort: 0,
-  zone: 'lab.',
-  records: { 'anycast.lab.': '192.0.2.80' },
-  health: { interval: 200, failures: 3, holdDown: 2000 },
-  tcp: { idleTimeoutMs: 2000, maxConnections: 200 },
-};
+import { popTestConfig, usePopServices } from './support/pop-fixture.js';
 
 const RCODES: Record<string, number> = { NOERROR: 0, FORMERR: 1, NOTIMP: 4, BADVERS: 0 /* low nibble of 16 */ };
 
-let services: PopServices;
 const crashes: unknown[] = [];
 const onCrash = (e: unknown) => crashes.push(e);
-beforeAll(async () => {
+beforeAll(() => {
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  services = await startPopServices(config, { dnsPort: 0, statsPath: null });
 });
-afterAll(async () => {
-  await services?.close();
+// Registered before the services: "after" hooks run in reverse, so the
+// handlers stay on until the services have closed.
+afterAll(() => {
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);
 });
+const pop = usePopServices(popTestConfig({ tcp: { idleTimeoutMs: 2000, maxConnections: 200 } }));
 
 const stillHealthy = async () => {
-  const reply = await udpExchange('127.0.0.1', services.dns.port, buildQuery({ id: 4242, name: 'anycast.lab', type: 1 }));
+  const reply = await udpExchange('127.0.0.1', pop.services.dns.port, buildQuery({ id: 4242, name: 'anycast.lab', type: 1 }));
   expect(reply).not.toBeNull();
   expect(readHeader(reply!)).toMatchObject({ id: 4242, rcode: 0, ancount: 1 });
-  const [tcp] = await tcpExchange('127.0.0.1', services.dns.port, [buildQuery({ id: 4343, name: 'hostname.bind', type: 16, class: 3 })]);
+  const [tcp] = await tcpExchange('127.0.0.1', pop.services.dns.port, [buildQuery({ id: 4343, name: 'hostname.bind', type: 16, class: 3 })]);
   expect(readHeader(tcp)).toMatchObject({ id: 4343, rcode: 0, ancount: 1 });
 };
 
@@ -62,10 +45,10 @@ describe('fuzz generator', () => {
 
 describe('responder under fuzz', () => {
   it('survives 3,000 packets over UDP and 1,000 over TCP and still answers', async () => {
-    const udp = await fireUdp('127.0.0.1', services.dns.port, fuzzPackets({ seed: 1, count: 3000 }));
+    const udp = await fireUdp('127.0.0.1', pop.services.dns.port, fuzzPackets({ seed: 1, count: 3000 }));
     expect(udp.sent).toBe(3000);
     expect(udp.replies).toBeGreaterThan(1000);
-    const tcp = await fireTcp('127.0.0.1', services.dns.port, fuzzPackets({ seed: 2, count: 1000 }), { perConnection: 25 });
+    const tcp = await fireTcp('127.0.0.1', pop.services.dns.port, fuzzPackets({ seed: 2, count: 1000 }), { perConnection: 25 });
     expect(tcp.sent).toBe(1000);
     expect(tcp.replies).toBeGreaterThan(100);
     await stillHealthy();
@@ -77,7 +60,7 @@ describe('responder under fuzz', () => {
     for (const p of fuzzPackets({ seed: 3, count: 2000 })) if (p.expect !== 'any' && !seen.has(p.kind)) seen.set(p.kind, p);
     const results = await Promise.all(
       [...seen.values()].map(async (p) => {
-        const reply = await udpExchange('127.0.0.1', services.dns.port, p.bytes, 300);
+        const reply = await udpExchange('127.0.0.1', pop.services.dns.port, p.bytes, 300);
         if (p.expect === 'drop') return [p.kind, reply === null ? 'drop' : 'answered'];
         if (!reply) return [p.kind, 'no reply'];
         const h = readHeader(reply);
@@ -88,10 +71,10 @@ describe('responder under fuzz', () => {
   });
 
   it('keeps serving with the TCP connection table full of idle connections', async () => {
-    const idle = await openIdleTcp('127.0.0.1', services.dns.port, 250);
+    const idle = await openIdleTcp('127.0.0.1', pop.services.dns.port, 250);
     try {
       await stillHealthy();
-      expect(services.tcpConnectionCount()).toBeLessThanOrEqual(config.tcp.maxConnections);
+      expect(pop.services.tcpConnectionCount()).toBeLessThanOrEqual(pop.config.tcp.maxConnections);
     } finally {
       idle.forEach((s) => s.destroy());
     }

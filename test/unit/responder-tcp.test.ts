@@ -1,40 +1,19 @@
 // DNS over TCP per RFC 7766: pipelining, idle timeout, connection cap.
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PopAgentConfig } from '../../src/agent/contract.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { tcpExchange } from '../../src/agent/pop/exchange.js';
-import { startPopServices } from '../../src/agent/pop/pop-services.js';
-import type { PopServices } from '../../src/agent/pop/pop-services.js';
 import { buildQuery, readHeader, tcpFrame } from '../../src/agent/pop/query.js';
+import { popTestConfig, usePopServices } from './support/pop-fixture.js';
 
 const IDLE_MS = 300;
 const MAX_CONNECTIONS = 5;
-const config: PopAgentConfig = {
-  pop: 'ams',
-  colo: 'AMS',
-  asn: 65102,
-  prefix: '192.0.2.0/24',
-  dnsAddress: '127.0.0.1',
-  httpAddress: '127.0.0.1',
-  httpPort: 0,
-  streamPort: 0,
-  zone: 'lab.',
-  records: { 'anycast.lab.': '192.0.2.80' },
-  health: { interval: 200, failures: 3, holdDown: 2000 },
-  tcp: { idleTimeoutMs: IDLE_MS, maxConnections: MAX_CONNECTIONS },
-};
-
-let services: PopServices;
-beforeAll(async () => {
-  services = await startPopServices(config, { dnsPort: 0, statsPath: null });
-});
-afterAll(() => services?.close());
+const pop = usePopServices(popTestConfig({ tcp: { idleTimeoutMs: IDLE_MS, maxConnections: MAX_CONNECTIONS } }));
 
 const open: Socket[] = [];
 const connectTcp = () =>
   new Promise<Socket>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: services.dns.port }, () => resolve(s));
+    const s = connect({ host: '127.0.0.1', port: pop.services.dns.port }, () => resolve(s));
     s.on('error', reject);
     open.push(s);
   });
@@ -54,7 +33,7 @@ describe('DNS over TCP', () => {
       buildQuery({ id: 102, name: 'whoami.lab', type: TXT }),
       buildQuery({ id: 103, name: 'nope.lab', type: A }),
     ];
-    const replies = await tcpExchange('127.0.0.1', services.dns.port, queries);
+    const replies = await tcpExchange('127.0.0.1', pop.services.dns.port, queries);
     expect(replies.map((r) => readHeader(r).id)).toEqual([101, 102, 103]);
     expect(replies.map((r) => readHeader(r).rcode)).toEqual([0, 0, 3]);
   });
@@ -84,7 +63,7 @@ describe('DNS over TCP', () => {
 
   it('answers FORMERR on TCP and keeps the connection', async () => {
     const formerr = Buffer.from([0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    const replies = await tcpExchange('127.0.0.1', services.dns.port, [formerr, buildQuery({ id: 10, name: 'anycast.lab', type: A })]);
+    const replies = await tcpExchange('127.0.0.1', pop.services.dns.port, [formerr, buildQuery({ id: 10, name: 'anycast.lab', type: A })]);
     expect(replies.map((r) => [readHeader(r).id, readHeader(r).rcode])).toEqual([[9, 1], [10, 0]]);
   });
 
@@ -112,12 +91,12 @@ describe('DNS over TCP', () => {
     const busy = rest[0];
     busy.write(tcpFrame(buildQuery({ id: 11, name: 'anycast.lab', type: A })));
     await new Promise((r) => busy.once('data', r));
-    const evictedBefore = services.stats.tcp.connections.evicted;
+    const evictedBefore = pop.services.stats.tcp.connections.evicted;
     const newcomer = await connectTcp();
     expect(await firstClosed).toBeLessThan(IDLE_MS);
     expect(busy.destroyed).toBe(false);
-    expect(services.stats.tcp.connections.evicted).toBe(evictedBefore + 1);
-    expect(services.tcpConnectionCount()).toBeLessThanOrEqual(MAX_CONNECTIONS);
+    expect(pop.services.stats.tcp.connections.evicted).toBe(evictedBefore + 1);
+    expect(pop.services.tcpConnectionCount()).toBeLessThanOrEqual(MAX_CONNECTIONS);
     // The newcomer is served.
     newcomer.write(tcpFrame(buildQuery({ id: 12, name: 'anycast.lab', type: A })));
     const data: Buffer = await new Promise((r) => newcomer.once('data', r));

@@ -6,51 +6,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PopAgentConfig } from '../../src/agent/contract.js';
 import { Packet } from '../../src/agent/pop/dns2.js';
 import { tcpExchange, udpExchange } from '../../src/agent/pop/exchange.js';
 import { registerNsidCodec } from '../../src/agent/pop/nsid.js';
-import { startPopServices } from '../../src/agent/pop/pop-services.js';
-import type { PopServices } from '../../src/agent/pop/pop-services.js';
 import { buildQuery, clientCookie, nsidRequest, readHeader } from '../../src/agent/pop/query.js';
 import type { QuerySpec } from '../../src/agent/pop/query.js';
+import { popTestConfig, usePopServices } from './support/pop-fixture.js';
 
 const A = 1, TXT = 16, CH = 3;
 const NOERROR = 0, FORMERR = 1, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5;
 
-const testConfig = (over: Partial<PopAgentConfig> = {}): PopAgentConfig => ({
-  pop: 'fra',
-  colo: 'FRA',
-  asn: 65101,
-  prefix: '192.0.2.0/24',
-  dnsAddress: '127.0.0.1',
-  httpAddress: '127.0.0.1',
-  httpPort: 0,
-  streamPort: 0,
-  zone: 'lab.',
-  records: { 'anycast.lab.': '192.0.2.80' },
-  health: { interval: 200, failures: 3, holdDown: 2000 },
-  tcp: { idleTimeoutMs: 10_000, maxConnections: 1000 },
-  ...over,
-});
-
-let services: PopServices;
 let dir: string;
 const statsPath = () => join(dir, 'run', 'stats.json');
 
 beforeAll(async () => {
   registerNsidCodec();
   dir = await mkdtemp(join(tmpdir(), 'responder-'));
-  services = await startPopServices(testConfig(), { dnsPort: 0, statsPath: statsPath(), statsIntervalMs: 100 });
 });
-afterAll(async () => {
-  await services?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+// Registered before the services: "after" hooks run in reverse, so the
+// directory goes once the services have written their last stats.
+afterAll(() => rm(dir, { recursive: true, force: true }));
+const pop = usePopServices(popTestConfig(), () => ({ statsPath: statsPath(), statsIntervalMs: 100 }));
 
 let nextId = 1;
 const q = (spec: Omit<QuerySpec, 'id'> & { id?: number }) => buildQuery({ id: nextId++, ...spec });
-const udp = (msg: Buffer, timeoutMs = 1000) => udpExchange('127.0.0.1', services.dns.port, msg, timeoutMs);
+const udp = (msg: Buffer, timeoutMs = 1000) => udpExchange('127.0.0.1', pop.services.dns.port, msg, timeoutMs);
 async function ask(msg: Buffer) {
   const reply = await udp(msg);
   expect(reply, 'expected a UDP reply').not.toBeNull();
@@ -202,7 +182,7 @@ describe('UDP truncation', () => {
   });
 
   it('big.lab comes whole over TCP', async () => {
-    const [reply] = await tcpExchange('127.0.0.1', services.dns.port, [q({ name: 'big.lab', type: TXT })]);
+    const [reply] = await tcpExchange('127.0.0.1', pop.services.dns.port, [q({ name: 'big.lab', type: TXT })]);
     expect(readHeader(reply)).toMatchObject({ tc: false, ancount: 1 });
     expect(reply.length).toBeGreaterThan(1232);
   });
@@ -224,7 +204,7 @@ describe('stats file', () => {
 
 const dig = async (...args: string[]): Promise<string | null> => {
   try {
-    const { stdout } = await promisify(execFile)('dig', ['@127.0.0.1', '-p', String(services.dns.port), '+time=2', '+tries=1', ...args]);
+    const { stdout } = await promisify(execFile)('dig', ['@127.0.0.1', '-p', String(pop.services.dns.port), '+time=2', '+tries=1', ...args]);
     return stdout;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;

@@ -1,7 +1,7 @@
 // Deterministic generator of malformed (and a few valid-but-odd) DNS
 // messages: the same seed always yields the same bytes, so a packet that
 // upsets a PoP in the lab can be replayed on loopback. Pure.
-import { buildQuery, clientCookie, encodeOptRecord, nsidRequest } from './query.js';
+import { buildQuery, clientCookie, encodeOptRecord, hostnameBindQuery, nsidRequest } from './query.js';
 
 export type FuzzKind =
   | 'random-bytes'
@@ -61,8 +61,6 @@ export function prng(seed: number): () => number {
 }
 
 const TYPE_A = 1;
-const TYPE_TXT = 16;
-const CLASS_CH = 3;
 
 type Gen = (rnd: Rng, id: number, goodName: string) => { bytes: Buffer; expect: FuzzExpect; hasId?: boolean };
 
@@ -129,7 +127,7 @@ const GENERATORS: Record<FuzzKind, Gen> = {
     expect: 'FORMERR',
   }),
   'cookie-before-nsid': (r, id) => ({
-    bytes: buildQuery({ id, name: 'hostname.bind', type: TYPE_TXT, class: CLASS_CH, edns: { options: [clientCookie(r.int(2 ** 31)), nsidRequest()] } }),
+    bytes: hostnameBindQuery(id, { options: [clientCookie(r.int(2 ** 31)), nsidRequest()] }),
     expect: 'NOERROR',
   }),
   'qr-set': (_r, id, good) => ({ bytes: buildQuery({ id, name: good, type: TYPE_A, qr: true }), expect: 'drop' }),

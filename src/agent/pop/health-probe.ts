@@ -3,7 +3,7 @@
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { buildQuery, readHeader } from './query.js';
+import { hostnameBindQuery, readHeader } from './query.js';
 
 export interface ProbeResult {
   ok: boolean;
@@ -15,9 +15,6 @@ export interface ChaosProbe {
   check(timeoutMs: number): Promise<ProbeResult>;
   close(): void;
 }
-
-const TYPE_TXT = 16;
-const CLASS_CH = 3;
 
 /** Checks the reply is ours and says NOERROR with an answer; the PoP id itself is not compared, a renamed PoP is still healthy. */
 export function judgeReply(reply: Buffer, id: number): ProbeResult | null {
@@ -54,7 +51,7 @@ export function chaosProbe(address: string, port: number, now: () => number = ()
       socket ??= open();
       const s = socket;
       const id = randomInt(0x10000);
-      const query = buildQuery({ id, name: 'hostname.bind', type: TYPE_TXT, class: CLASS_CH });
+      const query = hostnameBindQuery(id);
       const t0 = now();
       return new Promise<ProbeResult>((resolve) => {
         const timer = setTimeout(() => finish({ ok: false, rttMs: null, reason: `timeout after ${timeoutMs} ms` }), timeoutMs);

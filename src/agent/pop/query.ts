@@ -73,6 +73,13 @@ export function buildQuery(q: QuerySpec): Buffer {
   return Buffer.concat([header, encodeName(q.name), tail, q.edns ? encodeOptRecord(q.edns) : Buffer.alloc(0)]);
 }
 
+const TYPE_TXT = 16;
+const CLASS_CH = 3;
+
+/** CHAOS TXT hostname.bind (RFC 4892): "which server is this?", the query health checks and the fuzzer use. */
+export const hostnameBindQuery = (id: number, edns?: QuerySpec['edns']): Buffer =>
+  buildQuery({ id, name: 'hostname.bind', type: TYPE_TXT, class: CLASS_CH, edns });
+
 /** RFC 1035 §4.2.2 framing for DNS over TCP. */
 export function tcpFrame(message: Buffer): Buffer {
   const len = Buffer.alloc(2);

@@ -1,8 +1,5 @@
-import { InFlight } from './in-flight.js';
-import { startFixedRate } from './schedule.js';
-import { tcpExchange } from './tcp-exchange.js';
-import { KindCounters, type ProbeContext, type Prober } from './context.js';
-import type { Sample } from '../../probe/sample.js';
+import type { ProbeContext, Prober } from './context.js';
+import { startTcpProber, type ProbeVerdict } from './tcp-prober.js';
 
 export interface TraceResponse {
   status: number;
@@ -33,44 +30,23 @@ export function parseTraceResponse(data: Buffer): TraceResponse | undefined {
 
 /** GET /cdn-cgi/trace on a fresh connection; the `pop=` line names the PoP. */
 export function startHttpTrace(ctx: ProbeContext): Prober {
-  const { config, now, emit } = ctx;
-  const counters = new KindCounters();
-  const inFlight = new InFlight();
+  const { config } = ctx;
   const request = Buffer.from(
     `GET /cdn-cgi/trace HTTP/1.1\r\nHost: ${config.http.address}\r\nUser-Agent: anycast-lab-probe\r\nConnection: close\r\n\r\n`,
   );
-
-  const probe = async (slot: number): Promise<void> => {
-    const sentMs = now();
-    const r = await tcpExchange({ ...config.http, request, timeoutMs: config.timeoutMs, now,
-      isComplete: httpResponseComplete,
-      // We sent "Connection: close", so a response without Content-Length ends at close.
-      completeAtClose: (d) => d.includes('\r\n\r\n'),
-    });
-    const sample: Sample = { client: config.client, kind: 'http', seq: slot, sentMs, outcome: r.outcome };
-    if (r.outcome !== 'timeout') Object.assign(sample, { recvMs: r.endMs, rttMs: r.endMs - sentMs });
-    if (r.outcome === 'ok') {
-      const trace = parseTraceResponse(r.data);
-      if (!trace || trace.status !== 200 || !trace.fields.pop) {
-        Object.assign(sample, { outcome: 'error', detail: trace ? `status ${trace.status}, pop=${trace.fields.pop ?? '?'}` : 'not an HTTP response' });
-      } else sample.pop = trace.fields.pop;
-    } else if (r.detail) sample.detail = r.detail;
-    counters.record(sample);
-    emit(sample);
-  };
-
-  const schedule = startFixedRate({
+  return startTcpProber(ctx, {
+    kind: 'http',
+    endpoint: config.http,
     intervalMs: config.httpIntervalMs,
-    now,
-    onTick: (slot) => {
-      counters.sent++;
-      inFlight.add();
-      void probe(slot).finally(() => inFlight.done());
-    },
+    next: () => ({ request, judge: judgeTrace }),
+    isComplete: httpResponseComplete,
+    // We sent "Connection: close", so a response without Content-Length ends at close.
+    completeAtClose: (d) => d.includes('\r\n\r\n'),
   });
-  return {
-    stop: () => schedule.stop(),
-    finish: (deadlineMs) => inFlight.drained(deadlineMs),
-    summary: () => counters.summary(config.httpIntervalMs, schedule),
-  };
+}
+
+function judgeTrace(data: Buffer): ProbeVerdict {
+  const trace = parseTraceResponse(data);
+  if (trace && trace.status === 200 && trace.fields.pop) return { pop: trace.fields.pop };
+  return { detail: trace ? `status ${trace.status}, pop=${trace.fields.pop ?? '?'}` : 'not an HTTP response' };
 }

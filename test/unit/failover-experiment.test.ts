@@ -1,0 +1,168 @@
+// The pure parts of the failover stopwatch: router log parsing, BFD
+// reconfiguration commands, fault helpers, trial aggregation.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { moveDeadlineMs } from '../../src/experiment/failover.js';
+import type { StreamFailover } from '../../src/experiment/failover-metrics.js';
+import { boundFor, countStreams, summarizeFailover, type TrialClientRow } from '../../src/experiment/failover-summary.js';
+import { frrEvents, parseFrrTime, parseIpTsTime, routeChanges } from '../../src/experiment/router-events.js';
+import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
+import { silentRuleset } from '../../src/fault/silent.js';
+import { interfaceWithAddress, uplinksOf } from '../../src/fault/uplinks.js';
+import { bfdCommands, parseBfdSetting, withBfd } from '../../src/lab/bfd-override.js';
+import { nodeConfigHash } from '../../src/lab/recreate-node.js';
+import { loadLabFile } from '../../src/topology/load.js';
+
+const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+
+describe('router events', () => {
+  it('parses FRR and ip -ts timestamps as UTC with microseconds', () => {
+    expect(parseFrrTime('2026/11/25 09:20:24.710734 BGP: x')).toBeCloseTo(Date.UTC(2026, 10, 25, 9, 20, 24) + 710.734, 3);
+    expect(parseIpTsTime('[2026-11-25T09:07:51.288684] 10.9.9.9 dev eth0')).toBeCloseTo(Date.UTC(2026, 10, 25, 9, 7, 51) + 288.684, 3);
+    expect(parseFrrTime('garbage')).toBeUndefined();
+  });
+
+  it('finds BFD down, hold expiry and session changes for the given peers only', () => {
+    const log = [
+      '2026/11/25 09:20:24.710734 BGP: [HZN6M-XRM1G] %NOTIFICATION(Hard Reset): sent to neighbor 10.83.0.2 6/10 (Cease/BFD Down) 0 bytes ',
+      '2026/11/25 09:20:24.710871 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor 10.83.0.2(fra) in vrf default Down BGP Notification send',
+      '2026/11/25 09:20:25.000000 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor 10.83.0.20(x) in vrf default Down BGP Notification send',
+      '2026/11/25 09:20:33.100000 BGP: [HZN6M-XRM1G] %NOTIFICATION: sent to neighbor 10.83.0.2 4/0 (Hold Timer Expired) 0 bytes ',
+      '2026/11/25 09:20:36.110797 BGP: [N9HHH-F8H1M] %ADJCHANGE: neighbor 10.83.0.2(fra) in vrf default Up',
+    ].join('\n');
+    expect(frrEvents(log, ['10.83.0.2']).map((e) => e.kind)).toEqual(['bfd-down', 'bgp-down', 'hold-expired', 'bgp-up']);
+  });
+
+  it('keeps only FIB changes of the anycast prefix', () => {
+    const text = [
+      '[2026-11-25T09:07:51.288684] 192.0.2.0/24 nhid 17 via 10.83.0.43 dev eth3 proto bgp metric 20 ',
+      '[2026-11-25T09:07:51.300000] Deleted 192.0.2.0/24 nhid 12 via 10.83.0.2 dev eth1 proto bgp metric 20 ',
+      '[2026-11-25T09:07:51.400000] 10.84.0.0/24 nhid 3 via 10.83.0.58 dev eth0 proto bgp metric 20 ',
+    ].join('\n');
+    expect(routeChanges(text, '192.0.2.0/24').map((c) => c.deleted)).toEqual([false, true]);
+  });
+});
+
+describe('fault helpers', () => {
+  it('registers every mode once and names them in the error for an unknown one', () => {
+    expect(FAULT_MODES.map((m) => m.name)).toEqual(['cut', 'silent', 'freeze', 'kill', 'bgp', 'service']);
+    expect(faultMode('freeze').detection).toBe('silent');
+    expect(() => faultMode('unplug')).toThrow(/supported: cut, silent, freeze, kill, bgp, service/);
+  });
+
+  it('finds an interface by address in `ip -o -4 addr show`', () => {
+    const out = [
+      '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
+      '748: eth0    inet 10.83.0.2/29 brd 10.83.0.7 scope global eth0\\       valid_lft forever',
+      '750: eth1@if751    inet 10.83.0.34/29 brd 10.83.0.39 scope global eth1\\       valid_lft forever',
+    ].join('\n');
+    expect(interfaceWithAddress(out, '10.83.0.2')).toBe('eth0');
+    expect(interfaceWithAddress(out, '10.83.0.34')).toBe('eth1');
+    expect(interfaceWithAddress(out, '10.83.0.3')).toBeUndefined();
+  });
+
+  it('lists both ends of every uplink of a PoP (gru has two)', () => {
+    const ups = uplinksOf(lab, 'gru');
+    expect(ups.map((u) => u.neighbour.node).sort()).toEqual(['eb-br', 't-us']);
+    expect(ups[0].pop.container).toBe('al-default-gru');
+  });
+
+  it('drops both directions on the named interfaces only', () => {
+    const r = silentRuleset(['eth0', 'eth2']);
+    expect(r).toMatch(/hook prerouting priority -400; policy accept; iifname \{ "eth0", "eth2" \} drop/);
+    expect(r).toMatch(/hook postrouting priority -400; policy accept; oifname \{ "eth0", "eth2" \} drop/);
+  });
+
+  it('labels a recreated PoP with the hash `up` gives it (FRR files + agent config)', () => {
+    const h = nodeConfigHash(lab, 'fra');
+    expect(h).toMatch(/^[0-9a-f]{12}\{/);
+    expect(nodeConfigHash(lab, 't-eu')).toMatch(/^[0-9a-f]{12}$/);
+  });
+});
+
+describe('BFD override', () => {
+  it('parses on, off and <tx>x<mult> with exact messages', () => {
+    expect(parseBfdSetting('on')).toBe('lab');
+    expect(parseBfdSetting('off')).toMatchObject({ enabled: false });
+    expect(parseBfdSetting('50x3')).toEqual({ enabled: true, interval: 50, multiplier: 3 });
+    expect(() => parseBfdSetting('fast')).toThrow(/Expected `--bfd` to be on, off or <tx>x<mult>/);
+    expect(() => parseBfdSetting('5x3')).toThrow(/outside FRR's 10\.\.60000 ms/);
+  });
+
+  it('renders vtysh lines that define the profile and point every session at it', () => {
+    const lines = bfdCommands(withBfd(lab, { enabled: true, interval: 50, multiplier: 3 }), 'fra');
+    expect(lines).toEqual([
+      'configure terminal',
+      'bfd',
+      'profile bfd-50x3',
+      'transmit-interval 50',
+      'receive-interval 50',
+      'detect-multiplier 3',
+      'exit',
+      'exit',
+      'router bgp 64500',
+      'neighbor 10.77.0.3 bfd',
+      'neighbor 10.77.0.3 bfd profile bfd-50x3',
+      'exit',
+    ]);
+  });
+
+  it('removes BFD from every session for off, and drops a temporary profile on the way back', () => {
+    expect(bfdCommands(withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }), 't-eu').filter((l) => l.startsWith('no '))).toHaveLength(4);
+    const back = bfdCommands(lab, 'fra', ['bfd-50x3']);
+    expect(back.slice(-3)).toEqual(['bfd', 'no profile bfd-50x3', 'exit']);
+    expect(back).toContain('neighbor 10.77.0.3 bfd profile bfd-100x3');
+  });
+});
+
+describe('trial aggregation', () => {
+  const row = (client: string, failoverMs: number | null, affected = true, status = 'moved'): TrialClientRow => ({
+    client,
+    affected,
+    status,
+    fromPop: 'fra',
+    toPop: status === 'moved' ? 'iad' : null,
+    failoverMs,
+    detectMs: failoverMs === null ? null : failoverMs + 10,
+    outageMs: failoverMs,
+    lostProbes: failoverMs === null ? 0 : Math.round(failoverMs / 10),
+  });
+
+  it('takes bounds from the PoP uplink: BFD, hold, health', () => {
+    expect(boundFor(lab, 'fra', 'silent')).toEqual({ ms: 300, basis: 'BFD 100 ms × 3' });
+    expect(boundFor(withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }), 'fra', 'silent').ms).toBe(9000);
+    expect(boundFor(lab, 'fra', 'service').ms).toBe(600);
+  });
+
+  it('summarizes affected, moved clients only, with measured/bound ratios', () => {
+    const trials = [300, 320, 340, 360, 900].map((ms) => ({ clients: [row('c-de', ms), row('c-us', 5, false, 'unaffected')] }));
+    const s = summarizeFailover(trials, { ms: 300, basis: 'BFD 100 ms × 3' });
+    expect(s).toMatchObject({ trials: 5, affected: 5, moved: 5 });
+    expect(s.failoverMs).toMatchObject({ p50: 340, p95: 900, max: 900 });
+    expect(s.ratio).toEqual({ p50: 1.133, p95: 3, max: 3 });
+    expect(Object.keys(s.perClient)).toEqual(['c-de']);
+  });
+
+  it('gives no ratio for an infinite bound', () => {
+    const s = summarizeFailover([{ clients: [row('c-de', 100)] }], { ms: Infinity, basis: 'BGP hold 0 s' });
+    expect(s.ratio).toEqual({ p50: null, p95: null, max: null });
+  });
+
+  it('counts stream fates on the failed PoP and elsewhere', () => {
+    const base: StreamFailover = {
+      client: 'c-de', stream: 0, popAtFault: 'fra', connAtFault: 0, outcome: 'reset', endedAfterMs: 400, lostLines: 0,
+      reconnected: true, reconnectPop: 'iad', reconnectAfterMs: 600, movedToNewPop: true, failedReconnects: 0,
+    };
+    const c = countStreams(
+      [base, { ...base, stream: 1, outcome: 'timeout' }, { ...base, stream: 2, popAtFault: 'nrt', outcome: 'survived', movedToNewPop: false }, { ...base, popAtFault: null }],
+      'fra',
+    );
+    expect(c).toEqual({ onFailedPop: 2, reset: 1, timeout: 1, otherEnd: 0, survivedOnFailedPop: 0, reconnectedToNewPop: 2, onOtherPops: 1, survivedOnOtherPops: 1 });
+  });
+
+  it('waits for a move up to 1.5 × bound + 3 s, capped', () => {
+    expect(moveDeadlineMs({ ms: 300, basis: '' })).toBe(3450);
+    expect(moveDeadlineMs({ ms: 9000, basis: '' })).toBe(16500);
+    expect(moveDeadlineMs({ ms: Infinity, basis: '' })).toBe(30000);
+  });
+});
