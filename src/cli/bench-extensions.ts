@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from './main.js';
 import { registerResponderBench } from '../bench/responder.js';
+import { registerFailoverBench } from '../bench/failover.js';
 
 export type BenchExtension = (program: Command, ctx: CliContext) => void;
 
-export const benchExtensions: BenchExtension[] = [registerResponderBench];
+export const benchExtensions: BenchExtension[] = [registerResponderBench, registerFailoverBench];

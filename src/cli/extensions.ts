@@ -4,10 +4,12 @@ import type { Command } from 'commander';
 import type { CliContext } from './main.js';
 import { registerCompose } from './compose.js';
 import { registerWho } from './who.js';
+import { registerFailover } from './failover.js';
 
 export type CommandExtension = (program: Command, ctx: CliContext) => void;
 
 export const commandExtensions: CommandExtension[] = [
   registerCompose,
   registerWho,
+  registerFailover,
 ];

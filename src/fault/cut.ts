@@ -2,10 +2,11 @@
 // its interface lose link at once, zebra withdraws the connected route and
 // bgpd drops the session (fast-external-failover) without waiting for BFD.
 import type { FaultMode } from './fault.js';
-import { run, uplinkInterfaces } from './uplinks.js';
+import { prepareInterfaces, preparedInterfaces, run, uplinkInterfaces } from './uplinks.js';
 
 const setLinks = (state: 'up' | 'down'): FaultMode['inject'] => async (ctx) => {
-  const ends = await uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
+  // Restore looks the interfaces up again: it must not depend on inject's state.
+  const ends = state === 'down' ? await preparedInterfaces(ctx) : await uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
   await Promise.all(
     ends.map(({ side, ifnames }) => {
       const script = ifnames.map((i) => `ip link set dev ${i} ${state}`).join(' && ');
@@ -19,6 +20,7 @@ export const cut: FaultMode = {
   name: 'cut',
   summary: 'both ends of every PoP uplink `ip link set down` (carrier loss)',
   detection: 'cut',
+  prepare: prepareInterfaces,
   inject: setLinks('down'),
   restore: setLinks('up'),
 };

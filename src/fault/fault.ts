@@ -14,6 +14,11 @@ export interface FaultContext {
   progress: Progress;
   /** Host dir holding <lab>/<node>/frr.conf: `kill` recreates the container from it. */
   configRoot: string;
+  /**
+   * What `prepare` looked up before the fault instant (e.g. interface names),
+   * so inject is only the breaking action. Restore never relies on it.
+   */
+  prepared: Record<string, unknown>;
 }
 
 export interface FaultMode {
@@ -22,6 +27,8 @@ export interface FaultMode {
   summary: string;
   /** How the network notices, which decides the theoretical bound. */
   detection: DetectionMode;
+  /** Optional look-ups done before the fault time is taken (not part of the fault). */
+  prepare?(ctx: FaultContext): Promise<void>;
   inject(ctx: FaultContext): Promise<void>;
   restore(ctx: FaultContext): Promise<void>;
 }

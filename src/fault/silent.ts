@@ -1,7 +1,7 @@
 // The uplinks stay up but carry nothing, in both directions, on both ends: a
 // blackhole no interface reports. Only BFD or the BGP hold timer can notice.
 import type { FaultMode } from './fault.js';
-import { run, uplinkInterfaces, uplinksOf } from './uplinks.js';
+import { prepareInterfaces, preparedInterfaces, run, uplinksOf } from './uplinks.js';
 
 export const SILENT_TABLE = 'anycast_lab_fault';
 
@@ -21,8 +21,9 @@ export const silent: FaultMode = {
   name: 'silent',
   summary: 'nftables drops everything on both ends of every uplink; links stay up',
   detection: 'silent',
+  prepare: prepareInterfaces,
   async inject(ctx) {
-    const ends = await uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
+    const ends = await preparedInterfaces(ctx);
     await Promise.all(
       ends.map(({ side, ifnames }) => {
         ctx.progress.step(side.node, 'drop all', ifnames.join(', '));

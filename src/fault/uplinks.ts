@@ -63,3 +63,14 @@ export async function uplinkInterfaces(rt: ContainerRuntime, lab: Lab, pop: stri
   }
   return [...byNode.values()];
 }
+
+export type UplinkInterfaces = Awaited<ReturnType<typeof uplinkInterfaces>>;
+
+/** Interfaces looked up by `prepare`, or now when it did not run. */
+export async function preparedInterfaces(ctx: { rt: ContainerRuntime; lab: Lab; pop: string; prepared: Record<string, unknown> }): Promise<UplinkInterfaces> {
+  return (ctx.prepared.uplinks as UplinkInterfaces | undefined) ?? uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
+}
+
+export async function prepareInterfaces(ctx: { rt: ContainerRuntime; lab: Lab; pop: string; prepared: Record<string, unknown> }): Promise<void> {
+  ctx.prepared.uplinks = await uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
+}

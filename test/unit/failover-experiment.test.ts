@@ -166,3 +166,13 @@ describe('trial aggregation', () => {
     expect(moveDeadlineMs({ ms: Infinity, basis: '' })).toBe(30000);
   });
 });
+
+describe('failover bench matrix', () => {
+  it('runs every mode × BFD setting except cut without BFD', async () => {
+    const { benchCases } = await import('../../src/bench/failover.js');
+    const cases = benchCases(['freeze', 'silent', 'cut'], ['300x3', '100x3', '50x3', 'off']);
+    expect(cases).toHaveLength(11);
+    expect(cases).not.toContainEqual({ fault: 'cut', bfd: 'off' });
+    expect(cases).toContainEqual({ fault: 'freeze', bfd: 'off' });
+  });
+});

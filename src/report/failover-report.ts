@@ -1,0 +1,73 @@
+// Console report of a failover experiment: one row per trial and affected
+// client, router-side instants, then the spread against the bound. Pure.
+import type { FailoverResult } from '../experiment/failover.js';
+import type { Stats } from '../experiment/failover-metrics.js';
+import { formatTable } from './failover-table.js';
+
+export function renderFailoverReport(r: FailoverResult): string {
+  const lines: string[] = [];
+  lines.push(
+    `failover: ${r.fault} ${r.pop} (lab ${r.lab}), BFD ${r.bfd}, keepalive ${r.timers.keepaliveS} s / hold ${r.timers.holdS} s, ${r.trials.length} trial${r.trials.length === 1 ? '' : 's'}`,
+    '',
+  );
+  const header = ['trial', 'client', 'from', 'to', 'status', 'failover', 'detect', 'outage', 'lost', 'tcp', 'http', 'streams', 'failback', 'router (detect/session down, route)'];
+  const align = ['r', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'l'] as const;
+  const rows: string[][] = [];
+  for (const t of r.trials) {
+    const router = t.routers
+      .map((x) => `${x.router} ${x.role === 'neighbour' ? `${ms(x.bfdDownMs ?? x.holdExpiredMs)}/${ms(x.bgpDownMs)}, ` : ''}${ms(x.routeChangeMs)}`)
+      .join('; ');
+    t.clients
+      .filter((c) => c.affected)
+      .forEach((c, i) => {
+        const s = c.streams;
+        rows.push([
+          String(t.trial),
+          c.client,
+          c.fromPop ?? '-',
+          c.toPop ?? '-',
+          c.status,
+          ms(c.failoverMs),
+          ms(c.detectMs),
+          ms(c.outageMs),
+          String(c.lostProbes),
+          ms(c.tcpDns.failoverMs),
+          ms(c.http.failoverMs),
+          `${s.reset}R ${s.timeout}T ${s.otherEnd}E ${s.survivedOnFailedPop}S/${s.onFailedPop}`,
+          ms(c.failbackMs),
+          i === 0 ? router : '',
+        ]);
+      });
+  }
+  lines.push(formatTable(header, rows, [...align]));
+  lines.push('(streams: long-lived TCP on the failed PoP: R reset, T timed out, E other end, S survived / total)');
+  lines.push('');
+
+  const s = r.summary;
+  lines.push(`failover (last answer from the old PoP → first from the new), ${s.moved}/${s.affected} client-trials moved:`);
+  for (const [client, c] of Object.entries(s.perClient)) lines.push(`  ${client.padEnd(8)} ${stats(c.failoverMs)}`);
+  lines.push(`  ${'all'.padEnd(8)} ${stats(s.failoverMs)}`);
+  lines.push(`detect (fault → first new answer): ${stats(s.detectMs)}`);
+  lines.push(`bound: ${ms(s.bound.ms)} (${s.bound.basis}); measured/bound p50 ${ratio(s.ratio.p50)}, p95 ${ratio(s.ratio.p95)}, max ${ratio(s.ratio.max)}`);
+  lines.push(`failback (restore → first answer from ${r.pop} again): ${stats(s.failbackMs)}`);
+
+  const all = r.trials.flatMap((t) => t.clients);
+  const onFailed = all.reduce((n, c) => n + c.streams.onFailedPop, 0);
+  const ended = all.reduce((n, c) => n + c.streams.onFailedPop - c.streams.survivedOnFailedPop, 0);
+  const moved = all.reduce((n, c) => n + c.streams.reconnectedToNewPop, 0);
+  const others = all.reduce((n, c) => n + c.streams.onOtherPops, 0);
+  const survived = all.reduce((n, c) => n + c.streams.survivedOnOtherPops, 0);
+  lines.push(`streams: ${ended}/${onFailed} on ${r.pop} ended, ${moved} reconnected to another PoP; ${survived}/${others} on other PoPs survived`);
+  const rates = all.map((c) => c.probes.udpPerS);
+  const lost = all.reduce((n, c) => n + (c.probes.lostSamples ?? 0), 0);
+  lines.push(`probes: UDP ${Math.min(...rates)}–${Math.max(...rates)}/s per client, ${lost} samples lost in transfer`);
+  const baseline = r.trials.map((t) => t.baselineAfterMs).filter((v): v is number => v !== null);
+  if (baseline.length) lines.push(`back at baseline after restore: ${Math.min(...baseline)}–${Math.max(...baseline)} ms`);
+  const svgs = r.trials.map((t) => t.svg).filter(Boolean);
+  if (svgs.length) lines.push(`timelines: ${r.outDir} (${svgs.length} SVG)`);
+  return lines.join('\n') + '\n';
+}
+
+const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`);
+const ratio = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}×`);
+const stats = (s: Stats): string => (s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}`);
