@@ -3,8 +3,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildAgents } from '../agent/build.js';
-import { writeLabConfigs } from '../render/write-configs.js';
-import type { Lab } from '../topology/model.js';
+import { renderRouter } from '../render/frr-config.js';
+import { configHash, writeLabConfigs } from '../render/write-configs.js';
+import type { Lab, Router } from '../topology/model.js';
 import { popAgentConfig } from './plan.js';
 
 export interface Artifacts {
@@ -13,18 +14,29 @@ export interface Artifacts {
   configHashes: Record<string, string>;
 }
 
+const popConfigBody = (lab: Lab, pop: Router): string => `${JSON.stringify(popAgentConfig(lab, pop), null, 2)}\n`;
+
+/**
+ * Pure: the config hash of one router, from the lab model alone — its FRR
+ * files, plus the agent config on PoPs. `up` labels containers with it and a
+ * recreated node gets the same, so a later `up` keeps it.
+ */
+export function nodeConfigHash(lab: Lab, node: string): string {
+  const router = lab.routers.find((r) => r.name === node);
+  if (!router) return '';
+  const frr = configHash(renderRouter(lab, node));
+  return router.role === 'pop' ? frr + popConfigBody(lab, router) : frr;
+}
+
 export async function writeArtifacts(lab: Lab, configRoot: string): Promise<Artifacts> {
-  const hashes = await writeLabConfigs(lab, configRoot);
-  const configHashes = Object.fromEntries(hashes);
+  await writeLabConfigs(lab, configRoot);
   for (const pop of lab.routers.filter((r) => r.role === 'pop')) {
     const dir = join(configRoot, lab.name, pop.name, 'agent');
     await mkdir(dir, { recursive: true });
-    const body = `${JSON.stringify(popAgentConfig(lab, pop), null, 2)}\n`;
-    await writeIfChanged(join(dir, 'pop.json'), body);
-    configHashes[pop.name] += body;
+    await writeIfChanged(join(dir, 'pop.json'), popConfigBody(lab, pop));
   }
   const agentDir = await buildAgents();
-  return { agentDir, configHashes };
+  return { agentDir, configHashes: Object.fromEntries(lab.routers.map((r) => [r.name, nodeConfigHash(lab, r.name)])) };
 }
 
 async function writeIfChanged(path: string, body: string) {

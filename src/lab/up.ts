@@ -2,7 +2,6 @@
 // Idempotent (unchanged nodes are kept), and a failed run removes what it made.
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { LabError } from '../errors.js';
 import { writeArtifacts } from './artifacts.js';
 import { ensureImages } from '../runtime/images.js';
 import { allowLabBridges, removeLabRules } from '../runtime/host-firewall.js';
@@ -14,6 +13,7 @@ import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-de
 import { planLab, type NodePlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { mapConcurrent } from '../util/concurrency.js';
+import { startNode } from './start-node.js';
 
 export interface LabPaths {
   configRoot: string;
@@ -98,16 +98,7 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
     // namespace only logically, but starting routers first lets BGP begin sooner.
     const order = [...toCreate.filter((n) => n.role !== 'client'), ...toCreate.filter((n) => n.role === 'client')];
     await mapConcurrent(order, CONTAINER_CONCURRENCY, async (n) => {
-      progress.step(n.node, 'create', `${n.role} container ${n.spec.name}`);
-      const id = await rt.createContainer(n.spec);
-      created.containers.push(id);
-      await rt.startContainer(id);
-      progress.step(n.node, 'started');
-      if (n.routeHelper) {
-        const r = await rt.runToCompletion(n.routeHelper, 60_000);
-        if (r.exitCode !== 0) throw new LabError('NODE_START', `client ${n.node}: setting its default route failed: ${r.stderr.trim()}`);
-        progress.step(n.node, 'route', r.stdout.trim());
-      }
+      created.containers.push(await startNode(rt, n, progress));
     });
 
     if (linksWithDelay(lab).length) {

@@ -10,7 +10,7 @@ import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
 import { silentRuleset } from '../../src/fault/silent.js';
 import { interfaceWithAddress, uplinksOf } from '../../src/fault/uplinks.js';
 import { bfdCommands, parseBfdSetting, withBfd } from '../../src/lab/bfd-override.js';
-import { nodeConfigHash } from '../../src/lab/recreate-node.js';
+import { nodeConfigHash } from '../../src/lab/artifacts.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));

@@ -1,0 +1,26 @@
+// Creates and starts one planned node; for clients, then sets their default
+// route from the helper. Shared by `up` and the `kill` fault's restore, so a
+// recreated node is started exactly as `up` starts it.
+import { LabError } from '../errors.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { NodePlan } from './plan.js';
+import type { Progress } from './progress.js';
+
+/** Returns the container id; a node that fails to start is removed again. */
+export async function startNode(rt: ContainerRuntime, n: NodePlan, progress?: Progress): Promise<string> {
+  progress?.step(n.node, 'create', `${n.role} container ${n.spec.name}`);
+  const id = await rt.createContainer(n.spec);
+  try {
+    await rt.startContainer(id);
+    progress?.step(n.node, 'started');
+    if (n.routeHelper) {
+      const r = await rt.runToCompletion(n.routeHelper, 60_000);
+      if (r.exitCode !== 0) throw new LabError('NODE_START', `client ${n.node}: setting its default route failed: ${r.stderr.trim()}`);
+      progress?.step(n.node, 'route', r.stdout.trim());
+    }
+    return id;
+  } catch (err) {
+    await rt.removeContainer(id).catch(() => undefined);
+    throw err;
+  }
+}
