@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // share one Docker engine, so they run one file at a time.
 export default defineConfig({
   test: {
+    // The JSON summary lets .ci/run print a plain "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: '.cache/vitest-results.json' }]],
     projects: [
       {
         extends: true,
