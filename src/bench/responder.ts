@@ -10,10 +10,9 @@ import pRetry from 'p-retry';
 import { AGENT_DIR, POP_PATHS } from '../agent/contract.js';
 import { buildAgents } from '../agent/build.js';
 import { LabError } from '../errors.js';
-import { LABEL } from '../runtime/labels.js';
-import type { ContainerInfo, ContainerRuntime } from '../runtime/runtime.js';
-import { loadLabFile } from '../topology/load.js';
-import type { Lab } from '../topology/model.js';
+import { runningLab } from '../lab/running-lab.js';
+import { containerName, LABEL } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { BENCH_RESULTS } from '../cli/bench.js';
 import type { CliContext } from '../cli/main.js';
 import { latencyColumn, parseDnsperfSummary, percentiles, type DnsperfSummary, type Percentiles } from './dnsperf.js';
@@ -81,13 +80,13 @@ export function registerResponderBench(program: Command, ctx: CliContext): void 
 }
 
 export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log: (line: string) => void): Promise<ResponderBenchResult> {
-  const { lab, containers } = await findLab(rt, o.lab);
+  const lab = await runningLab(rt, o.lab);
   const popName = o.pop ?? lab.clients.find((c) => c.expect?.pop)?.expect?.pop;
   const clientName = lab.clients.find((c) => c.expect?.pop === popName)?.name;
   if (!popName || !clientName) throw new LabError('USAGE', `no client of lab ${lab.name} has expect.pop ${popName ?? '(any)'}; dnsperf must run from a client in that PoP's catchment`);
-  const pop = containers.find((c) => c.labels[LABEL.node] === popName && c.labels[LABEL.role] === 'pop');
-  const client = containers.find((c) => c.labels[LABEL.node] === clientName);
-  if (!pop || !client) throw new LabError('NOT_FOUND', `lab ${lab.name}: PoP ${popName} or client ${clientName} is not running`);
+  const pop = await rt.inspectContainer(containerName(lab.name, popName));
+  const client = await rt.inspectContainer(containerName(lab.name, clientName));
+  if (pop?.state !== 'running' || client?.state !== 'running' || pop.labels[LABEL.role] !== 'pop') throw new LabError('NOT_FOUND', `lab ${lab.name}: PoP ${popName} or client ${clientName} is not running`);
 
   // Three free addresses in the anycast prefix next to the DNS address: the
   // client reaches them through the route it already has to this PoP.
@@ -208,14 +207,4 @@ export function renderBenchTable(r: ResponderBenchResult): string {
     `${r.target.pass ? 'PASS' : 'FAIL'}: target responder >= ${r.target.ratio * 100}% of bare dns2 UDP qps`,
     `written to ${r.file}`,
   ].join('\n');
-}
-
-async function findLab(rt: ContainerRuntime, name?: string): Promise<{ lab: Lab; containers: ContainerInfo[] }> {
-  const all = (await rt.listContainers({ [LABEL.lab]: name ?? '' })).filter((c) => c.labels[LABEL.kind] !== 'helper' && c.state === 'running');
-  const labs = [...new Set(all.map((c) => c.labels[LABEL.lab]))].sort();
-  if (labs.length === 0) throw new LabError('NOT_FOUND', name ? `lab ${name} is not up` : 'no lab is up (npm run lab -- up)');
-  if (labs.length > 1) throw new LabError('USAGE', `several labs are up (${labs.join(', ')}); pass --lab`);
-  const file = all[0].labels[LABEL.file];
-  if (!file) throw new LabError('NOT_FOUND', `lab ${labs[0]} has no ${LABEL.file} label; recreate it with npm run lab -- up <file>`);
-  return { lab: loadLabFile(file), containers: all };
 }

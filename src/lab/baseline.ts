@@ -5,17 +5,16 @@ import { LabError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
+import { answerOf, whoCommands } from '../probe/who.js';
 import { waitUntil } from '../util/wait.js';
 import { checkConverged } from './converge.js';
 
-/** Which PoP answers `client` right now (CHAOS hostname.bind over UDP), or an error text. */
+/** Which PoP answers `client` right now (CHAOS hostname.bind over UDP, as `who` asks it), or an error text. */
 export async function whoAnswers(rt: ContainerRuntime, lab: Lab, client: string): Promise<{ pop?: string; error?: string }> {
-  const cmd = ['dig', `@${lab.anycast.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short', '+time=1', '+tries=1'];
   try {
-    const r = await rt.exec(containerName(lab.name, client), cmd, { timeoutMs: 5_000 });
-    const pop = r.stdout.trim().replace(/^"|"$/g, '');
-    if (r.exitCode === 0 && pop && !pop.startsWith(';')) return { pop };
-    return { error: (r.stdout + r.stderr).trim().split('\n')[0] || `dig exited ${r.exitCode}` };
+    const r = await rt.exec(containerName(lab.name, client), whoCommands(lab.anycast).udp, { timeoutMs: 5_000 });
+    const a = answerOf('udp', r);
+    return a.pop ? { pop: a.pop } : { error: a.error };
   } catch (err) {
     return { error: (err as Error).message };
   }
