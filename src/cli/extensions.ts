@@ -5,6 +5,7 @@ import type { CliContext } from './main.js';
 import { registerCompose } from './compose.js';
 import { registerWho } from './who.js';
 import { registerFailover } from './failover.js';
+import { registerGen } from './gen.js';
 
 export type CommandExtension = (program: Command, ctx: CliContext) => void;
 
@@ -12,4 +13,5 @@ export const commandExtensions: CommandExtension[] = [
   registerCompose,
   registerWho,
   registerFailover,
+  registerGen,
 ];
