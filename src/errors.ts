@@ -11,7 +11,8 @@ export type LabErrorCode =
   | 'FAULT'
   | 'EXPERIMENT'
   | 'USAGE'
-  | 'RENDER';
+  | 'RENDER'
+  | 'INTERRUPTED';
 
 export class LabError extends Error {
   constructor(

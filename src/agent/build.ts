@@ -35,6 +35,8 @@ export async function buildAgents(force = false): Promise<string> {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
+  // Shell scripts run as they are; router-init.sh is copied last, as the marker.
+  copyFileSync(join(REPO_ROOT, 'src', 'agent', 'frr-start.sh'), join(AGENT_OUT, 'frr-start.sh'));
   copyFileSync(join(REPO_ROOT, 'src', 'agent', 'router-init.sh'), marker);
   return AGENT_OUT;
 }

@@ -34,5 +34,15 @@ export const POP_PATHS = {
   healthPid: '/run/anycast-lab/health.pid',
 } as const;
 
+/**
+ * Paths inside every router container. frr-start.sh writes `frrReady` (JSON:
+ * daemonsMs, applyMs, at) only once frr.conf is applied and checked, and
+ * removes it while it (re)starts a daemon; `frrFailed` when it gave up.
+ */
+export const ROUTER_PATHS = {
+  frrReady: '/run/anycast-lab/frr-ready',
+  frrFailed: '/run/anycast-lab/frr-failed',
+} as const;
+
 /** Where the bundled agents are mounted read-only in every container. */
 export const AGENT_DIR = '/opt/anycast-lab';

@@ -18,16 +18,24 @@ if [ "$ROLE" = pop ]; then
 fi
 
 mkdir -p /var/log/frr /run/anycast-lab /var/log/anycast-lab
-chown frr:frr /var/log/frr 2>/dev/null || true
-log "starting FRR"
-/usr/lib/frr/frrinit.sh start
 
 if [ "$ROLE" = pop ]; then
-  # Separate processes: SIGSTOP on the responder must not stop the checker
-  # that withdraws the route when the responder dies.
+  # Started with FRR, not after it, so the responder is listening by the time
+  # routes converge. The health checker touches BGP only once frr-start.sh has
+  # written the ready marker (a `router bgp` before the config would create a
+  # bare BGP instance). Separate processes: SIGSTOP on the responder must not
+  # stop the checker that withdraws the route when the responder dies.
   log "starting responder and health checker"
   nohup /usr/local/bin/node /opt/anycast-lab/pop-responder.mjs /etc/anycast-lab/pop.json >>/var/log/anycast-lab/responder.log 2>&1 &
   nohup /usr/local/bin/node /opt/anycast-lab/pop-health.mjs /etc/anycast-lab/pop.json >>/var/log/anycast-lab/health.out 2>&1 &
+fi
+
+log "starting FRR"
+# Daemons started directly and the config applied and checked before anything
+# else touches vtysh: see frr-start.sh for why not frrinit.sh/watchfrr.
+if ! /bin/bash /opt/anycast-lab/frr-start.sh all; then
+  log "FRR failed to start; see /var/log/frr"
+  echo failed >/run/anycast-lab/frr-failed
 fi
 
 log "ready"

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { CliContext } from './main.js';
 import { registerResponderBench } from '../bench/responder.js';
 import { registerFailoverBench } from '../bench/failover.js';
+import { registerUpBench } from '../bench/up.js';
 
 export type BenchExtension = (program: Command, ctx: CliContext) => void;
 
-export const benchExtensions: BenchExtension[] = [registerResponderBench, registerFailoverBench];
+export const benchExtensions: BenchExtension[] = [registerResponderBench, registerFailoverBench, registerUpBench];

@@ -55,15 +55,39 @@ export function buildProgram(ctx: CliContext = makeContext()): Command {
     .option('--timeout <s>', 'convergence deadline in seconds', '120')
     .action(async (file: string, o: { json?: boolean; timeout: string }) => {
       const lab = loadLabFile(file);
-      const r = await labUp(ctx.rt, ctx.docker, lab, { progress: ctx.progress(!!o.json), paths: { configRoot: CONFIG_ROOT }, timeoutMs: Number(o.timeout) * 1000 });
-      ctx.print(!!o.json, r, () =>
-        [
-          `lab "${lab.name}" is up and converged in ${(r.wallMs / 1000).toFixed(1)} s`,
-          `  ${lab.routers.length} routers, ${lab.clients.length} clients; created ${r.created.containers.length} containers, ${r.created.networks.length} networks; kept ${r.kept.length}`,
-          `  FRR configs: ${join(CONFIG_ROOT, lab.name)}/<node>/frr.conf`,
-          `  next: npm run lab -- status | npm run lab -- lg t-eu | npm run lab -- exec c-de -- dig @${lab.anycast.dnsAddress} hostname.bind CH TXT`,
-        ].join('\n'),
-      );
+      // Ctrl-C: stop at the next step and remove what this run created. A
+      // second Ctrl-C leaves at once (`down` still finds everything by label).
+      const abort = new AbortController();
+      const onSigint = () => {
+        if (abort.signal.aborted) process.exit(130);
+        process.stderr.write('\ninterrupted: rolling back what this run created (Ctrl-C again to leave now)\n');
+        abort.abort(new LabError('INTERRUPTED', 'up was interrupted; what it created has been removed'));
+      };
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigint);
+      try {
+        const r = await labUp(ctx.rt, ctx.docker, lab, { progress: ctx.progress(!!o.json), paths: { configRoot: CONFIG_ROOT }, timeoutMs: Number(o.timeout) * 1000, signal: abort.signal });
+        const p = r.phases;
+        ctx.print(!!o.json, r, () =>
+          [
+            `lab "${lab.name}" is up and converged in ${(r.wallMs / 1000).toFixed(1)} s`,
+            `  ${lab.routers.length} routers, ${lab.clients.length} clients; created ${r.created.containers.length} containers, ${r.created.networks.length} networks; kept ${r.kept.length}${r.repaired.length ? `; repaired FRR config on ${r.repaired.join(', ')}` : ''}`,
+            `  phases (s since start): networks ${sec(p.networks)}, containers started ${sec(p.start)}, FRR config verified ${sec(p.configVerified)}, BGP ${sec(p.bgpEstablished)}, BFD ${sec(p.bfdUp)}, routes ${sec(p.routesInstalled)}, clients answered ${sec(p.clientsAnswered)}`,
+            `  FRR configs: ${join(CONFIG_ROOT, lab.name)}/<node>/frr.conf`,
+            `  next: npm run lab -- status | npm run lab -- lg t-eu | npm run lab -- exec c-de -- dig @${lab.anycast.dnsAddress} hostname.bind CH TXT`,
+          ].join('\n'),
+        );
+      } catch (err) {
+        // Aborted: whatever was in flight failed; the reason is the interruption.
+        if (abort.signal.aborted) {
+          process.exitCode = 130;
+          throw abort.signal.reason;
+        }
+        throw err;
+      } finally {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
+      }
     });
 
   program
@@ -168,6 +192,8 @@ function readFileSafe(file: string): string {
   }
 }
 
+const sec = (ms: number) => (ms / 1000).toFixed(1);
+
 function safeJson(s: string): unknown {
   try {
     return JSON.parse(s);
@@ -185,7 +211,7 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = 2;
     } else if (err instanceof LabError) {
       process.stderr.write(`error [${err.code}]: ${err.message}\n`);
-      process.exitCode = 1;
+      process.exitCode = err.code === 'INTERRUPTED' ? 130 : 1;
     } else {
       process.stderr.write(`error: ${(err as Error)?.stack ?? err}\n`);
       process.exitCode = 1;

@@ -1,8 +1,10 @@
 // What a lab needs on disk before any container starts: FRR configs (kept so
 // people can read what runs), PoP agent configs, and the bundled agents.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildAgents } from '../agent/build.js';
+import { buildAgents, REPO_ROOT } from '../agent/build.js';
 import { renderRouter } from '../render/frr-config.js';
 import { configHash, writeLabConfigs } from '../render/write-configs.js';
 import type { Lab, Router } from '../topology/model.js';
@@ -24,8 +26,21 @@ const popConfigBody = (lab: Lab, pop: Router): string => `${JSON.stringify(popAg
 export function nodeConfigHash(lab: Lab, node: string): string {
   const router = lab.routers.find((r) => r.name === node);
   if (!router) return '';
-  const frr = configHash(renderRouter(lab, node));
+  const frr = configHash(renderRouter(lab, node)) + routerInitHash();
   return router.role === 'pop' ? frr + popConfigBody(lab, router) : frr;
+}
+
+let initHash: string | undefined;
+/**
+ * The scripts a router runs at start are part of what it is: a container
+ * started by an older router-init.sh/frr-start.sh is recreated, not kept.
+ */
+export function routerInitHash(): string {
+  initHash ??= createHash('sha256')
+    .update(['router-init.sh', 'frr-start.sh'].map((f) => readFileSync(join(REPO_ROOT, 'src', 'agent', f), 'utf8')).join('\0'))
+    .digest('hex')
+    .slice(0, 12);
+  return initHash;
 }
 
 export async function writeArtifacts(lab: Lab, configRoot: string): Promise<Artifacts> {

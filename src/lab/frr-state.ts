@@ -64,6 +64,56 @@ export function parseInstalledRoutes(json: string): string[] {
 }
 
 /**
+ * vtysh with several `-c '… json'` prints their documents back to back. Splits
+ * them by bracket depth (outside strings), so one vtysh start — the costly part
+ * of a query — answers several questions.
+ */
+export function splitJsonDocuments(text: string): string[] {
+  const docs: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth++ === 0) start = i;
+    } else if ((c === '}' || c === ']') && depth > 0 && --depth === 0) {
+      docs.push(text.slice(start, i + 1));
+    }
+  }
+  return docs;
+}
+
+/** The three documents of `ROUTER_STATE_COMMANDS`, parsed; a router still starting yields empty state. */
+export function parseRouterState(text: string): RouterState {
+  const [bgp = '', bfd = '', routes = ''] = splitJsonDocuments(text);
+  return { bgp: safe(() => parseBgpSummary(bgp), []), bfd: safe(() => parseBfdPeers(bfd), []), routes: safe(() => parseInstalledRoutes(routes), []) };
+}
+
+export const ROUTER_STATE_COMMANDS = ['show bgp summary json', 'show bfd peers json', 'show ip route json'] as const;
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    // FRR prints nothing (or a non-JSON banner) while its daemons start.
+    return fallback;
+  }
+}
+
+/** Which kind of convergence a pending line from `pendingOn` is about. */
+export type PendingKind = 'bgp' | 'bfd' | 'route';
+export function pendingKind(line: string): PendingKind {
+  return / BGP session /.test(line) ? 'bgp' : / BFD peer /.test(line) ? 'bfd' : 'route';
+}
+
+/**
  * What is still missing on one router for the lab to count as converged:
  * every session Established, every BFD peer up, and the routes its role needs
  * (the anycast prefix everywhere but PoPs; every client LAN on PoPs and

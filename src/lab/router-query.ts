@@ -1,7 +1,7 @@
 // Asks FRR inside a router container, through vtysh. The only place that
 // knows the command strings; callers get parsed state.
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { parseBfdPeers, parseBgpSummary, parseInstalledRoutes, type RouterState } from './frr-state.js';
+import { parseRouterState, ROUTER_STATE_COMMANDS, type RouterState } from './frr-state.js';
 
 export async function vtysh(rt: ContainerRuntime, container: string, ...commands: string[]): Promise<string> {
   const args = commands.flatMap((c) => ['-c', c]);
@@ -11,20 +11,8 @@ export async function vtysh(rt: ContainerRuntime, container: string, ...commands
 }
 
 export async function readRouterState(rt: ContainerRuntime, container: string): Promise<RouterState> {
-  // One exec, three JSON documents separated by a marker: exec round-trips
-  // dominate the polling cost.
-  const marker = '@@anycast-lab@@';
-  const script = `vtysh -c 'show bgp summary json'; echo ${marker}; vtysh -c 'show bfd peers json'; echo ${marker}; vtysh -c 'show ip route json'`;
-  const r = await rt.exec(container, ['sh', '-c', script], { timeoutMs: 15_000 });
-  const [bgp = '', bfd = '', routes = ''] = r.stdout.split(marker);
-  return { bgp: safe(() => parseBgpSummary(bgp), []), bfd: safe(() => parseBfdPeers(bfd), []), routes: safe(() => parseInstalledRoutes(routes), []) };
-}
-
-function safe<T>(f: () => T, fallback: T): T {
-  try {
-    return f();
-  } catch {
-    // FRR prints nothing (or a non-JSON banner) while its daemons start.
-    return fallback;
-  }
+  // One exec and one vtysh for all three documents: exec round-trips and
+  // vtysh start-up (it builds its whole command tree) dominate polling cost.
+  const r = await rt.exec(container, ['vtysh', ...ROUTER_STATE_COMMANDS.flatMap((c) => ['-c', c])], { timeoutMs: 15_000 });
+  return parseRouterState(r.stdout);
 }

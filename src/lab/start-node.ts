@@ -7,13 +7,22 @@ import type { NodePlan } from './plan.js';
 import type { Progress } from './progress.js';
 
 /** Returns the container id; a node that fails to start is removed again. */
-export async function startNode(rt: ContainerRuntime, n: NodePlan, progress?: Progress): Promise<string> {
+/** `batchedRoutes`: `up` sets every client's route from one host helper afterwards instead. */
+export async function startNode(rt: ContainerRuntime, n: NodePlan, progress?: Progress, onCreated?: () => void, batchedRoutes = false): Promise<string> {
   progress?.step(n.node, 'create', `${n.role} container ${n.spec.name}`);
-  const id = await rt.createContainer(n.spec);
+  let id: string;
   try {
-    await rt.startContainer(id);
+    id = await rt.createContainer(n.spec);
+  } catch (err) {
+    throw new LabError('NODE_START', `${n.node}: creating container ${n.spec.name} failed: ${(err as Error).message}`, { cause: err });
+  }
+  onCreated?.();
+  try {
+    await rt.startContainer(id).catch((err: Error) => {
+      throw new LabError('NODE_START', `${n.node}: starting container ${n.spec.name} failed: ${err.message}`, { cause: err });
+    });
     progress?.step(n.node, 'started');
-    if (n.routeHelper) {
+    if (n.routeHelper && !batchedRoutes) {
       const r = await rt.runToCompletion(n.routeHelper, 60_000);
       if (r.exitCode !== 0) throw new LabError('NODE_START', `client ${n.node}: setting its default route failed: ${r.stderr.trim()}`);
       progress?.step(n.node, 'route', r.stdout.trim());

@@ -1,14 +1,17 @@
-// `lab up`: artifacts → images → networks → nodes → client routes → converge.
-// Idempotent (unchanged nodes are kept), and a failed run removes what it made.
+// `lab up`: artifacts → images → networks → nodes → FRR config verified →
+// converge → clients answered. Idempotent (unchanged nodes are kept), a failed
+// or interrupted run removes what it made, and every phase is timed.
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { writeArtifacts } from './artifacts.js';
 import { ensureImages } from '../runtime/images.js';
-import { allowLabBridges, removeLabRules } from '../runtime/host-firewall.js';
-import { LABEL } from '../runtime/labels.js';
+import { hostSetup, removeLabRules, type ClientRoute } from '../runtime/host-firewall.js';
+import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
+import { waitClientsAnswered } from './clients-answer.js';
 import { waitConverged } from './converge.js';
+import { waitFrrReady, type FrrReady } from './frr-ready.js';
 import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
 import { planLab, type NodePlan } from './plan.js';
 import type { Progress } from './progress.js';
@@ -23,9 +26,30 @@ export interface UpOptions {
   progress: Progress;
   paths: LabPaths;
   timeoutMs?: number;
+  /** Aborting (Ctrl-C) stops the run and removes what it created. */
   signal?: AbortSignal;
   /** Skip waiting for convergence (the failing-lab test still wants the wait). */
   noWait?: boolean;
+  /** Containers created and started at once (default: see CONTAINER_CONCURRENCY). */
+  concurrency?: number;
+}
+
+/**
+ * Where the time went: ms since `up` started at which each phase was done.
+ * Creating, starting and FRR start-up overlap per node; each mark is when the
+ * last node finished that step.
+ */
+export interface UpPhases {
+  images: number;
+  networks: number;
+  create: number;
+  start: number;
+  frrReady: number;
+  configVerified: number;
+  bgpEstablished: number;
+  bfdUp: number;
+  routesInstalled: number;
+  clientsAnswered: number;
 }
 
 export interface UpResult {
@@ -34,14 +58,26 @@ export interface UpResult {
   kept: string[];
   removed: string[];
   images: { router: string; client: string; built: string[] };
+  /** Routers whose running config had drifted from frr.conf and was re-applied. */
+  repaired: string[];
+  phases: UpPhases;
+  /** Per router, as measured inside the container by frr-start.sh. */
+  frr: { router: string; daemonsMs?: number; applyMs?: number }[];
   wallMs: number;
 }
 
-const CONTAINER_CONCURRENCY = 6;
+/**
+ * Docker create/start is CPU work in dockerd, containerd and runc; more in
+ * flight than cores only makes each slower (measured: `npm run bench -- up`).
+ */
+export const CONTAINER_CONCURRENCY = 4;
+const FRR_READY_DEADLINE_MS = 90_000;
 
 export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOptions): Promise<UpResult> {
   const t0 = performance.now();
-  const { progress } = opts;
+  const wall0 = Date.now();
+  const at = () => Math.round(performance.now() - t0);
+  const { progress, signal } = opts;
   await rt.ping();
 
   progress.step('lab', 'render', `FRR configs into ${join(opts.paths.configRoot, lab.name)}, agents into dist/agent`);
@@ -49,8 +85,10 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
 
   const images = await ensureImages(docker, {
     onProgress: (ev) => progress.step(`img:${ev.image}`, ev.step, ev.detail),
-    signal: opts.signal,
+    signal,
   });
+  const phases: Partial<UpPhases> = { images: at() };
+  signal?.throwIfAborted();
 
   await assertNetemAvailable(rt, lab, images.router);
   const plan = planLab(lab, images, { configRoot: opts.paths.configRoot, agentDir }, configHashes);
@@ -58,11 +96,11 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
   const created = { networks: [] as string[], containers: [] as string[] };
   const kept: string[] = [];
   const removed: string[] = [];
+  const frrChecks: Promise<FrrReady>[] = [];
   try {
     // Reconcile containers first: a network can only go once nothing uses it.
     const existing = await rt.listContainers({ [LABEL.lab]: lab.name });
     const wanted = new Map(plan.nodes.map((n) => [n.spec.name, n]));
-    const toCreate: NodePlan[] = [];
     for (const c of existing) {
       const want = wanted.get(c.name);
       const same = want && c.labels[LABEL.configHash] === want.spec.labels[LABEL.configHash] && c.state === 'running';
@@ -73,7 +111,7 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
         removed.push(c.labels[LABEL.node] ?? c.name);
       }
     }
-    for (const n of plan.nodes) if (!kept.includes(n.node)) toCreate.push(n);
+    const toCreate = plan.nodes.filter((n) => !kept.includes(n.node));
 
     const nets = await rt.listNetworks({ [LABEL.lab]: lab.name });
     const wantedNets = new Map(plan.networks.map((n) => [n.name, n]));
@@ -85,39 +123,98 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
       } else wantedNets.delete(n.name);
     }
     await mapConcurrent([...wantedNets.values()], 8, async (spec) => {
+      signal?.throwIfAborted();
       progress.step(spec.labels[LABEL.node], 'network', `${spec.name} ${spec.subnet} (internal)`);
       await rt.createNetwork(spec);
       created.networks.push(spec.name);
     });
+    phases.networks = at();
 
-    const labNets = await rt.listNetworks({ [LABEL.lab]: lab.name });
-    progress.step('lab', 'host firewall', `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)`);
-    await allowLabBridges(rt, images.router, lab.name, labNets.map((n) => n.id));
+    // Kept routers are checked too: a running lab whose config drifted is repaired.
+    const checkFrr = (router: string) => {
+      const p = waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress }).then((r) => {
+        progress.step(router, 'config verified', r.daemonsMs !== undefined ? `FRR up in ${r.daemonsMs} ms, frr.conf applied in ${r.applyMs} ms${r.repaired ? `, repaired ${r.repaired}×` : ''}` : 'running config matches frr.conf');
+        return r;
+      });
+      p.catch(() => undefined); // awaited below; a rollback must not wait for it
+      frrChecks.push(p);
+    };
+    for (const r of lab.routers) if (kept.includes(r.name)) checkFrr(r.name);
 
-    // Routers before clients: a client's route helper needs its gateway's
-    // namespace only logically, but starting routers first lets BGP begin sooner.
+    // Routers before clients, so BGP begins sooner; each router's FRR check
+    // starts as soon as it is running, overlapping the remaining starts.
     const order = [...toCreate.filter((n) => n.role !== 'client'), ...toCreate.filter((n) => n.role === 'client')];
-    await mapConcurrent(order, CONTAINER_CONCURRENCY, async (n) => {
-      created.containers.push(await startNode(rt, n, progress));
+    let lastCreate = 0;
+    const routes: ClientRoute[] = [];
+    await mapConcurrent(order, opts.concurrency ?? CONTAINER_CONCURRENCY, async (n: NodePlan) => {
+      signal?.throwIfAborted();
+      const id = await startNode(rt, n, progress, () => (lastCreate = at()), true);
+      created.containers.push(id);
+      if (n.role !== 'client') checkFrr(n.node);
+      else {
+        const c = lab.clients.find((x) => x.name === n.node)!;
+        routes.push({ node: n.node, pid: (await rt.inspectContainer(id))?.pid ?? 0, gateway: c.gateway });
+      }
     });
+    phases.create = lastCreate || at();
+    phases.start = at();
+
+    // While FRR starts: one helper in the host's namespaces writes the
+    // DOCKER-USER rules transit traffic needs (BGP between neighbours does not)
+    // and every new client's default route. Skipped when nothing was created.
+    if (created.networks.length || created.containers.length) {
+      const labNets = await rt.listNetworks({ [LABEL.lab]: lab.name });
+      progress.step('lab', 'host setup', `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${routes.length ? `; default routes of ${routes.length} clients` : ''}`);
+      const out = await hostSetup(rt, images.router, lab.name, labNets.map((n) => n.id), routes);
+      for (const line of out.split('\n')) {
+        const m = /^route (\S+): (.*)$/.exec(line);
+        if (m) progress.step(m[1], 'route', m[2]);
+      }
+    }
 
     if (linksWithDelay(lab).length) {
       progress.step('lab', 'delay', linksWithDelay(lab).map((l) => `${l.name} ${l.delayMs} ms`).join(', '));
       await applyLinkDelays(rt, lab);
     }
 
+    const frr = await Promise.all(frrChecks);
+    phases.configVerified = at();
+    // The moment the last router's FRR was ready, by its own clock (shared with ours).
+    phases.frrReady = Math.min(phases.configVerified, Math.max(phases.start, ...frr.map((f) => (f.readyAt ?? wall0) - wall0)));
+    const repaired = frr.filter((f) => f.repaired).map((f) => f.router);
+
     if (!opts.noWait) {
       progress.step('lab', 'converge', 'waiting for BGP Established, BFD up and routes to the anycast prefix');
-      await waitConverged(rt, lab, { timeoutMs: opts.timeoutMs ?? 120_000, progress, signal: opts.signal });
+      const base = at();
+      const c = await waitConverged(rt, lab, { timeoutMs: opts.timeoutMs ?? 120_000, progress, signal, confirm: false });
+      Object.assign(phases, { bgpEstablished: base + c.bgp, bfdUp: base + c.bfd, routesInstalled: base + c.route });
+      // Every router once more (nothing flapped meanwhile) while the clients are asked.
+      const quiet = { step: () => undefined };
+      await Promise.all([
+        waitConverged(rt, lab, { timeoutMs: 30_000, progress: quiet, signal }),
+        waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal }),
+      ]);
+      phases.clientsAnswered = at();
     }
+    progress.step('lab', 'up', `${plan.nodes.length} nodes, ${plan.networks.length} networks`);
+    const fill = (k: keyof UpPhases) => phases[k] ?? phases.configVerified ?? 0;
+    return {
+      lab: lab.name,
+      created,
+      kept,
+      removed,
+      images,
+      repaired,
+      phases: Object.fromEntries((['images', 'networks', 'create', 'start', 'frrReady', 'configVerified', 'bgpEstablished', 'bfdUp', 'routesInstalled', 'clientsAnswered'] as const).map((k) => [k, fill(k)])) as unknown as UpPhases,
+      frr: frr.map(({ router, daemonsMs, applyMs }) => ({ router, daemonsMs, applyMs })),
+      wallMs: at(),
+    };
   } catch (err) {
-    progress.step('lab', 'rollback', `removing ${created.containers.length} containers and ${created.networks.length} networks created by this run`);
+    progress.step('lab', 'rollback', `${signal?.aborted ? 'interrupted; ' : ''}removing ${created.containers.length} containers and ${created.networks.length} networks created by this run`);
     await rollback(rt, lab.name, created);
     if (created.networks.length === plan.networks.length) await removeLabRules(rt, images.router, lab.name).catch(() => undefined);
     throw err;
   }
-  progress.step('lab', 'up', `${plan.nodes.length} nodes, ${plan.networks.length} networks`);
-  return { lab: lab.name, created, kept, removed, images, wallMs: Math.round(performance.now() - t0) };
 }
 
 async function rollback(rt: ContainerRuntime, lab: string, created: { networks: string[]; containers: string[] }) {

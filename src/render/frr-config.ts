@@ -102,6 +102,9 @@ function headerLines(banner: string, router: Router): string[] {
     'log file /var/log/frr/frr.log informational',
     'log timestamp precision 6',
     'service integrated-vtysh-config',
+    '! bgpd holds every session until config is read plus what is left of the',
+    '! route-map delay timer (5 s by default): 0 lets sessions start 1 s after config.',
+    'bgp route-map delay-timer 0',
     '!',
   ];
 }

@@ -56,6 +56,7 @@ export class DockerRuntime implements ContainerRuntime {
         Binds: spec.binds,
         Init: spec.init,
         NetworkMode: spec.networkMode ?? first?.network ?? 'none',
+        ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
       },
       NetworkingConfig: first ? { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ipv4 } } } } : undefined,
     });

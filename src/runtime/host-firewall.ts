@@ -66,23 +66,49 @@ echo "$IPT: removed"
 `;
 }
 
-async function runOnHost(rt: ContainerRuntime, image: string, lab: string, script: string): Promise<string> {
+/** A client whose default route must point at its eyeball router; `pid` is its PID 1 on the host. */
+export interface ClientRoute {
+  node: string;
+  pid: number;
+  gateway: string;
+}
+
+/**
+ * Pure: replaces Docker's default route (via the host bridge) in each
+ * client's namespace, entered by pid, so clients stay unprivileged and one
+ * helper serves them all instead of one helper container per client.
+ */
+export function clientRoutesScript(clients: ClientRoute[]): string {
+  return clients
+    .map((c) => `nsenter --net=/proc/${c.pid}/ns/net ip route replace default via ${c.gateway} && echo "route ${c.node}: $(nsenter --net=/proc/${c.pid}/ns/net ip route show default)"`)
+    .join(' &&\n');
+}
+
+async function runOnHost(rt: ContainerRuntime, image: string, lab: string, script: string, what: string, pidHost = false): Promise<string> {
   const r = await rt.runToCompletion(
     {
       name: `al-${lab}-hostfw-${process.pid}-${Date.now() % 100000}`,
       image,
       labels: labLabels(lab, 'host', 'helper', 'helper'),
       cmd: ['sh', '-c', script],
-      capAdd: ['NET_ADMIN', 'NET_RAW'],
+      capAdd: pidHost ? ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'SYS_PTRACE'] : ['NET_ADMIN', 'NET_RAW'],
       networkMode: 'host',
+      ...(pidHost ? { pidMode: 'host' } : {}),
     },
     60_000,
   );
-  if (r.exitCode !== 0) throw new LabError('NODE_START', `updating the host's DOCKER-USER chain failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+  if (r.exitCode !== 0) throw new LabError('NODE_START', `${what} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
   return r.stdout.trim();
 }
 
 export const allowLabBridges = (rt: ContainerRuntime, image: string, lab: string, networkIds: string[]) =>
-  runOnHost(rt, image, lab, allowScript(lab, networkIds.map(bridgeOf)));
+  runOnHost(rt, image, lab, allowScript(lab, networkIds.map(bridgeOf)), "updating the host's DOCKER-USER chain");
 
-export const removeLabRules = (rt: ContainerRuntime, image: string, lab?: string) => runOnHost(rt, image, lab ?? 'all', removeScript(lab));
+/**
+ * One helper container for what `up` needs from the host after its
+ * containers run: the DOCKER-USER rules and every client's default route.
+ */
+export const hostSetup = (rt: ContainerRuntime, image: string, lab: string, networkIds: string[], clients: ClientRoute[]) =>
+  runOnHost(rt, image, lab, `${allowScript(lab, networkIds.map(bridgeOf))}${clients.length ? `\n${clientRoutesScript(clients)}\n` : ''}`, "host setup (DOCKER-USER rules, client routes)", clients.length > 0);
+
+export const removeLabRules = (rt: ContainerRuntime, image: string, lab?: string) => runOnHost(rt, image, lab ?? 'all', removeScript(lab), "removing the lab's DOCKER-USER rules");

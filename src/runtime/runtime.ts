@@ -35,6 +35,8 @@ export interface ContainerSpec {
   networks?: Attachment[];
   /** e.g. "none" or "container:<id>" */
   networkMode?: string;
+  /** "host" for the one host helper that enters client namespaces by pid. */
+  pidMode?: string;
   /** Run docker-init as PID 1 so background agents are reaped. */
   init?: boolean;
 }

@@ -10,7 +10,7 @@ import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
 import { silentRuleset } from '../../src/fault/silent.js';
 import { interfaceWithAddress, uplinksOf } from '../../src/fault/uplinks.js';
 import { bfdCommands, parseBfdSetting, withBfd } from '../../src/lab/bfd-override.js';
-import { nodeConfigHash } from '../../src/lab/artifacts.js';
+import { nodeConfigHash, routerInitHash } from '../../src/lab/artifacts.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
@@ -73,10 +73,11 @@ describe('fault helpers', () => {
     expect(r).toMatch(/hook postrouting priority -400; policy accept; oifname \{ "eth0", "eth2" \} drop/);
   });
 
-  it('labels a recreated PoP with the hash `up` gives it (FRR files + agent config)', () => {
+  it('labels a recreated PoP with the hash `up` gives it (FRR files + start-up scripts + agent config)', () => {
     const h = nodeConfigHash(lab, 'fra');
-    expect(h).toMatch(/^[0-9a-f]{12}\{/);
-    expect(nodeConfigHash(lab, 't-eu')).toMatch(/^[0-9a-f]{12}$/);
+    expect(h).toMatch(/^[0-9a-f]{12}[0-9a-f]{12}\{/);
+    expect(h.slice(12, 24)).toBe(routerInitHash());
+    expect(nodeConfigHash(lab, 't-eu')).toMatch(/^[0-9a-f]{24}$/);
   });
 });
 

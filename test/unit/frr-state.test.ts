@@ -3,7 +3,8 @@
 // pending cases splice real non-converged entries into converged output.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseBfdPeers, parseBgpSummary, parseInstalledRoutes, pendingOn, type RouterState } from '../../src/lab/frr-state.js';
+import { join } from 'node:path';
+import { parseBfdPeers, parseBgpSummary, parseInstalledRoutes, parseRouterState, pendingKind, pendingOn, splitJsonDocuments, type RouterState } from '../../src/lab/frr-state.js';
 import { loadLabFile, parseLab } from '../../src/topology/load.js';
 
 type Capture = 'bgp-summary' | 'bfd-peers' | 'ip-route';
@@ -175,5 +176,29 @@ describe('pendingOn', () => {
       routes: [],
     };
     expect(pendingOn(lab, 'eb-de', eyeball)).toEqual(['eb-de: no route to 192.0.2.0/24']);
+  });
+});
+
+describe('one vtysh, three documents', () => {
+  it('splits back-to-back JSON documents as vtysh prints them', () => {
+    expect(splitJsonDocuments('{"a":"}{"}\n{\n"b":[1,{"c":"\\\\"}]\n}\n[]\n')).toEqual(['{"a":"}{"}', '{\n"b":[1,{"c":"\\\\"}]\n}', '[]']);
+  });
+
+  it('parses bgp summary, bfd peers and routes from one vtysh run (real FRR 8.4.4 output)', () => {
+    const text = readFileSync(join(__dirname, '..', 'fixtures', 'frr', 'eb-de.state-3docs.txt'), 'utf8');
+    const s = parseRouterState(text);
+    expect(s.bgp).toEqual([expect.objectContaining({ peer: '10.77.0.59', state: 'Established', description: 't-eu' })]);
+    expect(s.bfd).toEqual([expect.objectContaining({ peer: '10.77.0.59', status: 'up' })]);
+    expect(s.routes).toContain('192.0.2.0/24');
+  });
+
+  it('yields empty state while FRR is still starting', () => {
+    expect(parseRouterState('% bgpd is not running\n')).toEqual({ bgp: [], bfd: [], routes: [] });
+  });
+
+  it('classifies pending lines', () => {
+    expect(pendingKind('fra: BGP session to t-eu (10.77.0.3) is Active')).toBe('bgp');
+    expect(pendingKind('fra: BFD peer t-eu (10.77.0.3) is down')).toBe('bfd');
+    expect(pendingKind('t-eu: no route to 192.0.2.0/24')).toBe('route');
   });
 });

@@ -21,18 +21,35 @@ describe('vtysh commands', () => {
       calls.push([file, ...args]);
       return { code: 1, stdout: '', stderr: '% Unknown command' };
     };
-    await expect(vtyshBgp(65101, '192.0.2.0/24', run).announce()).rejects.toThrow(/vtysh .*network 192\.0\.2\.0\/24.* exited 1: % Unknown command/);
+    await expect(vtyshBgp(65101, '192.0.2.0/24', run, () => true).announce()).rejects.toThrow(/vtysh .*network 192\.0\.2\.0\/24.* exited 1: % Unknown command/);
     expect(calls[0][0]).toBe('vtysh');
   });
 
   it("treats withdrawing an absent network as done", async () => {
     const run: CommandRunner = async () => ({ code: 1, stdout: "% Can't find static route specified", stderr: '' });
-    await expect(vtyshBgp(65101, '192.0.2.0/24', run).withdraw()).resolves.toBeUndefined();
+    await expect(vtyshBgp(65101, '192.0.2.0/24', run, () => true).withdraw()).resolves.toBeUndefined();
+  });
+
+  it('does not touch vtysh before FRR has applied its config', async () => {
+    // A `router bgp` sent before frr.conf is applied would create a bare BGP
+    // instance: the cause of PoPs that came up with no neighbours, ever.
+    const calls: string[][] = [];
+    const run: CommandRunner = async (file, args) => {
+      calls.push([file, ...args]);
+      return { code: 0, stdout: '', stderr: '' };
+    };
+    let ready = false;
+    const bgp = vtyshBgp(65101, '192.0.2.0/24', run, () => ready);
+    await expect(bgp.announce()).rejects.toMatchObject({ code: 'FRR_NOT_READY' });
+    expect(calls).toEqual([]);
+    ready = true;
+    await bgp.announce();
+    expect(calls).toHaveLength(1);
   });
 });
 
 /** A driver run on a virtual clock: each check takes `checkMs`, sleep advances time. */
-async function drive(script: string, o: { failBgp?: number } = {}) {
+async function drive(script: string, o: { failBgp?: number; startupGraceMs?: number } = {}) {
   let now = 0;
   let i = 0;
   const bgpCalls: string[] = [];
@@ -46,7 +63,7 @@ async function drive(script: string, o: { failBgp?: number } = {}) {
     if (failBgp-- > 0) throw new Error('vtysh: connection refused');
   };
   const checker = startHealthChecker(
-    { intervalMs: 200, policy: { failures: 3, holdDownMs: 2000 } },
+    { intervalMs: 200, policy: { failures: 3, holdDownMs: 2000 }, startupGraceMs: o.startupGraceMs },
     {
       check: async () => {
         const c = script[i++];
@@ -85,6 +102,19 @@ describe('startHealthChecker', () => {
     const failing = r.log.find((l) => l.state === 'failing')!;
     const withdrawn = r.log.find((l) => l.state === 'withdrawn')!;
     expect(withdrawn.tsMono - failing.tsMono).toBe(400);
+  });
+
+  it('does not count failures before the responder first answered, within the start-up grace', async () => {
+    // Five failures while the responder loads (under 1 s of a 10 s grace), then it answers.
+    const starting = await drive('xxxxx' + '.'.repeat(5), { startupGraceMs: 10_000 });
+    expect(starting.bgpCalls).toEqual(['announce']);
+    expect(starting.log.map((l) => l.state)).toEqual(['start']);
+    // Once it has answered, failures count as usual.
+    const later = await drive('xx.' + 'xxx', { startupGraceMs: 10_000 });
+    expect(later.bgpCalls).toEqual(['announce', 'withdraw']);
+    // A responder that never answers is withdrawn once the grace is over (a failed check takes 200 ms: 60 of them are 12 s).
+    const never = await drive('x'.repeat(60), { startupGraceMs: 10_000 });
+    expect(never.bgpCalls).toEqual(['announce', 'withdraw']);
   });
 
   it('writes the state file after every check', async () => {

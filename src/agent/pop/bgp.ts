@@ -3,6 +3,8 @@
 // originated from anycast0, so the route stays in the RIB and only the BGP
 // origination changes. The command runner is injected: tests record argv.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { ROUTER_PATHS } from '../contract.js';
 import { PopAgentError } from './errors.js';
 
 export interface CommandResult {
@@ -26,8 +28,15 @@ export function vtyshNetworkArgs(asn: number, prefix: string, announce: boolean)
   return ['-c', 'configure terminal', '-c', `router bgp ${asn}`, '-c', `${announce ? '' : 'no '}network ${prefix}`];
 }
 
-export function vtyshBgp(asn: number, prefix: string, run: CommandRunner = execRunner): BgpControl {
+/**
+ * `frrReady` says whether frr.conf has been applied. Until it has, a
+ * `router bgp <asn>` from here would create a bare BGP instance (no router-id,
+ * no neighbours) that the config would then only be merged into: the checker
+ * waits, and its reconcile loop tries again on the next tick.
+ */
+export function vtyshBgp(asn: number, prefix: string, run: CommandRunner = execRunner, frrReady: () => boolean = () => existsSync(ROUTER_PATHS.frrReady)): BgpControl {
   const apply = async (announce: boolean) => {
+    if (!frrReady()) throw new PopAgentError('FRR_NOT_READY', `FRR config not applied yet (${ROUTER_PATHS.frrReady} missing); not touching BGP`);
     const args = vtyshNetworkArgs(asn, prefix, announce);
     const r = await run(VTYSH, args, TIMEOUT_MS);
     const out = `${r.stdout}${r.stderr}`.trim();

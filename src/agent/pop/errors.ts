@@ -5,7 +5,8 @@ export type PopAgentErrorCode =
   | 'CONFIG_READ'
   | 'CONFIG_INVALID'
   | 'LISTEN_FAILED'
-  | 'BGP_COMMAND_FAILED';
+  | 'BGP_COMMAND_FAILED'
+  | 'FRR_NOT_READY';
 
 export class PopAgentError extends Error {
   readonly code: PopAgentErrorCode;

@@ -54,6 +54,13 @@ export interface HealthCheckerOptions {
   /** Defaults to the interval: a check never overlaps the next one. */
   timeoutMs?: number;
   policy: HealthPolicy;
+  /**
+   * Failed checks before the responder first answered, within this many ms
+   * of start, are not counted: the checker starts with FRR, alongside a
+   * responder that may still be loading on a busy machine, and withdrawing
+   * then would cost a hold-down for nothing. Default 0.
+   */
+  startupGraceMs?: number;
 }
 
 export interface HealthChecker {
@@ -85,9 +92,13 @@ export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps
       bgpError = undefined;
     } catch (e) {
       bgpError = (e as Error).message;
-      d.log.error(want ? 'announce failed' : 'withdraw failed', errorFields(e));
+      // Waiting for FRR's config at start is expected, not an error worth a log line per tick.
+      if ((e as { code?: string }).code !== 'FRR_NOT_READY') d.log.error(want ? 'announce failed' : 'withdraw failed', errorFields(e));
     }
   }
+
+  const startedMs = d.monoMs();
+  let seenOk = false;
 
   async function loop(): Promise<void> {
     await logLine('start', `interval ${o.intervalMs} ms, ${policy.failures} failures, hold-down ${policy.holdDownMs} ms`);
@@ -99,7 +110,9 @@ export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps
       } catch (e) {
         result = { ok: false, rttMs: null, reason: `probe error: ${(e as Error).message}` };
       }
-      const step = stepHealth(state, { ok: result.ok, atMs: d.monoMs(), reason: result.reason }, policy);
+      seenOk ||= result.ok;
+      const inGrace = !seenOk && d.monoMs() - startedMs < (o.startupGraceMs ?? 0);
+      const step = inGrace ? { state, transition: null } : stepHealth(state, { ok: result.ok, atMs: d.monoMs(), reason: result.reason }, policy);
       state = step.state;
       // Withdraw first, log after: the log's timestamp must not delay BGP.
       await reconcile();

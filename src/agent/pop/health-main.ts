@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   await writePidFile(POP_PATHS.healthPid);
   const probe = chaosProbe(config.dnsAddress, DNS_PORT);
   const checker = startHealthChecker(
-    { intervalMs: config.health.interval, policy: { failures: config.health.failures, holdDownMs: config.health.holdDown } },
+    // Started with FRR and the responder (router-init.sh): up to 10 s for the
+    // responder's first answer before failures count.
+    { intervalMs: config.health.interval, policy: { failures: config.health.failures, holdDownMs: config.health.holdDown }, startupGraceMs: 10_000 },
     {
       check: (t) => probe.check(t),
       bgp: vtyshBgp(config.asn, config.prefix, execRunner),

@@ -1,0 +1,117 @@
+#!/bin/bash
+# Starts FRR in a router container, deterministically, and applies its config.
+#
+# Why not `frrinit.sh start`: it only starts watchfrr, which starts each daemon
+# with `watchfrr.sh start <daemon>` = daemon start + `vtysh -b -d <daemon>` as
+# a background job, and kills any job still running after its restart timeout
+# (-T, 20 s). Under CPU contention (15+ containers starting on 2 cores, or a
+# busy laptop) that job takes longer, vtysh is killed mid-config (zebra logs
+# "vtysh_read: read failed ... Connection reset by peer"), the daemon keeps
+# running without its config, and nothing ever retries. The PoP health
+# checker's first `network` command then creates a bare `router bgp 64500`.
+#
+# Here: start the daemons directly (each returns once it is ready), apply
+# frr.conf with one `vtysh -b` that nothing kills, check the result in the
+# running config, retry if it is not there, and only then write the ready
+# marker that the health checker and `up` wait for.
+#
+#   frr-start.sh all          # every daemon enabled in /etc/frr/daemons
+#   frr-start.sh bgpd         # one daemon (restore after the `bgp` fault)
+set -u
+READY=/run/anycast-lab/frr-ready
+FRR_BIN=/usr/lib/frr
+ms() { date +%s%3N; }
+log() { echo "$(date +%H:%M:%S.%3N) frr-start[${NODE:-?}]: $*"; }
+
+# /etc/frr/daemons is Debian's layout (rendered by anycast-lab): which daemons
+# are enabled, and their options.
+. /etc/frr/daemons
+
+start_daemon() { # name
+  local d=$1 opts
+  eval "opts=\${${d}_options:-}"
+  pgrep -x "$d" >/dev/null && return 0
+  # -d returns once the daemon has read its (empty) own config and opened its
+  # vty socket, so vtysh can reach it right after.
+  # shellcheck disable=SC2086
+  "$FRR_BIN/$d" -d -F "${frr_profile:-traditional}" $opts || { log "$d failed to start"; return 1; }
+}
+
+# What must be in the running config for it to count as applied: the line
+# rendered last for each daemon block that matters (router-id, every neighbour).
+verify() { # [daemon]
+  local running want pattern='^ (bgp router-id|neighbor [0-9.]+ remote-as) '
+  [ "${1:-}" = bfdd ] && pattern='^ profile '
+  running="$(vtysh -c 'show running-config' 2>/dev/null)" || return 1
+  while IFS= read -r want; do
+    grep -qxF -- "$want" <<<"$running" || { log "missing after apply: '$want'"; return 1; }
+  done < <(grep -E "$pattern" /etc/frr/frr.conf)
+  return 0
+}
+
+# Sessions that came up so far, from bgpd's log (log-neighbor-changes), in
+# bash alone: no grep/sleep processes while 15 containers compete for 2 cores.
+count_up() {
+  local n=0 line
+  [ -r /var/log/frr/frr.log ] || { echo 0; return; }
+  while IFS= read -r line; do [[ $line == *'ADJCHANGE: neighbor '*' Up' ]] && n=$((n + 1)); done </var/log/frr/frr.log
+  echo $n
+}
+
+apply() { # [daemon]
+  local attempt t0 rc
+  for attempt in 1 2 3 4 5; do
+    t0=$(ms)
+    if [ -n "${1:-}" ]; then vtysh -b -d "$1"; else vtysh -b; fi >/var/log/frr/vtysh-b.log 2>&1
+    rc=$?
+    if verify "${1:-}"; then
+      log "config applied (attempt $attempt, vtysh -b rc=$rc, $(( $(ms) - t0 )) ms)"
+      return 0
+    fi
+    log "config not applied yet (attempt $attempt, rc=$rc); retrying"
+    sleep 0.5
+  done
+  return 1
+}
+
+mkdir -p /var/log/frr /var/run/frr /run/anycast-lab
+chown frr:frr /var/log/frr /var/run/frr 2>/dev/null || true
+rm -f "$READY"
+t0=$(ms)
+case "${1:-all}" in
+  all)
+    # zebra first: the others connect to it at start.
+    start_daemon zebra || exit 1
+    pids=()
+    for d in bgpd ospfd ospf6d ripd ripngd isisd pimd ldpd nhrpd eigrpd babeld sharpd pbrd staticd fabricd vrrpd pathd; do
+      eval "en=\${$d:-no}"
+      [ "$en" = yes ] || continue
+      start_daemon "$d" & pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || exit 1; done
+    t1=$(ms)
+    apply || { log "config could not be applied"; exit 1; }
+    if [ "${bfdd:-no}" = yes ]; then
+      # bfdd last, once this router's BGP sessions are up (or after 5 s).
+      # bgpd registers each BFD session without an interface and re-registers
+      # it with one when the TCP session connects; if BFD was already up, the
+      # re-registration reads as "BFD down" and bgpd resets the session it just
+      # established (Cease/BFD Down). Started after BGP, the first
+      # registration bfdd sees (zebra replays them) already has the interface.
+      want=$(grep -cE '^ neighbor [0-9.]+ bfd$' /etc/frr/frr.conf)
+      for _ in $(seq 50); do
+        [ "$(count_up)" -ge "$want" ] && break
+        read -rt 0.1 <> <(:) || true # a sleep without a fork: this loop runs in every router at once
+      done
+      start_daemon bfdd || exit 1
+      apply bfdd || { log "bfdd config could not be applied"; exit 1; }
+    fi
+    ;;
+  *)
+    start_daemon "$1" || exit 1
+    t1=$(ms)
+    apply "$1" || { log "config could not be applied to $1"; exit 1; }
+    ;;
+esac
+printf '{"daemonsMs":%d,"applyMs":%d,"at":%s}\n' $((t1 - t0)) $(( $(ms) - t1 )) "$(ms)" >"$READY"
+log "ready: daemons $((t1 - t0)) ms, config $(( $(ms) - t1 )) ms"

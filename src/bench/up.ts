@@ -1,0 +1,200 @@
+// `npm run bench -- up`: where `up` spends its time, against the "Docker
+// floor" measured in the same run: the same number of bare containers
+// (`sleep infinity` in the router image), on the same networks, created and
+// started all at once by the same engine. The promise is the ratio, not the
+// seconds: absolute times differ between machines, the ratio much less.
+//
+//   cold   images removed first, so mmdebstrap + docker import are included
+//   warm   images cached, from nothing (no container, no network)
+//   reup   `up` again with nothing changed
+//   down   removing the lab
+//   scale  generated labs of N PoPs: time to converged and memory per router
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_RESULTS } from '../cli/bench.js';
+import { positiveInt, timestamp } from '../cli/failover.js';
+import { CONFIG_ROOT, DEFAULT_LAB, type CliContext } from '../cli/main.js';
+import { writeArtifacts } from '../lab/artifacts.js';
+import { labDown } from '../lab/down.js';
+import { planLab } from '../lab/plan.js';
+import { createProgress, formatProgress, type Progress } from '../lab/progress.js';
+import { labUp, type UpPhases } from '../lab/up.js';
+import { ensureImages } from '../runtime/images.js';
+import { LABEL, labLabels } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import { generate } from '../topology/generate.js';
+import { loadLabFile, parseLab } from '../topology/load.js';
+import type { Lab } from '../topology/model.js';
+
+export interface Series {
+  ms: number[];
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function series(ms: number[]): Series {
+  const s = [...ms].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length === 0 ? NaN : s.length % 2 ? s[mid] : Math.round((s[mid - 1] + s[mid]) / 2);
+  return { ms, median, min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
+}
+
+/** Median of each phase over several `up` runs. */
+export function medianPhases(runs: UpPhases[]): UpPhases {
+  const keys = Object.keys(runs[0] ?? {}) as (keyof UpPhases)[];
+  return Object.fromEntries(keys.map((k) => [k, series(runs.map((r) => r[k])).median])) as unknown as UpPhases;
+}
+
+export interface ScaleRow {
+  pops: number;
+  transits: number;
+  eyeballs: number;
+  routers: number;
+  clients: number;
+  networks: number;
+  upMs: number;
+  phases: UpPhases;
+  /** Memory of router containers (cgroup usage less page cache, as `docker stats`), MB. */
+  routerMemMB: { median: number; max: number; byRole: Record<string, number> };
+}
+
+/**
+ * The floor: create the lab's networks, then every container at once with no
+ * work inside, and wait until all run. Same engine, same networks, same
+ * count, same image; nothing of FRR, agents or convergence.
+ */
+export async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, agentDir: string): Promise<number> {
+  const floorLab = `${lab.name}-floor`;
+  const plan = planLab(lab, images, { configRoot: CONFIG_ROOT, agentDir });
+  const t0 = performance.now();
+  const nets = plan.networks.map((n) => ({ ...n, name: n.name.replace(`al-${lab.name}-`, `al-${floorLab}-`), labels: { ...n.labels, [LABEL.lab]: floorLab } }));
+  try {
+    await Promise.all(nets.map((n) => rt.createNetwork(n)));
+    await Promise.all(
+      plan.nodes.map(async (n) => {
+        const id = await rt.createContainer({
+          name: n.spec.name.replace(`al-${lab.name}-`, `al-${floorLab}-`),
+          image: images.router,
+          labels: labLabels(floorLab, n.node, n.role, n.role === 'client' ? 'client' : 'router'),
+          cmd: ['sleep', 'infinity'],
+          init: true,
+          networks: n.spec.networks?.map((a) => ({ ...a, network: a.network.replace(`al-${lab.name}-`, `al-${floorLab}-`) })),
+        });
+        await rt.startContainer(id);
+      }),
+    );
+    return Math.round(performance.now() - t0);
+  } finally {
+    await labDown(rt, floorLab, { step() {} });
+  }
+}
+
+export function registerUpBench(program: Command, ctx: CliContext): void {
+  program
+    .command('up')
+    .description('time `up` (cold, warm, re-up), `down` and the Docker floor; optionally generated labs of N PoPs')
+    .option('--lab <file>', 'lab file', DEFAULT_LAB)
+    .option('--reps <n>', 'repetitions of warm up, re-up, down and the floor', '5')
+    .option('--cold-reps <n>', 'repetitions with images rebuilt (each ~30-70 s of mmdebstrap); 0 to skip', '1')
+    .option('--scale <pops>', 'comma-separated PoP counts for generated labs (transits = max(2, N/4), eyeballs = max(4, N/4)), e.g. 4,16,40')
+    .option('--json', 'result on stdout')
+    .action(async (o: { lab: string; reps: string; coldReps: string; scale?: string; json?: boolean }) => {
+      const reps = positiveInt('--reps', o.reps);
+      const coldReps = o.coldReps === '0' ? 0 : positiveInt('--cold-reps', o.coldReps);
+      const lab = loadLabFile(o.lab);
+      const log: Progress = createProgress((ev) => {
+        if (!/^(converged|answered|create|started|network|config verified|route)$/.test(ev.step)) process.stderr.write(`${formatProgress(ev)}\n`);
+      });
+      const quiet: Progress = { step() {} };
+      const paths = { configRoot: CONFIG_ROOT };
+      await labDown(ctx.rt, undefined, quiet);
+
+      const cold: number[] = [];
+      for (let i = 0; i < coldReps; i++) {
+        log.step('bench', 'cold', `${i + 1}/${coldReps}: removing the lab's images, then up`);
+        const refs = await ensureImages(ctx.docker, {});
+        for (const ref of [refs.router, refs.client]) await ctx.docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+        cold.push((await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths })).wallMs);
+        await labDown(ctx.rt, lab.name, quiet);
+      }
+
+      const images = await ensureImages(ctx.docker, {});
+      const { agentDir } = await writeArtifacts(lab, CONFIG_ROOT);
+      const floor: number[] = [];
+      const warm: number[] = [];
+      const warmPhases: UpPhases[] = [];
+      const reup: number[] = [];
+      const down: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        // Floor and lab alternate, so both see the same machine state.
+        floor.push(await dockerFloor(ctx.rt, lab, images, agentDir));
+        log.step('bench', 'floor', `${i + 1}/${reps}: ${floor[i]} ms for ${lab.routers.length + lab.clients.length} bare containers`);
+        const r = await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths });
+        warm.push(r.wallMs);
+        warmPhases.push(r.phases);
+        log.step('bench', 'warm', `${i + 1}/${reps}: ${r.wallMs} ms (${(r.wallMs / floor[i]).toFixed(2)}× this floor)`);
+        const again = await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths });
+        reup.push(again.wallMs);
+        const t = performance.now();
+        await labDown(ctx.rt, lab.name, quiet);
+        down.push(Math.round(performance.now() - t));
+        log.step('bench', 'reup/down', `${i + 1}/${reps}: re-up ${again.wallMs} ms (created ${again.created.containers.length}), down ${down[i]} ms`);
+      }
+
+      const scale: ScaleRow[] = [];
+      for (const pops of (o.scale ?? '').split(',').filter(Boolean).map((s) => positiveInt('--scale', s))) {
+        const g = generate({ pops, transits: Math.max(2, Math.floor(pops / 4)), eyeballs: Math.max(4, Math.floor(pops / 4)) });
+        const gl = parseLab(g.yaml, `${g.name}.yaml`);
+        log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
+        const r = await labUp(ctx.rt, ctx.docker, gl, { progress: quiet, paths, timeoutMs: 300_000 });
+        const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
+        const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
+        const byRole: Record<string, number> = {};
+        for (const role of new Set(mem.map((m) => m.role))) byRole[role] = round1(series(mem.filter((m) => m.role === role).map((m) => m.mb)).median);
+        const s = series(mem.map((m) => m.mb));
+        scale.push({ pops, transits: g.size.transits, eyeballs: g.size.eyeballs, routers: g.counts.routers, clients: g.counts.clients, networks: g.counts.links + g.counts.lans, upMs: r.wallMs, phases: r.phases, routerMemMB: { median: round1(s.median), max: round1(s.max), byRole } });
+        log.step('bench', 'scale', `${g.name}: converged in ${r.wallMs} ms; router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`);
+        await labDown(ctx.rt, gl.name, quiet);
+      }
+
+      const f = series(floor);
+      const w = series(warm);
+      const result = {
+        bench: 'up',
+        at: new Date().toISOString(),
+        lab: { file: o.lab, name: lab.name, routers: lab.routers.length, clients: lab.clients.length, networks: lab.links.length + lab.lans.length },
+        machine: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
+        reps,
+        floorMs: f,
+        warmMs: w,
+        ratioToFloor: round2(w.median / f.median),
+        warmPhasesMedianMs: medianPhases(warmPhases),
+        reupMs: series(reup),
+        downMs: series(down),
+        coldMs: series(cold),
+        scale,
+        reproduce: `npm run bench -- up --reps ${reps} --cold-reps ${coldReps}${o.scale ? ` --scale ${o.scale}` : ''}`,
+      };
+      mkdirSync(BENCH_RESULTS, { recursive: true });
+      const file = join(BENCH_RESULTS, `up-${timestamp()}.json`);
+      writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+      ctx.print(!!o.json, { ...result, file }, () =>
+        [
+          `up bench (${lab.name}: ${result.lab.routers} routers, ${result.lab.clients} clients; ${reps} reps; medians)`,
+          `  Docker floor  ${f.median} ms  (${f.min}–${f.max})`,
+          `  warm up       ${w.median} ms  (${w.min}–${w.max})  = ${result.ratioToFloor}× floor`,
+          `  re-up         ${result.reupMs.median} ms`,
+          `  down          ${result.downMs.median} ms`,
+          ...(cold.length ? [`  cold up       ${result.coldMs.median} ms (${cold.length} rep${cold.length > 1 ? 's' : ''})`] : []),
+          `  phases (ms since start, median): ${Object.entries(result.warmPhasesMedianMs).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          ...scale.map((s) => `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`),
+          `  → ${file}`,
+        ].join('\n'),
+      );
+    });
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,46 @@
+// The last step of `up`: every client gets a DNS answer on the anycast
+// address, from the PoP the lab file expects. Routes can be installed a
+// moment before the path works end to end (ARP, the responder binding); this
+// is what a user tries first, so `up` checks it.
+import pRetry from 'p-retry';
+import { ConvergenceError } from '../errors.js';
+import { parseShortTxt } from '../probe/who.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import { containerName } from '../runtime/labels.js';
+import type { Lab } from '../topology/model.js';
+import type { Progress } from './progress.js';
+
+class Unanswered extends Error {}
+
+export async function waitClientsAnswered(rt: ContainerRuntime, lab: Lab, o: { timeoutMs: number; progress: Progress; signal?: AbortSignal }): Promise<void> {
+  const started = performance.now();
+  const cmd = ['dig', '+tries=1', '+time=1', `@${lab.anycast.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'];
+  const last = new Map<string, string>();
+  await Promise.all(
+    lab.clients.map((c) =>
+      pRetry(
+        async () => {
+          const r = await rt.exec(containerName(lab.name, c.name), cmd, { timeoutMs: 10_000 });
+          const pop = parseShortTxt(r.stdout);
+          if (!pop) throw new Unanswered(last.set(c.name, `${c.name}: no answer from ${lab.anycast.dnsAddress} (${(r.stdout || r.stderr).trim().split('\n').pop() || 'timeout'})`).get(c.name));
+          if (c.expect?.pop && pop !== c.expect.pop) throw new Unanswered(last.set(c.name, `${c.name}: answered by ${pop}, the lab file expects ${c.expect.pop}`).get(c.name));
+          last.delete(c.name);
+          o.progress.step(c.name, 'answered', `by ${pop}`);
+        },
+        {
+          retries: Number.MAX_SAFE_INTEGER,
+          minTimeout: 200,
+          maxTimeout: 1000,
+          signal: o.signal,
+          shouldRetry: ({ error }) => error instanceof Unanswered && performance.now() - started < o.timeoutMs,
+        },
+      ),
+    ),
+  ).catch((err) => {
+    if (err instanceof Unanswered) {
+      const pending = [...last.values()];
+      throw new ConvergenceError(`lab "${lab.name}": routing converged but clients are not answered as the lab file expects:\n  ${pending.join('\n  ')}`, pending);
+    }
+    throw err;
+  });
+}

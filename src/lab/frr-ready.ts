@@ -1,0 +1,91 @@
+// After a router container starts: wait until frr-start.sh says FRR is up with
+// its config applied, then check the running config against what was
+// rendered, and repair a router that drifted. A router whose FRR failed or
+// whose config cannot be applied is an error now, not a convergence timeout
+// two minutes later.
+import { ROUTER_PATHS } from '../agent/contract.js';
+import { ConvergenceError } from '../errors.js';
+import { renderRouter } from '../render/frr-config.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import { findRouter, type Lab } from '../topology/model.js';
+import { configDrift, shortStatement } from './config-drift.js';
+import type { Progress } from './progress.js';
+
+export interface FrrReadyOptions {
+  /** How long FRR may take to start and apply its config (it is slow under CPU load). */
+  deadlineMs: number;
+  progress: Progress;
+  /** Re-applications of frr.conf before giving up. */
+  repairs?: number;
+}
+
+export interface FrrReady {
+  router: string;
+  /** What frr-start.sh measured inside the container. */
+  daemonsMs?: number;
+  applyMs?: number;
+  /** Unix ms at which frr-start.sh declared FRR ready (containers share the host's clock). */
+  readyAt?: number;
+  /** Times the orchestrator had to re-apply frr.conf. */
+  repaired: number;
+}
+
+const MARK = '@@anycast-lab@@';
+
+/**
+ * One exec that waits inside the container (a shell loop costs far less than
+ * an exec round-trip per poll), then prints the ready marker and the running
+ * config.
+ */
+export function readyScript(deadlineS: number): string {
+  const { frrReady, frrFailed } = ROUTER_PATHS;
+  return [
+    `end=$(( $(date +%s) + ${deadlineS} ))`,
+    `while [ ! -f ${frrReady} ] && [ ! -f ${frrFailed} ] && [ $(date +%s) -lt $end ]; do sleep 0.2; done`,
+    `if [ -f ${frrFailed} ]; then echo FAILED; tail -n 5 /var/log/frr/vtysh-b.log /var/log/frr/frr.log 2>/dev/null; exit 3; fi`,
+    `if [ ! -f ${frrReady} ]; then echo TIMEOUT; exit 4; fi`,
+    `cat ${frrReady}; echo ${MARK}; vtysh -c 'show running-config'`,
+  ].join('\n');
+}
+
+/** Statements of the lab's own making that change at run time: a PoP's announcement belongs to its health checker. */
+export function runtimeOwned(lab: Lab): RegExp[] {
+  const p = lab.anycast.prefix.replace(/[./]/g, (c) => `\\${c}`);
+  return [new RegExp(`^router bgp \\d+ > address-family ipv4 unicast > network ${p}$`)];
+}
+
+export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: string, router: string, o: FrrReadyOptions): Promise<FrrReady> {
+  if (!findRouter(lab, router)) throw new Error(`${router} is not a router`);
+  const rendered = renderRouter(lab, router)['frr.conf'];
+  const deadlineS = Math.ceil(o.deadlineMs / 1000);
+  const r = await rt.exec(container, ['sh', '-c', readyScript(deadlineS)], { timeoutMs: o.deadlineMs + 15_000 });
+  if (r.exitCode === 3) throw new ConvergenceError(`${router}: FRR failed to start or could not apply frr.conf:\n    ${r.stdout.trim().split('\n').slice(1).join('\n    ')}`, [`${router}: FRR failed`]);
+  if (r.exitCode === 4) throw new ConvergenceError(`${router}: FRR was not up with its config within ${deadlineS} s (see /var/log/frr/frr.log in the container)`, [`${router}: FRR not ready`]);
+  if (r.exitCode !== 0) throw new ConvergenceError(`${router}: cannot ask FRR whether it is ready: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`, [`${router}: FRR not reachable`]);
+  const [marker = '', running = ''] = r.stdout.split(MARK);
+  const stats = parseReady(marker);
+  const owned = runtimeOwned(lab);
+  let drift = configDrift(rendered, running, { runtimeOwned: owned });
+  let repaired = 0;
+  const maxRepairs = o.repairs ?? 2;
+  while (drift.length && repaired < maxRepairs) {
+    repaired++;
+    o.progress.step(router, 'repair', `running config lacks ${drift.length} rendered statements (${drift.slice(0, 2).map(shortStatement).join('; ')}${drift.length > 2 ? '; …' : ''}); re-applying frr.conf (${repaired}/${maxRepairs})`);
+    const again = await rt.exec(container, ['sh', '-c', `vtysh -b >/var/log/frr/vtysh-b.log 2>&1; vtysh -c 'show running-config'`], { timeoutMs: o.deadlineMs });
+    drift = configDrift(rendered, again.stdout, { runtimeOwned: owned });
+  }
+  if (drift.length) {
+    const pending = drift.map((d) => `${router}: running config lacks \`${shortStatement(d)}\``);
+    throw new ConvergenceError(`${router}: frr.conf is still not applied after ${maxRepairs} repairs:\n    ${pending.slice(0, 8).join('\n    ')}`, pending);
+  }
+  return { router, ...stats, repaired };
+}
+
+function parseReady(text: string): { daemonsMs?: number; applyMs?: number; readyAt?: number } {
+  try {
+    const j = JSON.parse(text) as { daemonsMs?: number; applyMs?: number; at?: number };
+    return { daemonsMs: j.daemonsMs, applyMs: j.applyMs, readyAt: j.at };
+  } catch {
+    return {};
+  }
+}
