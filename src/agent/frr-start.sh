@@ -19,6 +19,7 @@
 #   frr-start.sh bgpd         # one daemon (restore after the `bgp` fault)
 set -u
 READY=/run/anycast-lab/frr-ready
+FAILED=/run/anycast-lab/frr-failed
 FRR_BIN=/usr/lib/frr
 ms() { date +%s%3N; }
 log() { echo "$(date +%H:%M:%S.%3N) frr-start[${NODE:-?}]: $*"; }
@@ -74,23 +75,26 @@ apply() { # [daemon]
   return 1
 }
 
+# Either marker tells `up` (and the PoP health checker) where FRR stands.
+fail() { log "$*"; echo "$*" >"$FAILED"; exit 1; }
+
 mkdir -p /var/log/frr /var/run/frr /run/anycast-lab
 chown frr:frr /var/log/frr /var/run/frr 2>/dev/null || true
-rm -f "$READY"
+rm -f "$READY" "$FAILED"
 t0=$(ms)
 case "${1:-all}" in
   all)
     # zebra first: the others connect to it at start.
-    start_daemon zebra || exit 1
+    start_daemon zebra || fail "zebra failed to start"
     pids=()
     for d in bgpd ospfd ospf6d ripd ripngd isisd pimd ldpd nhrpd eigrpd babeld sharpd pbrd staticd fabricd vrrpd pathd; do
       eval "en=\${$d:-no}"
       [ "$en" = yes ] || continue
       start_daemon "$d" & pids+=($!)
     done
-    for p in "${pids[@]}"; do wait "$p" || exit 1; done
+    for p in "${pids[@]}"; do wait "$p" || fail "a daemon failed to start (see above)"; done
     t1=$(ms)
-    apply || { log "config could not be applied"; exit 1; }
+    apply || fail "frr.conf could not be applied"
     if [ "${bfdd:-no}" = yes ]; then
       # bfdd last, once this router's BGP sessions are up (or after 5 s).
       # bgpd registers each BFD session without an interface and re-registers
@@ -103,14 +107,14 @@ case "${1:-all}" in
         [ "$(count_up)" -ge "$want" ] && break
         read -rt 0.1 <> <(:) || true # a sleep without a fork: this loop runs in every router at once
       done
-      start_daemon bfdd || exit 1
-      apply bfdd || { log "bfdd config could not be applied"; exit 1; }
+      start_daemon bfdd || fail "bfdd failed to start"
+      apply bfdd || fail "bfdd's part of frr.conf could not be applied"
     fi
     ;;
   *)
-    start_daemon "$1" || exit 1
+    start_daemon "$1" || fail "$1 failed to start"
     t1=$(ms)
-    apply "$1" || { log "config could not be applied to $1"; exit 1; }
+    apply "$1" || fail "$1's part of frr.conf could not be applied"
     ;;
 esac
 printf '{"daemonsMs":%d,"applyMs":%d,"at":%s}\n' $((t1 - t0)) $(( $(ms) - t1 )) "$(ms)" >"$READY"

@@ -33,10 +33,9 @@ fi
 log "starting FRR"
 # Daemons started directly and the config applied and checked before anything
 # else touches vtysh: see frr-start.sh for why not frrinit.sh/watchfrr.
-if ! /bin/bash /opt/anycast-lab/frr-start.sh all; then
-  log "FRR failed to start; see /var/log/frr"
-  echo failed >/run/anycast-lab/frr-failed
-fi
+# On failure it leaves /run/anycast-lab/frr-failed saying why; `up` repairs or reports it.
+/bin/bash /opt/anycast-lab/frr-start.sh all || log "FRR failed to start; see /run/anycast-lab/frr-failed and /var/log/frr"
+
 
 log "ready"
 exec sleep infinity

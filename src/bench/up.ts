@@ -99,9 +99,11 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
     .option('--reps <n>', 'repetitions of warm up, re-up, down and the floor', '5')
     .option('--cold-reps <n>', 'repetitions with images rebuilt (each ~30-70 s of mmdebstrap); 0 to skip', '1')
     .option('--scale <pops>', 'comma-separated PoP counts for generated labs (transits = max(2, N/4), eyeballs = max(4, N/4)), e.g. 4,16,40')
+    .option('--contention <n>', 'also: N runs of down + up with two CPU-bound processes running the whole time (they end themselves)', '0')
     .option('--json', 'result on stdout')
-    .action(async (o: { lab: string; reps: string; coldReps: string; scale?: string; json?: boolean }) => {
+    .action(async (o: { lab: string; reps: string; coldReps: string; scale?: string; contention: string; json?: boolean }) => {
       const reps = positiveInt('--reps', o.reps);
+      const contentionRuns = o.contention === '0' ? 0 : positiveInt('--contention', o.contention);
       const coldReps = o.coldReps === '0' ? 0 : positiveInt('--cold-reps', o.coldReps);
       const lab = loadLabFile(o.lab);
       const log: Progress = createProgress((ev) => {
@@ -159,6 +161,26 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         await labDown(ctx.rt, gl.name, quiet);
       }
 
+      // Two busy loops for the whole of each run, bounded by `timeout` so they
+      // stop even if this process dies; killed as soon as the run is over.
+      const contention: { ok: boolean; ms: number; repaired: string[]; error?: string }[] = [];
+      for (let i = 0; i < contentionRuns; i++) {
+        await labDown(ctx.rt, lab.name, quiet);
+        const { spawn } = await import('node:child_process');
+        const load = [0, 1].map(() => spawn('timeout', ['200', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
+        try {
+          const r = await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths, timeoutMs: 120_000 });
+          contention.push({ ok: true, ms: r.wallMs, repaired: r.repaired });
+        } catch (err) {
+          contention.push({ ok: false, ms: NaN, repaired: [], error: (err as Error).message.split('\n').slice(0, 4).join(' | ') });
+        } finally {
+          load.forEach((p) => p.kill('SIGKILL'));
+        }
+        const c = contention[i];
+        log.step('bench', 'contention', `${i + 1}/${contentionRuns}: ${c.ok ? `converged in ${c.ms} ms${c.repaired.length ? `, repaired ${c.repaired.join(', ')}` : ''}` : `FAILED: ${c.error}`}`);
+      }
+      if (contentionRuns) await labDown(ctx.rt, lab.name, quiet);
+
       const f = series(floor);
       const w = series(warm);
       const result = {
@@ -175,7 +197,8 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         downMs: series(down),
         coldMs: series(cold),
         scale,
-        reproduce: `npm run bench -- up --reps ${reps} --cold-reps ${coldReps}${o.scale ? ` --scale ${o.scale}` : ''}`,
+        contention: contentionRuns ? { runs: contentionRuns, converged: contention.filter((c) => c.ok).length, ms: series(contention.filter((c) => c.ok).map((c) => c.ms)), details: contention } : undefined,
+        reproduce: `npm run bench -- up --reps ${reps} --cold-reps ${coldReps}${o.scale ? ` --scale ${o.scale}` : ''}${contentionRuns ? ` --contention ${contentionRuns}` : ''}`,
       };
       mkdirSync(BENCH_RESULTS, { recursive: true });
       const file = join(BENCH_RESULTS, `up-${timestamp()}.json`);
@@ -189,6 +212,7 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
           `  down          ${result.downMs.median} ms`,
           ...(cold.length ? [`  cold up       ${result.coldMs.median} ms (${cold.length} rep${cold.length > 1 ? 's' : ''})`] : []),
           `  phases (ms since start, median): ${Object.entries(result.warmPhasesMedianMs).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          ...(result.contention ? [`  under two CPU-bound processes: converged ${result.contention.converged}/${result.contention.runs}, median ${result.contention.ms.median} ms`] : []),
           ...scale.map((s) => `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`),
           `  → ${file}`,
         ].join('\n'),

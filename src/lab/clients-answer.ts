@@ -12,9 +12,19 @@ import type { Progress } from './progress.js';
 
 class Unanswered extends Error {}
 
+const digArgs = (lab: Lab) => ['dig', '+tries=1', '+time=1', `@${lab.anycast.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'];
+
+/** One try per client, no waiting: which clients get no answer, or one from another PoP than expected, right now? */
+export async function clientsUnansweredNow(rt: ContainerRuntime, lab: Lab): Promise<string[]> {
+  const answers = await Promise.all(
+    lab.clients.map(async (c) => ({ c, pop: parseShortTxt((await rt.exec(containerName(lab.name, c.name), digArgs(lab), { timeoutMs: 10_000 }).catch(() => ({ stdout: '' }))).stdout) })),
+  );
+  return answers.filter(({ c, pop }) => pop === null || (c.expect?.pop !== undefined && pop !== c.expect.pop)).map(({ c }) => c.name);
+}
+
 export async function waitClientsAnswered(rt: ContainerRuntime, lab: Lab, o: { timeoutMs: number; progress: Progress; signal?: AbortSignal }): Promise<void> {
   const started = performance.now();
-  const cmd = ['dig', '+tries=1', '+time=1', `@${lab.anycast.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'];
+  const cmd = digArgs(lab);
   const last = new Map<string, string>();
   await Promise.all(
     lab.clients.map((c) =>

@@ -34,19 +34,34 @@ const MARK = '@@anycast-lab@@';
 
 /**
  * One exec that waits inside the container (a shell loop costs far less than
- * an exec round-trip per poll), then prints the ready marker and the running
- * config.
+ * an exec round-trip per poll), then prints what frr-start.sh concluded
+ * (its ready JSON, FAILED or TIMEOUT) and the running config.
  */
 export function readyScript(deadlineS: number): string {
   const { frrReady, frrFailed } = ROUTER_PATHS;
   return [
     `end=$(( $(date +%s) + ${deadlineS} ))`,
     `while [ ! -f ${frrReady} ] && [ ! -f ${frrFailed} ] && [ $(date +%s) -lt $end ]; do sleep 0.2; done`,
-    `if [ -f ${frrFailed} ]; then echo FAILED; tail -n 5 /var/log/frr/vtysh-b.log /var/log/frr/frr.log 2>/dev/null; exit 3; fi`,
-    `if [ ! -f ${frrReady} ]; then echo TIMEOUT; exit 4; fi`,
-    `cat ${frrReady}; echo ${MARK}; vtysh -c 'show running-config'`,
+    `if [ -f ${frrReady} ]; then cat ${frrReady}; elif [ -f ${frrFailed} ]; then echo FAILED: $(cat ${frrFailed}); else echo TIMEOUT; fi`,
+    `echo ${MARK}`,
+    `vtysh -c 'show running-config' 2>&1`,
   ].join('\n');
 }
+
+/**
+ * A daemon that died is started again the way frr-start.sh starts it (its
+ * part of frr.conf applied and checked); then the whole config is re-applied,
+ * which adds what is missing and changes nothing else.
+ */
+export const REPAIR_SCRIPT = [
+  '. /etc/frr/daemons',
+  'for d in zebra bgpd staticd bfdd; do',
+  '  eval "en=\\${$d:-no}"; [ "$d" = zebra ] || [ "$en" = yes ] || continue',
+  '  pgrep -x "$d" >/dev/null || bash /opt/anycast-lab/frr-start.sh "$d" >&2',
+  'done',
+  'vtysh -b >/var/log/frr/vtysh-b.log 2>&1',
+  "vtysh -c 'show running-config'",
+].join('\n');
 
 /** Statements of the lab's own making that change at run time: a PoP's announcement belongs to its health checker. */
 export function runtimeOwned(lab: Lab): RegExp[] {
@@ -59,19 +74,22 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
   const rendered = renderRouter(lab, router)['frr.conf'];
   const deadlineS = Math.ceil(o.deadlineMs / 1000);
   const r = await rt.exec(container, ['sh', '-c', readyScript(deadlineS)], { timeoutMs: o.deadlineMs + 15_000 });
-  if (r.exitCode === 3) throw new ConvergenceError(`${router}: FRR failed to start or could not apply frr.conf:\n    ${r.stdout.trim().split('\n').slice(1).join('\n    ')}`, [`${router}: FRR failed`]);
-  if (r.exitCode === 4) throw new ConvergenceError(`${router}: FRR was not up with its config within ${deadlineS} s (see /var/log/frr/frr.log in the container)`, [`${router}: FRR not ready`]);
   if (r.exitCode !== 0) throw new ConvergenceError(`${router}: cannot ask FRR whether it is ready: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`, [`${router}: FRR not reachable`]);
-  const [marker = '', running = ''] = r.stdout.split(MARK);
-  const stats = parseReady(marker);
+  const [status = '', running = ''] = r.stdout.split(MARK);
+  if (status.trim() === 'TIMEOUT') throw new ConvergenceError(`${router}: FRR was not up with its config within ${deadlineS} s (see /var/log/frr/frr.log in the container)`, [`${router}: FRR not ready`]);
+  const failed = status.startsWith('FAILED') ? status.trim() : undefined;
+  const stats = parseReady(status);
   const owned = runtimeOwned(lab);
   let drift = configDrift(rendered, running, { runtimeOwned: owned });
+  // frr-start.sh gave up (a daemon would not start): worth a repair even if
+  // the running config happens to look complete.
+  if (failed && !drift.length) drift = [`frr-start.sh: ${failed}`];
   let repaired = 0;
   const maxRepairs = o.repairs ?? 2;
   while (drift.length && repaired < maxRepairs) {
     repaired++;
-    o.progress.step(router, 'repair', `running config lacks ${drift.length} rendered statements (${drift.slice(0, 2).map(shortStatement).join('; ')}${drift.length > 2 ? '; …' : ''}); re-applying frr.conf (${repaired}/${maxRepairs})`);
-    const again = await rt.exec(container, ['sh', '-c', `vtysh -b >/var/log/frr/vtysh-b.log 2>&1; vtysh -c 'show running-config'`], { timeoutMs: o.deadlineMs });
+    o.progress.step(router, 'repair', `${failed && repaired === 1 ? `FRR start-up failed (${failed}); ` : ''}running config lacks ${drift.length} rendered statements (${drift.slice(0, 2).map(shortStatement).join('; ')}${drift.length > 2 ? '; …' : ''}); restarting dead daemons, re-applying frr.conf (${repaired}/${maxRepairs})`);
+    const again = await rt.exec(container, ['bash', '-c', REPAIR_SCRIPT], { timeoutMs: o.deadlineMs });
     drift = configDrift(rendered, again.stdout, { runtimeOwned: owned });
   }
   if (drift.length) {

@@ -14,7 +14,15 @@ export async function startNode(rt: ContainerRuntime, n: NodePlan, progress?: Pr
   try {
     id = await rt.createContainer(n.spec);
   } catch (err) {
-    throw new LabError('NODE_START', `${n.node}: creating container ${n.spec.name} failed: ${(err as Error).message}`, { cause: err });
+    // A run killed a moment ago may have had this create in flight, finished
+    // by dockerd after we listed containers: that leftover is not ours to keep.
+    const stale = /already in use|conflict/i.test((err as Error).message) ? await rt.inspectContainer(n.spec.name) : undefined;
+    if (!stale) throw new LabError('NODE_START', `${n.node}: creating container ${n.spec.name} failed: ${(err as Error).message}`, { cause: err });
+    progress?.step(n.node, 'remove', `a leftover ${n.spec.name} from an interrupted run`);
+    await rt.removeContainer(stale.id);
+    id = await rt.createContainer(n.spec).catch((e: Error) => {
+      throw new LabError('NODE_START', `${n.node}: creating container ${n.spec.name} failed: ${e.message}`, { cause: e });
+    });
   }
   onCreated?.();
   try {

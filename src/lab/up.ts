@@ -7,9 +7,10 @@ import { writeArtifacts } from './artifacts.js';
 import { ensureImages } from '../runtime/images.js';
 import { hostSetup, removeLabRules, type ClientRoute } from '../runtime/host-firewall.js';
 import { containerName, LABEL } from '../runtime/labels.js';
-import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { ContainerRuntime, NetworkSpec } from '../runtime/runtime.js';
+import { LabError } from '../errors.js';
 import type { Lab } from '../topology/model.js';
-import { waitClientsAnswered } from './clients-answer.js';
+import { clientsUnansweredNow, waitClientsAnswered } from './clients-answer.js';
 import { waitConverged } from './converge.js';
 import { waitFrrReady, type FrrReady } from './frr-ready.js';
 import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
@@ -17,6 +18,7 @@ import { planLab, type NodePlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { startNode } from './start-node.js';
+import { lockLab } from './lock.js';
 
 export interface LabPaths {
   configRoot: string;
@@ -79,6 +81,16 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
   const at = () => Math.round(performance.now() - t0);
   const { progress, signal } = opts;
   await rt.ping();
+  const unlock = lockLab(lab.name, 'up');
+  try {
+    return await up(rt, docker, lab, opts, wall0, at);
+  } finally {
+    unlock();
+  }
+}
+
+async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOptions, wall0: number, at: () => number): Promise<UpResult> {
+  const { progress, signal } = opts;
 
   progress.step('lab', 'render', `FRR configs into ${join(opts.paths.configRoot, lab.name)}, agents into dist/agent`);
   const { agentDir, configHashes } = await writeArtifacts(lab, opts.paths.configRoot);
@@ -125,8 +137,7 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
     await mapConcurrent([...wantedNets.values()], 8, async (spec) => {
       signal?.throwIfAborted();
       progress.step(spec.labels[LABEL.node], 'network', `${spec.name} ${spec.subnet} (internal)`);
-      await rt.createNetwork(spec);
-      created.networks.push(spec.name);
+      if (await createNetworkOrAdopt(rt, lab.name, spec)) created.networks.push(spec.name);
     });
     phases.networks = at();
 
@@ -161,16 +172,20 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
 
     // While FRR starts: one helper in the host's namespaces writes the
     // DOCKER-USER rules transit traffic needs (BGP between neighbours does not)
-    // and every new client's default route. Skipped when nothing was created.
-    if (created.networks.length || created.containers.length) {
+    // and every new client's default route. When nothing was created it is
+    // skipped, unless the clients cannot be answered (a run killed before this
+    // step left a lab without them): see `repairHost` below.
+    const setupHost = async (clients: ClientRoute[]) => {
       const labNets = await rt.listNetworks({ [LABEL.lab]: lab.name });
-      progress.step('lab', 'host setup', `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${routes.length ? `; default routes of ${routes.length} clients` : ''}`);
-      const out = await hostSetup(rt, images.router, lab.name, labNets.map((n) => n.id), routes);
+      progress.step('lab', 'host setup', `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${clients.length ? `; default routes of ${clients.length} clients` : ''}`);
+      const out = await hostSetup(rt, images.router, lab.name, labNets.map((n) => n.id), clients);
       for (const line of out.split('\n')) {
         const m = /^route (\S+): (.*)$/.exec(line);
         if (m) progress.step(m[1], 'route', m[2]);
       }
-    }
+    };
+    const createdAnything = created.networks.length > 0 || created.containers.length > 0;
+    if (createdAnything) await setupHost(routes);
 
     if (linksWithDelay(lab).length) {
       progress.step('lab', 'delay', linksWithDelay(lab).map((l) => `${l.name} ${l.delayMs} ms`).join(', '));
@@ -190,9 +205,16 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
       Object.assign(phases, { bgpEstablished: base + c.bgp, bfdUp: base + c.bfd, routesInstalled: base + c.route });
       // Every router once more (nothing flapped meanwhile) while the clients are asked.
       const quiet = { step: () => undefined };
+      // Nothing created: one quick look at the clients tells whether a run
+      // killed before its host setup left them without routes or rules.
+      const unanswered = createdAnything ? lab.clients.map((c) => c.name) : await clientsUnansweredNow(rt, lab);
+      if (!createdAnything && unanswered.length) {
+        progress.step('lab', 'repair', `${unanswered.join(', ')} not answered as expected in a lab where nothing changed; re-applying host rules and client routes`);
+        await setupHost(await clientRoutes(rt, lab));
+      }
       await Promise.all([
         waitConverged(rt, lab, { timeoutMs: 30_000, progress: quiet, signal }),
-        waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal }),
+        unanswered.length ? waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal }) : undefined,
       ]);
       phases.clientsAnswered = at();
     }
@@ -215,6 +237,40 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
     if (created.networks.length === plan.networks.length) await removeLabRules(rt, images.router, lab.name).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Creates a network; true if this run created it. A run killed a moment ago
+ * may have left creates in flight that dockerd finishes now ("pool overlaps",
+ * "already exists"): the network it made is exactly the one wanted, so it is
+ * adopted. Anything else holding the subnet is named in the error.
+ */
+async function createNetworkOrAdopt(rt: ContainerRuntime, labName: string, spec: NetworkSpec): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rt.createNetwork(spec);
+      return true;
+    } catch (err) {
+      const msg = (err as Error).message;
+      if (!/overlap|already exists/i.test(msg)) throw new LabError('NODE_START', `creating network ${spec.name} (${spec.subnet}) failed: ${msg}`, { cause: err });
+      const mine = (await rt.listNetworks({ [LABEL.lab]: labName })).find((n) => n.name === spec.name && n.subnet === spec.subnet);
+      if (mine) return false;
+      if (attempt >= 10) {
+        const holder = (await rt.listNetworks({})).find((n) => n.subnet === spec.subnet);
+        throw new LabError(
+          'NODE_START',
+          `network ${spec.name} needs ${spec.subnet}, but ${holder ? `Docker network "${holder.name}"${holder.labels[LABEL.lab] ? ` (lab "${holder.labels[LABEL.lab]}")` : ''} already uses it` : 'it overlaps a Docker network'}: ${msg}. Remove that network, or give this lab other address pools (addressing.links / addressing.lans).`,
+          { cause: err },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+/** Every client of the lab with its host pid, for the host helper. */
+async function clientRoutes(rt: ContainerRuntime, lab: Lab): Promise<ClientRoute[]> {
+  return Promise.all(lab.clients.map(async (c) => ({ node: c.name, pid: (await rt.inspectContainer(containerName(lab.name, c.name)))?.pid ?? 0, gateway: c.gateway })));
 }
 
 async function rollback(rt: ContainerRuntime, lab: string, created: { networks: string[]; containers: string[] }) {

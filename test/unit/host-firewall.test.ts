@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allowScript, bridgeOf, removeScript } from '../../src/runtime/host-firewall.js';
+import { clientRoutesScript, allowScript, bridgeOf, removeScript } from '../../src/runtime/host-firewall.js';
 
 const FAKE_IPT = `#!/bin/sh
 # usage: iptables-nft <op> DOCKER-USER [-i X -o X -m comment --comment TAG -j ACCEPT]
@@ -63,5 +63,20 @@ describe('host firewall scripts', () => {
     expect(fw.rules().map((r) => r.split(' ')[1]).sort()).toEqual(['br-d', 'br-x']);
     fw.run(removeScript());
     expect(fw.rules()).toEqual([]);
+  });
+});
+
+describe('client default routes from one host helper', () => {
+  it('enters each client namespace by its host pid and replaces the default route', () => {
+    const s = clientRoutesScript([
+      { node: 'c-de', pid: 4242, gateway: '10.78.0.2' },
+      { node: 'c-us', pid: 4343, gateway: '10.78.1.2' },
+    ]);
+    expect(s).toContain('nsenter --net=/proc/4242/ns/net ip route replace default via 10.78.0.2');
+    expect(s).toContain('nsenter --net=/proc/4343/ns/net ip route replace default via 10.78.1.2');
+    // Each client reports its route on a line `up` turns into progress.
+    expect(s).toMatch(/echo "route c-de: \$\(nsenter --net=\/proc\/4242\/ns\/net ip route show default\)"/);
+    // One failure fails the helper (and `up`), rather than leaving a client routed via the host.
+    expect(s.split('&&\n')).toHaveLength(2);
   });
 });

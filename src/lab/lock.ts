@@ -1,0 +1,40 @@
+// One `up` per lab at a time. Two runs on one lab would each create, check
+// and roll back the other's containers; the second one is refused, naming
+// the first. A lock left by a killed run (its pid is gone) is taken over.
+import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabError } from '../errors.js';
+
+const LOCK_DIR = join(tmpdir(), 'anycast-lab-locks');
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Takes the lab's lock or throws; returns the release function. */
+export function lockLab(lab: string, what: string, dir = LOCK_DIR): () => void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${lab}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, `${process.pid} ${what}\n`);
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const [pid, holder = '?'] = readFileSync(path, 'utf8').trim().split(' ');
+      if (Number(pid) > 0 && Number(pid) !== process.pid && alive(Number(pid))) {
+        throw new LabError('USAGE', `lab "${lab}" is busy: \`${holder}\` is running on it (pid ${pid}); wait for it, or stop it (Ctrl-C rolls back what it created)`);
+      }
+      rmSync(path, { force: true }); // left by a run that was killed
+    }
+  }
+  throw new LabError('USAGE', `could not lock lab "${lab}" (${path})`);
+}

@@ -1,0 +1,198 @@
+// Issue "Bring-up you can trust": `up` applies and verifies FRR's config,
+// repairs a router that drifted, fails fast on one it cannot repair, converges
+// with two CPU-bound processes running, rolls back on Ctrl-C, survives being
+// SIGKILLed anywhere, and runs two labs side by side, isolated. Real Docker,
+// real FRR, real clients.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateLab } from '../../src/topology/generate.js';
+import { loadLabFile } from '../../src/topology/load.js';
+import { lab, labelled, labJson, REPO, vtyshJson } from './cli.js';
+
+const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
+const ROUTERS = ['fra', 'iad', 'nrt', 'gru', 't-eu', 't-us', 't-ap', 'eb-de', 'eb-us', 'eb-jp', 'eb-br'];
+
+/** Two busy loops, bounded by `timeout` so they end even if this process dies. */
+function cpuLoad(seconds: number): ChildProcess[] {
+  return [0, 1].map(() => spawn('timeout', [String(seconds), process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
+}
+const stopLoad = (ps: ChildProcess[]) => ps.forEach((p) => p.kill('SIGKILL'));
+
+/** DOCKER-USER rules this lab left on the host (the test runs where dockerd runs, as root). */
+function hostRules(labName: string): string[] {
+  for (const ipt of ['iptables-nft', 'iptables-legacy', 'iptables']) {
+    try {
+      return execFileSync(ipt, ['-S', 'DOCKER-USER'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`anycast-lab:${labName}`));
+    } catch {
+      // that backend has no DOCKER-USER chain; try the next
+    }
+  }
+  return [];
+}
+
+async function expectNothingLeft(labName: string) {
+  const { containers, networks } = await labelled(labName);
+  expect(containers.map((c) => c.Names[0])).toEqual([]);
+  expect(networks.map((n) => n.Name)).toEqual([]);
+  expect(hostRules(labName)).toEqual([]);
+}
+
+async function expectAnswered(labName: string) {
+  const who = await labJson(['who', labName]);
+  for (const c of who.clients) expect(c.matches, `${c.client}: udp ${c.udp}, expected ${c.expected}`).toBe(true);
+}
+
+describe('FRR config applied, verified and repaired', () => {
+  beforeAll(async () => {
+    await labJson(['down', '--all']);
+  });
+
+  it('converges from nothing with two CPU-bound processes running the whole time', async () => {
+    const load = cpuLoad(150);
+    try {
+      const r = await labJson(['up', '--timeout', '120'], 150_000);
+      expect(r.created.containers).toHaveLength(15);
+      // Every phase was reached, in order.
+      const p = r.phases;
+      expect(p.configVerified).toBeGreaterThanOrEqual(p.start);
+      expect(p.clientsAnswered).toBeGreaterThanOrEqual(Math.max(p.bgpEstablished, p.bfdUp, p.routesInstalled));
+      expect(r.frr.map((f: any) => f.router).sort()).toEqual([...ROUTERS].sort());
+    } finally {
+      stopLoad(load);
+    }
+    // Read back independently: every router holds every rendered neighbour.
+    for (const router of ROUTERS) {
+      const bgp = await vtyshJson(router, 'show bgp summary');
+      for (const [addr, peer] of Object.entries<any>(bgp.ipv4Unicast.peers)) expect(peer.state, `${router} -> ${addr}`).toBe('Established');
+    }
+    await expectAnswered('default');
+  });
+
+  it('repairs a router whose running config drifted from frr.conf, and says so', async () => {
+    // What the lost-config bug looked like: a neighbour and a prefix-list entry gone.
+    await labJson(['exec', 't-eu', '--', 'vtysh', '-c', 'configure terminal', '-c', 'router bgp 65010', '-c', 'no neighbor 10.77.0.2', '-c', 'exit', '-c', 'no ip prefix-list IN-fra seq 5 permit 192.0.2.0/24']);
+    const r = await lab(['up', '--json', '--timeout', '60']);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.repaired).toEqual(['t-eu']);
+    expect(out.created.containers).toEqual([]);
+    expect(r.stderr).toMatch(/"subject":"t-eu","step":"repair","detail":"running config lacks \d+ rendered statements/);
+    const bgp = await vtyshJson('t-eu', 'show bgp summary');
+    expect(bgp.ipv4Unicast.peers['10.77.0.2'].state).toBe('Established');
+    await expectAnswered('default');
+  });
+
+  it('restarts a dead FRR daemon with its config', async () => {
+    await labJson(['exec', 'iad', '--', 'sh', '-c', 'kill -9 $(pgrep -x bgpd)']);
+    const r = await labJson(['up', '--timeout', '60']);
+    expect(r.repaired).toEqual(['iad']);
+    const bgp = await vtyshJson('iad', 'show bgp summary');
+    expect(Object.values<any>(bgp.ipv4Unicast.peers).every((p) => p.state === 'Established')).toBe(true);
+  });
+
+  it('fails fast, naming the router, when its config cannot be applied, instead of waiting out the timeout', async () => {
+    // bgpd cannot be started again: the binary is gone.
+    await labJson(['exec', 'nrt', '--', 'sh', '-c', 'kill -9 $(pgrep -x bgpd); mv /usr/lib/frr/bgpd /usr/lib/frr/bgpd.off']);
+    try {
+      const r = await lab(['up', '--timeout', '120']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/nrt: frr\.conf is still not applied after 2 repairs/);
+      expect(r.stderr).toMatch(/nrt: running config lacks `router bgp 64500 > bgp router-id 10\.255\.0\.3`/);
+      // Well inside the 120 s convergence deadline.
+      expect(r.ms).toBeLessThan(60_000);
+    } finally {
+      await labJson(['exec', 'nrt', '--', 'mv', '/usr/lib/frr/bgpd.off', '/usr/lib/frr/bgpd']);
+    }
+    const again = await labJson(['up', '--timeout', '60']);
+    expect(again.repaired).toEqual(['nrt']);
+    await expectAnswered('default');
+  });
+});
+
+describe('lifecycle faults', () => {
+  it('rolls back what the run created on Ctrl-C (SIGINT)', async () => {
+    await labJson(['down', '--all']);
+    const child = spawn(TSX, [join(REPO, 'src', 'cli', 'main.ts'), 'up', '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on('data', (b) => {
+        stderr += b;
+        if ((stderr.match(/"step":"started"/g) ?? []).length >= 4) resolve();
+      }),
+    );
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    await started;
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/"step":"rollback","detail":"interrupted; removing \d+ containers and 15 networks/);
+    expect(stderr).toMatch(/up was interrupted/);
+    await expectNothingLeft('default');
+  });
+
+  it('recovers from a SIGKILL of the orchestrator at 10 points through `up`: the next `up` succeeds, `down` leaves nothing', async () => {
+    // Spread over a warm `up` of the default lab (~10-15 s here): networks,
+    // container creation, FRR start, host setup, convergence, client checks.
+    const points = [300, 1000, 2000, 3000, 4500, 6000, 7500, 9000, 11000, 13000];
+    for (const ms of points) {
+      // Its own process group: tsx runs the CLI in a child node process, and
+      // the orchestrator is that whole tree (what a crash or `kill -9` of the
+      // terminal's job takes down).
+      const child = spawn(TSX, [join(REPO, 'src', 'cli', 'main.ts'), 'up'], { cwd: REPO, stdio: 'ignore', detached: true });
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      await new Promise((r) => setTimeout(r, ms));
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+      const r = await lab(['up', '--json', '--timeout', '120']);
+      expect(r.code, `up after SIGKILL at ${ms} ms:\n${r.stderr.slice(-2000)}`).toBe(0);
+      await expectAnswered('default');
+      const d = await lab(['down', '--json']);
+      expect(d.code).toBe(0);
+      await expectNothingLeft('default');
+    }
+  });
+});
+
+describe('two labs side by side', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anycast-lab-'));
+  const second = join(dir, 'eight.yaml');
+  // A generated lab of 8 PoPs: its own name and address pools (10.80/10.81).
+  writeFileSync(second, generateLab({ pops: 8, transits: 3, eyeballs: 4, name: 'eight' }));
+
+  beforeAll(async () => {
+    await labJson(['down', '--all']);
+  });
+  afterAll(async () => {
+    await lab(['down', second]);
+  });
+
+  it('both converge, each client is answered by its own lab, and neither reaches the other', async () => {
+    const a = await labJson(['up', '--timeout', '120'], 180_000);
+    const b = await labJson(['up', second, '--timeout', '180'], 240_000);
+    expect(a.lab).toBe('default');
+    expect(b.lab).toBe('eight');
+    expect(b.created.containers).toHaveLength(19);
+    await expectAnswered('default');
+    await expectAnswered('eight');
+    // From inside a client of each lab: the other lab's PoP uplink is unreachable.
+    const eightLab = loadLabFile(second);
+    const uplink = eightLab.links.find((l) => l.a.node === 'p-1' || l.b.node === 'p-1')!;
+    const p1Addr = (uplink.a.node === 'p-1' ? uplink.a : uplink.b).address;
+    const fromDefault = await lab(['exec', '--lab', 'default', 'c-de', '--', 'ping', '-c', '2', '-W', '1', p1Addr]);
+    expect(fromDefault.code, `c-de reached ${p1Addr} of lab eight`).not.toBe(0);
+    const fromEight = await lab(['exec', '--lab', 'eight', 'c-1', '--', 'ping', '-c', '2', '-W', '1', '10.77.0.2']);
+    expect(fromEight.code, 'c-1 of lab eight reached fra (10.77.0.2) of lab default').not.toBe(0);
+    // Same anycast address, different answer: each lab's own PoPs.
+    const nsid = await labJson(['exec', '--lab', 'eight', 'c-1', '--', 'dig', '+short', '@192.0.2.53', 'hostname.bind', 'CH', 'TXT']);
+    expect(nsid.stdout).toMatch(/"p-\d+"/);
+  });
+
+  it('`down` of one leaves the other answering', async () => {
+    await labJson(['down', second]);
+    await expectNothingLeft('eight');
+    await expectAnswered('default');
+  });
+});
