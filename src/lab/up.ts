@@ -185,7 +185,9 @@ async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOpt
       }
     };
     const createdAnything = created.networks.length > 0 || created.containers.length > 0;
-    if (createdAnything) await setupHost(routes);
+    // Kept clients too: a run killed before its host setup leaves clients
+    // without their route (replacing a route that is right changes nothing).
+    if (createdAnything) await setupHost([...routes, ...(await clientRoutes(rt, lab)).filter((c) => kept.includes(c.node))]);
 
     if (linksWithDelay(lab).length) {
       progress.step('lab', 'delay', linksWithDelay(lab).map((l) => `${l.name} ${l.delayMs} ms`).join(', '));
