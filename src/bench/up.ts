@@ -140,7 +140,8 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         const again = await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths });
         reup.push(again.wallMs);
         const t = performance.now();
-        await labDown(ctx.rt, lab.name, quiet);
+        // As `npm run lab -- down` does it: containers, networks and the host rules.
+        await labDown(ctx.rt, lab.name, quiet, images.router);
         down.push(Math.round(performance.now() - t));
         log.step('bench', 'reup/down', `${i + 1}/${reps}: re-up ${again.wallMs} ms (created ${again.created.containers.length}), down ${down[i]} ms`);
       }
@@ -158,7 +159,7 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         const s = series(mem.map((m) => m.mb));
         scale.push({ pops, transits: g.size.transits, eyeballs: g.size.eyeballs, routers: g.counts.routers, clients: g.counts.clients, networks: g.counts.links + g.counts.lans, upMs: r.wallMs, phases: r.phases, routerMemMB: { median: round1(s.median), max: round1(s.max), byRole } });
         log.step('bench', 'scale', `${g.name}: converged in ${r.wallMs} ms; router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`);
-        await labDown(ctx.rt, gl.name, quiet);
+        await labDown(ctx.rt, gl.name, quiet, images.router);
       }
 
       // Two busy loops for the whole of each run, bounded by `timeout` so they
@@ -174,12 +175,12 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         } catch (err) {
           contention.push({ ok: false, ms: NaN, repaired: [], error: (err as Error).message.split('\n').slice(0, 4).join(' | ') });
         } finally {
-          load.forEach((p) => p.kill('SIGKILL'));
+          load.forEach((p) => p.kill('SIGTERM')); // `timeout` passes TERM on to node; SIGKILL would orphan the loop
         }
         const c = contention[i];
         log.step('bench', 'contention', `${i + 1}/${contentionRuns}: ${c.ok ? `converged in ${c.ms} ms${c.repaired.length ? `, repaired ${c.repaired.join(', ')}` : ''}` : `FAILED: ${c.error}`}`);
       }
-      if (contentionRuns) await labDown(ctx.rt, lab.name, quiet);
+      if (contentionRuns) await labDown(ctx.rt, lab.name, quiet, images.router);
 
       const f = series(floor);
       const w = series(warm);

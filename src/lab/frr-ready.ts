@@ -55,7 +55,7 @@ export function readyScript(deadlineS: number): string {
  */
 export const REPAIR_SCRIPT = [
   '. /etc/frr/daemons',
-  'for d in zebra bgpd staticd bfdd; do',
+  'for d in zebra bgpd bfdd; do',
   '  eval "en=\\${$d:-no}"; [ "$d" = zebra ] || [ "$en" = yes ] || continue',
   '  pgrep -x "$d" >/dev/null || bash /opt/anycast-lab/frr-start.sh "$d" >&2',
   'done',

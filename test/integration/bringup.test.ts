@@ -20,7 +20,9 @@ const ROUTERS = ['fra', 'iad', 'nrt', 'gru', 't-eu', 't-us', 't-ap', 'eb-de', 'e
 function cpuLoad(seconds: number): ChildProcess[] {
   return [0, 1].map(() => spawn('timeout', [String(seconds), process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
 }
-const stopLoad = (ps: ChildProcess[]) => ps.forEach((p) => p.kill('SIGKILL'));
+// SIGTERM, not SIGKILL: `timeout` passes TERM on to its node child and exits; a
+// SIGKILLed `timeout` would leave the busy loop running with nobody to end it.
+const stopLoad = (ps: ChildProcess[]) => ps.forEach((p) => p.kill('SIGTERM'));
 
 /** DOCKER-USER rules this lab left on the host (the test runs where dockerd runs, as root). */
 function hostRules(labName: string): string[] {

@@ -229,9 +229,9 @@ describe('daemons', () => {
     daemons.split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
 
-  it('starts zebra, bgpd, bfdd and staticd only', () => {
+  it('starts zebra, bgpd and bfdd only', () => {
     const on = Object.entries(settings).filter(([, v]) => v === 'yes').map(([k]) => k);
-    expect(on.sort()).toEqual(['bfdd', 'bgpd', 'staticd', 'vtysh_enable', 'zebra']);
+    expect(on.sort()).toEqual(['bfdd', 'bgpd', 'vtysh_enable', 'zebra']);
     expect(settings.ospfd).toBe('no');
     expect(settings.pathd).toBe('no');
   });
@@ -240,7 +240,7 @@ describe('daemons', () => {
     expect(settings.zebra_options).toBe('"  -A 127.0.0.1 -s 90000000"');
     expect(settings.bgpd_options).toBe('"   -A 127.0.0.1"');
     expect(settings.bfdd_options).toBe('"   -A 127.0.0.1"');
-    expect(settings.staticd_options).toBe('"-A 127.0.0.1"');
+    expect(settings.staticd_options).toBeUndefined();
     expect(settings.frr_profile).toBe('"traditional"');
   });
 });
