@@ -42,13 +42,14 @@ export async function checkConverged(rt: ContainerRuntime, lab: Lab, routers = l
   return results.flat();
 }
 
-/** ms from the start of the wait until nothing of that kind was pending any more. */
-export type ConvergeTimes = Record<PendingKind, number>;
+/** ms from the start of the wait until nothing of that kind was pending any more; `polls`: how many looks it took. */
+export type ConvergeTimes = Record<PendingKind, number> & { polls: number };
 
 export async function waitConverged(rt: ContainerRuntime, lab: Lab, opts: ConvergeOptions): Promise<ConvergeTimes> {
   const started = performance.now();
   const done = new Set<string>();
-  const times: Partial<ConvergeTimes> = {};
+  const times: Partial<Record<PendingKind, number>> = {};
+  let polls = 0;
   let last: string[] = [];
   const routers = opts.routers ?? lab.routers.map((r) => r.name);
   try {
@@ -62,6 +63,7 @@ export async function waitConverged(rt: ContainerRuntime, lab: Lab, opts: Conver
         // Routers not asked were converged at their last look, so what is
         // pending is what the asked ones report.
         const pending = await checkConverged(rt, lab, ask);
+        polls++;
         for (const r of ask) {
           const bad = pending.some((p) => p.startsWith(`${r}:`));
           if (bad) done.delete(r);
@@ -91,7 +93,7 @@ export async function waitConverged(rt: ContainerRuntime, lab: Lab, opts: Conver
         shouldRetry: ({ error }) => error instanceof NotYet && performance.now() - started < opts.timeoutMs,
       },
     );
-    return { bgp: times.bgp ?? 0, bfd: times.bfd ?? 0, route: times.route ?? 0 };
+    return { bgp: times.bgp ?? 0, bfd: times.bfd ?? 0, route: times.route ?? 0, polls };
   } catch (err) {
     if ((err instanceof NotYet && err.pending.length) || last.length) {
       const secs = Math.round((performance.now() - started) / 1000);

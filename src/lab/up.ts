@@ -215,7 +215,8 @@ async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOpt
         await setupHost(await clientRoutes(rt, lab));
       }
       await Promise.all([
-        waitConverged(rt, lab, { timeoutMs: 30_000, progress: quiet, signal }),
+        // Converged at the first look: that look was the full pass already.
+        c.polls > 1 ? waitConverged(rt, lab, { timeoutMs: Math.max(30_000, (opts.timeoutMs ?? 120_000) - (at() - base)), progress: quiet, signal }) : undefined,
         unanswered.length ? waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal }) : undefined,
       ]);
       phases.clientsAnswered = at();
