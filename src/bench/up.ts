@@ -10,7 +10,7 @@
 //   down   removing the lab
 //   scale  generated labs of N PoPs: time to converged and memory per router
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_RESULTS } from '../cli/bench.js';
 import { positiveInt, timestamp } from '../cli/failover.js';
@@ -32,6 +32,13 @@ export interface Series {
   median: number;
   min: number;
   max: number;
+}
+
+/** CPU time the whole machine spent (user+nice+system+irq+softirq+steal), in s: what the floor and `up` cost, not just how long they took. */
+export function machineCpuS(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
 }
 
 export function series(ms: number[]): Series {
@@ -65,10 +72,11 @@ export interface ScaleRow {
  * work inside, and wait until all run. Same engine, same networks, same
  * count, same image; nothing of FRR, agents or convergence.
  */
-export async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, agentDir: string): Promise<number> {
+export async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, agentDir: string, cpu?: (s: number) => void): Promise<number> {
   const floorLab = `${lab.name}-floor`;
   const plan = planLab(lab, images, { configRoot: CONFIG_ROOT, agentDir });
   const t0 = performance.now();
+  const c0 = machineCpuS();
   const nets = plan.networks.map((n) => ({ ...n, name: n.name.replace(`al-${lab.name}-`, `al-${floorLab}-`), labels: { ...n.labels, [LABEL.lab]: floorLab } }));
   try {
     await Promise.all(nets.map((n) => rt.createNetwork(n)));
@@ -85,6 +93,7 @@ export async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { rout
         await rt.startContainer(id);
       }),
     );
+    cpu?.(machineCpuS() - c0);
     return Math.round(performance.now() - t0);
   } finally {
     await labDown(rt, floorLab, { step() {} });
@@ -125,15 +134,19 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
       const images = await ensureImages(ctx.docker, {});
       const { agentDir } = await writeArtifacts(lab, CONFIG_ROOT);
       const floor: number[] = [];
+      const floorCpu: number[] = [];
+      const warmCpu: number[] = [];
       const warm: number[] = [];
       const warmPhases: UpPhases[] = [];
       const reup: number[] = [];
       const down: number[] = [];
       for (let i = 0; i < reps; i++) {
         // Floor and lab alternate, so both see the same machine state.
-        floor.push(await dockerFloor(ctx.rt, lab, images, agentDir));
+        floor.push(await dockerFloor(ctx.rt, lab, images, agentDir, (s) => floorCpu.push(s)));
         log.step('bench', 'floor', `${i + 1}/${reps}: ${floor[i]} ms for ${lab.routers.length + lab.clients.length} bare containers`);
+        const c0 = machineCpuS();
         const r = await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths });
+        warmCpu.push(machineCpuS() - c0);
         warm.push(r.wallMs);
         warmPhases.push(r.phases);
         log.step('bench', 'warm', `${i + 1}/${reps}: ${r.wallMs} ms (${(r.wallMs / floor[i]).toFixed(2)}× this floor)`);
@@ -193,6 +206,9 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         floorMs: f,
         warmMs: w,
         ratioToFloor: round2(w.median / f.median),
+        // Machine CPU-seconds (all processes, /proc/stat) while each ran: the floor's
+        // creation and start only; `up` from start to clients answered.
+        cpuS: { floor: series(floorCpu.map(round1)).median, warm: series(warmCpu.map(round1)).median, cores: (await import('node:os')).cpus().length },
         warmPhasesMedianMs: medianPhases(warmPhases),
         reupMs: series(reup),
         downMs: series(down),
@@ -209,6 +225,7 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
           `up bench (${lab.name}: ${result.lab.routers} routers, ${result.lab.clients} clients; ${reps} reps; medians)`,
           `  Docker floor  ${f.median} ms  (${f.min}–${f.max})`,
           `  warm up       ${w.median} ms  (${w.min}–${w.max})  = ${result.ratioToFloor}× floor`,
+          `  CPU-seconds   floor ${result.cpuS.floor}, warm up ${result.cpuS.warm} (median; ${result.cpuS.cores} cores)`,
           `  re-up         ${result.reupMs.median} ms`,
           `  down          ${result.downMs.median} ms`,
           ...(cold.length ? [`  cold up       ${result.coldMs.median} ms (${cold.length} rep${cold.length > 1 ? 's' : ''})`] : []),
