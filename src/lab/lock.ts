@@ -8,14 +8,31 @@ import { LabError } from '../errors.js';
 
 const LOCK_DIR = join(tmpdir(), 'anycast-lab-locks');
 
-const alive = (pid: number): boolean => {
+/** `<pid> <start time>` of a process from /proc (Linux), so a reused pid is not mistaken for the holder. */
+function procIdentity(pid: number): { start: string; zombie: boolean } | undefined {
   try {
-    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { start: fields[19], zombie: fields[0] === 'Z' || fields[0] === 'X' };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A SIGKILLed holder can linger as a zombie until something reaps it, and its
+ * pid can be reused: alive means the same process (start time) and not dead.
+ */
+function alive(pid: number, start: string | undefined): boolean {
+  const id = procIdentity(pid);
+  if (id) return !id.zombie && (start === undefined || id.start === start);
+  try {
+    process.kill(pid, 0); // no /proc: the best we can do
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-};
+}
 
 /** Takes the lab's lock or throws; returns the release function. */
 export function lockLab(lab: string, what: string, dir = LOCK_DIR): () => void {
@@ -24,13 +41,13 @@ export function lockLab(lab: string, what: string, dir = LOCK_DIR): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid} ${what}\n`);
+      writeSync(fd, `${process.pid} ${what} ${procIdentity(process.pid)?.start ?? ''}\n`);
       closeSync(fd);
       return () => rmSync(path, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const [pid, holder = '?'] = readFileSync(path, 'utf8').trim().split(' ');
-      if (Number(pid) > 0 && Number(pid) !== process.pid && alive(Number(pid))) {
+      const [pid, holder = '?', start] = readFileSync(path, 'utf8').trim().split(' ');
+      if (Number(pid) > 0 && Number(pid) !== process.pid && alive(Number(pid), start || undefined)) {
         throw new LabError('USAGE', `lab "${lab}" is busy: \`${holder}\` is running on it (pid ${pid}); wait for it, or stop it (Ctrl-C rolls back what it created)`);
       }
       rmSync(path, { force: true }); // left by a run that was killed

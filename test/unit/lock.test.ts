@@ -1,5 +1,6 @@
 // One `up` per lab at a time; a lock left by a killed run is taken over.
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,5 +23,23 @@ describe('lab lock', () => {
     writeFileSync(join(dir, 'default.lock'), '2147483646 up\n');
     const release = lockLab('default', 'up', dir);
     release();
+  });
+
+  it('takes over a lock whose pid now belongs to another process (start time differs)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+    writeFileSync(join(dir, 'default.lock'), `${process.ppid} up 1\n`);
+    lockLab('default', 'up', dir)();
+  });
+
+  it('takes over a lock held by a zombie (SIGKILLed, not yet reaped)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+    // `sleep 0` exits at once; its parent becomes `sleep 2`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 2'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = await new Promise<string>((resolve) => parent.stdout.once('data', (b) => resolve(String(b).trim())));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]).toBe('Z');
+    writeFileSync(join(dir, 'default.lock'), `${pid} up\n`);
+    lockLab('default', 'up', dir)();
+    parent.kill();
   });
 });
