@@ -38,8 +38,9 @@ start_daemon() { # name
   "$FRR_BIN/$d" -d -F "${frr_profile:-traditional}" $opts || { log "$d failed to start"; return 1; }
 }
 
-# What must be in the running config for it to count as applied: the line
-# rendered last for each daemon block that matters (router-id, every neighbour).
+# What must be in the running config for frr.conf to count as applied: bgpd's
+# router-id and every neighbour, or, for bfdd, every BFD profile. `up` then
+# checks every statement (src/lab/config-drift.ts).
 verify() { # [daemon]
   local running want pattern='^ (bgp router-id|neighbor [0-9.]+ remote-as) '
   [ "${1:-}" = bfdd ] && pattern='^ profile '

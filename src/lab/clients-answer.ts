@@ -7,35 +7,42 @@ import { ConvergenceError } from '../errors.js';
 import { parseShortTxt } from '../probe/who.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { containerName } from '../runtime/labels.js';
-import type { Lab } from '../topology/model.js';
+import type { Client, Lab } from '../topology/model.js';
 import type { Progress } from './progress.js';
 
 class Unanswered extends Error {}
 
 const digArgs = (lab: Lab) => ['dig', '+tries=1', '+time=1', `@${lab.anycast.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'];
 
+/** One dig from the client: the PoP that answered, or what is wrong (no answer, or not the PoP the lab file expects). */
+async function askClient(rt: ContainerRuntime, lab: Lab, c: Client): Promise<{ pop: string } | { problem: string }> {
+  const r = await rt.exec(containerName(lab.name, c.name), digArgs(lab), { timeoutMs: 10_000 });
+  const pop = parseShortTxt(r.stdout);
+  if (!pop) return { problem: `${c.name}: no answer from ${lab.anycast.dnsAddress} (${(r.stdout || r.stderr).trim().split('\n').pop() || 'timeout'})` };
+  if (c.expect?.pop && pop !== c.expect.pop) return { problem: `${c.name}: answered by ${pop}, the lab file expects ${c.expect.pop}` };
+  return { pop };
+}
+
 /** One try per client, no waiting: which clients get no answer, or one from another PoP than expected, right now? */
 export async function clientsUnansweredNow(rt: ContainerRuntime, lab: Lab): Promise<string[]> {
-  const answers = await Promise.all(
-    lab.clients.map(async (c) => ({ c, pop: parseShortTxt((await rt.exec(containerName(lab.name, c.name), digArgs(lab), { timeoutMs: 10_000 }).catch(() => ({ stdout: '' }))).stdout) })),
-  );
-  return answers.filter(({ c, pop }) => pop === null || (c.expect?.pop !== undefined && pop !== c.expect.pop)).map(({ c }) => c.name);
+  const answers = await Promise.all(lab.clients.map(async (c) => ({ c, a: await askClient(rt, lab, c).catch((e: Error) => ({ problem: e.message })) })));
+  return answers.filter(({ a }) => 'problem' in a).map(({ c }) => c.name);
 }
 
 export async function waitClientsAnswered(rt: ContainerRuntime, lab: Lab, o: { timeoutMs: number; progress: Progress; signal?: AbortSignal }): Promise<void> {
   const started = performance.now();
-  const cmd = digArgs(lab);
   const last = new Map<string, string>();
   await Promise.all(
     lab.clients.map((c) =>
       pRetry(
         async () => {
-          const r = await rt.exec(containerName(lab.name, c.name), cmd, { timeoutMs: 10_000 });
-          const pop = parseShortTxt(r.stdout);
-          if (!pop) throw new Unanswered(last.set(c.name, `${c.name}: no answer from ${lab.anycast.dnsAddress} (${(r.stdout || r.stderr).trim().split('\n').pop() || 'timeout'})`).get(c.name));
-          if (c.expect?.pop && pop !== c.expect.pop) throw new Unanswered(last.set(c.name, `${c.name}: answered by ${pop}, the lab file expects ${c.expect.pop}`).get(c.name));
+          const a = await askClient(rt, lab, c);
+          if ('problem' in a) {
+            last.set(c.name, a.problem);
+            throw new Unanswered(a.problem);
+          }
           last.delete(c.name);
-          o.progress.step(c.name, 'answered', `by ${pop}`);
+          o.progress.step(c.name, 'answered', `by ${a.pop}`);
         },
         {
           retries: Number.MAX_SAFE_INTEGER,

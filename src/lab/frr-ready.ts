@@ -7,7 +7,7 @@ import { ROUTER_PATHS } from '../agent/contract.js';
 import { ConvergenceError } from '../errors.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { findRouter, type Lab } from '../topology/model.js';
+import type { Lab } from '../topology/model.js';
 import { configDrift, shortStatement } from './config-drift.js';
 import type { Progress } from './progress.js';
 
@@ -70,7 +70,6 @@ export function runtimeOwned(lab: Lab): RegExp[] {
 }
 
 export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: string, router: string, o: FrrReadyOptions): Promise<FrrReady> {
-  if (!findRouter(lab, router)) throw new Error(`${router} is not a router`);
   const rendered = renderRouter(lab, router)['frr.conf'];
   const deadlineS = Math.ceil(o.deadlineMs / 1000);
   const r = await rt.exec(container, ['sh', '-c', readyScript(deadlineS)], { timeoutMs: o.deadlineMs + 15_000 });

@@ -79,7 +79,6 @@ export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, o
   const t0 = performance.now();
   const wall0 = Date.now();
   const at = () => Math.round(performance.now() - t0);
-  const { progress, signal } = opts;
   await rt.ping();
   const unlock = lockLab(lab.name, 'up');
   try {
@@ -156,25 +155,21 @@ async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOpt
     // starts as soon as it is running, overlapping the remaining starts.
     const order = [...toCreate.filter((n) => n.role !== 'client'), ...toCreate.filter((n) => n.role === 'client')];
     let lastCreate = 0;
-    const routes: ClientRoute[] = [];
     await mapConcurrent(order, opts.concurrency ?? CONTAINER_CONCURRENCY, async (n: NodePlan) => {
       signal?.throwIfAborted();
       const id = await startNode(rt, n, progress, () => (lastCreate = at()), true);
       created.containers.push(id);
       if (n.role !== 'client') checkFrr(n.node);
-      else {
-        const c = lab.clients.find((x) => x.name === n.node)!;
-        routes.push({ node: n.node, pid: (await rt.inspectContainer(id))?.pid ?? 0, gateway: c.gateway });
-      }
     });
     phases.create = lastCreate || at();
     phases.start = at();
 
     // While FRR starts: one helper in the host's namespaces writes the
     // DOCKER-USER rules transit traffic needs (BGP between neighbours does not)
-    // and every new client's default route. When nothing was created it is
-    // skipped, unless the clients cannot be answered (a run killed before this
-    // step left a lab without them): see `repairHost` below.
+    // and every client's default route, kept ones too (a run killed before
+    // this step leaves them unset; replacing a route that is right changes
+    // nothing). When nothing was created it is skipped, unless the clients
+    // cannot be answered (see the repair after convergence).
     const setupHost = async (clients: ClientRoute[]) => {
       const labNets = await rt.listNetworks({ [LABEL.lab]: lab.name });
       progress.step('lab', 'host setup', `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${clients.length ? `; default routes of ${clients.length} clients` : ''}`);
@@ -185,9 +180,7 @@ async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOpt
       }
     };
     const createdAnything = created.networks.length > 0 || created.containers.length > 0;
-    // Kept clients too: a run killed before its host setup leaves clients
-    // without their route (replacing a route that is right changes nothing).
-    if (createdAnything) await setupHost([...routes, ...(await clientRoutes(rt, lab)).filter((c) => kept.includes(c.node))]);
+    if (createdAnything) await setupHost(await clientRoutes(rt, lab));
 
     if (linksWithDelay(lab).length) {
       progress.step('lab', 'delay', linksWithDelay(lab).map((l) => `${l.name} ${l.delayMs} ms`).join(', '));

@@ -101,9 +101,6 @@ async function runOnHost(rt: ContainerRuntime, image: string, lab: string, scrip
   return r.stdout.trim();
 }
 
-export const allowLabBridges = (rt: ContainerRuntime, image: string, lab: string, networkIds: string[]) =>
-  runOnHost(rt, image, lab, allowScript(lab, networkIds.map(bridgeOf)), "updating the host's DOCKER-USER chain");
-
 /**
  * One helper container for what `up` needs from the host after its
  * containers run: the DOCKER-USER rules and every client's default route.
