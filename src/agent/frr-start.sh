@@ -21,8 +21,12 @@ set -u
 READY=/run/anycast-lab/frr-ready
 FAILED=/run/anycast-lab/frr-failed
 FRR_BIN=/usr/lib/frr
-ms() { date +%s%3N; }
-log() { echo "$(date +%H:%M:%S.%3N) frr-start[${NODE:-?}]: $*"; }
+# Bash builtins only for clocks and waits: this runs in every router at once
+# while 15 containers compete for 2 cores, and each fork is CPU `up` waits for.
+now() { local t=${EPOCHREALTIME/./}; NOW=${t:0:-3}; } # Unix ms into NOW
+log() { local us=${EPOCHREALTIME#*.}; printf '%(%H:%M:%S)T.%s frr-start[%s]: %s\n' -1 "${us:0:3}" "${NODE:-?}" "$*"; }
+exec 9<> <(:) # a pipe nothing writes to: `read -t` on it is a sleep without a fork
+nap() { read -rt "$1" -u 9 || true; }
 
 # /etc/frr/daemons is Debian's layout (rendered by anycast-lab): which daemons
 # are enabled, and their options.
@@ -46,32 +50,32 @@ verify() { # [daemon]
   [ "${1:-}" = bfdd ] && pattern='^ profile '
   running="$(vtysh -c 'show running-config' 2>/dev/null)" || return 1
   while IFS= read -r want; do
-    grep -qxF -- "$want" <<<"$running" || { log "missing after apply: '$want'"; return 1; }
+    [[ $'\n'$running$'\n' == *$'\n'"$want"$'\n'* ]] || { log "missing after apply: '$want'"; return 1; }
   done < <(grep -E "$pattern" /etc/frr/frr.conf)
   return 0
 }
 
 # Sessions that came up so far, from bgpd's log (log-neighbor-changes), in
 # bash alone: no grep/sleep processes while 15 containers compete for 2 cores.
-count_up() {
-  local n=0 line
-  [ -r /var/log/frr/frr.log ] || { echo 0; return; }
-  while IFS= read -r line; do [[ $line == *'ADJCHANGE: neighbor '*' Up' ]] && n=$((n + 1)); done </var/log/frr/frr.log
-  echo $n
+count_up() { # into UPS
+  local line
+  UPS=0
+  [ -r /var/log/frr/frr.log ] || return 0
+  while IFS= read -r line; do [[ $line == *'ADJCHANGE: neighbor '*' Up' ]] && UPS=$((UPS + 1)); done </var/log/frr/frr.log
 }
 
 apply() { # [daemon]
   local attempt t0 rc
   for attempt in 1 2 3 4 5; do
-    t0=$(ms)
+    now; t0=$NOW
     if [ -n "${1:-}" ]; then vtysh -b -d "$1"; else vtysh -b; fi >/var/log/frr/vtysh-b.log 2>&1
     rc=$?
     if verify "${1:-}"; then
-      log "config applied (attempt $attempt, vtysh -b rc=$rc, $(( $(ms) - t0 )) ms)"
+      now; log "config applied (attempt $attempt, vtysh -b rc=$rc, $((NOW - t0)) ms)"
       return 0
     fi
     log "config not applied yet (attempt $attempt, rc=$rc); retrying"
-    sleep 0.5
+    nap 0.5
   done
   return 1
 }
@@ -82,7 +86,7 @@ fail() { log "$*"; echo "$*" >"$FAILED"; exit 1; }
 mkdir -p /var/log/frr /var/run/frr /run/anycast-lab
 chown frr:frr /var/log/frr /var/run/frr 2>/dev/null || true
 rm -f "$READY" "$FAILED"
-t0=$(ms)
+now; t0=$NOW
 case "${1:-all}" in
   all)
     # zebra first: the others connect to it at start.
@@ -94,7 +98,7 @@ case "${1:-all}" in
       start_daemon "$d" & pids+=($!)
     done
     for p in "${pids[@]}"; do wait "$p" || fail "a daemon failed to start (see above)"; done
-    t1=$(ms)
+    now; t1=$NOW
     apply || fail "frr.conf could not be applied"
     if [ "${bfdd:-no}" = yes ]; then
       # bfdd last, once this router's BGP sessions are up (or after 5 s).
@@ -104,9 +108,9 @@ case "${1:-all}" in
       # established (Cease/BFD Down). Started after BGP, the first
       # registration bfdd sees (zebra replays them) already has the interface.
       want=$(grep -cE '^ neighbor [0-9.]+ bfd$' /etc/frr/frr.conf)
-      for _ in $(seq 50); do
-        [ "$(count_up)" -ge "$want" ] && break
-        read -rt 0.1 <> <(:) || true # a sleep without a fork: this loop runs in every router at once
+      for ((i = 0; i < 50; i++)); do
+        count_up; [ "$UPS" -ge "$want" ] && break
+        nap 0.1
       done
       start_daemon bfdd || fail "bfdd failed to start"
       apply bfdd || fail "bfdd's part of frr.conf could not be applied"
@@ -114,9 +118,10 @@ case "${1:-all}" in
     ;;
   *)
     start_daemon "$1" || fail "$1 failed to start"
-    t1=$(ms)
+    now; t1=$NOW
     apply "$1" || fail "$1's part of frr.conf could not be applied"
     ;;
 esac
-printf '{"daemonsMs":%d,"applyMs":%d,"at":%s}\n' $((t1 - t0)) $(( $(ms) - t1 )) "$(ms)" >"$READY"
-log "ready: daemons $((t1 - t0)) ms, config $(( $(ms) - t1 )) ms"
+now
+printf '{"daemonsMs":%d,"applyMs":%d,"at":%s}\n' $((t1 - t0)) $((NOW - t1)) "$NOW" >"$READY"
+log "ready: daemons $((t1 - t0)) ms, config $((NOW - t1)) ms"
