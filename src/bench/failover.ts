@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { abortOnSignals, FAILOVER_CONFIG_ROOT, positiveInt, timestamp } from '../cli/failover.js';
+import { abortOnSignals, FAILOVER_CONFIG_ROOT, nonNegativeInt, positiveInt, timestamp } from '../cli/failover.js';
 import { BENCH_RESULTS } from '../cli/bench.js';
 import type { CliContext } from '../cli/main.js';
 import { LabError } from '../errors.js';
@@ -35,6 +35,8 @@ export function benchCases(modes: string[], bfds: string[]): BenchCase[] {
 export interface BenchRow {
   fault: string;
   bfd: string;
+  /** Set when the case could not run (e.g. BFD at this interval never settled): the edge of what the machine does. */
+  error?: string;
   trials: number;
   moved: number;
   affected: number;
@@ -48,6 +50,13 @@ export interface BenchRow {
   ratio: { p50: number | null; p95: number | null; max: number | null };
   failbackMs: Stats;
   baselineAfterMs: Stats;
+  /** Every client-trial by verdict (moved, stayed-ok, collateral, …). */
+  statuses: Record<string, number>;
+  /** Longest outage of the clients that should have stayed. */
+  nonMoverOutageMs: Stats;
+  /** The random delay before each fault spread over [0, phaseSpanMs); the seed replays it. */
+  phaseSpanMs: number;
+  seed: number;
   probes: { udpPerS: Stats; lostSamples: number; udpMissing: number; cpuMsPerS: Stats };
   wallMs: number;
 }
@@ -71,6 +80,10 @@ export function benchRow(c: BenchCase, r: FailoverResult): BenchRow {
     ratio: r.summary.ratio,
     failbackMs: r.summary.failbackMs,
     baselineAfterMs: summarize(nums(r.trials.map((t) => t.baselineAfterMs))),
+    statuses: r.summary.statuses,
+    nonMoverOutageMs: r.summary.nonMoverOutageMs,
+    phaseSpanMs: r.phaseSpanMs,
+    seed: r.seed,
     probes: {
       udpPerS: summarize(clients.map((x) => x.probes.udpPerS)),
       lostSamples: clients.reduce((n, x) => n + (x.probes.lostSamples ?? 0), 0),
@@ -82,16 +95,45 @@ export function benchRow(c: BenchCase, r: FailoverResult): BenchRow {
   };
 }
 
+/** A case that did not run: what the row says instead of numbers. */
+export function failedRow(c: BenchCase, err: unknown): BenchRow {
+  const none = summarize([]);
+  return {
+    ...c,
+    error: ((err as Error)?.message ?? String(err)).split('\n')[0],
+    trials: 0,
+    moved: 0,
+    affected: 0,
+    failoverMs: none,
+    detectMs: none,
+    routerDetectMs: none,
+    routeChangeMs: none,
+    boundMs: NaN,
+    boundBasis: '',
+    ratio: { p50: null, p95: null, max: null },
+    failbackMs: none,
+    baselineAfterMs: none,
+    statuses: {},
+    nonMoverOutageMs: none,
+    phaseSpanMs: 0,
+    seed: 0,
+    probes: { udpPerS: none, lostSamples: 0, udpMissing: 0, cpuMsPerS: none },
+    wallMs: 0,
+  };
+}
+
 export function renderBench(rows: BenchRow[]): string {
   const ms = (v: number | null) => (v === null ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)}`);
   const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}×`);
+  const others = (r: BenchRow) => Object.entries(r.statuses).filter(([k, n]) => k !== 'moved' && k !== 'stayed-ok' && n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || '0';
   const table = formatTable(
-    ['fault', 'bfd', 'n', 'moved', 'p50 ms', 'p95 ms', 'max ms', 'router p50', 'bound ms', 'p50/bound', 'max/bound', 'udp/s min', 'lost'],
-    rows.map((r) => [
+    ['fault', 'bfd', 'n', 'moved', 'min ms', 'p50 ms', 'p95 ms', 'max ms', 'router p50', 'bound ms', 'p50/bound', 'max/bound', 'others hurt', 'udp/s min', 'lost'],
+    rows.map((r) => r.error ? [r.fault, r.bfd, '0', '-', `did not run: ${r.error}`] : [
       r.fault,
       r.bfd,
       String(r.trials),
       `${r.moved}/${r.affected}`,
+      ms(r.failoverMs.min),
       ms(r.failoverMs.p50),
       ms(r.failoverMs.p95),
       ms(r.failoverMs.max),
@@ -99,26 +141,29 @@ export function renderBench(rows: BenchRow[]): string {
       ms(r.boundMs),
       x(r.ratio.p50),
       x(r.ratio.max),
+      others(r),
       r.probes.udpPerS.min === null ? '-' : r.probes.udpPerS.min.toFixed(1),
       String(r.probes.lostSamples),
     ]),
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
   );
-  return `${table}\n(failover: last answer from the old PoP → first from the new, per affected client and trial; router: neighbour's BFD-down/hold-expiry after the fault; lost: samples written by an agent that never reached the orchestrator)\n`;
+  return `${table}\n(failover: last answer from the old PoP → first from the new, per affected client and trial, each fault after a random delay over one BFD/keepalive interval; router: neighbour's BFD-down/hold-expiry after the fault; others hurt: client-trials not on the failed PoP that lost answers or changed PoP; lost: samples written by an agent that never reached the orchestrator)\n`;
 }
 
 export function registerFailoverBench(program: Command, ctx: CliContext): void {
   program
     .command('failover')
-    .description('failover distributions for freeze/silent/cut × BFD 300x3, 100x3, 50x3, off')
+    .description('failover distributions for freeze/silent/cut × BFD 300x3, 100x3, 50x3, 20x3, 10x3, off')
     .option('--trials <n>', 'trials per case', '20')
     .option('--pop <pop>', 'PoP to break', 'fra')
     .option('--modes <list>', 'fault modes', 'freeze,silent,cut')
-    .option('--bfd <list>', 'BFD settings', '300x3,100x3,50x3,off')
+    .option('--bfd <list>', 'BFD settings', '300x3,100x3,50x3,20x3,10x3,off')
+    .option('--seed <n>', 'seed of the random fault phases (each case uses it)')
     .option('--lab <name>', 'lab name when several are up')
     .option('--json', 'print the result JSON on stdout')
-    .action(async (o: { trials: string; pop: string; modes: string; bfd: string; lab?: string; json?: boolean }) => {
+    .action(async (o: { trials: string; pop: string; modes: string; bfd: string; seed?: string; lab?: string; json?: boolean }) => {
       const trials = positiveInt('--trials', o.trials);
+      const seed = o.seed === undefined ? undefined : nonNegativeInt('--seed', o.seed);
       const cases = benchCases(o.modes.split(','), o.bfd.split(','));
       // Validate the whole matrix before breaking anything.
       for (const c of cases) {
@@ -134,11 +179,20 @@ export function registerFailoverBench(program: Command, ctx: CliContext): void {
       try {
         for (const c of cases) {
           progress.step('bench', `${c.fault} bfd ${c.bfd}`, `${rows.length + 1}/${cases.length}, ${trials} trials`);
-          const r = await runFailover(
-            { rt: ctx.rt, lab, configRoot: FAILOVER_CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress, signal: abort.signal },
-            { pop: o.pop, fault: faultMode(c.fault), trials, bfd: parseBfdSetting(c.bfd) },
-          );
-          rows.push(benchRow(c, r));
+          try {
+            const r = await runFailover(
+              { rt: ctx.rt, lab, configRoot: FAILOVER_CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress, signal: abort.signal },
+              { pop: o.pop, fault: faultMode(c.fault), trials, bfd: parseBfdSetting(c.bfd), seed },
+            );
+            rows.push(benchRow(c, r));
+          } catch (err) {
+            // Ctrl-C ends the bench; a case the machine cannot do (BFD never
+            // settles at 10 ms) is a result, and the next case still runs:
+            // runFailover has put the lab file's BFD back.
+            if (abort.signal.aborted) throw err;
+            rows.push(failedRow(c, err));
+            progress.step('bench', `${c.fault} bfd ${c.bfd}`, `did not run: ${rows[rows.length - 1].error}`);
+          }
         }
       } finally {
         abort.dispose();
@@ -149,8 +203,11 @@ export function registerFailoverBench(program: Command, ctx: CliContext): void {
         lab: lab.name,
         pop: o.pop,
         trialsPerCase: trials,
+        modes: o.modes,
+        bfds: o.bfd,
         probe: { udpIntervalMs: 10, tcpIntervalMs: 100, httpIntervalMs: 200, streams: 2 },
         notes: [
+          'each fault comes after a random delay, uniform over one BFD interval (one keepalive interval without BFD), seeded per case (rows[].seed)',
           'failover = last answer from the old PoP to the first from the new one (UDP DNS, 10 ms apart), affected clients only',
           'bound = BFD tx × mult (hold time without BFD; carrier loss ~0 for cut, bounded by the silent bound)',
           'cut without BFD is not run: both ends lose carrier, BFD plays no part',

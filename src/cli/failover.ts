@@ -22,6 +22,12 @@ export function positiveInt(name: string, value: string): number {
   return n;
 }
 
+export function nonNegativeInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new LabError('USAGE', `Expected \`${name}\` to be an integer from 0 to 4294967295, got "${value}"`);
+  return n;
+}
+
 /** Aborts on Ctrl-C so the runner's `finally` restores the fault and the BFD setting before we exit. */
 export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
@@ -41,10 +47,12 @@ export function registerFailover(program: Command, ctx: CliContext): void {
     .option('--bfd <setting>', 'on (lab file), off, or <tx>x<mult> e.g. 50x3 — applied live, restored after', 'on')
     .option('--out <dir>', 'where SVG timelines and the JSON go (default out/failover-<timestamp>/)')
     .option('--lab <name>', 'lab name when several are up')
+    .option('--seed <n>', 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)')
     .option('--json', 'machine-readable result on stdout (progress as NDJSON on stderr)')
     .addHelpText('after', `\nFault modes:\n${FAULT_MODES.map((m) => `  ${m.name.padEnd(8)} ${m.summary}`).join('\n')}`)
-    .action(async (o: { pop: string; fault: string; trials: string; bfd: string; out?: string; lab?: string; json?: boolean }) => {
+    .action(async (o: { pop: string; fault: string; trials: string; bfd: string; out?: string; lab?: string; seed?: string; json?: boolean }) => {
       const trials = positiveInt('--trials', o.trials);
+      const seed = o.seed === undefined ? undefined : nonNegativeInt('--seed', o.seed);
       const bfd = parseBfdSetting(o.bfd);
       const fault = faultMode(o.fault);
       const lab = await runningLab(ctx.rt, o.lab);
@@ -53,11 +61,11 @@ export function registerFailover(program: Command, ctx: CliContext): void {
       try {
         const r = await runFailover(
           { rt: ctx.rt, lab, configRoot: FAILOVER_CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal },
-          { pop: o.pop, fault, trials, bfd, outDir },
+          { pop: o.pop, fault, trials, bfd, outDir, seed },
         );
         const { writeFile } = await import('node:fs/promises');
         await writeFile(join(outDir, 'result.json'), `${JSON.stringify(r, null, 2)}\n`);
-        ctx.print(!!o.json, r, () => renderFailoverReport(r));
+        ctx.print(!!o.json, r, () => renderFailoverReport(r, { color: process.stdout.isTTY }));
       } finally {
         abort.dispose();
       }

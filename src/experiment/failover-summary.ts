@@ -1,7 +1,7 @@
 // Aggregates failover trials: per-trial client rows in, distributions and
 // measured/bound ratios out. Pure, so the numbers are unit-tested.
 import { sessionsOf, type Lab } from '../topology/model.js';
-import { explainBound, summarize, theoreticalBoundMs, type DetectionMode, type Stats, type StreamFailover } from './failover-metrics.js';
+import { CLIENT_STATUSES, explainBound, summarize, theoreticalBoundMs, type ClientStatus, type DetectionMode, type Stats, type StreamFailover } from './failover-metrics.js';
 
 export interface StreamCounts {
   /** Streams whose connection at the fault was on the failed PoP. */
@@ -39,15 +39,22 @@ export function countStreams(streams: StreamFailover[], failedPop: string): Stre
 
 export interface TrialClientRow {
   client: string;
-  /** The client was on the failed PoP at the fault. */
+  /** The client was on the failed PoP at the fault: it is expected to move. */
   affected: boolean;
-  status: string;
+  status: ClientStatus;
   fromPop: string | null;
   toPop: string | null;
   failoverMs: number | null;
   detectMs: number | null;
+  /** Longest time without answers because answers were lost (see analyzeClient). */
   outageMs: number | null;
+  /** Longest gap between answers, lost probes or not (a late agent shows here). */
+  maxGapMs: number | null;
   lostProbes: number;
+  maxLostRun: number;
+  popChanges: number;
+  /** The answering PoP, each change once, from before the fault to the end of the trial. */
+  popSequence: string[];
 }
 
 export interface Bound {
@@ -76,6 +83,10 @@ export interface FailoverSummary {
   outageMs: Stats;
   lostProbes: Stats;
   failbackMs: Stats;
+  /** Every client-trial (movers and the rest) by verdict. */
+  statuses: Record<ClientStatus, number>;
+  /** Clients not expected to move: their longest outage, over every trial. */
+  nonMoverOutageMs: Stats;
   perClient: Record<string, { failoverMs: Stats; detectMs: Stats; outageMs: Stats }>;
   bound: Bound;
   /** measured / bound for failoverMs p50, p95, max (null when the bound is not finite). */
@@ -83,7 +94,9 @@ export interface FailoverSummary {
 }
 
 export function summarizeFailover(trials: { clients: (TrialClientRow & { failbackMs?: number | null })[] }[], bound: Bound): FailoverSummary {
-  const rows = trials.flatMap((t) => t.clients).filter((c) => c.affected);
+  const all = trials.flatMap((t) => t.clients);
+  const rows = all.filter((c) => c.affected);
+  const statuses = Object.fromEntries(CLIENT_STATUSES.map((k) => [k, all.filter((c) => c.status === k).length])) as Record<ClientStatus, number>;
   const moved = rows.filter((r) => r.status === 'moved');
   const nums = (xs: (number | null | undefined)[]) => xs.filter((v): v is number => typeof v === 'number');
   const failoverMs = summarize(nums(moved.map((r) => r.failoverMs)));
@@ -106,6 +119,8 @@ export function summarizeFailover(trials: { clients: (TrialClientRow & { failbac
     outageMs: summarize(nums(rows.map((r) => r.outageMs))),
     lostProbes: summarize(rows.map((r) => r.lostProbes)),
     failbackMs: summarize(nums(moved.map((r) => r.failbackMs))),
+    statuses,
+    nonMoverOutageMs: summarize(nums(all.filter((c) => !c.affected).map((c) => c.outageMs))),
     perClient,
     bound,
     ratio: { p50: ratio(failoverMs.p50), p95: ratio(failoverMs.p95), max: ratio(failoverMs.max) },

@@ -19,7 +19,8 @@ import { bfdProfileName } from '../render/bfd-profiles.js';
 import { renderTimeline } from '../report/svg-timeline.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import type { BfdOptions, Lab } from '../topology/model.js';
+import { sessionsOf, type BfdOptions, type Lab } from '../topology/model.js';
+import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
 import { analyzeClient, analyzeStreams, probePrecision, type ClientStatus, type DetectionMode, type StreamFailover } from './failover-metrics.js';
 import { boundFor, countStreams, summarizeFailover, type Bound, type FailoverSummary, type StreamCounts, type TrialClientRow } from './failover-summary.js';
@@ -57,6 +58,13 @@ export interface FailoverOptions {
   outDir?: string;
   baselineTimeoutMs?: number;
   failbackTimeoutMs?: number;
+  /**
+   * Seed of the random fault phase (default: a fresh one, recorded in the
+   * result). Before each fault the runner waits a random delay, uniform over
+   * one BFD interval (BFD on) or one keepalive interval (off), so trials are
+   * not phase-locked to the timers that decide detection.
+   */
+  seed?: number;
 }
 
 export interface RequestKindResult {
@@ -67,7 +75,6 @@ export interface RequestKindResult {
 
 export interface TrialClient extends TrialClientRow {
   failedAfterFault: number;
-  popChanges: number;
   failbackMs: number | null;
   failbackOutageMs: number | null;
   tcpDns: RequestKindResult;
@@ -91,7 +98,11 @@ export interface RouterTiming {
 
 export interface TrialResult {
   trial: number;
+  /** The random wait before the fault (see FailoverOptions.seed), ms. */
+  phaseDelayMs: number;
   faultMs: number;
+  /** The fault as Unix ms, to line it up with other clocks (tcpdump, logs). */
+  faultAtUnixMs: number;
   restoreMs: number;
   /** How long inject() took (an API call or a few execs). */
   injectMs: number;
@@ -115,6 +126,12 @@ export interface FailoverResult {
   bfd: string;
   timers: { keepaliveS: number; holdS: number };
   bound: Bound;
+  /** Replays the same fault phases: `failover … --seed <seed>`. */
+  seed: number;
+  /** The random delay before each fault is uniform over [0, phaseSpanMs). */
+  phaseSpanMs: number;
+  /** UDP probe interval, ms: the unit of the per-client outage promises. */
+  probeIntervalMs: number;
   trials: TrialResult[];
   summary: FailoverSummary;
   outDir?: string;
@@ -122,6 +139,18 @@ export interface FailoverResult {
 }
 
 const DEFAULTS = { preFaultMs: 1500, holdMs: 1500, baselineTimeoutMs: 90_000, failbackTimeoutMs: 60_000 };
+const DEFAULT_UDP_INTERVAL_MS = 10;
+
+/**
+ * What the random fault phase spreads over: the timer that decides when a
+ * silent fault is noticed. BFD on: one BFD interval; off: one BGP keepalive
+ * interval (the hold timer restarts at each keepalive received).
+ */
+export function faultPhaseSpanMs(model: Lab, pop: string): number {
+  const link = sessionsOf(model, pop)[0]?.link;
+  if (!link) return 0;
+  return link.bfd.enabled ? link.bfd.interval : link.timers.keepalive * 1000;
+}
 
 /** How long to wait for every affected client to move: the bound with room for propagation, capped. */
 export function moveDeadlineMs(bound: Bound): number {
@@ -148,6 +177,9 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   const bound = boundFor(model, pop.name, opts.fault.detection);
   const ctx: FaultContext = { rt, lab, pop: pop.name, progress, configRoot: deps.configRoot, prepared: {} };
   const trials: TrialResult[] = [];
+  const seed = opts.seed ?? newSeed();
+  const random = seededRandom(seed);
+  const phaseSpanMs = faultPhaseSpanMs(model, pop.name);
   if (o.outDir) await mkdir(o.outDir, { recursive: true });
 
   let failure: unknown;
@@ -160,7 +192,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
       progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${bfdLabel(opts.bfd, lab)}`);
-      const trial = await runTrial(deps, o, { model, ctx, bound, trial: i, catchment: baseline.catchment });
+      const trial = await runTrial(deps, o, { model, ctx, bound, trial: i, catchment: baseline.catchment, phaseDelayMs: Math.round(random() * phaseSpanMs) });
       trials.push(trial);
       baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
       // From restore: the time the lab needed to be whole again.
@@ -193,6 +225,9 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     bfd: bfdLabel(opts.bfd, lab),
     timers: { keepaliveS: timers.keepalive, holdS: timers.hold },
     bound,
+    seed,
+    phaseSpanMs,
+    probeIntervalMs: o.rates?.udpIntervalMs ?? DEFAULT_UDP_INTERVAL_MS,
     trials,
     summary: summarizeFailover(trials, bound),
     outDir: o.outDir,
@@ -206,6 +241,7 @@ interface TrialSetup {
   bound: Bound;
   trial: number;
   catchment: Record<string, string | null>;
+  phaseDelayMs: number;
 }
 
 async function runTrial(deps: FailoverDeps, o: FailoverOptions & typeof DEFAULTS, s: TrialSetup): Promise<TrialResult> {
@@ -244,7 +280,7 @@ async function runTrial(deps: FailoverDeps, o: FailoverOptions & typeof DEFAULTS
     if (!ready) throw new LabError('EXPERIMENT', `probes got no answer within 10 s from: ${targets.filter((c) => !okFrom(c.client, () => true, t - 1)).map((c) => c.client).join(', ')}`);
     ctx.prepared = {};
     await o.fault.prepare?.(ctx);
-    await hold(o.preFaultMs, signal);
+    await hold(o.preFaultMs + s.phaseDelayMs, signal);
 
     faultMs = clock.monoMs();
     try {
@@ -291,11 +327,11 @@ async function runTrial(deps: FailoverDeps, o: FailoverOptions & typeof DEFAULTS
   });
 
   const health = await readHealth(rt, model, pop, faultMs);
-  const clients = runs.map((r) => clientResult(r, { faultMs, restoreMs, pop, affected: affected.includes(r.client), udpIntervalMs: o.rates?.udpIntervalMs ?? 10 }));
+  const clients = runs.map((r) => clientResult(r, { faultMs, restoreMs, pop, affected: affected.includes(r.client), udpIntervalMs: o.rates?.udpIntervalMs ?? DEFAULT_UDP_INTERVAL_MS }));
   // The failback of the trial is the slowest affected client's.
   const backs = clients.filter((c) => c.affected).map((c) => c.failbackMs);
   const failbackMs = backs.every((b) => b !== null) ? Math.max(...(backs as number[])) : null;
-  const result: TrialResult = { trial: s.trial, faultMs, restoreMs, injectMs: Math.round(injectMs * 10) / 10, allMoved, failbackMs, baselineAfterMs: null, clients, routers, health };
+  const result: TrialResult = { trial: s.trial, phaseDelayMs: s.phaseDelayMs, faultMs, faultAtUnixMs: Math.round(faultWall), restoreMs, injectMs: Math.round(injectMs * 10) / 10, allMoved, failbackMs, baselineAfterMs: null, clients, routers, health };
 
   if (o.outDir) {
     const path = join(o.outDir, `trial-${String(s.trial).padStart(2, '0')}-${o.fault.name}-${pop}.svg`);
@@ -305,7 +341,7 @@ async function runTrial(deps: FailoverDeps, o: FailoverOptions & typeof DEFAULTS
       path,
       renderTimeline({
         title: `${o.fault.name} ${pop} — trial ${s.trial}, BFD ${bfdLabel(o.bfd, deps.lab)} (lab ${model.name})`,
-        subtitle: `UDP DNS probes every ${o.rates?.udpIntervalMs ?? 10} ms, coloured by the answering PoP. ${routerNote}`,
+        subtitle: `UDP DNS probes every ${o.rates?.udpIntervalMs ?? DEFAULT_UDP_INTERVAL_MS} ms, coloured by the answering PoP. ${routerNote}`,
         clients: runs.map((r) => ({ client: r.client, samples: r.samples })),
         faultMs,
         restoreMs,
@@ -337,9 +373,12 @@ function clientResult(run: ClientProbeRun, a: { faultMs: number; restoreMs: numb
     failoverMs: round(udp.failoverMs),
     detectMs: round(udp.detectMs),
     outageMs: round(udp.outageMs),
+    maxGapMs: round(udp.maxGapMs),
     lostProbes: udp.lostProbes,
+    maxLostRun: udp.maxLostRun,
     failedAfterFault: udp.failedAfterFault,
     popChanges: udp.popChanges,
+    popSequence: udp.popSequence,
     failbackMs: round(udp.failbackMs ?? null),
     failbackOutageMs: round(udp.failbackOutageMs ?? null),
     tcpDns: kind('tcp-dns'),

@@ -4,25 +4,34 @@ import type { FailoverResult } from '../experiment/failover.js';
 import type { Stats } from '../experiment/failover-metrics.js';
 import { formatTable } from './failover-table.js';
 
-export function renderFailoverReport(r: FailoverResult): string {
+/** Verdicts that are findings: shown even for clients that should not move, in their own colour on a terminal. */
+const FINDING = new Set(['collateral', 'flapped', 'lost', 'not-moved', 'no-baseline']);
+const MAGENTA = (s: string) => `\x1b[35m${s}\x1b[0m`;
+
+export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(
     `failover: ${r.fault} ${r.pop} (lab ${r.lab}), BFD ${r.bfd}, keepalive ${r.timers.keepaliveS} s / hold ${r.timers.holdS} s, ${r.trials.length} trial${r.trials.length === 1 ? '' : 's'}`,
+    `random fault phase: uniform over ${r.phaseSpanMs} ms, seed ${r.seed} (replay: --seed ${r.seed})`,
     '',
   );
-  const header = ['trial', 'client', 'from', 'to', 'status', 'failover', 'detect', 'outage', 'lost', 'tcp', 'http', 'streams', 'failback', 'router (detect/session down, route)'];
-  const align = ['r', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'l'] as const;
+  const header = ['trial', 'phase', 'client', 'from', 'to', 'status', 'failover', 'detect', 'outage', 'lost', 'PoPs', 'tcp', 'http', 'streams', 'failback', 'router (detect/session down, route)'];
+  const align = ['r', 'r', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'l', 'r', 'l'] as const;
   const rows: string[][] = [];
+  const findingRows = new Set<number>();
   for (const t of r.trials) {
     const router = t.routers
       .map((x) => `${x.router} ${x.role === 'neighbour' ? `${ms(x.bfdDownMs ?? x.holdExpiredMs)}/${ms(x.bgpDownMs)}, ` : ''}${ms(x.routeChangeMs)}`)
       .join('; ');
+    // Movers always; a client that should have stayed only when the fault touched it.
     t.clients
-      .filter((c) => c.affected)
+      .filter((c) => c.affected || FINDING.has(c.status))
       .forEach((c, i) => {
         const s = c.streams;
+        if (FINDING.has(c.status)) findingRows.add(rows.length);
         rows.push([
           String(t.trial),
+          i === 0 ? ms(t.phaseDelayMs) : '',
           c.client,
           c.fromPop ?? '-',
           c.toPop ?? '-',
@@ -31,6 +40,7 @@ export function renderFailoverReport(r: FailoverResult): string {
           ms(c.detectMs),
           ms(c.outageMs),
           String(c.lostProbes),
+          c.popSequence.join('→'),
           ms(c.tcpDns.failoverMs),
           ms(c.http.failoverMs),
           `${s.reset}R ${s.timeout}T ${s.otherEnd}E ${s.survivedOnFailedPop}S/${s.onFailedPop}`,
@@ -39,11 +49,17 @@ export function renderFailoverReport(r: FailoverResult): string {
         ]);
       });
   }
-  lines.push(formatTable(header, rows, [...align]));
-  lines.push('(streams: long-lived TCP on the failed PoP: R reset, T timed out, E other end, S survived / total)');
+  const table = formatTable(header, rows, [...align]).split('\n');
+  // Header and rule come first; colour whole rows so the columns stay aligned.
+  lines.push(...table.map((l, i) => (opts.color && findingRows.has(i - 2) ? MAGENTA(l) : l)));
+  lines.push('(streams: long-lived TCP on the failed PoP: R reset, T timed out, E other end, S survived / total; outage: longest time answers were lost)');
   lines.push('');
 
   const s = r.summary;
+  const verdicts = Object.entries(s.statuses).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  const bad = Object.entries(s.statuses).filter(([k, n]) => k !== 'moved' && k !== 'stayed-ok' && n > 0).length > 0;
+  lines.push(`every client, every trial: ${bad && opts.color ? MAGENTA(verdicts) : verdicts}`);
+  lines.push(`clients that should stay: longest outage ${stats(s.nonMoverOutageMs)} (probe interval ${r.probeIntervalMs} ms)`);
   lines.push(`failover (last answer from the old PoP → first from the new), ${s.moved}/${s.affected} client-trials moved:`);
   for (const [client, c] of Object.entries(s.perClient)) lines.push(`  ${client.padEnd(8)} ${stats(c.failoverMs)}`);
   lines.push(`  ${'all'.padEnd(8)} ${stats(s.failoverMs)}`);

@@ -28,6 +28,8 @@ const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#F0E442
 const TIMEOUT = '#A0A0A0';
 const FAILED = '#D62728';
 const FAULT_LINE = '#D62728';
+/** Verdicts that are findings, not the expected outcome (magenta is not a PoP colour). */
+export const STATUS_COLOR: Partial<Record<ClientFailover['status'], string>> = { collateral: '#C2185B', flapped: '#C2185B', lost: '#D62728', 'not-moved': '#D62728' };
 const RESTORE_LINE = '#2E7D32';
 const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 
@@ -81,8 +83,8 @@ export function renderTimeline(input: TimelineInput): string {
     const y = TOP + i * ROW;
     const barY = y + (ROW - BAR) / 2;
     const fo = c.failover ?? analyzeClient(c.samples, { faultMs, restoreMs: input.restoreMs, kind, failedPop: input.failedPop });
-    out.push(`<g class="row" data-client="${esc(c.client)}">`);
-    out.push(`<text x="${LEFT - 10}" y="${f(barY + BAR / 2 + 4)}" text-anchor="end" font-weight="bold">${esc(c.client)}</text>`);
+    out.push(`<g class="row" data-client="${esc(c.client)}" data-status="${fo.status}">`);
+    out.push(`<text x="${LEFT - 10}" y="${f(barY + BAR / 2 + 4)}" text-anchor="end" font-weight="bold"${STATUS_COLOR[fo.status] ? ` fill="${STATUS_COLOR[fo.status]}"` : ''}>${esc(c.client)}</text>`);
     out.push(`<rect x="${LEFT}" y="${f(barY)}" width="${plotW}" height="${BAR}" fill="#f4f4f4"/>`);
     for (const run of runs(c.samples, kind, startMs, endMs, colors)) {
       const x0 = x(run.from);
@@ -99,7 +101,10 @@ export function renderTimeline(input: TimelineInput): string {
       );
     }
     const [main, sub] = verdict(fo);
-    out.push(`<text x="${LEFT + plotW + 10}" y="${f(barY + 9)}" font-weight="bold">${esc(main)}</text>`);
+    const tone = STATUS_COLOR[fo.status];
+    // A client the fault should not have touched but did gets its own colour: row frame, name and verdict.
+    if (tone) out.push(`<rect x="${LEFT - 2}" y="${f(barY - 2)}" width="${plotW + 4}" height="${BAR + 4}" fill="none" stroke="${tone}" stroke-width="2"/>`);
+    out.push(`<text x="${LEFT + plotW + 10}" y="${f(barY + 9)}" font-weight="bold"${tone ? ` fill="${tone}"` : ''}>${esc(main)}</text>`);
     if (sub) out.push(`<text x="${LEFT + plotW + 10}" y="${f(barY + 23)}" fill="#555" font-size="11">${esc(sub)}</text>`);
     out.push('</g>');
   });
@@ -120,12 +125,19 @@ function verdict(fo: ClientFailover): [string, string?] {
       const back = fo.failbackMs === undefined ? '' : fo.failbackMs === null ? ', never back' : `, back after ${ms(fo.failbackMs)}`;
       return [`failover ${ms(fo.failoverMs)}`, `${fo.fromPop} → ${fo.toPop}${back}`];
     }
-    case 'unaffected':
+    case 'stayed-ok':
       return ['unaffected', `stayed on ${fo.fromPop}`];
-    case 'stayed':
-      return [`no failover, gap ${ms(fo.outageMs)}`, `stayed on ${fo.fromPop}`];
+    case 'collateral':
+      return [
+        fo.popChanges > 0 ? `collateral: moved to ${fo.toPop}` : `collateral: outage ${ms(fo.outageMs)}`,
+        `was on ${fo.fromPop}, not the failed PoP; ${fo.lostProbes} lost`,
+      ];
+    case 'flapped':
+      return [`flapped: ${fo.popChanges} changes`, fo.popSequence.join(' → ')];
+    case 'not-moved':
+      return [`no failover, outage ${ms(fo.outageMs)}`, `stayed on ${fo.fromPop}`];
     case 'lost':
-      return ['never recovered', `no answer after ${fo.fromPop} failed`];
+      return ['never recovered', `no answer after the fault (was on ${fo.fromPop})`];
     case 'no-baseline':
       return ['no answer before fault'];
   }

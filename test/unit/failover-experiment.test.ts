@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moveDeadlineMs } from '../../src/experiment/failover.js';
-import type { StreamFailover } from '../../src/experiment/failover-metrics.js';
+import type { ClientStatus, StreamFailover } from '../../src/experiment/failover-metrics.js';
 import { boundFor, countStreams, summarizeFailover, type TrialClientRow } from '../../src/experiment/failover-summary.js';
 import { frrEvents, parseFrrTime, parseIpTsTime, routeChanges } from '../../src/experiment/router-events.js';
 import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
@@ -117,7 +117,7 @@ describe('BFD override', () => {
 });
 
 describe('trial aggregation', () => {
-  const row = (client: string, failoverMs: number | null, affected = true, status = 'moved'): TrialClientRow => ({
+  const row = (client: string, failoverMs: number | null, affected = true, status: ClientStatus = 'moved', outageMs = failoverMs): TrialClientRow => ({
     client,
     affected,
     status,
@@ -125,8 +125,12 @@ describe('trial aggregation', () => {
     toPop: status === 'moved' ? 'iad' : null,
     failoverMs,
     detectMs: failoverMs === null ? null : failoverMs + 10,
-    outageMs: failoverMs,
+    outageMs,
+    maxGapMs: outageMs,
     lostProbes: failoverMs === null ? 0 : Math.round(failoverMs / 10),
+    maxLostRun: failoverMs === null ? 0 : Math.round(failoverMs / 10),
+    popChanges: status === 'moved' ? 1 : 0,
+    popSequence: status === 'moved' ? ['fra', 'iad'] : ['fra'],
   });
 
   it('takes bounds from the PoP uplink: BFD, hold, health', () => {
@@ -136,9 +140,14 @@ describe('trial aggregation', () => {
   });
 
   it('summarizes affected, moved clients only, with measured/bound ratios', () => {
-    const trials = [300, 320, 340, 360, 900].map((ms) => ({ clients: [row('c-de', ms), row('c-us', 5, false, 'unaffected')] }));
+    const trials = [300, 320, 340, 360, 900].map((ms, i) => ({
+      clients: [row('c-de', ms), row('c-us', null, false, i === 4 ? 'collateral' : 'stayed-ok', i === 4 ? 40 : 0)],
+    }));
     const s = summarizeFailover(trials, { ms: 300, basis: 'BFD 100 ms × 3' });
     expect(s).toMatchObject({ trials: 5, affected: 5, moved: 5 });
+    // Every client-trial has a verdict, the ones that should not move too.
+    expect(s.statuses).toEqual({ moved: 5, 'stayed-ok': 4, collateral: 1, flapped: 0, lost: 0, 'not-moved': 0, 'no-baseline': 0 });
+    expect(s.nonMoverOutageMs).toMatchObject({ n: 5, max: 40 });
     expect(s.failoverMs).toMatchObject({ p50: 340, p95: 900, max: 900 });
     expect(s.ratio).toEqual({ p50: 1.133, p95: 3, max: 3 });
     expect(Object.keys(s.perClient)).toEqual(['c-de']);
@@ -175,5 +184,27 @@ describe('failover bench matrix', () => {
     expect(cases).toHaveLength(11);
     expect(cases).not.toContainEqual({ fault: 'cut', bfd: 'off' });
     expect(cases).toContainEqual({ fault: 'freeze', bfd: 'off' });
+  });
+});
+
+describe('random fault phase', () => {
+  it('spreads over one BFD interval with BFD, one keepalive interval without', async () => {
+    const { faultPhaseSpanMs } = await import('../../src/experiment/failover.js');
+    expect(faultPhaseSpanMs(lab, 'fra')).toBe(100);
+    expect(faultPhaseSpanMs(withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }), 'fra')).toBe(3000);
+  });
+
+  it('is reproducible from its seed and uniform enough to unlock the phase', async () => {
+    const { seededRandom } = await import('../../src/util/rng.js');
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
+    expect(seededRandom(43)()).not.toBe(xs[0]);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    // Each tenth of [0, 1) gets 100 ± 40 of 1000 draws.
+    const bins = Array.from({ length: 10 }, (_, i) => xs.filter((x) => x >= i / 10 && x < (i + 1) / 10).length);
+    for (const n of bins) expect(Math.abs(n - 100)).toBeLessThan(40);
   });
 });

@@ -41,12 +41,14 @@ describe('analyzeClient', () => {
       status: 'moved',
       fromPop: 'fra',
       toPop: 'ams',
-      unaffected: false,
+      expectedToMove: true,
       lastOldMs: 992,
       firstNewMs: 1002,
       failoverMs: 10,
       detectMs: 2,
-      outageMs: 10,
+      // Nothing was lost: the gap between the two answers is one probe interval, not an outage.
+      outageMs: 0,
+      maxGapMs: 10,
       lostProbes: 0,
       popChanges: 1,
     });
@@ -76,27 +78,60 @@ describe('analyzeClient', () => {
     expect(r.lostProbes).toBe(5);
   });
 
-  it('a client on another PoP is unaffected and has no failover', () => {
+  it('a client on another PoP that saw nothing is stayed-ok, with no outage', () => {
     const s = udp('c2', [{ until: 3000, pop: 'ams' }]);
     const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' });
-    expect(r).toMatchObject({ status: 'unaffected', unaffected: true, failoverMs: null, toPop: null, lostProbes: 0 });
-    // Without naming the failed PoP: no failure and no move reads as unaffected too.
-    expect(analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' }).unaffected).toBe(true);
+    expect(r).toMatchObject({ status: 'stayed-ok', expectedToMove: false, failoverMs: null, toPop: null, lostProbes: 0, outageMs: 0, maxGapMs: 10, popChanges: 0, popSequence: ['ams'] });
+    // Without naming the failed PoP: no failure and no move reads the same.
+    expect(analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' }).status).toBe('stayed-ok');
+  });
+
+  it('a client on another PoP that loses every probe after the fault is lost, not unaffected', () => {
+    // The case: this used to come out as {status: unaffected, outageMs: 1508}.
+    const s = udp('c2', [{ until: 1000, pop: 'ams' }, { until: 2500, outcome: 'timeout' }]);
+    const r = analyzeClient(s, { faultMs: FAULT, restoreMs: 2000, kind: 'udp-dns', failedPop: 'fra' });
+    expect(r).toMatchObject({ status: 'lost', expectedToMove: false, outageMs: 2490 - 992, lostProbes: 149 });
+  });
+
+  it('collateral: a client on another PoP with an outage, or moved though its PoP was fine', () => {
+    const gap = udp('c2', [{ until: 1500, pop: 'ams' }, { until: 1530, outcome: 'timeout' }, { until: 3000, pop: 'ams' }]);
+    const r = analyzeClient(gap, { faultMs: FAULT, restoreMs: 2500, kind: 'udp-dns', failedPop: 'fra' });
+    expect(r).toMatchObject({ status: 'collateral', outageMs: 40, lostProbes: 3, maxLostRun: 3, popChanges: 0 });
+    // The failback hurts too: the window runs to the last probe, past restore.
+    const late = udp('c2', [{ until: 2600, pop: 'ams' }, { until: 2630, outcome: 'timeout' }, { until: 3000, pop: 'ams' }]);
+    expect(analyzeClient(late, { faultMs: FAULT, restoreMs: 2500, kind: 'udp-dns', failedPop: 'fra' }).status).toBe('collateral');
+    const moved = udp('c2', [{ until: 1200, pop: 'ams' }, { until: 3000, pop: 'lhr' }]);
+    expect(analyzeClient(moved, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' })).toMatchObject({ status: 'collateral', popChanges: 1, outageMs: 0, toPop: 'lhr', popSequence: ['ams', 'lhr'] });
+  });
+
+  it('stayed-ok tolerates one lost probe, and a late agent is not an outage', () => {
+    const one = udp('c2', [{ until: 1500, pop: 'ams' }, { until: 1510, outcome: 'timeout' }, { until: 3000, pop: 'ams' }]);
+    expect(analyzeClient(one, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' })).toMatchObject({ status: 'stayed-ok', outageMs: 20, maxLostRun: 1 });
+    // The agent slept 90 ms (no probe sent, none failed): a gap, not an outage.
+    const late = udp('c2', [{ until: 3000, pop: 'ams' }]).filter((x) => x.sentMs < 1500 || x.sentMs > 1570);
+    expect(analyzeClient(late, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' })).toMatchObject({ status: 'stayed-ok', outageMs: 0, maxGapMs: 90 });
+  });
+
+  it('flapped: a mover that changes PoP more than once before restore', () => {
+    const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 1100, outcome: 'timeout' }, { until: 1300, pop: 'iad' }, { until: 1400, pop: 'gru' }, { until: 3000, pop: 'iad' }]);
+    const r = analyzeClient(s, { faultMs: FAULT, restoreMs: 2500, kind: 'udp-dns', failedPop: 'fra' });
+    expect(r).toMatchObject({ status: 'flapped', popChanges: 3, popSequence: ['fra', 'iad', 'gru', 'iad'] });
   });
 
   it('never recovered: lost, outage runs to the last probe', () => {
     const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 3000, outcome: 'timeout' }]);
     const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' });
-    expect(r).toMatchObject({ status: 'lost', unaffected: false, failoverMs: null, detectMs: null, toPop: null });
+    expect(r).toMatchObject({ status: 'lost', expectedToMove: true, failoverMs: null, detectMs: null, toPop: null });
     expect(r.outageMs).toBe(2990 - 992);
     expect(r.lostProbes).toBe(199);
   });
 
-  it('stayed: failures, then the same PoP answers again without a move', () => {
+  it('not-moved: the failed PoP answers again and no other PoP ever did', () => {
     const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 1100, outcome: 'refused' }, { until: 2000, pop: 'fra' }]);
-    const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' });
-    expect(r.status).toBe('stayed');
-    expect(r.outageMs).toBe(110);
+    const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' });
+    expect(r).toMatchObject({ status: 'not-moved', outageMs: 110, maxLostRun: 10 });
+    // Without the failed PoP named, nothing says it should have moved: an outage on its own PoP.
+    expect(analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' }).status).toBe('collateral');
   });
 
   it('failback: time from restore to the first answer from the original PoP', () => {
@@ -111,7 +146,10 @@ describe('analyzeClient', () => {
     expect(r.failoverMs).toBe(1102 - 992);
     expect(r.failbackMs).toBe(3082 - 3000);
     expect(r.failbackOutageMs).toBe(3082 - 3042);
-    expect(r.popChanges).toBe(2);
+    // The move is counted until restore; the way back is the failback's, and in the sequence.
+    expect(r.popChanges).toBe(1);
+    expect(r.popSequence).toEqual(['fra', 'ams', 'fra']);
+    expect(r.status).toBe('moved');
   });
 
   it('failback that never happens is null', () => {

@@ -27,6 +27,8 @@ const clients = [
   { client: 'client-muc', samples: udp('client-muc', 48_000, [{ until: 50_010, pop: 'fra' }, { until: 50_060, outcome: 'refused' }, { until: 50_330, outcome: 'timeout' }, { until: 54_100, pop: 'lhr' }, { until: 56_000, pop: 'fra' }]) },
   { client: 'client-ams', samples: udp('client-ams', 48_000, [{ until: 56_000, pop: 'ams' }]) },
   { client: 'client-par', samples: udp('client-par', 48_000, [{ until: 50_000, pop: 'fra' }, { until: 56_000, outcome: 'unreachable' }]) },
+  // On lhr, not the failed PoP, yet it lost 12 probes in a row: collateral.
+  { client: 'client-lon', samples: udp('client-lon', 48_000, [{ until: 50_100, pop: 'lhr' }, { until: 50_220, outcome: 'timeout' }, { until: 56_000, pop: 'lhr' }]) },
 ];
 const input = { title: 'Trial 1: fra stops forwarding (BFD 100 ms × 3)', clients, faultMs: FAULT, restoreMs: RESTORE, startMs: 48_500, endMs: 55_500, failedPop: 'fra' };
 
@@ -55,7 +57,7 @@ describe('renderTimeline', () => {
   });
 
   it('has one row per client, the fault and restore lines and a legend with every PoP', () => {
-    expect(svg.match(/<g class="row"/g)).toHaveLength(4);
+    expect(svg.match(/<g class="row"/g)).toHaveLength(5);
     for (const c of clients) expect(svg).toContain(`data-client="${c.client}"`);
     expect(svg).toContain('data-marker="fault"');
     expect(svg).toContain('data-marker="restore"');
@@ -68,6 +70,16 @@ describe('renderTimeline', () => {
     expect(svg).toContain('fra → ams, back after 183 ms');
     expect(svg).toContain('unaffected');
     expect(svg).toContain('never recovered');
+  });
+
+  it('shows a collateral client in its own colour', () => {
+    expect(svg).toContain('data-client="client-lon" data-status="collateral"');
+    expect(svg).toContain('data-client="client-ams" data-status="stayed-ok"');
+    const row = svg.slice(svg.indexOf('data-client="client-lon"'), svg.indexOf('</g>', svg.indexOf('data-client="client-lon"')));
+    expect(row).toContain('stroke="#C2185B"');
+    expect(row).toContain('collateral: outage 130 ms');
+    const calm = svg.slice(svg.indexOf('data-client="client-ams"'), svg.indexOf('</g>', svg.indexOf('data-client="client-ams"')));
+    expect(calm).not.toContain('#C2185B');
   });
 
   it('escapes names', () => {

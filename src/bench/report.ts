@@ -1,0 +1,202 @@
+// `npm run bench -- report [--check]`: the README's numbers, regenerated from
+// the committed result files under bench/results/. Each generated block sits
+// between `<!-- bench:<id> -->` and `<!-- /bench:<id> -->` and names the file
+// it came from; nothing between the markers is written by hand. `--check`
+// (and a unit test) fails when the README differs from what the files say.
+import type { Command } from 'commander';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../agent/build.js';
+import { BENCH_RESULTS } from '../cli/bench.js';
+import type { CliContext } from '../cli/main.js';
+import { LabError } from '../errors.js';
+import type { BenchRow } from './failover.js';
+import type { ScaleRow, Series } from './up.js';
+
+/** A result file: its name under bench/results/ and its parsed JSON. */
+export interface ResultFile {
+  name: string;
+  doc: any;
+}
+
+export interface ReportBlock {
+  id: string;
+  /** Which bench's files, newest first, and whether one has what this block shows. */
+  bench: string;
+  fits(doc: any): boolean;
+  render(doc: any, file: string): string;
+}
+
+const n = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Math.round(v).toLocaleString('en-US'));
+const s1 = (ms: number): string => (ms / 1000).toFixed(1);
+const source = (file: string, reproduce?: string) => `From \`bench/results/${file}\`${reproduce ? ` (\`${reproduce}\`)` : ''}.`;
+
+function upSample(doc: any, file: string): string {
+  const p = doc.warmPhasesMedianMs;
+  return [
+    '```',
+    `lab "${doc.lab.name}" is up and converged in ${s1(doc.warmMs.median)} s`,
+    `  ${doc.lab.routers} routers, ${doc.lab.clients} clients; created ${doc.lab.routers + doc.lab.clients} containers, ${doc.lab.networks} networks; kept 0`,
+    `  phases (s since start): networks ${s1(p.networks)}, containers started ${s1(p.start)}, FRR config verified ${s1(p.configVerified)}, BGP ${s1(p.bgpEstablished)}, BFD ${s1(p.bfdUp)}, routes ${s1(p.routesInstalled)}, clients answered ${s1(p.clientsAnswered)}`,
+    '```',
+    '',
+    `(The last lines show the medians of \`npm run bench -- up\`. ${source(file)} See Benchmarks.)`,
+  ].join('\n');
+}
+
+function upTable(doc: any, file: string): string {
+  const range = (x: Series) => `${n(x.median)} (${n(x.min)}–${n(x.max)})`;
+  const p = doc.warmPhasesMedianMs;
+  const rows = [
+    ['Docker floor (the same networks + bare containers, through the API)', range(doc.floorMs)],
+    ...(doc.cliFloorMs ? [['the same floor through the `docker` CLI', range(doc.cliFloorMs)]] : []),
+    ['warm `up` from nothing to clients answered', `${range(doc.warmMs)} (**${doc.ratioToFloor}× the floor**${doc.ratioToCliFloor ? `, ${doc.ratioToCliFloor}× the CLI floor` : ''})`],
+    ['`up` again, nothing changed', range(doc.reupMs)],
+    ['`down` (containers, networks, host rules)', range(doc.downMs)],
+    ...(doc.coldMs?.ms?.length ? [[`cold \`up\` (images built first; ${doc.coldMs.ms.length} run${doc.coldMs.ms.length > 1 ? 's' : ''})`, n(doc.coldMs.median)]] : []),
+    ...(doc.contention
+      ? [[`warm \`up\` with two CPU-bound processes running (${doc.contention.runs} runs: **${doc.contention.converged} converged**)`, range(doc.contention.ms)]]
+      : []),
+  ];
+  const out = [`${source(file, doc.reproduce)} ${doc.machine.cpus} cores, medians of ${doc.reps} (min–max):`, '', '| | ms |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ''];
+  out.push(
+    `Where the warm \`up\` goes (ms since start, medians): networks ${n(p.networks)}, containers created ${n(p.create)} and started ${n(p.start)}, FRR up with its config verified on every router ${n(p.configVerified)}, BGP Established ${n(p.bgpEstablished)}, BFD up ${n(p.bfdUp)}, routes installed ${n(p.routesInstalled)}, every client answered by its expected PoP ${n(p.clientsAnswered)}.`,
+  );
+  if (doc.cpuS && doc.cpuWhere) {
+    const c = doc.cpuWhere;
+    const roles = Object.entries(c.containersByRole as Record<string, number>).map(([k, v]) => `${k} containers ${v}`).join(', ');
+    out.push(
+      '',
+      `Where its CPU goes: the whole machine spent ${doc.cpuS.warm} CPU-seconds on a warm \`up\` against ${doc.cpuS.floor} for the floor. On ${doc.cpuS.cores} cores no \`up\` doing that work can take less than ${doc.cpuS.warm} / ${doc.cpuS.cores} s, **${doc.cpuBoundRatio}× the floor**. Of the run with the median time: dockerd ${c.engine.dockerd}, containerd ${c.engine.containerd}, the container shims (with the \`docker exec\` processes they reap) ${c.engine.shims}, ${roles}, the orchestrator ${c.orchestratorS} CPU-seconds (a process run by \`docker exec\` counts in its container and in its shim, so the parts add up to more than the whole).`,
+    );
+  }
+  return out.join('\n');
+}
+
+function scaleTable(doc: any, file: string): string {
+  const rows = (doc.scale as ScaleRow[]).map(
+    (s) => `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} | ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${['pop', 'transit', 'eyeball'].map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
+  );
+  return [
+    `${source(file, doc.reproduce)}`,
+    '',
+    '| PoPs / transits / eyeballs | routers | `up` ms | router MB, median / max | PoP / transit / eyeball MB |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function failoverTable(doc: any, file: string): string {
+  const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : String(Math.round(v)));
+  const x = (v: number | null) => (v === null ? '-' : v.toFixed(2));
+  const bfd = (r: BenchRow) => (r.bfd === 'off' ? `off (hold ${r.boundMs / 1000} s)` : r.bfd);
+  const others = (r: BenchRow) =>
+    Object.entries(r.statuses)
+      .filter(([k, v]) => k !== 'moved' && k !== 'stayed-ok' && v > 0)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ') || '0';
+  const rows = (doc.rows as BenchRow[]).map((r) =>
+    r.error
+      ? `| ${r.fault} | ${bfd(r)} | did not run: ${r.error.replace(/\|/g, '/')} | | | | | | | | |`
+      : `| ${r.fault} | ${bfd(r)} | ${r.trials} | ${ms(r.failoverMs.min)} | ${ms(r.failoverMs.p50)} | ${ms(r.failoverMs.p95)} | ${ms(r.failoverMs.max)} | ${ms(r.boundMs)} | ${x(r.ratio.p50)} | ${ms(r.routerDetectMs.p50)} | ${others(r)} |`,
+  );
+  const reproduce = `npm run bench -- failover --trials ${doc.trialsPerCase}${doc.modes ? ` --modes ${doc.modes}` : ''}${doc.bfds ? ` --bfd ${doc.bfds}` : ''}`;
+  return [
+    `${source(file, reproduce)} Client-visible failover in ms, per affected client and trial; each fault after a random delay over one BFD interval (one keepalive interval without BFD):`,
+    '',
+    '| fault | BFD | trials | min | p50 | p95 | max | bound | p50 / bound | transit saw it (p50) | other clients hurt |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function responderTable(doc: any, file: string): string {
+  const label: Record<string, string> = { responder: 'responder', dns2: 'bare dns2 3.1.1', nsd: 'NSD' };
+  const rows = (doc.targets as { name: string; summary: { qps: number }; percentiles: { p50Ms: number; p99Ms: number } }[]).map(
+    (t) => `| ${label[t.name] ?? t.name} | ${n(t.summary.qps)} | ${t.percentiles.p50Ms.toFixed(2)} | ${t.percentiles.p99Ms.toFixed(2)} |`,
+  );
+  return [
+    `${source(file)} ${doc.durationS} s each, \`-c ${doc.dnsperf.clients} -q ${doc.dnsperf.outstanding}\`:`,
+    '',
+    '| server | qps | p50 ms | p99 ms |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    `responder / dns2 = ${Math.round(doc.ratios.responderOverDns2 * 100)} % (target ≥ ${Math.round(doc.target.ratio * 100)} %), responder / NSD = ${Math.round(doc.ratios.responderOverNsd * 100)} %.`,
+  ].join('\n');
+}
+
+function soakTable(doc: any, file: string): string {
+  const rows = (doc.rows as import('./soak.js').SoakRow[]).map((r) =>
+    r.settled && r.idle && r.probed
+      ? `| ${r.bfd} | ${r.idleS} s: ${r.idle.total.bfdDown} / ${r.idle.total.bgpDropped} | ${r.probedS} s: ${r.probed.total.bfdDown} / ${r.probed.total.bgpDropped} | ${n(r.probesLost)} of ${n(r.probesSent)} |`
+      : `| ${r.bfd} | ${r.settled ? 'failed' : 'never settled'}: ${(r.error ?? '').replace(/\|/g, '/')} | | |`,
+  );
+  return [
+    `${source(file, doc.reproduce)} BFD session-down events / BGP session drops, summed over the ${doc.routers} routers:`,
+    '',
+    '| BFD | idle | probed from every client | UDP probes lost |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+export const REPORT_BLOCKS: ReportBlock[] = [
+  { id: 'soak', bench: 'soak', fits: (d) => Array.isArray(d.rows), render: soakTable },
+  { id: 'up-sample', bench: 'up', fits: (d) => d.reps >= 5 && !!d.warmPhasesMedianMs, render: upSample },
+  { id: 'up', bench: 'up', fits: (d) => d.reps >= 5 && d.coldMs?.ms?.length > 0 && !!d.contention, render: upTable },
+  { id: 'up-scale', bench: 'up', fits: (d) => Array.isArray(d.scale) && d.scale.length > 0, render: scaleTable },
+  { id: 'failover', bench: 'failover', fits: (d) => Array.isArray(d.rows) && d.rows.some((r: BenchRow) => 'statuses' in r), render: failoverTable },
+  { id: 'responder', bench: 'responder', fits: (d) => Array.isArray(d.targets), render: responderTable },
+];
+
+/** Result files of one bench, newest first (names carry a sortable UTC timestamp). */
+export function resultFiles(dir: string, bench: string): ResultFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(`${bench}-`) && f.endsWith('.json'))
+    .sort()
+    .reverse()
+    .map((name) => ({ name, doc: JSON.parse(readFileSync(join(dir, name), 'utf8')) }));
+}
+
+/**
+ * The README with every generated block rewritten. Pure: the text and the
+ * files in, the text out. A marker whose block has no fitting result file is
+ * an error, not an old number left standing.
+ */
+export function renderReport(readme: string, filesOf: (bench: string) => ResultFile[], blocks = REPORT_BLOCKS): { text: string; used: Record<string, string> } {
+  const used: Record<string, string> = {};
+  let text = readme;
+  for (const b of blocks) {
+    const open = `<!-- bench:${b.id} -->`;
+    const close = `<!-- /bench:${b.id} -->`;
+    const start = text.indexOf(open);
+    if (start < 0) continue;
+    const end = text.indexOf(close, start);
+    if (end < 0) throw new LabError('USAGE', `README.md: ${open} has no ${close}`);
+    const file = filesOf(b.bench).find((f) => b.fits(f.doc));
+    if (!file) throw new LabError('USAGE', `README.md: no result file in bench/results/ for block "${b.id}" (run \`npm run bench -- ${b.bench}\` first)`);
+    used[b.id] = file.name;
+    text = `${text.slice(0, start + open.length)}\n${b.render(file.doc, file.name)}\n${text.slice(end)}`;
+  }
+  return { text, used };
+}
+
+export function registerReportBench(program: Command, ctx: CliContext): void {
+  program
+    .command('report')
+    .description("regenerate the README's benchmark tables from bench/results/ (--check: only compare)")
+    .option('--check', 'exit 1 if README.md differs from what the result files say')
+    .option('--json', 'which file each block came from, on stdout')
+    .action((o: { check?: boolean; json?: boolean }) => {
+      const path = join(REPO_ROOT, 'README.md');
+      const before = readFileSync(path, 'utf8');
+      const { text, used } = renderReport(before, (bench) => resultFiles(BENCH_RESULTS, bench));
+      const changed = text !== before;
+      if (o.check && changed) throw new LabError('USAGE', 'README.md does not match bench/results/: run `npm run bench -- report` and commit the result');
+      if (!o.check && changed) writeFileSync(path, text);
+      ctx.print(!!o.json, { changed, check: !!o.check, blocks: used }, () =>
+        [`${o.check ? 'checked' : changed ? 'rewrote' : 'unchanged:'} README.md`, ...Object.entries(used).map(([id, f]) => `  ${id.padEnd(10)} ← bench/results/${f}`)].join('\n'),
+      );
+    });
+}
