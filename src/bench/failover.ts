@@ -17,7 +17,7 @@ import { LabError } from '../errors.js';
 import { runFailover, type FailoverResult } from '../experiment/failover.js';
 import { summarize, type Stats } from '../experiment/failover-metrics.js';
 import { faultMode } from '../fault/index.js';
-import { parseBfdSetting } from '../lab/bfd-override.js';
+import { parseBfdScoped } from '../lab/bfd-override.js';
 import { runningLab } from '../lab/running-lab.js';
 import { monoMs } from '../probe/sample.js';
 import { formatTable } from '../report/failover-table.js';
@@ -29,7 +29,7 @@ export interface BenchCase {
 
 /** The matrix: every mode × every BFD setting, minus cut without BFD (see above). */
 export function benchCases(modes: string[], bfds: string[]): BenchCase[] {
-  return modes.flatMap((fault) => bfds.filter((bfd) => !(fault === 'cut' && bfd === 'off')).map((bfd) => ({ fault, bfd })));
+  return modes.flatMap((fault) => bfds.filter((bfd) => !(fault === 'cut' && bfd.startsWith('off'))).map((bfd) => ({ fault, bfd })));
 }
 
 export interface BenchRow {
@@ -100,7 +100,8 @@ export function failedRow(c: BenchCase, err: unknown): BenchRow {
   const none = summarize([]);
   return {
     ...c,
-    error: ((err as Error)?.message ?? String(err)).split('\n')[0],
+    // The first lines say what did not settle (e.g. "t-eu: BFD peer fra is init").
+    error: ((err as Error)?.message ?? String(err)).split('\n').slice(0, 4).map((l) => l.trim()).join(' '),
     trials: 0,
     moved: 0,
     affected: 0,
@@ -157,7 +158,7 @@ export function registerFailoverBench(program: Command, ctx: CliContext): void {
     .option('--trials <n>', 'trials per case', '20')
     .option('--pop <pop>', 'PoP to break', 'fra')
     .option('--modes <list>', 'fault modes', 'freeze,silent,cut')
-    .option('--bfd <list>', 'BFD settings', '300x3,100x3,50x3,20x3,10x3,off')
+    .option('--bfd <list>', 'BFD settings; <tx>x<mult>@pop applies one to the PoP\'s sessions only', '300x3,100x3,50x3,20x3,10x3,20x3@pop,10x3@pop,off')
     .option('--seed <n>', 'seed of the random fault phases (each case uses it)')
     .option('--lab <name>', 'lab name when several are up')
     .option('--json', 'print the result JSON on stdout')
@@ -168,7 +169,7 @@ export function registerFailoverBench(program: Command, ctx: CliContext): void {
       // Validate the whole matrix before breaking anything.
       for (const c of cases) {
         faultMode(c.fault);
-        parseBfdSetting(c.bfd);
+        parseBfdScoped(c.bfd);
       }
       if (cases.length === 0) throw new LabError('USAGE', 'no benchmark cases: check --modes and --bfd');
       const lab = await runningLab(ctx.rt, o.lab);
@@ -182,7 +183,7 @@ export function registerFailoverBench(program: Command, ctx: CliContext): void {
           try {
             const r = await runFailover(
               { rt: ctx.rt, lab, configRoot: FAILOVER_CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress, signal: abort.signal },
-              { pop: o.pop, fault: faultMode(c.fault), trials, bfd: parseBfdSetting(c.bfd), seed },
+              { pop: o.pop, fault: faultMode(c.fault), trials, ...(({ bfd, scope }) => ({ bfd, bfdScope: scope }))(parseBfdScoped(c.bfd)), seed },
             );
             rows.push(benchRow(c, r));
           } catch (err) {

@@ -24,7 +24,8 @@ export interface ReportBlock {
   /** Which bench's files, newest first, and whether one has what this block shows. */
   bench: string;
   fits(doc: any): boolean;
-  render(doc: any, file: string): string;
+  /** `all`: every result file of the bench, newest first, for a block that merges runs. */
+  render(doc: any, file: string, all?: ResultFile[]): string;
 }
 
 const n = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Math.round(v).toLocaleString('en-US'));
@@ -111,29 +112,44 @@ function failoverTable(doc: any, file: string): string {
 }
 
 function responderTable(doc: any, file: string): string {
-  const label: Record<string, string> = { responder: 'responder', dns2: 'bare dns2 3.1.1', nsd: 'NSD' };
-  const rows = (doc.targets as { name: string; summary: { qps: number }; percentiles: { p50Ms: number; p99Ms: number } }[]).map(
-    (t) => `| ${label[t.name] ?? t.name} | ${n(t.summary.qps)} | ${t.percentiles.p50Ms.toFixed(2)} | ${t.percentiles.p99Ms.toFixed(2)} |`,
+  const label: Record<string, string> = { responder: 'responder', dns2: `bare dns2 ${doc.versions.dns2}`, nsd: doc.versions.nsd?.replace(/^NSD version /, 'NSD ') ?? 'NSD' };
+  const sp = (x: { median: number; min: number; max: number }, d: number, f = (v: number) => v.toFixed(d)) => `${f(x.median)} (${f(x.min)}–${f(x.max)})`;
+  const rows = (doc.servers as { name: string; qps: any; p50Ms: any; p99Ms: any }[]).map(
+    (t) => `| ${label[t.name] ?? t.name} | ${sp(t.qps, 0, n)} | ${sp(t.p50Ms, 2)} | ${sp(t.p99Ms, 2)} |`,
   );
+  const env = doc.environment;
   return [
-    `${source(file)} ${doc.durationS} s each, \`-c ${doc.dnsperf.clients} -q ${doc.dnsperf.outstanding}\`:`,
+    `${source(file, `npm run bench -- responder --reps ${doc.reps}`)} Lab \`${doc.lab}\`, dnsperf from ${doc.client} into ${doc.pop}: ${doc.reps} runs of ${doc.durationS} s per server in rotating order after ${doc.warmupS} s of warm-up each, \`-c ${doc.dnsperf.clients} -q ${doc.dnsperf.outstanding}\`; ${doc.machine.pinning}; ${doc.machine.cores} cores. Median (min–max):`,
     '',
     '| server | qps | p50 ms | p99 ms |',
     '|---|---|---|---|',
     ...rows,
     '',
-    `responder / dns2 = ${Math.round(doc.ratios.responderOverDns2 * 100)} % (target ≥ ${Math.round(doc.target.ratio * 100)} %), responder / NSD = ${Math.round(doc.ratios.responderOverNsd * 100)} %.`,
+    `responder / dns2 = ${Math.round(doc.ratios.responderOverDns2 * 100)} % (target ≥ ${Math.round(doc.target.ratio * 100)} %), responder / NSD = ${Math.round(doc.ratios.responderOverNsd * 100)} %, of the medians. Versions: ${Object.entries(doc.versions as Record<string, string>).map(([k, v]) => `${k} ${v}`).join(', ')}. Meanwhile the whole lab ran (${env.labContainers} containers; in the PoP: ${(env.popProcesses as string[]).join(', ')}), host load ${env.loadBefore.toFixed(1)} → ${env.loadAfter.toFixed(1)}.`,
   ].join('\n');
 }
 
-function soakTable(doc: any, file: string): string {
-  const rows = (doc.rows as import('./soak.js').SoakRow[]).map((r) =>
+/** Soak rows from several runs: the newest row of each BFD setting, with the files they came from. */
+export function mergeSoak(files: ResultFile[]): { rows: import('./soak.js').SoakRow[]; files: string[]; routers: number } {
+  const rows: import('./soak.js').SoakRow[] = [];
+  const used: string[] = [];
+  for (const f of files) {
+    const fresh = (f.doc.rows as import('./soak.js').SoakRow[]).filter((r) => !rows.some((x) => x.bfd === r.bfd));
+    if (fresh.length) used.push(f.name);
+    rows.push(...fresh);
+  }
+  return { rows, files: used, routers: files[0]?.doc.routers ?? 0 };
+}
+
+function soakTable(_doc: any, _file: string, all: ResultFile[] = []): string {
+  const m = mergeSoak(all);
+  const rows = m.rows.map((r) =>
     r.settled && r.idle && r.probed
       ? `| ${r.bfd} | ${r.idleS} s: ${r.idle.total.bfdDown} / ${r.idle.total.bgpDropped} | ${r.probedS} s: ${r.probed.total.bfdDown} / ${r.probed.total.bgpDropped} | ${n(r.probesLost)} of ${n(r.probesSent)} |`
-      : `| ${r.bfd} | ${r.settled ? 'failed' : 'never settled'}: ${(r.error ?? '').replace(/\|/g, '/')} | | |`,
+      : `| ${r.bfd} | ${r.settled ? 'failed' : 'never settled'}: ${(r.error ?? '').replace(/\|/g, '/').replace(/\s+/g, ' ')} | | |`,
   );
   return [
-    `${source(file, doc.reproduce)} BFD session-down events / BGP session drops, summed over the ${doc.routers} routers:`,
+    `From ${m.files.map((f) => `\`bench/results/${f}\``).join(' and ')} (\`${all.filter((f) => m.files.includes(f.name)).map((f) => f.doc.reproduce).join('` and `')}\`). BFD session-down events / BGP session drops, summed over the ${m.routers} routers; \`@fra\`: the setting on fra's sessions only, every other session at the lab file's 100x3:`,
     '',
     '| BFD | idle | probed from every client | UDP probes lost |',
     '|---|---|---|---|',
@@ -147,7 +163,7 @@ export const REPORT_BLOCKS: ReportBlock[] = [
   { id: 'up', bench: 'up', fits: (d) => d.reps >= 5 && d.coldMs?.ms?.length > 0 && !!d.contention, render: upTable },
   { id: 'up-scale', bench: 'up', fits: (d) => Array.isArray(d.scale) && d.scale.length > 0, render: scaleTable },
   { id: 'failover', bench: 'failover', fits: (d) => Array.isArray(d.rows) && d.rows.some((r: BenchRow) => 'statuses' in r), render: failoverTable },
-  { id: 'responder', bench: 'responder', fits: (d) => Array.isArray(d.targets), render: responderTable },
+  { id: 'responder', bench: 'responder', fits: (d) => Array.isArray(d.servers), render: responderTable },
 ];
 
 /** Result files of one bench, newest first (names carry a sortable UTC timestamp). */
@@ -174,10 +190,11 @@ export function renderReport(readme: string, filesOf: (bench: string) => ResultF
     if (start < 0) continue;
     const end = text.indexOf(close, start);
     if (end < 0) throw new LabError('USAGE', `README.md: ${open} has no ${close}`);
-    const file = filesOf(b.bench).find((f) => b.fits(f.doc));
+    const all = filesOf(b.bench).filter((f) => b.fits(f.doc));
+    const file = all[0];
     if (!file) throw new LabError('USAGE', `README.md: no result file in bench/results/ for block "${b.id}" (run \`npm run bench -- ${b.bench}\` first)`);
     used[b.id] = file.name;
-    text = `${text.slice(0, start + open.length)}\n${b.render(file.doc, file.name)}\n${text.slice(end)}`;
+    text = `${text.slice(0, start + open.length)}\n${b.render(file.doc, file.name, all)}\n${text.slice(end)}`;
   }
   return { text, used };
 }

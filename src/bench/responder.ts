@@ -2,9 +2,14 @@
 // run and one PoP, a second instance of our responder, a bare dns2 3.1.1
 // server and NSD, each on its own temporary anycast address and pinned to the
 // same core (dnsperf on the other one). The production responder is never
-// touched: the PoP keeps answering 192.0.2.53 throughout.
+// touched: the PoP keeps answering 192.0.2.53 throughout. After a short
+// warm-up of each server, every server gets --reps runs in rotating order
+// (a server is never always first or last), and the result gives medians and
+// spread, the versions measured, and what else ran meanwhile.
 import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pRetry from 'p-retry';
 import { AGENT_DIR, POP_PATHS } from '../agent/contract.js';
@@ -23,6 +28,8 @@ export const TARGET_RATIO = 0.9;
 const WORK_DIR = '/run/anycast-lab/bench';
 const QUERY_FILE = '/tmp/anycast-lab-bench-queries.txt';
 const SERVER_CORE = 1;
+/** The dns2 the agents are bundled with (pinned in package.json). */
+const DNS2_VERSION = (createRequire(import.meta.url)('dns2/package.json') as { version: string }).version;
 const DNSPERF_CORE = 0;
 
 type TargetName = 'responder' | 'dns2' | 'nsd';
@@ -34,17 +41,58 @@ export interface BenchTargetResult {
   percentiles: Percentiles | null;
 }
 
+/** Median and spread of one number over the repetitions. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  all: number[];
+}
+
+export function spread(xs: number[]): Spread {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median: round3(median), min: round3(s[0]), max: round3(s[s.length - 1]), all: xs.map(round3) };
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Rep r runs the servers rotated by r: each is first, middle and last once in 3 reps. */
+export function rotation<T>(items: T[], rep: number): T[] {
+  const k = rep % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+export interface ServerSummary {
+  name: TargetName;
+  address: string;
+  qps: Spread;
+  p50Ms: Spread;
+  p99Ms: Spread;
+  lost: number;
+}
+
 export interface ResponderBenchResult {
   lab: string;
   pop: string;
   client: string;
   at: string;
   durationS: number;
+  reps: number;
+  warmupS: number;
   dnsperf: { clients: number; outstanding: number };
   queries: string[];
-  targets: BenchTargetResult[];
+  /** Every run, in the order they ran. */
+  runs: (BenchTargetResult & { rep: number })[];
+  servers: ServerSummary[];
+  /** Of the medians. */
   ratios: { responderOverDns2: number; responderOverNsd: number };
   target: { ratio: number; pass: boolean };
+  versions: Record<string, string>;
+  machine: { cores: number; pinning: string };
+  /** What else ran while measuring: the PoP's processes, the lab's containers, the host's load. */
+  environment: { popProcesses: string[]; labContainers: number; loadBefore: number; loadAfter: number };
   file: string;
 }
 
@@ -54,6 +102,8 @@ interface BenchOptions {
   durationS: number;
   clients: number;
   outstanding: number;
+  reps: number;
+  warmupS: number;
 }
 
 export function registerResponderBench(program: Command, ctx: CliContext): void {
@@ -65,14 +115,24 @@ export function registerResponderBench(program: Command, ctx: CliContext): void 
     .option('--duration <s>', 'dnsperf run time per server', '10')
     .option('--clients <n>', 'dnsperf -c', '4')
     .option('--outstanding <n>', 'dnsperf -q', '200')
+    .option('--reps <n>', 'runs per server, in rotating order', '3')
+    .option('--warmup <s>', 'dnsperf seconds per server before measuring', '2')
     .addOption(new Option('--json', 'print the result document'))
-    .action(async (o: { lab?: string; pop?: string; duration: string; clients: string; outstanding: string; json?: boolean }) => {
+    .action(async (o: { lab?: string; pop?: string; duration: string; clients: string; outstanding: string; reps: string; warmup: string; json?: boolean }) => {
       const positive = (v: string, flag: string) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1) throw new LabError('USAGE', `Expected ${flag} to be a positive integer, got ${JSON.stringify(v)}`);
         return n;
       };
-      const opts: BenchOptions = { lab: o.lab, pop: o.pop, durationS: positive(o.duration, '--duration'), clients: positive(o.clients, '--clients'), outstanding: positive(o.outstanding, '--outstanding') };
+      const opts: BenchOptions = {
+        lab: o.lab,
+        pop: o.pop,
+        durationS: positive(o.duration, '--duration'),
+        clients: positive(o.clients, '--clients'),
+        outstanding: positive(o.outstanding, '--outstanding'),
+        reps: positive(o.reps, '--reps'),
+        warmupS: positive(o.warmup, '--warmup'),
+      };
       await buildAgents();
       const r = await benchResponder(ctx.rt, opts, (line) => process.stderr.write(`${line}\n`));
       ctx.print(!!o.json, r, () => renderBenchTable(r));
@@ -106,7 +166,9 @@ export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log:
   };
 
   const cleanup: Array<() => Promise<unknown>> = [];
-  const results: BenchTargetResult[] = [];
+  const runs: (BenchTargetResult & { rep: number })[] = [];
+  const env: ResponderBenchResult['environment'] = { popProcesses: [], labContainers: 0, loadBefore: 0, loadAfter: 0 };
+  const versions: Record<string, string> = { dns2: DNS2_VERSION };
   try {
     await pexec(`mkdir -p ${WORK_DIR}`, 'creating the work dir');
     cleanup.push(() => pexec(`rm -rf ${WORK_DIR}`, 'removing the work dir'));
@@ -145,21 +207,48 @@ export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log:
       });
     }
 
-    for (const t of targets) {
-      log(`bench: dnsperf -> ${t.name} ${t.address} for ${o.durationS} s`);
+    const dnsperfRun = async (t: { name: TargetName; address: string }, seconds: number): Promise<BenchTargetResult> => {
       const out = `/tmp/anycast-lab-dnsperf-${t.name}.out`;
-      const dnsperf = `taskset -c ${DNSPERF_CORE} dnsperf -s ${t.address} -d ${QUERY_FILE} -l ${o.durationS} -c ${o.clients} -q ${o.outstanding} -t 2 -v`;
+      const dnsperf = `taskset -c ${DNSPERF_CORE} dnsperf -s ${t.address} -d ${QUERY_FILE} -l ${seconds} -c ${o.clients} -q ${o.outstanding} -t 2 -v`;
       // Latencies travel as one number per line; the -v file itself stays in the client.
-      const r = await cexec(['sh', '-c', `${dnsperf} >${out} 2>&1; rc=$?; grep -v '^> ' ${out}; echo @@latencies; awk '/^> / {print $NF}' ${out}; rm -f ${out}; exit $rc`], (o.durationS + 60) * 1000);
+      const r = await cexec(['sh', '-c', `${dnsperf} >${out} 2>&1; rc=$?; grep -v '^> ' ${out}; echo @@latencies; awk '/^> / {print $NF}' ${out}; rm -f ${out}; exit $rc`], (seconds + 60) * 1000);
       const [summaryText, latText = ''] = r.stdout.split('@@latencies\n');
       if (r.exitCode !== 0) throw new LabError('EXPERIMENT', `dnsperf against ${t.name} exited ${r.exitCode}: ${summaryText.slice(-1500)}`);
-      results.push({ name: t.name, address: t.address, summary: parseDnsperfSummary(summaryText), percentiles: percentiles(latencyColumn(latText)) });
+      return { name: t.name, address: t.address, summary: parseDnsperfSummary(summaryText), percentiles: percentiles(latencyColumn(latText)) };
+    };
+    env.loadBefore = loadavg()[0];
+    for (const t of targets) {
+      log(`bench: warm-up ${t.name} for ${o.warmupS} s`);
+      await dnsperfRun(t, o.warmupS);
     }
+    for (let rep = 0; rep < o.reps; rep++) {
+      for (const t of rotation(targets, rep)) {
+        log(`bench: rep ${rep + 1}/${o.reps}: dnsperf -> ${t.name} ${t.address} for ${o.durationS} s`);
+        runs.push({ ...(await dnsperfRun(t, o.durationS)), rep: rep + 1 });
+      }
+    }
+    env.loadAfter = loadavg()[0];
+    env.popProcesses = [...new Set((await pexec('ps -eo comm --no-headers', 'listing processes')).split('\n').map((l) => l.trim()).filter(Boolean))].sort();
+    env.labContainers = (await rt.listContainers({ [LABEL.lab]: lab.name })).length;
+    versions.nsd = (await pexec('nsd -v 2>&1 | head -1', 'nsd -v')).trim();
+    versions.node = (await pexec('node --version', 'node --version')).trim();
+    versions.dnsperf = (await cexec(['sh', '-c', 'dnsperf -h 2>&1 | grep -i version | head -1'], 10_000)).stdout.trim();
   } finally {
     for (const undo of cleanup.reverse()) await undo().catch((e: Error) => log(`bench: cleanup: ${e.message}`));
   }
 
-  const qps = (n: TargetName) => results.find((r) => r.name === n)!.summary.qps;
+  const servers: ServerSummary[] = targets.map((t) => {
+    const mine = runs.filter((r) => r.name === t.name);
+    return {
+      name: t.name,
+      address: t.address,
+      qps: spread(mine.map((r) => r.summary.qps)),
+      p50Ms: spread(mine.map((r) => r.percentiles?.p50Ms ?? NaN)),
+      p99Ms: spread(mine.map((r) => r.percentiles?.p99Ms ?? NaN)),
+      lost: mine.reduce((n, r) => n + r.summary.lost, 0),
+    };
+  });
+  const qps = (n: TargetName) => servers.find((r) => r.name === n)!.qps.median;
   const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
   const at = new Date().toISOString();
   const file = join(BENCH_RESULTS, `responder-${at.replace(/[:.]/g, '-')}.json`);
@@ -169,11 +258,17 @@ export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log:
     client: clientName,
     at,
     durationS: o.durationS,
+    reps: o.reps,
+    warmupS: o.warmupS,
     dnsperf: { clients: o.clients, outstanding: o.outstanding },
     queries: queries.trim().split('\n'),
-    targets: results,
+    runs,
+    servers,
     ratios: { responderOverDns2: ratio(qps('responder'), qps('dns2')), responderOverNsd: ratio(qps('responder'), qps('nsd')) },
     target: { ratio: TARGET_RATIO, pass: qps('responder') >= TARGET_RATIO * qps('dns2') },
+    versions,
+    machine: { cores: cpus().length, pinning: `servers on core ${SERVER_CORE} (taskset in the PoP), dnsperf on core ${DNSPERF_CORE} (taskset in the client)` },
+    environment: env,
     file,
   };
   mkdirSync(BENCH_RESULTS, { recursive: true });
@@ -182,29 +277,21 @@ export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log:
 }
 
 export function renderBenchTable(r: ResponderBenchResult): string {
-  const f = (x: number | undefined, d = 3) => (x === undefined ? '-' : x.toFixed(d));
-  const head = ['server', 'address', 'qps', 'lost', 'avg ms', 'sd ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
-  const rows = r.targets.map((t) => [
-    t.name,
-    t.address,
-    t.summary.qps.toFixed(0),
-    String(t.summary.lost),
-    f(t.summary.latency.avgMs),
-    f(t.summary.latency.stddevMs),
-    f(t.percentiles?.p50Ms),
-    f(t.percentiles?.p90Ms),
-    f(t.percentiles?.p99Ms),
-    f(t.summary.latency.maxMs),
-  ]);
+  const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  const sp = (x: Spread, d = 2) => `${f(x.median, d)} (${f(x.min, d)}–${f(x.max, d)})`;
+  const head = ['server', 'address', 'qps median (min–max)', 'p50 ms', 'p99 ms', 'lost'];
+  const rows = r.servers.map((t) => [t.name, t.address, sp(t.qps, 0), sp(t.p50Ms), sp(t.p99Ms), String(t.lost)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   return [
-    `responder benchmark in ${r.lab}/${r.pop}, dnsperf from ${r.client} (${r.durationS} s each, -c ${r.dnsperf.clients} -q ${r.dnsperf.outstanding}; servers on core ${SERVER_CORE})`,
+    `responder benchmark in ${r.lab}/${r.pop}, dnsperf from ${r.client}: ${r.reps} runs of ${r.durationS} s per server in rotating order after ${r.warmupS} s of warm-up (-c ${r.dnsperf.clients} -q ${r.dnsperf.outstanding}; ${r.machine.pinning})`,
     fmt(head),
     ...rows.map(fmt),
     '',
-    `responder/dns2 ${(r.ratios.responderOverDns2 * 100).toFixed(1)}%   responder/NSD ${(r.ratios.responderOverNsd * 100).toFixed(1)}%`,
+    `responder/dns2 ${(r.ratios.responderOverDns2 * 100).toFixed(1)}%   responder/NSD ${(r.ratios.responderOverNsd * 100).toFixed(1)}% (medians)`,
     `${r.target.pass ? 'PASS' : 'FAIL'}: target responder >= ${r.target.ratio * 100}% of bare dns2 UDP qps`,
+    `versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; ${r.machine.cores} cores`,
+    `meanwhile: ${r.environment.labContainers} lab containers running, host load ${r.environment.loadBefore.toFixed(1)} → ${r.environment.loadAfter.toFixed(1)}; in the PoP: ${r.environment.popProcesses.join(', ')}`,
     `written to ${r.file}`,
   ].join('\n');
 }

@@ -40,13 +40,19 @@ export function parseFlapCounters(bfdJson: string, bgpJson: string): FlapCounter
   };
 }
 
-/** after − before per router, and the lab's total. */
+/**
+ * after − before per router, and the lab's total. A counter that went down
+ * belongs to a BFD session that was deleted and created again (bgpd drops
+ * its BFD session with the BGP session): that is at least one flap, never a
+ * negative one.
+ */
 export function flapDelta(before: Record<string, FlapCounters>, after: Record<string, FlapCounters>): { total: FlapCounters; byRouter: Record<string, FlapCounters> } {
   const byRouter: Record<string, FlapCounters> = {};
   const total = { bfdDown: 0, bgpDropped: 0 };
+  const diff = (a: number, b: number) => (a >= b ? a - b : 1);
   for (const [r, a] of Object.entries(after)) {
     const b = before[r] ?? { bfdDown: 0, bgpDropped: 0 };
-    const d = { bfdDown: a.bfdDown - b.bfdDown, bgpDropped: a.bgpDropped - b.bgpDropped };
+    const d = { bfdDown: diff(a.bfdDown, b.bfdDown), bgpDropped: diff(a.bgpDropped, b.bgpDropped) };
     if (d.bfdDown || d.bgpDropped) byRouter[r] = d;
     total.bfdDown += d.bfdDown;
     total.bgpDropped += d.bgpDropped;
@@ -86,30 +92,34 @@ export function registerSoakBench(program: Command, ctx: CliContext): void {
     .command('soak')
     .description('count BFD and BGP flaps over minutes, idle then under probes, per BFD setting')
     .option('--minutes <n>', 'minutes per BFD setting (half idle, half probed)', '10')
-    .option('--bfd <list>', 'BFD settings, e.g. 100x3,20x3,10x3', '100x3')
+    .option('--bfd <list>', "BFD settings, e.g. 100x3,20x3,10x3; 20x3@fra: on fra's sessions only", '100x3')
     .option('--lab <name>', 'lab name when several are up')
     .option('--json', 'print the result JSON on stdout')
     .action(async (o: { minutes: string; bfd: string; lab?: string; json?: boolean }) => {
       const minutes = positiveInt('--minutes', o.minutes);
-      const settings = o.bfd.split(',').map((b) => {
-        const s = parseBfdSetting(b);
-        if (s === 'lab' || !s.enabled) throw new LabError('USAGE', `Expected \`--bfd\` settings like 100x3, got "${b}"`);
-        return s;
-      });
       const lab = await runningLab(ctx.rt, o.lab);
+      const settings = o.bfd.split(',').map((b) => {
+        const [setting, router, ...rest] = b.split('@');
+        const s = parseBfdSetting(setting);
+        if (s === 'lab' || !s.enabled || rest.length) throw new LabError('USAGE', `Expected \`--bfd\` settings like 100x3 or 20x3@fra, got "${b}"`);
+        if (router !== undefined && !lab.routers.some((r) => r.name === router)) {
+          throw new LabError('USAGE', `\`--bfd ${b}\`: lab "${lab.name}" has no router "${router}" (routers: ${lab.routers.map((r) => r.name).join(', ')})`);
+        }
+        return { bfd: s, router };
+      });
       const progress = ctx.progress(!!o.json);
       const abort = abortOnSignals();
       const halfMs = (minutes * 60_000) / 2;
       const rows: SoakRow[] = [];
       const started = new Date();
       try {
-        for (const bfd of settings) {
-          const label = bfdLabel(bfd, lab);
-          const model = withBfd(lab, bfd);
+        for (const { bfd, router } of settings) {
+          const label = `${bfdLabel(bfd, lab)}${router ? `@${router}` : ''}`;
+          const model = withBfd(lab, bfd, router);
           const row: SoakRow = { bfd: label, settled: false, idleS: halfMs / 1000, probedS: halfMs / 1000, load: [] };
           rows.push(row);
           try {
-            progress.step('soak', label, 'BFD on every session, live; waiting until it settles');
+            progress.step('soak', label, `BFD on ${router ? `${router}'s sessions` : 'every session'}, live; waiting until it settles`);
             await applyBfd(ctx.rt, model, { timeoutMs: 90_000, signal: abort.signal });
             row.settled = true;
             const c0 = await readCounters(ctx.rt, model);

@@ -6,7 +6,7 @@ import { REPO_ROOT } from '../agent/build.js';
 import { LabError } from '../errors.js';
 import { runFailover } from '../experiment/failover.js';
 import { FAULT_MODES, faultMode } from '../fault/index.js';
-import { parseBfdSetting } from '../lab/bfd-override.js';
+import { parseBfdScoped } from '../lab/bfd-override.js';
 import { runningLab } from '../lab/running-lab.js';
 import { monoMs } from '../probe/sample.js';
 import { renderFailoverReport } from '../report/failover-report.js';
@@ -44,7 +44,7 @@ export function registerFailover(program: Command, ctx: CliContext): void {
     .requiredOption('--pop <pop>', 'the PoP to break')
     .addOption(new Option('--fault <mode>', 'how to break it').choices(FAULT_MODES.map((m) => m.name)).makeOptionMandatory())
     .option('--trials <n>', 'trials', '5')
-    .option('--bfd <setting>', 'on (lab file), off, or <tx>x<mult> e.g. 50x3 — applied live, restored after', 'on')
+    .option('--bfd <setting>', 'on (lab file), off, or <tx>x<mult> e.g. 50x3 — applied live, restored after; <tx>x<mult>@pop for the PoP\'s sessions only', 'on')
     .option('--out <dir>', 'where SVG timelines and the JSON go (default out/failover-<timestamp>/)')
     .option('--lab <name>', 'lab name when several are up')
     .option('--seed <n>', 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)')
@@ -53,7 +53,7 @@ export function registerFailover(program: Command, ctx: CliContext): void {
     .action(async (o: { pop: string; fault: string; trials: string; bfd: string; out?: string; lab?: string; seed?: string; json?: boolean }) => {
       const trials = positiveInt('--trials', o.trials);
       const seed = o.seed === undefined ? undefined : nonNegativeInt('--seed', o.seed);
-      const bfd = parseBfdSetting(o.bfd);
+      const { bfd, scope: bfdScope } = parseBfdScoped(o.bfd);
       const fault = faultMode(o.fault);
       const lab = await runningLab(ctx.rt, o.lab);
       const outDir = o.out ?? join(REPO_ROOT, 'out', `failover-${timestamp()}`);
@@ -61,7 +61,7 @@ export function registerFailover(program: Command, ctx: CliContext): void {
       try {
         const r = await runFailover(
           { rt: ctx.rt, lab, configRoot: FAILOVER_CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal },
-          { pop: o.pop, fault, trials, bfd, outDir, seed },
+          { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed },
         );
         const { writeFile } = await import('node:fs/promises');
         await writeFile(join(outDir, 'result.json'), `${JSON.stringify(r, null, 2)}\n`);

@@ -10,7 +10,7 @@ import { LabError } from '../errors.js';
 import type { FaultContext, FaultMode } from '../fault/index.js';
 import { uplinksOf } from '../fault/uplinks.js';
 import { waitBaseline } from '../lab/baseline.js';
-import { applyBfd, withBfd } from '../lab/bfd-override.js';
+import { applyBfd, withBfd, type BfdScope } from '../lab/bfd-override.js';
 import type { Progress } from '../lab/progress.js';
 import { readFrrLog, startRouteMonitor, type RouteMonitor } from '../lab/route-monitor.js';
 import { startProbes, type ClientProbeRun, type ProbeRates } from '../probe/run-probes.js';
@@ -47,8 +47,10 @@ export interface FailoverOptions {
   pop: string;
   fault: FaultMode;
   trials: number;
-  /** 'lab' = the lab file's BFD; otherwise every session is reconfigured live for the run. */
+  /** 'lab' = the lab file's BFD; otherwise sessions are reconfigured live for the run. */
   bfd: BfdOptions | 'lab';
+  /** Which sessions get `bfd`: every one (default), or only the failed PoP's. */
+  bfdScope?: BfdScope;
   /** Probing before the fault, ms (default 1500). */
   preFaultMs?: number;
   /** How long the fault stays after every affected client moved, ms (default 1500). */
@@ -158,9 +160,9 @@ export function moveDeadlineMs(bound: Bound): number {
   return Math.min(60_000, Math.round(bound.ms * 1.5 + 3_000));
 }
 
-export const bfdLabel = (bfd: BfdOptions | 'lab', lab: Lab): string => {
+export const bfdLabel = (bfd: BfdOptions | 'lab', lab: Lab, scope: BfdScope = 'all'): string => {
   const b = bfd === 'lab' ? lab.links[0]?.bfd : bfd;
-  return !b || !b.enabled ? 'off' : `${b.interval}x${b.multiplier}`;
+  return `${!b || !b.enabled ? 'off' : `${b.interval}x${b.multiplier}`}${bfd !== 'lab' && scope === 'pop' ? '@pop' : ''}`;
 };
 
 export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Promise<FailoverResult> {
@@ -173,7 +175,9 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   }
   if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new LabError('USAGE', `Expected \`--trials\` to be a positive integer, got ${opts.trials}`);
   const o = { ...DEFAULTS, ...opts };
-  const model = opts.bfd === 'lab' ? lab : withBfd(lab, opts.bfd);
+  const scope = opts.bfdScope ?? 'all';
+  const model = opts.bfd === 'lab' ? lab : withBfd(lab, opts.bfd, scope === 'pop' ? pop.name : undefined);
+  const label = bfdLabel(opts.bfd, lab, scope);
   const bound = boundFor(model, pop.name, opts.fault.detection);
   const ctx: FaultContext = { rt, lab, pop: pop.name, progress, configRoot: deps.configRoot, prepared: {} };
   const trials: TrialResult[] = [];
@@ -185,13 +189,13 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   let failure: unknown;
   try {
     if (opts.bfd !== 'lab') {
-      progress.step('lab', 'bfd', `every session to ${bfdLabel(opts.bfd, lab)} (live, vtysh)`);
+      progress.step('lab', 'bfd', `${scope === 'pop' ? `${pop.name}'s sessions` : 'every session'} to ${bfdLabel(opts.bfd, lab)} (live, vtysh)`);
       await applyBfd(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     }
     progress.step('lab', 'baseline', 'sessions, BFD, routes and catchment');
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
-      progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${bfdLabel(opts.bfd, lab)}`);
+      progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${label}`);
       const trial = await runTrial(deps, o, { model, ctx, bound, trial: i, catchment: baseline.catchment, phaseDelayMs: Math.round(random() * phaseSpanMs) });
       trials.push(trial);
       baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
@@ -222,7 +226,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     pop: pop.name,
     fault: opts.fault.name,
     detection: opts.fault.detection,
-    bfd: bfdLabel(opts.bfd, lab),
+    bfd: label,
     timers: { keepaliveS: timers.keepalive, holdS: timers.hold },
     bound,
     seed,
@@ -340,7 +344,7 @@ async function runTrial(deps: FailoverDeps, o: FailoverOptions & typeof DEFAULTS
     await writeFile(
       path,
       renderTimeline({
-        title: `${o.fault.name} ${pop} — trial ${s.trial}, BFD ${bfdLabel(o.bfd, deps.lab)} (lab ${model.name})`,
+        title: `${o.fault.name} ${pop} — trial ${s.trial}, BFD ${bfdLabel(o.bfd, deps.lab, o.bfdScope)} (lab ${model.name})`,
         subtitle: `UDP DNS probes every ${o.rates?.udpIntervalMs ?? DEFAULT_UDP_INTERVAL_MS} ms, coloured by the answering PoP. ${routerNote}`,
         clients: runs.map((r) => ({ client: r.client, samples: r.samples })),
         faultMs,

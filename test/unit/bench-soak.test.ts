@@ -17,4 +17,8 @@ describe('soak flap counters', () => {
     const after = { fra: { bfdDown: 1, bgpDropped: 0 }, 't-eu': { bfdDown: 6, bgpDropped: 2 }, iad: { bfdDown: 1, bgpDropped: 0 } };
     expect(flapDelta(before, after)).toEqual({ total: { bfdDown: 3, bgpDropped: 1 }, byRouter: { 't-eu': { bfdDown: 2, bgpDropped: 1 }, iad: { bfdDown: 1, bgpDropped: 0 } } });
   });
+
+  it('counts a counter that went down (session deleted and created again) as one flap, never negative', () => {
+    expect(flapDelta({ fra: { bfdDown: 3, bgpDropped: 0 } }, { fra: { bfdDown: 0, bgpDropped: 0 } }).total).toEqual({ bfdDown: 1, bgpDropped: 0 });
+  });
 });

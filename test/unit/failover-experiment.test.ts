@@ -9,7 +9,7 @@ import { frrEvents, parseFrrTime, parseIpTsTime, routeChanges } from '../../src/
 import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
 import { silentRuleset } from '../../src/fault/silent.js';
 import { interfaceWithAddress, uplinksOf } from '../../src/fault/uplinks.js';
-import { bfdCommands, parseBfdSetting, withBfd } from '../../src/lab/bfd-override.js';
+import { bfdCommands, parseBfdScoped, parseBfdSetting, withBfd } from '../../src/lab/bfd-override.js';
 import { nodeConfigHash, routerInitHash } from '../../src/lab/artifacts.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
@@ -206,5 +206,26 @@ describe('random fault phase', () => {
     // Each tenth of [0, 1) gets 100 ± 40 of 1000 draws.
     const bins = Array.from({ length: 10 }, (_, i) => xs.filter((x) => x >= i / 10 && x < (i + 1) / 10).length);
     for (const n of bins) expect(Math.abs(n - 100)).toBeLessThan(40);
+  });
+});
+
+describe('BFD scope', () => {
+  it('parses a setting with an optional @pop scope', () => {
+    expect(parseBfdScoped('20x3@pop')).toEqual({ bfd: { enabled: true, interval: 20, multiplier: 3 }, scope: 'pop' });
+    expect(parseBfdScoped('off')).toEqual({ bfd: { enabled: false, interval: 0, multiplier: 0 }, scope: 'all' });
+    expect(() => parseBfdScoped('20x3@eyeballs')).toThrow(/20x3@pop/);
+  });
+
+  it('@pop puts the setting on the PoP sessions only; every other session keeps the lab file', () => {
+    const fast = { enabled: true, interval: 20, multiplier: 3 };
+    const scoped = withBfd(lab, fast, 'fra');
+    const fraLinks = new Set(uplinksOf(lab, 'fra').map((u) => u.link));
+    expect(fraLinks.size).toBeGreaterThan(0);
+    for (const l of scoped.links) expect(l.bfd, l.name).toEqual(fraLinks.has(l.name) ? fast : lab.links.find((x) => x.name === l.name)!.bfd);
+    // t-eu: its session to fra runs the new profile, the others keep theirs.
+    const cmds = bfdCommands(scoped, 't-eu');
+    expect(cmds).toContain('profile bfd-20x3');
+    expect(cmds).toContain('neighbor 10.77.0.2 bfd profile bfd-20x3');
+    expect(cmds.filter((c) => c.endsWith('bfd profile bfd-100x3')).length).toBeGreaterThan(0);
   });
 });
