@@ -2,6 +2,7 @@
 // messages: the same seed always yields the same bytes, so a packet that
 // upsets a PoP in the lab can be replayed on loopback. Pure.
 import { buildQuery, clientCookie, encodeOptRecord, hostnameBindQuery, nsidRequest } from './query.js';
+import { seededRandom } from '../../util/rng.js';
 
 export type FuzzKind =
   | 'random-bytes'
@@ -48,17 +49,8 @@ export interface FuzzOptions {
   goodName?: string;
 }
 
-/** mulberry32: tiny, fast, and the same on every platform. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's one seeded PRNG (mulberry32): the same sequence on every platform. */
+export const prng = seededRandom;
 
 const TYPE_A = 1;
 
