@@ -4,6 +4,7 @@
 // machine. On 2 cores, CPU-seconds / 2 is the shortest wall time a run could
 // possibly take, which is what the ratio to the Docker floor runs into.
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from '../util/proc-stat.js';
 
 const CLK_TCK = 100; // USER_HZ on Linux
 
@@ -16,11 +17,9 @@ export function procCpuS(pid: number): number | undefined {
   }
 }
 
-/** Fields 14–17 of /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses. */
+/** utime, stime, cutime, cstime: fields 14–17 of /proc/<pid>/stat. */
 export function parseProcStatCpuS(stat: string): number {
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state): fields 14..17 are rest[11..14].
-  return rest.slice(11, 15).reduce((a, f) => a + Number(f), 0) / CLK_TCK;
+  return procStatFields(stat).slice(14 - 3, 17 - 3 + 1).reduce((a, f) => a + Number(f), 0) / CLK_TCK;
 }
 
 /** Pids of the container engine, by the name of their executable. */

@@ -95,6 +95,11 @@ export function benchRow(c: BenchCase, r: FailoverResult): BenchRow {
   };
 }
 
+/** Client-trials whose verdict is a finding (neither moved nor stayed-ok), e.g. "2 collateral", or "0". */
+export function othersHurt(r: Pick<BenchRow, 'statuses'>): string {
+  return Object.entries(r.statuses).filter(([k, n]) => k !== 'moved' && k !== 'stayed-ok' && n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || '0';
+}
+
 /** A case that did not run: what the row says instead of numbers. */
 export function failedRow(c: BenchCase, err: unknown): BenchRow {
   const none = summarize([]);
@@ -126,7 +131,6 @@ export function failedRow(c: BenchCase, err: unknown): BenchRow {
 export function renderBench(rows: BenchRow[]): string {
   const ms = (v: number | null) => (v === null ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)}`);
   const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}×`);
-  const others = (r: BenchRow) => Object.entries(r.statuses).filter(([k, n]) => k !== 'moved' && k !== 'stayed-ok' && n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || '0';
   const table = formatTable(
     ['fault', 'bfd', 'n', 'moved', 'min ms', 'p50 ms', 'p95 ms', 'max ms', 'router p50', 'bound ms', 'p50/bound', 'max/bound', 'others hurt', 'udp/s min', 'lost'],
     rows.map((r) => r.error ? [r.fault, r.bfd, '0', '-', `did not run: ${r.error}`] : [
@@ -142,7 +146,7 @@ export function renderBench(rows: BenchRow[]): string {
       ms(r.boundMs),
       x(r.ratio.p50),
       x(r.ratio.max),
-      others(r),
+      othersHurt(r),
       r.probes.udpPerS.min === null ? '-' : r.probes.udpPerS.min.toFixed(1),
       String(r.probes.lostSamples),
     ]),

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../agent/build.js';
 import { BENCH_RESULTS } from '../cli/bench.js';
 import type { CliContext } from '../cli/main.js';
 import { LabError } from '../errors.js';
-import type { BenchRow } from './failover.js';
+import { othersHurt, type BenchRow } from './failover.js';
 import type { ScaleRow, Series } from './up.js';
 
 /** A result file: its name under bench/results/ and its parsed JSON. */
@@ -91,15 +91,10 @@ function failoverTable(doc: any, file: string): string {
   const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : String(Math.round(v)));
   const x = (v: number | null) => (v === null ? '-' : v.toFixed(2));
   const bfd = (r: BenchRow) => (r.bfd === 'off' ? `off (hold ${r.boundMs / 1000} s)` : r.bfd);
-  const others = (r: BenchRow) =>
-    Object.entries(r.statuses)
-      .filter(([k, v]) => k !== 'moved' && k !== 'stayed-ok' && v > 0)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(', ') || '0';
   const rows = (doc.rows as BenchRow[]).map((r) =>
     r.error
       ? `| ${r.fault} | ${bfd(r)} | did not run: ${r.error.replace(/\|/g, '/')} | | | | | | | | |`
-      : `| ${r.fault} | ${bfd(r)} | ${r.trials} | ${ms(r.failoverMs.min)} | ${ms(r.failoverMs.p50)} | ${ms(r.failoverMs.p95)} | ${ms(r.failoverMs.max)} | ${ms(r.boundMs)} | ${x(r.ratio.p50)} | ${ms(r.routerDetectMs.p50)} | ${others(r)} |`,
+      : `| ${r.fault} | ${bfd(r)} | ${r.trials} | ${ms(r.failoverMs.min)} | ${ms(r.failoverMs.p50)} | ${ms(r.failoverMs.p95)} | ${ms(r.failoverMs.max)} | ${ms(r.boundMs)} | ${x(r.ratio.p50)} | ${ms(r.routerDetectMs.p50)} | ${othersHurt(r)} |`,
   );
   const reproduce = `npm run bench -- failover --trials ${doc.trialsPerCase}${doc.modes ? ` --modes ${doc.modes}` : ''}${doc.bfds ? ` --bfd ${doc.bfds}` : ''}`;
   return [

@@ -132,6 +132,7 @@ export function analyzeClient(samples: Sample[], opts: AnalyzeClientOptions): Cl
   const lostFrom = lastOld ? lastOld.sentMs : faultMs;
   const lostTo = firstNew ? firstNew.sentMs : windowEnd;
   const changesUntil = expectedToMove && restoreMs !== undefined ? restoreMs : Infinity;
+  const failedAfterFault = failed(faultMs, windowEnd + 1e-9);
 
   const result: ClientFailover = {
     ...base,
@@ -140,9 +141,9 @@ export function analyzeClient(samples: Sample[], opts: AnalyzeClientOptions): Cl
     lastOldMs: lastOld?.recvMs ?? null,
     outageMs: longestLossGap(answers, failedProbes, faultMs, windowEnd, lastProbeMs),
     maxGapMs: longestGap(answers, faultMs, windowEnd, lastProbeMs),
-    lostProbes: expectedToMove ? failed(lostFrom, lostTo) : failed(faultMs, windowEnd + 1e-9),
+    lostProbes: expectedToMove ? failed(lostFrom, lostTo) : failedAfterFault,
     maxLostRun: longestRun(probes, faultMs, windowEnd),
-    failedAfterFault: failed(faultMs, windowEnd + 1e-9),
+    failedAfterFault,
     popChanges: countChanges(answers, faultMs, changesUntil),
     popSequence: popSequence(answers, faultMs),
   };

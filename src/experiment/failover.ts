@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { POP_PATHS } from '../agent/contract.js';
+import { PROBE_DEFAULTS } from '../agent/probe/config.js';
 import { LabError } from '../errors.js';
 import type { FaultContext, FaultMode } from '../fault/index.js';
 import { uplinksOf } from '../fault/uplinks.js';
@@ -141,7 +142,6 @@ export interface FailoverResult {
 }
 
 const DEFAULTS = { preFaultMs: 1500, holdMs: 1500, baselineTimeoutMs: 90_000, failbackTimeoutMs: 60_000 };
-const DEFAULT_UDP_INTERVAL_MS = 10;
 
 /**
  * What the random fault phase spreads over: the timer that decides when a
@@ -184,6 +184,8 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   const seed = opts.seed ?? newSeed();
   const random = seededRandom(seed);
   const phaseSpanMs = faultPhaseSpanMs(model, pop.name);
+  // Rates left out run at the agent's own defaults.
+  const probeIntervalMs = opts.rates?.udpIntervalMs ?? PROBE_DEFAULTS.udpIntervalMs;
   if (o.outDir) await mkdir(o.outDir, { recursive: true });
 
   let failure: unknown;
@@ -196,7 +198,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
       progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${label}`);
-      const trial = await runTrial(deps, o, { model, ctx, bound, trial: i, catchment: baseline.catchment, phaseDelayMs: Math.round(random() * phaseSpanMs) });
+      const trial = await runTrial(deps, o, { model, ctx, bound, trial: i, catchment: baseline.catchment, phaseDelayMs: Math.round(random() * phaseSpanMs), label, probeIntervalMs });
       trials.push(trial);
       baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
       // From restore: the time the lab needed to be whole again.
@@ -231,7 +233,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     bound,
     seed,
     phaseSpanMs,
-    probeIntervalMs: o.rates?.udpIntervalMs ?? DEFAULT_UDP_INTERVAL_MS,
+    probeIntervalMs,
     trials,
     summary: summarizeFailover(trials, bound),
     outDir: o.outDir,
@@ -246,6 +248,9 @@ interface TrialSetup {
   trial: number;
   catchment: Record<string, string | null>;
   phaseDelayMs: number;
+  /** The run's BFD setting as shown (e.g. 100x3, 20x3@pop). */
+  label: string;
+  probeIntervalMs: number;
 }
 
 async function runTrial(deps: FailoverDeps, o: FailoverOptions & typeof DEFAULTS, s: TrialSetup): Promise<TrialResult> {
@@ -331,7 +336,7 @@ async function runTrial(deps: FailoverDeps, o: FailoverOptions & typeof DEFAULTS
   });
 
   const health = await readHealth(rt, model, pop, faultMs);
-  const clients = runs.map((r) => clientResult(r, { faultMs, restoreMs, pop, affected: affected.includes(r.client), udpIntervalMs: o.rates?.udpIntervalMs ?? DEFAULT_UDP_INTERVAL_MS }));
+  const clients = runs.map((r) => clientResult(r, { faultMs, restoreMs, pop, affected: affected.includes(r.client), udpIntervalMs: s.probeIntervalMs }));
   // The failback of the trial is the slowest affected client's.
   const backs = clients.filter((c) => c.affected).map((c) => c.failbackMs);
   const failbackMs = backs.every((b) => b !== null) ? Math.max(...(backs as number[])) : null;
@@ -344,8 +349,8 @@ async function runTrial(deps: FailoverDeps, o: FailoverOptions & typeof DEFAULTS
     await writeFile(
       path,
       renderTimeline({
-        title: `${o.fault.name} ${pop} — trial ${s.trial}, BFD ${bfdLabel(o.bfd, deps.lab, o.bfdScope)} (lab ${model.name})`,
-        subtitle: `UDP DNS probes every ${o.rates?.udpIntervalMs ?? DEFAULT_UDP_INTERVAL_MS} ms, coloured by the answering PoP. ${routerNote}`,
+        title: `${o.fault.name} ${pop} — trial ${s.trial}, BFD ${s.label} (lab ${model.name})`,
+        subtitle: `UDP DNS probes every ${s.probeIntervalMs} ms, coloured by the answering PoP. ${routerNote}`,
         clients: runs.map((r) => ({ client: r.client, samples: r.samples })),
         faultMs,
         restoreMs,

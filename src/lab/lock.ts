@@ -5,15 +5,16 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
+import { procStatFields } from '../util/proc-stat.js';
 
 const LOCK_DIR = join(tmpdir(), 'anycast-lab-locks');
 
 /** `<pid> <start time>` of a process from /proc (Linux), so a reused pid is not mistaken for the holder. */
 function procIdentity(pid: number): { start: string; zombie: boolean } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { start: fields[19], zombie: fields[0] === 'Z' || fields[0] === 'X' };
+    const fields = procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    // Field 3 is the state, field 22 the start time.
+    return { start: fields[22 - 3], zombie: fields[0] === 'Z' || fields[0] === 'X' };
   } catch {
     return undefined;
   }
