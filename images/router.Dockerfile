@@ -1,5 +1,5 @@
 # Registry path for the router image (ANYCAST_LAB_IMAGE_BUILDER=dockerfile).
-# The default builder (mmdebstrap, src/runtime/images.ts) needs no registry and
+# The default builder (mmdebstrap, src/runtime/mmdebstrap-builder.ts) needs no registry and
 # copies the host's Node 20 binary to /usr/local/bin/node. Here node comes from
 # bookworm (18), which is too old for the dns2 agent: PoPs built from this
 # image need Node >= 20 added (e.g. a NodeSource package) before they serve DNS.

@@ -26,7 +26,7 @@ import { labDown } from '../lab/down.js';
 import { planLab } from '../lab/plan.js';
 import { createProgress, formatProgress, type Progress } from '../lab/progress.js';
 import { labUp, type UpPhases } from '../lab/up.js';
-import { ensureImages } from '../runtime/images.js';
+import { ensureImages } from '../runtime/ensure-images.js';
 import { LABEL, labLabels } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { generate } from '../topology/generate.js';
@@ -167,13 +167,13 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
       const cold: number[] = [];
       for (let i = 0; i < coldReps; i++) {
         log.step('bench', 'cold', `${i + 1}/${coldReps}: removing the lab's images, then up`);
-        const refs = await ensureImages(ctx.docker, {});
-        for (const ref of [refs.router, refs.client]) await ctx.docker.getImage(ref).remove({ force: true }).catch(() => undefined);
-        cold.push((await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths })).wallMs);
+        const refs = await ensureImages(ctx.rt, {});
+        for (const ref of [refs.router, refs.client]) await ctx.rt.removeImage(ref).catch(() => undefined);
+        cold.push((await labUp(ctx.rt, lab, { progress: quiet, paths })).wallMs);
         await labDown(ctx.rt, lab.name, quiet);
       }
 
-      const images = await ensureImages(ctx.docker, {});
+      const images = await ensureImages(ctx.rt, {});
       const { agentDir } = await writeArtifacts(lab, CONFIG_ROOT);
       const floor: number[] = [];
       const cliFloor: number[] = [];
@@ -193,7 +193,7 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         const c0 = machineCpuS();
         const e0 = engineSnapshot();
         const p0 = process.cpuUsage();
-        const r = await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths });
+        const r = await labUp(ctx.rt, lab, { progress: quiet, paths });
         const totalS = machineCpuS() - c0;
         const p1 = process.cpuUsage(p0);
         const mine = await ctx.rt.listContainers({ [LABEL.lab]: lab.name });
@@ -209,7 +209,7 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         warm.push(r.wallMs);
         warmPhases.push(r.phases);
         log.step('bench', 'warm', `${i + 1}/${reps}: ${r.wallMs} ms (${(r.wallMs / floor[i]).toFixed(2)}× this floor)`);
-        const again = await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths });
+        const again = await labUp(ctx.rt, lab, { progress: quiet, paths });
         reup.push(again.wallMs);
         const t = performance.now();
         // As `npm run lab -- down` does it: containers, networks and the host rules.
@@ -223,7 +223,7 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         const g = generate({ pops, transits: Math.max(2, Math.floor(pops / 4)), eyeballs: Math.max(4, Math.floor(pops / 4)) });
         const gl = parseLab(g.yaml, `${g.name}.yaml`);
         log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
-        const r = await labUp(ctx.rt, ctx.docker, gl, { progress: quiet, paths, timeoutMs: 300_000 });
+        const r = await labUp(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
         const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
         const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
         const byRole: Record<string, number> = {};
@@ -242,7 +242,7 @@ export function registerUpBench(program: Command, ctx: CliContext): void {
         const { spawn } = await import('node:child_process');
         const load = [0, 1].map(() => spawn('timeout', ['200', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
         try {
-          const r = await labUp(ctx.rt, ctx.docker, lab, { progress: quiet, paths, timeoutMs: 120_000 });
+          const r = await labUp(ctx.rt, lab, { progress: quiet, paths, timeoutMs: 120_000 });
           contention.push({ ok: true, ms: r.wallMs, repaired: r.repaired });
         } catch (err) {
           contention.push({ ok: false, ms: NaN, repaired: [], error: (err as Error).message.split('\n').slice(0, 4).join(' | ') });

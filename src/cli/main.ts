@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The only place that builds the Docker runtime, prints, and sets exit codes.
 import { Command, Option } from 'commander';
-import Docker from 'dockerode';
 import { basename, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from '../agent/build.js';
 import { LabError, LabFileError } from '../errors.js';
-import { DockerRuntime } from '../runtime/docker-runtime.js';
+import { createDockerRuntime } from '../runtime/docker-runtime.js';
+import { helperImage } from '../runtime/image-store.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import { loadLabFile } from '../topology/load.js';
 import { labUp } from '../lab/up.js';
 import { labDown } from '../lab/down.js';
@@ -22,17 +23,14 @@ export const DEFAULT_LAB = join(REPO_ROOT, 'labs', 'default.yaml');
 export const CONFIG_ROOT = join(REPO_ROOT, 'frr-configs');
 
 export interface CliContext {
-  rt: DockerRuntime;
-  docker: Docker;
+  rt: ContainerRuntime;
   progress(json: boolean): Progress;
   print(json: boolean, data: unknown, human: () => string): void;
 }
 
 export function makeContext(): CliContext {
-  const docker = new Docker();
   return {
-    docker,
-    rt: new DockerRuntime(docker),
+    rt: createDockerRuntime(),
     progress: (json) =>
       createProgress((ev) => process.stderr.write(json ? `${JSON.stringify({ progress: ev })}\n` : `${formatProgress(ev)}\n`)),
     print: (json, data, human) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`),
@@ -66,7 +64,7 @@ export function buildProgram(ctx: CliContext = makeContext()): Command {
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigint);
       try {
-        const r = await labUp(ctx.rt, ctx.docker, lab, { progress: ctx.progress(!!o.json), paths: { configRoot: CONFIG_ROOT }, timeoutMs: Number(o.timeout) * 1000, signal: abort.signal });
+        const r = await labUp(ctx.rt, lab, { progress: ctx.progress(!!o.json), paths: { configRoot: CONFIG_ROOT }, timeoutMs: Number(o.timeout) * 1000, signal: abort.signal });
         const p = r.phases;
         ctx.print(!!o.json, r, () =>
           [
@@ -98,7 +96,7 @@ export function buildProgram(ctx: CliContext = makeContext()): Command {
     .addOption(jsonOpt())
     .action(async (file: string, o: { all?: boolean; json?: boolean }) => {
       const name = o.all ? undefined : labNameOf(file);
-      const r = await labDown(ctx.rt, name, ctx.progress(!!o.json), await helperImage(ctx.docker));
+      const r = await labDown(ctx.rt, name, ctx.progress(!!o.json), await helperImage(ctx.rt));
       ctx.print(!!o.json, r, () => `removed ${r.containers} containers and ${r.networks} networks${r.labs.length ? ` (${r.labs.join(', ')})` : ''} in ${(r.wallMs / 1000).toFixed(1)} s`);
     });
 
@@ -155,7 +153,7 @@ export function buildProgram(ctx: CliContext = makeContext()): Command {
     .description('check the engine, kernel features and capabilities the lab uses')
     .addOption(jsonOpt())
     .action(async (o: { json?: boolean }) => {
-      const r = await runDoctor(ctx.docker);
+      const r = await runDoctor(ctx.rt);
       ctx.print(!!o.json, r, () =>
         r.checks.map((c) => `${c.status === 'ok' ? ' ok  ' : c.status === 'warn' ? ' warn' : c.optional ? ' n/a ' : ' MISS'} ${c.name.padEnd(22)} ${c.detail}${c.optional && c.status !== 'ok' ? ' (optional)' : ''}${c.fix ? `\n       fix: ${c.fix}` : ''}`).join('\n'),
       );
@@ -164,13 +162,6 @@ export function buildProgram(ctx: CliContext = makeContext()): Command {
 
   for (const extend of commandExtensions) extend(program, ctx);
   return program;
-}
-
-/** Any router image will do for host-side helpers; `down` must work even when the current recipe's image is not built. */
-async function helperImage(docker: Docker): Promise<string | undefined> {
-  const imgs = await docker.listImages({ filters: { reference: ['anycast-lab/router'] } });
-  const tags = imgs.flatMap((i) => i.RepoTags ?? []);
-  return tags.find((t) => t === 'anycast-lab/router:current') ?? tags[0];
 }
 
 /** `down` must work with a lab file that no longer validates: fall back to its name field, then its file name. */

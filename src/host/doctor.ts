@@ -8,9 +8,10 @@
 
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import type Dockerode from 'dockerode';
-import { imageRefs, runInImage, type ImageRefs } from '../runtime/images.js';
+import { imageRefs, type ImageRefs } from '../runtime/image-store.js';
 import type { ImageKind } from '../runtime/image-specs.js';
+import { LABEL } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 
 export type CheckStatus = 'ok' | 'missing' | 'warn';
 
@@ -31,19 +32,21 @@ export interface DoctorReport {
 /** Lab routers get exactly these; --privileged is neither needed nor possible on some hosts. */
 export const LAB_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'] as const;
 
-export async function runDoctor(docker: Dockerode): Promise<DoctorReport> {
+export async function runDoctor(rt: ContainerRuntime): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [checkNode(process.version)];
 
   let dockerOk = false;
   try {
-    const v = await docker.version();
-    checks.push(checkDockerVersion(v.Version, v.ApiVersion));
+    const v = await rt.ping();
+    checks.push(checkDockerVersion(v.version, v.apiVersion));
     dockerOk = true;
   } catch (err) {
+    // ping's own message says what to do; the fix line below says it here.
+    const why = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
     checks.push({
       name: 'docker engine',
       status: 'missing',
-      detail: `not reachable: ${(err as Error).message}`,
+      detail: `not reachable: ${why}`,
       fix: 'run scripts/prepare-host.sh (installs docker.io and starts dockerd), or set DOCKER_HOST',
     });
   }
@@ -58,11 +61,11 @@ export async function runDoctor(docker: Dockerode): Promise<DoctorReport> {
   if (dockerOk && refs) {
     for (const kind of ['router', 'client'] as const) {
       const ref = refs[kind];
-      try {
-        const info = await docker.getImage(ref).inspect();
+      const info = await rt.inspectImage(ref).catch(() => undefined);
+      if (info) {
         present[kind] = true;
-        checks.push({ name: `image ${kind}`, status: 'ok', detail: `${ref} (${(info.Size / 1e6).toFixed(0)} MB)` });
-      } catch {
+        checks.push({ name: `image ${kind}`, status: 'ok', detail: `${ref} (${(info.sizeBytes / 1e6).toFixed(0)} MB)` });
+      } else {
         present[kind] = false;
         checks.push({ name: `image ${kind}`, status: 'warn', detail: `${ref} not built yet`, fix: 'nothing to do: built on first `up` (~30 s)' });
       }
@@ -74,7 +77,11 @@ export async function runDoctor(docker: Dockerode): Promise<DoctorReport> {
 
   if (dockerOk && refs && present.router) {
     try {
-      const res = await runInImage(docker, refs.router, ['sh', '-c', KERNEL_PROBE_SCRIPT], { capAdd: [...LAB_CAPS], timeoutMs: 30_000 });
+      // No network; removed afterwards, also on timeout.
+      const res = await rt.runToCompletion(
+        { name: `al-doctor-${process.pid}`, image: refs.router, labels: { [LABEL.kind]: 'helper' }, cmd: ['sh', '-c', KERNEL_PROBE_SCRIPT], capAdd: [...LAB_CAPS], networkMode: 'none' },
+        30_000,
+      );
       checks.push(...classifyKernelProbe(parseProbeOutput(res.stdout)));
     } catch (err) {
       checks.push({

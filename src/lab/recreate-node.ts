@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { buildAgents } from '../agent/build.js';
 import { LabError } from '../errors.js';
-import { imageRefs } from '../runtime/images.js';
+import { imageRefs } from '../runtime/image-store.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';

@@ -5,35 +5,40 @@ import { LabError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { NodePlan } from './plan.js';
 import type { Progress } from './progress.js';
+import { atStep, nodeSubject } from './step-error.js';
 
-/** Returns the container id; a node that fails to start is removed again. */
-/** `batchedRoutes`: `up` sets every client's route from one host helper afterwards instead. */
+/**
+ * Returns the container id; a node that fails to start is removed again.
+ * Failures are StepErrors: `node "fra" create|start|route: …`.
+ * `batchedRoutes`: `up` sets every client's route from one host helper afterwards instead.
+ */
 export async function startNode(rt: ContainerRuntime, n: NodePlan, progress?: Progress, onCreated?: () => void, batchedRoutes = false): Promise<string> {
+  const who = nodeSubject(n.node);
   progress?.step(n.node, 'create', `${n.role} container ${n.spec.name}`);
-  let id: string;
-  try {
-    id = await rt.createContainer(n.spec);
-  } catch (err) {
-    // A run killed a moment ago may have had this create in flight, finished
-    // by dockerd after we listed containers: that leftover is not ours to keep.
-    const stale = /already in use|conflict/i.test((err as Error).message) ? await rt.inspectContainer(n.spec.name) : undefined;
-    if (!stale) throw new LabError('NODE_START', `${n.node}: creating container ${n.spec.name} failed: ${(err as Error).message}`, { cause: err });
-    progress?.step(n.node, 'remove', `a leftover ${n.spec.name} from an interrupted run`);
-    await rt.removeContainer(stale.id);
-    id = await rt.createContainer(n.spec).catch((e: Error) => {
-      throw new LabError('NODE_START', `${n.node}: creating container ${n.spec.name} failed: ${e.message}`, { cause: e });
-    });
-  }
+  const id = await atStep(who, 'create', async () => {
+    try {
+      return await rt.createContainer(n.spec);
+    } catch (err) {
+      // A run killed a moment ago may have had this create in flight, finished
+      // by dockerd after we listed containers: that leftover is not ours to keep.
+      const stale = /already in use|conflict/i.test((err as Error).message) ? await rt.inspectContainer(n.spec.name) : undefined;
+      if (!stale) throw err;
+      progress?.step(n.node, 'remove', `a leftover ${n.spec.name} from an interrupted run`);
+      await rt.removeContainer(stale.id);
+      return await rt.createContainer(n.spec);
+    }
+  });
   onCreated?.();
   try {
-    await rt.startContainer(id).catch((err: Error) => {
-      throw new LabError('NODE_START', `${n.node}: starting container ${n.spec.name} failed: ${err.message}`, { cause: err });
-    });
+    await atStep(who, 'start', () => rt.startContainer(id));
     progress?.step(n.node, 'started');
-    if (n.routeHelper && !batchedRoutes) {
-      const r = await rt.runToCompletion(n.routeHelper, 60_000);
-      if (r.exitCode !== 0) throw new LabError('NODE_START', `client ${n.node}: setting its default route failed: ${r.stderr.trim()}`);
-      progress?.step(n.node, 'route', r.stdout.trim());
+    const helper = n.routeHelper;
+    if (helper && !batchedRoutes) {
+      await atStep(who, 'route', async () => {
+        const r = await rt.runToCompletion(helper, 60_000);
+        if (r.exitCode !== 0) throw new LabError('NODE_START', `setting its default route failed: ${r.stderr.trim()}`);
+        progress?.step(n.node, 'route', r.stdout.trim());
+      });
     }
     return id;
   } catch (err) {

@@ -1,10 +1,10 @@
 // `lab up`: artifacts → images → networks → nodes → FRR config verified →
 // converge → clients answered. Idempotent (unchanged nodes are kept), a failed
-// or interrupted run removes what it made, and every phase is timed.
+// or interrupted run removes what it made, every phase is timed, and every
+// failure names its node (or network, or the lab) and step.
 import { join } from 'node:path';
-import type Dockerode from 'dockerode';
 import { writeArtifacts } from './artifacts.js';
-import { ensureImages } from '../runtime/images.js';
+import { ensureImages } from '../runtime/ensure-images.js';
 import { hostSetup, removeLabRules, type ClientRoute } from '../runtime/host-firewall.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime, NetworkSpec } from '../runtime/runtime.js';
@@ -19,6 +19,7 @@ import type { Progress } from './progress.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { startNode } from './start-node.js';
 import { lockLab } from './lock.js';
+import { atStep, labSubject, networkSubject, nodeSubject } from './step-error.js';
 
 export interface LabPaths {
   configRoot: string;
@@ -75,33 +76,36 @@ export interface UpResult {
 export const CONTAINER_CONCURRENCY = 4;
 const FRR_READY_DEADLINE_MS = 90_000;
 
-export async function labUp(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOptions): Promise<UpResult> {
+export async function labUp(rt: ContainerRuntime, lab: Lab, opts: UpOptions): Promise<UpResult> {
   const t0 = performance.now();
   const wall0 = Date.now();
   const at = () => Math.round(performance.now() - t0);
   await rt.ping();
   const unlock = lockLab(lab.name, 'up');
   try {
-    return await up(rt, docker, lab, opts, wall0, at);
+    return await up(rt, lab, opts, wall0, at);
   } finally {
     unlock();
   }
 }
 
-async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOptions, wall0: number, at: () => number): Promise<UpResult> {
+async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number, at: () => number): Promise<UpResult> {
   const { progress, signal } = opts;
+  const theLab = labSubject(lab.name);
 
   progress.step('lab', 'render', `FRR configs into ${join(opts.paths.configRoot, lab.name)}, agents into dist/agent`);
-  const { agentDir, configHashes } = await writeArtifacts(lab, opts.paths.configRoot);
+  const { agentDir, configHashes } = await atStep(theLab, 'render', () => writeArtifacts(lab, opts.paths.configRoot));
 
-  const images = await ensureImages(docker, {
-    onProgress: (ev) => progress.step(`img:${ev.image}`, ev.step, ev.detail),
-    signal,
-  });
+  const images = await atStep(theLab, 'images', () =>
+    ensureImages(rt, {
+      onProgress: (ev) => progress.step(`img:${ev.image}`, ev.step, ev.detail),
+      signal,
+    }),
+  );
   const phases: Partial<UpPhases> = { images: at() };
   signal?.throwIfAborted();
 
-  await assertNetemAvailable(rt, lab, images.router);
+  await atStep(theLab, 'link delay check', () => assertNetemAvailable(rt, lab, images.router));
   const plan = planLab(lab, images, { configRoot: opts.paths.configRoot, agentDir }, configHashes);
 
   const created = { networks: [] as string[], containers: [] as string[] };
@@ -110,7 +114,7 @@ async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOpt
   const frrChecks: Promise<FrrReady>[] = [];
   try {
     // Reconcile containers first: a network can only go once nothing uses it.
-    const existing = await rt.listContainers({ [LABEL.lab]: lab.name });
+    const existing = await atStep(theLab, 'reconcile', () => rt.listContainers({ [LABEL.lab]: lab.name }));
     const wanted = new Map(plan.nodes.map((n) => [n.spec.name, n]));
     for (const c of existing) {
       const want = wanted.get(c.name);
@@ -118,31 +122,31 @@ async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOpt
       if (same) kept.push(c.labels[LABEL.node]);
       else if (c.labels[LABEL.kind] !== 'helper' || !want) {
         progress.step(c.labels[LABEL.node] ?? c.name, 'remove', want ? 'configuration changed' : 'no longer in the lab file');
-        await rt.removeContainer(c.id);
+        await atStep(nodeSubject(c.labels[LABEL.node] ?? c.name), 'remove', () => rt.removeContainer(c.id));
         removed.push(c.labels[LABEL.node] ?? c.name);
       }
     }
     const toCreate = plan.nodes.filter((n) => !kept.includes(n.node));
 
-    const nets = await rt.listNetworks({ [LABEL.lab]: lab.name });
+    const nets = await atStep(theLab, 'reconcile', () => rt.listNetworks({ [LABEL.lab]: lab.name }));
     const wantedNets = new Map(plan.networks.map((n) => [n.name, n]));
     for (const n of nets) {
       const want = wantedNets.get(n.name);
       if (!want || want.subnet !== n.subnet) {
         progress.step(n.labels[LABEL.node] ?? n.name, 'remove network', want ? 'subnet changed' : 'no longer in the lab file');
-        await rt.removeNetwork(n.id);
+        await atStep(networkSubject(n.name), 'remove', () => rt.removeNetwork(n.id));
       } else wantedNets.delete(n.name);
     }
     await mapConcurrent([...wantedNets.values()], 8, async (spec) => {
       signal?.throwIfAborted();
       progress.step(spec.labels[LABEL.node], 'network', `${spec.name} ${spec.subnet} (internal)`);
-      if (await createNetworkOrAdopt(rt, lab.name, spec)) created.networks.push(spec.name);
+      if (await atStep(networkSubject(spec.name), 'create', () => createNetworkOrAdopt(rt, lab.name, spec))) created.networks.push(spec.name);
     });
     phases.networks = at();
 
     // Kept routers are checked too: a running lab whose config drifted is repaired.
     const checkFrr = (router: string) => {
-      const p = waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress }).then((r) => {
+      const p = atStep(nodeSubject(router), 'frr-ready', () => waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress })).then((r) => {
         progress.step(router, 'config verified', r.daemonsMs !== undefined ? `FRR up in ${r.daemonsMs} ms, frr.conf applied in ${r.applyMs} ms${r.repaired ? `, repaired ${r.repaired}×` : ''}` : 'running config matches frr.conf');
         return r;
       });
@@ -170,21 +174,23 @@ async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOpt
     // this step leaves them unset; replacing a route that is right changes
     // nothing). When nothing was created it is skipped, unless the clients
     // cannot be answered (see the repair after convergence).
-    const setupHost = async (clients: ClientRoute[]) => {
-      const labNets = await rt.listNetworks({ [LABEL.lab]: lab.name });
-      progress.step('lab', 'host setup', `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${clients.length ? `; default routes of ${clients.length} clients` : ''}`);
-      const out = await hostSetup(rt, images.router, lab.name, labNets.map((n) => n.id), clients);
-      for (const line of out.split('\n')) {
-        const m = /^route (\S+): (.*)$/.exec(line);
-        if (m) progress.step(m[1], 'route', m[2]);
-      }
-    };
+    const setupHost = () =>
+      atStep(theLab, 'host setup', async () => {
+        const clients = await clientRoutes(rt, lab);
+        const labNets = await rt.listNetworks({ [LABEL.lab]: lab.name });
+        progress.step('lab', 'host setup', `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${clients.length ? `; default routes of ${clients.length} clients` : ''}`);
+        const out = await hostSetup(rt, images.router, lab.name, labNets.map((n) => n.id), clients);
+        for (const line of out.split('\n')) {
+          const m = /^route (\S+): (.*)$/.exec(line);
+          if (m) progress.step(m[1], 'route', m[2]);
+        }
+      });
     const createdAnything = created.networks.length > 0 || created.containers.length > 0;
-    if (createdAnything) await setupHost(await clientRoutes(rt, lab));
+    if (createdAnything) await setupHost();
 
     if (linksWithDelay(lab).length) {
       progress.step('lab', 'delay', linksWithDelay(lab).map((l) => `${l.name} ${l.delayMs} ms`).join(', '));
-      await applyLinkDelays(rt, lab);
+      await atStep(theLab, 'link delay', () => applyLinkDelays(rt, lab));
     }
 
     const frr = await Promise.all(frrChecks);
@@ -196,21 +202,21 @@ async function up(rt: ContainerRuntime, docker: Dockerode, lab: Lab, opts: UpOpt
     if (!opts.noWait) {
       progress.step('lab', 'converge', 'waiting for BGP Established, BFD up and routes to the anycast prefix');
       const base = at();
-      const c = await waitConverged(rt, lab, { timeoutMs: opts.timeoutMs ?? 120_000, progress, signal, confirm: false });
+      const c = await atStep(theLab, 'converge', () => waitConverged(rt, lab, { timeoutMs: opts.timeoutMs ?? 120_000, progress, signal, confirm: false }));
       Object.assign(phases, { bgpEstablished: base + c.bgp, bfdUp: base + c.bfd, routesInstalled: base + c.route });
       // Every router once more (nothing flapped meanwhile) while the clients are asked.
       const quiet = { step: () => undefined };
       // Nothing created: one quick look at the clients tells whether a run
       // killed before its host setup left them without routes or rules.
-      const unanswered = createdAnything ? lab.clients.map((c) => c.name) : await clientsUnansweredNow(rt, lab);
+      const unanswered = createdAnything ? lab.clients.map((c) => c.name) : await atStep(theLab, 'clients answered', () => clientsUnansweredNow(rt, lab));
       if (!createdAnything && unanswered.length) {
         progress.step('lab', 'repair', `${unanswered.join(', ')} not answered as expected in a lab where nothing changed; re-applying host rules and client routes`);
-        await setupHost(await clientRoutes(rt, lab));
+        await setupHost();
       }
       await Promise.all([
         // Converged at the first look: that look was the full pass already.
-        c.polls > 1 ? waitConverged(rt, lab, { timeoutMs: Math.max(30_000, (opts.timeoutMs ?? 120_000) - (at() - base)), progress: quiet, signal }) : undefined,
-        unanswered.length ? waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal }) : undefined,
+        c.polls > 1 ? atStep(theLab, 'converge', () => waitConverged(rt, lab, { timeoutMs: Math.max(30_000, (opts.timeoutMs ?? 120_000) - (at() - base)), progress: quiet, signal })) : undefined,
+        unanswered.length ? atStep(theLab, 'clients answered', () => waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal })) : undefined,
       ]);
       phases.clientsAnswered = at();
     }
@@ -248,14 +254,14 @@ async function createNetworkOrAdopt(rt: ContainerRuntime, labName: string, spec:
       return true;
     } catch (err) {
       const msg = (err as Error).message;
-      if (!/overlap|already exists/i.test(msg)) throw new LabError('NODE_START', `creating network ${spec.name} (${spec.subnet}) failed: ${msg}`, { cause: err });
+      if (!/overlap|already exists/i.test(msg)) throw new LabError('NODE_START', `${spec.subnet}: ${msg}`, { cause: err });
       const mine = (await rt.listNetworks({ [LABEL.lab]: labName })).find((n) => n.name === spec.name && n.subnet === spec.subnet);
       if (mine) return false;
       if (attempt >= 10) {
         const holder = (await rt.listNetworks({})).find((n) => n.subnet === spec.subnet);
         throw new LabError(
           'NODE_START',
-          `network ${spec.name} needs ${spec.subnet}, but ${holder ? `Docker network "${holder.name}"${holder.labels[LABEL.lab] ? ` (lab "${holder.labels[LABEL.lab]}")` : ''} already uses it` : 'it overlaps a Docker network'}: ${msg}. Remove that network, or give this lab other address pools (addressing.links / addressing.lans).`,
+          `needs ${spec.subnet}, but ${holder ? `Docker network "${holder.name}"${holder.labels[LABEL.lab] ? ` (lab "${holder.labels[LABEL.lab]}")` : ''} already uses it` : 'it overlaps a Docker network'}: ${msg}. Remove that network, or give this lab other address pools (addressing.links / addressing.lans).`,
           { cause: err },
         );
       }

@@ -1,22 +1,86 @@
 // ContainerRuntime on dockerode. Every network is Internal: lab traffic never
 // leaves the lab's own bridges (network safety rule).
 import Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { LabError } from '../errors.js';
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerState, ExecResult, ExecStream, NetworkInfo, NetworkSpec } from './runtime.js';
+import type {
+  BuildSpec,
+  ContainerInfo,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  EngineVersion,
+  ExecResult,
+  ExecStream,
+  ImageInfo,
+  ImportSpec,
+  NetworkInfo,
+  NetworkSpec,
+} from './runtime.js';
 
 const labelFilter = (labels: Record<string, string>) => ({ label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) });
 
-export class DockerRuntime implements ContainerRuntime {
-  constructor(readonly docker: Docker = new Docker()) {}
+/** The one place the engine connection is made (DOCKER_HOST etc. as dockerode reads them). */
+export const createDockerRuntime = (): ContainerRuntime => new DockerRuntime();
 
-  async ping(): Promise<string> {
+export class DockerRuntime implements ContainerRuntime {
+  constructor(private readonly docker: Docker = new Docker()) {}
+
+  async ping(): Promise<EngineVersion> {
     try {
       const v = await this.docker.version();
-      return v.Version;
+      return { version: v.Version, apiVersion: v.ApiVersion };
     } catch (err) {
-      throw new LabError('DOCKER_UNAVAILABLE', `cannot reach the Docker engine (${(err as Error).message}); run scripts/prepare-host.sh to install and start it`, { cause: err });
+      throw new LabError('DOCKER_UNAVAILABLE', `cannot reach the Docker engine (${(err as Error).message}); run scripts/prepare-host.sh to install and start it, or check DOCKER_HOST`, { cause: err });
     }
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const i = await this.docker.getImage(ref).inspect();
+      return { id: i.Id, sizeBytes: i.Size, labels: i.Config?.Labels ?? {}, tags: i.RepoTags ?? [] };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async listImages(reference: string): Promise<ImageInfo[]> {
+    const imgs = await this.docker.listImages({ filters: { reference: [reference] } });
+    return imgs.map((i) => ({ id: i.Id, sizeBytes: i.Size, labels: i.Labels ?? {}, tags: i.RepoTags ?? [] }));
+  }
+
+  async tagImage(ref: string, repo: string, tag: string): Promise<void> {
+    await this.docker.getImage(ref).tag({ repo, tag });
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    await ignoreNotFound(this.docker.getImage(ref).remove({ force: true }));
+  }
+
+  async importImage(tar: Readable, spec: ImportSpec, signal?: AbortSignal): Promise<void> {
+    const stream = await this.docker.importImage(tar, { repo: spec.repo, tag: spec.tag, changes: spec.changes, abortSignal: signal } as object);
+    await this.followAndCheck(stream);
+  }
+
+  async buildImage(spec: BuildSpec, signal?: AbortSignal): Promise<void> {
+    const stream = await this.docker.buildImage(
+      { context: spec.contextDir, src: spec.files },
+      { t: spec.ref, dockerfile: spec.dockerfile, labels: spec.labels, abortSignal: signal } as Docker.ImageBuildOptions,
+    );
+    await this.followAndCheck(stream);
+  }
+
+  /** Docker reports build/import errors inside a 200 response's JSON stream. */
+  private followAndCheck(stream: NodeJS.ReadableStream): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, output: unknown[]) => {
+        if (err) return reject(err);
+        const failed = (output as { error?: string; errorDetail?: { message?: string } }[]).find((o) => o.error || o.errorDetail);
+        if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+        resolve(output);
+      });
+    });
   }
 
   async createNetwork(spec: NetworkSpec): Promise<string> {

@@ -1,5 +1,6 @@
 // What goes into the lab's two images, and how their tags are derived.
-// Pure: no Docker, no file system. `images.ts` does the I/O.
+// Pure: no Docker, no file system. image-store.ts, ensure-images.ts and the
+// builders (mmdebstrap-builder.ts, dockerfile-builder.ts) do the I/O.
 
 import { createHash } from 'node:crypto';
 

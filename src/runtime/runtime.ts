@@ -64,8 +64,47 @@ export interface ExecStream {
   done: Promise<number>;
 }
 
+export interface EngineVersion {
+  version: string;
+  apiVersion?: string;
+}
+
+export interface ImageInfo {
+  id: string;
+  sizeBytes: number;
+  labels: Record<string, string>;
+  /** repo:tag names pointing at it */
+  tags: string[];
+}
+
+/** A rootfs tar that becomes an image (`docker import`); `changes` are Dockerfile lines for its config. */
+export interface ImportSpec {
+  repo: string;
+  tag: string;
+  changes: string[];
+}
+
+/** A Dockerfile build from a directory on the orchestrator's host. */
+export interface BuildSpec {
+  contextDir: string;
+  /** Files of contextDir sent to the engine. */
+  files: string[];
+  dockerfile: string;
+  /** repo:tag of the result */
+  ref: string;
+  labels: Record<string, string>;
+}
+
 export interface ContainerRuntime {
-  ping(): Promise<string>;
+  /** Throws LabError DOCKER_UNAVAILABLE, with what to do, when the engine cannot be reached. */
+  ping(): Promise<EngineVersion>;
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  /** Images whose name matches `reference` (e.g. "anycast-lab/router"). */
+  listImages(reference: string): Promise<ImageInfo[]>;
+  tagImage(ref: string, repo: string, tag: string): Promise<void>;
+  removeImage(ref: string): Promise<void>;
+  importImage(tar: Readable, spec: ImportSpec, signal?: AbortSignal): Promise<void>;
+  buildImage(spec: BuildSpec, signal?: AbortSignal): Promise<void>;
   createNetwork(spec: NetworkSpec): Promise<string>;
   listNetworks(labels: Record<string, string>): Promise<NetworkInfo[]>;
   removeNetwork(idOrName: string): Promise<void>;
@@ -79,7 +118,7 @@ export interface ContainerRuntime {
   killContainer(id: string): Promise<void>;
   exec(id: string, cmd: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
   execStream(id: string, cmd: string[]): Promise<ExecStream>;
-  /** Runs a short-lived container to completion and removes it. */
+  /** Runs a short-lived container to completion and removes it (also on timeout). */
   runToCompletion(spec: ContainerSpec, timeoutMs?: number): Promise<ExecResult>;
   stats(id: string): Promise<{ memoryBytes: number }>;
 }

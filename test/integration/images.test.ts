@@ -1,25 +1,27 @@
-import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureImages, runInImage } from '../../src/runtime/images.js';
+import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { ensureImages } from '../../src/runtime/ensure-images.js';
 
 // Builds the images when missing (~25-40 s cold, both in parallel), then
 // checks the tools the lab relies on inside each. Helper containers are
-// auto-removed; afterAll sweeps any that a failed assertion left behind.
-const docker = new Dockerode();
+// removed; afterAll sweeps any that a failed assertion left behind.
+const rt = createDockerRuntime();
 let refs: { router: string; client: string; built: string[] };
 
 beforeAll(async () => {
   const t0 = performance.now();
-  refs = await ensureImages(docker, {});
+  refs = await ensureImages(rt, {});
   console.log(`ensureImages: built [${refs.built.join(', ')}] in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 });
 
 afterAll(async () => {
-  const left = await docker.listContainers({ all: true, filters: { label: ['anycast-lab.kind=helper', 'anycast-lab.test=images'] } });
-  await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+  const left = await rt.listContainers({ 'anycast-lab.kind': 'helper', 'anycast-lab.test': 'images' });
+  await Promise.all(left.map((c) => rt.removeContainer(c.id).catch(() => {})));
 });
 
-const sh = (ref: string, script: string) => runInImage(docker, ref, ['sh', '-c', script], { labels: { 'anycast-lab.test': 'images' } });
+let seq = 0;
+const sh = (ref: string, script: string) =>
+  rt.runToCompletion({ name: `al-images-test-${process.pid}-${seq++}`, image: ref, cmd: ['sh', '-c', script], networkMode: 'none', labels: { 'anycast-lab.kind': 'helper', 'anycast-lab.test': 'images' } });
 
 describe('ensureImages', () => {
   it('returns content-hash refs and tags :current', async () => {
@@ -27,15 +29,15 @@ describe('ensureImages', () => {
     expect(refs.client).toMatch(/^anycast-lab\/client:[0-9a-f]{12}$/);
     for (const ref of [refs.router, refs.client]) {
       const current = ref.replace(/:[0-9a-f]{12}$/, ':current');
-      const [a, b] = await Promise.all([docker.getImage(ref).inspect(), docker.getImage(current).inspect()]);
-      expect(b.Id).toBe(a.Id);
-      expect(a.Config.Labels?.['anycast-lab.kind']).toBe('image');
+      const [a, b] = await Promise.all([rt.inspectImage(ref), rt.inspectImage(current)]);
+      expect(b?.id).toBe(a?.id);
+      expect(a?.labels['anycast-lab.kind']).toBe('image');
     }
   });
 
   it('is a no-op when the images exist', async () => {
     const t0 = performance.now();
-    const again = await ensureImages(docker, {});
+    const again = await ensureImages(rt, {});
     expect(again.built).toEqual([]);
     expect(again.router).toBe(refs.router);
     expect(performance.now() - t0).toBeLessThan(5_000);

@@ -1,0 +1,125 @@
+// `up` against the fake runtime: what is made, in which order, and that a
+// failure in the middle removes everything this run made and names the node
+// and the step.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LabError } from '../../src/errors.js';
+import { labUp } from '../../src/lab/up.js';
+import { renderRouter } from '../../src/render/frr-config.js';
+import { imageRefs } from '../../src/runtime/image-store.js';
+import { LABEL } from '../../src/runtime/labels.js';
+import { loadLabFile } from '../../src/topology/load.js';
+import { FakeRuntime, type FakeContainer } from './support/fake-runtime.js';
+
+// The agents are bundled by esbuild into dist/agent; `up` only mounts that dir.
+vi.mock('../../src/agent/build.js', async (importOriginal) => ({ ...(await importOriginal<object>()), buildAgents: async () => '/fake/dist/agent' }));
+
+const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+const quiet = { step() {} };
+let refs: { router: string; client: string };
+
+beforeAll(async () => {
+  // Never the mmdebstrap builder here: a missing image must not start a real
+  // build on this host. The Dockerfile builder only calls rt.buildImage.
+  vi.stubEnv('ANYCAST_LAB_IMAGE_BUILDER', 'dockerfile');
+  // Build locks of these tests live apart from real builds' locks.
+  vi.stubEnv('TMPDIR', mkdtempSync(join(tmpdir(), 'up-test-locks-')));
+  refs = await imageRefs();
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+/** A runtime whose images exist and whose routers report FRR ready with exactly the rendered config. */
+function readyRuntime(overrides: (c: FakeContainer) => string | undefined = () => undefined): FakeRuntime {
+  const rt = new FakeRuntime();
+  rt.addImage(refs.router);
+  rt.addImage(refs.client);
+  rt.onExec = (c) => {
+    const node = c.labels[LABEL.node];
+    const status = overrides(c) ?? JSON.stringify({ daemonsMs: 5, applyMs: 3, at: Date.now() });
+    return { exitCode: 0, stdout: `${status}\n@@anycast-lab@@\n${renderRouter(lab, node)['frr.conf']}`, stderr: '' };
+  };
+  return rt;
+}
+
+const up = (rt: FakeRuntime) => labUp(rt, lab, { progress: quiet, paths: { configRoot: mkdtempSync(join(tmpdir(), 'up-test-')) }, noWait: true });
+const indexOf = (rt: FakeRuntime, call: string) => rt.calls.indexOf(call);
+const created = (rt: FakeRuntime) => rt.calls.filter((c) => c.startsWith('createContainer ')).map((c) => c.slice('createContainer '.length));
+
+describe('up with a fake runtime', () => {
+  it('creates every network before any container, and routers before clients', async () => {
+    const rt = readyRuntime();
+    const r = await up(rt);
+    expect(r.created.networks).toHaveLength(lab.links.length + lab.lans.length);
+    expect(r.created.containers).toHaveLength(lab.routers.length + lab.clients.length);
+    expect(rt.images.has(refs.router)).toBe(true);
+    expect(rt.calls.some((c) => c.startsWith('buildImage') || c.startsWith('importImage'))).toBe(false);
+
+    const lastNetwork = Math.max(...rt.calls.map((c, i) => (c.startsWith('createNetwork ') ? i : -1)));
+    const firstContainer = rt.calls.findIndex((c) => c.startsWith('createContainer '));
+    expect(lastNetwork).toBeLessThan(firstContainer);
+
+    const order = created(rt);
+    const routerNames = new Set(lab.routers.map((x) => `al-${lab.name}-${x.name}`));
+    const lastRouter = Math.max(...order.map((n, i) => (routerNames.has(n) ? i : -1)));
+    const firstClient = order.findIndex((n) => !routerNames.has(n));
+    expect(lastRouter).toBeLessThan(firstClient);
+    // Every container is running and carries the lab's labels.
+    for (const c of rt.containers.values()) {
+      expect(c.state).toBe('running');
+      expect(c.labels[LABEL.lab]).toBe(lab.name);
+    }
+  });
+
+  it('keeps every node when nothing changed', async () => {
+    const rt = readyRuntime();
+    const configRoot = mkdtempSync(join(tmpdir(), 'up-test-'));
+    await labUp(rt, lab, { progress: quiet, paths: { configRoot }, noWait: true });
+    const again = await labUp(rt, lab, { progress: quiet, paths: { configRoot }, noWait: true });
+    expect(again.created).toEqual({ networks: [], containers: [] });
+    expect(again.kept).toHaveLength(lab.routers.length + lab.clients.length);
+  });
+
+  it('on a failed start removes everything it made and names the node and the step', async () => {
+    const rt = readyRuntime().failOn('startContainer', /^al-default-fra$/, new Error('OCI runtime create failed: boom'));
+    const err = await up(rt).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect((err as LabError).message).toBe('node "fra" start: OCI runtime create failed: boom');
+    expect((err as LabError).code).toBe('NODE_START');
+    expect((err as Error).cause).toBeInstanceOf(Error);
+    // Rollback: nothing of the lab is left, and what was removed had been created.
+    expect(rt.containers.size).toBe(0);
+    expect(rt.networks.size).toBe(0);
+    expect(indexOf(rt, 'removeContainer al-default-fra')).toBeGreaterThan(indexOf(rt, 'startContainer al-default-fra'));
+  });
+
+  it('on a router whose FRR never comes up rolls back and names the node and frr-ready', async () => {
+    const rt = readyRuntime((c) => (c.labels[LABEL.node] === 'nrt' ? 'TIMEOUT' : undefined));
+    const err = await up(rt).catch((e: unknown) => e);
+    expect((err as LabError).message).toMatch(/^node "nrt" frr-ready: nrt: FRR was not up with its config within 90 s/);
+    expect((err as LabError).code).toBe('CONVERGENCE_TIMEOUT');
+    expect(rt.containers.size).toBe(0);
+    expect(rt.networks.size).toBe(0);
+  });
+
+  it('names the network when one cannot be created, and removes the ones it made', async () => {
+    const rt = readyRuntime().failOn('createNetwork', /fra--t-eu/, new Error('no more address pools'));
+    const err = await up(rt).catch((e: unknown) => e);
+    expect((err as LabError).message).toMatch(/^network "al-default-fra--t-eu" create: \d+\.\d+\.\d+\.\d+\/\d+: no more address pools/);
+    expect(rt.networks.size).toBe(0);
+    expect(created(rt)).toEqual([]);
+  });
+
+  it('builds missing images through the runtime before anything else', async () => {
+    const rt = readyRuntime();
+    rt.images.clear();
+    await up(rt);
+    expect(rt.calls.filter((c) => c.startsWith('buildImage')).sort()).toEqual([`buildImage ${refs.client}`, `buildImage ${refs.router}`]);
+    const lastBuild = Math.max(...rt.calls.map((c, i) => (c.startsWith('buildImage') ? i : -1)));
+    expect(lastBuild).toBeLessThan(rt.calls.findIndex((c) => c.startsWith('createNetwork ')));
+  });
+});
