@@ -49,10 +49,10 @@ export function lockLab(lab: string, what: string, dir = LOCK_DIR): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const [pid, holder = '?', start] = readFileSync(path, 'utf8').trim().split(' ');
       if (Number(pid) > 0 && Number(pid) !== process.pid && alive(Number(pid), start || undefined)) {
-        throw new LabError('USAGE', `lab "${lab}" is busy: \`${holder}\` is running on it (pid ${pid}); wait for it, or stop it (Ctrl-C rolls back what it created)`);
+        throw new LabError('LAB_BUSY', `lab "${lab}" is busy: \`${holder}\` is running on it (pid ${pid}); wait for it, or stop it (Ctrl-C rolls back what it created)`);
       }
       rmSync(path, { force: true }); // left by a run that was killed
     }
   }
-  throw new LabError('USAGE', `could not lock lab "${lab}" (${path})`);
+  throw new LabError('LAB_BUSY', `could not lock lab "${lab}" (${path})`);
 }

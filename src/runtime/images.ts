@@ -15,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
+import { LabError } from '../errors.js';
 import {
   CURRENT_TAG,
   IMAGE_KINDS,
@@ -46,13 +47,14 @@ export type ImageBuildErrorCode =
   | 'BAD_OPTION'
   | 'ABORTED';
 
-export class ImageBuildError extends Error {
+export class ImageBuildError extends LabError {
   override name = 'ImageBuildError';
-  readonly code: ImageBuildErrorCode;
+  /** Why the build failed; `code` is the LabError family's IMAGE_BUILD. */
+  readonly reason: ImageBuildErrorCode;
   readonly image?: ImageKind;
-  constructor(code: ImageBuildErrorCode, message: string, opts: { image?: ImageKind; cause?: unknown } = {}) {
-    super(opts.image ? `image "${opts.image}": ${message}` : message, { cause: opts.cause });
-    this.code = code;
+  constructor(reason: ImageBuildErrorCode, message: string, opts: { image?: ImageKind; cause?: unknown } = {}) {
+    super('IMAGE_BUILD', opts.image ? `image "${opts.image}": ${message}` : message, { cause: opts.cause });
+    this.reason = reason;
     this.image = opts.image;
   }
 }
@@ -144,7 +146,7 @@ export async function ensureImages(
   const failures = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
   if (failures.length) {
     // Report the root cause, not the sibling we aborted because of it.
-    throw failures.find((e) => !(e instanceof ImageBuildError && e.code === 'ABORTED' && !opts.signal?.aborted)) ?? failures[0];
+    throw failures.find((e) => !(e instanceof ImageBuildError && e.reason === 'ABORTED' && !opts.signal?.aborted)) ?? failures[0];
   }
   const built = IMAGE_KINDS.filter((_, i) => (settled[i] as PromiseFulfilledResult<boolean>).value);
   return { router: refs.router, client: refs.client, built };
