@@ -121,7 +121,7 @@ function responderTable(doc: any, file: string): string {
 }
 
 /** Soak rows from several runs: the newest row of each BFD setting, with the files they came from. */
-export function mergeSoak(files: ResultFile[]): { rows: import('./soak.js').SoakRow[]; files: string[]; routers: number } {
+function mergeSoak(files: ResultFile[]): { rows: import('./soak.js').SoakRow[]; files: string[]; routers: number } {
   const rows: import('./soak.js').SoakRow[] = [];
   const used: string[] = [];
   for (const f of files) {

@@ -39,7 +39,7 @@ export interface Series {
 }
 
 /** CPU time the whole machine spent (user+nice+system+irq+softirq+steal), in s: what the floor and `up` cost, not just how long they took. */
-export function machineCpuS(): number {
+function machineCpuS(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = f;
   return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
@@ -76,7 +76,7 @@ export interface ScaleRow {
  * work inside, and wait until all run. Same engine, same networks, same
  * count, same image; nothing of FRR, agents or convergence.
  */
-export async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, paths: PlanPaths, cpu?: (s: number) => void): Promise<number> {
+async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, paths: PlanPaths, cpu?: (s: number) => void): Promise<number> {
   const floorLab = `${lab.name}-floor`;
   const plan = planLab(lab, images, paths);
   const t0 = performance.now();
@@ -110,7 +110,7 @@ export async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { rout
  * connect`), all at once. Each CLI call is a process of its own, so this costs
  * more CPU than the API floor; both are reported.
  */
-export async function dockerCliFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, paths: PlanPaths): Promise<number> {
+async function dockerCliFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, paths: PlanPaths): Promise<number> {
   const floorLab = `${lab.name}-clifloor`;
   const rename = (name: string) => name.replace(`al-${lab.name}-`, `al-${floorLab}-`);
   const plan = planLab(lab, images, paths);

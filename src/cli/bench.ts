@@ -6,9 +6,9 @@ import { BENCH_COMMANDS } from './bench-commands.js';
 import { makeContext } from './context.js';
 import { buildProgram, runProgram } from './program.js';
 
-export const BENCH_PROGRAM = { name: 'bench', description: 'anycast-lab benchmarks; results as JSON under bench/results/' };
+const BENCH_PROGRAM = { name: 'bench', description: 'anycast-lab benchmarks; results as JSON under bench/results/' };
 
-export async function benchMain(argv: readonly string[] = process.argv): Promise<void> {
+async function benchMain(argv: readonly string[] = process.argv): Promise<void> {
   await runProgram(buildProgram(BENCH_PROGRAM, BENCH_COMMANDS, makeContext()), argv);
 }
 

@@ -12,7 +12,7 @@ export const LAB_PROGRAM = {
   positionalOptions: true,
 };
 
-export async function main(argv: readonly string[] = process.argv): Promise<void> {
+async function main(argv: readonly string[] = process.argv): Promise<void> {
   await runProgram(buildProgram(LAB_PROGRAM, LAB_COMMANDS, makeContext()), argv);
 }
 

@@ -43,7 +43,7 @@ export function addCommand<X>(program: Command, c: CliCommand<any, any, X>, ctx:
   return cmd;
 }
 
-export const debugWanted = (program: Command, env: NodeJS.ProcessEnv = process.env): boolean => env.ANYCAST_DEBUG === '1' || !!program.opts().debug;
+const debugWanted = (program: Command, env: NodeJS.ProcessEnv = process.env): boolean => env.ANYCAST_DEBUG === '1' || !!program.opts().debug;
 
 /** Parses argv and runs the command; any error is reported (text and exit code) here and nowhere else. */
 export async function runProgram(program: Command, argv: readonly string[]): Promise<void> {

@@ -12,7 +12,7 @@ export interface ErrorReport {
   exitCode: number;
 }
 
-export const DEBUG_HINT = 'rerun with --debug (before the command name) or ANYCAST_DEBUG=1 for the stack trace';
+const DEBUG_HINT = 'rerun with --debug (before the command name) or ANYCAST_DEBUG=1 for the stack trace';
 
 /** Pure: the text and exit code for an error. */
 export function describeError(err: unknown, debug = false): ErrorReport {

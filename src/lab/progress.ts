@@ -14,8 +14,6 @@ export interface Progress {
   step(subject: string, step: string, detail?: string): void;
 }
 
-export const silentProgress: Progress = { step() {} };
-
 export function createProgress(sink: (ev: ProgressEvent) => void, now: () => number = () => performance.now()): Progress {
   const t0 = now();
   return { step: (subject, step, detail) => sink({ subject, step, detail, elapsedMs: Math.round(now() - t0) }) };

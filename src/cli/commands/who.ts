@@ -18,7 +18,7 @@ export const whoCommand = defineCommand({
   },
 });
 
-export async function labWho(rt: ContainerRuntime, labName?: string): Promise<WhoReport> {
+async function labWho(rt: ContainerRuntime, labName?: string): Promise<WhoReport> {
   // The lab file gives the service addresses and each client's expect.pop.
   const lab = await runningLab(rt, labName, 'name one: npm run lab -- who <lab>');
   const commands = whoCommands(lab.anycast);
