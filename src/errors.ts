@@ -1,18 +1,42 @@
 // One error family for everything the lab reports to a user. Only the CLI
 // prints these and sets the exit code; everything else throws.
 
-export type LabErrorCode =
-  | 'LAB_FILE'
-  | 'DOCKER_UNAVAILABLE'
-  | 'IMAGE_BUILD'
-  | 'CONVERGENCE_TIMEOUT'
-  | 'NODE_START'
-  | 'NOT_FOUND'
-  | 'FAULT'
-  | 'EXPERIMENT'
-  | 'USAGE'
-  | 'RENDER'
-  | 'INTERRUPTED';
+/**
+ * Every code and the exit status the CLI gives it, in one table: 2 when the
+ * input was wrong (a flag, a lab file: fix it and rerun), 1 when something
+ * failed at run time, 130 when the user interrupted (the shell's SIGINT
+ * convention). Adding a code without an exit status does not compile.
+ */
+export const EXIT_CODES = {
+  /** The lab file does not validate (LabFileError), or no longer loads. */
+  LAB_FILE: 2,
+  /** A flag or argument is wrong, or names something ambiguous. */
+  USAGE: 2,
+  /** A lab the schema let through but the renderer refuses: still the lab file. */
+  RENDER: 2,
+  DOCKER_UNAVAILABLE: 1,
+  /** The host lacks a kernel feature or tool the lab asks for (sch_netem, …). */
+  HOST_CAPABILITY: 1,
+  IMAGE_BUILD: 1,
+  NODE_START: 1,
+  /** A command in a container did not finish within its deadline. */
+  EXEC_TIMEOUT: 1,
+  /** vtysh in a router failed. */
+  ROUTER_QUERY: 1,
+  CONVERGENCE_TIMEOUT: 1,
+  NOT_FOUND: 1,
+  /** The running lab no longer matches its lab file: `up` again first. */
+  LAB_CHANGED: 1,
+  /** Another command holds the lab's lock. */
+  LAB_BUSY: 1,
+  /** A `--check` found a generated file that differs from what would be written. */
+  OUT_OF_DATE: 1,
+  FAULT: 1,
+  EXPERIMENT: 1,
+  INTERRUPTED: 130,
+} as const satisfies Record<string, 1 | 2 | 130>;
+
+export type LabErrorCode = keyof typeof EXIT_CODES;
 
 export class LabError extends Error {
   constructor(

@@ -3,10 +3,10 @@
 // the image; nothing is installed in them at run time.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, statSync, readdirSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../paths.js';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const AGENT_OUT = join(REPO_ROOT, 'dist', 'agent');
 
 const ENTRIES: Record<string, string> = {

@@ -9,7 +9,7 @@ import { procStatFields } from '../util/proc-stat.js';
 const CLK_TCK = 100; // USER_HZ on Linux
 
 /** utime+stime+cutime+cstime of a process, s; undefined when it is gone. */
-export function procCpuS(pid: number): number | undefined {
+function procCpuS(pid: number): number | undefined {
   try {
     return parseProcStatCpuS(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
@@ -23,7 +23,7 @@ export function parseProcStatCpuS(stat: string): number {
 }
 
 /** Pids of the container engine, by the name of their executable. */
-export function enginePids(): Map<number, string> {
+function enginePids(): Map<number, string> {
   const out = new Map<number, string>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;

@@ -7,20 +7,19 @@
 // session down at once whatever BFD does. (Downing only the PoP side would
 // not do: on a Docker bridge the neighbour's port keeps carrier, and it would
 // fall back to BFD/hold like `silent`.)
-import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { abortOnSignals, FAILOVER_CONFIG_ROOT, nonNegativeInt, positiveInt, timestamp } from '../cli/failover.js';
-import { BENCH_RESULTS } from '../cli/bench.js';
-import type { CliContext } from '../cli/main.js';
 import { LabError } from '../errors.js';
 import { runFailover, type FailoverResult } from '../experiment/failover.js';
 import { summarize, type Stats } from '../experiment/failover-metrics.js';
 import { faultMode } from '../fault/index.js';
 import { parseBfdScoped } from '../lab/bfd-override.js';
+import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
 import { monoMs } from '../probe/sample.js';
 import { formatTable } from '../report/failover-table.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import { timestamp } from '../util/timestamp.js';
 
 export interface BenchCase {
   fault: string;
@@ -155,73 +154,75 @@ export function renderBench(rows: BenchRow[]): string {
   return `${table}\n(failover: last answer from the old PoP → first from the new, per affected client and trial, each fault after a random delay over one BFD/keepalive interval; router: neighbour's BFD-down/hold-expiry after the fault; others hurt: client-trials not on the failed PoP that lost answers or changed PoP; lost: samples written by an agent that never reached the orchestrator)\n`;
 }
 
-export function registerFailoverBench(program: Command, ctx: CliContext): void {
-  program
-    .command('failover')
-    .description('failover distributions for freeze/silent/cut × BFD 300x3, 100x3, 50x3, 20x3, 10x3, off')
-    .option('--trials <n>', 'trials per case', '20')
-    .option('--pop <pop>', 'PoP to break', 'fra')
-    .option('--modes <list>', 'fault modes', 'freeze,silent,cut')
-    .option('--bfd <list>', 'BFD settings; <tx>x<mult>@pop applies one to the PoP\'s sessions only', '300x3,100x3,50x3,20x3,10x3,20x3@pop,10x3@pop,off')
-    .option('--seed <n>', 'seed of the random fault phases (each case uses it)')
-    .option('--lab <name>', 'lab name when several are up')
-    .option('--json', 'print the result JSON on stdout')
-    .action(async (o: { trials: string; pop: string; modes: string; bfd: string; seed?: string; lab?: string; json?: boolean }) => {
-      const trials = positiveInt('--trials', o.trials);
-      const seed = o.seed === undefined ? undefined : nonNegativeInt('--seed', o.seed);
-      const cases = benchCases(o.modes.split(','), o.bfd.split(','));
-      // Validate the whole matrix before breaking anything.
-      for (const c of cases) {
-        faultMode(c.fault);
-        parseBfdScoped(c.bfd);
-      }
-      if (cases.length === 0) throw new LabError('USAGE', 'no benchmark cases: check --modes and --bfd');
-      const lab = await runningLab(ctx.rt, o.lab);
-      const progress = ctx.progress(!!o.json);
-      const abort = abortOnSignals();
-      const rows: BenchRow[] = [];
-      const started = new Date();
-      try {
-        for (const c of cases) {
-          progress.step('bench', `${c.fault} bfd ${c.bfd}`, `${rows.length + 1}/${cases.length}, ${trials} trials`);
-          try {
-            const r = await runFailover(
-              { rt: ctx.rt, lab, configRoot: FAILOVER_CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress, signal: abort.signal },
-              { pop: o.pop, fault: faultMode(c.fault), trials, ...(({ bfd, scope }) => ({ bfd, bfdScope: scope }))(parseBfdScoped(c.bfd)), seed },
-            );
-            rows.push(benchRow(c, r));
-          } catch (err) {
-            // Ctrl-C ends the bench; a case the machine cannot do (BFD never
-            // settles at 10 ms) is a result, and the next case still runs:
-            // runFailover has put the lab file's BFD back.
-            if (abort.signal.aborted) throw err;
-            rows.push(failedRow(c, err));
-            progress.step('bench', `${c.fault} bfd ${c.bfd}`, `did not run: ${rows[rows.length - 1].error}`);
-          }
-        }
-      } finally {
-        abort.dispose();
-      }
-      const doc = {
-        bench: 'failover',
-        startedAt: started.toISOString(),
-        lab: lab.name,
-        pop: o.pop,
-        trialsPerCase: trials,
-        modes: o.modes,
-        bfds: o.bfd,
-        probe: { udpIntervalMs: 10, tcpIntervalMs: 100, httpIntervalMs: 200, streams: 2 },
-        notes: [
-          'each fault comes after a random delay, uniform over one BFD interval (one keepalive interval without BFD), seeded per case (rows[].seed)',
-          'failover = last answer from the old PoP to the first from the new one (UDP DNS, 10 ms apart), affected clients only',
-          'bound = BFD tx × mult (hold time without BFD; carrier loss ~0 for cut, bounded by the silent bound)',
-          'cut without BFD is not run: both ends lose carrier, BFD plays no part',
-        ],
-        rows,
-      };
-      mkdirSync(BENCH_RESULTS, { recursive: true });
-      const file = join(BENCH_RESULTS, `failover-${timestamp(started)}.json`);
-      writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-      ctx.print(!!o.json, { ...doc, file }, () => `${renderBench(rows)}results: ${file}`);
-    });
+export interface FailoverBenchDeps {
+  rt: ContainerRuntime;
+  progress: Progress;
+  /** Ctrl-C: ends the bench after the running case has restored its fault. */
+  signal: AbortSignal;
+  configRoot: string;
+  /** Where the result file goes (bench/results/). */
+  resultsDir: string;
+}
+
+export interface FailoverBenchOptions {
+  trials: number;
+  pop: string;
+  /** Comma-separated, as given: fault modes and BFD settings. */
+  modes: string;
+  bfd: string;
+  seed?: number;
+  lab?: string;
+}
+
+export async function runFailoverBench(ctx: FailoverBenchDeps, o: FailoverBenchOptions) {
+  const { trials, seed } = o;
+  const { progress } = ctx;
+  const cases = benchCases(o.modes.split(','), o.bfd.split(','));
+  // Validate the whole matrix before breaking anything.
+  for (const c of cases) {
+    faultMode(c.fault);
+    parseBfdScoped(c.bfd);
+  }
+  if (cases.length === 0) throw new LabError('USAGE', 'no benchmark cases: check --modes and --bfd');
+  const lab = await runningLab(ctx.rt, o.lab);
+  const rows: BenchRow[] = [];
+  const started = new Date();
+  for (const c of cases) {
+    progress.step('bench', `${c.fault} bfd ${c.bfd}`, `${rows.length + 1}/${cases.length}, ${trials} trials`);
+    try {
+      const r = await runFailover(
+        { rt: ctx.rt, lab, configRoot: ctx.configRoot, clock: { monoMs, wallMs: () => Date.now() }, progress, signal: ctx.signal },
+        { pop: o.pop, fault: faultMode(c.fault), trials, ...(({ bfd, scope }) => ({ bfd, bfdScope: scope }))(parseBfdScoped(c.bfd)), seed },
+      );
+      rows.push(benchRow(c, r));
+    } catch (err) {
+      // Ctrl-C ends the bench; a case the machine cannot do (BFD never
+      // settles at 10 ms) is a result, and the next case still runs:
+      // runFailover has put the lab file's BFD back.
+      if (ctx.signal.aborted) throw err;
+      rows.push(failedRow(c, err));
+      progress.step('bench', `${c.fault} bfd ${c.bfd}`, `did not run: ${rows[rows.length - 1].error}`);
+    }
+  }
+  const doc = {
+    bench: 'failover',
+    startedAt: started.toISOString(),
+    lab: lab.name,
+    pop: o.pop,
+    trialsPerCase: trials,
+    modes: o.modes,
+    bfds: o.bfd,
+    probe: { udpIntervalMs: 10, tcpIntervalMs: 100, httpIntervalMs: 200, streams: 2 },
+    notes: [
+      'each fault comes after a random delay, uniform over one BFD interval (one keepalive interval without BFD), seeded per case (rows[].seed)',
+      'failover = last answer from the old PoP to the first from the new one (UDP DNS, 10 ms apart), affected clients only',
+      'bound = BFD tx × mult (hold time without BFD; carrier loss ~0 for cut, bounded by the silent bound)',
+      'cut without BFD is not run: both ends lose carrier, BFD plays no part',
+    ],
+    rows,
+  };
+  mkdirSync(ctx.resultsDir, { recursive: true });
+  const file = join(ctx.resultsDir, `failover-${timestamp(started)}.json`);
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return { ...doc, file };
 }

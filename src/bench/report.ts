@@ -3,12 +3,8 @@
 // between `<!-- bench:<id> -->` and `<!-- /bench:<id> -->` and names the file
 // it came from; nothing between the markers is written by hand. `--check`
 // (and a unit test) fails when the README differs from what the files say.
-import type { Command } from 'commander';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../agent/build.js';
-import { BENCH_RESULTS } from '../cli/bench.js';
-import type { CliContext } from '../cli/main.js';
 import { LabError } from '../errors.js';
 import { othersHurt, type BenchRow } from './failover.js';
 import type { ScaleRow, Series } from './up.js';
@@ -125,7 +121,7 @@ function responderTable(doc: any, file: string): string {
 }
 
 /** Soak rows from several runs: the newest row of each BFD setting, with the files they came from. */
-export function mergeSoak(files: ResultFile[]): { rows: import('./soak.js').SoakRow[]; files: string[]; routers: number } {
+function mergeSoak(files: ResultFile[]): { rows: import('./soak.js').SoakRow[]; files: string[]; routers: number } {
   const rows: import('./soak.js').SoakRow[] = [];
   const used: string[] = [];
   for (const f of files) {
@@ -194,21 +190,19 @@ export function renderReport(readme: string, filesOf: (bench: string) => ResultF
   return { text, used };
 }
 
-export function registerReportBench(program: Command, ctx: CliContext): void {
-  program
-    .command('report')
-    .description("regenerate the README's benchmark tables from bench/results/ (--check: only compare)")
-    .option('--check', 'exit 1 if README.md differs from what the result files say')
-    .option('--json', 'which file each block came from, on stdout')
-    .action((o: { check?: boolean; json?: boolean }) => {
-      const path = join(REPO_ROOT, 'README.md');
-      const before = readFileSync(path, 'utf8');
-      const { text, used } = renderReport(before, (bench) => resultFiles(BENCH_RESULTS, bench));
-      const changed = text !== before;
-      if (o.check && changed) throw new LabError('USAGE', 'README.md does not match bench/results/: run `npm run bench -- report` and commit the result');
-      if (!o.check && changed) writeFileSync(path, text);
-      ctx.print(!!o.json, { changed, check: !!o.check, blocks: used }, () =>
-        [`${o.check ? 'checked' : changed ? 'rewrote' : 'unchanged:'} README.md`, ...Object.entries(used).map(([id, f]) => `  ${id.padEnd(10)} ← bench/results/${f}`)].join('\n'),
-      );
-    });
+export interface ReportBenchResult {
+  changed: boolean;
+  check: boolean;
+  /** Block id → the result file it came from. */
+  blocks: Record<string, string>;
+}
+
+/** Rewrites `readmePath` from the files in `resultsDir`; with `check`, only compares (and throws OUT_OF_DATE on a difference). */
+export function runReportBench(o: { readmePath: string; resultsDir: string; check: boolean }): ReportBenchResult {
+  const before = readFileSync(o.readmePath, 'utf8');
+  const { text, used } = renderReport(before, (bench) => resultFiles(o.resultsDir, bench));
+  const changed = text !== before;
+  if (o.check && changed) throw new LabError('OUT_OF_DATE', 'README.md does not match bench/results/: run `npm run bench -- report` and commit the result');
+  if (!o.check && changed) writeFileSync(o.readmePath, text);
+  return { changed, check: o.check, blocks: used };
 }

@@ -6,7 +6,6 @@
 // warm-up of each server, every server gets --reps runs in rotating order
 // (a server is never always first or last), and the result gives medians and
 // spread, the versions measured, and what else ran meanwhile.
-import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -18,8 +17,6 @@ import { LabError } from '../errors.js';
 import { runningLab } from '../lab/running-lab.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { BENCH_RESULTS } from '../cli/bench.js';
-import type { CliContext } from '../cli/main.js';
 import { latencyColumn, parseDnsperfSummary, percentiles, type DnsperfSummary, type Percentiles } from './dnsperf.js';
 import { benchQueryFile, renderNsdConf, renderNsdZone } from './nsd-config.js';
 
@@ -96,7 +93,7 @@ export interface ResponderBenchResult {
   file: string;
 }
 
-interface BenchOptions {
+export interface ResponderBenchOptions {
   lab?: string;
   pop?: string;
   durationS: number;
@@ -104,42 +101,13 @@ interface BenchOptions {
   outstanding: number;
   reps: number;
   warmupS: number;
+  /** Where the result file goes (bench/results/). */
+  resultsDir: string;
 }
 
-export function registerResponderBench(program: Command, ctx: CliContext): void {
-  program
-    .command('responder')
-    .description(`dnsperf against our responder, bare dns2 3.1.1 and NSD in one PoP; target responder >= ${TARGET_RATIO * 100}% of dns2 qps`)
-    .option('--lab <name>', 'lab name (may be omitted when one lab is up)')
-    .option('--pop <name>', 'PoP to run the servers in (default: the expected PoP of the first client)')
-    .option('--duration <s>', 'dnsperf run time per server', '10')
-    .option('--clients <n>', 'dnsperf -c', '4')
-    .option('--outstanding <n>', 'dnsperf -q', '200')
-    .option('--reps <n>', 'runs per server, in rotating order', '3')
-    .option('--warmup <s>', 'dnsperf seconds per server before measuring', '2')
-    .addOption(new Option('--json', 'print the result document'))
-    .action(async (o: { lab?: string; pop?: string; duration: string; clients: string; outstanding: string; reps: string; warmup: string; json?: boolean }) => {
-      const positive = (v: string, flag: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new LabError('USAGE', `Expected ${flag} to be a positive integer, got ${JSON.stringify(v)}`);
-        return n;
-      };
-      const opts: BenchOptions = {
-        lab: o.lab,
-        pop: o.pop,
-        durationS: positive(o.duration, '--duration'),
-        clients: positive(o.clients, '--clients'),
-        outstanding: positive(o.outstanding, '--outstanding'),
-        reps: positive(o.reps, '--reps'),
-        warmupS: positive(o.warmup, '--warmup'),
-      };
-      await buildAgents();
-      const r = await benchResponder(ctx.rt, opts, (line) => process.stderr.write(`${line}\n`));
-      ctx.print(!!o.json, r, () => renderBenchTable(r));
-    });
-}
-
-export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log: (line: string) => void): Promise<ResponderBenchResult> {
+export async function benchResponder(rt: ContainerRuntime, o: ResponderBenchOptions, log: (line: string) => void): Promise<ResponderBenchResult> {
+  // The servers under test run from the bundle (bench-responder.mjs, bench-dns2.mjs).
+  await buildAgents();
   const lab = await runningLab(rt, o.lab);
   const popName = o.pop ?? lab.clients.find((c) => c.expect?.pop)?.expect?.pop;
   const clientName = lab.clients.find((c) => c.expect?.pop === popName)?.name;
@@ -251,7 +219,7 @@ export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log:
   const qps = (n: TargetName) => servers.find((r) => r.name === n)!.qps.median;
   const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
   const at = new Date().toISOString();
-  const file = join(BENCH_RESULTS, `responder-${at.replace(/[:.]/g, '-')}.json`);
+  const file = join(o.resultsDir, `responder-${at.replace(/[:.]/g, '-')}.json`);
   const result: ResponderBenchResult = {
     lab: lab.name,
     pop: popName,
@@ -271,7 +239,7 @@ export async function benchResponder(rt: ContainerRuntime, o: BenchOptions, log:
     environment: env,
     file,
   };
-  mkdirSync(BENCH_RESULTS, { recursive: true });
+  mkdirSync(o.resultsDir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }

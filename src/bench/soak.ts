@@ -5,23 +5,21 @@
 // session drops on every router from FRR's own counters (before/after), and
 // the probes the clients lost. A setting whose BFD never settles is reported
 // as such. The lab file's BFD is put back after each setting.
-import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_RESULTS } from '../cli/bench.js';
-import { abortOnSignals, positiveInt, timestamp } from '../cli/failover.js';
-import type { CliContext } from '../cli/main.js';
 import { LabError } from '../errors.js';
 import { bfdLabel } from '../experiment/failover.js';
 import { applyBfd, parseBfdSetting, withBfd } from '../lab/bfd-override.js';
 import { splitJsonDocuments } from '../lab/frr-state.js';
+import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
 import { startProbes } from '../probe/run-probes.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
+import { timestamp } from '../util/timestamp.js';
 import { hold } from '../util/wait.js';
 
 /** One router's flap counters, summed over its peers. */
@@ -87,89 +85,96 @@ export interface SoakRow {
   load: number[];
 }
 
-export function registerSoakBench(program: Command, ctx: CliContext): void {
-  program
-    .command('soak')
-    .description('count BFD and BGP flaps over minutes, idle then under probes, per BFD setting')
-    .option('--minutes <n>', 'minutes per BFD setting (half idle, half probed)', '10')
-    .option('--bfd <list>', "BFD settings, e.g. 100x3,20x3,10x3; 20x3@fra: on fra's sessions only", '100x3')
-    .option('--lab <name>', 'lab name when several are up')
-    .option('--json', 'print the result JSON on stdout')
-    .action(async (o: { minutes: string; bfd: string; lab?: string; json?: boolean }) => {
-      const minutes = positiveInt('--minutes', o.minutes);
-      const lab = await runningLab(ctx.rt, o.lab);
-      const settings = o.bfd.split(',').map((b) => {
-        const [setting, router, ...rest] = b.split('@');
-        const s = parseBfdSetting(setting);
-        if (s === 'lab' || !s.enabled || rest.length) throw new LabError('USAGE', `Expected \`--bfd\` settings like 100x3 or 20x3@fra, got "${b}"`);
-        if (router !== undefined && !lab.routers.some((r) => r.name === router)) {
-          throw new LabError('USAGE', `\`--bfd ${b}\`: lab "${lab.name}" has no router "${router}" (routers: ${lab.routers.map((r) => r.name).join(', ')})`);
-        }
-        return { bfd: s, router };
+export interface SoakBenchDeps {
+  rt: ContainerRuntime;
+  progress: Progress;
+  /** Ctrl-C: ends the soak once the lab file's BFD is back. */
+  signal: AbortSignal;
+  /** Where the result file goes (bench/results/). */
+  resultsDir: string;
+}
+
+export interface SoakBenchOptions {
+  minutes: number;
+  /** Comma-separated, as given: e.g. 100x3,20x3@fra. */
+  bfd: string;
+  lab?: string;
+}
+
+export type SoakBenchResult = Awaited<ReturnType<typeof runSoakBench>>;
+
+export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
+  const { minutes } = o;
+  const { progress } = ctx;
+  const lab = await runningLab(ctx.rt, o.lab);
+  const settings = o.bfd.split(',').map((b) => {
+    const [setting, router, ...rest] = b.split('@');
+    const s = parseBfdSetting(setting);
+    if (s === 'lab' || !s.enabled || rest.length) throw new LabError('USAGE', `Expected \`--bfd\` settings like 100x3 or 20x3@fra, got "${b}"`);
+    if (router !== undefined && !lab.routers.some((r) => r.name === router)) {
+      throw new LabError('USAGE', `\`--bfd ${b}\`: lab "${lab.name}" has no router "${router}" (routers: ${lab.routers.map((r) => r.name).join(', ')})`);
+    }
+    return { bfd: s, router };
+  });
+  const halfMs = (minutes * 60_000) / 2;
+  const rows: SoakRow[] = [];
+  const started = new Date();
+  for (const { bfd, router } of settings) {
+    const label = `${bfdLabel(bfd, lab)}${router ? `@${router}` : ''}`;
+    const model = withBfd(lab, bfd, router);
+    const row: SoakRow = { bfd: label, settled: false, idleS: halfMs / 1000, probedS: halfMs / 1000, load: [] };
+    rows.push(row);
+    try {
+      progress.step('soak', label, `BFD on ${router ? `${router}'s sessions` : 'every session'}, live; waiting until it settles`);
+      await applyBfd(ctx.rt, model, { timeoutMs: 90_000, signal: ctx.signal });
+      row.settled = true;
+      const c0 = await readCounters(ctx.rt, model);
+      progress.step('soak', label, `idle for ${halfMs / 1000} s`);
+      await hold(halfMs, ctx.signal);
+      const c1 = await readCounters(ctx.rt, model);
+      row.idle = flapDelta(c0, c1);
+      row.load.push(loadavg()[0]);
+      progress.step('soak', label, `idle: ${row.idle.total.bfdDown} BFD down, ${row.idle.total.bgpDropped} BGP drops; probing for ${halfMs / 1000} s`);
+      const targets = model.clients.map((c) => ({ client: c.name, container: containerName(model.name, c.name) }));
+      // Bounded by the agent itself too (maxDurationMs) if we die.
+      const session = await startProbes(ctx.rt, model, targets, { maxDurationMs: halfMs + 30_000 });
+      await hold(halfMs, ctx.signal);
+      const runs = await session.stop();
+      const c2 = await readCounters(ctx.rt, model);
+      row.probed = flapDelta(c1, c2);
+      row.load.push(loadavg()[0]);
+      const udp = runs.flatMap((r) => r.samples.filter((x) => x.kind === 'udp-dns'));
+      row.probesSent = udp.length;
+      row.probesLost = udp.filter((x) => x.outcome !== 'ok').length;
+      progress.step('soak', label, `probed: ${row.probed.total.bfdDown} BFD down, ${row.probed.total.bgpDropped} BGP drops, ${row.probesLost}/${row.probesSent} probes lost`);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      row.error = (err as Error).message.split('\n').slice(0, 3).join(' | ');
+      progress.step('soak', label, `failed: ${row.error}`);
+    } finally {
+      // Back to the lab file, whatever happened (a 10 ms profile may be why it failed).
+      const keep = new Set(lab.links.filter((l) => l.bfd.enabled).map((l) => bfdProfileName(l.bfd)));
+      await applyBfd(ctx.rt, lab, { timeoutMs: 120_000, dropProfiles: keep.has(bfdProfileName(bfd)) ? [] : [bfdProfileName(bfd)] }).catch((err: Error) => {
+        row.error = `${row.error ? `${row.error}; ` : ''}putting the lab file's BFD back: ${err.message.split('\n')[0]}`;
       });
-      const progress = ctx.progress(!!o.json);
-      const abort = abortOnSignals();
-      const halfMs = (minutes * 60_000) / 2;
-      const rows: SoakRow[] = [];
-      const started = new Date();
-      try {
-        for (const { bfd, router } of settings) {
-          const label = `${bfdLabel(bfd, lab)}${router ? `@${router}` : ''}`;
-          const model = withBfd(lab, bfd, router);
-          const row: SoakRow = { bfd: label, settled: false, idleS: halfMs / 1000, probedS: halfMs / 1000, load: [] };
-          rows.push(row);
-          try {
-            progress.step('soak', label, `BFD on ${router ? `${router}'s sessions` : 'every session'}, live; waiting until it settles`);
-            await applyBfd(ctx.rt, model, { timeoutMs: 90_000, signal: abort.signal });
-            row.settled = true;
-            const c0 = await readCounters(ctx.rt, model);
-            progress.step('soak', label, `idle for ${halfMs / 1000} s`);
-            await hold(halfMs, abort.signal);
-            const c1 = await readCounters(ctx.rt, model);
-            row.idle = flapDelta(c0, c1);
-            row.load.push(loadavg()[0]);
-            progress.step('soak', label, `idle: ${row.idle.total.bfdDown} BFD down, ${row.idle.total.bgpDropped} BGP drops; probing for ${halfMs / 1000} s`);
-            const targets = model.clients.map((c) => ({ client: c.name, container: containerName(model.name, c.name) }));
-            // Bounded by the agent itself too (maxDurationMs) if we die.
-            const session = await startProbes(ctx.rt, model, targets, { maxDurationMs: halfMs + 30_000 });
-            await hold(halfMs, abort.signal);
-            const runs = await session.stop();
-            const c2 = await readCounters(ctx.rt, model);
-            row.probed = flapDelta(c1, c2);
-            row.load.push(loadavg()[0]);
-            const udp = runs.flatMap((r) => r.samples.filter((x) => x.kind === 'udp-dns'));
-            row.probesSent = udp.length;
-            row.probesLost = udp.filter((x) => x.outcome !== 'ok').length;
-            progress.step('soak', label, `probed: ${row.probed.total.bfdDown} BFD down, ${row.probed.total.bgpDropped} BGP drops, ${row.probesLost}/${row.probesSent} probes lost`);
-          } catch (err) {
-            if (abort.signal.aborted) throw err;
-            row.error = (err as Error).message.split('\n').slice(0, 3).join(' | ');
-            progress.step('soak', label, `failed: ${row.error}`);
-          } finally {
-            // Back to the lab file, whatever happened (a 10 ms profile may be why it failed).
-            const keep = new Set(lab.links.filter((l) => l.bfd.enabled).map((l) => bfdProfileName(l.bfd)));
-            await applyBfd(ctx.rt, lab, { timeoutMs: 120_000, dropProfiles: keep.has(bfdProfileName(bfd)) ? [] : [bfdProfileName(bfd)] }).catch((err: Error) => {
-              row.error = `${row.error ? `${row.error}; ` : ''}putting the lab file's BFD back: ${err.message.split('\n')[0]}`;
-            });
-          }
-        }
-      } finally {
-        abort.dispose();
-      }
-      const doc = { bench: 'soak', startedAt: started.toISOString(), lab: lab.name, minutesPerSetting: minutes, routers: lab.routers.length, reproduce: `npm run bench -- soak --minutes ${minutes} --bfd ${o.bfd}`, rows };
-      mkdirSync(BENCH_RESULTS, { recursive: true });
-      const file = join(BENCH_RESULTS, `soak-${timestamp(started)}.json`);
-      writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-      ctx.print(!!o.json, { ...doc, file }, () =>
-        [
-          `soak (${lab.name}: ${lab.routers.length} routers; ${minutes} min per setting, half idle, half probed)`,
-          ...rows.map((r) =>
-            r.settled && r.idle && r.probed
-              ? `  BFD ${r.bfd.padEnd(6)} idle: ${r.idle.total.bfdDown} BFD down, ${r.idle.total.bgpDropped} BGP drops; probed: ${r.probed.total.bfdDown} BFD down, ${r.probed.total.bgpDropped} BGP drops, ${r.probesLost}/${r.probesSent} probes lost`
-              : `  BFD ${r.bfd.padEnd(6)} ${r.settled ? 'failed' : 'never settled'}: ${r.error}`,
-          ),
-          `  → ${file}`,
-        ].join('\n'),
-      );
-    });
+    }
+  }
+  const doc = { bench: 'soak', startedAt: started.toISOString(), lab: lab.name, minutesPerSetting: minutes, routers: lab.routers.length, reproduce: `npm run bench -- soak --minutes ${minutes} --bfd ${o.bfd}`, rows };
+  mkdirSync(ctx.resultsDir, { recursive: true });
+  const file = join(ctx.resultsDir, `soak-${timestamp(started)}.json`);
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return { ...doc, file };
+}
+
+/** The human summary of `bench soak`. */
+export function renderSoak(doc: SoakBenchResult): string {
+  return [
+    `soak (${doc.lab}: ${doc.routers} routers; ${doc.minutesPerSetting} min per setting, half idle, half probed)`,
+    ...doc.rows.map((r) =>
+      r.settled && r.idle && r.probed
+        ? `  BFD ${r.bfd.padEnd(6)} idle: ${r.idle.total.bfdDown} BFD down, ${r.idle.total.bgpDropped} BGP drops; probed: ${r.probed.total.bfdDown} BFD down, ${r.probed.total.bgpDropped} BGP drops, ${r.probesLost}/${r.probesSent} probes lost`
+        : `  BFD ${r.bfd.padEnd(6)} ${r.settled ? 'failed' : 'never settled'}: ${r.error}`,
+    ),
+    `  → ${doc.file}`,
+  ].join('\n');
 }

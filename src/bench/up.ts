@@ -12,19 +12,15 @@
 //   reup   `up` again with nothing changed
 //   down   removing the lab
 //   scale  generated labs of N PoPs: time to converged and memory per router
-import type { Command } from 'commander';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { BENCH_RESULTS } from '../cli/bench.js';
 import { breakdown, containerCpuS, engineDelta, engineSnapshot, type CpuBreakdown } from './cpu.js';
-import { positiveInt, timestamp } from '../cli/failover.js';
-import { CONFIG_ROOT, DEFAULT_LAB, type CliContext } from '../cli/main.js';
 import { writeArtifacts } from '../lab/artifacts.js';
 import { labDown } from '../lab/down.js';
-import { planLab } from '../lab/plan.js';
-import { createProgress, formatProgress, type Progress } from '../lab/progress.js';
+import { planLab, type PlanPaths } from '../lab/plan.js';
+import type { Progress } from '../lab/progress.js';
 import { labUp, type UpPhases } from '../lab/up.js';
 import { ensureImages } from '../runtime/ensure-images.js';
 import { LABEL, labLabels } from '../runtime/labels.js';
@@ -32,6 +28,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { generate } from '../topology/generate.js';
 import { loadLabFile, parseLab } from '../topology/load.js';
 import type { Lab } from '../topology/model.js';
+import { timestamp } from '../util/timestamp.js';
 
 export interface Series {
   ms: number[];
@@ -41,7 +38,7 @@ export interface Series {
 }
 
 /** CPU time the whole machine spent (user+nice+system+irq+softirq+steal), in s: what the floor and `up` cost, not just how long they took. */
-export function machineCpuS(): number {
+function machineCpuS(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = f;
   return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
@@ -78,9 +75,9 @@ export interface ScaleRow {
  * work inside, and wait until all run. Same engine, same networks, same
  * count, same image; nothing of FRR, agents or convergence.
  */
-export async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, agentDir: string, cpu?: (s: number) => void): Promise<number> {
+async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, paths: PlanPaths, cpu?: (s: number) => void): Promise<number> {
   const floorLab = `${lab.name}-floor`;
-  const plan = planLab(lab, images, { configRoot: CONFIG_ROOT, agentDir });
+  const plan = planLab(lab, images, paths);
   const t0 = performance.now();
   const c0 = machineCpuS();
   const nets = plan.networks.map((n) => ({ ...n, name: n.name.replace(`al-${lab.name}-`, `al-${floorLab}-`), labels: { ...n.labels, [LABEL.lab]: floorLab } }));
@@ -112,10 +109,10 @@ export async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { rout
  * connect`), all at once. Each CLI call is a process of its own, so this costs
  * more CPU than the API floor; both are reported.
  */
-export async function dockerCliFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, agentDir: string): Promise<number> {
+async function dockerCliFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, paths: PlanPaths): Promise<number> {
   const floorLab = `${lab.name}-clifloor`;
   const rename = (name: string) => name.replace(`al-${lab.name}-`, `al-${floorLab}-`);
-  const plan = planLab(lab, images, { configRoot: CONFIG_ROOT, agentDir });
+  const plan = planLab(lab, images, paths);
   const docker = (...args: string[]) => run('docker', args, { timeout: 120_000 });
   const labels = (l: Record<string, string>) => Object.entries(l).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
   const t0 = performance.now();
@@ -142,170 +139,181 @@ export async function dockerCliFloor(rt: ContainerRuntime, lab: Lab, images: { r
   }
 }
 
-export function registerUpBench(program: Command, ctx: CliContext): void {
-  program
-    .command('up')
-    .description('time `up` (cold, warm, re-up), `down` and the Docker floor; optionally generated labs of N PoPs')
-    .option('--lab <file>', 'lab file', DEFAULT_LAB)
-    .option('--reps <n>', 'repetitions of warm up, re-up, down and the floor', '5')
-    .option('--cold-reps <n>', 'repetitions with images rebuilt (each ~30-70 s of mmdebstrap); 0 to skip', '1')
-    .option('--scale <pops>', 'comma-separated PoP counts for generated labs (transits = max(2, N/4), eyeballs = max(4, N/4)), e.g. 4,16,40')
-    .option('--contention <n>', 'also: N runs of down + up with two CPU-bound processes running the whole time (they end themselves)', '0')
-    .option('--json', 'result on stdout')
-    .action(async (o: { lab: string; reps: string; coldReps: string; scale?: string; contention: string; json?: boolean }) => {
-      const reps = positiveInt('--reps', o.reps);
-      const contentionRuns = o.contention === '0' ? 0 : positiveInt('--contention', o.contention);
-      const coldReps = o.coldReps === '0' ? 0 : positiveInt('--cold-reps', o.coldReps);
-      const lab = loadLabFile(o.lab);
-      const log: Progress = createProgress((ev) => {
-        if (!/^(converged|answered|create|started|network|config verified|route)$/.test(ev.step)) process.stderr.write(`${formatProgress(ev)}\n`);
-      });
-      const quiet: Progress = { step() {} };
-      const paths = { configRoot: CONFIG_ROOT };
-      await labDown(ctx.rt, undefined, quiet);
+export interface UpBenchDeps {
+  rt: ContainerRuntime;
+  configRoot: string;
+  /** Where the result file goes (bench/results/). */
+  resultsDir: string;
+  log: Progress;
+}
 
-      const cold: number[] = [];
-      for (let i = 0; i < coldReps; i++) {
-        log.step('bench', 'cold', `${i + 1}/${coldReps}: removing the lab's images, then up`);
-        const refs = await ensureImages(ctx.rt, {});
-        for (const ref of [refs.router, refs.client]) await ctx.rt.removeImage(ref).catch(() => undefined);
-        cold.push((await labUp(ctx.rt, lab, { progress: quiet, paths })).wallMs);
-        await labDown(ctx.rt, lab.name, quiet);
-      }
+export interface UpBenchOptions {
+  labFile: string;
+  reps: number;
+  /** 0 skips the cold runs. */
+  coldReps: number;
+  /** PoP counts of generated labs. */
+  scale: number[];
+  /** 0 skips the runs under CPU contention. */
+  contentionRuns: number;
+}
 
-      const images = await ensureImages(ctx.rt, {});
-      const { agentDir } = await writeArtifacts(lab, CONFIG_ROOT);
-      const floor: number[] = [];
-      const cliFloor: number[] = [];
-      const cpuWhere: CpuBreakdown[] = [];
-      const floorCpu: number[] = [];
-      const warmCpu: number[] = [];
-      const warm: number[] = [];
-      const warmPhases: UpPhases[] = [];
-      const reup: number[] = [];
-      const down: number[] = [];
-      for (let i = 0; i < reps; i++) {
-        // Floor and lab alternate, so both see the same machine state.
-        floor.push(await dockerFloor(ctx.rt, lab, images, agentDir, (s) => floorCpu.push(s)));
-        log.step('bench', 'floor', `${i + 1}/${reps}: ${floor[i]} ms for ${lab.routers.length + lab.clients.length} bare containers`);
-        cliFloor.push(await dockerCliFloor(ctx.rt, lab, images, agentDir));
-        log.step('bench', 'floor', `${i + 1}/${reps}: ${cliFloor[i]} ms for the same through the docker CLI`);
-        const c0 = machineCpuS();
-        const e0 = engineSnapshot();
-        const p0 = process.cpuUsage();
-        const r = await labUp(ctx.rt, lab, { progress: quiet, paths });
-        const totalS = machineCpuS() - c0;
-        const p1 = process.cpuUsage(p0);
-        const mine = await ctx.rt.listContainers({ [LABEL.lab]: lab.name });
-        cpuWhere.push(
-          breakdown(
-            totalS,
-            engineDelta(e0, engineSnapshot()),
-            mine.map((c) => ({ role: c.labels[LABEL.role] ?? '?', cpuS: containerCpuS(c.id) ?? 0 })),
-            (p1.user + p1.system) / 1e6,
-          ),
-        );
-        warmCpu.push(totalS);
-        warm.push(r.wallMs);
-        warmPhases.push(r.phases);
-        log.step('bench', 'warm', `${i + 1}/${reps}: ${r.wallMs} ms (${(r.wallMs / floor[i]).toFixed(2)}× this floor)`);
-        const again = await labUp(ctx.rt, lab, { progress: quiet, paths });
-        reup.push(again.wallMs);
-        const t = performance.now();
-        // As `npm run lab -- down` does it: containers, networks and the host rules.
-        await labDown(ctx.rt, lab.name, quiet, images.router);
-        down.push(Math.round(performance.now() - t));
-        log.step('bench', 'reup/down', `${i + 1}/${reps}: re-up ${again.wallMs} ms (created ${again.created.containers.length}), down ${down[i]} ms`);
-      }
+export type UpBenchResult = Awaited<ReturnType<typeof runUpBench>>;
 
-      const scale: ScaleRow[] = [];
-      for (const pops of (o.scale ?? '').split(',').filter(Boolean).map((s) => positiveInt('--scale', s))) {
-        const g = generate({ pops, transits: Math.max(2, Math.floor(pops / 4)), eyeballs: Math.max(4, Math.floor(pops / 4)) });
-        const gl = parseLab(g.yaml, `${g.name}.yaml`);
-        log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
-        const r = await labUp(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
-        const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
-        const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
-        const byRole: Record<string, number> = {};
-        for (const role of new Set(mem.map((m) => m.role))) byRole[role] = round1(series(mem.filter((m) => m.role === role).map((m) => m.mb)).median);
-        const s = series(mem.map((m) => m.mb));
-        scale.push({ pops, transits: g.size.transits, eyeballs: g.size.eyeballs, routers: g.counts.routers, clients: g.counts.clients, networks: g.counts.links + g.counts.lans, upMs: r.wallMs, phases: r.phases, routerMemMB: { median: round1(s.median), max: round1(s.max), byRole } });
-        log.step('bench', 'scale', `${g.name}: converged in ${r.wallMs} ms; router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`);
-        await labDown(ctx.rt, gl.name, quiet, images.router);
-      }
+export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
+  const { reps, coldReps, contentionRuns } = o;
+  const log = ctx.log;
+  const lab = loadLabFile(o.labFile);
+  const quiet: Progress = { step() {} };
+  const paths = { configRoot: ctx.configRoot };
+  await labDown(ctx.rt, undefined, quiet);
 
-      // Two busy loops for the whole of each run, bounded by `timeout` so they
-      // stop even if this process dies; killed as soon as the run is over.
-      const contention: { ok: boolean; ms: number; repaired: string[]; error?: string }[] = [];
-      for (let i = 0; i < contentionRuns; i++) {
-        await labDown(ctx.rt, lab.name, quiet);
-        const { spawn } = await import('node:child_process');
-        const load = [0, 1].map(() => spawn('timeout', ['200', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
-        try {
-          const r = await labUp(ctx.rt, lab, { progress: quiet, paths, timeoutMs: 120_000 });
-          contention.push({ ok: true, ms: r.wallMs, repaired: r.repaired });
-        } catch (err) {
-          contention.push({ ok: false, ms: NaN, repaired: [], error: (err as Error).message.split('\n').slice(0, 4).join(' | ') });
-        } finally {
-          load.forEach((p) => p.kill('SIGTERM')); // `timeout` passes TERM on to node; SIGKILL would orphan the loop
-        }
-        const c = contention[i];
-        log.step('bench', 'contention', `${i + 1}/${contentionRuns}: ${c.ok ? `converged in ${c.ms} ms${c.repaired.length ? `, repaired ${c.repaired.join(', ')}` : ''}` : `FAILED: ${c.error}`}`);
-      }
-      if (contentionRuns) await labDown(ctx.rt, lab.name, quiet, images.router);
+  const cold: number[] = [];
+  for (let i = 0; i < coldReps; i++) {
+    log.step('bench', 'cold', `${i + 1}/${coldReps}: removing the lab's images, then up`);
+    const refs = await ensureImages(ctx.rt, {});
+    for (const ref of [refs.router, refs.client]) await ctx.rt.removeImage(ref).catch(() => undefined);
+    cold.push((await labUp(ctx.rt, lab, { progress: quiet, paths })).wallMs);
+    await labDown(ctx.rt, lab.name, quiet);
+  }
 
-      const f = series(floor);
-      const fc = series(cliFloor);
-      const w = series(warm);
-      const cores = (await import('node:os')).cpus().length;
-      const warmCpuMedian = series(warmCpu.map(round1)).median;
-      const result = {
-        bench: 'up',
-        at: new Date().toISOString(),
-        lab: { file: o.lab, name: lab.name, routers: lab.routers.length, clients: lab.clients.length, networks: lab.links.length + lab.lans.length },
-        machine: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
-        reps,
-        floorMs: f,
-        warmMs: w,
-        ratioToFloor: round2(w.median / f.median),
-        cliFloorMs: fc,
-        ratioToCliFloor: round2(w.median / fc.median),
-        // Machine CPU-seconds (all processes, /proc/stat) while each ran: the floor's
-        // creation and start only; `up` from start to clients answered.
-        cpuS: { floor: series(floorCpu.map(round1)).median, warm: warmCpuMedian, cores },
-        // The shortest `up` these CPU-seconds allow with every core busy all the time, as a ratio to the floor.
-        cpuBoundRatio: round2(warmCpuMedian / cores / (f.median / 1000)),
-        // Where the CPU of the warm run with the median wall time went.
-        cpuWhere: cpuWhere[warm.indexOf(w.median)] ?? cpuWhere[0],
-        warmPhasesMedianMs: medianPhases(warmPhases),
-        reupMs: series(reup),
-        downMs: series(down),
-        coldMs: series(cold),
-        scale,
-        contention: contentionRuns ? { runs: contentionRuns, converged: contention.filter((c) => c.ok).length, ms: series(contention.filter((c) => c.ok).map((c) => c.ms)), details: contention } : undefined,
-        reproduce: `npm run bench -- up --reps ${reps} --cold-reps ${coldReps}${o.scale ? ` --scale ${o.scale}` : ''}${contentionRuns ? ` --contention ${contentionRuns}` : ''}`,
-      };
-      mkdirSync(BENCH_RESULTS, { recursive: true });
-      const file = join(BENCH_RESULTS, `up-${timestamp()}.json`);
-      writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-      ctx.print(!!o.json, { ...result, file }, () =>
-        [
-          `up bench (${lab.name}: ${result.lab.routers} routers, ${result.lab.clients} clients; ${reps} reps; medians)`,
-          `  Docker floor  ${f.median} ms  (${f.min}–${f.max})`,
-          `  warm up       ${w.median} ms  (${w.min}–${w.max})  = ${result.ratioToFloor}× floor`,
-          `  CLI floor     ${fc.median} ms  (${fc.min}–${fc.max})  warm up = ${result.ratioToCliFloor}× this floor`,
-          `  CPU-seconds   floor ${result.cpuS.floor}, warm up ${result.cpuS.warm} (median; ${result.cpuS.cores} cores): no up can beat ${result.cpuBoundRatio}× the floor here`,
-          ...(result.cpuWhere ? [`  up's CPU      ${cpuLine(result.cpuWhere)}`] : []),
-          `  re-up         ${result.reupMs.median} ms`,
-          `  down          ${result.downMs.median} ms`,
-          ...(cold.length ? [`  cold up       ${result.coldMs.median} ms (${cold.length} rep${cold.length > 1 ? 's' : ''})`] : []),
-          `  phases (ms since start, median): ${Object.entries(result.warmPhasesMedianMs).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-          ...(result.contention ? [`  under two CPU-bound processes: converged ${result.contention.converged}/${result.contention.runs}, median ${result.contention.ms.median} ms`] : []),
-          ...scale.map((s) => `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`),
-          `  → ${file}`,
-        ].join('\n'),
-      );
-    });
+  const images = await ensureImages(ctx.rt, {});
+  const { agentDir } = await writeArtifacts(lab, ctx.configRoot);
+  const floor: number[] = [];
+  const cliFloor: number[] = [];
+  const cpuWhere: CpuBreakdown[] = [];
+  const floorCpu: number[] = [];
+  const warmCpu: number[] = [];
+  const warm: number[] = [];
+  const warmPhases: UpPhases[] = [];
+  const reup: number[] = [];
+  const down: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    // Floor and lab alternate, so both see the same machine state.
+    floor.push(await dockerFloor(ctx.rt, lab, images, { ...paths, agentDir }, (s) => floorCpu.push(s)));
+    log.step('bench', 'floor', `${i + 1}/${reps}: ${floor[i]} ms for ${lab.routers.length + lab.clients.length} bare containers`);
+    cliFloor.push(await dockerCliFloor(ctx.rt, lab, images, { ...paths, agentDir }));
+    log.step('bench', 'floor', `${i + 1}/${reps}: ${cliFloor[i]} ms for the same through the docker CLI`);
+    const c0 = machineCpuS();
+    const e0 = engineSnapshot();
+    const p0 = process.cpuUsage();
+    const r = await labUp(ctx.rt, lab, { progress: quiet, paths });
+    const totalS = machineCpuS() - c0;
+    const p1 = process.cpuUsage(p0);
+    const mine = await ctx.rt.listContainers({ [LABEL.lab]: lab.name });
+    cpuWhere.push(
+      breakdown(
+        totalS,
+        engineDelta(e0, engineSnapshot()),
+        mine.map((c) => ({ role: c.labels[LABEL.role] ?? '?', cpuS: containerCpuS(c.id) ?? 0 })),
+        (p1.user + p1.system) / 1e6,
+      ),
+    );
+    warmCpu.push(totalS);
+    warm.push(r.wallMs);
+    warmPhases.push(r.phases);
+    log.step('bench', 'warm', `${i + 1}/${reps}: ${r.wallMs} ms (${(r.wallMs / floor[i]).toFixed(2)}× this floor)`);
+    const again = await labUp(ctx.rt, lab, { progress: quiet, paths });
+    reup.push(again.wallMs);
+    const t = performance.now();
+    // As `npm run lab -- down` does it: containers, networks and the host rules.
+    await labDown(ctx.rt, lab.name, quiet, images.router);
+    down.push(Math.round(performance.now() - t));
+    log.step('bench', 'reup/down', `${i + 1}/${reps}: re-up ${again.wallMs} ms (created ${again.created.containers.length}), down ${down[i]} ms`);
+  }
+
+  const scale: ScaleRow[] = [];
+  for (const pops of o.scale) {
+    const g = generate({ pops, transits: Math.max(2, Math.floor(pops / 4)), eyeballs: Math.max(4, Math.floor(pops / 4)) });
+    const gl = parseLab(g.yaml, `${g.name}.yaml`);
+    log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
+    const r = await labUp(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
+    const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
+    const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
+    const byRole: Record<string, number> = {};
+    for (const role of new Set(mem.map((m) => m.role))) byRole[role] = round1(series(mem.filter((m) => m.role === role).map((m) => m.mb)).median);
+    const s = series(mem.map((m) => m.mb));
+    scale.push({ pops, transits: g.size.transits, eyeballs: g.size.eyeballs, routers: g.counts.routers, clients: g.counts.clients, networks: g.counts.links + g.counts.lans, upMs: r.wallMs, phases: r.phases, routerMemMB: { median: round1(s.median), max: round1(s.max), byRole } });
+    log.step('bench', 'scale', `${g.name}: converged in ${r.wallMs} ms; router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`);
+    await labDown(ctx.rt, gl.name, quiet, images.router);
+  }
+
+  // Two busy loops for the whole of each run, bounded by `timeout` so they
+  // stop even if this process dies; killed as soon as the run is over.
+  const contention: { ok: boolean; ms: number; repaired: string[]; error?: string }[] = [];
+  for (let i = 0; i < contentionRuns; i++) {
+    await labDown(ctx.rt, lab.name, quiet);
+    const { spawn } = await import('node:child_process');
+    const load = [0, 1].map(() => spawn('timeout', ['200', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
+    try {
+      const r = await labUp(ctx.rt, lab, { progress: quiet, paths, timeoutMs: 120_000 });
+      contention.push({ ok: true, ms: r.wallMs, repaired: r.repaired });
+    } catch (err) {
+      contention.push({ ok: false, ms: NaN, repaired: [], error: (err as Error).message.split('\n').slice(0, 4).join(' | ') });
+    } finally {
+      load.forEach((p) => p.kill('SIGTERM')); // `timeout` passes TERM on to node; SIGKILL would orphan the loop
+    }
+    const c = contention[i];
+    log.step('bench', 'contention', `${i + 1}/${contentionRuns}: ${c.ok ? `converged in ${c.ms} ms${c.repaired.length ? `, repaired ${c.repaired.join(', ')}` : ''}` : `FAILED: ${c.error}`}`);
+  }
+  if (contentionRuns) await labDown(ctx.rt, lab.name, quiet, images.router);
+
+  const f = series(floor);
+  const fc = series(cliFloor);
+  const w = series(warm);
+  const cores = (await import('node:os')).cpus().length;
+  const warmCpuMedian = series(warmCpu.map(round1)).median;
+  const result = {
+    bench: 'up',
+    at: new Date().toISOString(),
+    lab: { file: o.labFile, name: lab.name, routers: lab.routers.length, clients: lab.clients.length, networks: lab.links.length + lab.lans.length },
+    machine: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
+    reps,
+    floorMs: f,
+    warmMs: w,
+    ratioToFloor: round2(w.median / f.median),
+    cliFloorMs: fc,
+    ratioToCliFloor: round2(w.median / fc.median),
+    // Machine CPU-seconds (all processes, /proc/stat) while each ran: the floor's
+    // creation and start only; `up` from start to clients answered.
+    cpuS: { floor: series(floorCpu.map(round1)).median, warm: warmCpuMedian, cores },
+    // The shortest `up` these CPU-seconds allow with every core busy all the time, as a ratio to the floor.
+    cpuBoundRatio: round2(warmCpuMedian / cores / (f.median / 1000)),
+    // Where the CPU of the warm run with the median wall time went.
+    cpuWhere: cpuWhere[warm.indexOf(w.median)] ?? cpuWhere[0],
+    warmPhasesMedianMs: medianPhases(warmPhases),
+    reupMs: series(reup),
+    downMs: series(down),
+    coldMs: series(cold),
+    scale,
+    contention: contentionRuns ? { runs: contentionRuns, converged: contention.filter((c) => c.ok).length, ms: series(contention.filter((c) => c.ok).map((c) => c.ms)), details: contention } : undefined,
+    reproduce: `npm run bench -- up --reps ${reps} --cold-reps ${coldReps}${o.scale.length ? ` --scale ${o.scale.join(',')}` : ''}${contentionRuns ? ` --contention ${contentionRuns}` : ''}`,
+  };
+  mkdirSync(ctx.resultsDir, { recursive: true });
+  const file = join(ctx.resultsDir, `up-${timestamp()}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return { ...result, file };
+}
+
+/** The human summary of `bench up`. */
+export function renderUpBench(r: UpBenchResult): string {
+  const { floorMs: f, warmMs: w, cliFloorMs: fc } = r;
+  const cold = r.coldMs.ms;
+  return [
+    `up bench (${r.lab.name}: ${r.lab.routers} routers, ${r.lab.clients} clients; ${r.reps} reps; medians)`,
+    `  Docker floor  ${f.median} ms  (${f.min}–${f.max})`,
+    `  warm up       ${w.median} ms  (${w.min}–${w.max})  = ${r.ratioToFloor}× floor`,
+    `  CLI floor     ${fc.median} ms  (${fc.min}–${fc.max})  warm up = ${r.ratioToCliFloor}× this floor`,
+    `  CPU-seconds   floor ${r.cpuS.floor}, warm up ${r.cpuS.warm} (median; ${r.cpuS.cores} cores): no up can beat ${r.cpuBoundRatio}× the floor here`,
+    ...(r.cpuWhere ? [`  up's CPU      ${cpuLine(r.cpuWhere)}`] : []),
+    `  re-up         ${r.reupMs.median} ms`,
+    `  down          ${r.downMs.median} ms`,
+    ...(cold.length ? [`  cold up       ${r.coldMs.median} ms (${cold.length} rep${cold.length > 1 ? 's' : ''})`] : []),
+    `  phases (ms since start, median): ${Object.entries(r.warmPhasesMedianMs).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    ...(r.contention ? [`  under two CPU-bound processes: converged ${r.contention.converged}/${r.contention.runs}, median ${r.contention.ms.median} ms`] : []),
+    ...r.scale.map((s) => `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`),
+    `  → ${r.file}`,
+  ].join('\n');
 }
 
 const run = promisify(execFile);

@@ -1,6 +1,7 @@
-import { LabError } from '../errors.js';
+import { LabError, LabFileError } from '../errors.js';
 import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { loadLabFile } from '../topology/load.js';
 
 export interface FoundNode {
   id: string;
@@ -8,6 +9,7 @@ export interface FoundNode {
   node: string;
   kind: string;
   role: string;
+  /** Routers: the prefix the lab announces, from the lab file the container was created from (absent when that file no longer loads). */
   anycastPrefix?: string;
 }
 
@@ -24,5 +26,20 @@ export async function findNodeContainer(rt: ContainerRuntime, node: string, lab?
   if (hits.length > 1) throw new LabError('USAGE', `"${node}" exists in several labs (${hits.map((h) => h.labels[LABEL.lab]).join(', ')}); pass --lab`);
   const c = hits[0];
   if (c.state !== 'running') throw new LabError('NOT_FOUND', `node ${node} is ${c.state}, not running`);
-  return { id: c.id, lab: c.labels[LABEL.lab], node, kind: c.labels[LABEL.kind], role: c.labels[LABEL.role] };
+  const found: FoundNode = { id: c.id, lab: c.labels[LABEL.lab], node, kind: c.labels[LABEL.kind], role: c.labels[LABEL.role] };
+  if (found.kind === 'router' && c.labels[LABEL.file]) {
+    const anycastPrefix = anycastPrefixOf(c.labels[LABEL.file]);
+    if (anycastPrefix) found.anycastPrefix = anycastPrefix;
+  }
+  return found;
+}
+
+/** `exec` and `lg` must still reach a node whose lab file was since broken: then there is no prefix, not an error. */
+function anycastPrefixOf(file: string): string | undefined {
+  try {
+    return loadLabFile(file).anycast.prefix;
+  } catch (err) {
+    if (err instanceof LabFileError) return undefined;
+    throw err;
+  }
 }

@@ -25,7 +25,7 @@ export async function assertNetemAvailable(rt: ContainerRuntime, lab: Lab, image
   );
   if (r.exitCode !== 0) {
     throw new LabError(
-      'USAGE',
+      'HOST_CAPABILITY',
       `${lab.file}: ${links.map((l) => `links[${lab.links.indexOf(l)}].delay (${l.name})`).join(', ')} ask for link delay, but this kernel has no sch_netem (${r.stderr.trim()}). ` +
         'Remove `delay` from those links, or load the module on the host (`modprobe sch_netem`; on Ubuntu: linux-modules-extra-$(uname -r)). `npm run lab -- doctor` shows what the kernel supports.',
     );

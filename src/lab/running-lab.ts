@@ -1,10 +1,15 @@
 // The lab model of a running lab, found by label: every container carries the
-// absolute path of the lab file it came from (anycast-lab.file).
+// absolute path of the lab file it came from (anycast-lab.file) and the hash
+// of the config it was created with (anycast-lab.config-hash). The model is
+// only handed out while the two still agree: a `kill` restore recreates a
+// node from the model, and must not bring back a different one.
 import { LabError } from '../errors.js';
 import { LABEL } from '../runtime/labels.js';
-import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { ContainerInfo, ContainerRuntime } from '../runtime/runtime.js';
 import { loadLabFile } from '../topology/load.js';
 import type { Lab } from '../topology/model.js';
+import { nodeConfigHash } from './artifacts.js';
+import { planLab } from './plan.js';
 
 /** `selectHint` tells the user how to name a lab when several are up (each command takes it its own way). */
 export async function runningLab(rt: ContainerRuntime, name?: string, selectHint = 'pass --lab <name>'): Promise<Lab> {
@@ -20,6 +25,42 @@ export async function runningLab(rt: ContainerRuntime, name?: string, selectHint
   } catch (cause) {
     throw new LabError('LAB_FILE', `lab "${labs[0]}" was created from ${files[0]}, which no longer loads (${(cause as Error).message.split('\n')[0]}); fix it or run \`down\``, { cause });
   }
-  if (lab.name !== labs[0]) throw new LabError('USAGE', `lab file ${files[0]} is now named "${lab.name}", but the running lab is "${labs[0]}"; run \`up ${files[0]}\` again`);
+  if (lab.name !== labs[0]) throw new LabError('LAB_CHANGED', `lab file ${files[0]} is now named "${lab.name}", but the running lab is "${labs[0]}"; run \`up ${files[0]}\` again`);
+  const changed = changedNodes(lab, containers);
+  if (changed.length) {
+    throw new LabError(
+      'LAB_CHANGED',
+      `lab "${lab.name}": ${changed.join(', ')} ${changed.length === 1 ? 'was' : 'were'} created from another version of ${files[0]} (or of the scripts a router starts with); ` +
+        `run \`npm run lab -- up ${files[0]}\` again first, so what runs is what the file says`,
+    );
+  }
   return lab;
+}
+
+/**
+ * Pure: the nodes whose container carries another config hash than `lab`
+ * gives it today (or that `lab` no longer has), computed as `up` labels
+ * them. Each container is judged with the image it runs (Docker reports the
+ * ref it was created with), so only a change of the lab file or of the
+ * router start scripts counts, not a rebuilt image. Docker shows an image
+ * ID instead once that ref is gone or retagged: such a container cannot be
+ * judged, and is left out.
+ */
+export function changedNodes(lab: Lab, containers: ContainerInfo[]): string[] {
+  const configHashes = Object.fromEntries(lab.routers.map((r) => [r.name, nodeConfigHash(lab, r.name)]));
+  const byImage = new Map<string, Map<string, string | undefined>>();
+  const wanted = (image: string, node: string) => {
+    let hashes = byImage.get(image);
+    if (!hashes) {
+      // Paths only reach the binds, never the hash.
+      const plan = planLab(lab, { router: image, client: image }, { configRoot: '', agentDir: '' }, configHashes);
+      hashes = new Map(plan.nodes.map((n) => [n.node, n.spec.labels[LABEL.configHash]]));
+      byImage.set(image, hashes);
+    }
+    return hashes.get(node);
+  };
+  return containers
+    .filter((c) => c.labels[LABEL.configHash] !== undefined && !c.image.startsWith('sha256:') && wanted(c.image, c.labels[LABEL.node]) !== c.labels[LABEL.configHash])
+    .map((c) => c.labels[LABEL.node])
+    .sort();
 }

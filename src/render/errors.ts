@@ -1,6 +1,5 @@
 import { LabError } from '../errors.js';
 // Render errors carry a code so the CLI can report them once, naming the node.
-// (If the lead adds a shared LabError family, this becomes a subclass of it.)
 
 export type RenderErrorCode = 'UNKNOWN_ROUTER' | 'DUPLICATE_PEER' | 'UNSAFE_NAME';
 

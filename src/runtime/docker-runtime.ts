@@ -194,7 +194,7 @@ export class DockerRuntime implements ContainerRuntime {
       ? new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             stream.destroy();
-            reject(new LabError('NODE_START', `command timed out after ${opts.timeoutMs} ms: ${cmd.join(' ')}`));
+            reject(new LabError('EXEC_TIMEOUT', `command timed out after ${opts.timeoutMs} ms: ${cmd.join(' ')}`));
           }, opts.timeoutMs);
         })
       : undefined;
@@ -238,7 +238,7 @@ export class DockerRuntime implements ContainerRuntime {
       const result = await Promise.race([
         c.wait() as Promise<{ StatusCode: number }>,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new LabError('NODE_START', `helper container ${spec.name} did not finish within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(() => reject(new LabError('EXEC_TIMEOUT', `helper container ${spec.name} did not finish within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]).finally(() => clearTimeout(timer));
       const logs = (await c.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;

@@ -72,7 +72,7 @@ export function imageHash(input: ImageHashInput): string {
 export const imageRepo = (kind: ImageKind): string => `${IMAGE_REPO_PREFIX}/${kind}`;
 export const imageRef = (kind: ImageKind, tag: string): string => `${imageRepo(kind)}:${tag}`;
 
-/** Labels every image carries; `down --all --images` finds them by `anycast-lab.kind=image`. */
+/** Labels every image carries, so an image is found by label (`anycast-lab.kind=image`) like every other resource. */
 export function imageLabels(kind: ImageKind, hash: string): Record<string, string> {
   return { 'anycast-lab.kind': 'image', 'anycast-lab.image': kind, 'anycast-lab.image-hash': hash };
 }

@@ -1,5 +1,5 @@
 // The raw lab file, as written by a person. Shape and ranges only; checks
-// that need the whole file (references, overlaps) live in validate.ts.
+// that need the whole file (references, overlaps) live in resolve.ts.
 import { z } from 'zod';
 import { formatCidr, isIPv4, isNetwork, mask, tryParseCidr } from './ipv4.js';
 

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerGen } from '../../src/cli/gen.js';
+import { genCommand } from '../../src/cli/commands/gen.js';
+import { addCommand } from '../../src/cli/program.js';
 import { LabError } from '../../src/errors.js';
 import { peerPrefixes } from '../../src/render/prefix-lists.js';
 import { renderRouter } from '../../src/render/index.js';
@@ -291,7 +292,7 @@ describe('lab gen (CLI)', () => {
   async function run(...args: string[]): Promise<{ json: boolean; data: unknown; text: string }[]> {
     const printed: { json: boolean; data: unknown; text: string }[] = [];
     const program = new Command('lab').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    registerGen(program, { print: (json, data, human) => printed.push({ json, data, text: human() }) });
+    addCommand(program, genCommand, { print: (json, data, human) => printed.push({ json, data, text: human() }) });
     await program.parseAsync(['gen', ...args], { from: 'user' });
     return printed;
   }

@@ -1,26 +1,24 @@
 // `lab who [lab] [--json]`: which PoP answers each client, over UDP DNS, TCP
 // DNS, NSID and HTTP, asked from inside every client at once, next to the
 // catchment the lab file promises.
-import { Option, type Command } from 'commander';
-import { answerOf, renderWhoTable, WHO_CHANNELS, whoCommands, whoRow, type WhoReport, type WhoRow } from '../probe/who.js';
-import { runningLab } from '../lab/running-lab.js';
-import { containerName } from '../runtime/labels.js';
-import type { ContainerRuntime } from '../runtime/runtime.js';
-import type { CliContext } from './main.js';
+import { runningLab } from '../../lab/running-lab.js';
+import { answerOf, renderWhoTable, WHO_CHANNELS, whoCommands, whoRow, type WhoReport, type WhoRow } from '../../probe/who.js';
+import { containerName } from '../../runtime/labels.js';
+import type { ContainerRuntime } from '../../runtime/runtime.js';
+import { defineCommand } from '../command.js';
 
-export function registerWho(program: Command, ctx: CliContext): void {
-  program
-    .command('who')
-    .description('which PoP answers each client (UDP/TCP DNS, NSID, HTTP), against expect.pop in the lab file')
-    .argument('[lab]', 'lab name (may be omitted when one lab is up)')
-    .addOption(new Option('--json', 'machine-readable output on stdout'))
-    .action(async (lab: string | undefined, o: { json?: boolean }) => {
-      const r = await labWho(ctx.rt, lab);
-      ctx.print(!!o.json, r, () => renderWhoTable(r));
-    });
-}
+export const whoCommand = defineCommand({
+  name: 'who',
+  description: 'which PoP answers each client (UDP/TCP DNS, NSID, HTTP), against expect.pop in the lab file',
+  arguments: [{ name: '[lab]', description: 'lab name (may be omitted when one lab is up)' }],
+  options: [{ flags: '--json', description: 'machine-readable output on stdout' }],
+  async run(ctx, [lab]: [string | undefined], o: { json?: boolean }) {
+    const r = await labWho(ctx.rt, lab);
+    ctx.print(!!o.json, r, () => renderWhoTable(r));
+  },
+});
 
-export async function labWho(rt: ContainerRuntime, labName?: string): Promise<WhoReport> {
+async function labWho(rt: ContainerRuntime, labName?: string): Promise<WhoReport> {
   // The lab file gives the service addresses and each client's expect.pop.
   const lab = await runningLab(rt, labName, 'name one: npm run lab -- who <lab>');
   const commands = whoCommands(lab.anycast);

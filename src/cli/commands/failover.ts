@@ -1,0 +1,61 @@
+// `lab failover --pop fra --fault freeze [--trials 5] [--bfd on|off|50x3]`:
+// the product's stopwatch. Builds the clock; the runner does the rest.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runFailover } from '../../experiment/failover.js';
+import { FAULT_MODES, faultMode } from '../../fault/index.js';
+import { parseBfdScoped } from '../../lab/bfd-override.js';
+import { runningLab } from '../../lab/running-lab.js';
+import { monoMs } from '../../probe/sample.js';
+import { renderFailoverReport } from '../../report/failover-report.js';
+import { timestamp } from '../../util/timestamp.js';
+import { abortOnSignals } from '../abort-on-signals.js';
+import { defineCommand } from '../command.js';
+import { CONFIG_ROOT, REPO_ROOT } from '../context.js';
+import { nonNegativeInt, positiveInt } from '../options.js';
+
+interface FailoverFlags {
+  pop: string;
+  fault: string;
+  trials: string;
+  bfd: string;
+  out?: string;
+  lab?: string;
+  seed?: string;
+  json?: boolean;
+}
+
+export const failoverCommand = defineCommand({
+  name: 'failover',
+  description: 'break a PoP and time, per client, how long until another PoP answers',
+  options: [
+    { flags: '--pop <pop>', description: 'the PoP to break', required: true },
+    { flags: '--fault <mode>', description: 'how to break it', choices: FAULT_MODES.map((m) => m.name), required: true },
+    { flags: '--trials <n>', description: 'trials', default: '5' },
+    { flags: '--bfd <setting>', description: 'on (lab file), off, or <tx>x<mult> e.g. 50x3 — applied live, restored after; <tx>x<mult>@pop for the PoP\'s sessions only', default: 'on' },
+    { flags: '--out <dir>', description: 'where SVG timelines and the JSON go (default out/failover-<timestamp>/)' },
+    { flags: '--lab <name>', description: 'lab name when several are up' },
+    { flags: '--seed <n>', description: 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)' },
+    { flags: '--json', description: 'machine-readable result on stdout (progress as NDJSON on stderr)' },
+  ],
+  helpAfter: `\nFault modes:\n${FAULT_MODES.map((m) => `  ${m.name.padEnd(8)} ${m.summary}`).join('\n')}`,
+  async run(ctx, _args: [], o: FailoverFlags) {
+    const trials = positiveInt('--trials', o.trials);
+    const seed = o.seed === undefined ? undefined : nonNegativeInt('--seed', o.seed);
+    const { bfd, scope: bfdScope } = parseBfdScoped(o.bfd);
+    const fault = faultMode(o.fault);
+    const lab = await runningLab(ctx.rt, o.lab);
+    const outDir = o.out ?? join(REPO_ROOT, 'out', `failover-${timestamp()}`);
+    const abort = abortOnSignals();
+    try {
+      const r = await runFailover(
+        { rt: ctx.rt, lab, configRoot: CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal },
+        { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed },
+      );
+      await writeFile(join(outDir, 'result.json'), `${JSON.stringify(r, null, 2)}\n`);
+      ctx.print(!!o.json, r, () => renderFailoverReport(r, { color: process.stdout.isTTY }));
+    } finally {
+      abort.dispose();
+    }
+  },
+});

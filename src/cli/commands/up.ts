@@ -1,0 +1,49 @@
+// `lab up [file] [--timeout s] [--json]`: bring a lab up and wait until it has converged.
+import { join } from 'node:path';
+import { LabError } from '../../errors.js';
+import { labUp } from '../../lab/up.js';
+import { loadLabFile } from '../../topology/load.js';
+import { defineCommand, jsonOption } from '../command.js';
+import { CONFIG_ROOT, DEFAULT_LAB } from '../context.js';
+
+const sec = (ms: number) => (ms / 1000).toFixed(1);
+
+export const upCommand = defineCommand({
+  name: 'up',
+  description: 'bring a lab up and wait until it has converged',
+  arguments: [{ name: '[file]', description: 'lab file', default: DEFAULT_LAB }],
+  options: [jsonOption(), { flags: '--timeout <s>', description: 'convergence deadline in seconds', default: '120' }],
+  async run(ctx, [file]: [string], o: { json?: boolean; timeout: string }) {
+    const lab = loadLabFile(file);
+    // Ctrl-C: stop at the next step and remove what this run created. A
+    // second Ctrl-C leaves at once (`down` still finds everything by label).
+    const abort = new AbortController();
+    const onSigint = () => {
+      if (abort.signal.aborted) process.exit(130);
+      process.stderr.write('\ninterrupted: rolling back what this run created (Ctrl-C again to leave now)\n');
+      abort.abort(new LabError('INTERRUPTED', 'up was interrupted; what it created has been removed'));
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    try {
+      const r = await labUp(ctx.rt, lab, { progress: ctx.progress(!!o.json), paths: { configRoot: CONFIG_ROOT }, timeoutMs: Number(o.timeout) * 1000, signal: abort.signal });
+      const p = r.phases;
+      ctx.print(!!o.json, r, () =>
+        [
+          `lab "${lab.name}" is up and converged in ${(r.wallMs / 1000).toFixed(1)} s`,
+          `  ${lab.routers.length} routers, ${lab.clients.length} clients; created ${r.created.containers.length} containers, ${r.created.networks.length} networks; kept ${r.kept.length}${r.repaired.length ? `; repaired FRR config on ${r.repaired.join(', ')}` : ''}`,
+          `  phases (s since start): networks ${sec(p.networks)}, containers started ${sec(p.start)}, FRR config verified ${sec(p.configVerified)}, BGP ${sec(p.bgpEstablished)}, BFD ${sec(p.bfdUp)}, routes ${sec(p.routesInstalled)}, clients answered ${sec(p.clientsAnswered)}`,
+          `  FRR configs: ${join(CONFIG_ROOT, lab.name)}/<node>/frr.conf`,
+          `  next: npm run lab -- status | npm run lab -- lg t-eu | npm run lab -- exec c-de -- dig @${lab.anycast.dnsAddress} hostname.bind CH TXT`,
+        ].join('\n'),
+      );
+    } catch (err) {
+      // Aborted: whatever was in flight failed; the reason (INTERRUPTED, exit 130) is the interruption.
+      if (abort.signal.aborted) throw abort.signal.reason;
+      throw err;
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+  },
+});

@@ -1,0 +1,26 @@
+// Every `lab` command, in the order --help lists them: one file each under
+// commands/, one line here.
+import type { CliCommand } from './command.js';
+import { composeCommand } from './commands/compose.js';
+import { doctorCommand } from './commands/doctor.js';
+import { downCommand } from './commands/down.js';
+import { execCommand } from './commands/exec.js';
+import { failoverCommand } from './commands/failover.js';
+import { genCommand } from './commands/gen.js';
+import { lgCommand } from './commands/lg.js';
+import { statusCommand } from './commands/status.js';
+import { upCommand } from './commands/up.js';
+import { whoCommand } from './commands/who.js';
+
+export const LAB_COMMANDS: readonly CliCommand[] = [
+  upCommand,
+  downCommand,
+  statusCommand,
+  execCommand,
+  lgCommand,
+  doctorCommand,
+  composeCommand,
+  whoCommand,
+  failoverCommand,
+  genCommand,
+];

@@ -1,0 +1,55 @@
+// Commands (data) → a commander program, and the one way both entry points
+// (`lab`, `bench`) run it: parse, run the command, report any error once.
+import { Command, Option } from 'commander';
+import type { CliCommand } from './command.js';
+import { reportError } from './report-error.js';
+
+export interface ProgramMeta {
+  name: string;
+  description: string;
+  /** Root options end at the command name (needed when a command passes options through). */
+  positionalOptions?: boolean;
+}
+
+export function buildProgram<X>(meta: ProgramMeta, commands: readonly CliCommand<any, any, X>[], ctx: X): Command {
+  const program = new Command(meta.name)
+    .description(meta.description)
+    .option('--debug', 'show stack traces of errors (or set ANYCAST_DEBUG=1)')
+    .showHelpAfterError()
+    // Usage errors are thrown, not exited on, so reportError gives them exit 2.
+    .exitOverride();
+  if (meta.positionalOptions) program.enablePositionalOptions();
+  for (const c of commands) addCommand(program, c, ctx);
+  return program;
+}
+
+export function addCommand<X>(program: Command, c: CliCommand<any, any, X>, ctx: X): Command {
+  const cmd = program.command(c.name).description(c.description);
+  for (const a of c.arguments ?? []) cmd.argument(a.name, a.description ?? '', a.default);
+  for (const o of c.options ?? []) {
+    const opt = new Option(o.flags, o.description);
+    if (o.default !== undefined) opt.default(o.default);
+    if (o.choices) opt.choices(o.choices);
+    if (o.required) opt.makeOptionMandatory();
+    cmd.addOption(opt);
+  }
+  if (c.passThroughOptions) cmd.passThroughOptions();
+  if (c.helpAfter) cmd.addHelpText('after', c.helpAfter);
+  // commander calls the action with the arguments, then the options, then the command.
+  cmd.action((...params: unknown[]) => {
+    const args = params.slice(0, c.arguments?.length ?? 0);
+    return c.run(ctx, args, params[args.length]);
+  });
+  return cmd;
+}
+
+const debugWanted = (program: Command, env: NodeJS.ProcessEnv = process.env): boolean => env.ANYCAST_DEBUG === '1' || !!program.opts().debug;
+
+/** Parses argv and runs the command; any error is reported (text and exit code) here and nowhere else. */
+export async function runProgram(program: Command, argv: readonly string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    reportError(err, { debug: debugWanted(program) });
+  }
+}
