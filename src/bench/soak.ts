@@ -58,7 +58,7 @@ export function flapDelta(before: Record<string, FlapCounters>, after: Record<st
   return { total, byRouter };
 }
 
-async function readCounters(rt: ContainerRuntime, lab: Lab): Promise<Record<string, FlapCounters>> {
+export async function readCounters(rt: ContainerRuntime, lab: Lab): Promise<Record<string, FlapCounters>> {
   const out: Record<string, FlapCounters> = {};
   await Promise.all(
     lab.routers.map(async (r) => {
