@@ -44,14 +44,14 @@ export const ROUTER_SYSCTLS: Record<string, string> = {
 };
 
 /** Where a role's agent config files (RoleSpec.container.agentFiles) are mounted, read-only. */
-export const AGENT_CONFIG_DIR = '/etc/anycast-lab';
+const AGENT_CONFIG_DIR = '/etc/anycast-lab';
 
 /**
  * What a router's container runs at start: router-init.sh, with the role's
  * own steps handed over in the environment (ROLE_SETUP, ROLE_SERVICES) so the
  * script itself names no role, and the environment is part of the config hash.
  */
-export function routerEnv(lab: Lab, r: Router): Record<string, string> {
+function routerEnv(lab: Lab, r: Router): Record<string, string> {
   const c = roleSpec(r.role).container;
   const setup = c.setup(lab, r);
   const services = c.services(lab, r);

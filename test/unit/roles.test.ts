@@ -1,7 +1,10 @@
 // The role registry: every role is complete and filed under its own name, and
 // a lab file naming a role that does not exist is answered like containerlab
 // answers an unknown kind: with the file, line, field and the supported roles.
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { POP_PATHS } from '../../src/agent/contract.js';
+import { planLab } from '../../src/lab/plan.js';
 import { LabFileError } from '../../src/errors.js';
 import { renderRouter } from '../../src/render/frr-config.js';
 import { loadLabFile, parseLab } from '../../src/topology/load.js';
@@ -45,6 +48,14 @@ describe('role registry', () => {
       }
     });
   }
+
+  it("a PoP's agent config is mounted where its agents read it", () => {
+    const fra = lab.routers.find((r) => r.name === 'fra')!;
+    expect(Object.keys(roleSpec('pop').container.agentFiles(lab, fra))).toEqual([posix.basename(POP_PATHS.config)]);
+    const plan = planLab(lab, { router: 'r', client: 'c' }, { configRoot: '/cfg', agentDir: '/agent' });
+    expect(plan.nodes.find((n) => n.node === 'fra')!.spec.binds).toContain(`/cfg/default/fra/agent:${posix.dirname(POP_PATHS.config)}:ro`);
+    expect(plan.nodes.find((n) => n.node === 't-eu')!.spec.binds).toEqual(['/cfg/default/t-eu:/etc/frr', '/agent:/opt/anycast-lab:ro']);
+  });
 
   it('every role of the default lab renders and names its role in the header', () => {
     for (const r of lab.routers) expect(renderRouter(lab, r.name)['frr.conf'].split('\n')[1]).toContain(roleSpec(r.role).render.describe(r));

@@ -41,4 +41,4 @@ export function registryOf<R extends string>(roles: { [K in R]: RoleSpec<K> }) {
   };
 }
 
-export const { ROLE_NAMES, isRole, roleSpec, roleSpecOf, roleRouterFields, rolesWithRouterField } = registryOf<Role>(ROLES);
+export const { ROLE_NAMES, roleSpec, roleSpecOf, roleRouterFields, rolesWithRouterField } = registryOf<Role>(ROLES);
