@@ -21,8 +21,8 @@ const agentFilesOf = (lab: Lab, router: Router): Record<string, string> => roleS
 
 /**
  * Pure: the config hash of one router, from the lab model alone — its FRR
- * files, plus its role's agent config files (a PoP's pop.json). `up` labels containers with it and a
- * recreated node gets the same, so a later `up` keeps it.
+ * files, plus its role's agent config files (a PoP's pop.json). `up` labels
+ * containers with it and a recreated node gets the same, so a later `up` keeps it.
  */
 export function nodeConfigHash(lab: Lab, node: string): string {
   const router = lab.routers.find((r) => r.name === node);
