@@ -1,7 +1,9 @@
 #!/bin/bash
 # Entrypoint of every router container (PID 1 is docker-init, so agents
-# started here are reaped). Environment: ROLE=pop|transit|eyeball, NODE,
-# ANYCAST_ADDRS (PoPs: "192.0.2.53/24 192.0.2.80/24").
+# started here are reaped). Environment (lab/plan.ts, routerEnv): ROLE, NODE,
+# and the role's own steps from its spec (src/topology/roles/<role>.ts):
+# ROLE_SETUP runs first, ROLE_SERVICES starts the role's agents alongside FRR,
+# plus whatever else the role passes (PoPs: ANYCAST_ADDRS).
 set -u
 log() { echo "$(date +%H:%M:%S.%3N) router-init[$NODE]: $*"; }
 
@@ -9,26 +11,11 @@ log() { echo "$(date +%H:%M:%S.%3N) router-init[$NODE]: $*"; }
 # Routers learn everything from BGP; nothing may fall back to the host.
 ip route del default 2>/dev/null || true
 
-if [ "$ROLE" = pop ]; then
-  # This kernel has no `dummy` link type; a bridge with no ports stays UP with
-  # carrier and holds the anycast addresses just as well.
-  ip link show anycast0 >/dev/null 2>&1 || ip link add anycast0 type bridge
-  for a in $ANYCAST_ADDRS; do ip addr replace "$a" dev anycast0; done
-  ip link set anycast0 up
-fi
+if [ -n "${ROLE_SETUP:-}" ]; then eval "$ROLE_SETUP"; fi
 
 mkdir -p /var/log/frr /run/anycast-lab /var/log/anycast-lab
 
-if [ "$ROLE" = pop ]; then
-  # Started with FRR, not after it, so the responder is listening by the time
-  # routes converge. The health checker touches BGP only once frr-start.sh has
-  # written the ready marker (a `router bgp` before the config would create a
-  # bare BGP instance). Separate processes: SIGSTOP on the responder must not
-  # stop the checker that withdraws the route when the responder dies.
-  log "starting responder and health checker"
-  nohup /usr/local/bin/node /opt/anycast-lab/pop-responder.mjs /etc/anycast-lab/pop.json >>/var/log/anycast-lab/responder.log 2>&1 &
-  nohup /usr/local/bin/node /opt/anycast-lab/pop-health.mjs /etc/anycast-lab/pop.json >>/var/log/anycast-lab/health.out 2>&1 &
-fi
+if [ -n "${ROLE_SERVICES:-}" ]; then eval "$ROLE_SERVICES"; fi
 
 log "starting FRR"
 # Daemons started directly and the config applied and checked before anything

@@ -1,5 +1,6 @@
 // What a lab needs on disk before any container starts: FRR configs (kept so
-// people can read what runs), PoP agent configs, and the bundled agents.
+// people can read what runs), the agent configs of roles that have agents
+// (RoleSpec.container.agentFiles), and the bundled agents.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { REPO_ROOT } from '../paths.js';
 import { renderRouter } from '../render/frr-config.js';
 import { configHash, writeLabConfigs } from '../render/write-configs.js';
 import type { Lab, Router } from '../topology/model.js';
-import { popAgentConfig } from './plan.js';
+import { roleSpec } from '../topology/roles/registry.js';
 
 export interface Artifacts {
   agentDir: string;
@@ -17,18 +18,18 @@ export interface Artifacts {
   configHashes: Record<string, string>;
 }
 
-const popConfigBody = (lab: Lab, pop: Router): string => `${JSON.stringify(popAgentConfig(lab, pop), null, 2)}\n`;
+const agentFilesOf = (lab: Lab, router: Router): Record<string, string> => roleSpec(router.role).container.agentFiles(lab, router);
 
 /**
  * Pure: the config hash of one router, from the lab model alone — its FRR
- * files, plus the agent config on PoPs. `up` labels containers with it and a
- * recreated node gets the same, so a later `up` keeps it.
+ * files, plus its role's agent config files (a PoP's pop.json). `up` labels
+ * containers with it and a recreated node gets the same, so a later `up` keeps it.
  */
 export function nodeConfigHash(lab: Lab, node: string): string {
   const router = lab.routers.find((r) => r.name === node);
   if (!router) return '';
   const frr = configHash(renderRouter(lab, node)) + routerInitHash();
-  return router.role === 'pop' ? frr + popConfigBody(lab, router) : frr;
+  return frr + Object.values(agentFilesOf(lab, router)).join('');
 }
 
 let initHash: string | undefined;
@@ -46,10 +47,12 @@ export function routerInitHash(): string {
 
 export async function writeArtifacts(lab: Lab, configRoot: string): Promise<Artifacts> {
   await writeLabConfigs(lab, configRoot);
-  for (const pop of lab.routers.filter((r) => r.role === 'pop')) {
-    const dir = join(configRoot, lab.name, pop.name, 'agent');
+  for (const router of lab.routers) {
+    const files = Object.entries(agentFilesOf(lab, router));
+    if (!files.length) continue;
+    const dir = join(configRoot, lab.name, router.name, 'agent');
     await mkdir(dir, { recursive: true });
-    await writeIfChanged(join(dir, 'pop.json'), popConfigBody(lab, pop));
+    for (const [name, body] of files) await writeIfChanged(join(dir, name), body);
   }
   const agentDir = await buildAgents();
   return { agentDir, configHashes: Object.fromEntries(lab.routers.map((r) => [r.name, nodeConfigHash(lab, r.name)])) };

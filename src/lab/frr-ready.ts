@@ -8,6 +8,7 @@ import { ConvergenceError } from '../errors.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
+import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import { configDrift, shortStatement } from './config-drift.js';
 import type { Progress } from './progress.js';
 
@@ -66,10 +67,9 @@ export const REPAIR_SCRIPT = [
   "vtysh -c 'show running-config'",
 ].join('\n');
 
-/** Statements of the lab's own making that change at run time: a PoP's announcement belongs to its health checker. */
+/** Statements of the lab's own making that change at run time (RoleSpec.converge.runtimeOwned): a PoP's announcement belongs to its health checker. */
 export function runtimeOwned(lab: Lab): RegExp[] {
-  const p = lab.anycast.prefix.replace(/[./]/g, (c) => `\\${c}`);
-  return [new RegExp(`^router bgp \\d+ > address-family ipv4 unicast > network ${p}$`)];
+  return ROLE_NAMES.flatMap((r) => roleSpec(r).converge.runtimeOwned(lab));
 }
 
 export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: string, router: string, o: FrrReadyOptions): Promise<FrrReady> {

@@ -1,7 +1,7 @@
 // Reads FRR's own JSON (vtysh `… json`) into plain data, and decides what a
 // converged router looks like. Pure: tested on captured FRR output.
-import type { Lab } from '../topology/model.js';
-import { sessionsOf } from '../topology/model.js';
+import { findRouter, sessionsOf, type Lab } from '../topology/model.js';
+import { roleSpec } from '../topology/roles/registry.js';
 
 export interface BgpPeerState {
   peer: string;
@@ -115,13 +115,12 @@ export function pendingKind(line: string): PendingKind {
 
 /**
  * What is still missing on one router for the lab to count as converged:
- * every session Established, every BFD peer up, and the routes its role needs
- * (the anycast prefix everywhere but PoPs; every client LAN on PoPs and
- * transits, so answers find their way back).
+ * every session Established, every BFD peer up, and the routes its role
+ * needs (RoleSpec.converge.routes).
  */
 export function pendingOn(lab: Lab, router: string, state: RouterState): string[] {
   const pending: string[] = [];
-  const role = lab.routers.find((r) => r.name === router)?.role;
+  const self = findRouter(lab, router);
   for (const { remote, link } of sessionsOf(lab, router)) {
     const bgp = state.bgp.find((p) => p.peer === remote.address);
     if (!bgp || bgp.state !== 'Established') pending.push(`${router}: BGP session to ${remote.node} (${remote.address}) is ${bgp?.state ?? 'not configured'}`);
@@ -130,9 +129,7 @@ export function pendingOn(lab: Lab, router: string, state: RouterState): string[
       if (!bfd || bfd.status !== 'up') pending.push(`${router}: BFD peer ${remote.node} (${remote.address}) is ${bfd?.status ?? 'absent'}`);
     }
   }
-  const need: string[] = [];
-  if (role !== 'pop') need.push(lab.anycast.prefix);
-  if (role === 'pop' || role === 'transit') need.push(...lab.lans.map((l) => l.subnet));
+  const need = self ? roleSpec(self.role).converge.routes(lab, self) : [];
   for (const prefix of need) if (!state.routes.includes(prefix)) pending.push(`${router}: no route to ${prefix}`);
   return pending;
 }

@@ -2,9 +2,9 @@
 // addresses, labels and capabilities. Pure, so `up`, the Compose generator
 // and unit tests all read the same plan.
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
-import { POP_PATHS, AGENT_DIR, type PopAgentConfig } from '../agent/contract.js';
+import { AGENT_DIR } from '../agent/contract.js';
 import type { Client, Lab, Router } from '../topology/model.js';
+import { roleSpec } from '../topology/roles/registry.js';
 import { containerName, labLabels, LABEL, networkName } from '../runtime/labels.js';
 import type { ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
 
@@ -43,23 +43,19 @@ export const ROUTER_SYSCTLS: Record<string, string> = {
   'net.ipv6.conf.all.disable_ipv6': '1',
 };
 
-const dirname = posix.dirname;
+/** Where a role's agent config files (RoleSpec.container.agentFiles) are mounted, read-only. */
+const AGENT_CONFIG_DIR = '/etc/anycast-lab';
 
-export function popAgentConfig(lab: Lab, pop: Router): PopAgentConfig {
-  return {
-    pop: pop.name,
-    colo: pop.colo ?? pop.name.toUpperCase(),
-    asn: pop.asn,
-    prefix: lab.anycast.prefix,
-    dnsAddress: lab.anycast.dnsAddress,
-    httpAddress: lab.anycast.httpAddress,
-    httpPort: 80,
-    streamPort: lab.anycast.streamPort,
-    zone: lab.anycast.zone,
-    records: lab.anycast.records,
-    health: { ...lab.health },
-    tcp: { idleTimeoutMs: 10_000, maxConnections: 1000 },
-  };
+/**
+ * What a router's container runs at start: router-init.sh, with the role's
+ * own steps handed over in the environment (ROLE_SETUP, ROLE_SERVICES) so the
+ * script itself names no role, and the environment is part of the config hash.
+ */
+function routerEnv(lab: Lab, r: Router): Record<string, string> {
+  const c = roleSpec(r.role).container;
+  const setup = c.setup(lab, r);
+  const services = c.services(lab, r);
+  return { ROLE: r.role, NODE: r.name, ...c.env(lab, r), ...(setup !== null ? { ROLE_SETUP: setup } : {}), ...(services !== null ? { ROLE_SERVICES: services } : {}) };
 }
 
 export function planLab(lab: Lab, images: PlanImages, paths: PlanPaths, configHashes: Record<string, string> = {}): LabPlan {
@@ -92,13 +88,8 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
   const nodeDir = `${paths.configRoot}/${lab.name}/${r.name}`;
   const binds = [`${nodeDir}:/etc/frr`, `${paths.agentDir}:${AGENT_DIR}:ro`];
   // A directory, not a file: a rewritten file is a new inode a file bind would not see.
-  if (r.role === 'pop') binds.push(`${nodeDir}/agent:${dirname(POP_PATHS.config)}:ro`);
-  const prefixLen = lab.anycast.prefix.split('/')[1];
-  const env: Record<string, string> = { ROLE: r.role, NODE: r.name };
-  // Anycast addresses sit on their own interface with the prefix length of the
-  // announced prefix: the connected /24 satisfies `bgp network import-check`,
-  // and taking the interface down withdraws the announcement.
-  if (r.role === 'pop') env.ANYCAST_ADDRS = [lab.anycast.dnsAddress, lab.anycast.httpAddress].map((a) => `${a}/${prefixLen}`).join(' ');
+  if (Object.keys(roleSpec(r.role).container.agentFiles(lab, r)).length) binds.push(`${nodeDir}/agent:${AGENT_CONFIG_DIR}:ro`);
+  const env = routerEnv(lab, r);
   const spec: ContainerSpec = {
     name: containerName(lab.name, r.name),
     hostname: r.name,

@@ -1,7 +1,7 @@
 // `lab status`: what runs, read from labels and from FRR itself.
-import { POP_PATHS } from '../agent/contract.js';
 import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { ROLE_NAMES, roleSpecOf } from '../topology/roles/registry.js';
 import type { BfdPeerState, BgpPeerState } from './frr-state.js';
 import { readRouterState } from './router-query.js';
 
@@ -13,9 +13,8 @@ export interface NodeStatus {
   state: string;
   bgp?: (BgpPeerState & { neighbor?: string })[];
   bfd?: BfdPeerState[];
-  /** PoPs: health checker state and responder counters, as the agents wrote them. */
-  announce?: unknown;
-  queries?: unknown;
+  /** What the role's own agents report (RoleSpec.status.read), e.g. a PoP's `announce` and `queries`. */
+  [roleField: string]: unknown;
 }
 
 export interface LabStatus {
@@ -31,24 +30,17 @@ export async function labStatus(rt: ContainerRuntime, lab?: string): Promise<Lab
       if (c.labels[LABEL.kind] !== 'router' || c.state !== 'running') return base;
       const s = await readRouterState(rt, c.id).catch(() => undefined);
       const out: NodeStatus = { ...base, bgp: s?.bgp.map((p) => ({ ...p, neighbor: p.description })), bfd: s?.bfd };
-      if (c.labels[LABEL.role] === 'pop') {
-        const r = await rt.exec(c.id, ['sh', '-c', `cat ${POP_PATHS.health} 2>/dev/null; echo; echo @@; cat ${POP_PATHS.stats} 2>/dev/null`], { timeoutMs: 10_000 }).catch(() => undefined);
-        const [health = '', stats = ''] = (r?.stdout ?? '').split('@@');
-        out.announce = parseOr(health, null);
-        out.queries = parseOr(stats, null);
+      const status = roleSpecOf(c.labels[LABEL.role])?.status;
+      if (status) {
+        const r = await rt.exec(c.id, ['sh', '-c', status.script], { timeoutMs: 10_000 }).catch(() => undefined);
+        Object.assign(out, status.read(r?.stdout ?? ''));
       }
       return out;
     }),
   );
-  const order = { pop: 0, transit: 1, eyeball: 2, client: 3 } as Record<string, number>;
-  nodes.sort((a, b) => a.lab.localeCompare(b.lab) || (order[a.role] ?? 9) - (order[b.role] ?? 9) || a.node.localeCompare(b.node));
+  // Routers in the registry's order, then clients, then anything unknown.
+  const order: Record<string, number> = { ...Object.fromEntries(ROLE_NAMES.map((r, i) => [r, i])), client: ROLE_NAMES.length };
+  const rank = (role: string) => order[role] ?? ROLE_NAMES.length + 1;
+  nodes.sort((a, b) => a.lab.localeCompare(b.lab) || rank(a.role) - rank(b.role) || a.node.localeCompare(b.node));
   return { labs: [...new Set(nodes.map((n) => n.lab))].sort(), nodes };
-}
-
-function parseOr<T>(s: string, fallback: T): unknown {
-  try {
-    return s.trim() ? JSON.parse(s) : fallback;
-  } catch {
-    return fallback;
-  }
 }

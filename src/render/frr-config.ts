@@ -2,12 +2,13 @@
 // router's /etc/frr out. Same Lab, same bytes: sessions are ordered by peer
 // name and everything else follows the model's order, so goldens stay stable.
 
-import { findRouter, sessionsOf, type Lab, type Link, type LinkEnd, type Router } from '../topology/model.js';
+import { allLans, findRouter, sessionsOf, type Lab, type Link, type LinkEnd, type Router } from '../topology/model.js';
+import { roleSpec } from '../topology/roles/registry.js';
 import { bannerText } from './banner.js';
 import { bfdBlockLines, bfdProfileName, bfdProfilesOf } from './bfd-profiles.js';
 import { renderDaemons } from './daemons.js';
 import { RenderError } from './errors.js';
-import { allLans, lansOf, peerPrefixes, prefixListLines, type PeerPrefixes } from './prefix-lists.js';
+import { peerPrefixes, prefixListLines, type PeerPrefixes } from './prefix-lists.js';
 
 export const RENDERED_FILE_NAMES = ['frr.conf', 'daemons', 'vtysh.conf'] as const;
 export type RenderedFileName = (typeof RENDERED_FILE_NAMES)[number];
@@ -56,7 +57,7 @@ export function renderRouter(lab: Lab, routerName: string): RenderedFiles {
       ...bfdBlockLines(bfdProfilesOf(peers.map((p) => p.link))),
       ...bgpLines(lab, router, peers),
     ]),
-    daemons: renderDaemons(banner),
+    daemons: renderDaemons(banner, roleSpec(router.role).render.daemons),
     'vtysh.conf': toFile([`! ${banner}`, 'service integrated-vtysh-config', `hostname ${router.name}`]),
   };
 }
@@ -92,7 +93,7 @@ function peersOf(lab: Lab, router: Router): Peer[] {
 function headerLines(banner: string, router: Router): string[] {
   return [
     `! ${banner}`,
-    `! ${router.name}: ${describeRole(router)}, AS${router.asn}, ${router.location}.`,
+    `! ${router.name}: ${roleSpec(router.role).render.describe(router)}, AS${router.asn}, ${router.location}.`,
     '!',
     'frr version 8.4',
     'frr defaults traditional',
@@ -109,17 +110,6 @@ function headerLines(banner: string, router: Router): string[] {
   ];
 }
 
-function describeRole(router: Router): string {
-  switch (router.role) {
-    case 'pop':
-      return `anycast PoP${router.colo ? ` ${router.colo}` : ''}`;
-    case 'transit':
-      return 'transit network';
-    case 'eyeball':
-      return 'eyeball network (client access)';
-  }
-}
-
 function globalPrefixListLines(lab: Lab): string[] {
   return [
     '! The anycast prefix every PoP announces, and the LANs the clients sit on.',
@@ -129,18 +119,12 @@ function globalPrefixListLines(lab: Lab): string[] {
   ];
 }
 
-const POLICY_SUMMARY: Record<Router['role'], string> = {
-  pop: 'A PoP sends only the anycast prefix and never passes on what it learns.',
-  transit: 'A transit carries the anycast prefix toward clients and client LANs toward PoPs.',
-  eyeball: 'An eyeball announces only its own LANs and accepts only the anycast prefix.',
-};
-
 function peerPrefixListLines(router: Router, peers: readonly Peer[]): string[] {
   if (peers.length === 0) return [];
   const lines = [
     '! Per-neighbour filters: IN- is what a neighbour may announce to us, OUT- what',
     '! we may send it; exact matches, anything else is dropped.',
-    `! ${POLICY_SUMMARY[router.role]}`,
+    `! ${roleSpec(router.role).render.policySummary}`,
   ];
   for (const p of peers) {
     lines.push(
@@ -211,7 +195,7 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
     }
   }
   lines.push(' !', ' address-family ipv4 unicast');
-  lines.push(...networkLines(lab, router));
+  lines.push(...roleSpec(router.role).render.networkLines(lab, router));
   for (const p of peers) {
     const addr = p.remote.address;
     lines.push(
@@ -221,19 +205,4 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
   }
   lines.push(' exit-address-family', 'exit', '!');
   return lines;
-}
-
-function networkLines(lab: Lab, router: Router): string[] {
-  switch (router.role) {
-    case 'pop':
-      return [
-        '  ! Announced only while the /24 route exists (import-check stays on); it comes',
-        '  ! from interface anycast0, so removing that address or link withdraws it.',
-        `  network ${lab.anycast.prefix}`,
-      ];
-    case 'eyeball':
-      return lansOf(lab, router.name).map((subnet) => `  network ${subnet}`);
-    case 'transit':
-      return [];
-  }
 }

@@ -1,9 +1,11 @@
-// Who may announce what to whom. This table is the whole routing policy of the
-// lab: PoPs only ever send the anycast prefix, eyeballs only their own LANs, and
-// transits carry both. Every list is exact-match (no le/ge), so a more-specific
-// or a default route never slips through.
+// Who may announce what to whom. Each role says what it accepts from any
+// neighbour and what it sends a given one (topology/roles/); a session's
+// IN- list is what the neighbour sends, narrowed to what we accept, and its
+// OUT- list what we send. Every list is exact-match (no le/ge), so a
+// more-specific or a default route never slips through.
 
-import type { Lab, Router, RouterRole } from '../topology/model.js';
+import type { Lab, Router } from '../topology/model.js';
+import { roleSpec } from '../topology/roles/registry.js';
 
 export interface PeerPrefixes {
   /** What the peer may announce to us (IN-<peer>). */
@@ -12,35 +14,12 @@ export interface PeerPrefixes {
   out: string[];
 }
 
-/** Subnets of the client LANs behind one eyeball. */
-export const lansOf = (lab: Lab, eyeball: string): string[] =>
-  lab.lans.filter((l) => l.eyeball === eyeball).map((l) => l.subnet);
-
-export const allLans = (lab: Lab): string[] => lab.lans.map((l) => l.subnet);
-
-type Rule = (lab: Lab, local: Router, remote: Router) => PeerPrefixes;
-
-const anycast = (lab: Lab): string => lab.anycast.prefix;
-
-// Keyed "<local role>><remote role>". Pairs the topology does not expect
-// (PoP–PoP, eyeball–eyeball) accept nothing: a PoP learning the anycast prefix
-// from another PoP would blur catchment when its own announcement is withdrawn.
-const RULES: Record<`${RouterRole}>${RouterRole}`, Rule> = {
-  'pop>transit': (lab) => ({ in: allLans(lab), out: [anycast(lab)] }),
-  'pop>eyeball': (lab, _l, remote) => ({ in: lansOf(lab, remote.name), out: [anycast(lab)] }),
-  'pop>pop': (lab) => ({ in: [], out: [anycast(lab)] }),
-
-  'transit>pop': (lab) => ({ in: [anycast(lab)], out: allLans(lab) }),
-  'transit>eyeball': (lab, _l, remote) => ({ in: lansOf(lab, remote.name), out: [anycast(lab)] }),
-  'transit>transit': (lab) => ({ in: [anycast(lab), ...allLans(lab)], out: [anycast(lab), ...allLans(lab)] }),
-
-  'eyeball>transit': (lab, local) => ({ in: [anycast(lab)], out: lansOf(lab, local.name) }),
-  'eyeball>pop': (lab, local) => ({ in: [anycast(lab)], out: lansOf(lab, local.name) }),
-  'eyeball>eyeball': (lab, local) => ({ in: [], out: lansOf(lab, local.name) }),
-};
+const sendsTo = (lab: Lab, from: Router, to: Router): string[] =>
+  roleSpec(from.role).render.sends(lab, from, roleSpec(to.role).render.accepts(lab, to));
 
 export function peerPrefixes(lab: Lab, local: Router, remote: Router): PeerPrefixes {
-  return RULES[`${local.role}>${remote.role}`](lab, local, remote);
+  const accepts = roleSpec(local.role).render.accepts(lab, local);
+  return { in: sendsTo(lab, remote, local).filter((p) => accepts.includes(p)), out: sendsTo(lab, local, remote) };
 }
 
 /**

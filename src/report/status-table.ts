@@ -1,15 +1,12 @@
 import type { LabStatus } from '../lab/status.js';
+import { roleSpecOf } from '../topology/roles/registry.js';
 
 /** `lab status` for people: one line per node, one indented line per session. */
 export function renderStatusTable(s: LabStatus): string {
   if (!s.nodes.length) return 'no lab is up';
   const lines: string[] = [];
   for (const n of s.nodes) {
-    const extra: string[] = [];
-    const ann = n.announce as { state?: string } | null | undefined;
-    if (ann?.state) extra.push(`anycast ${ann.state}`);
-    const q = n.queries as { udp?: { queries?: number }; tcp?: { queries?: number } } | null | undefined;
-    if (q?.udp || q?.tcp) extra.push(`queries udp=${q.udp?.queries ?? 0} tcp=${q.tcp?.queries ?? 0}`);
+    const extra = roleSpecOf(n.role)?.status?.summary(n) ?? [];
     lines.push(`${n.lab}/${n.node.padEnd(7)} ${n.role.padEnd(8)} ${n.state.padEnd(8)} ${extra.join('  ')}`);
     for (const p of n.bgp ?? []) {
       const bfd = n.bfd?.find((b) => b.peer === p.peer);

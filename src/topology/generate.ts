@@ -35,6 +35,7 @@
 import { LabError } from '../errors.js';
 import { parseLab } from './load.js';
 import { sessionsOf, type Lab, type LinkEnd, type Router, type RouterRole } from './model.js';
+import { roleSpec } from './roles/registry.js';
 import { LabFileSchema, type LabFile } from './schema.js';
 
 export interface GenOptions {
@@ -423,15 +424,19 @@ function flow(v: unknown): string {
 
 // ---------------------------------------------------------------- BGP simulation
 
+const ANYCAST_PROBE = '192.0.2.0/24';
+
 /**
- * Which sessions carry the anycast prefix, by role: PoPs originate it towards
- * transits and eyeballs, transits pass it to transits and eyeballs, eyeballs
- * never pass it on, and PoPs accept it from no one. This mirrors the IN-/OUT-
- * prefix-lists of src/render/prefix-lists.ts (a unit test holds the two
- * together); it lives here so topology/ does not depend on render/.
+ * Which sessions carry the anycast prefix, by role: `from` sends it and `to`
+ * accepts it, by the same role policy (RoleSpec.render.accepts/sends) the
+ * IN-/OUT- prefix-lists are rendered from (a unit test holds the two
+ * together). Asked of a lab with no client LANs: only the anycast prefix matters.
  */
 export function carriesAnycast(from: RouterRole, to: RouterRole): boolean {
-  return (from === 'pop' || from === 'transit') && (to === 'transit' || to === 'eyeball');
+  const probe = { anycast: { prefix: ANYCAST_PROBE }, lans: [] } as unknown as Lab;
+  const router = (role: RouterRole): Router => ({ kind: 'router', name: role, role, asn: 0, routerId: '', location: '' });
+  const accepts = roleSpec(to).render.accepts(probe, router(to));
+  return accepts.includes(ANYCAST_PROBE) && roleSpec(from).render.sends(probe, router(from), accepts).includes(ANYCAST_PROBE);
 }
 
 /** A router's best route to the anycast prefix. */
@@ -486,7 +491,7 @@ export function simulateBestPaths(lab: Pick<Lab, 'routers' | 'links'>, opts: Sim
     for (const f of feeds.get(name)!) {
       const own = Array<number>(1 + f.senderEnd.prepend).fill(f.sender.asn);
       let route: SimRoute;
-      if (f.sender.role === 'pop') {
+      if (roleSpec(f.sender.role).topology.servesAnycast) {
         if (down.has(f.sender.name)) continue;
         route = { origin: f.sender.name, via: f.sender.name, asPath: own, localPref: f.localEnd.localPref };
       } else {

@@ -1,7 +1,10 @@
 // The resolved lab: every default applied, every address allocated, every
 // reference checked. Everything after topology/ works on this shape only.
 
-export type RouterRole = 'pop' | 'transit' | 'eyeball';
+import type { Role } from './roles/registry.js';
+
+/** One of the registered roles (topology/roles/registry.ts). */
+export type RouterRole = Role;
 export type NodeRole = RouterRole | 'client';
 
 export interface BfdOptions {
@@ -118,8 +121,10 @@ export interface Lab {
   lans: Lan[];
 }
 
-export const routersByRole = (lab: Lab, role: RouterRole): Router[] =>
-  lab.routers.filter((r) => r.role === role);
+/** Subnets of the client LANs behind one router. */
+export const lansOf = (lab: Lab, router: string): string[] => lab.lans.filter((l) => l.eyeball === router).map((l) => l.subnet);
+
+export const allLans = (lab: Lab): string[] => lab.lans.map((l) => l.subnet);
 
 export const findRouter = (lab: Lab, name: string): Router | undefined =>
   lab.routers.find((r) => r.name === name);

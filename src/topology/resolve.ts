@@ -1,9 +1,14 @@
 // Raw lab file → resolved Lab: references checked, defaults applied,
-// addresses allocated. Pure; every issue carries the path of its field.
-import type { BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
+// addresses allocated. Pure; every issue carries the path of its field. One
+// function per section of the file, called in the order the file reads, so
+// issues come out in that order too. What differs by role is asked of the
+// role's spec (topology/roles/), never decided here by name.
+import type { AnycastService, BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
 import type { LabFile, RawBfd, RawLinkEnd } from './schema.js';
-import { formatPath } from './field-path.js';
+import { formatPath, type FieldPath } from './field-path.js';
 import { contains, formatCidr, hostAt, overlaps, parseCidr, SubnetAllocator, toInt, type Cidr } from './ipv4.js';
+import { ROLE_NAMES, roleRouterFields, roleSpec, rolesWithRouterField } from './roles/registry.js';
+import type { RawRouter, RoleSpec } from './roles/role-spec.js';
 
 export interface PathIssue {
   path: (string | number)[];
@@ -27,7 +32,7 @@ export const DEFAULTS = {
   keepalive: 3,
   hold: 9,
   health: { interval: 200, failures: 3, holdDown: 2000 },
-  /** Transits and PoPs prefer routes from customers (Gao-Rexford). */
+  /** Transits prefer routes from customers (Gao-Rexford); see RoleSpec.topology.prefersCustomers. */
   customerLocalPref: 200,
   localPref: 100,
 } as const;
@@ -36,19 +41,67 @@ export const DEFAULTS = {
 const LINK_BITS = 29;
 const LAN_BITS = 24;
 
+type Issue = (path: FieldPath, message: string, key?: string) => void;
+type RawLink = LabFile['links'][number];
+type RawEnd = { node: string; address?: string; localPref?: number; prepend?: number; med?: number; remoteAs?: number };
+
+/** Routers whose AS is declared: the only ones later sections look at. */
+interface RouterIndex {
+  role: Map<string, RouterRole>;
+  asn: Map<string, number>;
+  /** Every node name claimed so far, with the path that claimed it. */
+  names: Map<string, FieldPath>;
+}
+
+interface SessionDefaults {
+  bfd: BfdOptions;
+  keepalive: number;
+  hold: number;
+}
+
+interface Pools {
+  links: Cidr;
+  lans: Cidr;
+  routerIds: Cidr;
+}
+
+type Anycast = AnycastService & { net: Cidr };
+
 export function resolveLab(raw: LabFile, file: string): ResolveResult {
   const issues: PathIssue[] = [];
-  const issue = (path: PathIssue['path'], message: string, key?: string) => issues.push({ path, message, key });
+  const issue: Issue = (path, message, key) => issues.push({ path, message, key });
 
-  // --- anycast service
+  const anycast = resolveAnycast(raw, issue);
+  const ases = resolveAses(raw, issue);
+  const index = resolveRouterRoles(raw, ases, issue);
+  checkSharedAses(raw, ases, issue);
+  checkRequiredRoles(index, issue);
+  const sessions = resolveSessionDefaults(raw, issue);
+  const pools = resolvePools(raw, anycast, issue);
+  const explicitSubnets = checkLinkSubnets(raw, anycast, pools, issue);
+  const { links, linked } = resolveLinks(raw, { index, sessions, pools, explicitSubnets }, issue);
+  // Only worth saying when nothing else is wrong: a broken link leaves its routers unlinked too.
+  checkEveryRouterLinked(raw, index, linked, () => issues.length > 0, issue);
+  const { clients, lans } = resolveClients(raw, index, pools, explicitSubnets, issue);
+  const routers = resolveRouters(raw, index, pools, issue);
+  const health = { ...DEFAULTS.health, ...raw.health };
+
+  if (issues.length) return { ok: false, issues };
+  const { net: _net, ...service } = anycast;
+  return { ok: true, lab: { name: raw.name, file, anycast: service, health, routers, clients, links, lans } };
+}
+
+// --- anycast service
+
+function resolveAnycast(raw: LabFile, issue: Issue): Anycast {
   const prefix = raw.anycast?.prefix ?? DEFAULTS.prefix;
-  const prefixNet = parseCidr(prefix);
+  const net = parseCidr(prefix);
   const dns = raw.anycast?.dns ?? DEFAULTS.dns;
   const http = raw.anycast?.http ?? DEFAULTS.http;
-  if (prefixNet.bits > 24) issue(['anycast', 'prefix'], `anycast prefix ${prefix} is longer than /24: transits filter anything longer than /24, so it would not propagate`);
+  if (net.bits > 24) issue(['anycast', 'prefix'], `anycast prefix ${prefix} is longer than /24: transits filter anything longer than /24, so it would not propagate`);
   for (const [field, addr] of [['dns', dns], ['http', http]] as const) {
-    if (!contains(prefixNet, addr)) issue(['anycast', field], `service address ${addr} is outside the anycast prefix ${prefix}`);
-    else if (toInt(addr) === prefixNet.base) issue(['anycast', field], `service address ${addr} is the network address of ${prefix}; pick a host address`);
+    if (!contains(net, addr)) issue(['anycast', field], `service address ${addr} is outside the anycast prefix ${prefix}`);
+    else if (toInt(addr) === net.base) issue(['anycast', field], `service address ${addr} is the network address of ${prefix}; pick a host address`);
   }
   const zone = raw.anycast?.zone ?? DEFAULTS.zone;
   const records: Record<string, string> = {};
@@ -57,148 +110,222 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
     if (!(fq === zone || fq.endsWith(`.${zone}`))) issue(['anycast', 'records'], `record "${name}" is outside the zone "${zone}"`, name);
     records[fq.toLowerCase()] = addr;
   }
+  return { prefix, dnsAddress: dns, httpAddress: http, streamPort: raw.anycast?.streamPort ?? DEFAULTS.streamPort, zone, records, net };
+}
 
-  // --- ASes
-  const asByNumber = new Map<number, { name: string; role: RouterRole }>();
+// --- ASes and routers
+
+function resolveAses(raw: LabFile, issue: Issue): Map<number, { name: string; role: RouterRole }> {
+  const ases = new Map<number, { name: string; role: RouterRole }>();
   raw.ases.forEach((as, i) => {
-    if (asByNumber.has(as.asn)) issue(['ases', i, 'asn'], `duplicate AS ${as.asn}: each AS is declared once`);
-    else asByNumber.set(as.asn, { name: as.name, role: as.role });
+    if (ases.has(as.asn)) issue(['ases', i, 'asn'], `duplicate AS ${as.asn}: each AS is declared once`);
+    else ases.set(as.asn, { name: as.name, role: as.role });
   });
+  return ases;
+}
 
-  // --- routers
-  const names = new Map<string, (string | number)[]>();
-  const claimName = (name: string, path: (string | number)[]) => {
-    const prev = names.get(name);
-    if (prev) issue(path, `duplicate node name "${name}" (already used at ${formatPath(prev)})`);
-    else names.set(name, path);
-  };
-  const routerRole = new Map<string, RouterRole>();
-  const routerAsn = new Map<string, number>();
-  const routersPerAs = new Map<number, string[]>();
+function claimName(names: Map<string, FieldPath>, name: string, path: FieldPath, issue: Issue): void {
+  const prev = names.get(name);
+  if (prev) issue(path, `duplicate node name "${name}" (already used at ${formatPath(prev)})`);
+  else names.set(name, path);
+}
+
+/** Each router's role comes from its AS; fields of other roles are refused. */
+function resolveRouterRoles(raw: LabFile, ases: Map<number, { role: RouterRole }>, issue: Issue): RouterIndex {
+  const index: RouterIndex = { role: new Map(), asn: new Map(), names: new Map() };
+  const roleFields = Object.keys(roleRouterFields());
   raw.routers.forEach((r, i) => {
-    claimName(r.name, ['routers', i, 'name']);
-    const as = asByNumber.get(r.asn);
-    if (!as) {
-      issue(['routers', i, 'asn'], `AS ${r.asn} is not declared under "ases" (declared: ${[...asByNumber.keys()].join(', ') || 'none'})`);
-      return;
+    claimName(index.names, r.name, ['routers', i, 'name'], issue);
+    const as = ases.get(r.asn);
+    if (!as) return issue(['routers', i, 'asn'], `AS ${r.asn} is not declared under "ases" (declared: ${[...ases.keys()].join(', ') || 'none'})`);
+    index.role.set(r.name, as.role);
+    index.asn.set(r.name, r.asn);
+    const own = roleSpec(as.role).topology.routerFields;
+    for (const field of roleFields) {
+      if ((r as RawRouter)[field] === undefined || Object.hasOwn(own, field)) continue;
+      issue(['routers', i, field], `"${field}" is only meaningful on ${rolesWithRouterField(field).map((s) => s.title.many).join(' and ')}; ${r.name} is a ${as.role}`);
     }
-    routerRole.set(r.name, as.role);
-    routerAsn.set(r.name, r.asn);
-    routersPerAs.set(r.asn, [...(routersPerAs.get(r.asn) ?? []), r.name]);
-    if (r.colo && as.role !== 'pop') issue(['routers', i, 'colo'], `"colo" is only meaningful on PoPs; ${r.name} is a ${as.role}`);
   });
-  for (const [asnNum, members] of routersPerAs) {
-    const as = asByNumber.get(asnNum)!;
-    // PoPs of one operator share an ASN and never peer with each other; any
-    // other AS with several routers would need iBGP, which the lab does not model.
-    if (as.role !== 'pop' && members.length > 1) {
-      const i = raw.routers.findIndex((r) => r.name === members[1]);
-      issue(['routers', i, 'asn'], `AS ${asnNum} (${as.role}) has several routers (${members.join(', ')}); only PoP ASes may, since iBGP is not modelled`);
+  return index;
+}
+
+/** Several routers in one AS would need iBGP, which the lab does not model, unless the role never peers within its AS. */
+function checkSharedAses(raw: LabFile, ases: Map<number, { role: RouterRole }>, issue: Issue): void {
+  const members = new Map<number, string[]>();
+  for (const r of raw.routers) if (ases.has(r.asn)) members.set(r.asn, [...(members.get(r.asn) ?? []), r.name]);
+  const sharers = rolesWhere((t) => t.sharesAs).map((s) => s.title.one).join(' or ');
+  for (const [asn, names] of members) {
+    const role = ases.get(asn)!.role;
+    if (roleSpec(role).topology.sharesAs || names.length < 2) continue;
+    const i = raw.routers.findIndex((r) => r.name === names[1]);
+    issue(['routers', i, 'asn'], `AS ${asn} (${role}) has several routers (${names.join(', ')}); only ${sharers} ASes may, since iBGP is not modelled`);
+  }
+}
+
+function checkRequiredRoles(index: RouterIndex, issue: Issue): void {
+  const present = new Set(index.role.values());
+  for (const spec of rolesWhere((t) => t.required !== null)) {
+    if (!present.has(spec.name as RouterRole)) issue(['routers'], `no ${spec.title.one}: at least one router must be in an AS with role "${spec.name}" ${spec.topology.required}`);
+  }
+}
+
+function resolveRouters(raw: LabFile, index: RouterIndex, pools: Pools, issue: Issue): Router[] {
+  const explicitIds = new Set(raw.routers.map((r) => r.routerId).filter(Boolean));
+  let nextId = 1;
+  const routers: Router[] = [];
+  const seenIds = new Map<string, number>();
+  raw.routers.forEach((r, i) => {
+    const role = index.role.get(r.name);
+    if (!role) return;
+    let routerId = r.routerId;
+    if (!routerId) {
+      do routerId = hostAt(pools.routerIds, nextId++);
+      while (explicitIds.has(routerId));
+      if (!contains(pools.routerIds, routerId)) return issue(['addressing', 'routerIds'], `routerIds pool ${formatCidr(pools.routerIds)} is exhausted`);
     }
+    if (seenIds.has(routerId)) issue(['routers', i, 'routerId'], `router-id ${routerId} is already used by routers[${seenIds.get(routerId)}]`);
+    seenIds.set(routerId, i);
+    routers.push({ kind: 'router', name: r.name, role, asn: r.asn, routerId, location: r.location ?? '', ...roleSpec(role).topology.router(r) });
+  });
+  return routers;
+}
+
+// --- session defaults and address pools
+
+function resolveSessionDefaults(raw: LabFile, issue: Issue): SessionDefaults {
+  const keepalive = raw.bgp?.keepalive ?? DEFAULTS.keepalive;
+  const hold = raw.bgp?.hold ?? DEFAULTS.hold;
+  checkTimers(['bgp'], keepalive, hold, raw.bgp?.keepalive === undefined, issue);
+  return { bfd: mergeBfd(DEFAULTS.bfd, raw.bgp?.bfd), keepalive, hold };
+}
+
+function resolvePools(raw: LabFile, anycast: Anycast, issue: Issue): Pools {
+  const pools: Pools = {
+    links: parseCidr(raw.addressing?.links ?? DEFAULTS.links),
+    lans: parseCidr(raw.addressing?.lans ?? DEFAULTS.lans),
+    routerIds: parseCidr(raw.addressing?.routerIds ?? DEFAULTS.routerIds),
+  };
+  if (overlaps(pools.links, pools.lans)) issue(['addressing', 'lans'], `lans pool ${formatCidr(pools.lans)} overlaps links pool ${formatCidr(pools.links)}`);
+  for (const [field, pool, bits] of [['links', pools.links, LINK_BITS], ['lans', pools.lans, LAN_BITS]] as const) {
+    if (overlaps(pool, anycast.net)) issue(['addressing', field], `${field} pool ${formatCidr(pool)} overlaps the anycast prefix ${anycast.prefix}`);
+    if (pool.bits > bits) issue(['addressing', field], `${field} pool ${formatCidr(pool)} is smaller than one /${bits}`);
   }
-  if (![...routerRole.values()].includes('pop')) issue(['routers'], 'no PoP: at least one router must be in an AS with role "pop" to announce the anycast prefix');
+  return pools;
+}
 
-  // --- session defaults
-  const bfdDefault = mergeBfd(DEFAULTS.bfd, raw.bgp?.bfd);
-  const keepaliveDefault = raw.bgp?.keepalive ?? DEFAULTS.keepalive;
-  const holdDefault = raw.bgp?.hold ?? DEFAULTS.hold;
-  checkTimers(['bgp'], keepaliveDefault, holdDefault, raw.bgp?.keepalive === undefined, issue);
+// --- links
 
-  // --- address pools
-  const linkPool = parseCidr(raw.addressing?.links ?? DEFAULTS.links);
-  const lanPool = parseCidr(raw.addressing?.lans ?? DEFAULTS.lans);
-  const ridPool = parseCidr(raw.addressing?.routerIds ?? DEFAULTS.routerIds);
-  const pools: [string, Cidr][] = [['links', linkPool], ['lans', lanPool]];
-  if (overlaps(linkPool, lanPool)) issue(['addressing', 'lans'], `lans pool ${formatCidr(lanPool)} overlaps links pool ${formatCidr(linkPool)}`);
-  for (const [field, pool] of pools) {
-    if (overlaps(pool, prefixNet)) issue(['addressing', field], `${field} pool ${formatCidr(pool)} overlaps the anycast prefix ${prefix}`);
-    if (pool.bits > (field === 'links' ? LINK_BITS : LAN_BITS)) issue(['addressing', field], `${field} pool ${formatCidr(pool)} is smaller than one /${field === 'links' ? LINK_BITS : LAN_BITS}`);
-  }
-
-  // --- links
-  const explicitSubnets: { cidr: Cidr; path: (string | number)[] }[] = [];
+/** Subnets the file sets on links: checked here, and kept out of both allocators. */
+function checkLinkSubnets(raw: LabFile, anycast: Anycast, pools: Pools, issue: Issue): { cidr: Cidr; path: FieldPath }[] {
+  const explicit: { cidr: Cidr; path: FieldPath }[] = [];
   raw.links.forEach((l, i) => {
     if (!l.subnet) return;
     const cidr = parseCidr(l.subnet);
     if (cidr.bits > LINK_BITS) issue(['links', i, 'subnet'], `subnet ${l.subnet} is too small: a link needs a /29 or larger (Docker's bridge takes one address, each router one)`);
-    const clash = explicitSubnets.find((s) => overlaps(s.cidr, cidr));
+    const clash = explicit.find((s) => overlaps(s.cidr, cidr));
     if (clash) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps ${formatCidr(clash.cidr)} of ${formatPath(clash.path)}`);
-    if (overlaps(cidr, prefixNet)) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps the anycast prefix ${prefix}`);
-    if (overlaps(cidr, lanPool)) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps the lans pool ${formatCidr(lanPool)}`);
-    explicitSubnets.push({ cidr, path: ['links', i, 'subnet'] });
+    if (overlaps(cidr, anycast.net)) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps the anycast prefix ${anycast.prefix}`);
+    if (overlaps(cidr, pools.lans)) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps the lans pool ${formatCidr(pools.lans)}`);
+    explicit.push({ cidr, path: ['links', i, 'subnet'] });
   });
-  const linkAlloc = new SubnetAllocator(linkPool, LINK_BITS, explicitSubnets.map((s) => s.cidr));
+  return explicit;
+}
+
+interface LinkContext {
+  index: RouterIndex;
+  sessions: SessionDefaults;
+  pools: Pools;
+  explicitSubnets: { cidr: Cidr }[];
+}
+
+function resolveLinks(raw: LabFile, ctx: LinkContext, issue: Issue): { links: Link[]; linked: Set<string> } {
+  const alloc = new SubnetAllocator(ctx.pools.links, LINK_BITS, ctx.explicitSubnets.map((s) => s.cidr));
   const links: Link[] = [];
   const pairSeen = new Map<string, number>();
   const linked = new Set<string>();
   const clientNames = new Set(raw.clients.map((c) => c.name));
   raw.links.forEach((l, i) => {
-    const a = endOf(l.a);
-    const b = endOf(l.b);
-    let ok = true;
-    for (const [side, end] of [['a', a], ['b', b]] as const) {
-      if (!routerRole.has(end.node)) {
-        ok = false;
-        const path = typeof l[side] === 'string' ? ['links', i, side] : ['links', i, side, 'node'];
-        const hint = names.has(end.node) || clientNames.has(end.node) ? ' (it is not a router; clients attach with clients[].eyeball)' : ` (routers: ${[...routerRole.keys()].join(', ')})`;
-        issue(path, `unknown router "${end.node}"${hint}`);
-      }
-    }
-    if (!ok) return;
-    if (a.node === b.node) return issue(typeof l.b === 'string' ? ['links', i, 'b'] : ['links', i, 'b', 'node'], `link connects ${a.node} to itself: b must be another router`);
-    const key = [a.node, b.node].sort().join('|');
-    if (pairSeen.has(key)) return issue(['links', i], `duplicate link ${a.node} -- ${b.node} (also links[${pairSeen.get(key)}])`);
-    pairSeen.set(key, i);
-    const asnA = routerAsn.get(a.node)!;
-    const asnB = routerAsn.get(b.node)!;
-    if (asnA === asnB) return issue(['links', i], `${a.node} and ${b.node} are both in AS ${asnA}: links are eBGP sessions, iBGP is not modelled`);
-    const roleA = routerRole.get(a.node)!;
-    const roleB = routerRole.get(b.node)!;
-    if (roleA === 'pop' && roleB === 'pop') return issue(['links', i], `${a.node} and ${b.node} are both PoPs: PoPs connect to transits or eyeballs`);
-    if (roleA === 'eyeball' && roleB === 'eyeball') return issue(['links', i], `${a.node} and ${b.node} are both eyeballs: eyeballs buy transit and never carry the anycast prefix for each other`);
-
-    const subnet = l.subnet ? parseCidr(l.subnet) : linkAlloc.allocate();
-    if (!subnet) return issue(['addressing', 'links'], `links pool ${formatCidr(linkPool)} is exhausted at links[${i}]: use a larger pool`);
-    const bfd = mergeBfd(bfdDefault, l.bfd);
-    const keepalive = l.keepalive ?? keepaliveDefault;
-    const hold = l.hold ?? holdDefault;
+    const ends = checkLinkEnds(l, i, ctx.index, clientNames, pairSeen, issue);
+    if (!ends) return;
+    const [a, b] = ends;
+    const subnet = l.subnet ? parseCidr(l.subnet) : alloc.allocate();
+    if (!subnet) return issue(['addressing', 'links'], `links pool ${formatCidr(ctx.pools.links)} is exhausted at links[${i}]: use a larger pool`);
+    const bfd = mergeBfd(ctx.sessions.bfd, l.bfd);
+    const keepalive = l.keepalive ?? ctx.sessions.keepalive;
+    const hold = l.hold ?? ctx.sessions.hold;
     if (l.keepalive !== undefined || l.hold !== undefined) checkTimers(['links', i], keepalive, hold, l.keepalive === undefined, issue);
-    const end = (raw: RawLinkEnd, resolved: ReturnType<typeof endOf>, hostIndex: number, side: 'a' | 'b', otherRole: RouterRole): LinkEnd => {
-      const address = resolved.address ?? hostAt(subnet, hostIndex);
-      if (resolved.address) {
-        const inSubnet = contains(subnet, resolved.address);
-        const reserved = toInt(resolved.address) === subnet.base || toInt(resolved.address) === subnet.base + 1 || toInt(resolved.address) === subnet.base + 2 ** (32 - subnet.bits) - 1;
-        if (!inSubnet || reserved) issue(['links', i, side, 'address'], `address ${resolved.address} must be a usable host of ${formatCidr(subnet)} other than .1 (Docker's bridge)`);
-      }
-      void raw;
-      const customer = otherRole === 'pop' || otherRole === 'eyeball';
-      const localPref = resolved.localPref ?? (routerRole.get(resolved.node) === 'transit' && customer ? DEFAULTS.customerLocalPref : DEFAULTS.localPref);
-      return { node: resolved.node, address, localPref, prepend: resolved.prepend ?? 0, ...(resolved.med !== undefined ? { med: resolved.med } : {}), ...(resolved.remoteAs !== undefined ? { remoteAs: resolved.remoteAs } : {}) };
-    };
-    const endA = end(l.a, a, 2, 'a', roleB);
-    const endB = end(l.b, b, 3, 'b', roleA);
+    const roleOf = (e: RawEnd) => ctx.index.role.get(e.node)!;
+    const endA = resolveLinkEnd(a, subnet, 2, ['links', i, 'a'], roleOf(a), roleOf(b), issue);
+    const endB = resolveLinkEnd(b, subnet, 3, ['links', i, 'b'], roleOf(b), roleOf(a), issue);
     if (endA.address === endB.address) issue(['links', i, 'b', 'address'], `both ends of the link use ${endA.address}`);
     linked.add(a.node).add(b.node);
     links.push({ name: `${a.node}--${b.node}`, subnet: formatCidr(subnet), gateway: hostAt(subnet, 1), a: endA, b: endB, bfd, timers: { keepalive, hold }, ...(l.delay ? { delayMs: l.delay } : {}) });
   });
-  raw.routers.forEach((r, i) => {
-    if (routerRole.has(r.name) && !linked.has(r.name) && issues.length === 0) issue(['routers', i, 'name'], `router ${r.name} has no link: add one under "links"`);
-  });
+  return { links, linked };
+}
 
-  // --- clients and LANs
-  const lanAlloc = new SubnetAllocator(lanPool, LAN_BITS, explicitSubnets.map((s) => s.cidr));
+/** Both ends name distinct known routers in different ASes, the pair is new, and the roles may peer. */
+function checkLinkEnds(l: RawLink, i: number, index: RouterIndex, clientNames: Set<string>, pairSeen: Map<string, number>, issue: Issue): [RawEnd, RawEnd] | undefined {
+  const a = endOf(l.a);
+  const b = endOf(l.b);
+  let ok = true;
+  for (const [side, end] of [['a', a], ['b', b]] as const) {
+    if (index.role.has(end.node)) continue;
+    ok = false;
+    const path = typeof l[side] === 'string' ? ['links', i, side] : ['links', i, side, 'node'];
+    const hint = index.names.has(end.node) || clientNames.has(end.node) ? ' (it is not a router; clients attach with clients[].eyeball)' : ` (routers: ${[...index.role.keys()].join(', ')})`;
+    issue(path, `unknown router "${end.node}"${hint}`);
+  }
+  if (!ok) return undefined;
+  if (a.node === b.node) return void issue(typeof l.b === 'string' ? ['links', i, 'b'] : ['links', i, 'b', 'node'], `link connects ${a.node} to itself: b must be another router`);
+  const key = [a.node, b.node].sort().join('|');
+  if (pairSeen.has(key)) return void issue(['links', i], `duplicate link ${a.node} -- ${b.node} (also links[${pairSeen.get(key)}])`);
+  pairSeen.set(key, i);
+  const asnA = index.asn.get(a.node)!;
+  if (asnA === index.asn.get(b.node)) return void issue(['links', i], `${a.node} and ${b.node} are both in AS ${asnA}: links are eBGP sessions, iBGP is not modelled`);
+  const role = index.role.get(a.node)!;
+  const why = roleSpec(role).topology.noSameRoleLink;
+  if (role === index.role.get(b.node) && why !== null) return void issue(['links', i], `${a.node} and ${b.node} are both ${roleSpec(role).title.many}: ${why}`);
+  return [a, b];
+}
+
+function resolveLinkEnd(end: RawEnd, subnet: Cidr, hostIndex: number, path: FieldPath, role: RouterRole, otherRole: RouterRole, issue: Issue): LinkEnd {
+  const address = end.address ?? hostAt(subnet, hostIndex);
+  if (end.address) {
+    const n = toInt(end.address);
+    const reserved = n === subnet.base || n === subnet.base + 1 || n === subnet.base + 2 ** (32 - subnet.bits) - 1;
+    if (!contains(subnet, end.address) || reserved) issue([...path, 'address'], `address ${end.address} must be a usable host of ${formatCidr(subnet)} other than .1 (Docker's bridge)`);
+  }
+  const customer = roleSpec(role).topology.prefersCustomers && roleSpec(otherRole).topology.buysTransit;
+  const localPref = end.localPref ?? (customer ? DEFAULTS.customerLocalPref : DEFAULTS.localPref);
+  return { node: end.node, address, localPref, prepend: end.prepend ?? 0, ...(end.med !== undefined ? { med: end.med } : {}), ...(end.remoteAs !== undefined ? { remoteAs: end.remoteAs } : {}) };
+}
+
+function checkEveryRouterLinked(raw: LabFile, index: RouterIndex, linked: Set<string>, hasIssues: () => boolean, issue: Issue): void {
+  raw.routers.forEach((r, i) => {
+    if (index.role.has(r.name) && !linked.has(r.name) && !hasIssues()) issue(['routers', i, 'name'], `router ${r.name} has no link: add one under "links"`);
+  });
+}
+
+// --- clients and LANs
+
+function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicitSubnets: { cidr: Cidr }[], issue: Issue): { clients: Client[]; lans: Lan[] } {
+  const alloc = new SubnetAllocator(pools.lans, LAN_BITS, explicitSubnets.map((s) => s.cidr));
   const lans = new Map<string, Lan>();
   const clients: Client[] = [];
-  const pops = new Set([...routerRole].filter(([, role]) => role === 'pop').map(([n]) => n));
+  const hosts = rolesWhere((t) => t.hostsClients);
+  const servers = rolesWhere((t) => t.servesAnycast);
+  const routersOf = (specs: RoleSpec[]) => [...index.role].filter(([, role]) => specs.some((s) => s.name === role)).map(([n]) => n);
+  const serving = new Set(routersOf(servers));
   raw.clients.forEach((c, i) => {
-    claimName(c.name, ['clients', i, 'name']);
-    const role = routerRole.get(c.eyeball);
-    if (role === undefined) return issue(['clients', i, 'eyeball'], `unknown router "${c.eyeball}" (eyeballs: ${[...routerRole].filter(([, r]) => r === 'eyeball').map(([n]) => n).join(', ') || 'none'})`);
-    if (role !== 'eyeball') return issue(['clients', i, 'eyeball'], `${c.eyeball} is a ${role}, not an eyeball: clients sit behind eyeball routers`);
+    claimName(index.names, c.name, ['clients', i, 'name'], issue);
+    const role = index.role.get(c.eyeball);
+    if (role === undefined) return issue(['clients', i, 'eyeball'], `unknown router "${c.eyeball}" (${manyOf(hosts)}: ${routersOf(hosts).join(', ') || 'none'})`);
+    if (!roleSpec(role).topology.hostsClients) return issue(['clients', i, 'eyeball'], `${c.eyeball} is a ${role}, not ${hosts.map((s) => s.title.a).join(' or ')}: clients sit behind ${hosts.map((s) => s.title.one).join(' or ')} routers`);
     let lan = lans.get(c.eyeball);
     if (!lan) {
-      const subnet = lanAlloc.allocate();
-      if (!subnet) return issue(['addressing', 'lans'], `lans pool ${formatCidr(lanPool)} is exhausted at clients[${i}]: use a larger pool`);
+      const subnet = alloc.allocate();
+      if (!subnet) return issue(['addressing', 'lans'], `lans pool ${formatCidr(pools.lans)} is exhausted at clients[${i}]: use a larger pool`);
       lan = { name: `lan-${c.eyeball}`, eyeball: c.eyeball, subnet: formatCidr(subnet), gateway: hostAt(subnet, 1), routerAddress: hostAt(subnet, 2), clients: [] };
       lans.set(c.eyeball, lan);
     }
@@ -209,50 +336,22 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
     if (c.expect) {
       for (const f of ['pop', 'backup'] as const) {
         const v = c.expect[f];
-        if (v !== undefined && !pops.has(v)) issue(['clients', i, 'expect', f], `"${v}" is not a PoP (PoPs: ${[...pops].join(', ') || 'none'})`);
+        if (v !== undefined && !serving.has(v)) issue(['clients', i, 'expect', f], `"${v}" is not ${servers.map((s) => s.title.a).join(' or ')} (${manyOf(servers)}: ${[...serving].join(', ') || 'none'})`);
       }
       if (c.expect.backup && c.expect.backup === c.expect.pop) issue(['clients', i, 'expect', 'backup'], 'backup PoP must differ from the primary');
     }
     clients.push({ kind: 'client', name: c.name, role: 'client', eyeball: c.eyeball, lan: lan.subnet, address, gateway: lan.routerAddress, location: c.location ?? '', ...(c.expect ? { expect: { pop: c.expect.pop, ...(c.expect.backup ? { backup: c.expect.backup } : {}) } } : {}) });
   });
-
-  // --- router ids
-  const explicitIds = new Set(raw.routers.map((r) => r.routerId).filter(Boolean));
-  let nextId = 1;
-  const routers: Router[] = [];
-  const seenIds = new Map<string, number>();
-  raw.routers.forEach((r, i) => {
-    const role = routerRole.get(r.name);
-    if (!role) return;
-    let routerId = r.routerId;
-    if (!routerId) {
-      do routerId = hostAt(ridPool, nextId++);
-      while (explicitIds.has(routerId));
-      if (!contains(ridPool, routerId)) return issue(['addressing', 'routerIds'], `routerIds pool ${formatCidr(ridPool)} is exhausted`);
-    }
-    if (seenIds.has(routerId)) issue(['routers', i, 'routerId'], `router-id ${routerId} is already used by routers[${seenIds.get(routerId)}]`);
-    seenIds.set(routerId, i);
-    routers.push({ kind: 'router', name: r.name, role, asn: r.asn, routerId, location: r.location ?? '', ...(role === 'pop' ? { colo: r.colo ?? r.name.toUpperCase().slice(0, 6) } : {}) });
-  });
-
-  const health = { ...DEFAULTS.health, ...raw.health };
-  if (issues.length) return { ok: false, issues };
-  return {
-    ok: true,
-    lab: {
-      name: raw.name,
-      file,
-      anycast: { prefix, dnsAddress: dns, httpAddress: http, streamPort: raw.anycast?.streamPort ?? DEFAULTS.streamPort, zone, records },
-      health,
-      routers,
-      clients,
-      links,
-      lans: [...lans.values()],
-    },
-  };
+  return { clients, lans: [...lans.values()] };
 }
 
-function endOf(e: RawLinkEnd): { node: string; address?: string; localPref?: number; prepend?: number; med?: number; remoteAs?: number } {
+// --- helpers
+
+const rolesWhere = (pred: (t: RoleSpec['topology']) => boolean): RoleSpec[] => ROLE_NAMES.map(roleSpec).filter((s) => pred(s.topology));
+
+const manyOf = (specs: RoleSpec[]): string => specs.map((s) => s.title.many).join(' or ');
+
+function endOf(e: RawLinkEnd): RawEnd {
   return typeof e === 'string' ? { node: e } : e;
 }
 
@@ -263,9 +362,8 @@ function mergeBfd(base: BfdOptions, over: RawBfd | undefined): BfdOptions {
 }
 
 /** `blameHold`: the keepalive was inherited, so the hold set here is what to change. */
-function checkTimers(path: (string | number)[], keepalive: number, hold: number, blameHold: boolean, issue: (p: (string | number)[], m: string) => void) {
+function checkTimers(path: FieldPath, keepalive: number, hold: number, blameHold: boolean, issue: Issue) {
   // RFC 4271 §4.2: hold is 0 or at least 3 s; a keepalive at or above hold would expire the session.
   if (hold !== 0 && hold < 3) issue([...path, 'hold'], `hold time ${hold} s is invalid: RFC 4271 allows 0 or at least 3 s`);
   else if (hold !== 0 && keepalive >= hold) issue([...path, blameHold ? 'hold' : 'keepalive'], `keepalive ${keepalive} s must be below the hold time ${hold} s (usually hold / 3)`);
 }
-

@@ -2,6 +2,7 @@
 // that need the whole file (references, overlaps) live in resolve.ts.
 import { z } from 'zod';
 import { formatCidr, isIPv4, isNetwork, mask, tryParseCidr } from './ipv4.js';
+import { ROLE_NAMES, roleRouterFields, type Role } from './roles/registry.js';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,23}$/;
 const nodeName = z
@@ -81,8 +82,10 @@ export const LinkSchema = z.strictObject({
   ...SessionOptions,
 });
 
-export const RoleSchema = z.enum(['pop', 'transit', 'eyeball'], {
-  error: 'expected role pop, transit or eyeball',
+// Roles come from the registry (topology/roles/registry.ts); like containerlab's
+// unknown kind, an unknown role is answered with the list of supported ones.
+export const RoleSchema = z.enum(ROLE_NAMES as [Role, ...Role[]], {
+  error: (iss) => `${typeof iss.input === 'string' ? `unknown role "${iss.input}"` : 'expected a role'} (supported roles: ${ROLE_NAMES.join(', ')})`,
 });
 
 export const LabFileSchema = z.strictObject({
@@ -128,7 +131,8 @@ export const LabFileSchema = z.strictObject({
         name: nodeName,
         asn,
         location: z.string().optional(),
-        colo: z.string().regex(/^[A-Z0-9]{2,6}$/, { error: 'expected a short upper-case code such as FRA' }).optional(),
+        // Fields only some roles accept (a PoP's colo); resolve checks the role.
+        ...roleRouterFields(),
         routerId: ipv4.optional(),
       }),
     )

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planLab, popAgentConfig } from '../../src/lab/plan.js';
+import { planLab } from '../../src/lab/plan.js';
+import { popAgentConfig } from '../../src/topology/roles/pop.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));

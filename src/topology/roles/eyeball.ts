@@ -1,0 +1,41 @@
+// An eyeball network: the access network clients sit behind. Buys transit,
+// announces only its own LANs and accepts only the anycast prefix.
+import { lansOf } from '../model.js';
+import { BGP_WITH_BFD } from './frr-daemons.js';
+import type { RoleSpec } from './role-spec.js';
+
+export const eyeball = {
+  name: 'eyeball',
+  title: { a: 'an eyeball', one: 'eyeball', many: 'eyeballs' },
+  topology: {
+    routerFields: {},
+    router: () => ({}),
+    // Any AS with several routers would need iBGP, which the lab does not model.
+    sharesAs: false,
+    noSameRoleLink: 'eyeballs buy transit and never carry the anycast prefix for each other',
+    required: null,
+    buysTransit: true,
+    prefersCustomers: false,
+    hostsClients: true,
+    servesAnycast: false,
+  },
+  render: {
+    describe: () => 'eyeball network (client access)',
+    policySummary: 'An eyeball announces only its own LANs and accepts only the anycast prefix.',
+    accepts: (lab) => [lab.anycast.prefix],
+    sends: (lab, self) => lansOf(lab, self.name),
+    networkLines: (lab, self) => lansOf(lab, self.name).map((subnet) => `  network ${subnet}`),
+    daemons: BGP_WITH_BFD,
+  },
+  converge: {
+    routes: (lab) => [lab.anycast.prefix],
+    runtimeOwned: () => [],
+  },
+  container: {
+    env: () => ({}),
+    setup: () => null,
+    services: () => null,
+    agentFiles: () => ({}),
+  },
+  status: null,
+} satisfies RoleSpec<'eyeball'>;

@@ -1,0 +1,42 @@
+// A transit network: carries the anycast prefix toward clients and the client
+// LANs toward PoPs, and prefers routes from its customers (Gao-Rexford).
+import { allLans } from '../model.js';
+import { BGP_WITH_BFD } from './frr-daemons.js';
+import type { RoleSpec } from './role-spec.js';
+
+export const transit = {
+  name: 'transit',
+  title: { a: 'a transit', one: 'transit', many: 'transits' },
+  topology: {
+    routerFields: {},
+    router: () => ({}),
+    sharesAs: false,
+    noSameRoleLink: null,
+    required: null,
+    buysTransit: false,
+    prefersCustomers: true,
+    hostsClients: false,
+    servesAnycast: false,
+  },
+  render: {
+    describe: () => 'transit network',
+    policySummary: 'A transit carries the anycast prefix toward clients and client LANs toward PoPs.',
+    accepts: (lab) => [lab.anycast.prefix, ...allLans(lab)],
+    // Whatever it carries that the neighbour takes: no more-specifics, no defaults.
+    sends: (lab, _self, peerAccepts) => [lab.anycast.prefix, ...allLans(lab)].filter((p) => peerAccepts.includes(p)),
+    networkLines: () => [],
+    daemons: BGP_WITH_BFD,
+  },
+  converge: {
+    // The anycast prefix toward clients, every client LAN toward PoPs.
+    routes: (lab) => [lab.anycast.prefix, ...allLans(lab)],
+    runtimeOwned: () => [],
+  },
+  container: {
+    env: () => ({}),
+    setup: () => null,
+    services: () => null,
+    agentFiles: () => ({}),
+  },
+  status: null,
+} satisfies RoleSpec<'transit'>;
