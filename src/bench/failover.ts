@@ -17,7 +17,7 @@ import { LabError } from '../errors.js';
 import { runFailover, type FailoverResult } from '../experiment/failover.js';
 import { summarize, type Stats } from '../experiment/failover-metrics.js';
 import { faultMode } from '../fault/index.js';
-import { parseBfdScoped } from '../lab/bfd-override.js';
+import { parseBfdScoped } from '../experiment/bfd-override.js';
 import { runningLab } from '../lab/running-lab.js';
 import { monoMs } from '../probe/sample.js';
 import { formatTable } from '../report/failover-table.js';

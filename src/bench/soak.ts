@@ -14,7 +14,7 @@ import { abortOnSignals, positiveInt, timestamp } from '../cli/failover.js';
 import type { CliContext } from '../cli/main.js';
 import { LabError } from '../errors.js';
 import { bfdLabel } from '../experiment/failover.js';
-import { applyBfd, parseBfdSetting, withBfd } from '../lab/bfd-override.js';
+import { applyBfd, parseBfdSetting, withBfd } from '../experiment/bfd-override.js';
 import { splitJsonDocuments } from '../lab/frr-state.js';
 import { runningLab } from '../lab/running-lab.js';
 import { startProbes } from '../probe/run-probes.js';

@@ -2,7 +2,7 @@
 // ports keep carrier, so they notice through BFD, the hold timer, or the TCP
 // FIN the dying bgpd may still get out. Restore recreates the container from
 // the lab plan, exactly as `up` would.
-import { recreateNode } from '../lab/recreate-node.js';
+import { recreateNode } from './recreate-node.js';
 import { containerName } from '../runtime/labels.js';
 import type { FaultMode } from './fault.js';
 

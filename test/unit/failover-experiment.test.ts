@@ -9,7 +9,7 @@ import { frrEvents, parseFrrTime, parseIpTsTime, routeChanges } from '../../src/
 import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
 import { silentRuleset } from '../../src/fault/silent.js';
 import { interfaceWithAddress, uplinksOf } from '../../src/fault/uplinks.js';
-import { bfdCommands, parseBfdScoped, parseBfdSetting, withBfd } from '../../src/lab/bfd-override.js';
+import { bfdCommands, parseBfdScoped, parseBfdSetting, withBfd } from '../../src/experiment/bfd-override.js';
 import { nodeConfigHash, routerInitHash } from '../../src/lab/artifacts.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
