@@ -15,7 +15,7 @@ import { BENCH_RESULTS } from '../cli/bench.js';
 import type { CliContext } from '../cli/main.js';
 import { LabError } from '../errors.js';
 import { runFailover, type FailoverResult } from '../experiment/failover.js';
-import { summarize, type Stats } from '../experiment/failover-metrics.js';
+import { summarize, type Stats } from '../experiment/stats.js';
 import { faultMode } from '../fault/index.js';
 import { parseBfdScoped } from '../experiment/bfd-override.js';
 import { runningLab } from '../lab/running-lab.js';

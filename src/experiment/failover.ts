@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { POP_PATHS } from '../agent/contract.js';
 import { PROBE_DEFAULTS } from '../agent/probe/config.js';
 import { LabError } from '../errors.js';
+import type { DetectionMode } from '../fault/detection.js';
 import type { FaultContext, FaultMode } from '../fault/index.js';
 import { uplinksOf } from '../fault/uplinks.js';
 import { waitBaseline } from './baseline.js';
@@ -23,8 +24,11 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { sessionsOf, type BfdOptions, type Lab } from '../topology/model.js';
 import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
-import { analyzeClient, analyzeStreams, probePrecision, type ClientStatus, type DetectionMode, type StreamFailover } from './failover-metrics.js';
-import { boundFor, countStreams, summarizeFailover, type Bound, type FailoverSummary, type StreamCounts, type TrialClientRow } from './failover-summary.js';
+import { boundFor, type Bound } from './failover-bounds.js';
+import { analyzeClient, type ClientStatus } from './failover-clients.js';
+import { analyzeStreams, countStreams, type StreamCounts, type StreamFailover } from './failover-streams.js';
+import { summarizeFailover, type FailoverSummary, type TrialClientRow } from './failover-summary.js';
+import { probePrecision } from './probe-precision.js';
 import { frrEvents, routeChanges } from './router-events.js';
 
 export interface Clock {

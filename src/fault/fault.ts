@@ -1,7 +1,7 @@
 // What every fault mode is: inject breaks one PoP, restore puts it back.
 // Restore must be idempotent and work from the lab model alone (no state kept
 // from inject): it runs in `finally`, also after an inject that failed halfway.
-import type { DetectionMode } from '../experiment/failover-metrics.js';
+import type { DetectionMode } from './detection.js';
 import type { Progress } from '../lab/progress.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';

@@ -1,7 +1,7 @@
 // Console report of a failover experiment: one row per trial and affected
 // client, router-side instants, then the spread against the bound. Pure.
 import type { FailoverResult } from '../experiment/failover.js';
-import type { Stats } from '../experiment/failover-metrics.js';
+import type { Stats } from '../experiment/stats.js';
 import { formatTable } from './failover-table.js';
 
 /** Verdicts that are findings: shown even for clients that should not move, in their own colour on a terminal. */

@@ -1,7 +1,8 @@
 // Plain-text results for the console: one line per client, then the spread
 // and how it compares with what the timers promise. Pure: returns a string.
 
-import { summarize, type ClientFailover, type Stats } from '../experiment/failover-metrics.js';
+import type { ClientFailover } from '../experiment/failover-clients.js';
+import { summarize, type Stats } from '../experiment/stats.js';
 
 export interface FailoverTableInput {
   title?: string;

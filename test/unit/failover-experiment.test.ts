@@ -3,8 +3,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { moveDeadlineMs } from '../../src/experiment/failover.js';
-import type { ClientStatus, StreamFailover } from '../../src/experiment/failover-metrics.js';
-import { boundFor, countStreams, summarizeFailover, type TrialClientRow } from '../../src/experiment/failover-summary.js';
+import { boundFor } from '../../src/experiment/failover-bounds.js';
+import type { ClientStatus } from '../../src/experiment/failover-clients.js';
+import { countStreams, type StreamFailover } from '../../src/experiment/failover-streams.js';
+import { summarizeFailover, type TrialClientRow } from '../../src/experiment/failover-summary.js';
 import { frrEvents, parseFrrTime, parseIpTsTime, routeChanges } from '../../src/experiment/router-events.js';
 import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
 import { silentRuleset } from '../../src/fault/silent.js';
