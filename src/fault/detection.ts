@@ -8,8 +8,14 @@
  *   blackhole, partition): the neighbour finds out from BFD or the BGP hold timer.
  * service — the DNS/HTTP service dies, routing is fine: the PoP's health check withdraws.
  * cut — the link loses carrier: the kernel downs the interface at once.
+ * none — nothing withdraws the route (the PoP is degraded, not gone): no
+ *   timer promises a move, so the bound is infinite and clients on the PoP
+ *   are not expected to move; one that does is judged as a mover.
  */
-export type DetectionMode = 'silent' | 'service' | 'cut';
+export type DetectionMode = 'silent' | 'service' | 'cut' | 'none';
+
+/** Whether detection ends in the PoP's route being withdrawn, so the clients on it are expected to move. */
+export const withdrawsRoute = (mode: DetectionMode): boolean => mode !== 'none';
 
 export interface BoundParams {
   /** BFD interval in ms. */
@@ -38,11 +44,14 @@ export function theoreticalBoundMs(mode: DetectionMode, p: BoundParams): number 
       // the far side keeps carrier and still waits for BFD/hold, so the
       // silent bound is the honest upper limit.
       return silent;
+    case 'none':
+      return Infinity;
   }
 }
 
 export function explainBound(mode: DetectionMode, p: BoundParams): string {
   if (mode === 'service') return `health ${p.health.interval} ms × ${p.health.failures}`;
+  if (mode === 'none') return 'nothing withdraws the route';
   const silent = p.bfd.enabled ? `BFD ${p.bfd.interval} ms × ${p.bfd.multiplier}` : `BGP hold ${p.holdS} s`;
   return mode === 'cut' ? `carrier loss ~0, at most ${silent}` : silent;
 }

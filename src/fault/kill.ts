@@ -10,6 +10,8 @@ export const kill: FaultMode = {
   name: 'kill',
   summary: 'docker kill the PoP; restore recreates it from the lab plan',
   detection: 'silent',
+  recreatesNode: true,
+  bfdMatters: true,
   async inject(ctx) {
     ctx.progress.step(ctx.pop, 'kill');
     await ctx.rt.killContainer(containerName(ctx.lab.name, ctx.pop));

@@ -1,6 +1,6 @@
 // Console report of a failover experiment: one row per trial and affected
 // client, router-side instants, then the spread against the bound. Pure.
-import type { FailoverResult } from '../experiment/failover.js';
+import type { FailoverResult } from '../experiment/failover-result.js';
 import type { Stats } from '../experiment/stats.js';
 import { formatTable } from './failover-table.js';
 
