@@ -62,8 +62,10 @@ export function formatTable(header: string[], rows: string[][], align: Align[] =
 const statsLine = (s: Stats): string =>
   s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}  mean ${ms(s.mean)}`;
 
-const ms = (v: number | null | undefined): string =>
+/** A duration for the console: whole ms, '-' when unknown, '∞' for an unbounded bound. */
+export const formatMs = (v: number | null | undefined): string =>
   v === null || v === undefined ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`;
+const ms = formatMs;
 
 function countBy(xs: string[]): Record<string, number> {
   const out: Record<string, number> = {};

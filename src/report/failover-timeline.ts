@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrialResult } from '../experiment/failover-result.js';
 import type { ClientProbeRun } from '../probe/run-probes.js';
+import { formatMs as fmt } from './failover-table.js';
 import { renderTimeline } from './svg-timeline.js';
 
 export interface TrialTimelineInput {
@@ -46,5 +47,3 @@ export async function writeTrialTimeline(i: TrialTimelineInput): Promise<string>
   );
   return path;
 }
-
-const fmt = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`);
