@@ -7,6 +7,7 @@ import { freeze } from './freeze.js';
 import { kill } from './kill.js';
 import { service } from './service.js';
 import { silent } from './silent.js';
+import { throttle } from './throttle.js';
 
 export type { DetectionMode } from './detection.js';
 export type { FaultContext, FaultMode } from './fault.js';
@@ -19,6 +20,7 @@ export const FAULT_MODES: readonly FaultMode[] = [
   kill,
   bgp,
   service,
+  throttle,
 ];
 
 export function faultMode(name: string): FaultMode {
