@@ -22,7 +22,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { LabError } from '../errors.js';
-import { applyBfd, bfdCommands, withBfd } from '../lab/bfd-override.js';
+import { applyBfd, bfdCommands, withBfd } from '../experiment/bfd-override.js';
 import type { Progress } from '../lab/progress.js';
 import { readRouterState, vtysh } from '../lab/router-query.js';
 import { runningLab } from '../lab/running-lab.js';

@@ -2,18 +2,17 @@
 // mode and BFD setting, against their bounds, plus how well the probes kept
 // their schedule. JSON under bench/results/.
 //
-// No-BFD runs only for silent and freeze: `cut` downs both ends of every
-// uplink, so each router sees its own interface lose carrier and tears the
-// session down at once whatever BFD does. (Downing only the PoP side would
-// not do: on a Docker bridge the neighbour's port keeps carrier, and it would
-// fall back to BFD/hold like `silent`.)
+// The no-BFD case runs only for modes whose detection BFD can change
+// (`bfdMatters`): e.g. a mode that downs both ends of every uplink makes each
+// router tear the session down at once, whatever BFD does.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
-import { runFailover, type FailoverResult } from '../experiment/failover.js';
-import { summarize, type Stats } from '../experiment/failover-metrics.js';
+import { runFailover } from '../experiment/failover.js';
+import type { FailoverResult } from '../experiment/failover-result.js';
+import { summarize, type Stats } from '../experiment/stats.js';
 import { faultMode } from '../fault/index.js';
-import { parseBfdScoped } from '../lab/bfd-override.js';
+import { parseBfdScoped } from '../experiment/bfd-override.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
 import { monoMs } from '../probe/sample.js';
@@ -26,9 +25,16 @@ export interface BenchCase {
   bfd: string;
 }
 
-/** The matrix: every mode × every BFD setting, minus cut without BFD (see above). */
+/** The matrix: every mode × every BFD setting, minus BFD off for modes where BFD plays no part. Throws USAGE for an unknown mode. */
 export function benchCases(modes: string[], bfds: string[]): BenchCase[] {
-  return modes.flatMap((fault) => bfds.filter((bfd) => !(fault === 'cut' && bfd.startsWith('off'))).map((bfd) => ({ fault, bfd })));
+  return modes.flatMap((fault) => bfds.filter((bfd) => faultMode(fault).bfdMatters || !bfd.startsWith('off')).map((bfd) => ({ fault, bfd })));
+}
+
+/** The result file's note on the cases left out, e.g. "cut without BFD is not run: BFD plays no part in noticing it". */
+function skippedNote(modes: string[]): string[] {
+  const skipped = modes.filter((m) => !faultMode(m).bfdMatters);
+  if (skipped.length === 0) return [];
+  return [`${skipped.join(', ')} without BFD ${skipped.length === 1 ? 'is' : 'are'} not run: BFD plays no part in noticing ${skipped.length === 1 ? 'it' : 'them'}`];
 }
 
 export interface BenchRow {
@@ -217,7 +223,7 @@ export async function runFailoverBench(ctx: FailoverBenchDeps, o: FailoverBenchO
       'each fault comes after a random delay, uniform over one BFD interval (one keepalive interval without BFD), seeded per case (rows[].seed)',
       'failover = last answer from the old PoP to the first from the new one (UDP DNS, 10 ms apart), affected clients only',
       'bound = BFD tx × mult (hold time without BFD; carrier loss ~0 for cut, bounded by the silent bound)',
-      'cut without BFD is not run: both ends lose carrier, BFD plays no part',
+      ...skippedNote(o.modes.split(',')),
     ],
     rows,
   };

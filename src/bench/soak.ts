@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { bfdLabel } from '../experiment/failover.js';
-import { applyBfd, parseBfdSetting, withBfd } from '../lab/bfd-override.js';
+import { applyBfd, parseBfdSetting, withBfd } from '../experiment/bfd-override.js';
 import { splitJsonDocuments } from '../lab/frr-state.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';

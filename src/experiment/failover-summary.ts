@@ -1,41 +1,8 @@
 // Aggregates failover trials: per-trial client rows in, distributions and
 // measured/bound ratios out. Pure, so the numbers are unit-tested.
-import { sessionsOf, type Lab } from '../topology/model.js';
-import { CLIENT_STATUSES, explainBound, summarize, theoreticalBoundMs, type ClientStatus, type DetectionMode, type Stats, type StreamFailover } from './failover-metrics.js';
-
-export interface StreamCounts {
-  /** Streams whose connection at the fault was on the failed PoP. */
-  onFailedPop: number;
-  reset: number;
-  timeout: number;
-  /** Other ends: closed, refused, unreachable, error. */
-  otherEnd: number;
-  /** On the failed PoP and never ended (should be 0). */
-  survivedOnFailedPop: number;
-  /** Of the ended ones: the next connection landed on another PoP. */
-  reconnectedToNewPop: number;
-  onOtherPops: number;
-  survivedOnOtherPops: number;
-}
-
-export function countStreams(streams: StreamFailover[], failedPop: string): StreamCounts {
-  const c: StreamCounts = { onFailedPop: 0, reset: 0, timeout: 0, otherEnd: 0, survivedOnFailedPop: 0, reconnectedToNewPop: 0, onOtherPops: 0, survivedOnOtherPops: 0 };
-  for (const s of streams) {
-    if (s.popAtFault === null) continue;
-    if (s.popAtFault !== failedPop) {
-      c.onOtherPops++;
-      if (s.outcome === 'survived') c.survivedOnOtherPops++;
-      continue;
-    }
-    c.onFailedPop++;
-    if (s.outcome === 'survived') c.survivedOnFailedPop++;
-    else if (s.outcome === 'reset') c.reset++;
-    else if (s.outcome === 'timeout') c.timeout++;
-    else c.otherEnd++;
-    if (s.movedToNewPop) c.reconnectedToNewPop++;
-  }
-  return c;
-}
+import type { Bound } from './failover-bounds.js';
+import { CLIENT_STATUSES, type ClientStatus } from './failover-clients.js';
+import { summarize, type Stats } from './stats.js';
 
 export interface TrialClientRow {
   client: string;
@@ -55,22 +22,6 @@ export interface TrialClientRow {
   popChanges: number;
   /** The answering PoP, each change once, from before the fault to the end of the trial. */
   popSequence: string[];
-}
-
-export interface Bound {
-  ms: number;
-  basis: string;
-}
-
-/** The bound for a fault on `pop`, from the BFD and timers of its first uplink (every uplink shares them in a consistent lab). */
-export function boundFor(model: Lab, pop: string, detection: DetectionMode): Bound {
-  const s = sessionsOf(model, pop)[0];
-  const params = {
-    bfd: s ? s.link.bfd : { enabled: false, interval: 0, multiplier: 0 },
-    holdS: s ? s.link.timers.hold : 0,
-    health: model.health,
-  };
-  return { ms: theoreticalBoundMs(detection, params), basis: explainBound(detection, params) };
 }
 
 export interface FailoverSummary {

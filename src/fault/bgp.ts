@@ -11,6 +11,9 @@ export const bgp: FaultMode = {
   name: 'bgp',
   summary: 'SIGKILL bgpd in the PoP; restore restarts it with its config',
   detection: 'cut',
+  recreatesNode: false,
+  // The kernel resets bgpd's sessions at once; BFD has nothing to add.
+  bfdMatters: false,
   async inject(ctx) {
     const side = { node: ctx.pop, container: containerName(ctx.lab.name, ctx.pop) };
     ctx.progress.step(ctx.pop, 'kill bgpd');

@@ -20,6 +20,9 @@ export const cut: FaultMode = {
   name: 'cut',
   summary: 'both ends of every PoP uplink `ip link set down` (carrier loss)',
   detection: 'cut',
+  recreatesNode: false,
+  // Both ends lose carrier: the session drops at once, whatever BFD does.
+  bfdMatters: false,
   prepare: prepareInterfaces,
   inject: setLinks('down'),
   restore: setLinks('up'),

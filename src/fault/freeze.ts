@@ -7,6 +7,8 @@ export const freeze: FaultMode = {
   name: 'freeze',
   summary: 'docker pause the PoP (all its processes stop, links stay up)',
   detection: 'silent',
+  recreatesNode: false,
+  bfdMatters: true,
   async inject(ctx) {
     ctx.progress.step(ctx.pop, 'pause');
     await ctx.rt.pauseContainer(containerName(ctx.lab.name, ctx.pop));

@@ -1,4 +1,4 @@
-// Fault modes: one file each, one line here.
+// Fault modes: one file each, one line in the list below (plus its import).
 import { LabError } from '../errors.js';
 import { bgp } from './bgp.js';
 import { cut } from './cut.js';
@@ -7,10 +7,21 @@ import { freeze } from './freeze.js';
 import { kill } from './kill.js';
 import { service } from './service.js';
 import { silent } from './silent.js';
+import { throttle } from './throttle.js';
 
+export type { DetectionMode } from './detection.js';
 export type { FaultContext, FaultMode } from './fault.js';
 
-export const FAULT_MODES: readonly FaultMode[] = [cut, silent, freeze, kill, bgp, service];
+/** In `--help` order. */
+export const FAULT_MODES: readonly FaultMode[] = [
+  cut,
+  silent,
+  freeze,
+  kill,
+  bgp,
+  service,
+  throttle,
+];
 
 export function faultMode(name: string): FaultMode {
   const mode = FAULT_MODES.find((m) => m.name === name);

@@ -2,7 +2,7 @@
 // ports keep carrier, so they notice through BFD, the hold timer, or the TCP
 // FIN the dying bgpd may still get out. Restore recreates the container from
 // the lab plan, exactly as `up` would.
-import { recreateNode } from '../lab/recreate-node.js';
+import { recreateNode } from './recreate-node.js';
 import { containerName } from '../runtime/labels.js';
 import type { FaultMode } from './fault.js';
 
@@ -10,6 +10,8 @@ export const kill: FaultMode = {
   name: 'kill',
   summary: 'docker kill the PoP; restore recreates it from the lab plan',
   detection: 'silent',
+  recreatesNode: true,
+  bfdMatters: true,
   async inject(ctx) {
     ctx.progress.step(ctx.pop, 'kill');
     await ctx.rt.killContainer(containerName(ctx.lab.name, ctx.pop));

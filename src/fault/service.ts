@@ -16,6 +16,9 @@ export const service: FaultMode = {
   name: 'service',
   summary: 'SIGSTOP the PoP responder (routing fine); the health checker withdraws',
   detection: 'service',
+  recreatesNode: false,
+  // The sessions stay up: the health checker withdraws, BFD is not involved.
+  bfdMatters: false,
   inject: signalResponder('STOP'),
   restore: signalResponder('CONT'),
 };

@@ -21,6 +21,8 @@ export const silent: FaultMode = {
   name: 'silent',
   summary: 'nftables drops everything on both ends of every uplink; links stay up',
   detection: 'silent',
+  recreatesNode: false,
+  bfdMatters: true,
   prepare: prepareInterfaces,
   async inject(ctx) {
     const ends = await preparedInterfaces(ctx);

@@ -1,8 +1,8 @@
 // Console report of a failover experiment: one row per trial and affected
 // client, router-side instants, then the spread against the bound. Pure.
-import type { FailoverResult } from '../experiment/failover.js';
-import type { Stats } from '../experiment/failover-metrics.js';
-import { formatTable } from './failover-table.js';
+import type { FailoverResult } from '../experiment/failover-result.js';
+import type { Stats } from '../experiment/stats.js';
+import { formatMs, formatTable } from './failover-table.js';
 
 /** Verdicts that are findings: shown even for clients that should not move, in their own colour on a terminal. */
 const FINDING = new Set(['collateral', 'flapped', 'lost', 'not-moved', 'no-baseline']);
@@ -84,6 +84,6 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
   return lines.join('\n') + '\n';
 }
 
-const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`);
+const ms = formatMs;
 const ratio = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}×`);
 const stats = (s: Stats): string => (s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}`);

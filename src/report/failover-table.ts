@@ -1,7 +1,8 @@
 // Plain-text results for the console: one line per client, then the spread
 // and how it compares with what the timers promise. Pure: returns a string.
 
-import { summarize, type ClientFailover, type Stats } from '../experiment/failover-metrics.js';
+import type { ClientFailover } from '../experiment/failover-clients.js';
+import { summarize, type Stats } from '../experiment/stats.js';
 
 export interface FailoverTableInput {
   title?: string;
@@ -61,8 +62,10 @@ export function formatTable(header: string[], rows: string[][], align: Align[] =
 const statsLine = (s: Stats): string =>
   s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}  mean ${ms(s.mean)}`;
 
-const ms = (v: number | null | undefined): string =>
+/** A duration for the console: whole ms, '-' when unknown, '∞' for an unbounded bound. */
+export const formatMs = (v: number | null | undefined): string =>
   v === null || v === undefined ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`;
+const ms = formatMs;
 
 function countBy(xs: string[]): Record<string, number> {
   const out: Record<string, number> = {};

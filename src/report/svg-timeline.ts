@@ -5,7 +5,7 @@
 // SVG text out.
 
 import type { Sample } from '../probe/sample.js';
-import { analyzeClient, type ClientFailover, type RequestKind } from '../experiment/failover-metrics.js';
+import { analyzeClient, type ClientFailover, type RequestKind } from '../experiment/failover-clients.js';
 
 export interface TimelineInput {
   title: string;

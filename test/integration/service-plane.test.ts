@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { POP_PATHS } from '../../src/agent/contract.js';
 import type { FuzzSummary } from '../../src/agent/fuzz-main.js';
 import type { ResponderStats } from '../../src/agent/pop/stats.js';
-import { withSourcePortZero } from '../../src/lab/source-port-zero.js';
+import { withSourcePortZero } from './support/source-port-zero.js';
 import type { Sample } from '../../src/probe/sample.js';
 import { parseDigNsid, parseTraceBody } from '../../src/probe/who.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';

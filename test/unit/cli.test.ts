@@ -68,7 +68,7 @@ describe('describeError', () => {
 describe('command lists', () => {
   it('keeps every lab and bench command, in --help order', () => {
     expect(LAB_COMMANDS.map((c) => c.name)).toEqual(['up', 'down', 'status', 'exec', 'lg', 'doctor', 'compose', 'who', 'failover', 'gen']);
-    expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'report']);
+    expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
   });
 
   it('nothing outside src/cli imports from it (no cycles through the CLI)', () => {
@@ -119,14 +119,14 @@ describe('commands through the program', () => {
   it('lg asks for the paths to the lab\'s own anycast prefix, in the router\'s container', async () => {
     const rt = listingRuntime(runningLabFixture(), { exitCode: 0, stdout: '{"prefix":"198.51.100.0/24"}', stderr: '' });
     const printed = await run(rt, 'lg', '--json', 't-eu');
-    expect(rt.execs).toEqual([{ id: 'al-default-t-eu', cmd: ['vtysh', '-c', 'show bgp ipv4 unicast 198.51.100.0/24 json'] }]);
+    expect(rt.execCalls).toEqual([{ id: 'al-default-t-eu', cmd: ['vtysh', '-c', 'show bgp ipv4 unicast 198.51.100.0/24 json'] }]);
     expect(printed).toEqual([{ router: 't-eu', command: 'show bgp ipv4 unicast 198.51.100.0/24', output: { prefix: '198.51.100.0/24' } }]);
   });
 
   it('exec passes everything after the node through, flags included, and exits with its status', async () => {
     const rt = listingRuntime(runningLabFixture(), { exitCode: 9, stdout: '', stderr: '' });
     await run(rt, 'exec', '--lab', 'default', '--json', 'c-de', '--', 'dig', '--json', '+short');
-    expect(rt.execs.map((e) => e.cmd)).toEqual([['dig', '--json', '+short']]);
+    expect(rt.execCalls.map((e) => e.cmd)).toEqual([['dig', '--json', '+short']]);
     expect(process.exitCode).toBe(9);
   });
 

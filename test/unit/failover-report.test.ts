@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FailoverResult, TrialClient } from '../../src/experiment/failover.js';
+import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
 import { summarizeFailover } from '../../src/experiment/failover-summary.js';
 import { renderFailoverReport } from '../../src/report/failover-report.js';
 

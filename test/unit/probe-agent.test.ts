@@ -13,7 +13,9 @@ import { parseProbeConfig } from '../../src/agent/probe/config.js';
 import { decodeChaosResponse, encodeChaosQuery, popOf } from '../../src/agent/probe/dns-wire.js';
 import { parseStreamLine } from '../../src/agent/probe/streams.js';
 import { startFixedRate } from '../../src/agent/probe/schedule.js';
-import { analyzeClient, analyzeStreams, probePrecision } from '../../src/experiment/failover-metrics.js';
+import { analyzeClient } from '../../src/experiment/failover-clients.js';
+import { analyzeStreams } from '../../src/experiment/failover-streams.js';
+import { probePrecision } from '../../src/experiment/probe-precision.js';
 import { parseNdjson } from '../../src/probe/ndjson.js';
 import { monoMs, type Sample } from '../../src/probe/sample.js';
 

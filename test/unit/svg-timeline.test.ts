@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Outcome, Sample } from '../../src/probe/sample.js';
 import { niceTicks, renderTimeline } from '../../src/report/svg-timeline.js';
-import { analyzeClient } from '../../src/experiment/failover-metrics.js';
+import { analyzeClient } from '../../src/experiment/failover-clients.js';
 import { renderFailoverTable } from '../../src/report/failover-table.js';
 
 /** UDP probes every 10 ms from `from`, segment by segment. */

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFailover } from '../../experiment/failover.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
-import { parseBfdScoped } from '../../lab/bfd-override.js';
+import { parseBfdScoped } from '../../experiment/bfd-override.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';
 import { renderFailoverReport } from '../../report/failover-report.js';

@@ -34,6 +34,9 @@ const ok = (stdout = ''): ExecResult => ({ exitCode: 0, stdout, stderr: '' });
 /** `{k: ''}` matches any value of k, as Docker's label filter does. */
 const matches = (have: Record<string, string>, want: Record<string, string>) => Object.entries(want).every(([k, v]) => k in have && (v === '' || have[k] === v));
 
+/** Answers one exec by container name; undefined means exit 0 with no output. */
+export type ExecHandler = (container: string, cmd: string[], stdin?: string) => Partial<ExecResult> | undefined;
+
 export class FakeRuntime implements ContainerRuntime {
   readonly containers = new Map<string, FakeContainer>();
   readonly networks = new Map<string, FakeNetwork>();
@@ -41,13 +44,38 @@ export class FakeRuntime implements ContainerRuntime {
   readonly images = new Map<string, ImageInfo>();
   /** `method arg` in call order, e.g. `createContainer al-default-fra`. */
   readonly calls: string[] = [];
+  /** Every exec in full, in order (calls keeps a short form). */
+  readonly execLog: { container: string; cmd: string[]; stdin?: string }[] = [];
   private seq = 0;
   private readonly failures: { method: Method; arg: RegExp; error: Error }[] = [];
 
   /** Answers exec in a container; default: exit 0, no output. */
-  onExec: (c: FakeContainer, cmd: string[]) => ExecResult = () => ok();
+  onExec: (c: FakeContainer, cmd: string[], stdin?: string) => ExecResult = () => ok();
   /** Answers runToCompletion; default: exit 0, no output. */
   onRun: (spec: ContainerSpec) => ExecResult = () => ok();
+
+  /** Containers already running (by name), and exec answered by name. */
+  constructor(opts: { running?: string[]; onExec?: ExecHandler } = {}) {
+    for (const name of opts.running ?? []) this.addContainer({ name, labels: {} });
+    const handler = opts.onExec;
+    if (handler) this.onExec = (c, cmd, stdin) => ({ ...ok(), ...handler(c.name, cmd, stdin) });
+  }
+
+  /** The exec'd commands, optionally of one container, as `argv.join(' ')`. */
+  execs(container?: string): string[] {
+    return this.execLog.filter((e) => container === undefined || e.container === container).map((e) => e.cmd.join(' '));
+  }
+
+  /** Calls other than exec, e.g. `pauseContainer al-default-fra`. */
+  lifecycle(): string[] {
+    return this.calls.filter((c) => !c.startsWith('exec '));
+  }
+
+  /** Forget the calls so far (a test looks at one step at a time). */
+  clearCalls(): void {
+    this.calls.length = 0;
+    this.execLog.length = 0;
+  }
 
   /** The next calls of `method` whose logged argument matches `arg` throw `error`. */
   failOn(method: Method, arg: RegExp, error: Error = new Error(`fake ${method} failed`)): this {
@@ -162,6 +190,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   async inspectContainer(idOrName: string) {
     const c = this.container(idOrName);
+    this.log('inspectContainer', c?.name ?? idOrName);
     return c && { id: c.id, state: c.state, pid: c.pid, labels: c.labels };
   }
 
@@ -185,10 +214,11 @@ export class FakeRuntime implements ContainerRuntime {
     this.mustContainer(id).state = 'exited';
   }
 
-  async exec(id: string, cmd: string[]): Promise<ExecResult> {
+  async exec(id: string, cmd: string[], opts: { stdin?: string } = {}): Promise<ExecResult> {
     const c = this.mustContainer(id);
     this.log('exec', `${c.name} ${cmd.join(' ').slice(0, 60)}`);
-    return this.onExec(c, cmd);
+    this.execLog.push({ container: c.name, cmd, stdin: opts.stdin });
+    return this.onExec(c, cmd, opts.stdin);
   }
 
   async execStream(id: string, cmd: string[]): Promise<ExecStream> {

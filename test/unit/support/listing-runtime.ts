@@ -5,7 +5,7 @@ import type { ContainerInfo, ExecResult } from '../../../src/runtime/runtime.js'
 import { FakeRuntime } from './fake-runtime.js';
 
 export class ListingRuntime extends FakeRuntime {
-  readonly execs: { id: string; cmd: string[] }[] = [];
+  readonly execCalls: { id: string; cmd: string[] }[] = [];
 
   constructor(
     containers: ContainerInfo[],
@@ -16,7 +16,7 @@ export class ListingRuntime extends FakeRuntime {
   }
 
   override async exec(id: string, cmd: string[]): Promise<ExecResult> {
-    this.execs.push({ id, cmd });
+    this.execCalls.push({ id, cmd });
     return this.execResult;
   }
 }

@@ -7,7 +7,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { answerOf, whoCommands } from '../probe/who.js';
 import { waitUntil } from '../util/wait.js';
-import { checkConverged } from './converge.js';
+import { checkConverged } from '../lab/converge.js';
 
 /** Which PoP answers `client` right now (CHAOS hostname.bind over UDP, as `who` asks it), or an error text. */
 export async function whoAnswers(rt: ContainerRuntime, lab: Lab, client: string): Promise<{ pop?: string; error?: string }> {

@@ -6,9 +6,9 @@
 // fails to answer it (udp.sendErrors); oversize datagrams, which the kernel
 // fragments and checksums in software after the rewrite, arrive with
 // InCsumErrors unchanged, so the checksum is recomputed.
-import { LabError } from '../errors.js';
-import { containerName, LABEL, labLabels } from '../runtime/labels.js';
-import type { ContainerRuntime } from '../runtime/runtime.js';
+import { LabError } from '../../../src/errors.js';
+import { containerName, LABEL, labLabels } from '../../../src/runtime/labels.js';
+import type { ContainerRuntime } from '../../../src/runtime/runtime.js';
 
 const TABLE = 'anycast_lab_sport0';
 

@@ -10,7 +10,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { sessionsOf, type BfdOptions, type Lab } from '../topology/model.js';
 import { waitUntil } from '../util/wait.js';
 import { waitBaseline } from './baseline.js';
-import { readRouterState, vtysh } from './router-query.js';
+import { readRouterState, vtysh } from '../lab/router-query.js';
 
 /** "on" (the lab file), "off", or "<tx>x<mult>" such as "50x3". */
 export function parseBfdSetting(value: string): BfdOptions | 'lab' {

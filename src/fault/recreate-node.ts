@@ -1,6 +1,6 @@
 // Recreates one node's container exactly as `up` creates it: same plan, same
 // image refs, same config hash label (so a later `up` keeps it), and nothing
-// else of the lab is touched. Used by the `kill` fault's restore.
+// else of the lab is touched. Used by the restore of a fault mode that removes the container (`recreatesNode`).
 import { join } from 'node:path';
 import { buildAgents } from '../agent/build.js';
 import { LabError } from '../errors.js';
@@ -8,9 +8,9 @@ import { imageRefs } from '../runtime/image-store.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
-import { nodeConfigHash } from './artifacts.js';
-import { planLab } from './plan.js';
-import { startNode } from './start-node.js';
+import { nodeConfigHash } from '../lab/artifacts.js';
+import { planLab } from '../lab/plan.js';
+import { startNode } from '../lab/start-node.js';
 
 export interface RecreateOptions {
   configRoot: string;

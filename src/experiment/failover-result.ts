@@ -1,0 +1,78 @@
+// What a failover run returns: per trial, per client, per watched router.
+// Plain data, written as result.json and read by the reports and the bench.
+import type { DetectionMode } from '../fault/detection.js';
+import type { Bound } from './failover-bounds.js';
+import type { ClientStatus } from './failover-clients.js';
+import type { StreamCounts, StreamFailover } from './failover-streams.js';
+import type { FailoverSummary, TrialClientRow } from './failover-summary.js';
+
+export interface RequestKindResult {
+  status: ClientStatus;
+  failoverMs: number | null;
+  outageMs: number | null;
+}
+
+export interface TrialClient extends TrialClientRow {
+  failedAfterFault: number;
+  failbackMs: number | null;
+  failbackOutageMs: number | null;
+  tcpDns: RequestKindResult;
+  http: RequestKindResult;
+  streams: StreamCounts & { details: StreamFailover[] };
+  probes: { samples: number; lostSamples: number | null; udpPerS: number; udpMissing: number; cpuMs: number | null };
+}
+
+export interface RouterTiming {
+  router: string;
+  /** neighbour: a BGP peer of the failed PoP; eyeball: the router in front of an affected client. */
+  role: 'neighbour' | 'eyeball';
+  /** Times relative to the fault, ms. */
+  bfdDownMs: number | null;
+  holdExpiredMs: number | null;
+  bgpDownMs: number | null;
+  /** First change of the FIB entry for the anycast prefix after the fault. */
+  routeChangeMs: number | null;
+  routeChange?: string;
+}
+
+export interface TrialResult {
+  trial: number;
+  /** The random wait before the fault (see FailoverOptions.seed), ms. */
+  phaseDelayMs: number;
+  faultMs: number;
+  /** The fault as Unix ms, to line it up with other clocks (tcpdump, logs). */
+  faultAtUnixMs: number;
+  restoreMs: number;
+  /** How long inject() took (an API call or a few execs). */
+  injectMs: number;
+  allMoved: boolean;
+  /** restore → every affected client answered by the PoP again. */
+  failbackMs: number | null;
+  /** restore → the whole lab back at baseline (sessions, BFD, routes, catchment). */
+  baselineAfterMs: number | null;
+  clients: TrialClient[];
+  routers: RouterTiming[];
+  /** PoP health-checker transitions after the fault (ms relative to it). */
+  health: { state: string; atMs: number; reason: string }[];
+  svg?: string;
+}
+
+export interface FailoverResult {
+  lab: string;
+  pop: string;
+  fault: string;
+  detection: DetectionMode;
+  bfd: string;
+  timers: { keepaliveS: number; holdS: number };
+  bound: Bound;
+  /** Replays the same fault phases: `failover … --seed <seed>`. */
+  seed: number;
+  /** The random delay before each fault is uniform over [0, phaseSpanMs). */
+  phaseSpanMs: number;
+  /** UDP probe interval, ms: the unit of the per-client outage promises. */
+  probeIntervalMs: number;
+  trials: TrialResult[];
+  summary: FailoverSummary;
+  outDir?: string;
+  wallMs: number;
+}

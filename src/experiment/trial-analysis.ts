@@ -1,0 +1,102 @@
+// After a trial: what the watched routers and the PoP's health checker
+// logged, and each client's verdict from its samples, all relative to the
+// fault instant.
+import { POP_PATHS } from '../agent/contract.js';
+import { uplinksOf } from '../fault/uplinks.js';
+import type { ClientProbeRun } from '../probe/run-probes.js';
+import { containerName } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { Lab } from '../topology/model.js';
+import { analyzeClient } from './failover-clients.js';
+import type { RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
+import { analyzeStreams, countStreams } from './failover-streams.js';
+import { probePrecision } from './probe-precision.js';
+import { readFrrLog } from './route-monitor.js';
+import { frrEvents, routeChanges } from './router-events.js';
+
+/** Each watched router's view, relative to the fault: BFD/hold/session events from its FRR log (neighbours), FIB change from its route monitor. */
+export async function routerTimings(
+  rt: ContainerRuntime,
+  model: Lab,
+  pop: string,
+  watched: { router: string; role: RouterTiming['role'] }[],
+  monitorText: Map<string, string>,
+  t: { faultMs: number; restoreMs: number; offsetMs: number },
+): Promise<RouterTiming[]> {
+  const neighbours = watched.filter((w) => w.role === 'neighbour').map((w) => w.router);
+  const logs = new Map(await Promise.all(neighbours.map(async (r) => [r, await readFrrLog(rt, containerName(model.name, r))] as const)));
+  const rel = (wallMs: number | undefined) => (wallMs === undefined ? null : Math.round((wallMs - t.offsetMs - t.faultMs) * 10) / 10);
+  const faultWall = t.faultMs + t.offsetMs;
+  // Detection happens between fault and restore; what follows restore is the failback.
+  const during = (wallMs: number) => wallMs >= faultWall - 5 && wallMs <= t.restoreMs + t.offsetMs;
+  return watched.map(({ router, role }) => {
+    const peers = uplinksOf(model, pop).filter((u) => u.neighbour.node === router).map((u) => u.pop.address);
+    const ev = role === 'neighbour' ? frrEvents(logs.get(router) ?? '', peers).filter((e) => during(e.wallMs)) : [];
+    const first = (k: string) => ev.find((e) => e.kind === k)?.wallMs;
+    const change = routeChanges(monitorText.get(router) ?? '', model.anycast.prefix).find((c) => during(c.wallMs));
+    return {
+      router,
+      role,
+      bfdDownMs: rel(first('bfd-down')),
+      holdExpiredMs: rel(first('hold-expired')),
+      bgpDownMs: rel(first('bgp-down')),
+      routeChangeMs: rel(change?.wallMs),
+      ...(change ? { routeChange: change.line } : {}),
+    };
+  });
+}
+
+export function clientResult(run: ClientProbeRun, a: { faultMs: number; restoreMs: number; pop: string; failedPop: string | undefined; affected: boolean; udpIntervalMs: number }): TrialClient {
+  const base = { faultMs: a.faultMs, restoreMs: a.restoreMs, failedPop: a.failedPop };
+  const udp = analyzeClient(run.samples, { ...base, kind: 'udp-dns' });
+  const kind = (k: 'tcp-dns' | 'http'): RequestKindResult => {
+    const r = analyzeClient(run.samples, { ...base, kind: k });
+    return { status: r.status, failoverMs: r.failoverMs, outageMs: r.outageMs };
+  };
+  const streams = analyzeStreams(run.samples, a.faultMs);
+  const udpPrecision = probePrecision(run.samples.filter((x) => x.kind === 'udp-dns'), { 'udp-dns': a.udpIntervalMs })[0];
+  return {
+    client: run.client,
+    affected: a.affected,
+    status: udp.status,
+    fromPop: udp.fromPop,
+    toPop: udp.toPop,
+    failoverMs: round(udp.failoverMs),
+    detectMs: round(udp.detectMs),
+    outageMs: round(udp.outageMs),
+    maxGapMs: round(udp.maxGapMs),
+    lostProbes: udp.lostProbes,
+    maxLostRun: udp.maxLostRun,
+    failedAfterFault: udp.failedAfterFault,
+    popChanges: udp.popChanges,
+    popSequence: udp.popSequence,
+    failbackMs: round(udp.failbackMs ?? null),
+    failbackOutageMs: round(udp.failbackOutageMs ?? null),
+    tcpDns: kind('tcp-dns'),
+    http: kind('http'),
+    streams: { ...countStreams(streams, a.pop), details: streams },
+    probes: {
+      samples: run.samples.length,
+      lostSamples: run.lostSamples,
+      udpPerS: Math.round((udpPrecision?.achievedPerS ?? 0) * 10) / 10,
+      udpMissing: udpPrecision?.missing ?? 0,
+      cpuMs: run.summary?.cpuMs ?? null,
+    },
+  };
+}
+
+export async function readHealth(rt: ContainerRuntime, lab: Lab, pop: string, faultMs: number): Promise<TrialResult['health']> {
+  const r = await rt.exec(containerName(lab.name, pop), ['tail', '-n', '50', POP_PATHS.healthLog], { timeoutMs: 10_000 }).catch(() => undefined);
+  const out: TrialResult['health'] = [];
+  for (const line of (r?.stdout ?? '').split('\n')) {
+    try {
+      const l = JSON.parse(line) as { tsMono: number; state: string; reason: string };
+      if (l.tsMono >= faultMs) out.push({ state: l.state, atMs: Math.round(l.tsMono - faultMs), reason: l.reason });
+    } catch {
+      // a partial last line while the checker writes
+    }
+  }
+  return out;
+}
+
+const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
