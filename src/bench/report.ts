@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
+import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import { othersHurt, type BenchRow } from './failover.js';
 import type { ScaleRow, Series } from './up.js';
 
@@ -72,12 +73,12 @@ function upTable(doc: any, file: string): string {
 
 function scaleTable(doc: any, file: string): string {
   const rows = (doc.scale as ScaleRow[]).map(
-    (s) => `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} | ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${['pop', 'transit', 'eyeball'].map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
+    (s) => `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} | ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
   );
   return [
     `${source(file, doc.reproduce)}`,
     '',
-    '| PoPs / transits / eyeballs | routers | `up` ms | router MB, median / max | PoP / transit / eyeball MB |',
+    `| PoPs / transits / eyeballs | routers | \`up\` ms | router MB, median / max | ${ROLE_NAMES.map((r) => roleSpec(r).title.one).join(' / ')} MB |`,
     '|---|---|---|---|---|',
     ...rows,
   ].join('\n');
@@ -148,7 +149,21 @@ function soakTable(_doc: any, _file: string, all: ResultFile[] = []): string {
   ].join('\n');
 }
 
+function bfdRemedyTable(doc: any, file: string): string {
+  const rows = (doc.rows as import('./bfd-remedy.js').RemedyRow[]).map((r) =>
+    r.error ? `| ${r.variant} | ${r.bfd} | cannot run: ${r.error.replace(/\|/g, '/')} | | |` : `| ${r.variant} | ${r.bfd} | ${r.bfdDown} / ${r.bgpDropped} | ${r.peersUpAtEnd} | ${r.load?.toFixed(1)} |`,
+  );
+  return [
+    `${source(file, doc.reproduce)} ${doc.seconds} s per variant after ${doc.warmupSeconds} s, idle lab of ${doc.routers} routers; bfdd real-time = SCHED_FIFO 50 with ${(doc.rtBudgetUsPerRouter / 1000).toFixed(0)} ms of RT budget per second per router:`,
+    '',
+    '| variant | BFD | BFD down / BGP drops | BFD peers up at the end | load |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 export const REPORT_BLOCKS: ReportBlock[] = [
+  { id: 'bfd-remedy', bench: 'bfd-remedy', fits: (d) => Array.isArray(d.rows), render: bfdRemedyTable },
   { id: 'soak', bench: 'soak', fits: (d) => Array.isArray(d.rows), render: soakTable },
   { id: 'up-sample', bench: 'up', fits: (d) => d.reps >= 5 && !!d.warmPhasesMedianMs, render: upSample },
   { id: 'up', bench: 'up', fits: (d) => d.reps >= 5 && d.coldMs?.ms?.length > 0 && !!d.contention, render: upTable },

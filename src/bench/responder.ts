@@ -14,6 +14,7 @@ import pRetry from 'p-retry';
 import { AGENT_DIR, POP_PATHS } from '../agent/contract.js';
 import { buildAgents } from '../agent/build.js';
 import { LabError } from '../errors.js';
+import { roleSpecOf } from '../topology/roles/registry.js';
 import { runningLab } from '../lab/running-lab.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -114,7 +115,7 @@ export async function benchResponder(rt: ContainerRuntime, o: ResponderBenchOpti
   if (!popName || !clientName) throw new LabError('USAGE', `no client of lab ${lab.name} has expect.pop ${popName ?? '(any)'}; dnsperf must run from a client in that PoP's catchment`);
   const pop = await rt.inspectContainer(containerName(lab.name, popName));
   const client = await rt.inspectContainer(containerName(lab.name, clientName));
-  if (pop?.state !== 'running' || client?.state !== 'running' || pop.labels[LABEL.role] !== 'pop') throw new LabError('NOT_FOUND', `lab ${lab.name}: PoP ${popName} or client ${clientName} is not running`);
+  if (pop?.state !== 'running' || client?.state !== 'running' || !roleSpecOf(pop.labels[LABEL.role])?.topology.servesAnycast) throw new LabError('NOT_FOUND', `lab ${lab.name}: PoP ${popName} or client ${clientName} is not running`);
 
   // Three free addresses in the anycast prefix next to the DNS address: the
   // client reaches them through the route it already has to this PoP.

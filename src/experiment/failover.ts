@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PROBE_DEFAULTS } from '../agent/probe/config.js';
 import { LabError } from '../errors.js';
+import { type Role, roleSpec } from '../topology/roles/registry.js';
 import { withdrawsRoute } from '../fault/detection.js';
 import type { FaultContext, FaultMode } from '../fault/index.js';
 import { uplinksOf } from '../fault/uplinks.js';
@@ -14,7 +15,6 @@ import type { Progress } from '../lab/progress.js';
 import { startProbes, type ClientProbeRun, type ProbeRates } from '../probe/run-probes.js';
 import type { Sample } from '../probe/sample.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
-import { writeTrialTimeline } from '../report/failover-timeline.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { sessionsOf, type BfdOptions, type Lab } from '../topology/model.js';
@@ -43,6 +43,25 @@ export interface FailoverDeps {
   clock: Clock;
   progress: Progress;
   signal?: AbortSignal;
+  /** Called after each trial with what it measured (the CLI draws the SVG timeline); returns the file it wrote. */
+  onTrial?: (t: TrialRecord) => Promise<string | undefined>;
+}
+
+/** One finished trial with the context needed to draw it. */
+export interface TrialRecord {
+  outDir: string;
+  lab: string;
+  fault: string;
+  pop: string;
+  /** The run's BFD setting as shown (e.g. 100x3, 20x3@pop). */
+  bfd: string;
+  probeIntervalMs: number;
+  /** How much of the time before the fault to draw. */
+  preFaultMs: number;
+  /** The PoP clients on it were expected to leave; absent when the fault promises no move. */
+  failedPop?: string;
+  trial: TrialResult;
+  runs: ClientProbeRun[];
 }
 
 export interface FailoverOptions {
@@ -99,8 +118,9 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   const { rt, lab, progress } = deps;
   const t0 = performance.now();
   const pop = lab.routers.find((r) => r.name === opts.pop);
-  if (!pop || pop.role !== 'pop') {
-    const pops = lab.routers.filter((r) => r.role === 'pop').map((r) => r.name);
+  const servesAnycast = (r: { role: Role }) => roleSpec(r.role).topology.servesAnycast;
+  if (!pop || !servesAnycast(pop)) {
+    const pops = lab.routers.filter(servesAnycast).map((r) => r.name);
     throw new LabError('USAGE', `Expected \`--pop\` to be one of the PoPs of lab "${lab.name}" (${pops.join(', ')}), got "${opts.pop}"`);
   }
   if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new LabError('USAGE', `Expected \`--trials\` to be a positive integer, got ${opts.trials}`);
@@ -130,8 +150,8 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
       progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${label}`);
       const { trial, runs } = await runTrial(deps, o, { model, ctx, bound, trial: i, catchment: baseline.catchment, phaseDelayMs: Math.round(random() * phaseSpanMs), probeIntervalMs });
       trials.push(trial);
-      if (o.outDir) {
-        trial.svg = await writeTrialTimeline({
+      if (o.outDir && deps.onTrial) {
+        trial.svg = await deps.onTrial({
           outDir: o.outDir,
           lab: model.name,
           fault: opts.fault.name,

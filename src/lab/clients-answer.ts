@@ -4,7 +4,6 @@
 // is what a user tries first, so `up` checks it.
 import pRetry from 'p-retry';
 import { ConvergenceError } from '../errors.js';
-import { parseShortTxt } from '../probe/who.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { containerName } from '../runtime/labels.js';
 import type { Client, Lab } from '../topology/model.js';
@@ -60,4 +59,14 @@ export async function waitClientsAnswered(rt: ContainerRuntime, lab: Lab, o: { t
     }
     throw err;
   });
+}
+
+// Here, not in probe/, because `up` waits for every client's first answer.
+/** First character-string of the first TXT line of `dig +short`: `"fra"` -> fra. */
+export function parseShortTxt(stdout: string): string | null {
+  for (const line of stdout.split('\n')) {
+    const m = /^"((?:[^"\\]|\\.)*)"/.exec(line.trim());
+    if (m) return m[1];
+  }
+  return null;
 }

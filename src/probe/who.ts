@@ -1,6 +1,7 @@
 // `lab who`: which PoP answers each client, asked four ways from inside the
 // client (dig over UDP and TCP, NSID, the HTTP trace). Pure: the commands to
 // run, parsers for what dig and curl print, and the table.
+import { parseShortTxt } from '../lab/clients-answer.js';
 
 export type WhoChannel = 'udp' | 'tcp' | 'nsid' | 'http';
 export const WHO_CHANNELS: readonly WhoChannel[] = ['udp', 'tcp', 'nsid', 'http'];
@@ -41,15 +42,6 @@ export function whoCommands(t: WhoTargets): Record<WhoChannel, string[]> {
     nsid: [...DIG, '+nsid', '+norec', `@${t.dnsAddress}`, 'id.server', 'CH', 'TXT'],
     http: ['curl', '-sS', '--max-time', '3', `http://${t.httpAddress}/cdn-cgi/trace`],
   };
-}
-
-/** First character-string of the first TXT line of `dig +short`: `"fra"` -> fra. */
-export function parseShortTxt(stdout: string): string | null {
-  for (const line of stdout.split('\n')) {
-    const m = /^"((?:[^"\\]|\\.)*)"/.exec(line.trim());
-    if (m) return m[1];
-  }
-  return null;
 }
 
 /**

@@ -2,29 +2,13 @@
 // out of the trial loop: the trial measures, this draws what it measured.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TrialResult } from '../experiment/failover-result.js';
-import type { ClientProbeRun } from '../probe/run-probes.js';
+import type { TrialRecord } from '../experiment/failover.js';
 import { formatMs as fmt } from './failover-table.js';
 import { renderTimeline } from './svg-timeline.js';
 
-export interface TrialTimelineInput {
-  outDir: string;
-  lab: string;
-  fault: string;
-  pop: string;
-  /** The run's BFD setting as shown (e.g. 100x3, 20x3@pop). */
-  bfd: string;
-  probeIntervalMs: number;
-  /** How much of the time before the fault to draw. */
-  preFaultMs: number;
-  /** The PoP clients on it were expected to leave; absent when the fault promises no move. */
-  failedPop?: string;
-  trial: TrialResult;
-  runs: ClientProbeRun[];
-}
 
 /** Writes trial-NN-<fault>-<pop>.svg and returns its path. */
-export async function writeTrialTimeline(i: TrialTimelineInput): Promise<string> {
+export async function writeTrialTimeline(i: TrialRecord): Promise<string> {
   const { trial: t } = i;
   const path = join(i.outDir, `trial-${String(t.trial).padStart(2, '0')}-${i.fault}-${i.pop}.svg`);
   const endMs = Math.max(...i.runs.flatMap((r) => r.samples.map((x) => x.sentMs)), t.restoreMs);

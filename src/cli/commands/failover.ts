@@ -10,6 +10,7 @@ import { monoMs } from '../../probe/sample.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
 import { timestamp } from '../../util/timestamp.js';
 import { abortOnSignals } from '../abort-on-signals.js';
+import { writeTrialTimeline } from '../../report/failover-timeline.js';
 import { defineCommand } from '../command.js';
 import { CONFIG_ROOT, REPO_ROOT } from '../context.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
@@ -49,7 +50,7 @@ export const failoverCommand = defineCommand({
     const abort = abortOnSignals();
     try {
       const r = await runFailover(
-        { rt: ctx.rt, lab, configRoot: CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal },
+        { rt: ctx.rt, lab, configRoot: CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal, onTrial: writeTrialTimeline },
         { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed },
       );
       await writeFile(join(outDir, 'result.json'), `${JSON.stringify(r, null, 2)}\n`);
