@@ -66,8 +66,7 @@ export class LabFileError extends LabError {
   }
 }
 
-export const formatIssue = (i: LabFileIssue): string =>
-  `${i.file}:${i.line}:${i.column}: ${i.field ? `${i.field}: ` : ''}${i.message}`;
+export const formatIssue = (i: LabFileIssue): string => `${i.file}:${i.line}:${i.column}: ${i.field ? `${i.field}: ` : ''}${i.message}`;
 
 export class ConvergenceError extends LabError {
   constructor(

@@ -1,10 +1,11 @@
 // Bundles the code that runs inside containers into single ES modules under
 // dist/agent/, mounted read-only at /opt/anycast-lab. Containers run Node from
 // the image; nothing is installed in them at run time.
-import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, statSync, readdirSync, existsSync } from 'node:fs';
+
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { REPO_ROOT } from '../paths.js';
 
 export const AGENT_OUT = join(REPO_ROOT, 'dist', 'agent');
@@ -14,7 +15,8 @@ const ENTRIES: Record<string, string> = {
   'pop-health': 'src/agent/pop/health-main.ts',
   probe: 'src/agent/probe-main.ts',
   fuzz: 'src/agent/fuzz-main.ts',
-  'bench-dns2': 'src/agent/bench-dns2-main.ts', 'bench-responder': 'src/agent/bench-responder-main.ts',
+  'bench-dns2': 'src/agent/bench-dns2-main.ts',
+  'bench-responder': 'src/agent/bench-responder-main.ts',
 };
 
 /** Rebuilds only when a source under src/agent is newer than the bundle. */
@@ -22,7 +24,11 @@ export async function buildAgents(force = false): Promise<string> {
   const marker = join(AGENT_OUT, 'router-init.sh');
   if (!force && existsSync(marker) && newestMtime(join(REPO_ROOT, 'src', 'agent')) <= statSync(marker).mtimeMs) return AGENT_OUT;
   mkdirSync(AGENT_OUT, { recursive: true });
-  const entryPoints = Object.fromEntries(Object.entries(ENTRIES).filter(([, src]) => existsSync(join(REPO_ROOT, src))).map(([out, src]) => [out, join(REPO_ROOT, src)]));
+  const entryPoints = Object.fromEntries(
+    Object.entries(ENTRIES)
+      .filter(([, src]) => existsSync(join(REPO_ROOT, src)))
+      .map(([out, src]) => [out, join(REPO_ROOT, src)]),
+  );
   await build({
     entryPoints,
     outdir: AGENT_OUT,

@@ -4,12 +4,13 @@
 // --sport0-port (which the orchestrator's nftables rule rewrites to source
 // port 0), holds idle TCP connections, then checks the PoP still answers.
 // One JSON summary on stdout; exit 0 unless the arguments are wrong.
-import { parseArgs } from 'node:util';
-import type { Socket } from 'node:net';
+
 import { createSocket } from 'node:dgram';
-import { udpExchange, tcpExchange } from './pop/exchange.js';
-import { fuzzPackets, FUZZ_KINDS } from './pop/fuzz.js';
+import type { Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+import { tcpExchange, udpExchange } from './pop/exchange.js';
 import type { FuzzKind, FuzzPacket } from './pop/fuzz.js';
+import { FUZZ_KINDS, fuzzPackets } from './pop/fuzz.js';
 import { fireTcp, fireUdp, openIdleTcp } from './pop/fuzz-fire.js';
 import { hostnameBindQuery, readHeader } from './pop/query.js';
 
@@ -29,7 +30,8 @@ export interface FuzzSummary {
   wallMs: number;
 }
 
-const usage = 'usage: node fuzz.mjs [--target ADDR] [--port N] [--udp N] [--tcp N] [--idle N] [--hold-ms MS] [--sport0-port N] [--sport0-count N] [--burst N] [--seed N]';
+const usage =
+  'usage: node fuzz.mjs [--target ADDR] [--port N] [--udp N] [--tcp N] [--idle N] [--hold-ms MS] [--sport0-port N] [--sport0-count N] [--burst N] [--seed N]';
 
 function options() {
   const { values } = parseArgs({
@@ -131,7 +133,10 @@ async function main(): Promise<void> {
 
   const udpKinds: Partial<Record<FuzzKind, number>> = {};
   let t = performance.now();
-  const udp = await fireUdp(o.target, o.port, counted(fuzzPackets({ count: o.udp, seed: o.seed, goodName: o.goodName }), udpKinds), { burst: o.burst, settleMs: 500 });
+  const udp = await fireUdp(o.target, o.port, counted(fuzzPackets({ count: o.udp, seed: o.seed, goodName: o.goodName }), udpKinds), {
+    burst: o.burst,
+    settleMs: 500,
+  });
   const udpMs = Math.round(performance.now() - t);
 
   const sport0 = await sendFromPort(o.target, o.port, o.sport0Port, o.sport0Count);

@@ -2,8 +2,9 @@
 // client container: node probe.mjs '<json config>'. NDJSON samples on stdout,
 // the summary last; errors on stderr. Exit 0 after a clean stop, 2 for a bad
 // config, 1 for anything else.
-import { parseProbeConfig, ProbeConfigError } from './probe/config.js';
+
 import { runProbeAgent } from './probe/agent.js';
+import { ProbeConfigError, parseProbeConfig } from './probe/config.js';
 
 async function main(): Promise<number> {
   const config = parseProbeConfig(process.argv[2] ?? '');

@@ -124,7 +124,8 @@ async function rtTargets(rt: ContainerRuntime, lab: Lab): Promise<RtTarget[]> {
     if (!c) throw new LabError('NOT_FOUND', `router ${r.name} is not running`);
     const pids = pidsIn(c.id, 'bfdd');
     const cgroup = pids[0] && rtCgroupOf(pids[0]);
-    if (!cgroup) throw new LabError('HOST_CAPABILITY', `${r.name}: no cgroup-v1 cpu.rt_runtime_us for bfdd (real-time group scheduling is not available on this host)`);
+    if (!cgroup)
+      throw new LabError('HOST_CAPABILITY', `${r.name}: no cgroup-v1 cpu.rt_runtime_us for bfdd (real-time group scheduling is not available on this host)`);
     out.push({ cgroup, pids });
   }
   return out;
@@ -138,7 +139,8 @@ async function setRealtime(targets: RtTarget[], perRouterUs: number): Promise<vo
     for (const p of parents) write(p, perRouterUs * targets.filter((t) => dirname(t.cgroup) === p).length);
     for (const t of targets) write(t.cgroup, perRouterUs);
   }
-  for (const t of targets) for (const pid of t.pids) await run('chrt', perRouterUs > 0 ? ['-a', '-f', '-p', '50', String(pid)] : ['-a', '-o', '-p', '0', String(pid)]);
+  for (const t of targets)
+    for (const pid of t.pids) await run('chrt', perRouterUs > 0 ? ['-a', '-f', '-p', '50', String(pid)] : ['-a', '-o', '-p', '0', String(pid)]);
   if (perRouterUs === 0) {
     for (const t of targets) write(t.cgroup, 0);
     for (const p of parents) write(p, 0);
@@ -166,21 +168,36 @@ export async function runBfdRemedyBench(ctx: RemedyBenchDeps, o: RemedyBenchOpti
     for (const variant of o.variants) {
       const echo = variant.startsWith('echo');
       const bfd: BfdOptions = { enabled: true, interval: echo ? ECHO_CONTROL_MS : o.interval, multiplier: o.multiplier };
-      const row: RemedyRow = { variant, bfd: echo ? `echo ${o.interval}x${o.multiplier}, control ${bfd.interval}x${o.multiplier}` : `${o.interval}x${o.multiplier}` };
+      const row: RemedyRow = {
+        variant,
+        bfd: echo ? `echo ${o.interval}x${o.multiplier}, control ${bfd.interval}x${o.multiplier}` : `${o.interval}x${o.multiplier}`,
+      };
       rows.push(row);
       try {
         profiles.add(bfdProfileName(bfd));
-        await Promise.all(lab.routers.map((r) => vtysh(rt, containerName(lab.name, r.name), ...remedyCommands(lab, r.name, bfd, echo ? o.interval : undefined))));
+        await Promise.all(
+          lab.routers.map((r) => vtysh(rt, containerName(lab.name, r.name), ...remedyCommands(lab, r.name, bfd, echo ? o.interval : undefined))),
+        );
         if (variant.endsWith('rt')) {
           rtState ??= await rtTargets(rt, lab);
           await setRealtime(rtState, perRouterUs);
         } else if (rtState) await setRealtime(rtState, 0);
-        progress.step('bfd-remedy', variant, `${row.bfd} on every session${variant.endsWith('rt') ? `, bfdd real-time (${perRouterUs / 1000} ms/s each)` : ''}; warm-up ${o.warmupSeconds} s`);
+        progress.step(
+          'bfd-remedy',
+          variant,
+          `${row.bfd} on every session${variant.endsWith('rt') ? `, bfdd real-time (${perRouterUs / 1000} ms/s each)` : ''}; warm-up ${o.warmupSeconds} s`,
+        );
         await hold(o.warmupSeconds * 1000, ctx.signal);
         const c0 = await readFlapCounters(rt, lab);
         await hold(o.seconds * 1000, ctx.signal);
         const d = flapDelta(c0, await readFlapCounters(rt, lab));
-        Object.assign(row, { bfdDown: d.total.bfdDown, bgpDropped: d.total.bgpDropped, byRouter: d.byRouter, peersUpAtEnd: await peersUp(rt, lab), load: loadavg()[0] });
+        Object.assign(row, {
+          bfdDown: d.total.bfdDown,
+          bgpDropped: d.total.bgpDropped,
+          byRouter: d.byRouter,
+          peersUpAtEnd: await peersUp(rt, lab),
+          load: loadavg()[0],
+        });
         progress.step('bfd-remedy', variant, `${row.bfdDown} BFD down, ${row.bgpDropped} BGP drops in ${o.seconds} s; peers up at the end ${row.peersUpAtEnd}`);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
@@ -192,7 +209,13 @@ export async function runBfdRemedyBench(ctx: RemedyBenchDeps, o: RemedyBenchOpti
     // Whatever happened: ordinary scheduling, no RT budget, the lab file's BFD.
     if (rtState) await setRealtime(rtState, 0).catch(() => undefined);
     const keep = new Set(lab.links.filter((l) => l.bfd.enabled).map((l) => bfdProfileName(l.bfd)));
-    await Promise.all(lab.routers.map((r) => vtysh(rt, containerName(lab.name, r.name), 'configure', 'bfd', ...[...profiles].flatMap((p) => [`profile ${p}`, 'no echo-mode', 'exit'])).catch(() => undefined)));
+    await Promise.all(
+      lab.routers.map((r) =>
+        vtysh(rt, containerName(lab.name, r.name), 'configure', 'bfd', ...[...profiles].flatMap((p) => [`profile ${p}`, 'no echo-mode', 'exit'])).catch(
+          () => undefined,
+        ),
+      ),
+    );
     await applyBfd(rt, lab, { timeoutMs: 120_000, dropProfiles: [...profiles].filter((p) => !keep.has(p)) });
   }
   const doc = {

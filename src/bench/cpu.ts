@@ -19,7 +19,11 @@ function procCpuS(pid: number): number | undefined {
 
 /** utime, stime, cutime, cstime: fields 14–17 of /proc/<pid>/stat. */
 export function parseProcStatCpuS(stat: string): number {
-  return procStatFields(stat).slice(14 - 3, 17 - 3 + 1).reduce((a, f) => a + Number(f), 0) / CLK_TCK;
+  return (
+    procStatFields(stat)
+      .slice(14 - 3, 17 - 3 + 1)
+      .reduce((a, f) => a + Number(f), 0) / CLK_TCK
+  );
 }
 
 /** Pids of the container engine, by the name of their executable. */
@@ -29,7 +33,8 @@ function enginePids(): Map<number, string> {
     if (!/^\d+$/.test(d)) continue;
     try {
       const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
-      if (comm === 'dockerd' || comm === 'containerd' || comm.startsWith('containerd-shim')) out.set(Number(d), comm.startsWith('containerd-shim') ? 'shims' : comm);
+      if (comm === 'dockerd' || comm === 'containerd' || comm.startsWith('containerd-shim'))
+        out.set(Number(d), comm.startsWith('containerd-shim') ? 'shims' : comm);
     } catch {
       // exited while we looked
     }

@@ -8,11 +8,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
+import { parseBfdScoped } from '../experiment/bfd-override.js';
 import { runFailover } from '../experiment/failover.js';
 import type { FailoverResult } from '../experiment/failover-result.js';
-import { summarize, type Stats } from '../experiment/stats.js';
+import { type Stats, summarize } from '../experiment/stats.js';
 import { faultMode } from '../fault/index.js';
-import { parseBfdScoped } from '../experiment/bfd-override.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
 import { monoMs } from '../probe/sample.js';
@@ -34,7 +34,9 @@ export function benchCases(modes: string[], bfds: string[]): BenchCase[] {
 function skippedNote(modes: string[]): string[] {
   const skipped = modes.filter((m) => !faultMode(m).bfdMatters);
   if (skipped.length === 0) return [];
-  return [`${skipped.join(', ')} without BFD ${skipped.length === 1 ? 'is' : 'are'} not run: BFD plays no part in noticing ${skipped.length === 1 ? 'it' : 'them'}`];
+  return [
+    `${skipped.join(', ')} without BFD ${skipped.length === 1 ? 'is' : 'are'} not run: BFD plays no part in noticing ${skipped.length === 1 ? 'it' : 'them'}`,
+  ];
 }
 
 export interface BenchRow {
@@ -102,7 +104,12 @@ export function benchRow(c: BenchCase, r: FailoverResult): BenchRow {
 
 /** Client-trials whose verdict is a finding (neither moved nor stayed-ok), e.g. "2 collateral", or "0". */
 export function othersHurt(r: Pick<BenchRow, 'statuses'>): string {
-  return Object.entries(r.statuses).filter(([k, n]) => k !== 'moved' && k !== 'stayed-ok' && n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || '0';
+  return (
+    Object.entries(r.statuses)
+      .filter(([k, n]) => k !== 'moved' && k !== 'stayed-ok' && n > 0)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ') || '0'
+  );
 }
 
 /** A case that did not run: what the row says instead of numbers. */
@@ -111,7 +118,11 @@ export function failedRow(c: BenchCase, err: unknown): BenchRow {
   return {
     ...c,
     // The first lines say what did not settle (e.g. "t-eu: BFD peer fra is init").
-    error: ((err as Error)?.message ?? String(err)).split('\n').slice(0, 4).map((l) => l.trim()).join(' '),
+    error: ((err as Error)?.message ?? String(err))
+      .split('\n')
+      .slice(0, 4)
+      .map((l) => l.trim())
+      .join(' '),
     trials: 0,
     moved: 0,
     affected: 0,
@@ -137,24 +148,44 @@ export function renderBench(rows: BenchRow[]): string {
   const ms = (v: number | null) => (v === null ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)}`);
   const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}×`);
   const table = formatTable(
-    ['fault', 'bfd', 'n', 'moved', 'min ms', 'p50 ms', 'p95 ms', 'max ms', 'router p50', 'bound ms', 'p50/bound', 'max/bound', 'others hurt', 'udp/s min', 'lost'],
-    rows.map((r) => r.error ? [r.fault, r.bfd, '0', '-', `did not run: ${r.error}`] : [
-      r.fault,
-      r.bfd,
-      String(r.trials),
-      `${r.moved}/${r.affected}`,
-      ms(r.failoverMs.min),
-      ms(r.failoverMs.p50),
-      ms(r.failoverMs.p95),
-      ms(r.failoverMs.max),
-      ms(r.routerDetectMs.p50),
-      ms(r.boundMs),
-      x(r.ratio.p50),
-      x(r.ratio.max),
-      othersHurt(r),
-      r.probes.udpPerS.min === null ? '-' : r.probes.udpPerS.min.toFixed(1),
-      String(r.probes.lostSamples),
-    ]),
+    [
+      'fault',
+      'bfd',
+      'n',
+      'moved',
+      'min ms',
+      'p50 ms',
+      'p95 ms',
+      'max ms',
+      'router p50',
+      'bound ms',
+      'p50/bound',
+      'max/bound',
+      'others hurt',
+      'udp/s min',
+      'lost',
+    ],
+    rows.map((r) =>
+      r.error
+        ? [r.fault, r.bfd, '0', '-', `did not run: ${r.error}`]
+        : [
+            r.fault,
+            r.bfd,
+            String(r.trials),
+            `${r.moved}/${r.affected}`,
+            ms(r.failoverMs.min),
+            ms(r.failoverMs.p50),
+            ms(r.failoverMs.p95),
+            ms(r.failoverMs.max),
+            ms(r.routerDetectMs.p50),
+            ms(r.boundMs),
+            x(r.ratio.p50),
+            x(r.ratio.max),
+            othersHurt(r),
+            r.probes.udpPerS.min === null ? '-' : r.probes.udpPerS.min.toFixed(1),
+            String(r.probes.lostSamples),
+          ],
+    ),
     ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
   );
   return `${table}\n(failover: last answer from the old PoP → first from the new, per affected client and trial, each fault after a random delay over one BFD/keepalive interval; router: neighbour's BFD-down/hold-expiry after the fault; others hurt: client-trials not on the failed PoP that lost answers or changed PoP; lost: samples written by an agent that never reached the orchestrator)\n`;

@@ -39,7 +39,7 @@ export function renderNsdConf(o: NsdBenchOptions): string {
     `  name: ${q(o.zone)}`,
     '  zonefile: "bench.zone"',
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderNsdZone(o: Pick<NsdBenchOptions, 'zone' | 'records' | 'identity'>): string {
@@ -53,12 +53,12 @@ export function renderNsdZone(o: Pick<NsdBenchOptions, 'zone' | 'records' | 'ide
     // Ours synthesises whoami per client; a static TXT keeps the query mix answerable.
     `whoami.${apex} IN TXT "pop=${o.identity}"`,
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** dnsperf input: every A record plus whoami TXT, in file order (dnsperf loops it). */
 export function benchQueryFile(zone: string, records: Record<string, string>): string {
   const apex = zone.endsWith('.') ? zone : `${zone}.`;
   const a = Object.keys(records).map((n) => `${n.replace(/\.$/, '')} A`);
-  return [...a, `whoami.${apex.replace(/\.$/, '')} TXT`].join('\n') + '\n';
+  return `${[...a, `whoami.${apex.replace(/\.$/, '')} TXT`].join('\n')}\n`;
 }

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
-import { othersHurt, type BenchRow } from './failover.js';
+import { type BenchRow, othersHurt } from './failover.js';
 import type { ScaleRow, Series } from './up.js';
 
 /** A result file: its name under bench/results/ and its parsed JSON. */
@@ -48,21 +48,40 @@ function upTable(doc: any, file: string): string {
   const rows = [
     ['Docker floor (the same networks + bare containers, through the API)', range(doc.floorMs)],
     ...(doc.cliFloorMs ? [['the same floor through the `docker` CLI', range(doc.cliFloorMs)]] : []),
-    ['warm `up` from nothing to clients answered', `${range(doc.warmMs)} (**${doc.ratioToFloor}× the floor**${doc.ratioToCliFloor ? `, ${doc.ratioToCliFloor}× the CLI floor` : ''})`],
+    [
+      'warm `up` from nothing to clients answered',
+      `${range(doc.warmMs)} (**${doc.ratioToFloor}× the floor**${doc.ratioToCliFloor ? `, ${doc.ratioToCliFloor}× the CLI floor` : ''})`,
+    ],
     ['`up` again, nothing changed', range(doc.reupMs)],
     ['`down` (containers, networks, host rules)', range(doc.downMs)],
-    ...(doc.coldMs?.ms?.length ? [[`cold \`up\` (images built first; ${doc.coldMs.ms.length} run${doc.coldMs.ms.length > 1 ? 's' : ''})`, n(doc.coldMs.median)]] : []),
+    ...(doc.coldMs?.ms?.length
+      ? [[`cold \`up\` (images built first; ${doc.coldMs.ms.length} run${doc.coldMs.ms.length > 1 ? 's' : ''})`, n(doc.coldMs.median)]]
+      : []),
     ...(doc.contention
-      ? [[`warm \`up\` with two CPU-bound processes running (${doc.contention.runs} runs: **${doc.contention.converged} converged**)`, range(doc.contention.ms)]]
+      ? [
+          [
+            `warm \`up\` with two CPU-bound processes running (${doc.contention.runs} runs: **${doc.contention.converged} converged**)`,
+            range(doc.contention.ms),
+          ],
+        ]
       : []),
   ];
-  const out = [`${source(file, doc.reproduce)} ${doc.machine.cpus} cores, medians of ${doc.reps} (min–max):`, '', '| | ms |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ''];
+  const out = [
+    `${source(file, doc.reproduce)} ${doc.machine.cpus} cores, medians of ${doc.reps} (min–max):`,
+    '',
+    '| | ms |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+  ];
   out.push(
     `Where the warm \`up\` goes (ms since start, medians): networks ${n(p.networks)}, containers created ${n(p.create)} and started ${n(p.start)}, FRR up with its config verified on every router ${n(p.configVerified)}, BGP Established ${n(p.bgpEstablished)}, BFD up ${n(p.bfdUp)}, routes installed ${n(p.routesInstalled)}, every client answered by its expected PoP ${n(p.clientsAnswered)}.`,
   );
   if (doc.cpuS && doc.cpuWhere) {
     const c = doc.cpuWhere;
-    const roles = Object.entries(c.containersByRole as Record<string, number>).map(([k, v]) => `${k} containers ${v}`).join(', ');
+    const roles = Object.entries(c.containersByRole as Record<string, number>)
+      .map(([k, v]) => `${k} containers ${v}`)
+      .join(', ');
     out.push(
       '',
       `Where its CPU goes: the whole machine spent ${doc.cpuS.warm} CPU-seconds on a warm \`up\` against ${doc.cpuS.floor} for the floor. On ${doc.cpuS.cores} cores no \`up\` doing that work can take less than ${doc.cpuS.warm} / ${doc.cpuS.cores} s, **${doc.cpuBoundRatio}× the floor**. Of the run with the median time: dockerd ${c.engine.dockerd}, containerd ${c.engine.containerd}, the container shims (with the \`docker exec\` processes they reap) ${c.engine.shims}, ${roles}, the orchestrator ${c.orchestratorS} CPU-seconds (a process run by \`docker exec\` counts in its container and in its shim, so the parts add up to more than the whole).`,
@@ -73,7 +92,8 @@ function upTable(doc: any, file: string): string {
 
 function scaleTable(doc: any, file: string): string {
   const rows = (doc.scale as ScaleRow[]).map(
-    (s) => `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} | ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
+    (s) =>
+      `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} | ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
   );
   return [
     `${source(file, doc.reproduce)}`,
@@ -104,7 +124,11 @@ function failoverTable(doc: any, file: string): string {
 }
 
 function responderTable(doc: any, file: string): string {
-  const label: Record<string, string> = { responder: 'responder', dns2: `bare dns2 ${doc.versions.dns2}`, nsd: doc.versions.nsd?.replace(/^NSD version /, 'NSD ') ?? 'NSD' };
+  const label: Record<string, string> = {
+    responder: 'responder',
+    dns2: `bare dns2 ${doc.versions.dns2}`,
+    nsd: doc.versions.nsd?.replace(/^NSD version /, 'NSD ') ?? 'NSD',
+  };
   const sp = (x: { median: number; min: number; max: number }, d: number, f = (v: number) => v.toFixed(d)) => `${f(x.median)} (${f(x.min)}–${f(x.max)})`;
   const rows = (doc.servers as { name: string; qps: any; p50Ms: any; p99Ms: any }[]).map(
     (t) => `| ${label[t.name] ?? t.name} | ${sp(t.qps, 0, n)} | ${sp(t.p50Ms, 2)} | ${sp(t.p99Ms, 2)} |`,
@@ -117,7 +141,13 @@ function responderTable(doc: any, file: string): string {
     '|---|---|---|---|',
     ...rows,
     '',
-    `responder / dns2 = ${Math.round(doc.ratios.responderOverDns2 * 100)} % (target ≥ ${Math.round(doc.target.ratio * 100)} %), responder / NSD = ${Math.round(doc.ratios.responderOverNsd * 100)} %, of the medians. Versions: ${Object.entries(doc.versions as Record<string, string>).map(([k, v]) => `${k} ${v}`).join(', ')}. Meanwhile the whole lab ran (${env.labContainers} containers; in the PoP: ${(env.popProcesses as string[]).join(', ')}), host load ${env.loadBefore.toFixed(1)} → ${env.loadAfter.toFixed(1)}.`,
+    `responder / dns2 = ${Math.round(doc.ratios.responderOverDns2 * 100)} % (target ≥ ${Math.round(doc.target.ratio * 100)} %), responder / NSD = ${Math.round(doc.ratios.responderOverNsd * 100)} %, of the medians. Versions: ${Object.entries(
+      doc.versions as Record<string, string>,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ', ',
+      )}. Meanwhile the whole lab ran (${env.labContainers} containers; in the PoP: ${(env.popProcesses as string[]).join(', ')}), host load ${env.loadBefore.toFixed(1)} → ${env.loadAfter.toFixed(1)}.`,
   ].join('\n');
 }
 
@@ -141,7 +171,12 @@ function soakTable(_doc: any, _file: string, all: ResultFile[] = []): string {
       : `| ${r.bfd} | ${r.settled ? 'failed' : 'never settled'}: ${(r.error ?? '').replace(/\|/g, '/').replace(/\s+/g, ' ')} | | |`,
   );
   return [
-    `From ${m.files.map((f) => `\`bench/results/${f}\``).join(' and ')} (\`${all.filter((f) => m.files.includes(f.name)).map((f) => f.doc.reproduce).join('` and `')}\`). BFD session-down events / BGP session drops, summed over the ${m.routers} routers; \`@fra\`: the setting on fra's sessions only, every other session at the lab file's 100x3:`,
+    `From ${m.files.map((f) => `\`bench/results/${f}\``).join(' and ')} (\`${all
+      .filter((f) => m.files.includes(f.name))
+      .map((f) => f.doc.reproduce)
+      .join(
+        '` and `',
+      )}\`). BFD session-down events / BGP session drops, summed over the ${m.routers} routers; \`@fra\`: the setting on fra's sessions only, every other session at the lab file's 100x3:`,
     '',
     '| BFD | idle | probed from every client | UDP probes lost |',
     '|---|---|---|---|',
@@ -151,7 +186,9 @@ function soakTable(_doc: any, _file: string, all: ResultFile[] = []): string {
 
 function bfdRemedyTable(doc: any, file: string): string {
   const rows = (doc.rows as import('./bfd-remedy.js').RemedyRow[]).map((r) =>
-    r.error ? `| ${r.variant} | ${r.bfd} | cannot run: ${r.error.replace(/\|/g, '/')} | | |` : `| ${r.variant} | ${r.bfd} | ${r.bfdDown} / ${r.bgpDropped} | ${r.peersUpAtEnd} | ${r.load?.toFixed(1)} |`,
+    r.error
+      ? `| ${r.variant} | ${r.bfd} | cannot run: ${r.error.replace(/\|/g, '/')} | | |`
+      : `| ${r.variant} | ${r.bfd} | ${r.bfdDown} / ${r.bgpDropped} | ${r.peersUpAtEnd} | ${r.load?.toFixed(1)} |`,
   );
   return [
     `${source(file, doc.reproduce)} ${doc.seconds} s per variant after ${doc.warmupSeconds} s, idle lab of ${doc.routers} routers; bfdd real-time = SCHED_FIFO 50 with ${(doc.rtBudgetUsPerRouter / 1000).toFixed(0)} ms of RT budget per second per router:`,

@@ -11,14 +11,14 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pRetry from 'p-retry';
-import { AGENT_DIR, POP_PATHS } from '../agent/contract.js';
 import { buildAgents } from '../agent/build.js';
+import { AGENT_DIR, POP_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
-import { roleSpecOf } from '../topology/roles/registry.js';
 import { runningLab } from '../lab/running-lab.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { latencyColumn, parseDnsperfSummary, percentiles, type DnsperfSummary, type Percentiles } from './dnsperf.js';
+import { roleSpecOf } from '../topology/roles/registry.js';
+import { type DnsperfSummary, latencyColumn, type Percentiles, parseDnsperfSummary, percentiles } from './dnsperf.js';
 import { benchQueryFile, renderNsdConf, renderNsdZone } from './nsd-config.js';
 
 /** Target from the issue: our responder keeps at least 90 % of bare dns2's UDP qps. */
@@ -112,10 +112,12 @@ export async function benchResponder(rt: ContainerRuntime, o: ResponderBenchOpti
   const lab = await runningLab(rt, o.lab);
   const popName = o.pop ?? lab.clients.find((c) => c.expect?.pop)?.expect?.pop;
   const clientName = lab.clients.find((c) => c.expect?.pop === popName)?.name;
-  if (!popName || !clientName) throw new LabError('USAGE', `no client of lab ${lab.name} has expect.pop ${popName ?? '(any)'}; dnsperf must run from a client in that PoP's catchment`);
+  if (!popName || !clientName)
+    throw new LabError('USAGE', `no client of lab ${lab.name} has expect.pop ${popName ?? '(any)'}; dnsperf must run from a client in that PoP's catchment`);
   const pop = await rt.inspectContainer(containerName(lab.name, popName));
   const client = await rt.inspectContainer(containerName(lab.name, clientName));
-  if (pop?.state !== 'running' || client?.state !== 'running' || !roleSpecOf(pop.labels[LABEL.role])?.topology.servesAnycast) throw new LabError('NOT_FOUND', `lab ${lab.name}: PoP ${popName} or client ${clientName} is not running`);
+  if (pop?.state !== 'running' || client?.state !== 'running' || !roleSpecOf(pop.labels[LABEL.role])?.topology.servesAnycast)
+    throw new LabError('NOT_FOUND', `lab ${lab.name}: PoP ${popName} or client ${clientName} is not running`);
 
   // Three free addresses in the anycast prefix next to the DNS address: the
   // client reaches them through the route it already has to this PoP.
@@ -146,7 +148,9 @@ export async function benchResponder(rt: ContainerRuntime, o: ResponderBenchOpti
       cleanup.push(() => pexec(`ip addr del ${t.address}/32 dev anycast0`, `removing ${t.address}`));
     }
     const pin = `taskset -c ${SERVER_CORE}`;
-    log(`bench: starting responder (${targets[0].address}), dns2 (${targets[1].address}) and NSD (${targets[2].address}) in ${popName}, pinned to core ${SERVER_CORE}`);
+    log(
+      `bench: starting responder (${targets[0].address}), dns2 (${targets[1].address}) and NSD (${targets[2].address}) in ${popName}, pinned to core ${SERVER_CORE}`,
+    );
     for (const [name, cmd] of [
       ['responder', `${pin} node ${AGENT_DIR}/bench-responder.mjs ${POP_PATHS.config} ${targets[0].address}`],
       ['dns2', `${pin} node ${AGENT_DIR}/bench-dns2.mjs ${targets[1].address} '${JSON.stringify(lab.anycast.records)}'`],
@@ -180,7 +184,10 @@ export async function benchResponder(rt: ContainerRuntime, o: ResponderBenchOpti
       const out = `/tmp/anycast-lab-dnsperf-${t.name}.out`;
       const dnsperf = `taskset -c ${DNSPERF_CORE} dnsperf -s ${t.address} -d ${QUERY_FILE} -l ${seconds} -c ${o.clients} -q ${o.outstanding} -t 2 -v`;
       // Latencies travel as one number per line; the -v file itself stays in the client.
-      const r = await cexec(['sh', '-c', `${dnsperf} >${out} 2>&1; rc=$?; grep -v '^> ' ${out}; echo @@latencies; awk '/^> / {print $NF}' ${out}; rm -f ${out}; exit $rc`], (seconds + 60) * 1000);
+      const r = await cexec(
+        ['sh', '-c', `${dnsperf} >${out} 2>&1; rc=$?; grep -v '^> ' ${out}; echo @@latencies; awk '/^> / {print $NF}' ${out}; rm -f ${out}; exit $rc`],
+        (seconds + 60) * 1000,
+      );
       const [summaryText, latText = ''] = r.stdout.split('@@latencies\n');
       if (r.exitCode !== 0) throw new LabError('EXPERIMENT', `dnsperf against ${t.name} exited ${r.exitCode}: ${summaryText.slice(-1500)}`);
       return { name: t.name, address: t.address, summary: parseDnsperfSummary(summaryText), percentiles: percentiles(latencyColumn(latText)) };
@@ -197,7 +204,14 @@ export async function benchResponder(rt: ContainerRuntime, o: ResponderBenchOpti
       }
     }
     env.loadAfter = loadavg()[0];
-    env.popProcesses = [...new Set((await pexec('ps -eo comm --no-headers', 'listing processes')).split('\n').map((l) => l.trim()).filter(Boolean))].sort();
+    env.popProcesses = [
+      ...new Set(
+        (await pexec('ps -eo comm --no-headers', 'listing processes'))
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ),
+    ].sort();
     env.labContainers = (await rt.listContainers({ [LABEL.lab]: lab.name })).length;
     versions.nsd = (await pexec('nsd -v 2>&1 | head -1', 'nsd -v')).trim();
     versions.node = (await pexec('node --version', 'node --version')).trim();
@@ -259,7 +273,9 @@ export function renderBenchTable(r: ResponderBenchResult): string {
     '',
     `responder/dns2 ${(r.ratios.responderOverDns2 * 100).toFixed(1)}%   responder/NSD ${(r.ratios.responderOverNsd * 100).toFixed(1)}% (medians)`,
     `${r.target.pass ? 'PASS' : 'FAIL'}: target responder >= ${r.target.ratio * 100}% of bare dns2 UDP qps`,
-    `versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; ${r.machine.cores} cores`,
+    `versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; ${r.machine.cores} cores`,
     `meanwhile: ${r.environment.labContainers} lab containers running, host load ${r.environment.loadBefore.toFixed(1)} → ${r.environment.loadAfter.toFixed(1)}; in the PoP: ${r.environment.popProcesses.join(', ')}`,
     `written to ${r.file}`,
   ].join('\n');

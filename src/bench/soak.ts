@@ -9,8 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
-import { bfdLabel } from '../experiment/failover.js';
 import { applyBfd, parseBfdSetting, withBfd } from '../experiment/bfd-override.js';
+import { bfdLabel } from '../experiment/failover.js';
 import { splitJsonDocuments } from '../lab/frr-state.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
@@ -44,7 +44,10 @@ export function parseFlapCounters(bfdJson: string, bgpJson: string): FlapCounter
  * its BFD session with the BGP session): that is at least one flap, never a
  * negative one.
  */
-export function flapDelta(before: Record<string, FlapCounters>, after: Record<string, FlapCounters>): { total: FlapCounters; byRouter: Record<string, FlapCounters> } {
+export function flapDelta(
+  before: Record<string, FlapCounters>,
+  after: Record<string, FlapCounters>,
+): { total: FlapCounters; byRouter: Record<string, FlapCounters> } {
   const byRouter: Record<string, FlapCounters> = {};
   const total = { bfdDown: 0, bgpDropped: 0 };
   const diff = (a: number, b: number) => (a >= b ? a - b : 1);
@@ -62,7 +65,9 @@ export async function readCounters(rt: ContainerRuntime, lab: Lab): Promise<Reco
   const out: Record<string, FlapCounters> = {};
   await Promise.all(
     lab.routers.map(async (r) => {
-      const res = await rt.exec(containerName(lab.name, r.name), ['vtysh', '-c', 'show bfd peers counters json', '-c', 'show bgp neighbors json'], { timeoutMs: 30_000 });
+      const res = await rt.exec(containerName(lab.name, r.name), ['vtysh', '-c', 'show bfd peers counters json', '-c', 'show bgp neighbors json'], {
+        timeoutMs: 30_000,
+      });
       const [bfd, bgp] = splitJsonDocuments(res.stdout);
       out[r.name] = parseFlapCounters(bfd ?? '[]', bgp ?? '{}');
     }),
@@ -146,7 +151,11 @@ export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
       const udp = runs.flatMap((r) => r.samples.filter((x) => x.kind === 'udp-dns'));
       row.probesSent = udp.length;
       row.probesLost = udp.filter((x) => x.outcome !== 'ok').length;
-      progress.step('soak', label, `probed: ${row.probed.total.bfdDown} BFD down, ${row.probed.total.bgpDropped} BGP drops, ${row.probesLost}/${row.probesSent} probes lost`);
+      progress.step(
+        'soak',
+        label,
+        `probed: ${row.probed.total.bfdDown} BFD down, ${row.probed.total.bgpDropped} BGP drops, ${row.probesLost}/${row.probesSent} probes lost`,
+      );
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       row.error = (err as Error).message.split('\n').slice(0, 3).join(' | ');
@@ -159,7 +168,15 @@ export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
       });
     }
   }
-  const doc = { bench: 'soak', startedAt: started.toISOString(), lab: lab.name, minutesPerSetting: minutes, routers: lab.routers.length, reproduce: `npm run bench -- soak --minutes ${minutes} --bfd ${o.bfd}`, rows };
+  const doc = {
+    bench: 'soak',
+    startedAt: started.toISOString(),
+    lab: lab.name,
+    minutesPerSetting: minutes,
+    routers: lab.routers.length,
+    reproduce: `npm run bench -- soak --minutes ${minutes} --bfd ${o.bfd}`,
+    rows,
+  };
   mkdirSync(ctx.resultsDir, { recursive: true });
   const file = join(ctx.resultsDir, `soak-${timestamp(started)}.json`);
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);

@@ -14,12 +14,11 @@
 //   scale  generated labs of N PoPs: time to converged and memory per router
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { breakdown, containerCpuS, engineDelta, engineSnapshot, type CpuBreakdown } from './cpu.js';
+import { promisify } from 'node:util';
 import { writeArtifacts } from '../lab/artifacts.js';
 import { labDown } from '../lab/down.js';
-import { planLab, type PlanPaths } from '../lab/plan.js';
+import { type PlanPaths, planLab } from '../lab/plan.js';
 import type { Progress } from '../lab/progress.js';
 import { labUp, type UpPhases } from '../lab/up.js';
 import { ensureImages } from '../runtime/ensure-images.js';
@@ -29,6 +28,7 @@ import { generate } from '../topology/generate.js';
 import { loadLabFile, parseLab } from '../topology/load.js';
 import type { Lab } from '../topology/model.js';
 import { timestamp } from '../util/timestamp.js';
+import { breakdown, type CpuBreakdown, containerCpuS, engineDelta, engineSnapshot } from './cpu.js';
 
 export interface Series {
   ms: number[];
@@ -75,7 +75,13 @@ export interface ScaleRow {
  * work inside, and wait until all run. Same engine, same networks, same
  * count, same image; nothing of FRR, agents or convergence.
  */
-async function dockerFloor(rt: ContainerRuntime, lab: Lab, images: { router: string; client: string }, paths: PlanPaths, cpu?: (s: number) => void): Promise<number> {
+async function dockerFloor(
+  rt: ContainerRuntime,
+  lab: Lab,
+  images: { router: string; client: string },
+  paths: PlanPaths,
+  cpu?: (s: number) => void,
+): Promise<number> {
   const floorLab = `${lab.name}-floor`;
   const plan = planLab(lab, images, paths);
   const t0 = performance.now();
@@ -119,7 +125,17 @@ async function dockerCliFloor(rt: ContainerRuntime, lab: Lab, images: { router: 
   try {
     await Promise.all(
       plan.networks.map((n) =>
-        docker('network', 'create', '--internal', '--subnet', n.subnet, '--gateway', n.gateway, ...labels({ ...n.labels, [LABEL.lab]: floorLab }), rename(n.name)),
+        docker(
+          'network',
+          'create',
+          '--internal',
+          '--subnet',
+          n.subnet,
+          '--gateway',
+          n.gateway,
+          ...labels({ ...n.labels, [LABEL.lab]: floorLab }),
+          rename(n.name),
+        ),
       ),
     );
     await Promise.all(
@@ -233,7 +249,17 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     const byRole: Record<string, number> = {};
     for (const role of new Set(mem.map((m) => m.role))) byRole[role] = round1(series(mem.filter((m) => m.role === role).map((m) => m.mb)).median);
     const s = series(mem.map((m) => m.mb));
-    scale.push({ pops, transits: g.size.transits, eyeballs: g.size.eyeballs, routers: g.counts.routers, clients: g.counts.clients, networks: g.counts.links + g.counts.lans, upMs: r.wallMs, phases: r.phases, routerMemMB: { median: round1(s.median), max: round1(s.max), byRole } });
+    scale.push({
+      pops,
+      transits: g.size.transits,
+      eyeballs: g.size.eyeballs,
+      routers: g.counts.routers,
+      clients: g.counts.clients,
+      networks: g.counts.links + g.counts.lans,
+      upMs: r.wallMs,
+      phases: r.phases,
+      routerMemMB: { median: round1(s.median), max: round1(s.max), byRole },
+    });
     log.step('bench', 'scale', `${g.name}: converged in ${r.wallMs} ms; router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`);
     await labDown(ctx.rt, gl.name, quiet, images.router);
   }
@@ -254,7 +280,11 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
       load.forEach((p) => p.kill('SIGTERM')); // `timeout` passes TERM on to node; SIGKILL would orphan the loop
     }
     const c = contention[i];
-    log.step('bench', 'contention', `${i + 1}/${contentionRuns}: ${c.ok ? `converged in ${c.ms} ms${c.repaired.length ? `, repaired ${c.repaired.join(', ')}` : ''}` : `FAILED: ${c.error}`}`);
+    log.step(
+      'bench',
+      'contention',
+      `${i + 1}/${contentionRuns}: ${c.ok ? `converged in ${c.ms} ms${c.repaired.length ? `, repaired ${c.repaired.join(', ')}` : ''}` : `FAILED: ${c.error}`}`,
+    );
   }
   if (contentionRuns) await labDown(ctx.rt, lab.name, quiet, images.router);
 
@@ -286,7 +316,14 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     downMs: series(down),
     coldMs: series(cold),
     scale,
-    contention: contentionRuns ? { runs: contentionRuns, converged: contention.filter((c) => c.ok).length, ms: series(contention.filter((c) => c.ok).map((c) => c.ms)), details: contention } : undefined,
+    contention: contentionRuns
+      ? {
+          runs: contentionRuns,
+          converged: contention.filter((c) => c.ok).length,
+          ms: series(contention.filter((c) => c.ok).map((c) => c.ms)),
+          details: contention,
+        }
+      : undefined,
     reproduce: `npm run bench -- up --reps ${reps} --cold-reps ${coldReps}${o.scale.length ? ` --scale ${o.scale.join(',')}` : ''}${contentionRuns ? ` --contention ${contentionRuns}` : ''}`,
   };
   mkdirSync(ctx.resultsDir, { recursive: true });
@@ -309,9 +346,14 @@ export function renderUpBench(r: UpBenchResult): string {
     `  re-up         ${r.reupMs.median} ms`,
     `  down          ${r.downMs.median} ms`,
     ...(cold.length ? [`  cold up       ${r.coldMs.median} ms (${cold.length} rep${cold.length > 1 ? 's' : ''})`] : []),
-    `  phases (ms since start, median): ${Object.entries(r.warmPhasesMedianMs).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `  phases (ms since start, median): ${Object.entries(r.warmPhasesMedianMs)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     ...(r.contention ? [`  under two CPU-bound processes: converged ${r.contention.converged}/${r.contention.runs}, median ${r.contention.ms.median} ms`] : []),
-    ...r.scale.map((s) => `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`),
+    ...r.scale.map(
+      (s) =>
+        `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`,
+    ),
     `  → ${r.file}`,
   ].join('\n');
 }
@@ -319,7 +361,12 @@ export function renderUpBench(r: UpBenchResult): string {
 const run = promisify(execFile);
 
 function cpuLine(c: CpuBreakdown): string {
-  const parts = [...Object.entries(c.engine), ...Object.entries(c.containersByRole).map(([k, v]) => [`${k} containers`, v] as const), ['orchestrator', c.orchestratorS] as const, ['other', c.otherS] as const];
+  const parts = [
+    ...Object.entries(c.engine),
+    ...Object.entries(c.containersByRole).map(([k, v]) => [`${k} containers`, v] as const),
+    ['orchestrator', c.orchestratorS] as const,
+    ['other', c.otherS] as const,
+  ];
   return `${c.totalS} s = ${parts.map(([k, v]) => `${k} ${v}`).join(', ')}`;
 }
 

@@ -7,4 +7,11 @@ import { responderBenchCommand } from './commands/bench/responder.js';
 import { soakBenchCommand } from './commands/bench/soak.js';
 import { upBenchCommand } from './commands/bench/up.js';
 
-export const BENCH_COMMANDS: readonly CliCommand[] = [responderBenchCommand, failoverBenchCommand, upBenchCommand, soakBenchCommand, bfdRemedyBenchCommand, reportBenchCommand];
+export const BENCH_COMMANDS: readonly CliCommand[] = [
+  responderBenchCommand,
+  failoverBenchCommand,
+  upBenchCommand,
+  soakBenchCommand,
+  bfdRemedyBenchCommand,
+  reportBenchCommand,
+];

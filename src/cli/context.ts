@@ -25,8 +25,7 @@ export interface CliContext {
 export function makeContext(): CliContext {
   return {
     rt: createDockerRuntime(),
-    progress: (json) =>
-      createProgress((ev) => process.stderr.write(json ? `${JSON.stringify({ progress: ev })}\n` : `${formatProgress(ev)}\n`)),
+    progress: (json) => createProgress((ev) => process.stderr.write(json ? `${JSON.stringify({ progress: ev })}\n` : `${formatProgress(ev)}\n`)),
     print: (json, data, human) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`),
   };
 }

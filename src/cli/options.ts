@@ -9,6 +9,7 @@ export function positiveInt(name: string, value: string): number {
 
 export function nonNegativeInt(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new LabError('USAGE', `Expected \`${name}\` to be an integer from 0 to 4294967295, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1)
+    throw new LabError('USAGE', `Expected \`${name}\` to be an integer from 0 to 4294967295, got "${value}"`);
   return n;
 }

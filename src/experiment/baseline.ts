@@ -2,12 +2,12 @@
 // place (checkConverged), and every client answered by the PoP the lab file
 // promises. Checked before the first trial and after every one.
 import { LabError } from '../errors.js';
+import { checkConverged } from '../lab/converge.js';
+import { answerOf, whoCommands } from '../probe/who.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
-import { answerOf, whoCommands } from '../probe/who.js';
 import { waitUntil } from '../util/wait.js';
-import { checkConverged } from '../lab/converge.js';
 
 /** Which PoP answers `client` right now (CHAOS hostname.bind over UDP, as `who` asks it), or an error text. */
 export async function whoAnswers(rt: ContainerRuntime, lab: Lab, client: string): Promise<{ pop?: string; error?: string }> {
@@ -54,7 +54,10 @@ export async function waitBaseline(rt: ContainerRuntime, model: Lab, opts: { tim
     { timeoutMs: opts.timeoutMs, intervalMs: 500, signal: opts.signal },
   );
   if (!ok) {
-    throw new LabError('EXPERIMENT', `lab "${model.name}" is not back at baseline after ${Math.round(opts.timeoutMs / 1000)} s:\n  ${last.problems.join('\n  ')}`);
+    throw new LabError(
+      'EXPERIMENT',
+      `lab "${model.name}" is not back at baseline after ${Math.round(opts.timeoutMs / 1000)} s:\n  ${last.problems.join('\n  ')}`,
+    );
   }
   return ok;
 }

@@ -4,13 +4,13 @@
 // from a session makes the far end's bfdd see AdminDown and bgpd reset that
 // session once, so every change is followed by a wait for baseline.
 import { LabError } from '../errors.js';
+import { readRouterState, vtysh } from '../lab/router-query.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { sessionsOf, type BfdOptions, type Lab } from '../topology/model.js';
+import { type BfdOptions, type Lab, sessionsOf } from '../topology/model.js';
 import { waitUntil } from '../util/wait.js';
 import { waitBaseline } from './baseline.js';
-import { readRouterState, vtysh } from '../lab/router-query.js';
 
 /** "on" (the lab file), "off", or "<tx>x<mult>" such as "50x3". */
 export function parseBfdSetting(value: string): BfdOptions | 'lab' {
@@ -37,7 +37,8 @@ export type BfdScope = 'all' | 'pop';
 /** "20x3" or "20x3@pop": a setting and its scope. */
 export function parseBfdScoped(value: string): { bfd: BfdOptions | 'lab'; scope: BfdScope } {
   const [setting, scope = 'all', ...rest] = value.split('@');
-  if (rest.length || (scope !== 'all' && scope !== 'pop')) throw new LabError('USAGE', `Expected a BFD setting like 20x3 or 20x3@pop (only the PoP's sessions), got "${value}"`);
+  if (rest.length || (scope !== 'all' && scope !== 'pop'))
+    throw new LabError('USAGE', `Expected a BFD setting like 20x3 or 20x3@pop (only the PoP's sessions), got "${value}"`);
   return { bfd: parseBfdSetting(setting), scope };
 }
 
@@ -119,7 +120,7 @@ async function bfdMismatches(rt: ContainerRuntime, target: Lab, router: string):
   for (const { link, remote } of sessionsOf(target, router)) {
     const p = state.bfd.find((b) => b.peer === remote.address);
     if (!link.bfd.enabled) continue;
-    if (!p || p.status !== 'up') out.push(`${router}: BFD peer ${remote.node} is ${p?.status ?? 'absent'}`);
+    if (p?.status !== 'up') out.push(`${router}: BFD peer ${remote.node} is ${p?.status ?? 'absent'}`);
     else if (p.transmitInterval !== link.bfd.interval || p.detectMultiplier !== link.bfd.multiplier) {
       out.push(`${router}: BFD peer ${remote.node} runs ${p.transmitInterval}x${p.detectMultiplier}, want ${link.bfd.interval}x${link.bfd.multiplier}`);
     }

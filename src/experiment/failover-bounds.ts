@@ -1,7 +1,7 @@
 // The bound a failover is measured against: the PoP's detection mode's
 // worst case with this lab's timers (see fault/detection.ts).
-import { explainBound, theoreticalBoundMs, type DetectionMode } from '../fault/detection.js';
-import { sessionsOf, type Lab } from '../topology/model.js';
+import { type DetectionMode, explainBound, theoreticalBoundMs } from '../fault/detection.js';
+import { type Lab, sessionsOf } from '../topology/model.js';
 
 export interface Bound {
   ms: number;

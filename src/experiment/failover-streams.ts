@@ -120,7 +120,16 @@ export interface StreamCounts {
 }
 
 export function countStreams(streams: StreamFailover[], failedPop: string): StreamCounts {
-  const c: StreamCounts = { onFailedPop: 0, reset: 0, timeout: 0, otherEnd: 0, survivedOnFailedPop: 0, reconnectedToNewPop: 0, onOtherPops: 0, survivedOnOtherPops: 0 };
+  const c: StreamCounts = {
+    onFailedPop: 0,
+    reset: 0,
+    timeout: 0,
+    otherEnd: 0,
+    survivedOnFailedPop: 0,
+    reconnectedToNewPop: 0,
+    onOtherPops: 0,
+    survivedOnOtherPops: 0,
+  };
   for (const s of streams) {
     if (s.popAtFault === null) continue;
     if (s.popAtFault !== failedPop) {

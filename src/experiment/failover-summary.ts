@@ -2,7 +2,7 @@
 // measured/bound ratios out. Pure, so the numbers are unit-tested.
 import type { Bound } from './failover-bounds.js';
 import { CLIENT_STATUSES, type ClientStatus } from './failover-clients.js';
-import { summarize, type Stats } from './stats.js';
+import { type Stats, summarize } from './stats.js';
 
 export interface TrialClientRow {
   client: string;

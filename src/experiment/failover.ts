@@ -7,25 +7,25 @@
 import { mkdir } from 'node:fs/promises';
 import { PROBE_DEFAULTS } from '../agent/probe/config.js';
 import { LabError } from '../errors.js';
-import { type Role, roleSpec } from '../topology/roles/registry.js';
 import { withdrawsRoute } from '../fault/detection.js';
 import type { FaultContext, FaultMode } from '../fault/index.js';
 import { uplinksOf } from '../fault/uplinks.js';
 import type { Progress } from '../lab/progress.js';
-import { startProbes, type ClientProbeRun, type ProbeRates } from '../probe/run-probes.js';
+import { type ClientProbeRun, type ProbeRates, startProbes } from '../probe/run-probes.js';
 import type { Sample } from '../probe/sample.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { sessionsOf, type BfdOptions, type Lab } from '../topology/model.js';
+import { type BfdOptions, type Lab, sessionsOf } from '../topology/model.js';
+import { type Role, roleSpec } from '../topology/roles/registry.js';
 import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
 import { waitBaseline } from './baseline.js';
-import { applyBfd, withBfd, type BfdScope } from './bfd-override.js';
-import { boundFor, type Bound } from './failover-bounds.js';
+import { applyBfd, type BfdScope, withBfd } from './bfd-override.js';
+import { type Bound, boundFor } from './failover-bounds.js';
 import type { FailoverResult, RouterTiming, TrialResult } from './failover-result.js';
 import { summarizeFailover } from './failover-summary.js';
-import { startRouteMonitor, type RouteMonitor } from './route-monitor.js';
+import { type RouteMonitor, startRouteMonitor } from './route-monitor.js';
 import { clientResult, readHealth, routerTimings } from './trial-analysis.js';
 
 export interface Clock {
@@ -111,7 +111,7 @@ export function moveDeadlineMs(bound: Bound): number {
 
 export const bfdLabel = (bfd: BfdOptions | 'lab', lab: Lab, scope: BfdScope = 'all'): string => {
   const b = bfd === 'lab' ? lab.links[0]?.bfd : bfd;
-  return `${!b || !b.enabled ? 'off' : `${b.interval}x${b.multiplier}`}${bfd !== 'lab' && scope === 'pop' ? '@pop' : ''}`;
+  return `${!b?.enabled ? 'off' : `${b.interval}x${b.multiplier}`}${bfd !== 'lab' && scope === 'pop' ? '@pop' : ''}`;
 };
 
 export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Promise<FailoverResult> {
@@ -148,7 +148,15 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
       progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${label}`);
-      const { trial, runs } = await runTrial(deps, o, { model, ctx, bound, trial: i, catchment: baseline.catchment, phaseDelayMs: Math.round(random() * phaseSpanMs), probeIntervalMs });
+      const { trial, runs } = await runTrial(deps, o, {
+        model,
+        ctx,
+        bound,
+        trial: i,
+        catchment: baseline.catchment,
+        phaseDelayMs: Math.round(random() * phaseSpanMs),
+        probeIntervalMs,
+      });
       trials.push(trial);
       if (o.outDir && deps.onTrial) {
         trial.svg = await deps.onTrial({
@@ -239,7 +247,12 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
   const pop = ctx.pop;
   const affected = model.clients.filter((c) => s.catchment[c.name] === pop).map((c) => c.name);
   if (affected.length === 0) {
-    throw new LabError('EXPERIMENT', `no client is answered by ${pop} (catchment: ${Object.entries(s.catchment).map(([c, p]) => `${c}→${p}`).join(', ')}); pick a PoP some client uses`);
+    throw new LabError(
+      'EXPERIMENT',
+      `no client is answered by ${pop} (catchment: ${Object.entries(s.catchment)
+        .map(([c, p]) => `${c}→${p}`)
+        .join(', ')}); pick a PoP some client uses`,
+    );
   }
   const moveDeadline = moveDeadlineMs(s.bound);
   const maxMs = o.preFaultMs + moveDeadline + o.holdMs + o.failbackTimeoutMs + 30_000;
@@ -266,7 +279,9 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
   const routers = await routerTimings(rt, model, pop, watched, monitorText, { faultMs, restoreMs, offsetMs });
   const health = await readHealth(rt, model, pop, faultMs);
   const failedPop = judgedPop(o.fault, pop);
-  const clients = runs.map((r) => clientResult(r, { faultMs, restoreMs, pop, failedPop, affected: affected.includes(r.client), udpIntervalMs: s.probeIntervalMs }));
+  const clients = runs.map((r) =>
+    clientResult(r, { faultMs, restoreMs, pop, failedPop, affected: affected.includes(r.client), udpIntervalMs: s.probeIntervalMs }),
+  );
   // The failback of the trial is the slowest affected client's.
   const backs = clients.filter((c) => c.affected).map((c) => c.failbackMs);
   const failbackMs = backs.every((b) => b !== null) ? Math.max(...(backs as number[])) : null;
@@ -332,7 +347,8 @@ async function faultUnderProbes(
     injectMs = clock.monoMs() - faultMs;
     if (withdrawsRoute(o.fault.detection)) {
       allMoved = !!(await waitUntil(moved, { timeoutMs: moveDeadline, signal }));
-      if (!allMoved) progress.step(pop, 'not moved', `after ${moveDeadline} ms: ${affected.filter((c) => !okFrom(c, (x) => x.pop !== pop, faultMs)).join(', ')}`);
+      if (!allMoved)
+        progress.step(pop, 'not moved', `after ${moveDeadline} ms: ${affected.filter((c) => !okFrom(c, (x) => x.pop !== pop, faultMs)).join(', ')}`);
     } else {
       await hold(moveDeadline, signal);
       allMoved = moved();

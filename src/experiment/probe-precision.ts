@@ -2,7 +2,7 @@
 // failover number (a late or skipped probe widens the gaps we measure). Pure.
 import type { ProbeKind, Sample } from '../probe/sample.js';
 import { seqGaps } from './series.js';
-import { summarize, type Stats } from './stats.js';
+import { type Stats, summarize } from './stats.js';
 
 export interface ProbePrecision {
   client: string;

@@ -30,7 +30,9 @@ export async function routerTimings(
   // Detection happens between fault and restore; what follows restore is the failback.
   const during = (wallMs: number) => wallMs >= faultWall - 5 && wallMs <= t.restoreMs + t.offsetMs;
   return watched.map(({ router, role }) => {
-    const peers = uplinksOf(model, pop).filter((u) => u.neighbour.node === router).map((u) => u.pop.address);
+    const peers = uplinksOf(model, pop)
+      .filter((u) => u.neighbour.node === router)
+      .map((u) => u.pop.address);
     const ev = role === 'neighbour' ? frrEvents(logs.get(router) ?? '', peers).filter((e) => during(e.wallMs)) : [];
     const first = (k: string) => ev.find((e) => e.kind === k)?.wallMs;
     const change = routeChanges(monitorText.get(router) ?? '', model.anycast.prefix).find((c) => during(c.wallMs));
@@ -46,7 +48,10 @@ export async function routerTimings(
   });
 }
 
-export function clientResult(run: ClientProbeRun, a: { faultMs: number; restoreMs: number; pop: string; failedPop: string | undefined; affected: boolean; udpIntervalMs: number }): TrialClient {
+export function clientResult(
+  run: ClientProbeRun,
+  a: { faultMs: number; restoreMs: number; pop: string; failedPop: string | undefined; affected: boolean; udpIntervalMs: number },
+): TrialClient {
   const base = { faultMs: a.faultMs, restoreMs: a.restoreMs, failedPop: a.failedPop };
   const udp = analyzeClient(run.samples, { ...base, kind: 'udp-dns' });
   const kind = (k: 'tcp-dns' | 'http'): RequestKindResult => {
@@ -54,7 +59,10 @@ export function clientResult(run: ClientProbeRun, a: { faultMs: number; restoreM
     return { status: r.status, failoverMs: r.failoverMs, outageMs: r.outageMs };
   };
   const streams = analyzeStreams(run.samples, a.faultMs);
-  const udpPrecision = probePrecision(run.samples.filter((x) => x.kind === 'udp-dns'), { 'udp-dns': a.udpIntervalMs })[0];
+  const udpPrecision = probePrecision(
+    run.samples.filter((x) => x.kind === 'udp-dns'),
+    { 'udp-dns': a.udpIntervalMs },
+  )[0];
   return {
     client: run.client,
     affected: a.affected,

@@ -13,15 +13,7 @@ export type { DetectionMode } from './detection.js';
 export type { FaultContext, FaultMode } from './fault.js';
 
 /** In `--help` order. */
-export const FAULT_MODES: readonly FaultMode[] = [
-  cut,
-  silent,
-  freeze,
-  kill,
-  bgp,
-  service,
-  throttle,
-];
+export const FAULT_MODES: readonly FaultMode[] = [cut, silent, freeze, kill, bgp, service, throttle];
 
 export function faultMode(name: string): FaultMode {
   const mode = FAULT_MODES.find((m) => m.name === name);

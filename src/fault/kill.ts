@@ -2,9 +2,10 @@
 // ports keep carrier, so they notice through BFD, the hold timer, or the TCP
 // FIN the dying bgpd may still get out. Restore recreates the container from
 // the lab plan, exactly as `up` would.
-import { recreateNode } from './recreate-node.js';
+
 import { containerName } from '../runtime/labels.js';
 import type { FaultMode } from './fault.js';
+import { recreateNode } from './recreate-node.js';
 
 export const kill: FaultMode = {
   name: 'kill',

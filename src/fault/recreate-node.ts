@@ -4,13 +4,13 @@
 import { join } from 'node:path';
 import { buildAgents } from '../agent/build.js';
 import { LabError } from '../errors.js';
+import { nodeConfigHash } from '../lab/artifacts.js';
+import { planLab } from '../lab/plan.js';
+import { startNode } from '../lab/start-node.js';
 import { imageRefs } from '../runtime/image-store.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
-import { nodeConfigHash } from '../lab/artifacts.js';
-import { planLab } from '../lab/plan.js';
-import { startNode } from '../lab/start-node.js';
 
 export interface RecreateOptions {
   configRoot: string;

@@ -6,11 +6,13 @@ import { containerName } from '../runtime/labels.js';
 import type { FaultMode } from './fault.js';
 import { run } from './uplinks.js';
 
-const signalResponder = (sig: 'STOP' | 'CONT'): FaultMode['inject'] => async (ctx) => {
-  const side = { node: ctx.pop, container: containerName(ctx.lab.name, ctx.pop) };
-  ctx.progress.step(ctx.pop, `SIG${sig} responder`);
-  await run(ctx.rt, side, `SIG${sig} the responder`, ['sh', '-c', `kill -${sig} "$(cat ${POP_PATHS.responderPid})"`]);
-};
+const signalResponder =
+  (sig: 'STOP' | 'CONT'): FaultMode['inject'] =>
+  async (ctx) => {
+    const side = { node: ctx.pop, container: containerName(ctx.lab.name, ctx.pop) };
+    ctx.progress.step(ctx.pop, `SIG${sig} responder`);
+    await run(ctx.rt, side, `SIG${sig} the responder`, ['sh', '-c', `kill -${sig} "$(cat ${POP_PATHS.responderPid})"`]);
+  };
 
 export const service: FaultMode = {
   name: 'service',

@@ -1,7 +1,7 @@
 // The uplinks stay up but carry nothing, in both directions, on both ends: a
 // blackhole no interface reports. Only BFD or the BGP hold timer can notice.
 import type { FaultMode } from './fault.js';
-import { prepareInterfaces, preparedInterfaces, run, uplinksOf } from './uplinks.js';
+import { preparedInterfaces, prepareInterfaces, run, uplinksOf } from './uplinks.js';
 
 export const SILENT_TABLE = 'anycast_lab_fault';
 
@@ -34,10 +34,18 @@ export const silent: FaultMode = {
     );
   },
   async restore(ctx) {
-    const sides = new Map(uplinksOf(ctx.lab, ctx.pop).flatMap((u) => [u.pop, u.neighbour]).map((s) => [s.node, s]));
+    const sides = new Map(
+      uplinksOf(ctx.lab, ctx.pop)
+        .flatMap((u) => [u.pop, u.neighbour])
+        .map((s) => [s.node, s]),
+    );
     await Promise.all(
       [...sides.values()].map((side) =>
-        run(ctx.rt, side, 'remove drop rules', ['sh', '-c', `nft list table inet ${SILENT_TABLE} >/dev/null 2>&1 || exit 0; nft delete table inet ${SILENT_TABLE}`]),
+        run(ctx.rt, side, 'remove drop rules', [
+          'sh',
+          '-c',
+          `nft list table inet ${SILENT_TABLE} >/dev/null 2>&1 || exit 0; nft delete table inet ${SILENT_TABLE}`,
+        ]),
       ),
     );
   },

@@ -5,7 +5,7 @@
 // queued with everything else, still get through. (tbf, not netem: many
 // kernels, this one included, have no sch_netem.)
 import type { FaultMode } from './fault.js';
-import { prepareInterfaces, preparedInterfaces, run, uplinkInterfaces } from './uplinks.js';
+import { preparedInterfaces, prepareInterfaces, run, uplinkInterfaces } from './uplinks.js';
 
 /** 64 kbit/s: a few hundred DNS answers a second at most, shared with BGP and BFD; a 50 ms queue, then drops. */
 export const THROTTLE_TBF = 'tbf rate 64kbit burst 2k latency 50ms';

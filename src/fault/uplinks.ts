@@ -4,7 +4,7 @@
 import { LabError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { sessionsOf, type Lab } from '../topology/model.js';
+import { type Lab, sessionsOf } from '../topology/model.js';
 
 export interface LinkSide {
   node: string;

@@ -8,8 +8,8 @@
 
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { imageRefs, type ImageRefs } from '../runtime/image-store.js';
 import type { ImageKind } from '../runtime/image-specs.js';
+import { type ImageRefs, imageRefs } from '../runtime/image-store.js';
 import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 
@@ -79,7 +79,14 @@ export async function runDoctor(rt: ContainerRuntime): Promise<DoctorReport> {
     try {
       // No network; removed afterwards, also on timeout.
       const res = await rt.runToCompletion(
-        { name: `al-doctor-${process.pid}`, image: refs.router, labels: { [LABEL.kind]: 'helper' }, cmd: ['sh', '-c', KERNEL_PROBE_SCRIPT], capAdd: [...LAB_CAPS], networkMode: 'none' },
+        {
+          name: `al-doctor-${process.pid}`,
+          image: refs.router,
+          labels: { [LABEL.kind]: 'helper' },
+          cmd: ['sh', '-c', KERNEL_PROBE_SCRIPT],
+          capAdd: [...LAB_CAPS],
+          networkMode: 'none',
+        },
         30_000,
       );
       checks.push(...classifyKernelProbe(parseProbeOutput(res.stdout)));
@@ -115,7 +122,12 @@ export function checkNode(version: string): DoctorCheck {
   const ok = versionAtLeast(version, [20, 0]);
   return ok
     ? { name: 'node', status: 'ok', detail: version }
-    : { name: 'node', status: 'missing', detail: `${version}; the lab copies this binary into its images and dns2 needs >= 20`, fix: 'install Node.js 20 or newer' };
+    : {
+        name: 'node',
+        status: 'missing',
+        detail: `${version}; the lab copies this binary into its images and dns2 needs >= 20`,
+        fix: 'install Node.js 20 or newer',
+      };
 }
 
 export function checkDockerVersion(version: string, apiVersion?: string): DoctorCheck {
@@ -195,7 +207,13 @@ interface Feature {
 const FEATURES: Feature[] = [
   { probe: 'veth', name: 'kernel: veth', module: 'veth', use: 'point-to-point links', fix: 'load the veth module on the host (`modprobe veth`)' },
   { probe: 'bridge', name: 'kernel: bridge', module: 'bridge', use: 'LAN segments', fix: 'load the bridge module on the host (`modprobe bridge`)' },
-  { probe: 'nftables', name: 'kernel: nftables', module: 'nf_tables', use: 'fault injection (drop/blackhole)', fix: 'load nf_tables on the host (`modprobe nf_tables`)' },
+  {
+    probe: 'nftables',
+    name: 'kernel: nftables',
+    module: 'nf_tables',
+    use: 'fault injection (drop/blackhole)',
+    fix: 'load nf_tables on the host (`modprobe nf_tables`)',
+  },
   { probe: 'tbf', name: 'kernel: tc tbf', module: 'sch_tbf', use: 'link rate limits', fix: 'load sch_tbf on the host (`modprobe sch_tbf`)' },
   {
     probe: 'netem',
@@ -249,8 +267,24 @@ export function classifyKernelProbe(results: ProbeResults): DoctorCheck[] {
  * loadable by modprobe counts as present.
  */
 export function classifyHostModules(procModules: string, builtin: string, modprobe: Record<string, CmdResult>): DoctorCheck[] {
-  const loaded = new Set(procModules.split('\n').map((l) => l.split(' ')[0]).filter(Boolean));
-  const builtIn = new Set(builtin.split('\n').map((l) => l.trim().split('/').pop()?.replace(/\.ko(\.\w+)?$/, '')).filter(Boolean));
+  const loaded = new Set(
+    procModules
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter(Boolean),
+  );
+  const builtIn = new Set(
+    builtin
+      .split('\n')
+      .map((l) =>
+        l
+          .trim()
+          .split('/')
+          .pop()
+          ?.replace(/\.ko(\.\w+)?$/, ''),
+      )
+      .filter(Boolean),
+  );
   const note = ' (host-side guess; build the images for a real test)';
   return FEATURES.map((f): DoctorCheck => {
     const base = { name: f.name, optional: f.optional };
@@ -268,7 +302,13 @@ export function classifyHostModules(procModules: string, builtin: string, modpro
 function run(cmd: string, args: string[]): Promise<CmdResult> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: 10_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : 1) : 0;
+      const code = err
+        ? typeof (err as NodeJS.ErrnoException).code === 'number'
+          ? Number((err as NodeJS.ErrnoException).code)
+          : (err as NodeJS.ErrnoException).code === 'ENOENT'
+            ? null
+            : 1
+        : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });

@@ -4,8 +4,8 @@
 // is what a user tries first, so `up` checks it.
 import pRetry from 'p-retry';
 import { ConvergenceError } from '../errors.js';
-import type { ContainerRuntime } from '../runtime/runtime.js';
 import { containerName } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Client, Lab } from '../topology/model.js';
 import type { Progress } from './progress.js';
 
@@ -55,7 +55,10 @@ export async function waitClientsAnswered(rt: ContainerRuntime, lab: Lab, o: { t
   ).catch((err) => {
     if (err instanceof Unanswered) {
       const pending = [...last.values()];
-      throw new ConvergenceError(`lab "${lab.name}": routing converged but clients are not answered as the lab file expects:\n  ${pending.join('\n  ')}`, pending);
+      throw new ConvergenceError(
+        `lab "${lab.name}": routing converged but clients are not answered as the lab file expects:\n  ${pending.join('\n  ')}`,
+        pending,
+      );
     }
     throw err;
   });

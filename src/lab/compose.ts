@@ -17,8 +17,7 @@ const COMPOSE_PATHS = { configRoot: './frr-configs', agentDir: './dist/agent' };
 const COMPOSE_IMAGES = { router: 'anycast-lab/router:current', client: 'anycast-lab/client:current' };
 
 /** Compose cannot learn Docker's generated bridge names, so it names them: ≤ 15 chars (IFNAMSIZ). */
-export const composeBridgeName = (lab: string, network: string): string =>
-  `alc${createHash('sha256').update(`${lab}/${network}`).digest('hex').slice(0, 10)}`;
+export const composeBridgeName = (lab: string, network: string): string => `alc${createHash('sha256').update(`${lab}/${network}`).digest('hex').slice(0, 10)}`;
 
 export function renderCompose(lab: Lab): string {
   const plan = planLab(lab, COMPOSE_IMAGES, COMPOSE_PATHS);

@@ -2,10 +2,10 @@
 // exactly what did not converge.
 import pRetry from 'p-retry';
 import { ConvergenceError } from '../errors.js';
-import type { ContainerRuntime } from '../runtime/runtime.js';
 import { containerName } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
-import { pendingKind, pendingOn, type PendingKind } from './frr-state.js';
+import { type PendingKind, pendingKind, pendingOn } from './frr-state.js';
 import type { Progress } from './progress.js';
 import { readRouterState } from './router-query.js';
 

@@ -1,7 +1,8 @@
 // `lab down`: everything is found by label, so it works after a crash, an
 // edited lab file, or with no lab file at all (--all).
-import { LABEL } from '../runtime/labels.js';
+
 import { removeLabRules } from '../runtime/host-firewall.js';
+import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Progress } from './progress.js';
 
@@ -41,5 +42,11 @@ export async function labDown(rt: ContainerRuntime, lab: string | undefined, pro
     progress.step(lab ?? 'all', 'host firewall', 'remove DOCKER-USER rules');
     firewall = await removeLabRules(rt, helperImage, lab).catch((err: Error) => `failed: ${err.message}`);
   }
-  return { firewall, labs: [...labs].filter(Boolean).sort(), containers: containers.length, networks: networks.length, wallMs: Math.round(performance.now() - t0) };
+  return {
+    firewall,
+    labs: [...labs].filter(Boolean).sort(),
+    containers: containers.length,
+    networks: networks.length,
+    wallMs: Math.round(performance.now() - t0),
+  };
 }

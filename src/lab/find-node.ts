@@ -21,7 +21,10 @@ export async function findNodeContainer(rt: ContainerRuntime, node: string, lab?
   if (hits.length === 0) {
     const all = await rt.listContainers({ [LABEL.lab]: lab ?? '' });
     const names = [...new Set(all.filter((c) => c.labels[LABEL.kind] !== 'helper').map((c) => c.labels[LABEL.node]))].sort();
-    throw new LabError('NOT_FOUND', `no node "${node}"${lab ? ` in lab ${lab}` : ''}; ${names.length ? `nodes: ${names.join(', ')}` : 'no lab is up (npm run lab -- up)'}`);
+    throw new LabError(
+      'NOT_FOUND',
+      `no node "${node}"${lab ? ` in lab ${lab}` : ''}; ${names.length ? `nodes: ${names.join(', ')}` : 'no lab is up (npm run lab -- up)'}`,
+    );
   }
   if (hits.length > 1) throw new LabError('USAGE', `"${node}" exists in several labs (${hits.map((h) => h.labels[LABEL.lab]).join(', ')}); pass --lab`);
   const c = hits[0];

@@ -76,9 +76,15 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
   const rendered = renderRouter(lab, router)['frr.conf'];
   const deadlineS = Math.ceil(o.deadlineMs / 1000);
   const r = await rt.exec(container, ['bash', '-c', readyScript(deadlineS)], { timeoutMs: o.deadlineMs + 15_000 });
-  if (r.exitCode !== 0) throw new ConvergenceError(`${router}: cannot ask FRR whether it is ready: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`, [`${router}: FRR not reachable`]);
+  if (r.exitCode !== 0)
+    throw new ConvergenceError(`${router}: cannot ask FRR whether it is ready: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`, [
+      `${router}: FRR not reachable`,
+    ]);
   const [status = '', running = ''] = r.stdout.split(MARK);
-  if (status.trim() === 'TIMEOUT') throw new ConvergenceError(`${router}: FRR was not up with its config within ${deadlineS} s (see /var/log/frr/frr.log in the container)`, [`${router}: FRR not ready`]);
+  if (status.trim() === 'TIMEOUT')
+    throw new ConvergenceError(`${router}: FRR was not up with its config within ${deadlineS} s (see /var/log/frr/frr.log in the container)`, [
+      `${router}: FRR not ready`,
+    ]);
   const failed = status.startsWith('FAILED') ? status.trim() : undefined;
   const stats = parseReady(status);
   const owned = runtimeOwned(lab);
@@ -90,7 +96,11 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
   const maxRepairs = o.repairs ?? 2;
   while (drift.length && repaired < maxRepairs) {
     repaired++;
-    o.progress.step(router, 'repair', `${failed && repaired === 1 ? `FRR start-up failed (${failed}); ` : ''}running config lacks ${drift.length} rendered statements (${drift.slice(0, 2).map(shortStatement).join('; ')}${drift.length > 2 ? '; …' : ''}); restarting dead daemons, re-applying frr.conf (${repaired}/${maxRepairs})`);
+    o.progress.step(
+      router,
+      'repair',
+      `${failed && repaired === 1 ? `FRR start-up failed (${failed}); ` : ''}running config lacks ${drift.length} rendered statements (${drift.slice(0, 2).map(shortStatement).join('; ')}${drift.length > 2 ? '; …' : ''}); restarting dead daemons, re-applying frr.conf (${repaired}/${maxRepairs})`,
+    );
     const again = await rt.exec(container, ['bash', '-c', REPAIR_SCRIPT], { timeoutMs: o.deadlineMs });
     drift = configDrift(rendered, again.stdout, { runtimeOwned: owned });
   }

@@ -1,6 +1,6 @@
 // Reads FRR's own JSON (vtysh `… json`) into plain data, and decides what a
 // converged router looks like. Pure: tested on captured FRR output.
-import { findRouter, sessionsOf, type Lab } from '../topology/model.js';
+import { findRouter, type Lab, sessionsOf } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
 
 export interface BgpPeerState {
@@ -123,10 +123,10 @@ export function pendingOn(lab: Lab, router: string, state: RouterState): string[
   const self = findRouter(lab, router);
   for (const { remote, link } of sessionsOf(lab, router)) {
     const bgp = state.bgp.find((p) => p.peer === remote.address);
-    if (!bgp || bgp.state !== 'Established') pending.push(`${router}: BGP session to ${remote.node} (${remote.address}) is ${bgp?.state ?? 'not configured'}`);
+    if (bgp?.state !== 'Established') pending.push(`${router}: BGP session to ${remote.node} (${remote.address}) is ${bgp?.state ?? 'not configured'}`);
     if (link.bfd.enabled) {
       const bfd = state.bfd.find((p) => p.peer === remote.address);
-      if (!bfd || bfd.status !== 'up') pending.push(`${router}: BFD peer ${remote.node} (${remote.address}) is ${bfd?.status ?? 'absent'}`);
+      if (bfd?.status !== 'up') pending.push(`${router}: BFD peer ${remote.node} (${remote.address}) is ${bfd?.status ?? 'absent'}`);
     }
   }
   const need = self ? roleSpec(self.role).converge.routes(lab, self) : [];

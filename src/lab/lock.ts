@@ -16,7 +16,10 @@ export function lockLab(lab: string, what: string, dir = LOCK_DIR): () => void {
   const r = tryPidLock(path, what);
   if ('release' in r) return r.release;
   if (r.holder.pid > 0) {
-    throw new LabError('LAB_BUSY', `lab "${lab}" is busy: \`${r.holder.note}\` is running on it (pid ${r.holder.pid}); wait for it, or stop it (Ctrl-C rolls back what it created)`);
+    throw new LabError(
+      'LAB_BUSY',
+      `lab "${lab}" is busy: \`${r.holder.note}\` is running on it (pid ${r.holder.pid}); wait for it, or stop it (Ctrl-C rolls back what it created)`,
+    );
   }
   throw new LabError('LAB_BUSY', `could not lock lab "${lab}" (${path})`);
 }

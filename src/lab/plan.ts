@@ -3,10 +3,10 @@
 // and unit tests all read the same plan.
 import { createHash } from 'node:crypto';
 import { AGENT_DIR } from '../agent/contract.js';
+import { containerName, LABEL, labLabels, networkName } from '../runtime/labels.js';
+import type { ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
 import type { Client, Lab, Router } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
-import { containerName, labLabels, LABEL, networkName } from '../runtime/labels.js';
-import type { ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
 
 export interface PlanPaths {
   /** Host dir holding <lab>/<node>/frr.conf … */
@@ -55,7 +55,13 @@ function routerEnv(lab: Lab, r: Router): Record<string, string> {
   const c = roleSpec(r.role).container;
   const setup = c.setup(lab, r);
   const services = c.services(lab, r);
-  return { ROLE: r.role, NODE: r.name, ...c.env(lab, r), ...(setup !== null ? { ROLE_SETUP: setup } : {}), ...(services !== null ? { ROLE_SERVICES: services } : {}) };
+  return {
+    ROLE: r.role,
+    NODE: r.name,
+    ...c.env(lab, r),
+    ...(setup !== null ? { ROLE_SETUP: setup } : {}),
+    ...(services !== null ? { ROLE_SERVICES: services } : {}),
+  };
 }
 
 export function planLab(lab: Lab, images: PlanImages, paths: PlanPaths, configHashes: Record<string, string> = {}): LabPlan {
@@ -94,7 +100,10 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
     name: containerName(lab.name, r.name),
     hostname: r.name,
     image: images.router,
-    labels: labLabels(lab.name, r.name, r.role, 'router', { [LABEL.file]: lab.file, [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(attachments), JSON.stringify(env)]) }),
+    labels: labLabels(lab.name, r.name, r.role, 'router', {
+      [LABEL.file]: lab.file,
+      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(attachments), JSON.stringify(env)]),
+    }),
     cmd: ['/bin/bash', `${AGENT_DIR}/router-init.sh`],
     env,
     capAdd: ROUTER_CAPS,
@@ -114,7 +123,10 @@ function clientPlan(lab: Lab, c: Client, images: PlanImages, paths: PlanPaths): 
     name,
     hostname: c.name,
     image: images.client,
-    labels: labLabels(lab.name, c.name, 'client', 'client', { [LABEL.file]: lab.file, [LABEL.configHash]: hashOf([images.client, JSON.stringify(attachments), c.gateway]) }),
+    labels: labLabels(lab.name, c.name, 'client', 'client', {
+      [LABEL.file]: lab.file,
+      [LABEL.configHash]: hashOf([images.client, JSON.stringify(attachments), c.gateway]),
+    }),
     // The probe agent and dig run through `docker exec`; the container itself idles.
     cmd: ['sleep', 'infinity'],
     binds: [`${paths.agentDir}:${AGENT_DIR}:ro`],

@@ -9,7 +9,10 @@ export async function vtysh(rt: ContainerRuntime, container: string, ...commands
   const args = commands.flatMap((c) => ['-c', c]);
   const r = await rt.exec(container, ['vtysh', ...args], { timeoutMs: 15_000 });
   if (r.exitCode !== 0) {
-    throw new LabError('ROUTER_QUERY', `${container}: vtysh ${commands.map((c) => `-c '${c}'`).join(' ')} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim() || '(no output)'}`);
+    throw new LabError(
+      'ROUTER_QUERY',
+      `${container}: vtysh ${commands.map((c) => `-c '${c}'`).join(' ')} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim() || '(no output)'}`,
+    );
   }
   return r.stdout;
 }

@@ -18,14 +18,20 @@ export async function runningLab(rt: ContainerRuntime, name?: string, selectHint
   if (labs.length === 0) throw new LabError('NOT_FOUND', name ? `lab "${name}" is not up (npm run lab -- up <file>)` : 'no lab is up (npm run lab -- up)');
   if (labs.length > 1) throw new LabError('USAGE', `several labs are up (${labs.join(', ')}); ${selectHint}`);
   const files = [...new Set(containers.map((c) => c.labels[LABEL.file]).filter(Boolean))];
-  if (files.length !== 1) throw new LabError('NOT_FOUND', `lab "${labs[0]}": its containers name ${files.length} lab files (${files.join(', ') || 'none'}); run \`up\` again`);
+  if (files.length !== 1)
+    throw new LabError('NOT_FOUND', `lab "${labs[0]}": its containers name ${files.length} lab files (${files.join(', ') || 'none'}); run \`up\` again`);
   let lab: Lab;
   try {
     lab = loadLabFile(files[0]);
   } catch (cause) {
-    throw new LabError('LAB_FILE', `lab "${labs[0]}" was created from ${files[0]}, which no longer loads (${(cause as Error).message.split('\n')[0]}); fix it or run \`down\``, { cause });
+    throw new LabError(
+      'LAB_FILE',
+      `lab "${labs[0]}" was created from ${files[0]}, which no longer loads (${(cause as Error).message.split('\n')[0]}); fix it or run \`down\``,
+      { cause },
+    );
   }
-  if (lab.name !== labs[0]) throw new LabError('LAB_CHANGED', `lab file ${files[0]} is now named "${lab.name}", but the running lab is "${labs[0]}"; run \`up ${files[0]}\` again`);
+  if (lab.name !== labs[0])
+    throw new LabError('LAB_CHANGED', `lab file ${files[0]} is now named "${lab.name}", but the running lab is "${labs[0]}"; run \`up ${files[0]}\` again`);
   const changed = changedNodes(lab, containers);
   if (changed.length) {
     throw new LabError(
@@ -60,7 +66,9 @@ export function changedNodes(lab: Lab, containers: ContainerInfo[]): string[] {
     return hashes.get(node);
   };
   return containers
-    .filter((c) => c.labels[LABEL.configHash] !== undefined && !c.image.startsWith('sha256:') && wanted(c.image, c.labels[LABEL.node]) !== c.labels[LABEL.configHash])
+    .filter(
+      (c) => c.labels[LABEL.configHash] !== undefined && !c.image.startsWith('sha256:') && wanted(c.image, c.labels[LABEL.node]) !== c.labels[LABEL.configHash],
+    )
     .map((c) => c.labels[LABEL.node])
     .sort();
 }

@@ -3,22 +3,22 @@
 // or interrupted run removes what it made, every phase is timed, and every
 // failure names its node (or network, or the lab) and step.
 import { join } from 'node:path';
-import { writeArtifacts } from './artifacts.js';
+import { LabError } from '../errors.js';
 import { ensureImages } from '../runtime/ensure-images.js';
-import { hostSetup, removeLabRules, type ClientRoute } from '../runtime/host-firewall.js';
+import { type ClientRoute, hostSetup, removeLabRules } from '../runtime/host-firewall.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime, NetworkSpec } from '../runtime/runtime.js';
-import { LabError } from '../errors.js';
 import type { Lab } from '../topology/model.js';
+import { mapConcurrent } from '../util/concurrency.js';
+import { writeArtifacts } from './artifacts.js';
 import { clientsUnansweredNow, waitClientsAnswered } from './clients-answer.js';
 import { waitConverged } from './converge.js';
-import { waitFrrReady, type FrrReady } from './frr-ready.js';
+import { type FrrReady, waitFrrReady } from './frr-ready.js';
 import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
-import { planLab, type NodePlan } from './plan.js';
-import type { Progress } from './progress.js';
-import { mapConcurrent } from '../util/concurrency.js';
-import { startNode } from './start-node.js';
 import { lockLab } from './lock.js';
+import { type NodePlan, planLab } from './plan.js';
+import type { Progress } from './progress.js';
+import { startNode } from './start-node.js';
 import { atStep, labSubject, networkSubject, nodeSubject } from './step-error.js';
 
 export interface LabPaths {
@@ -146,8 +146,16 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
 
     // Kept routers are checked too: a running lab whose config drifted is repaired.
     const checkFrr = (router: string) => {
-      const p = atStep(nodeSubject(router), 'frr-ready', () => waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress })).then((r) => {
-        progress.step(router, 'config verified', r.daemonsMs !== undefined ? `FRR up in ${r.daemonsMs} ms, frr.conf applied in ${r.applyMs} ms${r.repaired ? `, repaired ${r.repaired}×` : ''}` : 'running config matches frr.conf');
+      const p = atStep(nodeSubject(router), 'frr-ready', () =>
+        waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress }),
+      ).then((r) => {
+        progress.step(
+          router,
+          'config verified',
+          r.daemonsMs !== undefined
+            ? `FRR up in ${r.daemonsMs} ms, frr.conf applied in ${r.applyMs} ms${r.repaired ? `, repaired ${r.repaired}×` : ''}`
+            : 'running config matches frr.conf',
+        );
         return r;
       });
       p.catch(() => undefined); // awaited below; a rollback must not wait for it
@@ -178,8 +186,18 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
       atStep(theLab, 'host setup', async () => {
         const clients = await clientRoutes(rt, lab);
         const labNets = await rt.listNetworks({ [LABEL.lab]: lab.name });
-        progress.step('lab', 'host setup', `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${clients.length ? `; default routes of ${clients.length} clients` : ''}`);
-        const out = await hostSetup(rt, images.router, lab.name, labNets.map((n) => n.id), clients);
+        progress.step(
+          'lab',
+          'host setup',
+          `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${clients.length ? `; default routes of ${clients.length} clients` : ''}`,
+        );
+        const out = await hostSetup(
+          rt,
+          images.router,
+          lab.name,
+          labNets.map((n) => n.id),
+          clients,
+        );
         for (const line of out.split('\n')) {
           const m = /^route (\S+): (.*)$/.exec(line);
           if (m) progress.step(m[1], 'route', m[2]);
@@ -189,7 +207,13 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
     if (createdAnything) await setupHost();
 
     if (linksWithDelay(lab).length) {
-      progress.step('lab', 'delay', linksWithDelay(lab).map((l) => `${l.name} ${l.delayMs} ms`).join(', '));
+      progress.step(
+        'lab',
+        'delay',
+        linksWithDelay(lab)
+          .map((l) => `${l.name} ${l.delayMs} ms`)
+          .join(', '),
+      );
       await atStep(theLab, 'link delay', () => applyLinkDelays(rt, lab));
     }
 
@@ -210,12 +234,20 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
       // killed before its host setup left them without routes or rules.
       const unanswered = createdAnything ? lab.clients.map((c) => c.name) : await atStep(theLab, 'clients answered', () => clientsUnansweredNow(rt, lab));
       if (!createdAnything && unanswered.length) {
-        progress.step('lab', 'repair', `${unanswered.join(', ')} not answered as expected in a lab where nothing changed; re-applying host rules and client routes`);
+        progress.step(
+          'lab',
+          'repair',
+          `${unanswered.join(', ')} not answered as expected in a lab where nothing changed; re-applying host rules and client routes`,
+        );
         await setupHost();
       }
       await Promise.all([
         // Converged at the first look: that look was the full pass already.
-        c.polls > 1 ? atStep(theLab, 'converge', () => waitConverged(rt, lab, { timeoutMs: Math.max(30_000, (opts.timeoutMs ?? 120_000) - (at() - base)), progress: quiet, signal })) : undefined,
+        c.polls > 1
+          ? atStep(theLab, 'converge', () =>
+              waitConverged(rt, lab, { timeoutMs: Math.max(30_000, (opts.timeoutMs ?? 120_000) - (at() - base)), progress: quiet, signal }),
+            )
+          : undefined,
         unanswered.length ? atStep(theLab, 'clients answered', () => waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal })) : undefined,
       ]);
       phases.clientsAnswered = at();
@@ -229,12 +261,20 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
       removed,
       images,
       repaired,
-      phases: Object.fromEntries((['images', 'networks', 'create', 'start', 'frrReady', 'configVerified', 'bgpEstablished', 'bfdUp', 'routesInstalled', 'clientsAnswered'] as const).map((k) => [k, fill(k)])) as unknown as UpPhases,
+      phases: Object.fromEntries(
+        (['images', 'networks', 'create', 'start', 'frrReady', 'configVerified', 'bgpEstablished', 'bfdUp', 'routesInstalled', 'clientsAnswered'] as const).map(
+          (k) => [k, fill(k)],
+        ),
+      ) as unknown as UpPhases,
       frr: frr.map(({ router, daemonsMs, applyMs }) => ({ router, daemonsMs, applyMs })),
       wallMs: at(),
     };
   } catch (err) {
-    progress.step('lab', 'rollback', `${signal?.aborted ? 'interrupted; ' : ''}removing ${created.containers.length} containers and ${created.networks.length} networks created by this run`);
+    progress.step(
+      'lab',
+      'rollback',
+      `${signal?.aborted ? 'interrupted; ' : ''}removing ${created.containers.length} containers and ${created.networks.length} networks created by this run`,
+    );
     await rollback(rt, lab.name, created);
     if (created.networks.length === plan.networks.length) await removeLabRules(rt, images.router, lab.name).catch(() => undefined);
     throw err;
@@ -272,7 +312,9 @@ async function createNetworkOrAdopt(rt: ContainerRuntime, labName: string, spec:
 
 /** Every client of the lab with its host pid, for the host helper. */
 async function clientRoutes(rt: ContainerRuntime, lab: Lab): Promise<ClientRoute[]> {
-  return Promise.all(lab.clients.map(async (c) => ({ node: c.name, pid: (await rt.inspectContainer(containerName(lab.name, c.name)))?.pid ?? 0, gateway: c.gateway })));
+  return Promise.all(
+    lab.clients.map(async (c) => ({ node: c.name, pid: (await rt.inspectContainer(containerName(lab.name, c.name)))?.pid ?? 0, gateway: c.gateway })),
+  );
 }
 
 async function rollback(rt: ContainerRuntime, lab: string, created: { networks: string[]; containers: string[] }) {

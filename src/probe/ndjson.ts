@@ -7,10 +7,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ProbeSummary, Sample } from './sample.js';
 
-export type ProbeLine =
-  | { type: 'sample'; sample: Sample }
-  | { type: 'summary'; summary: ProbeSummary }
-  | { type: 'invalid'; line: string; reason: string };
+export type ProbeLine = { type: 'sample'; sample: Sample } | { type: 'summary'; summary: ProbeSummary } | { type: 'invalid'; line: string; reason: string };
 
 export interface NdjsonParser {
   push(chunk: Buffer | string): ProbeLine[];

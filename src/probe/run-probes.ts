@@ -126,7 +126,9 @@ export async function startProbes(rt: ContainerRuntime, lab: Lab, targets: Probe
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
     await killAll('KILL');
-    throw new LabError('EXPERIMENT', `could not start the probe agent in every client: ${(failed.reason as Error)?.message ?? failed.reason}`, { cause: failed.reason });
+    throw new LabError('EXPERIMENT', `could not start the probe agent in every client: ${(failed.reason as Error)?.message ?? failed.reason}`, {
+      cause: failed.reason,
+    });
   }
   const done = Promise.all(settled.map((s) => (s as PromiseFulfilledResult<{ finished: Promise<ClientProbeRun> }>).value.finished));
 

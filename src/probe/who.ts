@@ -76,7 +76,14 @@ export interface ChannelOutput {
 export function answerOf(channel: WhoChannel, out: ChannelOutput): { pop: string | null; error?: string } {
   const pop = channel === 'nsid' ? parseDigNsid(out.stdout) : channel === 'http' ? (parseTraceBody(out.stdout).pop ?? null) : parseShortTxt(out.stdout);
   if (pop !== null && out.exitCode === 0) return { pop };
-  const said = lastLine(out.stderr) || lastLine(out.stdout.split('\n').filter((l) => /timed out|error|refused|unreachable/i.test(l)).join('\n'));
+  const said =
+    lastLine(out.stderr) ||
+    lastLine(
+      out.stdout
+        .split('\n')
+        .filter((l) => /timed out|error|refused|unreachable/i.test(l))
+        .join('\n'),
+    );
   return { pop: null, error: said || `exit ${out.exitCode}, no PoP in the output` };
 }
 
@@ -103,7 +110,11 @@ export function renderWhoTable(r: WhoReport): string {
   const head = ['client', 'udp', 'tcp', 'nsid', 'http', 'expected', ''];
   const rows = r.clients.map((c) => [c.client, ...WHO_CHANNELS.map((ch) => cell(c[ch], c.expected)), c.expected ?? '-', c.matches ? 'ok' : 'DIFFERS']);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) => row.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const fmt = (row: string[]) =>
+    row
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const lines = [`lab ${r.lab}: which PoP answers each client`, fmt(head), ...rows.map(fmt)];
   const bad = r.clients.filter((c) => !c.matches);
   if (bad.length) {

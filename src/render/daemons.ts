@@ -28,5 +28,5 @@ export function renderDaemons(banner: string, enabled: readonly FrrDaemon[]): st
     '# Same profile as `frr defaults traditional` in frr.conf, so defaults agree.',
     'frr_profile="traditional"',
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -2,13 +2,13 @@
 // router's /etc/frr out. Same Lab, same bytes: sessions are ordered by peer
 // name and everything else follows the model's order, so goldens stay stable.
 
-import { allLans, findRouter, sessionsOf, type Lab, type Link, type LinkEnd, type Router } from '../topology/model.js';
+import { allLans, findRouter, type Lab, type Link, type LinkEnd, type Router, sessionsOf } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
 import { bannerText } from './banner.js';
 import { bfdBlockLines, bfdProfileName, bfdProfilesOf } from './bfd-profiles.js';
 import { renderDaemons } from './daemons.js';
 import { RenderError } from './errors.js';
-import { peerPrefixes, prefixListLines, type PeerPrefixes } from './prefix-lists.js';
+import { type PeerPrefixes, peerPrefixes, prefixListLines } from './prefix-lists.js';
 
 export const RENDERED_FILE_NAMES = ['frr.conf', 'daemons', 'vtysh.conf'] as const;
 export type RenderedFileName = (typeof RENDERED_FILE_NAMES)[number];
@@ -67,7 +67,7 @@ export function renderLab(lab: Lab): Map<string, RenderedFiles> {
   return new Map(lab.routers.map((r) => [r.name, renderRouter(lab, r.name)]));
 }
 
-const toFile = (lines: readonly string[]): string => lines.join('\n') + '\n';
+const toFile = (lines: readonly string[]): string => `${lines.join('\n')}\n`;
 
 function peersOf(lab: Lab, router: Router): Peer[] {
   const peers: Peer[] = [];
@@ -127,10 +127,7 @@ function peerPrefixListLines(router: Router, peers: readonly Peer[]): string[] {
     `! ${roleSpec(router.role).render.policySummary}`,
   ];
   for (const p of peers) {
-    lines.push(
-      ...prefixListLines(PREFIX_LIST.in(p.router.name), p.prefixes.in),
-      ...prefixListLines(PREFIX_LIST.out(p.router.name), p.prefixes.out),
-    );
+    lines.push(...prefixListLines(PREFIX_LIST.in(p.router.name), p.prefixes.in), ...prefixListLines(PREFIX_LIST.out(p.router.name), p.prefixes.out));
   }
   lines.push('!');
   return lines;
@@ -157,10 +154,7 @@ function routeMapLines(router: Router, peers: readonly Peer[]): string[] {
     if (p.local.med !== undefined) {
       lines.push(`! MED ${p.local.med}: ${name} prefers the lowest MED among its paths from AS${router.asn}.`);
     }
-    lines.push(
-      `route-map ${ROUTE_MAP.to(name)} permit 10`,
-      ` match ip address prefix-list ${PREFIX_LIST.out(name)}`,
-    );
+    lines.push(`route-map ${ROUTE_MAP.to(name)} permit 10`, ` match ip address prefix-list ${PREFIX_LIST.out(name)}`);
     if (p.local.prepend > 0) lines.push(` set as-path prepend ${Array(p.local.prepend).fill(router.asn).join(' ')}`);
     if (p.local.med !== undefined) lines.push(` set metric ${p.local.med}`);
     lines.push('exit', '!');
@@ -198,10 +192,7 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
   lines.push(...roleSpec(router.role).render.networkLines(lab, router));
   for (const p of peers) {
     const addr = p.remote.address;
-    lines.push(
-      `  neighbor ${addr} route-map ${ROUTE_MAP.from(p.router.name)} in`,
-      `  neighbor ${addr} route-map ${ROUTE_MAP.to(p.router.name)} out`,
-    );
+    lines.push(`  neighbor ${addr} route-map ${ROUTE_MAP.from(p.router.name)} in`, `  neighbor ${addr} route-map ${ROUTE_MAP.to(p.router.name)} out`);
   }
   lines.push(' exit-address-family', 'exit', '!');
   return lines;

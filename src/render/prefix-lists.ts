@@ -14,8 +14,7 @@ export interface PeerPrefixes {
   out: string[];
 }
 
-const sendsTo = (lab: Lab, from: Router, to: Router): string[] =>
-  roleSpec(from.role).render.sends(lab, from, roleSpec(to.role).render.accepts(lab, to));
+const sendsTo = (lab: Lab, from: Router, to: Router): string[] => roleSpec(from.role).render.sends(lab, from, roleSpec(to.role).render.accepts(lab, to));
 
 export function peerPrefixes(lab: Lab, local: Router, remote: Router): PeerPrefixes {
   const accepts = roleSpec(local.role).render.accepts(lab, local);

@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { Lab } from '../topology/model.js';
 import { RenderError } from './errors.js';
-import { RENDERED_FILE_NAMES, renderLab, type RenderedFiles } from './frr-config.js';
+import { RENDERED_FILE_NAMES, type RenderedFiles, renderLab } from './frr-config.js';
 
 /**
  * sha256 over the three files (name and content, fixed order), 12 hex digits.

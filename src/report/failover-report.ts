@@ -15,7 +15,24 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
     `random fault phase: uniform over ${r.phaseSpanMs} ms, seed ${r.seed} (replay: --seed ${r.seed})`,
     '',
   );
-  const header = ['trial', 'phase', 'client', 'from', 'to', 'status', 'failover', 'detect', 'outage', 'lost', 'PoPs', 'tcp', 'http', 'streams', 'failback', 'router (detect/session down, route)'];
+  const header = [
+    'trial',
+    'phase',
+    'client',
+    'from',
+    'to',
+    'status',
+    'failover',
+    'detect',
+    'outage',
+    'lost',
+    'PoPs',
+    'tcp',
+    'http',
+    'streams',
+    'failback',
+    'router (detect/session down, route)',
+  ];
   const align = ['r', 'r', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'l', 'r', 'l'] as const;
   const rows: string[][] = [];
   const findingRows = new Set<number>();
@@ -56,7 +73,10 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
   lines.push('');
 
   const s = r.summary;
-  const verdicts = Object.entries(s.statuses).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  const verdicts = Object.entries(s.statuses)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
   const bad = Object.entries(s.statuses).filter(([k, n]) => k !== 'moved' && k !== 'stayed-ok' && n > 0).length > 0;
   lines.push(`every client, every trial: ${bad && opts.color ? MAGENTA(verdicts) : verdicts}`);
   lines.push(`clients that should stay: longest outage ${stats(s.nonMoverOutageMs)} (probe interval ${r.probeIntervalMs} ms)`);
@@ -81,7 +101,7 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
   if (baseline.length) lines.push(`back at baseline after restore: ${Math.min(...baseline)}–${Math.max(...baseline)} ms`);
   const svgs = r.trials.map((t) => t.svg).filter(Boolean);
   if (svgs.length) lines.push(`timelines: ${r.outDir} (${svgs.length} SVG)`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 const ms = formatMs;

@@ -2,7 +2,7 @@
 // and how it compares with what the timers promise. Pure: returns a string.
 
 import type { ClientFailover } from '../experiment/failover-clients.js';
-import { summarize, type Stats } from '../experiment/stats.js';
+import { type Stats, summarize } from '../experiment/stats.js';
 
 export interface FailoverTableInput {
   title?: string;
@@ -36,7 +36,11 @@ export function renderFailoverTable(input: FailoverTableInput): string {
   const detect = summarize(moved.map((r) => r.detectMs).filter((v): v is number => v !== null));
   const counts = countBy(input.results.map((r) => r.status));
   lines.push('');
-  lines.push(`clients: ${input.results.length} (${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')})`);
+  lines.push(
+    `clients: ${input.results.length} (${Object.entries(counts)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')})`,
+  );
   lines.push(`failover ${statsLine(failover)}`);
   lines.push(`detect   ${statsLine(detect)}`);
   if (input.bound) {
@@ -45,7 +49,7 @@ export function renderFailoverTable(input: FailoverTableInput): string {
     lines.push(`bound    ${ms(b.ms)} (${b.basis}); measured/bound: p50 ${ratio(failover.p50)}, max ${ratio(failover.max)}`);
   }
   lines.push('(nearest-rank percentiles; failover = last answer from the old PoP → first from the new one)');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Fixed-width columns separated by two spaces, a rule under the header. */
@@ -63,8 +67,7 @@ const statsLine = (s: Stats): string =>
   s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}  mean ${ms(s.mean)}`;
 
 /** A duration for the console: whole ms, '-' when unknown, '∞' for an unbounded bound. */
-export const formatMs = (v: number | null | undefined): string =>
-  v === null || v === undefined ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`;
+export const formatMs = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`);
 const ms = formatMs;
 
 function countBy(xs: string[]): Record<string, number> {

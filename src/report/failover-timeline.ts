@@ -6,7 +6,6 @@ import type { TrialRecord } from '../experiment/failover.js';
 import { formatMs as fmt } from './failover-table.js';
 import { renderTimeline } from './svg-timeline.js';
 
-
 /** Writes trial-NN-<fault>-<pop>.svg and returns its path. */
 export async function writeTrialTimeline(i: TrialRecord): Promise<string> {
   const { trial: t } = i;

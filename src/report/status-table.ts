@@ -10,7 +10,9 @@ export function renderStatusTable(s: LabStatus): string {
     lines.push(`${n.lab}/${n.node.padEnd(7)} ${n.role.padEnd(8)} ${n.state.padEnd(8)} ${extra.join('  ')}`);
     for (const p of n.bgp ?? []) {
       const bfd = n.bfd?.find((b) => b.peer === p.peer);
-      lines.push(`    bgp ${(p.neighbor ?? p.peer).padEnd(7)} ${p.peer.padEnd(12)} AS${String(p.remoteAs ?? '?').padEnd(6)} ${p.state.padEnd(12)} rcvd ${p.pfxRcd} sent ${p.pfxSnt}  bfd ${bfd ? `${bfd.status} ${bfd.transmitInterval}ms x${bfd.detectMultiplier}` : 'off'}`);
+      lines.push(
+        `    bgp ${(p.neighbor ?? p.peer).padEnd(7)} ${p.peer.padEnd(12)} AS${String(p.remoteAs ?? '?').padEnd(6)} ${p.state.padEnd(12)} rcvd ${p.pfxRcd} sent ${p.pfxSnt}  bfd ${bfd ? `${bfd.status} ${bfd.transmitInterval}ms x${bfd.detectMultiplier}` : 'off'}`,
+      );
     }
   }
   return lines.join('\n');

@@ -4,12 +4,12 @@
 // in between; its length is written at the end of the row. Pure: data in,
 // SVG text out.
 
-import type { Sample } from '../probe/sample.js';
 import { analyzeClient, type ClientFailover, type RequestKind } from '../experiment/failover-clients.js';
+import type { Sample } from '../probe/sample.js';
 
 export interface TimelineInput {
   title: string;
-  clients: { client: string; samples: Sample[]; /** Precomputed; analyzed from samples if absent. */ failover?: ClientFailover }[];
+  clients: { client: string; samples: Sample[] /** Precomputed; analyzed from samples if absent. */; failover?: ClientFailover }[];
   faultMs: number;
   restoreMs?: number;
   startMs: number;
@@ -29,7 +29,12 @@ const TIMEOUT = '#A0A0A0';
 const FAILED = '#D62728';
 const FAULT_LINE = '#D62728';
 /** Verdicts that are findings, not the expected outcome (magenta is not a PoP colour). */
-export const STATUS_COLOR: Partial<Record<ClientFailover['status'], string>> = { collateral: '#C2185B', flapped: '#C2185B', lost: '#D62728', 'not-moved': '#D62728' };
+export const STATUS_COLOR: Partial<Record<ClientFailover['status'], string>> = {
+  collateral: '#C2185B',
+  flapped: '#C2185B',
+  lost: '#D62728',
+  'not-moved': '#D62728',
+};
 const RESTORE_LINE = '#2E7D32';
 const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 
@@ -84,7 +89,9 @@ export function renderTimeline(input: TimelineInput): string {
     const barY = y + (ROW - BAR) / 2;
     const fo = c.failover ?? analyzeClient(c.samples, { faultMs, restoreMs: input.restoreMs, kind, failedPop: input.failedPop });
     out.push(`<g class="row" data-client="${esc(c.client)}" data-status="${fo.status}">`);
-    out.push(`<text x="${LEFT - 10}" y="${f(barY + BAR / 2 + 4)}" text-anchor="end" font-weight="bold"${STATUS_COLOR[fo.status] ? ` fill="${STATUS_COLOR[fo.status]}"` : ''}>${esc(c.client)}</text>`);
+    out.push(
+      `<text x="${LEFT - 10}" y="${f(barY + BAR / 2 + 4)}" text-anchor="end" font-weight="bold"${STATUS_COLOR[fo.status] ? ` fill="${STATUS_COLOR[fo.status]}"` : ''}>${esc(c.client)}</text>`,
+    );
     out.push(`<rect x="${LEFT}" y="${f(barY)}" width="${plotW}" height="${BAR}" fill="#f4f4f4"/>`);
     for (const run of runs(c.samples, kind, startMs, endMs, colors)) {
       const x0 = x(run.from);
@@ -96,9 +103,7 @@ export function renderTimeline(input: TimelineInput): string {
       const bx0 = f(x(Math.max(startMs, fo.lastOldMs)));
       const bx1 = f(x(Math.min(endMs, fo.firstNewMs)));
       const by = f(barY + BAR + 4);
-      out.push(
-        `<path d="M${bx0},${f(barY + BAR + 1)} V${by} H${bx1} V${f(barY + BAR + 1)}" fill="none" stroke="#222" stroke-width="1.2"/>`,
-      );
+      out.push(`<path d="M${bx0},${f(barY + BAR + 1)} V${by} H${bx1} V${f(barY + BAR + 1)}" fill="none" stroke="#222" stroke-width="1.2"/>`);
     }
     const [main, sub] = verdict(fo);
     const tone = STATUS_COLOR[fo.status];
@@ -114,7 +119,7 @@ export function renderTimeline(input: TimelineInput): string {
     out.push(markerLine(x(input.restoreMs), 'restore', RESTORE_LINE, plotBottom));
   }
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** Two lines at the end of a row: the verdict, and the detail. */
@@ -246,5 +251,4 @@ export function niceTicks(from: number, to: number, target: number): { values: n
 
 const kindLabel = (k: RequestKind): string => ({ 'udp-dns': 'UDP DNS', 'tcp-dns': 'TCP DNS', http: 'HTTP' })[k];
 const f = (n: number): string => (Math.round(n * 10) / 10).toString();
-const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');

@@ -51,7 +51,9 @@ export async function acquireBuildLock(o: BuildLockOptions): Promise<(() => void
     throw err;
   }
   if (got === undefined) {
-    throw new ImageBuildError('LOCK_TIMEOUT', `pid ${holder} has held ${path} for over ${deadlineMs / 60_000} min; kill it or remove the file`, { image: o.kind });
+    throw new ImageBuildError('LOCK_TIMEOUT', `pid ${holder} has held ${path} for over ${deadlineMs / 60_000} min; kill it or remove the file`, {
+      image: o.kind,
+    });
   }
   return got === 'built' ? null : got.release;
 }

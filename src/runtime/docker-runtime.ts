@@ -1,7 +1,8 @@
 // ContainerRuntime on dockerode. Every network is Internal: lab traffic never
 // leaves the lab's own bridges (network safety rule).
-import Docker from 'dockerode';
+
 import { PassThrough, type Readable } from 'node:stream';
+import Docker from 'dockerode';
 import { LabError } from '../errors.js';
 import type {
   BuildSpec,
@@ -31,7 +32,11 @@ export class DockerRuntime implements ContainerRuntime {
       const v = await this.docker.version();
       return { version: v.Version, apiVersion: v.ApiVersion };
     } catch (err) {
-      throw new LabError('DOCKER_UNAVAILABLE', `cannot reach the Docker engine (${(err as Error).message}); run scripts/prepare-host.sh to install and start it, or check DOCKER_HOST`, { cause: err });
+      throw new LabError(
+        'DOCKER_UNAVAILABLE',
+        `cannot reach the Docker engine (${(err as Error).message}); run scripts/prepare-host.sh to install and start it, or check DOCKER_HOST`,
+        { cause: err },
+      );
     }
   }
 
@@ -64,10 +69,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async buildImage(spec: BuildSpec, signal?: AbortSignal): Promise<void> {
-    const stream = await this.docker.buildImage(
-      { context: spec.contextDir, src: spec.files },
-      { t: spec.ref, dockerfile: spec.dockerfile, labels: spec.labels, abortSignal: signal } as Docker.ImageBuildOptions,
-    );
+    const stream = await this.docker.buildImage({ context: spec.contextDir, src: spec.files }, {
+      t: spec.ref,
+      dockerfile: spec.dockerfile,
+      labels: spec.labels,
+      abortSignal: signal,
+    } as Docker.ImageBuildOptions);
     await this.followAndCheck(stream);
   }
 
@@ -138,7 +145,13 @@ export class DockerRuntime implements ContainerRuntime {
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
     const list = await this.docker.listContainers({ all: true, filters: labelFilter(labels) });
-    return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State as ContainerState, labels: c.Labels ?? {}, image: c.Image }));
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      state: c.State as ContainerState,
+      labels: c.Labels ?? {},
+      image: c.Image,
+    }));
   }
 
   async inspectContainer(idOrName: string) {
@@ -250,7 +263,9 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async stats(id: string): Promise<{ memoryBytes: number }> {
-    const s = (await this.docker.getContainer(id).stats({ stream: false })) as { memory_stats?: { usage?: number; stats?: { cache?: number; inactive_file?: number } } };
+    const s = (await this.docker.getContainer(id).stats({ stream: false })) as {
+      memory_stats?: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
+    };
     const usage = s.memory_stats?.usage ?? 0;
     // Like `docker stats`: page cache is reclaimable and not the container's working set.
     const cache = s.memory_stats?.stats?.inactive_file ?? s.memory_stats?.stats?.cache ?? 0;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImageBuildError } from './image-build-error.js';
-import { secs, type ImageBuildStrategy } from './image-builder.js';
+import { type ImageBuildStrategy, secs } from './image-builder.js';
 import { imageLabels } from './image-specs.js';
 
 const IMAGES_DIR = fileURLToPath(new URL('../../images/', import.meta.url));
@@ -21,7 +21,11 @@ export const dockerfileBuilder: ImageBuildStrategy = {
     try {
       await rt.buildImage({ contextDir: IMAGES_DIR, files: [dockerfile], dockerfile, ref, labels: imageLabels(kind, hash) }, signal);
     } catch (cause) {
-      throw new ImageBuildError('DOCKERFILE_BUILD_FAILED', `docker build of ${dockerfile} failed (needs a registry serving debian:bookworm-slim; the default builder is mmdebstrap): ${(cause as Error).message}`, { image: kind, cause });
+      throw new ImageBuildError(
+        'DOCKERFILE_BUILD_FAILED',
+        `docker build of ${dockerfile} failed (needs a registry serving debian:bookworm-slim; the default builder is mmdebstrap): ${(cause as Error).message}`,
+        { image: kind, cause },
+      );
     }
     progress('docker-build', `finished in ${secs(t0)}`);
   },

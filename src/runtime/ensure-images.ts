@@ -4,9 +4,9 @@
 import { acquireBuildLock } from './build-lock.js';
 import { dockerfileBuilder } from './dockerfile-builder.js';
 import { ImageBuildError } from './image-build-error.js';
-import { secs, type ImageBuildStrategy, type ImageProgress } from './image-builder.js';
-import { IMAGE_KINDS, imageRef, type ImageBuilder, type ImageKind } from './image-specs.js';
-import { imageExists, imageRefs, tagCurrent, type ImageOptions } from './image-store.js';
+import { type ImageBuildStrategy, type ImageProgress, secs } from './image-builder.js';
+import { IMAGE_KINDS, type ImageBuilder, type ImageKind, imageRef } from './image-specs.js';
+import { type ImageOptions, imageExists, imageRefs, tagCurrent } from './image-store.js';
 import { mmdebstrapBuilder } from './mmdebstrap-builder.js';
 import type { ContainerRuntime } from './runtime.js';
 

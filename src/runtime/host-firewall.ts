@@ -80,7 +80,10 @@ export interface ClientRoute {
  */
 export function clientRoutesScript(clients: ClientRoute[]): string {
   return clients
-    .map((c) => `nsenter --net=/proc/${c.pid}/ns/net ip route replace default via ${c.gateway} && echo "route ${c.node}: $(nsenter --net=/proc/${c.pid}/ns/net ip route show default)"`)
+    .map(
+      (c) =>
+        `nsenter --net=/proc/${c.pid}/ns/net ip route replace default via ${c.gateway} && echo "route ${c.node}: $(nsenter --net=/proc/${c.pid}/ns/net ip route show default)"`,
+    )
     .join(' &&\n');
 }
 
@@ -106,6 +109,14 @@ async function runOnHost(rt: ContainerRuntime, image: string, lab: string, scrip
  * containers run: the DOCKER-USER rules and every client's default route.
  */
 export const hostSetup = (rt: ContainerRuntime, image: string, lab: string, networkIds: string[], clients: ClientRoute[]) =>
-  runOnHost(rt, image, lab, `${allowScript(lab, networkIds.map(bridgeOf))}${clients.length ? `\n${clientRoutesScript(clients)}\n` : ''}`, "host setup (DOCKER-USER rules, client routes)", clients.length > 0);
+  runOnHost(
+    rt,
+    image,
+    lab,
+    `${allowScript(lab, networkIds.map(bridgeOf))}${clients.length ? `\n${clientRoutesScript(clients)}\n` : ''}`,
+    'host setup (DOCKER-USER rules, client routes)',
+    clients.length > 0,
+  );
 
-export const removeLabRules = (rt: ContainerRuntime, image: string, lab?: string) => runOnHost(rt, image, lab ?? 'all', removeScript(lab), "removing the lab's DOCKER-USER rules");
+export const removeLabRules = (rt: ContainerRuntime, image: string, lab?: string) =>
+  runOnHost(rt, image, lab ?? 'all', removeScript(lab), "removing the lab's DOCKER-USER rules");

@@ -130,10 +130,8 @@ export function pickSourcesFiles(files: readonly { path: string; content: string
 
 /** Docker `changes` for an imported rootfs (a tar has no image config at all). */
 export function importChanges(kind: ImageKind, hash: string): string[] {
-  const labels = Object.entries(imageLabels(kind, hash)).map(([k, v]) => `${k}=${v}`).join(' ');
-  return [
-    'CMD ["/bin/sh"]',
-    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    `LABEL ${labels}`,
-  ];
+  const labels = Object.entries(imageLabels(kind, hash))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return ['CMD ["/bin/sh"]', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `LABEL ${labels}`];
 }

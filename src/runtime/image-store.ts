@@ -3,7 +3,19 @@
 // lookups through the runtime. Nothing here builds.
 import { realpath, stat } from 'node:fs/promises';
 import { ImageBuildError } from './image-build-error.js';
-import { CURRENT_TAG, IMAGE_KINDS, IMAGE_SPECS, RECIPE_VERSION, SUITE, imageHash, imageRef, imageRepo, parseBuilder, type ImageBuilder, type ImageKind } from './image-specs.js';
+import {
+  CURRENT_TAG,
+  IMAGE_KINDS,
+  IMAGE_SPECS,
+  type ImageBuilder,
+  type ImageKind,
+  imageHash,
+  imageRef,
+  imageRepo,
+  parseBuilder,
+  RECIPE_VERSION,
+  SUITE,
+} from './image-specs.js';
 import type { ContainerRuntime } from './runtime.js';
 
 export interface ImageOptions {

@@ -9,8 +9,8 @@ import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBuildError, throwIfAborted } from './image-build-error.js';
-import { secs, type ImageBuildStrategy } from './image-builder.js';
-import { IMAGE_SPECS, SUITE, importChanges, imageRepo, mmdebstrapArgs, pickSourcesFiles, type ImageKind } from './image-specs.js';
+import { type ImageBuildStrategy, secs } from './image-builder.js';
+import { IMAGE_SPECS, type ImageKind, imageRepo, importChanges, mmdebstrapArgs, pickSourcesFiles, SUITE } from './image-specs.js';
 
 export const mmdebstrapBuilder: ImageBuildStrategy = {
   name: 'mmdebstrap',
@@ -98,7 +98,13 @@ function runMmdebstrap(kind: ImageKind, args: string[], workDir: string, signal?
     child.on('error', (err: NodeJS.ErrnoException) => {
       done();
       if (err.code === 'ENOENT') {
-        reject(new ImageBuildError('MMDEBSTRAP_MISSING', 'mmdebstrap is not installed; run scripts/prepare-host.sh or `apt-get install mmdebstrap` (or set ANYCAST_LAB_IMAGE_BUILDER=dockerfile on a host that can pull debian:bookworm-slim)', { image: kind, cause: err }));
+        reject(
+          new ImageBuildError(
+            'MMDEBSTRAP_MISSING',
+            'mmdebstrap is not installed; run scripts/prepare-host.sh or `apt-get install mmdebstrap` (or set ANYCAST_LAB_IMAGE_BUILDER=dockerfile on a host that can pull debian:bookworm-slim)',
+            { image: kind, cause: err },
+          ),
+        );
       } else {
         reject(new ImageBuildError('MMDEBSTRAP_FAILED', `could not run mmdebstrap: ${err.message}`, { image: kind, cause: err }));
       }
@@ -109,7 +115,13 @@ function runMmdebstrap(kind: ImageKind, args: string[], workDir: string, signal?
       if (code === 0) return resolve();
       if (signal?.aborted) return reject(new ImageBuildError('ABORTED', 'mmdebstrap aborted', { image: kind, cause: signal.reason }));
       const why = sig ? `killed by ${sig}` : `exit code ${code}`;
-      reject(new ImageBuildError('MMDEBSTRAP_FAILED', `mmdebstrap ${why}; it needs root (or unprivileged user namespaces) and working apt sources for ${SUITE}. Last output:\n${[...tail, partial].join('\n').trim()}`, { image: kind }));
+      reject(
+        new ImageBuildError(
+          'MMDEBSTRAP_FAILED',
+          `mmdebstrap ${why}; it needs root (or unprivileged user namespaces) and working apt sources for ${SUITE}. Last output:\n${[...tail, partial].join('\n').trim()}`,
+          { image: kind },
+        ),
+      );
     });
   });
 }
@@ -130,7 +142,11 @@ async function mountsUnder(dir: string): Promise<string[]> {
  */
 async function cleanupWorkDir(dir: string): Promise<void> {
   for (const m of await mountsUnder(dir)) {
-    await new Promise<void>((resolve) => spawn('umount', ['-l', m], { stdio: 'ignore' }).on('close', () => resolve()).on('error', () => resolve()));
+    await new Promise<void>((resolve) =>
+      spawn('umount', ['-l', m], { stdio: 'ignore' })
+        .on('close', () => resolve())
+        .on('error', () => resolve()),
+    );
   }
   const left = await mountsUnder(dir);
   if (left.length) {

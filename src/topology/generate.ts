@@ -34,9 +34,9 @@
 
 import { LabError } from '../errors.js';
 import { parseLab } from './load.js';
-import { sessionsOf, type Lab, type LinkEnd, type Router, type RouterRole } from './model.js';
+import { type Lab, type LinkEnd, type Router, type RouterRole, sessionsOf } from './model.js';
 import { roleSpec } from './roles/registry.js';
-import { LabFileSchema, type LabFile } from './schema.js';
+import { type LabFile, LabFileSchema } from './schema.js';
 
 export interface GenOptions {
   pops: number;
@@ -102,7 +102,9 @@ export function generate(opts: GenOptions): GeneratedLab {
     const s = simulated[client];
     // A disagreement is a bug in this module; never write a lab whose expect contradicts its comments.
     if (s?.pop !== d.pop || (s?.backup ?? undefined) !== d.backup) {
-      throw new Error(`generator bug: ${client} is designed to reach ${d.pop} (backup ${d.backup ?? 'none'}) but BGP simulation gives ${s?.pop ?? 'none'} (backup ${s?.backup ?? 'none'})`);
+      throw new Error(
+        `generator bug: ${client} is designed to reach ${d.pop} (backup ${d.backup ?? 'none'}) but BGP simulation gives ${s?.pop ?? 'none'} (backup ${s?.backup ?? 'none'})`,
+      );
     }
     expect[client] = { pop: d.pop, ...(d.backup ? { backup: d.backup } : {}) };
   }
@@ -189,7 +191,12 @@ function planTopology(opts: GenOptions): Plan {
     ts[transit].pops.push(p.name);
     return p;
   });
-  const es: PlannedEyeball[] = Array.from({ length: eyeballs }, (_, k) => ({ name: `eb-${k + 1}`, asn: EYEBALL_ASN_BASE + k + 1, transit: k % transits, client: `c-${k + 1}` }));
+  const es: PlannedEyeball[] = Array.from({ length: eyeballs }, (_, k) => ({
+    name: `eb-${k + 1}`,
+    asn: EYEBALL_ASN_BASE + k + 1,
+    transit: k % transits,
+    client: `c-${k + 1}`,
+  }));
   return { name, opts: { pops, transits, eyeballs }, pops: ps, transits: ts, eyeballs: es, step, bfdInterval: pops <= FAST_BFD_MAX_POPS ? 100 : 300 };
 }
 
@@ -275,9 +282,7 @@ function buildFile(plan: Plan, expect: GeneratedLab['expect']): LabFile {
     ],
     links: [
       // Grouped by transit, preferred customer first; the transit's end sets the local-pref.
-      ...plan.transits.flatMap((t) =>
-        t.pops.map((name) => ({ a: name, b: { node: t.name, localPref: plan.pops.find((p) => p.name === name)!.localPref } })),
-      ),
+      ...plan.transits.flatMap((t) => t.pops.map((name) => ({ a: name, b: { node: t.name, localPref: plan.pops.find((p) => p.name === name)!.localPref } }))),
       ...ringPairs(m).map(([i, j]) => ({
         a: { node: plan.transits[i].name, localPref: ringLocalPref(m, i, j) },
         b: { node: plan.transits[j].name, localPref: ringLocalPref(m, j, i) },
@@ -391,10 +396,19 @@ function renderYaml(plan: Plan, file: LabFile, designed: Record<string, Designed
     for (let n = 0; n < t.pops.length; n++) out.push(`  - ${flow(file.links[i++])}`);
   }
   if (plan.transits.some((t) => t.pops.length === 0)) {
-    out.push(`  # ${plan.transits.filter((t) => t.pops.length === 0).map((t) => t.name).join(', ')}: no customer PoP; traffic goes forward round the ring`);
+    out.push(
+      `  # ${plan.transits
+        .filter((t) => t.pops.length === 0)
+        .map((t) => t.name)
+        .join(', ')}: no customer PoP; traffic goes forward round the ring`,
+    );
   }
   if (ringLinks > 0) {
-    out.push(m >= 3 ? `  # transit ring: each end prefers the next transit (${PEER_LOCAL_PREF.next}) over the previous (${PEER_LOCAL_PREF.prev})` : '  # transit peering: each is the other\'s only peer');
+    out.push(
+      m >= 3
+        ? `  # transit ring: each end prefers the next transit (${PEER_LOCAL_PREF.next}) over the previous (${PEER_LOCAL_PREF.prev})`
+        : "  # transit peering: each is the other's only peer",
+    );
     for (let r = 0; r < ringLinks; r++) out.push(`  - ${flow(file.links[i++])}`);
   }
   out.push('  # eyeball uplinks (the transit end defaults to local-pref 200: a customer)');
@@ -405,7 +419,7 @@ function renderYaml(plan: Plan, file: LabFile, designed: Record<string, Designed
     const why = d ? `  # ${d.path.join(' → ')}${d.backupPath ? `; without ${d.pop}: ${d.backupPath.join(' → ')}` : ''}` : '';
     out.push(`  - ${flow(c)}${why}`);
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 const PLAIN = /^[A-Za-z][A-Za-z0-9 .-]*[A-Za-z0-9.]$|^[A-Za-z]$/;
@@ -482,7 +496,9 @@ export function simulateBestPaths(lab: Pick<Lab, 'routers' | 'links'>, opts: Sim
   }
   const learners = lab.routers.filter((r) => feeds.has(r.name)).map((r) => r.name);
   const synchronous = opts.schedule === 'synchronous';
-  const order = Array.isArray(opts.schedule) ? [...opts.schedule.filter((n) => feeds.has(n)), ...learners.filter((n) => !opts.schedule!.includes(n))] : learners;
+  const order = Array.isArray(opts.schedule)
+    ? [...opts.schedule.filter((n) => feeds.has(n)), ...learners.filter((n) => !opts.schedule!.includes(n))]
+    : learners;
   const maxRounds = opts.maxRounds ?? 4 * lab.routers.length + 10;
 
   const decide = (name: string, state: Map<string, SimRoute>): SimRoute | undefined => {
@@ -547,7 +563,9 @@ export function stableBestPaths(lab: Pick<Lab, 'routers' | 'links'>, down: Itera
       const a = first.get(name);
       const b = other.get(name);
       if (!sameRoute(a, b)) {
-        throw new Error(`BGP has several stable states: ${name} uses ${a ? `${a.via} (→ ${a.origin})` : 'no route'} in one run and ${b ? `${b.via} (→ ${b.origin})` : 'no route'} in another`);
+        throw new Error(
+          `BGP has several stable states: ${name} uses ${a ? `${a.via} (→ ${a.origin})` : 'no route'} in one run and ${b ? `${b.via} (→ ${b.origin})` : 'no route'} in another`,
+        );
       }
     }
   }

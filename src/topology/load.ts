@@ -1,14 +1,14 @@
 // Lab file → resolved Lab. Every problem is reported with file, line, column
 // and field, all at once, before anything touches Docker.
 import { readFileSync } from 'node:fs';
-import { resolve as resolvePath, relative } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { relative, resolve as resolvePath } from 'node:path';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { LabFileError, type LabFileIssue } from '../errors.js';
+import { type FieldPath, formatPath } from './field-path.js';
 import type { Lab } from './model.js';
-import { formatPath, type FieldPath } from './field-path.js';
+import { type PathIssue, resolveLab } from './resolve.js';
 import { LabFileSchema } from './schema.js';
-import { resolveLab, type PathIssue } from './resolve.js';
 
 export type Path = FieldPath;
 export { formatPath };
@@ -45,7 +45,12 @@ export function parseLab(text: string, file: string): Lab {
   }
   // reportInput: without it every invalid_type issue looks like a missing field.
   const parsed = LabFileSchema.safeParse(raw, { reportInput: true });
-  const locate = (issue: PathIssue): LabFileIssue => ({ file: shown, ...position(doc, lineCounter, issue.path, issue.key), field: formatPath(issue.path, issue.key), message: issue.message });
+  const locate = (issue: PathIssue): LabFileIssue => ({
+    file: shown,
+    ...position(doc, lineCounter, issue.path, issue.key),
+    field: formatPath(issue.path, issue.key),
+    message: issue.message,
+  });
   if (!parsed.success) throw new LabFileError(parsed.error.issues.flatMap(zodToPathIssues).map(locate));
   const result = resolveLab(parsed.data, file);
   if (!result.ok) throw new LabFileError(result.issues.map(locate));

@@ -126,8 +126,7 @@ export const lansOf = (lab: Lab, router: string): string[] => lab.lans.filter((l
 
 export const allLans = (lab: Lab): string[] => lab.lans.map((l) => l.subnet);
 
-export const findRouter = (lab: Lab, name: string): Router | undefined =>
-  lab.routers.find((r) => r.name === name);
+export const findRouter = (lab: Lab, name: string): Router | undefined => lab.routers.find((r) => r.name === name);
 
 /** Sessions of one router, seen from its side. */
 export function sessionsOf(lab: Lab, router: string): { link: Link; local: LinkEnd; remote: LinkEnd }[] {

@@ -3,12 +3,13 @@
 // function per section of the file, called in the order the file reads, so
 // issues come out in that order too. What differs by role is asked of the
 // role's spec (topology/roles/), never decided here by name.
+
+import { type FieldPath, formatPath } from './field-path.js';
+import { type Cidr, contains, formatCidr, hostAt, overlaps, parseCidr, SubnetAllocator, toInt } from './ipv4.js';
 import type { AnycastService, BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
-import type { LabFile, RawBfd, RawLinkEnd } from './schema.js';
-import { formatPath, type FieldPath } from './field-path.js';
-import { contains, formatCidr, hostAt, overlaps, parseCidr, SubnetAllocator, toInt, type Cidr } from './ipv4.js';
 import { ROLE_NAMES, roleRouterFields, roleSpec, rolesWithRouterField } from './roles/registry.js';
 import type { RawRouter, RoleSpec } from './roles/role-spec.js';
+import type { LabFile, RawBfd, RawLinkEnd } from './schema.js';
 
 export interface PathIssue {
   path: (string | number)[];
@@ -98,8 +99,12 @@ function resolveAnycast(raw: LabFile, issue: Issue): Anycast {
   const net = parseCidr(prefix);
   const dns = raw.anycast?.dns ?? DEFAULTS.dns;
   const http = raw.anycast?.http ?? DEFAULTS.http;
-  if (net.bits > 24) issue(['anycast', 'prefix'], `anycast prefix ${prefix} is longer than /24: transits filter anything longer than /24, so it would not propagate`);
-  for (const [field, addr] of [['dns', dns], ['http', http]] as const) {
+  if (net.bits > 24)
+    issue(['anycast', 'prefix'], `anycast prefix ${prefix} is longer than /24: transits filter anything longer than /24, so it would not propagate`);
+  for (const [field, addr] of [
+    ['dns', dns],
+    ['http', http],
+  ] as const) {
     if (!contains(net, addr)) issue(['anycast', field], `service address ${addr} is outside the anycast prefix ${prefix}`);
     else if (toInt(addr) === net.base) issue(['anycast', field], `service address ${addr} is the network address of ${prefix}; pick a host address`);
   }
@@ -143,7 +148,12 @@ function resolveRouterRoles(raw: LabFile, ases: Map<number, { role: RouterRole }
     const own = roleSpec(as.role).topology.routerFields;
     for (const field of roleFields) {
       if ((r as RawRouter)[field] === undefined || Object.hasOwn(own, field)) continue;
-      issue(['routers', i, field], `"${field}" is only meaningful on ${rolesWithRouterField(field).map((s) => s.title.many).join(' and ')}; ${r.name} is a ${as.role}`);
+      issue(
+        ['routers', i, field],
+        `"${field}" is only meaningful on ${rolesWithRouterField(field)
+          .map((s) => s.title.many)
+          .join(' and ')}; ${r.name} is a ${as.role}`,
+      );
     }
   });
   return index;
@@ -153,7 +163,9 @@ function resolveRouterRoles(raw: LabFile, ases: Map<number, { role: RouterRole }
 function checkSharedAses(raw: LabFile, ases: Map<number, { role: RouterRole }>, issue: Issue): void {
   const members = new Map<number, string[]>();
   for (const r of raw.routers) if (ases.has(r.asn)) members.set(r.asn, [...(members.get(r.asn) ?? []), r.name]);
-  const sharers = rolesWhere((t) => t.sharesAs).map((s) => s.title.one).join(' or ');
+  const sharers = rolesWhere((t) => t.sharesAs)
+    .map((s) => s.title.one)
+    .join(' or ');
   for (const [asn, names] of members) {
     const role = ases.get(asn)!.role;
     if (roleSpec(role).topology.sharesAs || names.length < 2) continue;
@@ -165,7 +177,8 @@ function checkSharedAses(raw: LabFile, ases: Map<number, { role: RouterRole }>, 
 function checkRequiredRoles(index: RouterIndex, issue: Issue): void {
   const present = new Set(index.role.values());
   for (const spec of rolesWhere((t) => t.required !== null)) {
-    if (!present.has(spec.name as RouterRole)) issue(['routers'], `no ${spec.title.one}: at least one router must be in an AS with role "${spec.name}" ${spec.topology.required}`);
+    if (!present.has(spec.name as RouterRole))
+      issue(['routers'], `no ${spec.title.one}: at least one router must be in an AS with role "${spec.name}" ${spec.topology.required}`);
   }
 }
 
@@ -206,7 +219,10 @@ function resolvePools(raw: LabFile, anycast: Anycast, issue: Issue): Pools {
     routerIds: parseCidr(raw.addressing?.routerIds ?? DEFAULTS.routerIds),
   };
   if (overlaps(pools.links, pools.lans)) issue(['addressing', 'lans'], `lans pool ${formatCidr(pools.lans)} overlaps links pool ${formatCidr(pools.links)}`);
-  for (const [field, pool, bits] of [['links', pools.links, LINK_BITS], ['lans', pools.lans, LAN_BITS]] as const) {
+  for (const [field, pool, bits] of [
+    ['links', pools.links, LINK_BITS],
+    ['lans', pools.lans, LAN_BITS],
+  ] as const) {
     if (overlaps(pool, anycast.net)) issue(['addressing', field], `${field} pool ${formatCidr(pool)} overlaps the anycast prefix ${anycast.prefix}`);
     if (pool.bits > bits) issue(['addressing', field], `${field} pool ${formatCidr(pool)} is smaller than one /${bits}`);
   }
@@ -221,7 +237,8 @@ function checkLinkSubnets(raw: LabFile, anycast: Anycast, pools: Pools, issue: I
   raw.links.forEach((l, i) => {
     if (!l.subnet) return;
     const cidr = parseCidr(l.subnet);
-    if (cidr.bits > LINK_BITS) issue(['links', i, 'subnet'], `subnet ${l.subnet} is too small: a link needs a /29 or larger (Docker's bridge takes one address, each router one)`);
+    if (cidr.bits > LINK_BITS)
+      issue(['links', i, 'subnet'], `subnet ${l.subnet} is too small: a link needs a /29 or larger (Docker's bridge takes one address, each router one)`);
     const clash = explicit.find((s) => overlaps(s.cidr, cidr));
     if (clash) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps ${formatCidr(clash.cidr)} of ${formatPath(clash.path)}`);
     if (overlaps(cidr, anycast.net)) issue(['links', i, 'subnet'], `subnet ${l.subnet} overlaps the anycast prefix ${anycast.prefix}`);
@@ -239,7 +256,11 @@ interface LinkContext {
 }
 
 function resolveLinks(raw: LabFile, ctx: LinkContext, issue: Issue): { links: Link[]; linked: Set<string> } {
-  const alloc = new SubnetAllocator(ctx.pools.links, LINK_BITS, ctx.explicitSubnets.map((s) => s.cidr));
+  const alloc = new SubnetAllocator(
+    ctx.pools.links,
+    LINK_BITS,
+    ctx.explicitSubnets.map((s) => s.cidr),
+  );
   const links: Link[] = [];
   const pairSeen = new Map<string, number>();
   const linked = new Set<string>();
@@ -259,30 +280,54 @@ function resolveLinks(raw: LabFile, ctx: LinkContext, issue: Issue): { links: Li
     const endB = resolveLinkEnd(b, subnet, 3, ['links', i, 'b'], roleOf(b), roleOf(a), issue);
     if (endA.address === endB.address) issue(['links', i, 'b', 'address'], `both ends of the link use ${endA.address}`);
     linked.add(a.node).add(b.node);
-    links.push({ name: `${a.node}--${b.node}`, subnet: formatCidr(subnet), gateway: hostAt(subnet, 1), a: endA, b: endB, bfd, timers: { keepalive, hold }, ...(l.delay ? { delayMs: l.delay } : {}) });
+    links.push({
+      name: `${a.node}--${b.node}`,
+      subnet: formatCidr(subnet),
+      gateway: hostAt(subnet, 1),
+      a: endA,
+      b: endB,
+      bfd,
+      timers: { keepalive, hold },
+      ...(l.delay ? { delayMs: l.delay } : {}),
+    });
   });
   return { links, linked };
 }
 
 /** Both ends name distinct known routers in different ASes, the pair is new, and the roles may peer. */
-function checkLinkEnds(l: RawLink, i: number, index: RouterIndex, clientNames: Set<string>, pairSeen: Map<string, number>, issue: Issue): [RawEnd, RawEnd] | undefined {
+function checkLinkEnds(
+  l: RawLink,
+  i: number,
+  index: RouterIndex,
+  clientNames: Set<string>,
+  pairSeen: Map<string, number>,
+  issue: Issue,
+): [RawEnd, RawEnd] | undefined {
   const a = endOf(l.a);
   const b = endOf(l.b);
   let ok = true;
-  for (const [side, end] of [['a', a], ['b', b]] as const) {
+  for (const [side, end] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
     if (index.role.has(end.node)) continue;
     ok = false;
     const path = typeof l[side] === 'string' ? ['links', i, side] : ['links', i, side, 'node'];
-    const hint = index.names.has(end.node) || clientNames.has(end.node) ? ' (it is not a router; clients attach with clients[].eyeball)' : ` (routers: ${[...index.role.keys()].join(', ')})`;
+    const hint =
+      index.names.has(end.node) || clientNames.has(end.node)
+        ? ' (it is not a router; clients attach with clients[].eyeball)'
+        : ` (routers: ${[...index.role.keys()].join(', ')})`;
     issue(path, `unknown router "${end.node}"${hint}`);
   }
   if (!ok) return undefined;
-  if (a.node === b.node) return void issue(typeof l.b === 'string' ? ['links', i, 'b'] : ['links', i, 'b', 'node'], `link connects ${a.node} to itself: b must be another router`);
+  if (a.node === b.node)
+    return void issue(typeof l.b === 'string' ? ['links', i, 'b'] : ['links', i, 'b', 'node'], `link connects ${a.node} to itself: b must be another router`);
   const key = [a.node, b.node].sort().join('|');
   if (pairSeen.has(key)) return void issue(['links', i], `duplicate link ${a.node} -- ${b.node} (also links[${pairSeen.get(key)}])`);
   pairSeen.set(key, i);
   const asnA = index.asn.get(a.node)!;
-  if (asnA === index.asn.get(b.node)) return void issue(['links', i], `${a.node} and ${b.node} are both in AS ${asnA}: links are eBGP sessions, iBGP is not modelled`);
+  if (asnA === index.asn.get(b.node))
+    return void issue(['links', i], `${a.node} and ${b.node} are both in AS ${asnA}: links are eBGP sessions, iBGP is not modelled`);
   const role = index.role.get(a.node)!;
   const why = roleSpec(role).topology.noSameRoleLink;
   if (role === index.role.get(b.node) && why !== null) return void issue(['links', i], `${a.node} and ${b.node} are both ${roleSpec(role).title.many}: ${why}`);
@@ -294,11 +339,19 @@ function resolveLinkEnd(end: RawEnd, subnet: Cidr, hostIndex: number, path: Fiel
   if (end.address) {
     const n = toInt(end.address);
     const reserved = n === subnet.base || n === subnet.base + 1 || n === subnet.base + 2 ** (32 - subnet.bits) - 1;
-    if (!contains(subnet, end.address) || reserved) issue([...path, 'address'], `address ${end.address} must be a usable host of ${formatCidr(subnet)} other than .1 (Docker's bridge)`);
+    if (!contains(subnet, end.address) || reserved)
+      issue([...path, 'address'], `address ${end.address} must be a usable host of ${formatCidr(subnet)} other than .1 (Docker's bridge)`);
   }
   const customer = roleSpec(role).topology.prefersCustomers && roleSpec(otherRole).topology.buysTransit;
   const localPref = end.localPref ?? (customer ? DEFAULTS.customerLocalPref : DEFAULTS.localPref);
-  return { node: end.node, address, localPref, prepend: end.prepend ?? 0, ...(end.med !== undefined ? { med: end.med } : {}), ...(end.remoteAs !== undefined ? { remoteAs: end.remoteAs } : {}) };
+  return {
+    node: end.node,
+    address,
+    localPref,
+    prepend: end.prepend ?? 0,
+    ...(end.med !== undefined ? { med: end.med } : {}),
+    ...(end.remoteAs !== undefined ? { remoteAs: end.remoteAs } : {}),
+  };
 }
 
 function checkEveryRouterLinked(raw: LabFile, index: RouterIndex, linked: Set<string>, hasIssues: () => boolean, issue: Issue): void {
@@ -310,7 +363,11 @@ function checkEveryRouterLinked(raw: LabFile, index: RouterIndex, linked: Set<st
 // --- clients and LANs
 
 function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicitSubnets: { cidr: Cidr }[], issue: Issue): { clients: Client[]; lans: Lan[] } {
-  const alloc = new SubnetAllocator(pools.lans, LAN_BITS, explicitSubnets.map((s) => s.cidr));
+  const alloc = new SubnetAllocator(
+    pools.lans,
+    LAN_BITS,
+    explicitSubnets.map((s) => s.cidr),
+  );
   const lans = new Map<string, Lan>();
   const clients: Client[] = [];
   const hosts = rolesWhere((t) => t.hostsClients);
@@ -320,27 +377,54 @@ function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicit
   raw.clients.forEach((c, i) => {
     claimName(index.names, c.name, ['clients', i, 'name'], issue);
     const role = index.role.get(c.eyeball);
-    if (role === undefined) return issue(['clients', i, 'eyeball'], `unknown router "${c.eyeball}" (${manyOf(hosts)}: ${routersOf(hosts).join(', ') || 'none'})`);
-    if (!roleSpec(role).topology.hostsClients) return issue(['clients', i, 'eyeball'], `${c.eyeball} is a ${role}, not ${hosts.map((s) => s.title.a).join(' or ')}: clients sit behind ${hosts.map((s) => s.title.one).join(' or ')} routers`);
+    if (role === undefined)
+      return issue(['clients', i, 'eyeball'], `unknown router "${c.eyeball}" (${manyOf(hosts)}: ${routersOf(hosts).join(', ') || 'none'})`);
+    if (!roleSpec(role).topology.hostsClients)
+      return issue(
+        ['clients', i, 'eyeball'],
+        `${c.eyeball} is a ${role}, not ${hosts.map((s) => s.title.a).join(' or ')}: clients sit behind ${hosts.map((s) => s.title.one).join(' or ')} routers`,
+      );
     let lan = lans.get(c.eyeball);
     if (!lan) {
       const subnet = alloc.allocate();
       if (!subnet) return issue(['addressing', 'lans'], `lans pool ${formatCidr(pools.lans)} is exhausted at clients[${i}]: use a larger pool`);
-      lan = { name: `lan-${c.eyeball}`, eyeball: c.eyeball, subnet: formatCidr(subnet), gateway: hostAt(subnet, 1), routerAddress: hostAt(subnet, 2), clients: [] };
+      lan = {
+        name: `lan-${c.eyeball}`,
+        eyeball: c.eyeball,
+        subnet: formatCidr(subnet),
+        gateway: hostAt(subnet, 1),
+        routerAddress: hostAt(subnet, 2),
+        clients: [],
+      };
       lans.set(c.eyeball, lan);
     }
     const subnet = parseCidr(lan.subnet);
     const address = c.address ?? hostAt(subnet, 10 + lan.clients.length);
-    if (c.address && (!contains(subnet, c.address) || toInt(c.address) - subnet.base < 3)) issue(['clients', i, 'address'], `address ${c.address} must be in ${lan.subnet} and above .2 (.1 is Docker's bridge, .2 the eyeball router)`);
+    if (c.address && (!contains(subnet, c.address) || toInt(c.address) - subnet.base < 3))
+      issue(['clients', i, 'address'], `address ${c.address} must be in ${lan.subnet} and above .2 (.1 is Docker's bridge, .2 the eyeball router)`);
     lan.clients.push(c.name);
     if (c.expect) {
       for (const f of ['pop', 'backup'] as const) {
         const v = c.expect[f];
-        if (v !== undefined && !serving.has(v)) issue(['clients', i, 'expect', f], `"${v}" is not ${servers.map((s) => s.title.a).join(' or ')} (${manyOf(servers)}: ${[...serving].join(', ') || 'none'})`);
+        if (v !== undefined && !serving.has(v))
+          issue(
+            ['clients', i, 'expect', f],
+            `"${v}" is not ${servers.map((s) => s.title.a).join(' or ')} (${manyOf(servers)}: ${[...serving].join(', ') || 'none'})`,
+          );
       }
       if (c.expect.backup && c.expect.backup === c.expect.pop) issue(['clients', i, 'expect', 'backup'], 'backup PoP must differ from the primary');
     }
-    clients.push({ kind: 'client', name: c.name, role: 'client', eyeball: c.eyeball, lan: lan.subnet, address, gateway: lan.routerAddress, location: c.location ?? '', ...(c.expect ? { expect: { pop: c.expect.pop, ...(c.expect.backup ? { backup: c.expect.backup } : {}) } } : {}) });
+    clients.push({
+      kind: 'client',
+      name: c.name,
+      role: 'client',
+      eyeball: c.eyeball,
+      lan: lan.subnet,
+      address,
+      gateway: lan.routerAddress,
+      location: c.location ?? '',
+      ...(c.expect ? { expect: { pop: c.expect.pop, ...(c.expect.backup ? { backup: c.expect.backup } : {}) } } : {}),
+    });
   });
   return { clients, lans: [...lans.values()] };
 }
@@ -365,5 +449,6 @@ function mergeBfd(base: BfdOptions, over: RawBfd | undefined): BfdOptions {
 function checkTimers(path: FieldPath, keepalive: number, hold: number, blameHold: boolean, issue: Issue) {
   // RFC 4271 §4.2: hold is 0 or at least 3 s; a keepalive at or above hold would expire the session.
   if (hold !== 0 && hold < 3) issue([...path, 'hold'], `hold time ${hold} s is invalid: RFC 4271 allows 0 or at least 3 s`);
-  else if (hold !== 0 && keepalive >= hold) issue([...path, blameHold ? 'hold' : 'keepalive'], `keepalive ${keepalive} s must be below the hold time ${hold} s (usually hold / 3)`);
+  else if (hold !== 0 && keepalive >= hold)
+    issue([...path, blameHold ? 'hold' : 'keepalive'], `keepalive ${keepalive} s must be below the hold time ${hold} s (usually hold / 3)`);
 }

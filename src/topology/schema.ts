@@ -2,12 +2,10 @@
 // that need the whole file (references, overlaps) live in resolve.ts.
 import { z } from 'zod';
 import { formatCidr, isIPv4, isNetwork, mask, tryParseCidr } from './ipv4.js';
-import { ROLE_NAMES, roleRouterFields, type Role } from './roles/registry.js';
+import { ROLE_NAMES, type Role, roleRouterFields } from './roles/registry.js';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,23}$/;
-const nodeName = z
-  .string()
-  .regex(NAME_RE, { error: 'expected a lower-case name: a letter, then letters, digits or "-", at most 24 characters' });
+const nodeName = z.string().regex(NAME_RE, { error: 'expected a lower-case name: a letter, then letters, digits or "-", at most 24 characters' });
 
 const ipv4 = z.string().refine(isIPv4, { error: 'expected an IPv4 address such as 192.0.2.53' });
 const network = z.string().refine(isNetwork, {
@@ -50,7 +48,11 @@ const bfd = z.union([z.boolean(), BfdSchema], {
 });
 
 const seconds = (what: string, max: number) =>
-  z.number().int({ error: `expected whole seconds for ${what}` }).min(0).max(max, { error: `${what} out of range: expected 0..${max} s` });
+  z
+    .number()
+    .int({ error: `expected whole seconds for ${what}` })
+    .min(0)
+    .max(max, { error: `${what} out of range: expected 0..${max} s` });
 
 const SessionOptions = {
   bfd: bfd.optional(),
@@ -97,7 +99,10 @@ export const LabFileSchema = z.strictObject({
       dns: ipv4.optional(),
       http: ipv4.optional(),
       streamPort: z.number().int().min(1).max(65535).optional(),
-      zone: z.string().regex(/^([a-z0-9-]+\.)+$/, { error: 'expected a zone name ending in a dot, e.g. "lab."' }).optional(),
+      zone: z
+        .string()
+        .regex(/^([a-z0-9-]+\.)+$/, { error: 'expected a zone name ending in a dot, e.g. "lab."' })
+        .optional(),
       records: z.record(z.string(), ipv4).optional(),
     })
     .optional(),

@@ -3,8 +3,7 @@
 // with two CPU-bound processes running, rolls back on Ctrl-C, survives being
 // SIGKILLed anywhere, and runs two labs side by side, isolated. Real Docker,
 // real FRR, real clients.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +27,9 @@ const stopLoad = (ps: ChildProcess[]) => ps.forEach((p) => p.kill('SIGTERM'));
 function hostRules(labName: string): string[] {
   for (const ipt of ['iptables-nft', 'iptables-legacy', 'iptables']) {
     try {
-      return execFileSync(ipt, ['-S', 'DOCKER-USER'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`anycast-lab:${labName}`));
+      return execFileSync(ipt, ['-S', 'DOCKER-USER'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(`anycast-lab:${labName}`));
     } catch {
       // that backend has no DOCKER-USER chain; try the next
     }
@@ -76,7 +77,22 @@ describe('FRR config applied, verified and repaired', () => {
 
   it('repairs a router whose running config drifted from frr.conf, and says so', async () => {
     // What the lost-config bug looked like: a neighbour and a prefix-list entry gone.
-    await labJson(['exec', 't-eu', '--', 'vtysh', '-c', 'configure terminal', '-c', 'router bgp 65010', '-c', 'no neighbor 10.77.0.2', '-c', 'exit', '-c', 'no ip prefix-list IN-fra seq 5 permit 192.0.2.0/24']);
+    await labJson([
+      'exec',
+      't-eu',
+      '--',
+      'vtysh',
+      '-c',
+      'configure terminal',
+      '-c',
+      'router bgp 65010',
+      '-c',
+      'no neighbor 10.77.0.2',
+      '-c',
+      'exit',
+      '-c',
+      'no ip prefix-list IN-fra seq 5 permit 192.0.2.0/24',
+    ]);
     const r = await lab(['up', '--json', '--timeout', '60']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const out = JSON.parse(r.stdout);

@@ -43,7 +43,13 @@ function expectCleanTrials(r: any, trials: number) {
     expect(t.phaseDelayMs).toBeGreaterThanOrEqual(0);
     expect(t.phaseDelayMs).toBeLessThan(r.phaseSpanMs + 1);
     const de = t.clients.find((c: any) => c.client === 'c-de');
-    expect(de, `trial ${t.trial}: ${JSON.stringify(de?.popSequence)}`).toMatchObject({ affected: true, status: 'moved', fromPop: 'fra', toPop: 'iad', popChanges: 1 });
+    expect(de, `trial ${t.trial}: ${JSON.stringify(de?.popSequence)}`).toMatchObject({
+      affected: true,
+      status: 'moved',
+      fromPop: 'fra',
+      toPop: 'iad',
+      popChanges: 1,
+    });
     expect(de.popSequence).toEqual(['fra', 'iad', 'fra']);
     expect(de.outageMs, `trial ${t.trial}: c-de outage vs failover ${de.failoverMs} ms`).toBeLessThanOrEqual(de.failoverMs + 2 * interval);
     for (const other of t.clients.filter((c: any) => c.client !== 'c-de')) {
@@ -100,14 +106,21 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
     const de = await docker.getContainer(`al-${LAB}-c-de`).inspect();
     const ip = Object.values(de.NetworkSettings.Networks as Record<string, { IPAddress: string }>)[0].IPAddress;
     const filter = `udp and src port 53 and src host 192.0.2.53 and dst host ${ip}`;
-    const wire = labJson(['exec', '--lab', LAB, 'eb-de', '--', 'sh', '-c', `timeout 45 tcpdump -i any -n -tt -l -c 20000 '${filter}' 2>/dev/null; true`], 90_000);
+    const wire = labJson(
+      ['exec', '--lab', LAB, 'eb-de', '--', 'sh', '-c', `timeout 45 tcpdump -i any -n -tt -l -c 20000 '${filter}' 2>/dev/null; true`],
+      90_000,
+    );
     await new Promise((r) => setTimeout(r, 2000)); // tcpdump listening before the trial starts probing
     const r = await failover('freeze', 1);
     const captured = (await wire).stdout as string;
     expectCleanTrials(r, 1);
     const t = r.trials[0];
     // Unix ms on the wire; -i any sees each answer twice (in, out), microseconds apart.
-    const times = captured.split('\n').map((l) => Number.parseFloat(l)).filter(Number.isFinite).map((x) => x * 1000);
+    const times = captured
+      .split('\n')
+      .map((l) => Number.parseFloat(l))
+      .filter(Number.isFinite)
+      .map((x) => x * 1000);
     expect(times.length, 'answers captured on eb-de').toBeGreaterThan(100);
     // The failover gap: the longest one that ends within 5 s after the fault (the failback has its own).
     let gap = 0;

@@ -21,7 +21,13 @@ afterAll(async () => {
 
 let seq = 0;
 const sh = (ref: string, script: string) =>
-  rt.runToCompletion({ name: `al-images-test-${process.pid}-${seq++}`, image: ref, cmd: ['sh', '-c', script], networkMode: 'none', labels: { 'anycast-lab.kind': 'helper', 'anycast-lab.test': 'images' } });
+  rt.runToCompletion({
+    name: `al-images-test-${process.pid}-${seq++}`,
+    image: ref,
+    cmd: ['sh', '-c', script],
+    networkMode: 'none',
+    labels: { 'anycast-lab.kind': 'helper', 'anycast-lab.test': 'images' },
+  });
 
 describe('ensureImages', () => {
   it('returns content-hash refs and tags :current', async () => {
@@ -46,7 +52,10 @@ describe('ensureImages', () => {
 
 describe('router image', () => {
   it('runs node 20 and the FRR daemons', async () => {
-    const res = await sh(refs.router, 'node --version && /usr/lib/frr/bgpd --version && /usr/lib/frr/bfdd --version && test -x /usr/lib/frr/zebra && test -x /usr/lib/frr/staticd && command -v vtysh nft tc nsd dig tcpdump ping');
+    const res = await sh(
+      refs.router,
+      'node --version && /usr/lib/frr/bgpd --version && /usr/lib/frr/bfdd --version && test -x /usr/lib/frr/zebra && test -x /usr/lib/frr/staticd && command -v vtysh nft tc nsd dig tcpdump ping',
+    );
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^v20\./m);
     expect(res.stdout).toMatch(/bgpd version \d+\.\d+/);

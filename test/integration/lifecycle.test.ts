@@ -74,11 +74,19 @@ describe('lab lifecycle (default lab)', () => {
   });
 
   it('gives every client a route to 192.0.2.53 through its eyeball router', async () => {
-    for (const [client, eyeball] of [['c-de', 'eb-de'], ['c-us', 'eb-us'], ['c-jp', 'eb-jp'], ['c-br', 'eb-br']]) {
+    for (const [client, eyeball] of [
+      ['c-de', 'eb-de'],
+      ['c-us', 'eb-us'],
+      ['c-jp', 'eb-jp'],
+      ['c-br', 'eb-br'],
+    ]) {
       const r = await labJson(['exec', client, '--', 'ip', 'route', 'get', '192.0.2.53']);
       expect(r.stdout).toMatch(/via 10\.78\.\d+\.2 /);
       const fib = await vtyshJson(eyeball, 'show ip route 192.0.2.0/24');
-      expect(fib['192.0.2.0/24'].some((e: any) => e.selected && e.installed), `${eyeball} has 192.0.2.0/24 installed`).toBe(true);
+      expect(
+        fib['192.0.2.0/24'].some((e: any) => e.selected && e.installed),
+        `${eyeball} has 192.0.2.0/24 installed`,
+      ).toBe(true);
       // Nothing falls back to the host: the only default route is the eyeball.
       const routes = await labJson(['exec', client, '--', 'ip', 'route', 'show', 'default']);
       expect(routes.stdout.trim().split('\n')).toHaveLength(1);

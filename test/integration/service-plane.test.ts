@@ -10,12 +10,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { POP_PATHS } from '../../src/agent/contract.js';
 import type { FuzzSummary } from '../../src/agent/fuzz-main.js';
 import type { ResponderStats } from '../../src/agent/pop/stats.js';
-import { withSourcePortZero } from './support/source-port-zero.js';
 import type { Sample } from '../../src/probe/sample.js';
 import { parseDigNsid, parseTraceBody } from '../../src/probe/who.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { docker, lab, labelled, labJson, REPO } from './cli.js';
+import { withSourcePortZero } from './support/source-port-zero.js';
 
 const LAB_FILE = resolve(REPO, process.env.ANYCAST_LAB_FILE ?? 'labs/default.yaml');
 const spec = loadLabFile(LAB_FILE);
@@ -40,7 +40,14 @@ function digHeader(out: string): { status: string; flags: string[]; answers: str
   const status = /status: ([A-Z]+)/.exec(out)?.[1] ?? '(none)';
   const flags = /;; flags: ([a-z ]+);/.exec(out)?.[1].trim().split(/\s+/) ?? [];
   const section = /;; ANSWER SECTION:\n([\s\S]*?)(?:\n\n|$)/.exec(out)?.[1] ?? '';
-  return { status, flags, answers: section.split('\n').filter(Boolean).map((l) => l.split(/\s+/).pop()!) };
+  return {
+    status,
+    flags,
+    answers: section
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(/\s+/).pop()!),
+  };
 }
 
 /** Polls `check` every `everyMs` until it returns a value, or fails after `timeoutMs` naming `what`. */
@@ -69,7 +76,12 @@ async function popSnapshot(pop: string) {
   ]);
   const [pid, start, stats, udp] = r.stdout.trim().split('\n');
   const snmp = udp.split(/\s+/).slice(1).map(Number);
-  return { pid: Number(pid), start: Number(start), stats: JSON.parse(stats) as ResponderStats, kernel: { inDatagrams: snmp[0], rcvbufErrors: snmp[4], inCsumErrors: snmp[6] } };
+  return {
+    pid: Number(pid),
+    start: Number(start),
+    stats: JSON.parse(stats) as ResponderStats,
+    kernel: { inDatagrams: snmp[0], rcvbufErrors: snmp[4], inCsumErrors: snmp[6] },
+  };
 }
 
 beforeAll(async () => {
@@ -113,7 +125,10 @@ describe(`service plane: every client reaches its PoP (lab ${L})`, () => {
   });
 
   it('`who --json` agrees with the lab file', async () => {
-    const who = await labJson<{ clients: { client: string; udp: string; tcp: string; nsid: string; http: string; expected: string; matches: boolean }[] }>(['who', L]);
+    const who = await labJson<{ clients: { client: string; udp: string; tcp: string; nsid: string; http: string; expected: string; matches: boolean }[] }>([
+      'who',
+      L,
+    ]);
     expect(who.clients.map((r) => r.client).sort()).toEqual(spec.clients.map((c) => c.name).sort());
     for (const c of clients) {
       const row = who.clients.find((r) => r.client === c.name)!;
@@ -169,8 +184,14 @@ describe(`fuzzing a PoP (lab ${L})`, () => {
 
     expect(fuzz.udp.sent).toBeGreaterThanOrEqual(10_000);
     expect(fuzz.tcp.sent).toBeGreaterThanOrEqual(10_000);
-    expect(d((s) => s.udp.queries), 'UDP fuzz received by the responder').toBeGreaterThanOrEqual(10_000);
-    expect(d((s) => s.tcp.queries), 'TCP fuzz frames read by the responder').toBeGreaterThan(0);
+    expect(
+      d((s) => s.udp.queries),
+      'UDP fuzz received by the responder',
+    ).toBeGreaterThanOrEqual(10_000);
+    expect(
+      d((s) => s.tcp.queries),
+      'TCP fuzz frames read by the responder',
+    ).toBeGreaterThan(0);
 
     // Source port 0: every query reached the responder, whose answer to port 0 could not be sent.
     expect(fuzz.sport0.replies).toBe(0);
@@ -208,10 +229,22 @@ describe(`health: a hung responder is withdrawn (lab ${L})`, () => {
   };
 
   it(`SIGSTOP of ${pop}'s responder moves ${c.name} to ${backup} within 3 s, SIGCONT brings it back`, async () => {
-    const probeConfig = { client: c.name, dns: { address: DNS }, http: { address: HTTP }, stream: { address: HTTP }, udpIntervalMs: 20, tcpIntervalMs: 0, httpIntervalMs: 0, streams: 0, durationMs: PROBE_MS };
+    const probeConfig = {
+      client: c.name,
+      dns: { address: DNS },
+      http: { address: HTTP },
+      stream: { address: HTTP },
+      udpIntervalMs: 20,
+      tcpIntervalMs: 0,
+      httpIntervalMs: 0,
+      streams: 0,
+      durationMs: PROBE_MS,
+    };
     const probe = lab(['exec', '--lab', L, c.name, '--', 'node', '/opt/anycast-lab/probe.mjs', JSON.stringify(probeConfig)], PROBE_MS + 60_000);
     // A baseline of answers from the usual PoP before the fault.
-    await until(`the probe agent running in ${c.name}`, 15_000, 200, async () => ((await run(c.name, ['pgrep', '-f', 'probe.mjs']).catch(() => undefined)) ? true : undefined));
+    await until(`the probe agent running in ${c.name}`, 15_000, 200, async () =>
+      (await run(c.name, ['pgrep', '-f', 'probe.mjs']).catch(() => undefined)) ? true : undefined,
+    );
 
     let stopped: { pid: number; ms: number } | undefined;
     let cont: { pid: number; ms: number } | undefined;
@@ -231,7 +264,10 @@ describe(`health: a hung responder is withdrawn (lab ${L})`, () => {
       .map((l) => JSON.parse(l) as Sample & { type?: string })
       .filter((s) => s.type !== 'summary' && s.kind === 'udp-dns');
     const ok = samples.filter((s) => s.outcome === 'ok');
-    expect(ok.filter((s) => s.recvMs! < stopped!.ms).every((s) => s.pop === pop), `${c.name} answered by ${pop} before the fault`).toBe(true);
+    expect(
+      ok.filter((s) => s.recvMs! < stopped!.ms).every((s) => s.pop === pop),
+      `${c.name} answered by ${pop} before the fault`,
+    ).toBe(true);
     const firstBackup = ok.find((s) => s.pop === backup && s.recvMs! > stopped!.ms);
     expect(firstBackup, `an answer from ${backup} after SIGSTOP`).toBeDefined();
     const withdrawalMs = firstBackup!.recvMs! - stopped!.ms;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseVariants, remedyCommands } from '../../src/bench/bfd-remedy.js';
-import { loadLabFile } from '../../src/topology/load.js';
 import { DEFAULT_LAB } from '../../src/cli/context.js';
+import { loadLabFile } from '../../src/topology/load.js';
 
 describe('bench bfd-remedy', () => {
   const lab = loadLabFile(DEFAULT_LAB);

@@ -32,11 +32,16 @@ describe('bench CPU accounting', () => {
   });
 
   it('sums containers per role and leaves the unexplained rest as other', () => {
-    const b = breakdown(20, { dockerd: 4, containerd: 1, shims: 2 }, [
-      { role: 'pop', cpuS: 1.5 },
-      { role: 'pop', cpuS: 1.5 },
-      { role: 'transit', cpuS: 1 },
-    ], 2.5);
+    const b = breakdown(
+      20,
+      { dockerd: 4, containerd: 1, shims: 2 },
+      [
+        { role: 'pop', cpuS: 1.5 },
+        { role: 'pop', cpuS: 1.5 },
+        { role: 'transit', cpuS: 1 },
+      ],
+      2.5,
+    );
     expect(b.containersByRole).toEqual({ pop: 3, transit: 1 });
     expect(b.otherS).toBeCloseTo(6.5);
     expect(b.totalS).toBe(20);

@@ -38,7 +38,9 @@ describe('dnsperf output', () => {
   });
 
   it('reads latencies from -v lines and the awk column', () => {
-    expect(verboseLatencies('> NOERROR anycast.lab A 0.000404\n> NXDOMAIN nope.lab A 0.000349\n[Timeout] Query timed out: msg id 3\n')).toEqual([0.000404, 0.000349]);
+    expect(verboseLatencies('> NOERROR anycast.lab A 0.000404\n> NXDOMAIN nope.lab A 0.000349\n[Timeout] Query timed out: msg id 3\n')).toEqual([
+      0.000404, 0.000349,
+    ]);
     expect(latencyColumn('0.000404\n0.000349\n\n')).toEqual([0.000404, 0.000349]);
   });
 
@@ -50,7 +52,14 @@ describe('dnsperf output', () => {
 });
 
 describe('NSD bench config', () => {
-  const o = { address: '192.0.2.55', identity: 'fra', dir: '/run/anycast-lab/bench', zone: 'lab.', records: { 'anycast.lab.': '192.0.2.80', 'ns.lab.': '192.0.2.53' }, rrl: true };
+  const o = {
+    address: '192.0.2.55',
+    identity: 'fra',
+    dir: '/run/anycast-lab/bench',
+    zone: 'lab.',
+    records: { 'anycast.lab.': '192.0.2.80', 'ns.lab.': '192.0.2.53' },
+    rrl: true,
+  };
 
   it('sets identity, NSID and rrl only when supported', () => {
     const conf = renderNsdConf(o);

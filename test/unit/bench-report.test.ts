@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPORT_BLOCKS, renderReport, resultFiles, type ResultFile } from '../../src/bench/report.js';
+import { REPORT_BLOCKS, type ResultFile, renderReport, resultFiles } from '../../src/bench/report.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 

@@ -7,7 +7,10 @@ describe('soak flap counters', () => {
       { peer: '10.77.0.1', 'session-up': 3, 'session-down': 2, 'zebra-notifications': 9 },
       { peer: '10.77.0.9', 'session-up': 1, 'session-down': 0 },
     ]);
-    const bgp = JSON.stringify({ '10.77.0.1': { connectionsEstablished: 3, connectionsDropped: 2 }, '10.77.0.9': { connectionsEstablished: 1, connectionsDropped: 0 } });
+    const bgp = JSON.stringify({
+      '10.77.0.1': { connectionsEstablished: 3, connectionsDropped: 2 },
+      '10.77.0.9': { connectionsEstablished: 1, connectionsDropped: 0 },
+    });
     expect(parseFlapCounters(bfd, bgp)).toEqual({ bfdDown: 2, bgpDropped: 2 });
     expect(parseFlapCounters('', '')).toEqual({ bfdDown: 0, bgpDropped: 0 });
   });
@@ -15,7 +18,10 @@ describe('soak flap counters', () => {
   it('reports what changed, per router and in total', () => {
     const before = { fra: { bfdDown: 1, bgpDropped: 0 }, 't-eu': { bfdDown: 4, bgpDropped: 1 } };
     const after = { fra: { bfdDown: 1, bgpDropped: 0 }, 't-eu': { bfdDown: 6, bgpDropped: 2 }, iad: { bfdDown: 1, bgpDropped: 0 } };
-    expect(flapDelta(before, after)).toEqual({ total: { bfdDown: 3, bgpDropped: 1 }, byRouter: { 't-eu': { bfdDown: 2, bgpDropped: 1 }, iad: { bfdDown: 1, bgpDropped: 0 } } });
+    expect(flapDelta(before, after)).toEqual({
+      total: { bfdDown: 3, bgpDropped: 1 },
+      byRouter: { 't-eu': { bfdDown: 2, bgpDropped: 1 }, iad: { bfdDown: 1, bgpDropped: 0 } },
+    });
   });
 
   it('counts a counter that went down (session deleted and created again) as one flap, never negative', () => {

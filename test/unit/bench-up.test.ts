@@ -11,7 +11,18 @@ describe('bench up arithmetic', () => {
   });
 
   it('takes the median of each phase separately', () => {
-    const run = (k: number): UpPhases => ({ images: k, networks: 10 * k, create: 0, start: 0, frrReady: 0, configVerified: 0, bgpEstablished: 0, bfdUp: 0, routesInstalled: 0, clientsAnswered: 100 - k });
+    const run = (k: number): UpPhases => ({
+      images: k,
+      networks: 10 * k,
+      create: 0,
+      start: 0,
+      frrReady: 0,
+      configVerified: 0,
+      bgpEstablished: 0,
+      bfdUp: 0,
+      routesInstalled: 0,
+      clientsAnswered: 100 - k,
+    });
     const m = medianPhases([run(1), run(9), run(5)]);
     expect(m.images).toBe(5);
     expect(m.networks).toBe(50);

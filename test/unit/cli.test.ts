@@ -24,11 +24,21 @@ const SRC = join(import.meta.dirname, '..', '..', 'src');
 
 describe('describeError', () => {
   it.each([
-    ['a usage error', new LabError('USAGE', 'Expected `--trials` to be a positive integer, got "x"'), 2, 'error [USAGE]: Expected `--trials` to be a positive integer, got "x"\n'],
+    [
+      'a usage error',
+      new LabError('USAGE', 'Expected `--trials` to be a positive integer, got "x"'),
+      2,
+      'error [USAGE]: Expected `--trials` to be a positive integer, got "x"\n',
+    ],
     ['an exec timeout', new LabError('EXEC_TIMEOUT', 'command timed out after 5 ms: true'), 1, 'error [EXEC_TIMEOUT]: command timed out after 5 ms: true\n'],
     ['a missing kernel feature', new LabError('HOST_CAPABILITY', 'no sch_netem'), 1, 'error [HOST_CAPABILITY]: no sch_netem\n'],
     ['an interruption', new LabError('INTERRUPTED', 'up was interrupted'), 130, 'error [INTERRUPTED]: up was interrupted\n'],
-    ['an image build failure', new ImageBuildError('MMDEBSTRAP_MISSING', 'mmdebstrap is not installed', { image: 'router' }), 1, 'error [IMAGE_BUILD]: image "router": mmdebstrap is not installed\n'],
+    [
+      'an image build failure',
+      new ImageBuildError('MMDEBSTRAP_MISSING', 'mmdebstrap is not installed', { image: 'router' }),
+      1,
+      'error [IMAGE_BUILD]: image "router": mmdebstrap is not installed\n',
+    ],
   ])('%s: the message without a stack, and its exit code', (_, err, exitCode, text) => {
     expect(describeError(err)).toEqual({ text, exitCode });
   });
@@ -44,7 +54,7 @@ describe('describeError', () => {
     expect(r.text).toBe('error: x is undefined\n(unexpected: rerun with --debug (before the command name) or ANYCAST_DEBUG=1 for the stack trace)\n');
   });
 
-  it('--debug adds the stack, and the cause\'s', () => {
+  it("--debug adds the stack, and the cause's", () => {
     const err = new LabError('NODE_START', 'fra: starting failed', { cause: new Error('port is already allocated') });
     const { text, exitCode } = describeError(err, true);
     expect(exitCode).toBe(1);
@@ -54,14 +64,24 @@ describe('describeError', () => {
   });
 
   it('commander has printed its own usage errors: exit 2, and 0 after --help', () => {
-    expect(describeError(new CommanderError(1, 'commander.missingMandatoryOptionValue', "error: required option '--pop <pop>' not specified"))).toEqual({ text: '', exitCode: 2 });
+    expect(describeError(new CommanderError(1, 'commander.missingMandatoryOptionValue', "error: required option '--pop <pop>' not specified"))).toEqual({
+      text: '',
+      exitCode: 2,
+    });
     expect(describeError(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toEqual({ text: '', exitCode: 0 });
   });
 
   it('every code has an exit status: 2 for bad input, 130 for Ctrl-C, 1 for the rest', () => {
-    const bad = Object.entries(EXIT_CODES).filter(([, c]) => c === 2).map(([k]) => k).sort();
+    const bad = Object.entries(EXIT_CODES)
+      .filter(([, c]) => c === 2)
+      .map(([k]) => k)
+      .sort();
     expect(bad).toEqual(['LAB_FILE', 'RENDER', 'USAGE']);
-    expect(Object.entries(EXIT_CODES).filter(([, c]) => c === 130).map(([k]) => k)).toEqual(['INTERRUPTED']);
+    expect(
+      Object.entries(EXIT_CODES)
+        .filter(([, c]) => c === 130)
+        .map(([k]) => k),
+    ).toEqual(['INTERRUPTED']);
   });
 });
 
@@ -72,7 +92,8 @@ describe('command lists', () => {
   });
 
   it('nothing outside src/cli imports from it (no cycles through the CLI)', () => {
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : []));
     const offenders = files(SRC)
       .filter((f) => !relative(SRC, f).startsWith('cli/'))
       .filter((f) => /from '(\.\.\/)+cli\//.test(readFileSync(f, 'utf8')))
@@ -116,7 +137,7 @@ describe('commands through the program', () => {
     return printed;
   }
 
-  it('lg asks for the paths to the lab\'s own anycast prefix, in the router\'s container', async () => {
+  it("lg asks for the paths to the lab's own anycast prefix, in the router's container", async () => {
     const rt = listingRuntime(runningLabFixture(), { exitCode: 0, stdout: '{"prefix":"198.51.100.0/24"}', stderr: '' });
     const printed = await run(rt, 'lg', '--json', 't-eu');
     expect(rt.execCalls).toEqual([{ id: 'al-default-t-eu', cmd: ['vtysh', '-c', 'show bgp ipv4 unicast 198.51.100.0/24 json'] }]);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { renderCompose } from '../../src/lab/compose.js';
 import { loadLabFile } from '../../src/topology/load.js';
 

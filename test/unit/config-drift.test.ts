@@ -17,7 +17,20 @@ describe('configDrift', () => {
   it('names every missing neighbour, prefix-list and BFD profile of a PoP whose config was lost', () => {
     // What a PoP held after watchfrr killed `vtysh -b` under load and the
     // health checker's announce created a bare BGP instance.
-    const lost = ['frr version 8.4.4', 'frr defaults traditional', 'hostname fra', '!', 'router bgp 64500', ' !', ' address-family ipv4 unicast', '  network 192.0.2.0/24', ' exit-address-family', 'exit', '!', 'end'].join('\n');
+    const lost = [
+      'frr version 8.4.4',
+      'frr defaults traditional',
+      'hostname fra',
+      '!',
+      'router bgp 64500',
+      ' !',
+      ' address-family ipv4 unicast',
+      '  network 192.0.2.0/24',
+      ' exit-address-family',
+      'exit',
+      '!',
+      'end',
+    ].join('\n');
     const drift = configDrift(fixture('fra.rendered.conf'), lost, { runtimeOwned: anycastNetwork });
     expect(drift).toContain('router bgp 64500 > bgp router-id 10.255.0.1');
     expect(drift).toContain('router bgp 64500 > neighbor 10.77.0.3 remote-as 65010');
@@ -34,13 +47,17 @@ describe('configDrift', () => {
     expect(configDrift(rendered, running)).toEqual(['route-map FROM-b permit 10 > set local-preference 200']);
   });
 
-  it('leaves runtime-owned statements (the health checker\'s network) alone', () => {
+  it("leaves runtime-owned statements (the health checker's network) alone", () => {
     const withdrawn = fixture('fra.running-config.txt').replace('  network 192.0.2.0/24\n', '');
     expect(configDrift(fixture('fra.rendered.conf'), withdrawn)).toEqual(['router bgp 64500 > address-family ipv4 unicast > network 192.0.2.0/24']);
     expect(configDrift(fixture('fra.rendered.conf'), withdrawn, { runtimeOwned: anycastNetwork })).toEqual([]);
   });
 
   it('ignores comments and block ends', () => {
-    expect([...configStatements('! c\nbfd\n profile p\n  transmit-interval 100\n exit\nexit\n')]).toEqual(['bfd', 'bfd > profile p', 'bfd > profile p > transmit-interval 100']);
+    expect([...configStatements('! c\nbfd\n profile p\n  transmit-interval 100\n exit\nexit\n')]).toEqual([
+      'bfd',
+      'bfd > profile p',
+      'bfd > profile p > transmit-interval 100',
+    ]);
   });
 });

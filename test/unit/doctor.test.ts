@@ -89,7 +89,10 @@ describe('version checks', () => {
 describe('checkMmdebstrap', () => {
   const absent = { code: null, stdout: '', stderr: '' };
   it('is ok when present', () => {
-    expect(checkMmdebstrap({ code: 0, stdout: 'mmdebstrap 1.3.5\n', stderr: '' }, 'mmdebstrap', false)).toMatchObject({ status: 'ok', detail: 'mmdebstrap 1.3.5' });
+    expect(checkMmdebstrap({ code: 0, stdout: 'mmdebstrap 1.3.5\n', stderr: '' }, 'mmdebstrap', false)).toMatchObject({
+      status: 'ok',
+      detail: 'mmdebstrap 1.3.5',
+    });
   });
   it('is missing when absent and images are not built', () => {
     expect(checkMmdebstrap(absent, 'mmdebstrap', false)).toMatchObject({ status: 'missing', fix: expect.stringMatching(/apt-get install mmdebstrap/) });

@@ -84,7 +84,15 @@ describe('build lock', () => {
     expect(release).toBeTypeOf('function');
     release?.();
     writeFileSync(join(dir, 'anycast-lab-image-client-abc.lock'), `${process.ppid} build\n`);
-    const err = await acquireBuildLock({ kind: 'client', hash: 'abc', dir, pollMs: 1, deadlineMs: 20, built: async () => false, onWait: () => undefined }).catch((e: unknown) => e);
+    const err = await acquireBuildLock({
+      kind: 'client',
+      hash: 'abc',
+      dir,
+      pollMs: 1,
+      deadlineMs: 20,
+      built: async () => false,
+      onWait: () => undefined,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'IMAGE_BUILD', reason: 'LOCK_TIMEOUT' });
   });
 });

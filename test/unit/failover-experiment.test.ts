@@ -2,6 +2,7 @@
 // reconfiguration commands, fault helpers, trial aggregation.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bfdCommands, parseBfdScoped, parseBfdSetting, withBfd } from '../../src/experiment/bfd-override.js';
 import { moveDeadlineMs } from '../../src/experiment/failover.js';
 import { boundFor } from '../../src/experiment/failover-bounds.js';
 import type { ClientStatus } from '../../src/experiment/failover-clients.js';
@@ -11,7 +12,6 @@ import { frrEvents, parseFrrTime, parseIpTsTime, routeChanges } from '../../src/
 import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
 import { silentRuleset } from '../../src/fault/silent.js';
 import { interfaceWithAddress, uplinksOf } from '../../src/fault/uplinks.js';
-import { bfdCommands, parseBfdScoped, parseBfdSetting, withBfd } from '../../src/experiment/bfd-override.js';
 import { nodeConfigHash, routerInitHash } from '../../src/lab/artifacts.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
@@ -165,14 +165,38 @@ describe('trial aggregation', () => {
 
   it('counts stream fates on the failed PoP and elsewhere', () => {
     const base: StreamFailover = {
-      client: 'c-de', stream: 0, popAtFault: 'fra', connAtFault: 0, outcome: 'reset', endedAfterMs: 400, lostLines: 0,
-      reconnected: true, reconnectPop: 'iad', reconnectAfterMs: 600, movedToNewPop: true, failedReconnects: 0,
+      client: 'c-de',
+      stream: 0,
+      popAtFault: 'fra',
+      connAtFault: 0,
+      outcome: 'reset',
+      endedAfterMs: 400,
+      lostLines: 0,
+      reconnected: true,
+      reconnectPop: 'iad',
+      reconnectAfterMs: 600,
+      movedToNewPop: true,
+      failedReconnects: 0,
     };
     const c = countStreams(
-      [base, { ...base, stream: 1, outcome: 'timeout' }, { ...base, stream: 2, popAtFault: 'nrt', outcome: 'survived', movedToNewPop: false }, { ...base, popAtFault: null }],
+      [
+        base,
+        { ...base, stream: 1, outcome: 'timeout' },
+        { ...base, stream: 2, popAtFault: 'nrt', outcome: 'survived', movedToNewPop: false },
+        { ...base, popAtFault: null },
+      ],
       'fra',
     );
-    expect(c).toEqual({ onFailedPop: 2, reset: 1, timeout: 1, otherEnd: 0, survivedOnFailedPop: 0, reconnectedToNewPop: 2, onOtherPops: 1, survivedOnOtherPops: 1 });
+    expect(c).toEqual({
+      onFailedPop: 2,
+      reset: 1,
+      timeout: 1,
+      otherEnd: 0,
+      survivedOnFailedPop: 0,
+      reconnectedToNewPop: 2,
+      onOtherPops: 1,
+      survivedOnOtherPops: 1,
+    });
   });
 
   it('waits for a move up to 1.5 × bound + 3 s, capped', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome, Sample } from '../../src/probe/sample.js';
 import { analyzeClient } from '../../src/experiment/failover-clients.js';
 import { analyzeStreams } from '../../src/experiment/failover-streams.js';
 import { probePrecision } from '../../src/experiment/probe-precision.js';
 import { summarize } from '../../src/experiment/stats.js';
 import { explainBound, theoreticalBoundMs } from '../../src/fault/detection.js';
+import type { Outcome, Sample } from '../../src/probe/sample.js';
 
 /** A UDP probe every 10 ms from t=0; each segment says who answers until `until` (exclusive). */
 function udp(client: string, segments: { until: number; pop?: string; outcome?: Outcome }[], rtt = 2): Sample[] {
@@ -31,7 +31,10 @@ const FAULT = 1000;
 
 describe('analyzeClient', () => {
   it('clean switch: failover is last old answer to first new answer', () => {
-    const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 2000, pop: 'ams' }]);
+    const s = udp('c1', [
+      { until: 1000, pop: 'fra' },
+      { until: 2000, pop: 'ams' },
+    ]);
     const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' });
     expect(r).toMatchObject({
       client: 'c1',
@@ -67,7 +70,11 @@ describe('analyzeClient', () => {
   });
 
   it('old PoP still answering after the fault (graceful withdraw) measures from its last answer', () => {
-    const s = udp('c1', [{ until: 1200, pop: 'fra' }, { until: 1250, outcome: 'unreachable' }, { until: 2000, pop: 'ams' }]);
+    const s = udp('c1', [
+      { until: 1200, pop: 'fra' },
+      { until: 1250, outcome: 'unreachable' },
+      { until: 2000, pop: 'ams' },
+    ]);
     const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' });
     expect(r.lastOldMs).toBe(1192);
     expect(r.failoverMs).toBe(1252 - 1192);
@@ -78,31 +85,65 @@ describe('analyzeClient', () => {
   it('a client on another PoP that saw nothing is stayed-ok, with no outage', () => {
     const s = udp('c2', [{ until: 3000, pop: 'ams' }]);
     const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' });
-    expect(r).toMatchObject({ status: 'stayed-ok', expectedToMove: false, failoverMs: null, toPop: null, lostProbes: 0, outageMs: 0, maxGapMs: 10, popChanges: 0, popSequence: ['ams'] });
+    expect(r).toMatchObject({
+      status: 'stayed-ok',
+      expectedToMove: false,
+      failoverMs: null,
+      toPop: null,
+      lostProbes: 0,
+      outageMs: 0,
+      maxGapMs: 10,
+      popChanges: 0,
+      popSequence: ['ams'],
+    });
     // Without naming the failed PoP: no failure and no move reads the same.
     expect(analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' }).status).toBe('stayed-ok');
   });
 
   it('a client on another PoP that loses every probe after the fault is lost, not unaffected', () => {
     // The issue's case: this used to come out as {status: unaffected, outageMs: 1508}.
-    const s = udp('c2', [{ until: 1000, pop: 'ams' }, { until: 2500, outcome: 'timeout' }]);
+    const s = udp('c2', [
+      { until: 1000, pop: 'ams' },
+      { until: 2500, outcome: 'timeout' },
+    ]);
     const r = analyzeClient(s, { faultMs: FAULT, restoreMs: 2000, kind: 'udp-dns', failedPop: 'fra' });
     expect(r).toMatchObject({ status: 'lost', expectedToMove: false, outageMs: 2490 - 992, lostProbes: 149 });
   });
 
   it('collateral: a client on another PoP with an outage, or moved though its PoP was fine', () => {
-    const gap = udp('c2', [{ until: 1500, pop: 'ams' }, { until: 1530, outcome: 'timeout' }, { until: 3000, pop: 'ams' }]);
+    const gap = udp('c2', [
+      { until: 1500, pop: 'ams' },
+      { until: 1530, outcome: 'timeout' },
+      { until: 3000, pop: 'ams' },
+    ]);
     const r = analyzeClient(gap, { faultMs: FAULT, restoreMs: 2500, kind: 'udp-dns', failedPop: 'fra' });
     expect(r).toMatchObject({ status: 'collateral', outageMs: 40, lostProbes: 3, maxLostRun: 3, popChanges: 0 });
     // The failback hurts too: the window runs to the last probe, past restore.
-    const late = udp('c2', [{ until: 2600, pop: 'ams' }, { until: 2630, outcome: 'timeout' }, { until: 3000, pop: 'ams' }]);
+    const late = udp('c2', [
+      { until: 2600, pop: 'ams' },
+      { until: 2630, outcome: 'timeout' },
+      { until: 3000, pop: 'ams' },
+    ]);
     expect(analyzeClient(late, { faultMs: FAULT, restoreMs: 2500, kind: 'udp-dns', failedPop: 'fra' }).status).toBe('collateral');
-    const moved = udp('c2', [{ until: 1200, pop: 'ams' }, { until: 3000, pop: 'lhr' }]);
-    expect(analyzeClient(moved, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' })).toMatchObject({ status: 'collateral', popChanges: 1, outageMs: 0, toPop: 'lhr', popSequence: ['ams', 'lhr'] });
+    const moved = udp('c2', [
+      { until: 1200, pop: 'ams' },
+      { until: 3000, pop: 'lhr' },
+    ]);
+    expect(analyzeClient(moved, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' })).toMatchObject({
+      status: 'collateral',
+      popChanges: 1,
+      outageMs: 0,
+      toPop: 'lhr',
+      popSequence: ['ams', 'lhr'],
+    });
   });
 
   it('stayed-ok tolerates one lost probe, and a late agent is not an outage', () => {
-    const one = udp('c2', [{ until: 1500, pop: 'ams' }, { until: 1510, outcome: 'timeout' }, { until: 3000, pop: 'ams' }]);
+    const one = udp('c2', [
+      { until: 1500, pop: 'ams' },
+      { until: 1510, outcome: 'timeout' },
+      { until: 3000, pop: 'ams' },
+    ]);
     expect(analyzeClient(one, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' })).toMatchObject({ status: 'stayed-ok', outageMs: 20, maxLostRun: 1 });
     // The agent slept 90 ms (no probe sent, none failed): a gap, not an outage.
     const late = udp('c2', [{ until: 3000, pop: 'ams' }]).filter((x) => x.sentMs < 1500 || x.sentMs > 1570);
@@ -110,13 +151,22 @@ describe('analyzeClient', () => {
   });
 
   it('flapped: a mover that changes PoP more than once before restore', () => {
-    const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 1100, outcome: 'timeout' }, { until: 1300, pop: 'iad' }, { until: 1400, pop: 'gru' }, { until: 3000, pop: 'iad' }]);
+    const s = udp('c1', [
+      { until: 1000, pop: 'fra' },
+      { until: 1100, outcome: 'timeout' },
+      { until: 1300, pop: 'iad' },
+      { until: 1400, pop: 'gru' },
+      { until: 3000, pop: 'iad' },
+    ]);
     const r = analyzeClient(s, { faultMs: FAULT, restoreMs: 2500, kind: 'udp-dns', failedPop: 'fra' });
     expect(r).toMatchObject({ status: 'flapped', popChanges: 3, popSequence: ['fra', 'iad', 'gru', 'iad'] });
   });
 
   it('never recovered: lost, outage runs to the last probe', () => {
-    const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 3000, outcome: 'timeout' }]);
+    const s = udp('c1', [
+      { until: 1000, pop: 'fra' },
+      { until: 3000, outcome: 'timeout' },
+    ]);
     const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' });
     expect(r).toMatchObject({ status: 'lost', expectedToMove: true, failoverMs: null, detectMs: null, toPop: null });
     expect(r.outageMs).toBe(2990 - 992);
@@ -124,7 +174,11 @@ describe('analyzeClient', () => {
   });
 
   it('not-moved: the failed PoP answers again and no other PoP ever did', () => {
-    const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 1100, outcome: 'refused' }, { until: 2000, pop: 'fra' }]);
+    const s = udp('c1', [
+      { until: 1000, pop: 'fra' },
+      { until: 1100, outcome: 'refused' },
+      { until: 2000, pop: 'fra' },
+    ]);
     const r = analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns', failedPop: 'fra' });
     expect(r).toMatchObject({ status: 'not-moved', outageMs: 110, maxLostRun: 10 });
     // Without the failed PoP named, nothing says it should have moved: an outage on its own PoP.
@@ -150,17 +204,26 @@ describe('analyzeClient', () => {
   });
 
   it('failback that never happens is null', () => {
-    const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 5000, pop: 'ams' }]);
+    const s = udp('c1', [
+      { until: 1000, pop: 'fra' },
+      { until: 5000, pop: 'ams' },
+    ]);
     expect(analyzeClient(s, { faultMs: FAULT, restoreMs: 3000, kind: 'udp-dns' }).failbackMs).toBeNull();
   });
 
   it('no answer before the fault: no baseline', () => {
-    const s = udp('c1', [{ until: 1000, outcome: 'timeout' }, { until: 2000, pop: 'ams' }]);
+    const s = udp('c1', [
+      { until: 1000, outcome: 'timeout' },
+      { until: 2000, pop: 'ams' },
+    ]);
     expect(analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' }).status).toBe('no-baseline');
   });
 
   it('only looks at the requested kind and tolerates unsorted input', () => {
-    const s = udp('c1', [{ until: 1000, pop: 'fra' }, { until: 2000, pop: 'ams' }]).reverse();
+    const s = udp('c1', [
+      { until: 1000, pop: 'fra' },
+      { until: 2000, pop: 'ams' },
+    ]).reverse();
     s.push({ client: 'c1', kind: 'tcp-dns', seq: 0, sentMs: 1500, recvMs: 1501, outcome: 'ok', pop: 'lhr' });
     expect(analyzeClient(s, { faultMs: FAULT, kind: 'udp-dns' }).toPop).toBe('ams');
     expect(analyzeClient(s, { faultMs: FAULT, kind: 'tcp-dns' }).status).toBe('no-baseline');

@@ -3,7 +3,17 @@ import type { FailoverResult, TrialClient } from '../../src/experiment/failover-
 import { summarizeFailover } from '../../src/experiment/failover-summary.js';
 import { renderFailoverReport } from '../../src/report/failover-report.js';
 
-const streams = { onFailedPop: 0, reset: 0, timeout: 0, otherEnd: 0, survivedOnFailedPop: 0, reconnectedToNewPop: 0, onOtherPops: 0, survivedOnOtherPops: 0, details: [] };
+const streams = {
+  onFailedPop: 0,
+  reset: 0,
+  timeout: 0,
+  otherEnd: 0,
+  survivedOnFailedPop: 0,
+  reconnectedToNewPop: 0,
+  onOtherPops: 0,
+  survivedOnOtherPops: 0,
+  details: [],
+};
 const client = (c: Partial<TrialClient> & Pick<TrialClient, 'client' | 'status'>): TrialClient => ({
   affected: false,
   fromPop: 'iad',
@@ -27,13 +37,55 @@ const client = (c: Partial<TrialClient> & Pick<TrialClient, 'client' | 'status'>
 });
 
 function result(clients: TrialClient[]): FailoverResult {
-  const trials = [{ trial: 1, phaseDelayMs: 42, faultMs: 0, faultAtUnixMs: 1_800_000_000_000, restoreMs: 2000, injectMs: 5, allMoved: true, failbackMs: 900, baselineAfterMs: 3000, clients, routers: [], health: [] }];
+  const trials = [
+    {
+      trial: 1,
+      phaseDelayMs: 42,
+      faultMs: 0,
+      faultAtUnixMs: 1_800_000_000_000,
+      restoreMs: 2000,
+      injectMs: 5,
+      allMoved: true,
+      failbackMs: 900,
+      baselineAfterMs: 3000,
+      clients,
+      routers: [],
+      health: [],
+    },
+  ];
   const bound = { ms: 300, basis: 'BFD 100 ms × 3' };
-  return { lab: 'default', pop: 'fra', fault: 'freeze', detection: 'silent', bfd: '100x3', timers: { keepaliveS: 3, holdS: 9 }, bound, seed: 16, phaseSpanMs: 100, probeIntervalMs: 10, trials, summary: summarizeFailover(trials, bound), wallMs: 10_000 };
+  return {
+    lab: 'default',
+    pop: 'fra',
+    fault: 'freeze',
+    detection: 'silent',
+    bfd: '100x3',
+    timers: { keepaliveS: 3, holdS: 9 },
+    bound,
+    seed: 16,
+    phaseSpanMs: 100,
+    probeIntervalMs: 10,
+    trials,
+    summary: summarizeFailover(trials, bound),
+    wallMs: 10_000,
+  };
 }
 
 describe('failover console report', () => {
-  const mover = client({ client: 'c-de', affected: true, status: 'moved', fromPop: 'fra', toPop: 'iad', failoverMs: 330, detectMs: 320, outageMs: 330, lostProbes: 32, popChanges: 1, popSequence: ['fra', 'iad', 'fra'], failbackMs: 900 });
+  const mover = client({
+    client: 'c-de',
+    affected: true,
+    status: 'moved',
+    fromPop: 'fra',
+    toPop: 'iad',
+    failoverMs: 330,
+    detectMs: 320,
+    outageMs: 330,
+    lostProbes: 32,
+    popChanges: 1,
+    popSequence: ['fra', 'iad', 'fra'],
+    failbackMs: 900,
+  });
 
   it('counts every client-trial by verdict and gives the seed to replay', () => {
     const out = renderFailoverReport(result([mover, client({ client: 'c-us', status: 'stayed-ok' })]));
@@ -52,7 +104,12 @@ describe('failover console report', () => {
     const coloured = renderFailoverReport(result([mover, hurt]), { color: true });
     const row = coloured.split('\n').find((l) => l.includes('collateral') && l.includes('c-us'))!;
     expect(row.startsWith('\x1b[35m')).toBe(true);
-    expect(coloured.split('\n').find((l) => l.includes('c-de') && l.includes('moved'))!.startsWith('\x1b[')).toBe(false);
+    expect(
+      coloured
+        .split('\n')
+        .find((l) => l.includes('c-de') && l.includes('moved'))!
+        .startsWith('\x1b['),
+    ).toBe(false);
     expect(coloured).toContain('1 collateral');
   });
 });

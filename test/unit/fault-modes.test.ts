@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainBound, theoreticalBoundMs, withdrawsRoute } from '../../src/fault/detection.js';
-import { FAULT_MODES, faultMode, type FaultContext } from '../../src/fault/index.js';
+import { FAULT_MODES, type FaultContext, faultMode } from '../../src/fault/index.js';
 import { SILENT_TABLE } from '../../src/fault/silent.js';
 import { uplinksOf } from '../../src/fault/uplinks.js';
 import { loadLabFile } from '../../src/topology/load.js';
-import { FakeRuntime, type ExecHandler } from './support/fake-runtime.js';
+import { type ExecHandler, FakeRuntime } from './support/fake-runtime.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
 // gru has two uplinks (t-us, eb-br): the PoP side is one node with two interfaces.
@@ -22,7 +22,11 @@ function addrShow(): ExecHandler {
   return (container, cmd) => {
     if (cmd.join(' ') !== 'ip -o -4 addr show') return undefined;
     const addrs = byContainer.get(container) ?? [];
-    return { stdout: addrs.map((a, i) => `${10 + i}: eth${i + 1}@if${20 + i}    inet ${a}/29 brd 10.0.0.7 scope global eth${i + 1}\\       valid_lft forever`).join('\n') };
+    return {
+      stdout: addrs
+        .map((a, i) => `${10 + i}: eth${i + 1}@if${20 + i}    inet ${a}/29 brd 10.0.0.7 scope global eth${i + 1}\\       valid_lft forever`)
+        .join('\n'),
+    };
   };
 }
 
@@ -40,17 +44,31 @@ describe('fault mode descriptors', () => {
     for (const m of FAULT_MODES) {
       expect(typeof m.recreatesNode, m.name).toBe('boolean');
       expect(typeof m.bfdMatters, m.name).toBe('boolean');
-      expect(Number.isNaN(theoreticalBoundMs(m.detection, { bfd: { enabled: true, interval: 100, multiplier: 3 }, holdS: 9, health: { interval: 200, failures: 3 } })), m.name).toBe(false);
+      expect(
+        Number.isNaN(
+          theoreticalBoundMs(m.detection, { bfd: { enabled: true, interval: 100, multiplier: 3 }, holdS: 9, health: { interval: 200, failures: 3 } }),
+        ),
+        m.name,
+      ).toBe(false);
     }
     expect(FAULT_MODES.filter((m) => m.recreatesNode).map((m) => m.name)).toEqual(['kill']);
   });
 
   it('the bench skips BFD off exactly for the modes where BFD plays no part', async () => {
     const { benchCases } = await import('../../src/bench/failover.js');
-    const cases = benchCases(FAULT_MODES.map((m) => m.name), ['100x3', 'off']);
+    const cases = benchCases(
+      FAULT_MODES.map((m) => m.name),
+      ['100x3', 'off'],
+    );
     for (const m of FAULT_MODES) {
-      expect(cases.some((c) => c.fault === m.name && c.bfd === '100x3'), m.name).toBe(true);
-      expect(cases.some((c) => c.fault === m.name && c.bfd === 'off'), m.name).toBe(m.bfdMatters);
+      expect(
+        cases.some((c) => c.fault === m.name && c.bfd === '100x3'),
+        m.name,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.fault === m.name && c.bfd === 'off'),
+        m.name,
+      ).toBe(m.bfdMatters);
     }
   });
 
@@ -116,7 +134,10 @@ describe('cut', () => {
 
   it('a failed command is a FAULT error naming the node and the step', async () => {
     const { ctx } = setup((c, cmd) => (cmd[0] === 'sh' ? { exitCode: 2, stderr: 'RTNETLINK answers: Operation not permitted' } : addrShow()(c, cmd)));
-    await expect(faultMode('cut').inject(ctx)).rejects.toMatchObject({ code: 'FAULT', message: expect.stringMatching(/: set uplink down: .*exited 2: RTNETLINK answers: Operation not permitted/) });
+    await expect(faultMode('cut').inject(ctx)).rejects.toMatchObject({
+      code: 'FAULT',
+      message: expect.stringMatching(/: set uplink down: .*exited 2: RTNETLINK answers: Operation not permitted/),
+    });
   });
 });
 

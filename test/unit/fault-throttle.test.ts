@@ -5,11 +5,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withdrawsRoute } from '../../src/fault/detection.js';
-import { faultMode, type FaultContext } from '../../src/fault/index.js';
+import { type FaultContext, faultMode } from '../../src/fault/index.js';
 import { throttleCommand, unthrottleCommand } from '../../src/fault/throttle.js';
 import { uplinksOf } from '../../src/fault/uplinks.js';
 import { loadLabFile } from '../../src/topology/load.js';
-import { FakeRuntime, type ExecHandler } from './support/fake-runtime.js';
+import { type ExecHandler, FakeRuntime } from './support/fake-runtime.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
 const POP = 'gru';
@@ -23,7 +23,8 @@ function tcRouter() {
   for (const e of ends) addrs.set(e.container, [...(addrs.get(e.container) ?? []), e.address]);
   const onExec: ExecHandler = (c, cmd) => {
     const line = cmd.join(' ');
-    if (line === 'ip -o -4 addr show') return { stdout: (addrs.get(c) ?? []).map((a, i) => `${10 + i}: eth${i + 1}@if${20 + i}    inet ${a}/29 scope global eth${i + 1}`).join('\n') };
+    if (line === 'ip -o -4 addr show')
+      return { stdout: (addrs.get(c) ?? []).map((a, i) => `${10 + i}: eth${i + 1}@if${20 + i}    inet ${a}/29 scope global eth${i + 1}`).join('\n') };
     for (const [, dev] of line.matchAll(/tc qdisc replace dev (\S+) root tbf/g)) qdisc.add(`${c}/${dev}`);
     for (const [, dev] of line.matchAll(/tc qdisc del dev (\S+) root/g)) qdisc.delete(`${c}/${dev}`);
     return undefined;

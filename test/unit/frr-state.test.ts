@@ -2,13 +2,23 @@
 // 8.4.4 output (test/fixtures/frr/README.md says where each came from); the
 // pending cases splice real non-converged entries into converged output.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { parseBfdPeers, parseBgpSummary, parseInstalledRoutes, parseRouterState, pendingKind, pendingOn, splitJsonDocuments, type RouterState } from '../../src/lab/frr-state.js';
+import { describe, expect, it } from 'vitest';
+import {
+  parseBfdPeers,
+  parseBgpSummary,
+  parseInstalledRoutes,
+  parseRouterState,
+  pendingKind,
+  pendingOn,
+  type RouterState,
+  splitJsonDocuments,
+} from '../../src/lab/frr-state.js';
 import { loadLabFile, parseLab } from '../../src/topology/load.js';
 
 type Capture = 'bgp-summary' | 'bfd-peers' | 'ip-route';
-const capture = (who: 't-eu' | 'fra' | 'fra-pending', what: Capture): string => readFileSync(new URL(`../fixtures/frr/${who}.${what}.json`, import.meta.url), 'utf8');
+const capture = (who: 't-eu' | 'fra' | 'fra-pending', what: Capture): string =>
+  readFileSync(new URL(`../fixtures/frr/${who}.${what}.json`, import.meta.url), 'utf8');
 const stateOf = (who: 't-eu' | 'fra' | 'fra-pending'): RouterState => ({
   bgp: parseBgpSummary(capture(who, 'bgp-summary')),
   bfd: parseBfdPeers(capture(who, 'bfd-peers')),
@@ -75,7 +85,14 @@ describe('parseBfdPeers', () => {
 
 describe('parseInstalledRoutes', () => {
   it('lists prefixes with a selected route installed in the FIB', () => {
-    expect(parseInstalledRoutes(capture('t-eu', 'ip-route'))).toEqual(['10.77.0.0/29', '10.77.0.40/29', '10.77.0.48/29', '10.77.0.56/29', ...LANS, '192.0.2.0/24']);
+    expect(parseInstalledRoutes(capture('t-eu', 'ip-route'))).toEqual([
+      '10.77.0.0/29',
+      '10.77.0.40/29',
+      '10.77.0.48/29',
+      '10.77.0.56/29',
+      ...LANS,
+      '192.0.2.0/24',
+    ]);
     expect(parseInstalledRoutes(capture('fra', 'ip-route'))).toEqual(['10.77.0.0/29', ...LANS, '192.0.2.0/24']);
   });
 

@@ -7,35 +7,52 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { genCommand } from '../../src/cli/commands/gen.js';
 import { addCommand } from '../../src/cli/program.js';
 import { LabError } from '../../src/errors.js';
-import { peerPrefixes } from '../../src/render/prefix-lists.js';
 import { renderRouter } from '../../src/render/index.js';
+import { peerPrefixes } from '../../src/render/prefix-lists.js';
 import {
   carriesAnycast,
   designedCatchment,
+  type GenOptions,
   generate,
   generateLab,
+  type SimRoute,
   simulateBestPaths,
   simulateCatchment,
   stableBestPaths,
-  type GenOptions,
-  type SimRoute,
 } from '../../src/topology/generate.js';
 import { overlaps, parseCidr } from '../../src/topology/ipv4.js';
 import { loadLabFile, parseLab } from '../../src/topology/load.js';
-import { sessionsOf, type Lab, type RouterRole } from '../../src/topology/model.js';
+import { type Lab, type RouterRole, sessionsOf } from '../../src/topology/model.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_LAB = join(ROOT, 'labs', 'default.yaml');
 
 type Size = [pops: number, transits: number, eyeballs: number];
 /** The sizes the brief names, then corners: transits without PoPs, one transit, the maxima, steps of 1. */
-const SIZES: Size[] = [[1, 1, 1], [4, 2, 4], [8, 3, 4], [16, 4, 8], [40, 10, 10]];
-const CORNERS: Size[] = [[1, 2, 3], [2, 2, 1], [2, 5, 5], [3, 8, 8], [5, 3, 7], [1, 16, 32], [9, 1, 2], [10, 1, 2], [64, 1, 3], [64, 16, 32]];
+const SIZES: Size[] = [
+  [1, 1, 1],
+  [4, 2, 4],
+  [8, 3, 4],
+  [16, 4, 8],
+  [40, 10, 10],
+];
+const CORNERS: Size[] = [
+  [1, 2, 3],
+  [2, 2, 1],
+  [2, 5, 5],
+  [3, 8, 8],
+  [5, 3, 7],
+  [1, 16, 32],
+  [9, 1, 2],
+  [10, 1, 2],
+  [64, 1, 3],
+  [64, 16, 32],
+];
 const ALL = [...SIZES, ...CORNERS];
 const opts = ([pops, transits, eyeballs]: Size): GenOptions => ({ pops, transits, eyeballs });
 const label = (s: Size) => `${s[0]} PoPs, ${s[1]} transits, ${s[2]} eyeballs`;
@@ -157,10 +174,16 @@ describe('generated lab: sizes, pools, BFD', () => {
   it('uses pools apart from labs/default.yaml, so both labs can run side by side', () => {
     const def = loadLabFile(DEFAULT_LAB);
     const defNets = [...def.links.map((l) => l.subnet), ...def.lans.map((l) => l.subnet)].map(parseCidr);
-    for (const s of [[4, 2, 4], [64, 16, 32]] as Size[]) {
+    for (const s of [
+      [4, 2, 4],
+      [64, 16, 32],
+    ] as Size[]) {
       const lab = load(s);
       for (const net of [...lab.links.map((l) => l.subnet), ...lab.lans.map((l) => l.subnet)]) {
-        expect(defNets.some((d) => overlaps(d, parseCidr(net))), net).toBe(false);
+        expect(
+          defNets.some((d) => overlaps(d, parseCidr(net))),
+          net,
+        ).toBe(false);
       }
     }
   });
@@ -310,7 +333,7 @@ describe('lab gen (CLI)', () => {
     expect(loadLabFile(file).routers).toHaveLength(60);
   });
 
-  it('--json gives sizes, counts and every client\'s expect', async () => {
+  it("--json gives sizes, counts and every client's expect", async () => {
     const file = join(dir, 'j.yaml');
     const [out] = await run('--pops', '3', '--transits', '5', '--eyeballs', '5', '--name', 'j', '--out', file, '--json');
     expect(out.json).toBe(true);
@@ -347,7 +370,7 @@ describe('lab gen (CLI)', () => {
     await expect(run(...args)).rejects.toMatchObject({ code: 'USAGE', message });
   });
 
-  it('a missing count is commander\'s required-option error', async () => {
+  it("a missing count is commander's required-option error", async () => {
     await expect(run('--pops', '1', '--eyeballs', '1')).rejects.toMatchObject({ code: 'commander.missingMandatoryOptionValue' });
   });
 });

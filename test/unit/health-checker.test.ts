@@ -1,10 +1,10 @@
 // The health checker driver with a virtual clock and fakes, the vtysh
 // commands it issues, and the CHAOS probe against the real responder.
 import { describe, expect, it } from 'vitest';
-import { vtyshBgp, vtyshNetworkArgs } from '../../src/agent/pop/bgp.js';
 import type { CommandRunner } from '../../src/agent/pop/bgp.js';
-import { startHealthChecker } from '../../src/agent/pop/health-checker.js';
+import { vtyshBgp, vtyshNetworkArgs } from '../../src/agent/pop/bgp.js';
 import type { HealthFile, HealthLogLine } from '../../src/agent/pop/health-checker.js';
+import { startHealthChecker } from '../../src/agent/pop/health-checker.js';
 import { chaosProbe, judgeReply } from '../../src/agent/pop/health-probe.js';
 import { silentLogger } from '../../src/agent/pop/log.js';
 import { usePopServices } from './support/pop-fixture.js';
@@ -25,7 +25,7 @@ describe('vtysh commands', () => {
     expect(calls[0][0]).toBe('vtysh');
   });
 
-  it("treats withdrawing an absent network as done", async () => {
+  it('treats withdrawing an absent network as done', async () => {
     const run: CommandRunner = async () => ({ code: 1, stdout: "% Can't find static route specified", stderr: '' });
     await expect(vtyshBgp(65101, '192.0.2.0/24', run, () => true).withdraw()).resolves.toBeUndefined();
   });
@@ -90,7 +90,7 @@ async function drive(script: string, o: { failBgp?: number; startupGraceMs?: num
 
 describe('startHealthChecker', () => {
   it('announces at start, withdraws after 3 failures, re-announces after hold-down, logging each transition', async () => {
-    const r = await drive('..' + 'xxx' + '.'.repeat(12));
+    const r = await drive(`..xxx${'.'.repeat(12)}`);
     expect(r.bgpCalls).toEqual(['announce', 'withdraw', 'announce']);
     expect(r.log.map((l) => l.state)).toEqual(['start', 'failing', 'withdrawn', 'recovering', 'announced']);
     for (const l of r.log) expect(l).toMatchObject({ ts: expect.any(Number), tsMono: expect.any(Number), reason: expect.any(String) });
@@ -106,7 +106,7 @@ describe('startHealthChecker', () => {
 
   it('does not count failures before the responder first answered, within the start-up grace', async () => {
     // Five failures while the responder loads (under 1 s of a 10 s grace), then it answers.
-    const starting = await drive('xxxxx' + '.'.repeat(5), { startupGraceMs: 10_000 });
+    const starting = await drive(`xxxxx${'.'.repeat(5)}`, { startupGraceMs: 10_000 });
     expect(starting.bgpCalls).toEqual(['announce']);
     expect(starting.log.map((l) => l.state)).toEqual(['start']);
     // Once it has answered, failures count as usual.

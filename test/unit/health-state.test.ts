@@ -1,7 +1,7 @@
 // The health state machine as a table of check sequences.
 import { describe, expect, it } from 'vitest';
-import { checkPolicy, initialHealthState, shouldAnnounce, stepHealth } from '../../src/agent/pop/health-state.js';
 import type { BgpAction, HealthPhase, HealthPolicy, TransitionLabel } from '../../src/agent/pop/health-state.js';
+import { checkPolicy, initialHealthState, shouldAnnounce, stepHealth } from '../../src/agent/pop/health-state.js';
 
 const POLICY: HealthPolicy = { failures: 3, holdDownMs: 2000 };
 const INTERVAL = 200;
@@ -29,11 +29,28 @@ describe('stepHealth', () => {
     ['2 failures then ok: no withdraw', 'xx.', 'healthy', []],
     ['failures must be consecutive', 'xx.xx.xx.', 'healthy', []],
     ['more failures after withdraw: one withdraw only', 'xxxxxxx', 'withdrawn', [[2, 'withdraw']]],
-    ['recovery shorter than hold-down stays withdrawn', 'xxx' + '.'.repeat(holdDownChecks), 'recovering', [[2, 'withdraw']]],
-    ['recovery as long as hold-down re-announces', 'xxx' + '.'.repeat(holdDownChecks + 1), 'healthy', [[2, 'withdraw'], [3 + holdDownChecks, 'announce']]],
-    ['flapping never re-announces', 'xxx' + '.....x'.repeat(10), 'withdrawn', [[2, 'withdraw']]],
-    ['one failure during hold-down restarts it', 'xxx' + '.'.repeat(9) + 'x' + '.'.repeat(10), 'recovering', [[2, 'withdraw']]],
-    ['withdraw again after re-announce', 'xxx' + '.'.repeat(holdDownChecks + 1) + 'xxx', 'withdrawn', [[2, 'withdraw'], [13, 'announce'], [16, 'withdraw']]],
+    ['recovery shorter than hold-down stays withdrawn', `xxx${'.'.repeat(holdDownChecks)}`, 'recovering', [[2, 'withdraw']]],
+    [
+      'recovery as long as hold-down re-announces',
+      `xxx${'.'.repeat(holdDownChecks + 1)}`,
+      'healthy',
+      [
+        [2, 'withdraw'],
+        [3 + holdDownChecks, 'announce'],
+      ],
+    ],
+    ['flapping never re-announces', `xxx${'.....x'.repeat(10)}`, 'withdrawn', [[2, 'withdraw']]],
+    ['one failure during hold-down restarts it', `xxx${'.'.repeat(9)}x${'.'.repeat(10)}`, 'recovering', [[2, 'withdraw']]],
+    [
+      'withdraw again after re-announce',
+      `xxx${'.'.repeat(holdDownChecks + 1)}xxx`,
+      'withdrawn',
+      [
+        [2, 'withdraw'],
+        [13, 'announce'],
+        [16, 'withdraw'],
+      ],
+    ],
   ])('%s: %s', (_name, checks, phase, actions) => {
     const r = run(checks);
     expect(r.phase).toBe(phase);
@@ -41,7 +58,7 @@ describe('stepHealth', () => {
   });
 
   it('logs each transition of the full cycle once', () => {
-    expect(run('x' + 'xx' + '.'.repeat(holdDownChecks + 1)).labels).toEqual(['failing', 'withdrawn', 'recovering', 'announced']);
+    expect(run(`xxx${'.'.repeat(holdDownChecks + 1)}`).labels).toEqual(['failing', 'withdrawn', 'recovering', 'announced']);
     expect(run('x.').labels).toEqual(['failing', 'healthy']);
   });
 
@@ -54,7 +71,10 @@ describe('stepHealth', () => {
   });
 
   it('with holdDown 0 the first good check re-announces', () => {
-    expect(run('xxx.', { failures: 3, holdDownMs: 0 }).actions).toEqual([[2, 'withdraw'], [3, 'announce']]);
+    expect(run('xxx.', { failures: 3, holdDownMs: 0 }).actions).toEqual([
+      [2, 'withdraw'],
+      [3, 'announce'],
+    ]);
   });
 
   it('measures hold-down by timestamps, not by counting checks', () => {

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clientRoutesScript, allowScript, bridgeOf, removeScript } from '../../src/runtime/host-firewall.js';
+import { allowScript, bridgeOf, clientRoutesScript, removeScript } from '../../src/runtime/host-firewall.js';
 
 const FAKE_IPT = `#!/bin/sh
 # usage: iptables-nft <op> DOCKER-USER [-i X -o X -m comment --comment TAG -j ACCEPT]
@@ -51,7 +51,12 @@ describe('host firewall scripts', () => {
     fw.run(allowScript('default', ['br-a', 'br-b']));
     fw.run(allowScript('other', ['br-x']));
     fw.run(allowScript('default', ['br-a', 'br-c']));
-    expect(fw.rules().map((r) => r.split(' ')[1]).sort()).toEqual(['br-a', 'br-c', 'br-x']);
+    expect(
+      fw
+        .rules()
+        .map((r) => r.split(' ')[1])
+        .sort(),
+    ).toEqual(['br-a', 'br-c', 'br-x']);
   });
 
   it('removes one lab, or every lab', () => {
@@ -60,7 +65,12 @@ describe('host firewall scripts', () => {
     fw.run(allowScript('default2', ['br-d']));
     fw.run(allowScript('other', ['br-x']));
     fw.run(removeScript('default'));
-    expect(fw.rules().map((r) => r.split(' ')[1]).sort()).toEqual(['br-d', 'br-x']);
+    expect(
+      fw
+        .rules()
+        .map((r) => r.split(' ')[1])
+        .sort(),
+    ).toEqual(['br-d', 'br-x']);
     fw.run(removeScript());
     expect(fw.rules()).toEqual([]);
   });

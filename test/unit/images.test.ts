@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   IMAGE_SPECS,
-  RECIPE_VERSION,
+  type ImageHashInput,
   imageHash,
   importChanges,
   mmdebstrapArgs,
   parseBuilder,
   pickSourcesFiles,
-  type ImageHashInput,
+  RECIPE_VERSION,
 } from '../../src/runtime/image-specs.js';
 
 const base: ImageHashInput = {
@@ -45,7 +45,12 @@ describe('imageHash', () => {
 });
 
 describe('mmdebstrapArgs', () => {
-  const args = mmdebstrapArgs({ spec: IMAGE_SPECS.client, nodePath: '/usr/bin/node', tarPath: '/tmp/x/rootfs.tar', sourcesFiles: ['/etc/apt/sources.list.d/debian.sources'] });
+  const args = mmdebstrapArgs({
+    spec: IMAGE_SPECS.client,
+    nodePath: '/usr/bin/node',
+    tarPath: '/tmp/x/rootfs.tar',
+    sourcesFiles: ['/etc/apt/sources.list.d/debian.sources'],
+  });
 
   it('installs the spec packages on the apt variant', () => {
     expect(args).toContain('--variant=apt');

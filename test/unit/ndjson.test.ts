@@ -8,7 +8,7 @@ const summary = { type: 'summary', client: 'c1', probes: {}, streams: { count: 0
 
 describe('ndjson parser', () => {
   it('reassembles lines split across chunks at any byte', () => {
-    const text = [a, b, summary].map((x) => JSON.stringify(x)).join('\n') + '\n';
+    const text = `${[a, b, summary].map((x) => JSON.stringify(x)).join('\n')}\n`;
     const bytes = Buffer.from(text);
     for (const cut of [1, 7, 40, bytes.length - 1]) {
       const p = createNdjsonParser();
@@ -20,7 +20,7 @@ describe('ndjson parser', () => {
 
   it('feeding one byte at a time gives the same result, including multi-byte UTF-8', () => {
     const withUtf8 = { ...b, detail: 'Verbindung zurückgesetzt — ✗' };
-    const bytes = Buffer.from(JSON.stringify(withUtf8) + '\r\n' + JSON.stringify(a));
+    const bytes = Buffer.from(`${JSON.stringify(withUtf8)}\r\n${JSON.stringify(a)}`);
     const p = createNdjsonParser();
     const got = [];
     for (let i = 0; i < bytes.length; i++) got.push(...p.push(bytes.subarray(i, i + 1)));

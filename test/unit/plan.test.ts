@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planLab } from '../../src/lab/plan.js';
-import { popAgentConfig } from '../../src/topology/roles/pop.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { popAgentConfig } from '../../src/topology/roles/pop.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
 const plan = planLab(lab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' }, { fra: 'h1' });
@@ -31,7 +31,7 @@ describe('planLab', () => {
     expect(gru.labels['anycast-lab.role']).toBe('pop');
   });
 
-  it('changes a node\'s config hash when its rendered config changes, and no other', () => {
+  it("changes a node's config hash when its rendered config changes, and no other", () => {
     const again = planLab(lab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' }, { fra: 'h2' });
     const hash = (p: typeof plan, n: string) => p.nodes.find((x) => x.node === n)!.spec.labels['anycast-lab.config-hash'];
     expect(hash(again, 'fra')).not.toBe(hash(plan, 'fra'));
@@ -46,9 +46,18 @@ describe('planLab', () => {
     expect(c.routeHelper!.cmd!.join(' ')).toContain('ip route replace default via 10.78.0.2');
   });
 
-  it('hands each PoP its identity and the lab\'s service settings', () => {
+  it("hands each PoP its identity and the lab's service settings", () => {
     const cfg = popAgentConfig(lab, lab.routers.find((r) => r.name === 'nrt')!);
-    expect(cfg).toMatchObject({ pop: 'nrt', colo: 'NRT', asn: 64500, prefix: '192.0.2.0/24', dnsAddress: '192.0.2.53', httpAddress: '192.0.2.80', streamPort: 7000, zone: 'lab.' });
+    expect(cfg).toMatchObject({
+      pop: 'nrt',
+      colo: 'NRT',
+      asn: 64500,
+      prefix: '192.0.2.0/24',
+      dnsAddress: '192.0.2.53',
+      httpAddress: '192.0.2.80',
+      streamPort: 7000,
+      zone: 'lab.',
+    });
     expect(cfg.records['anycast.lab.']).toBe('192.0.2.80');
     expect(cfg.health).toEqual({ interval: 200, failures: 3, holdDown: 2000 });
   });

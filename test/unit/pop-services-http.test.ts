@@ -21,7 +21,13 @@ const get = (path: string, method = 'GET') =>
     req.end();
   });
 
-const parseTrace = (body: string) => Object.fromEntries(body.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+const parseTrace = (body: string) =>
+  Object.fromEntries(
+    body
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 
 describe('traceBody', () => {
   it('formats ts as unix seconds with milliseconds', () => {

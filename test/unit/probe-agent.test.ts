@@ -11,8 +11,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runProbeAgent } from '../../src/agent/probe/agent.js';
 import { parseProbeConfig } from '../../src/agent/probe/config.js';
 import { decodeChaosResponse, encodeChaosQuery, popOf } from '../../src/agent/probe/dns-wire.js';
-import { parseStreamLine } from '../../src/agent/probe/streams.js';
 import { startFixedRate } from '../../src/agent/probe/schedule.js';
+import { parseStreamLine } from '../../src/agent/probe/streams.js';
 import { analyzeClient } from '../../src/experiment/failover-clients.js';
 import { analyzeStreams } from '../../src/experiment/failover-streams.js';
 import { probePrecision } from '../../src/experiment/probe-precision.js';
@@ -175,9 +175,22 @@ describe('dns wire format', () => {
   it('encodes a CHAOS TXT hostname.bind query with an empty NSID option', () => {
     const q = encodeChaosQuery(0xbeef);
     expect(q.toString('hex')).toBe(
-      'beef' + '0000' + '0001' + '0000' + '0000' + '0001' +
-        '08686f73746e616d650462696e6400' + '0010' + '0003' +
-        '00' + '0029' + '04d0' + '00000000' + '0004' + '0003' + '0000',
+      'beef' +
+        '0000' +
+        '0001' +
+        '0000' +
+        '0000' +
+        '0001' +
+        '08686f73746e616d650462696e6400' +
+        '0010' +
+        '0003' +
+        '00' +
+        '0029' +
+        '04d0' +
+        '00000000' +
+        '0004' +
+        '0003' +
+        '0000',
     );
   });
 

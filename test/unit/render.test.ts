@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  configHash,
-  RENDERED_FILE_NAMES,
-  RenderError,
-  renderLab,
-  renderRouter,
-  writeLabConfigs,
-} from '../../src/render/index.js';
+import { configHash, RENDERED_FILE_NAMES, RenderError, renderLab, renderRouter, writeLabConfigs } from '../../src/render/index.js';
 import type { Lab } from '../../src/topology/model.js';
 import { smallLab } from '../fixtures/render/small-lab.js';
 
@@ -19,7 +12,9 @@ const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 /** Lines of one router's frr.conf that start with `prefix` (comments dropped). */
 const linesOf = (router: string, prefix: string): string[] =>
-  renderRouter(smallLab, router)['frr.conf'].split('\n').filter((l) => l.startsWith(prefix));
+  renderRouter(smallLab, router)
+    ['frr.conf'].split('\n')
+    .filter((l) => l.startsWith(prefix));
 
 /** Permitted prefixes of one prefix-list, in seq order. */
 const permits = (router: string, list: string): string[] =>
@@ -76,14 +71,17 @@ describe('prefix-lists', () => {
   });
 
   it('PoPs send only the anycast prefix, to every neighbour', () => {
-    for (const [pop, peers] of [['pop-fra', ['transit-a']], ['pop-ams', ['transit-b', 'eyeball-de']]] as const) {
+    for (const [pop, peers] of [
+      ['pop-fra', ['transit-a']],
+      ['pop-ams', ['transit-b', 'eyeball-de']],
+    ] as const) {
       const outLists = linesOf(pop, 'ip prefix-list OUT-');
       expect(outLists).toHaveLength(peers.length);
       for (const peer of peers) expect(permits(pop, `OUT-${peer}`)).toEqual(['192.0.2.0/24']);
     }
   });
 
-  it('PoPs accept all client LANs from transits and only the eyeball\'s own LAN from an eyeball', () => {
+  it("PoPs accept all client LANs from transits and only the eyeball's own LAN from an eyeball", () => {
     expect(permits('pop-fra', 'IN-transit-a')).toEqual(['10.78.1.0/24']);
     expect(permits('pop-ams', 'IN-eyeball-de')).toEqual(['10.78.1.0/24']);
   });
@@ -113,13 +111,16 @@ describe('prefix-lists', () => {
     const conf = renderRouter(noLans, 'eyeball-de')['frr.conf'];
     expect(conf).toContain('ip prefix-list OUT-transit-a seq 5 deny any');
     expect(conf).toContain('ip prefix-list CLIENT-LANS seq 5 deny any');
-    expect(conf).not.toMatch(/^  network /m);
+    expect(conf).not.toMatch(/^ {2}network /m);
   });
 
   it('PoPs accept nothing from another PoP', () => {
     const popPeering: Lab = {
       ...smallLab,
-      links: [...smallLab.links, { ...smallLab.links[0], name: 'pop-fra--pop-ams', a: { ...smallLab.links[0].a }, b: { ...smallLab.links[0].b, node: 'pop-ams' } }],
+      links: [
+        ...smallLab.links,
+        { ...smallLab.links[0], name: 'pop-fra--pop-ams', a: { ...smallLab.links[0].a }, b: { ...smallLab.links[0].b, node: 'pop-ams' } },
+      ],
     };
     const conf = renderRouter(popPeering, 'pop-fra')['frr.conf'];
     expect(conf).toContain('ip prefix-list IN-pop-ams seq 5 deny any');
@@ -165,8 +166,21 @@ describe('BFD', () => {
   it('one profile per distinct interval x multiplier', () => {
     const conf = renderRouter(smallLab, 'eyeball-de')['frr.conf'];
     expect(conf).toContain(
-      ['bfd', ' profile bfd-100x5', '  transmit-interval 100', '  receive-interval 100', '  detect-multiplier 5', ' exit',
-        ' profile bfd-300x3', '  transmit-interval 300', '  receive-interval 300', '  detect-multiplier 3', ' exit', 'exit', '!'].join('\n'),
+      [
+        'bfd',
+        ' profile bfd-100x5',
+        '  transmit-interval 100',
+        '  receive-interval 100',
+        '  detect-multiplier 5',
+        ' exit',
+        ' profile bfd-300x3',
+        '  transmit-interval 300',
+        '  receive-interval 300',
+        '  detect-multiplier 3',
+        ' exit',
+        'exit',
+        '!',
+      ].join('\n'),
     );
     expect(conf).toContain(' neighbor 10.77.0.26 bfd\n neighbor 10.77.0.26 bfd profile bfd-100x5\n');
     expect(conf).toContain(' neighbor 10.77.0.34 bfd profile bfd-300x3\n');
@@ -190,9 +204,9 @@ describe('router bgp', () => {
     for (const router of smallLab.routers) {
       expect(renderRouter(smallLab, router.name)['frr.conf']).not.toMatch(/^\s*no bgp network import-check/m);
     }
-    expect(popConf).toMatch(/^  network 192\.0\.2\.0\/24$/m);
-    expect(renderRouter(smallLab, 'eyeball-de')['frr.conf']).toMatch(/^  network 10\.78\.1\.0\/24$/m);
-    expect(renderRouter(smallLab, 'transit-a')['frr.conf']).not.toMatch(/^  network /m);
+    expect(popConf).toMatch(/^ {2}network 192\.0\.2\.0\/24$/m);
+    expect(renderRouter(smallLab, 'eyeball-de')['frr.conf']).toMatch(/^ {2}network 10\.78\.1\.0\/24$/m);
+    expect(renderRouter(smallLab, 'transit-a')['frr.conf']).not.toMatch(/^ {2}network /m);
   });
 
   it('session settings', () => {
@@ -216,8 +230,14 @@ describe('router bgp', () => {
     expect(files['frr.conf'].split('\n')[0]).toBe(`! ${banner}`);
     expect(files['vtysh.conf']).toBe(`! ${banner}\nservice integrated-vtysh-config\nhostname pop-fra\n`);
     expect(files.daemons.split('\n')[0]).toBe(`# ${banner}`);
-    for (const line of ['frr version 8.4', 'frr defaults traditional', 'hostname pop-fra',
-      'log file /var/log/frr/frr.log informational', 'log timestamp precision 6', 'service integrated-vtysh-config']) {
+    for (const line of [
+      'frr version 8.4',
+      'frr defaults traditional',
+      'hostname pop-fra',
+      'log file /var/log/frr/frr.log informational',
+      'log timestamp precision 6',
+      'service integrated-vtysh-config',
+    ]) {
       expect(files['frr.conf'].split('\n')).toContain(line);
     }
   });
@@ -226,17 +246,22 @@ describe('router bgp', () => {
 describe('daemons', () => {
   const daemons = renderRouter(smallLab, 'transit-a').daemons;
   const settings = Object.fromEntries(
-    daemons.split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    daemons
+      .split('\n')
+      .filter((l) => /^\w+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
 
   it('starts zebra, bgpd and bfdd only', () => {
-    const on = Object.entries(settings).filter(([, v]) => v === 'yes').map(([k]) => k);
+    const on = Object.entries(settings)
+      .filter(([, v]) => v === 'yes')
+      .map(([k]) => k);
     expect(on.sort()).toEqual(['bfdd', 'bgpd', 'vtysh_enable', 'zebra']);
     expect(settings.ospfd).toBe('no');
     expect(settings.pathd).toBe('no');
   });
 
-  it('matches Debian\'s option format', () => {
+  it("matches Debian's option format", () => {
     expect(settings.zebra_options).toBe('"  -A 127.0.0.1 -s 90000000"');
     expect(settings.bgpd_options).toBe('"   -A 127.0.0.1"');
     expect(settings.bfdd_options).toBe('"   -A 127.0.0.1"');

@@ -5,8 +5,8 @@ import { checkPopConfig } from '../../src/agent/pop/config.js';
 import { Packet } from '../../src/agent/pop/dns2.js';
 import { encodeOpt, encodeResponse } from '../../src/agent/pop/encode.js';
 import { registerNsidCodec } from '../../src/agent/pop/nsid.js';
-import { buildQuery, readHeader } from '../../src/agent/pop/query.js';
 import type { QuerySpec } from '../../src/agent/pop/query.js';
+import { buildQuery, readHeader } from '../../src/agent/pop/query.js';
 import { buildZone } from '../../src/agent/pop/zone.js';
 
 registerNsidCodec();
@@ -92,14 +92,24 @@ describe('encodeResponse', () => {
   });
 
   it('encodes an OPT with NSID byte for byte (RFC 6891 §6.1.2, RFC 5001 §2.3)', () => {
-    expect(encodeOpt({ udpPayload: 1232, doFlag: true, nsid: Buffer.from('fra') }).toString('hex')).toBe('0000290' + '4d0' + '00008000' + '0007' + '0003' + '0003' + '667261');
+    expect(encodeOpt({ udpPayload: 1232, doFlag: true, nsid: Buffer.from('fra') }).toString('hex')).toBe(
+      '0000290' + '4d0' + '00008000' + '0007' + '0003' + '0003' + '667261',
+    );
   });
 });
 
 describe('checkPopConfig', () => {
   const base = {
-    pop: 'fra', colo: 'FRA', asn: 65101, prefix: '192.0.2.0/24', dnsAddress: '192.0.2.53', httpAddress: '192.0.2.80',
-    httpPort: 80, streamPort: 7000, zone: 'lab.', records: { 'anycast.lab.': '192.0.2.80' },
+    pop: 'fra',
+    colo: 'FRA',
+    asn: 65101,
+    prefix: '192.0.2.0/24',
+    dnsAddress: '192.0.2.53',
+    httpAddress: '192.0.2.80',
+    httpPort: 80,
+    streamPort: 7000,
+    zone: 'lab.',
+    records: { 'anycast.lab.': '192.0.2.80' },
   };
   it('fills health and tcp defaults', () => {
     expect(checkPopConfig(base)).toMatchObject({ health: { interval: 200, failures: 3, holdDown: 2000 }, tcp: { idleTimeoutMs: 10000, maxConnections: 1000 } });

@@ -3,9 +3,9 @@
 // failure here replays exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpExchange, udpExchange } from '../../src/agent/pop/exchange.js';
-import { fireTcp, fireUdp, openIdleTcp } from '../../src/agent/pop/fuzz-fire.js';
-import { FUZZ_KINDS, fuzzPackets } from '../../src/agent/pop/fuzz.js';
 import type { FuzzPacket } from '../../src/agent/pop/fuzz.js';
+import { FUZZ_KINDS, fuzzPackets } from '../../src/agent/pop/fuzz.js';
+import { fireTcp, fireUdp, openIdleTcp } from '../../src/agent/pop/fuzz-fire.js';
 import { buildQuery, readHeader } from '../../src/agent/pop/query.js';
 import { popTestConfig, usePopServices } from './support/pop-fixture.js';
 

@@ -1,6 +1,7 @@
 // DNS over TCP per RFC 7766: pipelining, idle timeout, connection cap.
-import { connect } from 'node:net';
+
 import type { Socket } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tcpExchange } from '../../src/agent/pop/exchange.js';
 import { buildQuery, readHeader, tcpFrame } from '../../src/agent/pop/query.js';
@@ -17,14 +18,16 @@ const connectTcp = () =>
     s.on('error', reject);
     open.push(s);
   });
-const closed = (s: Socket) => new Promise<number>((resolve) => {
-  const t0 = performance.now();
-  if (s.destroyed) return resolve(0);
-  s.on('close', () => resolve(performance.now() - t0));
-});
+const closed = (s: Socket) =>
+  new Promise<number>((resolve) => {
+    const t0 = performance.now();
+    if (s.destroyed) return resolve(0);
+    s.on('close', () => resolve(performance.now() - t0));
+  });
 afterAll(() => open.forEach((s) => s.destroy()));
 
-const A = 1, TXT = 16;
+const A = 1,
+  TXT = 16;
 
 describe('DNS over TCP', () => {
   it('answers 3 pipelined queries on one connection, each with its own ID', async () => {
@@ -64,7 +67,10 @@ describe('DNS over TCP', () => {
   it('answers FORMERR on TCP and keeps the connection', async () => {
     const formerr = Buffer.from([0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     const replies = await tcpExchange('127.0.0.1', pop.services.dns.port, [formerr, buildQuery({ id: 10, name: 'anycast.lab', type: A })]);
-    expect(replies.map((r) => [readHeader(r).id, readHeader(r).rcode])).toEqual([[9, 1], [10, 0]]);
+    expect(replies.map((r) => [readHeader(r).id, readHeader(r).rcode])).toEqual([
+      [9, 1],
+      [10, 0],
+    ]);
   });
 
   it('closes a connection that sends a message shorter than a header', async () => {

@@ -9,12 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Packet } from '../../src/agent/pop/dns2.js';
 import { tcpExchange, udpExchange } from '../../src/agent/pop/exchange.js';
 import { registerNsidCodec } from '../../src/agent/pop/nsid.js';
-import { buildQuery, clientCookie, nsidRequest, readHeader } from '../../src/agent/pop/query.js';
 import type { QuerySpec } from '../../src/agent/pop/query.js';
+import { buildQuery, clientCookie, nsidRequest, readHeader } from '../../src/agent/pop/query.js';
 import { popTestConfig, usePopServices } from './support/pop-fixture.js';
 
-const A = 1, TXT = 16, CH = 3;
-const NOERROR = 0, FORMERR = 1, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5;
+const A = 1,
+  TXT = 16,
+  CH = 3;
+const NOERROR = 0,
+  FORMERR = 1,
+  NXDOMAIN = 3,
+  NOTIMP = 4,
+  REFUSED = 5;
 
 let dir: string;
 const statsPath = () => join(dir, 'run', 'stats.json');

@@ -19,7 +19,9 @@ vi.mock('../../src/topology/roles/registry.js', async (importOriginal) => {
 });
 
 const withCollector = (router = '  - { name: col, asn: 65500, feed: ris }', link = '  - { a: col, b: t-one, bfd: false }') =>
-  BASE.replace('ases:\n', 'ases:\n  - { asn: 65500, name: Collector, role: collector }\n').replace('links:\n', `${router}\nlinks:\n`).replace('clients:\n', `${link}\nclients:\n`);
+  BASE.replace('ases:\n', 'ases:\n  - { asn: 65500, name: Collector, role: collector }\n')
+    .replace('links:\n', `${router}\nlinks:\n`)
+    .replace('clients:\n', `${link}\nclients:\n`);
 
 function issuesOf(text: string) {
   try {
@@ -44,11 +46,16 @@ describe('a role added in one module', () => {
   });
 
   it('is listed among the supported roles, and its own fields are refused on other roles', () => {
-    expect(issuesOf(BASE.replace('role: transit }', 'role: collectr }'))[0].message).toBe('unknown role "collectr" (supported roles: pop, transit, eyeball, collector)');
+    expect(issuesOf(BASE.replace('role: transit }', 'role: collectr }'))[0].message).toBe(
+      'unknown role "collectr" (supported roles: pop, transit, eyeball, collector)',
+    );
     expect(issuesOf(withCollector().replace('{ name: t-one, asn: 65010 }', '{ name: t-one, asn: 65010, feed: ris }'))).toEqual([
       expect.objectContaining({ field: 'routers[2].feed', message: '"feed" is only meaningful on collectors; t-one is a transit' }),
     ]);
-    const two = withCollector('  - { name: col, asn: 65500 }\n  - { name: col2, asn: 65501 }', '  - { a: col, b: t-one }\n  - { a: col2, b: t-one }\n  - { a: col, b: col2 }').replace('ases:\n', 'ases:\n  - { asn: 65501, name: Collector Two, role: collector }\n');
+    const two = withCollector(
+      '  - { name: col, asn: 65500 }\n  - { name: col2, asn: 65501 }',
+      '  - { a: col, b: t-one }\n  - { a: col2, b: t-one }\n  - { a: col, b: col2 }',
+    ).replace('ases:\n', 'ases:\n  - { asn: 65501, name: Collector Two, role: collector }\n');
     expect(issuesOf(two).map((i) => i.message)).toContain('col and col2 are both collectors: collectors only listen');
   });
 
@@ -72,7 +79,11 @@ describe('a role added in one module', () => {
   });
 
   it('counts as converged by its own routes', () => {
-    const state = { bgp: [{ peer: lab.links.find((l) => l.name === 'col--t-one')!.b.address, state: 'Established', pfxRcd: 2, pfxSnt: 0 }], bfd: [], routes: [] };
+    const state = {
+      bgp: [{ peer: lab.links.find((l) => l.name === 'col--t-one')!.b.address, state: 'Established', pfxRcd: 2, pfxSnt: 0 }],
+      bfd: [],
+      routes: [],
+    };
     expect(pendingOn(lab, 'col', state)).toEqual(['col: no route to 192.0.2.0/24']);
     expect(pendingOn(lab, 'col', { ...state, routes: ['192.0.2.0/24'] })).toEqual([]);
   });
@@ -81,14 +92,23 @@ describe('a role added in one module', () => {
     const plan = planLab(lab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' });
     const col = plan.nodes.find((n) => n.node === 'col')!;
     expect(col.role).toBe('collector');
-    expect(col.spec.env).toEqual({ ROLE: 'collector', NODE: 'col', COLLECTOR_DIR: '/var/lib/collector', ROLE_SETUP: 'mkdir -p /var/lib/collector', ROLE_SERVICES: 'log "starting collector"' });
+    expect(col.spec.env).toEqual({
+      ROLE: 'collector',
+      NODE: 'col',
+      COLLECTOR_DIR: '/var/lib/collector',
+      ROLE_SETUP: 'mkdir -p /var/lib/collector',
+      ROLE_SERVICES: 'log "starting collector"',
+    });
     expect(col.spec.binds).toContain('/cfg/mini/col/agent:/etc/anycast-lab:ro');
     expect(col.spec.labels['anycast-lab.role']).toBe('collector');
     expect(nodeConfigHash(lab, 'col')).toMatch(/^[0-9a-f]{24}\{"name":"col"\}\n$/);
   });
 
   it('shows what its status reader found in `lab status`', () => {
-    const table = renderStatusTable({ labs: ['mini'], nodes: [{ lab: 'mini', node: 'col', role: 'collector', container: 'al-mini-col', state: 'running', routesSeen: 5 }] });
+    const table = renderStatusTable({
+      labs: ['mini'],
+      nodes: [{ lab: 'mini', node: 'col', role: 'collector', container: 'al-mini-col', state: 'running', routesSeen: 5 }],
+    });
     expect(table).toContain('routes seen 5');
   });
 });

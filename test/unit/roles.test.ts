@@ -4,8 +4,8 @@
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { POP_PATHS } from '../../src/agent/contract.js';
-import { planLab } from '../../src/lab/plan.js';
 import { LabFileError } from '../../src/errors.js';
+import { planLab } from '../../src/lab/plan.js';
 import { renderRouter } from '../../src/render/frr-config.js';
 import { loadLabFile, parseLab } from '../../src/topology/load.js';
 import { ROLE_NAMES, ROLES, roleSpec } from '../../src/topology/roles/registry.js';
@@ -75,7 +75,9 @@ describe('an unknown role in a lab file', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ file: BASE_FILE, line: 19, field: 'ases[1].role' });
     expect(issues[0].message).toBe('unknown role "tranzit" (supported roles: pop, transit, eyeball)');
-    expect((err as LabFileError).message).toBe(`${BASE_FILE}:19:${issues[0].column}: ases[1].role: unknown role "tranzit" (supported roles: pop, transit, eyeball)`);
+    expect((err as LabFileError).message).toBe(
+      `${BASE_FILE}:19:${issues[0].column}: ases[1].role: unknown role "tranzit" (supported roles: pop, transit, eyeball)`,
+    );
   });
 
   it('a role-specific router field on another role names the roles that take it', () => {
@@ -85,6 +87,8 @@ describe('an unknown role in a lab file', () => {
     } catch (e) {
       err = e;
     }
-    expect((err as LabFileError).issues).toEqual([expect.objectContaining({ line: 25, field: 'routers[2].colo', message: '"colo" is only meaningful on PoPs; t-one is a transit' })]);
+    expect((err as LabFileError).issues).toEqual([
+      expect.objectContaining({ line: 25, field: 'routers[2].colo', message: '"colo" is only meaningful on PoPs; t-one is a transit' }),
+    ]);
   });
 });

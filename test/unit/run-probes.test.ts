@@ -38,21 +38,36 @@ function fakeRuntime() {
 }
 
 const line = (client: string, seq: number, pop = 'fra') =>
-  JSON.stringify({ client, kind: 'udp-dns', seq, sentMs: 1000 + seq * 10, recvMs: 1002 + seq * 10, pop, outcome: 'ok' }) + '\n';
+  `${JSON.stringify({ client, kind: 'udp-dns', seq, sentMs: 1000 + seq * 10, recvMs: 1002 + seq * 10, pop, outcome: 'ok' })}\n`;
 
 describe('startProbes', () => {
   it('starts every client with the lab endpoints and a tag, parses across chunk cuts, stops by tag', async () => {
     const { rt, agents, execs } = fakeRuntime();
-    const s = await startProbes(rt, lab, [{ client: 'c-de', container: 'A' }, { client: 'c-us', container: 'B' }], { maxDurationMs: 60_000, rates: { udpIntervalMs: 20 } });
+    const s = await startProbes(
+      rt,
+      lab,
+      [
+        { client: 'c-de', container: 'A' },
+        { client: 'c-us', container: 'B' },
+      ],
+      { maxDurationMs: 60_000, rates: { udpIntervalMs: 20 } },
+    );
     const cfg = JSON.parse(agents.get('A')!.argv[2]);
-    expect(cfg).toMatchObject({ client: 'c-de', run: s.runId, dns: { address: '192.0.2.53', port: 53 }, stream: { address: '192.0.2.80', port: 7000 }, durationMs: 60_000, udpIntervalMs: 20 });
+    expect(cfg).toMatchObject({
+      client: 'c-de',
+      run: s.runId,
+      dns: { address: '192.0.2.53', port: 53 },
+      stream: { address: '192.0.2.80', port: 7000 },
+      durationMs: 60_000,
+      udpIntervalMs: 20,
+    });
 
     const two = line('c-de', 0) + line('c-de', 1);
     agents.get('A')!.stdout.write(two.slice(0, 17));
     agents.get('A')!.stdout.write(two.slice(17, 150));
     await new Promise((r) => setImmediate(r));
     expect(s.samples('c-de')).toHaveLength(1);
-    agents.get('A')!.stdout.write(two.slice(150) + 'not json\n');
+    agents.get('A')!.stdout.write(`${two.slice(150)}not json\n`);
     agents.get('B')!.stdout.write(line('c-us', 0, 'iad'));
     await new Promise((r) => setImmediate(r));
     expect(s.samples('c-de')).toHaveLength(2);

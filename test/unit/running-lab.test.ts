@@ -64,7 +64,12 @@ describe('runningLab', () => {
     const running = containersOf(lab);
     expect(changedNodes(lab, running)).toEqual([]);
     // A node killed by a fault (its container gone) is not a change of the file.
-    expect(changedNodes(lab, running.filter((c) => c.labels['anycast-lab.node'] !== 'fra'))).toEqual([]);
+    expect(
+      changedNodes(
+        lab,
+        running.filter((c) => c.labels['anycast-lab.node'] !== 'fra'),
+      ),
+    ).toEqual([]);
     const stranger = { ...running[0], labels: { ...running[0].labels, 'anycast-lab.node': 'gone' } };
     expect(changedNodes(lab, [...running, stranger])).toEqual(['gone']);
   });

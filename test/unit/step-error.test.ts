@@ -7,11 +7,19 @@ describe('atStep', () => {
     const cause = new ConvergenceError('fra: FRR not ready', ['fra: FRR not ready']);
     const err = await atStep('node "fra"', 'frr-ready', () => Promise.reject(cause)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepError);
-    expect(err).toMatchObject({ message: 'node "fra" frr-ready: fra: FRR not ready', code: 'CONVERGENCE_TIMEOUT', subject: 'node "fra"', step: 'frr-ready', cause });
+    expect(err).toMatchObject({
+      message: 'node "fra" frr-ready: fra: FRR not ready',
+      code: 'CONVERGENCE_TIMEOUT',
+      subject: 'node "fra"',
+      step: 'frr-ready',
+      cause,
+    });
   });
 
   it('says the lab name once, calls an engine error NODE_START, and wraps only once', async () => {
-    const inner = await atStep('lab "x"', 'converge', () => Promise.reject(new LabError('CONVERGENCE_TIMEOUT', 'lab "x" did not converge within 20 s'))).catch((e: unknown) => e);
+    const inner = await atStep('lab "x"', 'converge', () => Promise.reject(new LabError('CONVERGENCE_TIMEOUT', 'lab "x" did not converge within 20 s'))).catch(
+      (e: unknown) => e,
+    );
     expect((inner as Error).message).toBe('lab "x" converge: did not converge within 20 s');
     const engine = await atStep('node "fra"', 'start', () => Promise.reject(new Error('boom'))).catch((e: unknown) => e);
     expect(engine).toMatchObject({ code: 'NODE_START', message: 'node "fra" start: boom' });

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Outcome, Sample } from '../../src/probe/sample.js';
-import { niceTicks, renderTimeline } from '../../src/report/svg-timeline.js';
 import { analyzeClient } from '../../src/experiment/failover-clients.js';
+import type { Outcome, Sample } from '../../src/probe/sample.js';
 import { renderFailoverTable } from '../../src/report/failover-table.js';
+import { niceTicks, renderTimeline } from '../../src/report/svg-timeline.js';
 
 /** UDP probes every 10 ms from `from`, segment by segment. */
 function udp(client: string, from: number, segments: { until: number; pop?: string; outcome?: Outcome }[], rtt = 3): Sample[] {
@@ -23,14 +23,53 @@ function udp(client: string, from: number, segments: { until: number; pop?: stri
 const FAULT = 50_000;
 const RESTORE = 54_000;
 const clients = [
-  { client: 'client-ber', samples: udp('client-ber', 48_000, [{ until: 50_000, pop: 'fra' }, { until: 50_290, outcome: 'timeout' }, { until: 54_150, pop: 'ams' }, { until: 54_180, outcome: 'timeout' }, { until: 56_000, pop: 'fra' }]) },
-  { client: 'client-muc', samples: udp('client-muc', 48_000, [{ until: 50_010, pop: 'fra' }, { until: 50_060, outcome: 'refused' }, { until: 50_330, outcome: 'timeout' }, { until: 54_100, pop: 'lhr' }, { until: 56_000, pop: 'fra' }]) },
+  {
+    client: 'client-ber',
+    samples: udp('client-ber', 48_000, [
+      { until: 50_000, pop: 'fra' },
+      { until: 50_290, outcome: 'timeout' },
+      { until: 54_150, pop: 'ams' },
+      { until: 54_180, outcome: 'timeout' },
+      { until: 56_000, pop: 'fra' },
+    ]),
+  },
+  {
+    client: 'client-muc',
+    samples: udp('client-muc', 48_000, [
+      { until: 50_010, pop: 'fra' },
+      { until: 50_060, outcome: 'refused' },
+      { until: 50_330, outcome: 'timeout' },
+      { until: 54_100, pop: 'lhr' },
+      { until: 56_000, pop: 'fra' },
+    ]),
+  },
   { client: 'client-ams', samples: udp('client-ams', 48_000, [{ until: 56_000, pop: 'ams' }]) },
-  { client: 'client-par', samples: udp('client-par', 48_000, [{ until: 50_000, pop: 'fra' }, { until: 56_000, outcome: 'unreachable' }]) },
+  {
+    client: 'client-par',
+    samples: udp('client-par', 48_000, [
+      { until: 50_000, pop: 'fra' },
+      { until: 56_000, outcome: 'unreachable' },
+    ]),
+  },
   // On lhr, not the failed PoP, yet it lost 12 probes in a row: collateral.
-  { client: 'client-lon', samples: udp('client-lon', 48_000, [{ until: 50_100, pop: 'lhr' }, { until: 50_220, outcome: 'timeout' }, { until: 56_000, pop: 'lhr' }]) },
+  {
+    client: 'client-lon',
+    samples: udp('client-lon', 48_000, [
+      { until: 50_100, pop: 'lhr' },
+      { until: 50_220, outcome: 'timeout' },
+      { until: 56_000, pop: 'lhr' },
+    ]),
+  },
 ];
-const input = { title: 'Trial 1: fra stops forwarding (BFD 100 ms × 3)', clients, faultMs: FAULT, restoreMs: RESTORE, startMs: 48_500, endMs: 55_500, failedPop: 'fra' };
+const input = {
+  title: 'Trial 1: fra stops forwarding (BFD 100 ms × 3)',
+  clients,
+  faultMs: FAULT,
+  restoreMs: RESTORE,
+  startMs: 48_500,
+  endMs: 55_500,
+  failedPop: 'fra',
+};
 
 /** Tiny well-formedness check: every tag closes in order, attributes are quoted. */
 function assertWellFormed(xml: string): void {

@@ -2,9 +2,23 @@
 // rules are part of the lab's contract (golden FRR configs and the running
 // lab's addresses depend on them), so they are pinned here.
 import { describe, expect, it } from 'vitest';
-import { formatCidr, contains, fromInt, hostAt, isIPv4, isNetwork, mask, overlaps, parseCidr, size, SubnetAllocator, toInt, tryParseCidr } from '../../src/topology/ipv4.js';
+import {
+  contains,
+  formatCidr,
+  fromInt,
+  hostAt,
+  isIPv4,
+  isNetwork,
+  mask,
+  overlaps,
+  parseCidr,
+  SubnetAllocator,
+  size,
+  toInt,
+  tryParseCidr,
+} from '../../src/topology/ipv4.js';
 import { loadLabFile, parseLab } from '../../src/topology/load.js';
-import { sessionsOf, type Lab, type Link } from '../../src/topology/model.js';
+import { type Lab, type Link, sessionsOf } from '../../src/topology/model.js';
 import { DEFAULTS } from '../../src/topology/resolve.js';
 import { BASE, BASE_FILE, deleteLines, editLine, insertAfter } from '../fixtures/topology/base.js';
 
@@ -89,7 +103,12 @@ describe('link addressing', () => {
 
   it('allows an explicit subnet outside the pool and an explicit end address', () => {
     const lab = parse(editLine(29, '{ a: pop-a, b: t-one }', '{ a: { node: pop-a, address: 172.16.0.5 }, b: t-one, subnet: 172.16.0.0/29 }'));
-    expect(link(lab, 'pop-a--t-one')).toMatchObject({ subnet: '172.16.0.0/29', gateway: '172.16.0.1', a: { address: '172.16.0.5' }, b: { address: '172.16.0.3' } });
+    expect(link(lab, 'pop-a--t-one')).toMatchObject({
+      subnet: '172.16.0.0/29',
+      gateway: '172.16.0.1',
+      a: { address: '172.16.0.5' },
+      b: { address: '172.16.0.3' },
+    });
     expect(link(lab, 'pop-b--t-two').subnet).toBe('10.77.0.0/29');
   });
 
@@ -127,7 +146,9 @@ describe('client LANs', () => {
   });
 
   it('rejects a client address on the bridge or the router', () => {
-    expect(() => parse(twoEyeballs.replace('10.78.0.99', '10.78.0.2'))).toThrow(/clients\[3\]\.address: address 10\.78\.0\.2 must be in 10\.78\.0\.0\/24 and above \.2/);
+    expect(() => parse(twoEyeballs.replace('10.78.0.99', '10.78.0.2'))).toThrow(
+      /clients\[3\]\.address: address 10\.78\.0\.2 must be in 10\.78\.0\.0\/24 and above \.2/,
+    );
   });
 
   it('has no LAN for an eyeball without clients', () => {
@@ -203,8 +224,20 @@ describe('BFD and BGP timers', () => {
   });
 
   it('take the bgp section as the default of every link', () => {
-    const lab = parse(editLine(16, 'hold: 9', 'hold: 30', editLine(15, 'keepalive: 3', 'keepalive: 10', editLine(14, '{ interval: 100, multiplier: 3 }', '{ interval: 50, multiplier: 4 }'))));
-    expect(lab.links.map((l) => [l.bfd, l.timers])).toEqual(Array(4).fill([{ enabled: true, interval: 50, multiplier: 4 }, { keepalive: 10, hold: 30 }]));
+    const lab = parse(
+      editLine(
+        16,
+        'hold: 9',
+        'hold: 30',
+        editLine(15, 'keepalive: 3', 'keepalive: 10', editLine(14, '{ interval: 100, multiplier: 3 }', '{ interval: 50, multiplier: 4 }')),
+      ),
+    );
+    expect(lab.links.map((l) => [l.bfd, l.timers])).toEqual(
+      Array(4).fill([
+        { enabled: true, interval: 50, multiplier: 4 },
+        { keepalive: 10, hold: 30 },
+      ]),
+    );
   });
 
   it('are overridden per link: bfd: false, bfd: { interval }, keepalive and hold', () => {

@@ -11,7 +11,7 @@ import { renderRouter } from '../../src/render/frr-config.js';
 import { imageRefs } from '../../src/runtime/image-store.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { loadLabFile } from '../../src/topology/load.js';
-import { FakeRuntime, type FakeContainer } from './support/fake-runtime.js';
+import { type FakeContainer, FakeRuntime } from './support/fake-runtime.js';
 
 // The agents are bundled by esbuild into dist/agent; `up` only mounts that dir.
 vi.mock('../../src/agent/build.js', async (importOriginal) => ({ ...(await importOriginal<object>()), buildAgents: async () => '/fake/dist/agent' }));

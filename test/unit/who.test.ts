@@ -32,7 +32,10 @@ describe('who parsers', () => {
   });
 
   it('explains a channel without an answer', () => {
-    expect(answerOf('udp', { exitCode: 9, stdout: ';; communications error to 192.0.2.53#53: timed out\n', stderr: '' })).toEqual({ pop: null, error: ';; communications error to 192.0.2.53#53: timed out' });
+    expect(answerOf('udp', { exitCode: 9, stdout: ';; communications error to 192.0.2.53#53: timed out\n', stderr: '' })).toEqual({
+      pop: null,
+      error: ';; communications error to 192.0.2.53#53: timed out',
+    });
     expect(answerOf('http', { exitCode: 28, stdout: '', stderr: 'curl: (28) Connection timed out after 3001 milliseconds' }).error).toMatch(/curl: \(28\)/);
     expect(answerOf('http', { exitCode: 0, stdout: 'pop=gru\n', stderr: '' })).toEqual({ pop: 'gru' });
   });
@@ -52,11 +55,18 @@ describe('whoRow and the table', () => {
     expect(whoRow('c-de', 'fra', all('fra'))).toEqual({ client: 'c-de', udp: 'fra', tcp: 'fra', nsid: 'fra', http: 'fra', expected: 'fra', matches: true });
     expect(whoRow('c-de', 'fra', { ...all('fra'), http: { pop: 'iad' } }).matches).toBe(false);
     expect(whoRow('c-de', null, all('fra')).matches).toBe(false);
-    expect(whoRow('c-de', 'fra', { ...all('fra'), udp: { pop: null, error: 'timed out' } })).toMatchObject({ udp: null, matches: false, errors: { udp: 'timed out' } });
+    expect(whoRow('c-de', 'fra', { ...all('fra'), udp: { pop: null, error: 'timed out' } })).toMatchObject({
+      udp: null,
+      matches: false,
+      errors: { udp: 'timed out' },
+    });
   });
 
   it('marks the channels that differ', () => {
-    const out = renderWhoTable({ lab: 'default', clients: [whoRow('c-de', 'fra', all('fra')), whoRow('c-us', 'iad', { ...all('iad'), http: { pop: 'gru' } })] });
+    const out = renderWhoTable({
+      lab: 'default',
+      clients: [whoRow('c-de', 'fra', all('fra')), whoRow('c-us', 'iad', { ...all('iad'), http: { pop: 'gru' } })],
+    });
     expect(out).toContain('c-de    fra  fra  fra   fra   fra       ok');
     expect(out).toMatch(/c-us\s+iad\s+iad\s+iad\s+gru!\s+iad\s+DIFFERS/);
     expect(out).toContain('1 of 2 clients differ');

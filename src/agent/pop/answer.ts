@@ -1,13 +1,14 @@
 // The responder's decision, as a pure function of the parsed query, its raw
 // bytes, the client's address and the zone: what to send back, or nothing.
 // Transports (dns-udp, dns-tcp) only parse, serialize and count.
-import { CLASS, OPCODE_QUERY, RCODE, TYPE, TYPE_OPT } from './dns2.js';
+
 import type { Packet, Resource } from './dns2.js';
+import { CLASS, OPCODE_QUERY, RCODE, TYPE, TYPE_OPT } from './dns2.js';
 import { NSID_OPTION_CODE } from './nsid.js';
-import { questionBytes, txtRdata } from './wire.js';
 import type { WireRR } from './wire.js';
-import { CHAOS_ID_NAMES, fqdn } from './zone.js';
+import { questionBytes, txtRdata } from './wire.js';
 import type { ZoneData } from './zone.js';
+import { CHAOS_ID_NAMES, fqdn } from './zone.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -106,7 +107,7 @@ export function answerQuery(request: Packet, query: Buffer, ctx: QueryContext, z
     return reply;
   }
   if (q.class !== CLASS.IN && q.class !== CLASS.ANY) return { ...reply, rcode: RCODE.REFUSED };
-  if (!(zone.zone === '.' || name === zone.zone || name.endsWith('.' + zone.zone))) return { ...reply, rcode: RCODE.REFUSED };
+  if (!(zone.zone === '.' || name === zone.zone || name.endsWith(`.${zone.zone}`))) return { ...reply, rcode: RCODE.REFUSED };
   // Zone transfers are not offered; REFUSED is what a primary tells strangers.
   if (q.type === TYPE.AXFR || q.type === TYPE_IXFR) return { ...reply, rcode: RCODE.REFUSED };
 

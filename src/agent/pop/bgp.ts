@@ -34,7 +34,12 @@ export function vtyshNetworkArgs(asn: number, prefix: string, announce: boolean)
  * no neighbours) that the config would then only be merged into: the checker
  * waits, and its reconcile loop tries again on the next tick.
  */
-export function vtyshBgp(asn: number, prefix: string, run: CommandRunner = execRunner, frrReady: () => boolean = () => existsSync(ROUTER_PATHS.frrReady)): BgpControl {
+export function vtyshBgp(
+  asn: number,
+  prefix: string,
+  run: CommandRunner = execRunner,
+  frrReady: () => boolean = () => existsSync(ROUTER_PATHS.frrReady),
+): BgpControl {
   const apply = async (announce: boolean) => {
     if (!frrReady()) throw new PopAgentError('FRR_NOT_READY', `FRR config not applied yet (${ROUTER_PATHS.frrReady} missing); not touching BGP`);
     const args = vtyshNetworkArgs(asn, prefix, announce);

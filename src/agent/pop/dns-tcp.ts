@@ -3,16 +3,17 @@
 // options (idle timeout fixed at 10 s), has no connection cap, and destroys the
 // connection on a malformed message instead of answering FORMERR. Message
 // handling is the same answerQuery() the UDP side uses.
-import { createServer } from 'node:net';
+
 import type { Socket } from 'node:net';
-import { answerQuery } from './answer.js';
+import { createServer } from 'node:net';
 import type { AnswerLimits } from './answer.js';
+import { answerQuery } from './answer.js';
 import { Packet } from './dns2.js';
 import { encodeResponse } from './encode.js';
 import { closeServer, listenTcp } from './listen.js';
 import type { Logger } from './log.js';
-import { countResponse } from './stats.js';
 import type { ResponderStats } from './stats.js';
+import { countResponse } from './stats.js';
 import type { ZoneData } from './zone.js';
 
 export interface TcpDnsOptions {

@@ -3,16 +3,16 @@
 // decide and serialize. Its send() promise rejects on e.g. a source port 0
 // and is always caught here.
 import type { RemoteInfo } from 'node:dgram';
-import { answerQuery } from './answer.js';
 import type { AnswerLimits } from './answer.js';
-import { UDPServer } from './dns2.js';
+import { answerQuery } from './answer.js';
 import type { Packet } from './dns2.js';
+import { UDPServer } from './dns2.js';
 import { encodeResponse } from './encode.js';
 import { bindUdp } from './listen.js';
 import type { Logger } from './log.js';
 import { errorFields } from './log.js';
-import { countResponse } from './stats.js';
 import type { ResponderStats } from './stats.js';
+import { countResponse } from './stats.js';
 import type { ZoneData } from './zone.js';
 
 export interface UdpDnsOptions {

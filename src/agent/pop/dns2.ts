@@ -30,7 +30,5 @@ export const RCODE = {
 } as const;
 export type RcodeName = keyof typeof RCODE;
 
-const RCODE_NAMES: Record<number, RcodeName> = Object.fromEntries(
-  Object.entries(RCODE).map(([name, code]) => [code, name as RcodeName]),
-);
+const RCODE_NAMES: Record<number, RcodeName> = Object.fromEntries(Object.entries(RCODE).map(([name, code]) => [code, name as RcodeName]));
 export const rcodeName = (code: number): string => RCODE_NAMES[code] ?? `RCODE${code}`;

@@ -15,13 +15,13 @@ async function ensureDir(path: string): Promise<void> {
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await ensureDir(path);
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value) + '\n');
+  await writeFile(tmp, `${JSON.stringify(value)}\n`);
   await rename(tmp, path);
 }
 
 export async function appendJsonLine(path: string, value: unknown): Promise<void> {
   await ensureDir(path);
-  await appendFile(path, JSON.stringify(value) + '\n');
+  await appendFile(path, `${JSON.stringify(value)}\n`);
 }
 
 export async function writePidFile(path: string, pid = process.pid): Promise<void> {

@@ -3,8 +3,8 @@
 // client container in the lab. Sending from source port 0 needs a raw socket
 // and is not done here.
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { connect } from 'node:net';
 import type { FuzzPacket } from './fuzz.js';
 import { tcpFrame } from './query.js';
 
@@ -40,7 +40,12 @@ export async function fireUdp(host: string, port: number, packets: Iterable<Fuzz
  * at once; each writes its frames, half-closes, and counts framed replies
  * until the server closes (or `timeoutMs`).
  */
-export async function fireTcp(host: string, port: number, packets: Iterable<FuzzPacket>, o: { perConnection?: number; timeoutMs?: number } = {}): Promise<FireReport> {
+export async function fireTcp(
+  host: string,
+  port: number,
+  packets: Iterable<FuzzPacket>,
+  o: { perConnection?: number; timeoutMs?: number } = {},
+): Promise<FireReport> {
   const perConnection = o.perConnection ?? 50;
   const report: FireReport = { sent: 0, replies: 0, connections: 0 };
   const batches: Buffer[][] = [[]];

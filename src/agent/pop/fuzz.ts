@@ -1,8 +1,9 @@
 // Deterministic generator of malformed (and a few valid-but-odd) DNS
 // messages: the same seed always yields the same bytes, so a packet that
 // upsets a PoP in the lab can be replayed on loopback. Pure.
-import { buildQuery, clientCookie, encodeOptRecord, hostnameBindQuery, nsidRequest } from './query.js';
+
 import { seededRandom } from '../../util/rng.js';
+import { buildQuery, clientCookie, encodeOptRecord, hostnameBindQuery, nsidRequest } from './query.js';
 
 export type FuzzKind =
   | 'random-bytes'
@@ -93,7 +94,10 @@ const GENERATORS: Record<FuzzKind, Gen> = {
   'pointer-out-of-range': (r, id) => ({ bytes: Buffer.concat([header(id, 0, 1), Buffer.from([0xc0 | r.int(64), 0xff]), qtail()]), expect: 'FORMERR' }),
   'reserved-label-bits': (r, id) => ({ bytes: Buffer.concat([header(id, 0, 1), Buffer.from([r.int(2) ? 0x40 : 0x80, 0x61, 0]), qtail()]), expect: 'FORMERR' }),
   // 128 one-byte labels = 257 octets, over the 255 limit (RFC 1035 §2.3.4).
-  'name-too-long': (_r, id) => ({ bytes: Buffer.concat([header(id, 0, 1), Buffer.from(Array.from({ length: 128 }, () => [1, 0x78]).flat()), Buffer.from([0]), qtail()]), expect: 'FORMERR' }),
+  'name-too-long': (_r, id) => ({
+    bytes: Buffer.concat([header(id, 0, 1), Buffer.from(Array.from({ length: 128 }, () => [1, 0x78]).flat()), Buffer.from([0]), qtail()]),
+    expect: 'FORMERR',
+  }),
   'truncated-question': (r, id, good) => {
     const q = buildQuery({ id, name: good, type: TYPE_A });
     return { bytes: q.subarray(0, 12 + 1 + r.int(q.length - 14)), expect: 'FORMERR' };

@@ -4,11 +4,11 @@
 // tries again, and the first tick announces to match frr.conf even if a
 // previous checker died while withdrawn.
 import type { BgpControl } from './bgp.js';
-import { errorFields } from './log.js';
-import type { Logger } from './log.js';
 import type { ProbeResult } from './health-probe.js';
-import { checkPolicy, initialHealthState, shouldAnnounce, stepHealth } from './health-state.js';
 import type { HealthPolicy, HealthState, TransitionLabel } from './health-state.js';
+import { checkPolicy, initialHealthState, shouldAnnounce, stepHealth } from './health-state.js';
+import type { Logger } from './log.js';
+import { errorFields } from './log.js';
 
 /** One line of POP_PATHS.healthLog. */
 export interface HealthLogLine {

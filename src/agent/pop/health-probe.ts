@@ -1,8 +1,9 @@
 // One health check: a real CHAOS TXT hostname.bind query over UDP to our own
 // responder, the same path a client's query takes (minus the network).
-import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
+
 import { randomInt } from 'node:crypto';
+import type { Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { hostnameBindQuery, readHeader } from './query.js';
 
 export interface ProbeResult {

@@ -90,7 +90,13 @@ export function stepHealth(s: HealthState, r: CheckResult, p: HealthPolicy): Hea
           : stay({ consecutiveFailures: 0 });
       }
       if (failures >= p.failures) {
-        return go('withdrawn', 'withdrawn', `${failures} consecutive failures, last: ${why}`, { consecutiveFailures: failures, healthySinceMs: null }, 'withdraw');
+        return go(
+          'withdrawn',
+          'withdrawn',
+          `${failures} consecutive failures, last: ${why}`,
+          { consecutiveFailures: failures, healthySinceMs: null },
+          'withdraw',
+        );
       }
       return s.phase === 'healthy' ? go('failing', 'failing', why, { consecutiveFailures: failures }) : stay({ consecutiveFailures: failures });
 
@@ -103,7 +109,13 @@ export function stepHealth(s: HealthState, r: CheckResult, p: HealthPolicy): Hea
       if (!r.ok) return go('withdrawn', 'withdrawn', `failed during hold-down: ${why}`, { consecutiveFailures: failures, healthySinceMs: null });
       const healthyFor = r.atMs - (s.healthySinceMs ?? r.atMs);
       if (healthyFor >= p.holdDownMs) {
-        return go('healthy', 'announced', `healthy for ${Math.round(healthyFor)} ms (hold-down ${p.holdDownMs} ms)`, { consecutiveFailures: 0, healthySinceMs: null }, 'announce');
+        return go(
+          'healthy',
+          'announced',
+          `healthy for ${Math.round(healthyFor)} ms (hold-down ${p.holdDownMs} ms)`,
+          { consecutiveFailures: 0, healthySinceMs: null },
+          'announce',
+        );
       }
       return stay({ consecutiveFailures: 0 });
     }

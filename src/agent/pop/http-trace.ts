@@ -1,7 +1,8 @@
 // HTTP on the anycast address: GET /cdn-cgi/trace, shaped like Cloudflare's,
 // so a probe learns which PoP served it. The probe agent parses these keys.
-import { createServer } from 'node:http';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { stripMapped } from './dns-tcp.js';
 import { closeServer, listenTcp } from './listen.js';
 import type { ResponderStats } from './stats.js';
@@ -38,7 +39,7 @@ export function traceBody(f: TraceFields): string {
     'http=http/1.1',
     'proto=http/1.1',
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 const oneLine = (s: string): string => s.replace(/[\r\n]/g, ' ');

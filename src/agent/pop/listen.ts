@@ -6,8 +6,7 @@ import { PopAgentError } from './errors.js';
 
 export function bindUdp(socket: DgramSocket, address: string, port: number, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (cause: Error) =>
-      reject(new PopAgentError('LISTEN_FAILED', `${what}: cannot bind UDP ${address}:${port}: ${cause.message}`, { cause }));
+    const onError = (cause: Error) => reject(new PopAgentError('LISTEN_FAILED', `${what}: cannot bind UDP ${address}:${port}: ${cause.message}`, { cause }));
     socket.once('error', onError);
     socket.bind({ address, port, exclusive: true }, () => {
       socket.removeListener('error', onError);

@@ -6,8 +6,7 @@ export interface Logger {
 }
 
 export function jsonLogger(agent: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const emit = (level: string, msg: string, fields?: Record<string, unknown>) =>
-    write(JSON.stringify({ ts: Date.now(), agent, level, msg, ...fields }) + '\n');
+  const emit = (level: string, msg: string, fields?: Record<string, unknown>) => write(`${JSON.stringify({ ts: Date.now(), agent, level, msg, ...fields })}\n`);
   return { info: (m, f) => emit('info', m, f), error: (m, f) => emit('error', m, f) };
 }
 

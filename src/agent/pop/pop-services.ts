@@ -4,17 +4,17 @@
 // the "hung PoP" fault, while the health checker (its own process) notices.
 import type { PopAgentConfig } from '../contract.js';
 import { POP_PATHS } from '../contract.js';
-import { DEFAULT_LIMITS } from './answer.js';
 import type { AnswerLimits } from './answer.js';
+import { DEFAULT_LIMITS } from './answer.js';
 import { startTcpDns } from './dns-tcp.js';
 import { startUdpDns } from './dns-udp.js';
 import { PopAgentError } from './errors.js';
 import { startHttpTrace } from './http-trace.js';
-import { silentLogger } from './log.js';
 import type { Logger } from './log.js';
+import { silentLogger } from './log.js';
 import { registerNsidCodec } from './nsid.js';
-import { newStats, startStatsWriter } from './stats.js';
 import type { ResponderStats } from './stats.js';
+import { newStats, startStatsWriter } from './stats.js';
 import { startStreamServer } from './stream.js';
 import { buildZone } from './zone.js';
 
@@ -79,7 +79,12 @@ export async function startPopServices(config: PopAgentConfig, overrides: PopSer
       );
       started.push(stop);
     }
-    log.info('pop services listening', { pop: config.pop, dns: `${dnsAddress}:${udp.port}`, http: `${httpAddress}:${http.port}`, stream: `${httpAddress}:${stream.port}` });
+    log.info('pop services listening', {
+      pop: config.pop,
+      dns: `${dnsAddress}:${udp.port}`,
+      http: `${httpAddress}:${http.port}`,
+      stream: `${httpAddress}:${stream.port}`,
+    });
     return {
       dns: { address: dnsAddress, port: udp.port },
       http: { address: httpAddress, port: http.port },

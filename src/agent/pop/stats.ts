@@ -1,7 +1,8 @@
 // Responder counters. Plain integer increments on the hot path; a timer
 // snapshots them to POP_PATHS.stats about once a second.
-import { rcodeName } from './dns2.js';
+
 import type { Transport } from './answer.js';
+import { rcodeName } from './dns2.js';
 import { writeJsonAtomic } from './files.js';
 
 export interface ProtocolCounters {

@@ -1,8 +1,9 @@
 // Long-lived TCP stream on the anycast address: a line every 100 ms so a
 // client sees exactly when its connection broke and which PoP it was pinned
 // to. The probe agent parses `pop=<id> seq=<n> ts=<unix ms>`.
-import { createServer } from 'node:net';
+
 import type { Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { closeServer, listenTcp } from './listen.js';
 import type { ResponderStats } from './stats.js';
 

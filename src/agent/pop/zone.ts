@@ -3,8 +3,8 @@
 import type { PopAgentConfig } from '../contract.js';
 import { inZone, normalizeZone } from './config.js';
 import { CLASS, TYPE } from './dns2.js';
-import { aRdata, nameWire, soaRdata, txtRdata } from './wire.js';
 import type { WireRR } from './wire.js';
+import { aRdata, nameWire, soaRdata, txtRdata } from './wire.js';
 
 export interface ZoneData {
   pop: string;
@@ -42,7 +42,7 @@ const TTL = { a: 5, negative: 5 };
 
 export function buildZone(config: Pick<PopAgentConfig, 'pop' | 'zone' | 'records'>): ZoneData {
   const zone = normalizeZone(config.zone);
-  const under = (label: string) => label + '.' + (zone === '.' ? '' : zone);
+  const under = (label: string) => `${label}.${zone === '.' ? '' : zone}`;
   const a = new Map<string, Buffer>();
   for (const [name, address] of Object.entries(config.records)) a.set(fqdn(name), aRdata(address));
   const txt = new Map<string, Buffer>();

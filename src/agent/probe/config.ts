@@ -112,5 +112,4 @@ function endpoint(raw: Record<string, unknown>, key: keyof typeof DEFAULT_PORTS)
   return { address: v.address, port };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

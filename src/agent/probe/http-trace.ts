@@ -1,5 +1,5 @@
 import type { ProbeContext, Prober } from './context.js';
-import { startTcpProber, type ProbeVerdict } from './tcp-prober.js';
+import { type ProbeVerdict, startTcpProber } from './tcp-prober.js';
 
 export interface TraceResponse {
   status: number;
@@ -31,9 +31,7 @@ export function parseTraceResponse(data: Buffer): TraceResponse | undefined {
 /** GET /cdn-cgi/trace on a fresh connection; the `pop=` line names the PoP. */
 export function startHttpTrace(ctx: ProbeContext): Prober {
   const { config } = ctx;
-  const request = Buffer.from(
-    `GET /cdn-cgi/trace HTTP/1.1\r\nHost: ${config.http.address}\r\nUser-Agent: anycast-lab-probe\r\nConnection: close\r\n\r\n`,
-  );
+  const request = Buffer.from(`GET /cdn-cgi/trace HTTP/1.1\r\nHost: ${config.http.address}\r\nUser-Agent: anycast-lab-probe\r\nConnection: close\r\n\r\n`);
   return startTcpProber(ctx, {
     kind: 'http',
     endpoint: config.http,

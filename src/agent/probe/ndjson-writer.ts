@@ -50,7 +50,7 @@ export class NdjsonWriter {
   }
 
   private take(): string {
-    const chunk = this.lines.join('\n') + '\n';
+    const chunk = `${this.lines.join('\n')}\n`;
     this.written += this.lines.length;
     this.lines = [];
     return chunk;

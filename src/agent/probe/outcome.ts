@@ -19,5 +19,4 @@ export const outcomeOfError = (err: unknown): Outcome => BY_CODE[errorCode(err) 
 export const errorCode = (err: unknown): string | undefined =>
   typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 
-export const errorDetail = (err: unknown): string =>
-  errorCode(err) ?? (err instanceof Error ? err.message : String(err));
+export const errorDetail = (err: unknown): string => errorCode(err) ?? (err instanceof Error ? err.message : String(err));

@@ -18,11 +18,7 @@ export interface FixedRate {
  */
 const MAX_CATCH_UP = 5;
 
-export function startFixedRate(opts: {
-  intervalMs: number;
-  now: () => number;
-  onTick: (slot: number) => void;
-}): FixedRate {
+export function startFixedRate(opts: { intervalMs: number; now: () => number; onTick: (slot: number) => void }): FixedRate {
   const { intervalMs, now, onTick } = opts;
   const startMs = now();
   let slot = 0;

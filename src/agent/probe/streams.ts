@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Outcome, ProbeSummary, Sample } from '../../probe/sample.js';
-import { errorDetail, outcomeOfError } from './outcome.js';
 import type { ProbeContext } from './context.js';
+import { errorDetail, outcomeOfError } from './outcome.js';
 
 /** `pop=<id> seq=<n> ts=<unix ms>` → its fields; undefined for anything else. */
 export function parseStreamLine(line: string): { pop: string; seq?: number } | undefined {

@@ -1,7 +1,7 @@
+import type { ProbeContext, Prober } from './context.js';
 import { decodeChaosResponse, encodeChaosQuery, popOf } from './dns-wire.js';
 import { errorDetail } from './outcome.js';
-import type { ProbeContext, Prober } from './context.js';
-import { startTcpProber, type ProbeVerdict } from './tcp-prober.js';
+import { type ProbeVerdict, startTcpProber } from './tcp-prober.js';
 
 /** DNS over TCP (RFC 1035 §4.2.2: a 2-byte length prefix), one fresh connection per probe. */
 export function startTcpDns(ctx: ProbeContext): Prober {

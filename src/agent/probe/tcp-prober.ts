@@ -1,9 +1,9 @@
+import type { Sample } from '../../probe/sample.js';
+import type { Endpoint } from './config.js';
+import { KindCounters, type ProbeContext, type Prober } from './context.js';
 import { InFlight } from './in-flight.js';
 import { startFixedRate } from './schedule.js';
 import { tcpExchange } from './tcp-exchange.js';
-import { KindCounters, type ProbeContext, type Prober } from './context.js';
-import type { Endpoint } from './config.js';
-import type { Sample } from '../../probe/sample.js';
 
 /** What a whole answer says: the PoP that sent it, or why it is not a valid one. */
 export type ProbeVerdict = { pop: string } | { detail: string };

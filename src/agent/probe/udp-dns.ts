@@ -1,10 +1,10 @@
 import dgram from 'node:dgram';
 import type { Outcome } from '../../probe/sample.js';
+import { KindCounters, type ProbeContext, type Prober } from './context.js';
 import { decodeChaosResponse, encodeChaosQuery, popOf, queryIdOf } from './dns-wire.js';
 import { InFlight } from './in-flight.js';
 import { errorDetail, outcomeOfError } from './outcome.js';
-import { startFixedRate, type FixedRate } from './schedule.js';
-import { KindCounters, type ProbeContext, type Prober } from './context.js';
+import { type FixedRate, startFixedRate } from './schedule.js';
 
 interface Pending {
   slot: number;

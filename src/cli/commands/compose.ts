@@ -29,6 +29,10 @@ export const composeCommand = defineCommand({
     }
     await writeArtifacts(lab, CONFIG_ROOT);
     await writeFile(o.out, text);
-    ctx.print(!!o.json, { file: o.out, changed: current !== text, services: (text.match(/^ {2}\S.*:$/gm) ?? []).length }, () => `wrote ${o.out}; start it with: docker compose up -d`);
+    ctx.print(
+      !!o.json,
+      { file: o.out, changed: current !== text, services: (text.match(/^ {2}\S.*:$/gm) ?? []).length },
+      () => `wrote ${o.out}; start it with: docker compose up -d`,
+    );
   },
 });

@@ -16,10 +16,14 @@ export const downCommand = defineCommand({
   async run(ctx, [file]: [string], o: { all?: boolean; json?: boolean }) {
     const name = o.all ? undefined : labNameOf(file);
     const r = await labDown(ctx.rt, name, ctx.progress(!!o.json), await helperImage(ctx.rt));
-    ctx.print(!!o.json, r, () => `removed ${r.containers} containers and ${r.networks} networks${r.labs.length ? ` (${r.labs.join(', ')})` : ''} in ${(r.wallMs / 1000).toFixed(1)} s`);
+    ctx.print(
+      !!o.json,
+      r,
+      () =>
+        `removed ${r.containers} containers and ${r.networks} networks${r.labs.length ? ` (${r.labs.join(', ')})` : ''} in ${(r.wallMs / 1000).toFixed(1)} s`,
+    );
   },
 });
-
 
 /** `down` must work with a lab file that no longer validates: fall back to its name field, then its file name. */
 function labNameOf(file: string): string {

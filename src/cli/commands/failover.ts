@@ -2,15 +2,15 @@
 // the product's stopwatch. Builds the clock; the runner does the rest.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseBfdScoped } from '../../experiment/bfd-override.js';
 import { runFailover } from '../../experiment/failover.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
-import { parseBfdScoped } from '../../experiment/bfd-override.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
+import { writeTrialTimeline } from '../../report/failover-timeline.js';
 import { timestamp } from '../../util/timestamp.js';
 import { abortOnSignals } from '../abort-on-signals.js';
-import { writeTrialTimeline } from '../../report/failover-timeline.js';
 import { defineCommand } from '../command.js';
 import { CONFIG_ROOT, REPO_ROOT } from '../context.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
@@ -33,7 +33,11 @@ export const failoverCommand = defineCommand({
     { flags: '--pop <pop>', description: 'the PoP to break', required: true },
     { flags: '--fault <mode>', description: 'how to break it', choices: FAULT_MODES.map((m) => m.name), required: true },
     { flags: '--trials <n>', description: 'trials', default: '5' },
-    { flags: '--bfd <setting>', description: 'on (lab file), off, or <tx>x<mult> e.g. 50x3 — applied live, restored after; <tx>x<mult>@pop for the PoP\'s sessions only', default: 'on' },
+    {
+      flags: '--bfd <setting>',
+      description: "on (lab file), off, or <tx>x<mult> e.g. 50x3 — applied live, restored after; <tx>x<mult>@pop for the PoP's sessions only",
+      default: 'on',
+    },
     { flags: '--out <dir>', description: 'where SVG timelines and the JSON go (default out/failover-<timestamp>/)' },
     { flags: '--lab <name>', description: 'lab name when several are up' },
     { flags: '--seed <n>', description: 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)' },
@@ -50,7 +54,15 @@ export const failoverCommand = defineCommand({
     const abort = abortOnSignals();
     try {
       const r = await runFailover(
-        { rt: ctx.rt, lab, configRoot: CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal, onTrial: writeTrialTimeline },
+        {
+          rt: ctx.rt,
+          lab,
+          configRoot: CONFIG_ROOT,
+          clock: { monoMs, wallMs: () => Date.now() },
+          progress: ctx.progress(!!o.json),
+          signal: abort.signal,
+          onTrial: writeTrialTimeline,
+        },
         { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed },
       );
       await writeFile(join(outDir, 'result.json'), `${JSON.stringify(r, null, 2)}\n`);

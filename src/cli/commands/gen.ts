@@ -3,7 +3,7 @@
 // generation: nothing here touches Docker, so it is safe next to running labs.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { generate, GEN_LIMITS, parseCount } from '../../topology/generate.js';
+import { GEN_LIMITS, generate, parseCount } from '../../topology/generate.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
@@ -42,20 +42,29 @@ export const genCommand = defineCommand({
     }
     if (o.json) {
       const expect = Object.fromEntries(Object.entries(g.expect).map(([c, e]) => [c, { pop: e.pop, backup: e.backup ?? null }]));
-      ctx.print(true, {
-        file: o.out ?? null,
-        name: g.name,
-        ...g.size,
-        routers: g.counts.routers,
-        links: g.counts.links,
-        lans: g.counts.lans,
-        clients: g.counts.clients,
-        expect,
-        // Nothing was written: the lab itself travels in the JSON.
-        ...(o.out ? {} : { yaml: g.yaml }),
-      }, () => '');
+      ctx.print(
+        true,
+        {
+          file: o.out ?? null,
+          name: g.name,
+          ...g.size,
+          routers: g.counts.routers,
+          links: g.counts.links,
+          lans: g.counts.lans,
+          clients: g.counts.clients,
+          expect,
+          // Nothing was written: the lab itself travels in the JSON.
+          ...(o.out ? {} : { yaml: g.yaml }),
+        },
+        () => '',
+      );
     } else if (o.out) {
-      ctx.print(false, null, () => `wrote ${o.out}: lab "${g.name}", ${g.counts.routers} routers, ${g.counts.links} links, ${g.counts.clients} clients; bring it up with: npm run lab up ${o.out}`);
+      ctx.print(
+        false,
+        null,
+        () =>
+          `wrote ${o.out}: lab "${g.name}", ${g.counts.routers} routers, ${g.counts.links} links, ${g.counts.clients} clients; bring it up with: npm run lab up ${o.out}`,
+      );
     } else {
       // The YAML already ends in a newline, and print adds one.
       ctx.print(false, null, () => g.yaml.replace(/\n$/, ''));

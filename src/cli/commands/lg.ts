@@ -11,7 +11,7 @@ const FALLBACK_PREFIX = '192.0.2.0/24';
 
 export const lgCommand = defineCommand({
   name: 'lg',
-  description: 'looking glass: run a vtysh command on a router (default: the anycast prefix\'s paths)',
+  description: "looking glass: run a vtysh command on a router (default: the anycast prefix's paths)",
   arguments: [{ name: '<router>' }, { name: '[command...]', description: 'vtysh command', default: [] }],
   options: [{ flags: '--lab <name>', description: 'lab name when several are up' }, jsonOption()],
   async run(ctx, [router, words]: [string, string[]], o: { lab?: string; json?: boolean }) {

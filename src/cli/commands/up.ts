@@ -26,7 +26,12 @@ export const upCommand = defineCommand({
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
     try {
-      const r = await labUp(ctx.rt, lab, { progress: ctx.progress(!!o.json), paths: { configRoot: CONFIG_ROOT }, timeoutMs: Number(o.timeout) * 1000, signal: abort.signal });
+      const r = await labUp(ctx.rt, lab, {
+        progress: ctx.progress(!!o.json),
+        paths: { configRoot: CONFIG_ROOT },
+        timeoutMs: Number(o.timeout) * 1000,
+        signal: abort.signal,
+      });
       const p = r.phases;
       ctx.print(!!o.json, r, () =>
         [

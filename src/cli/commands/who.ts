@@ -2,7 +2,7 @@
 // DNS, NSID and HTTP, asked from inside every client at once, next to the
 // catchment the lab file promises.
 import { runningLab } from '../../lab/running-lab.js';
-import { answerOf, renderWhoTable, WHO_CHANNELS, whoCommands, whoRow, type WhoReport, type WhoRow } from '../../probe/who.js';
+import { answerOf, renderWhoTable, WHO_CHANNELS, type WhoReport, type WhoRow, whoCommands, whoRow } from '../../probe/who.js';
 import { containerName } from '../../runtime/labels.js';
 import type { ContainerRuntime } from '../../runtime/runtime.js';
 import { defineCommand } from '../command.js';
@@ -26,7 +26,9 @@ async function labWho(rt: ContainerRuntime, labName?: string): Promise<WhoReport
     lab.clients.map(async (c): Promise<WhoRow> => {
       const answers = await Promise.all(
         WHO_CHANNELS.map(async (ch) => {
-          const out = await rt.exec(containerName(lab.name, c.name), commands[ch], { timeoutMs: 15_000 }).catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
+          const out = await rt
+            .exec(containerName(lab.name, c.name), commands[ch], { timeoutMs: 15_000 })
+            .catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
           return [ch, answerOf(ch, out)] as const;
         }),
       );

@@ -1,7 +1,25 @@
 // FRR's daemons in the order of Debian bookworm's /etc/frr/daemons (frr 8.4.4).
 export const FRR_DAEMONS = [
-  'zebra', 'bgpd', 'ospfd', 'ospf6d', 'ripd', 'ripngd', 'isisd', 'pimd', 'pim6d', 'ldpd',
-  'nhrpd', 'eigrpd', 'babeld', 'sharpd', 'pbrd', 'staticd', 'bfdd', 'fabricd', 'vrrpd', 'pathd',
+  'zebra',
+  'bgpd',
+  'ospfd',
+  'ospf6d',
+  'ripd',
+  'ripngd',
+  'isisd',
+  'pimd',
+  'pim6d',
+  'ldpd',
+  'nhrpd',
+  'eigrpd',
+  'babeld',
+  'sharpd',
+  'pbrd',
+  'staticd',
+  'bfdd',
+  'fabricd',
+  'vrrpd',
+  'pathd',
 ] as const;
 
 export type FrrDaemon = (typeof FRR_DAEMONS)[number];

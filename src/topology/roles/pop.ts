@@ -8,7 +8,10 @@ import { BGP_WITH_BFD } from './frr-daemons.js';
 import type { RoleSpec } from './role-spec.js';
 
 const routerFields = {
-  colo: z.string().regex(/^[A-Z0-9]{2,6}$/, { error: 'expected a short upper-case code such as FRA' }).optional(),
+  colo: z
+    .string()
+    .regex(/^[A-Z0-9]{2,6}$/, { error: 'expected a short upper-case code such as FRA' })
+    .optional(),
 };
 const RouterFields = z.object(routerFields);
 
@@ -105,9 +108,9 @@ export const pop = {
     // the responder dies.
     services: () =>
       [
-      'log "starting responder and health checker"',
-      `nohup /usr/local/bin/node ${AGENT_DIR}/pop-responder.mjs ${POP_PATHS.config} >>/var/log/anycast-lab/responder.log 2>&1 &`,
-      `nohup /usr/local/bin/node ${AGENT_DIR}/pop-health.mjs ${POP_PATHS.config} >>/var/log/anycast-lab/health.out 2>&1 &`,
+        'log "starting responder and health checker"',
+        `nohup /usr/local/bin/node ${AGENT_DIR}/pop-responder.mjs ${POP_PATHS.config} >>/var/log/anycast-lab/responder.log 2>&1 &`,
+        `nohup /usr/local/bin/node ${AGENT_DIR}/pop-health.mjs ${POP_PATHS.config} >>/var/log/anycast-lab/health.out 2>&1 &`,
       ].join('\n'),
     agentFiles: (lab, self) => ({ [basename(POP_PATHS.config)]: `${JSON.stringify(popAgentConfig(lab, self), null, 2)}\n` }),
   },

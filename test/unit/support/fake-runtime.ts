@@ -32,7 +32,8 @@ type Method = keyof ContainerRuntime;
 const ok = (stdout = ''): ExecResult => ({ exitCode: 0, stdout, stderr: '' });
 
 /** `{k: ''}` matches any value of k, as Docker's label filter does. */
-const matches = (have: Record<string, string>, want: Record<string, string>) => Object.entries(want).every(([k, v]) => k in have && (v === '' || have[k] === v));
+const matches = (have: Record<string, string>, want: Record<string, string>) =>
+  Object.entries(want).every(([k, v]) => k in have && (v === '' || have[k] === v));
 
 /** Answers one exec by container name; undefined means exit 0 with no output. */
 export type ExecHandler = (container: string, cmd: string[], stdin?: string) => Partial<ExecResult> | undefined;
@@ -90,7 +91,15 @@ export class FakeRuntime implements ContainerRuntime {
 
   /** Adds a container as if an earlier run (or another lab) had made it. */
   addContainer(spec: Pick<ContainerSpec, 'name' | 'labels'> & Partial<ContainerSpec>, state: ContainerState = 'running'): FakeContainer {
-    const c: FakeContainer = { id: `c${++this.seq}`, name: spec.name, state, labels: spec.labels, image: spec.image ?? 'img', spec: { image: 'img', ...spec }, pid: 1000 + this.seq };
+    const c: FakeContainer = {
+      id: `c${++this.seq}`,
+      name: spec.name,
+      state,
+      labels: spec.labels,
+      image: spec.image ?? 'img',
+      spec: { image: 'img', ...spec },
+      pid: 1000 + this.seq,
+    };
     this.containers.set(c.id, c);
     return c;
   }
@@ -185,7 +194,9 @@ export class FakeRuntime implements ContainerRuntime {
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
     this.log('listContainers');
-    return [...this.containers.values()].filter((c) => matches(c.labels, labels)).map(({ id, name, state, labels: l, image }) => ({ id, name, state, labels: l, image }));
+    return [...this.containers.values()]
+      .filter((c) => matches(c.labels, labels))
+      .map(({ id, name, state, labels: l, image }) => ({ id, name, state, labels: l, image }));
   }
 
   async inspectContainer(idOrName: string) {

@@ -2,8 +2,8 @@
 // tests that talk to them over sockets.
 import { afterAll, beforeAll } from 'vitest';
 import type { PopAgentConfig } from '../../../src/agent/contract.js';
-import { startPopServices } from '../../../src/agent/pop/pop-services.js';
 import type { PopServices, PopServicesOverrides } from '../../../src/agent/pop/pop-services.js';
+import { startPopServices } from '../../../src/agent/pop/pop-services.js';
 
 /** The fra PoP serving anycast.lab, every service on 127.0.0.1 and a free port. */
 export const popTestConfig = (over: Partial<PopAgentConfig> = {}): PopAgentConfig => ({

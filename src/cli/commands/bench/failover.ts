@@ -22,7 +22,11 @@ export const failoverBenchCommand = defineCommand({
     { flags: '--trials <n>', description: 'trials per case', default: '20' },
     { flags: '--pop <pop>', description: 'PoP to break', default: 'fra' },
     { flags: '--modes <list>', description: 'fault modes', default: 'freeze,silent,cut' },
-    { flags: '--bfd <list>', description: 'BFD settings; <tx>x<mult>@pop applies one to the PoP\'s sessions only', default: '300x3,100x3,50x3,20x3,10x3,20x3@pop,10x3@pop,off' },
+    {
+      flags: '--bfd <list>',
+      description: "BFD settings; <tx>x<mult>@pop applies one to the PoP's sessions only",
+      default: '300x3,100x3,50x3,20x3,10x3,20x3@pop,10x3@pop,off',
+    },
     { flags: '--seed <n>', description: 'seed of the random fault phases (each case uses it)' },
     { flags: '--lab <name>', description: 'lab name when several are up' },
     { flags: '--json', description: 'print the result JSON on stdout' },

@@ -14,7 +14,10 @@ export const reportBenchCommand = defineCommand({
   run(ctx, _args: [], o: { check?: boolean; json?: boolean }) {
     const r = runReportBench({ readmePath: join(REPO_ROOT, 'README.md'), resultsDir: BENCH_RESULTS, check: !!o.check });
     ctx.print(!!o.json, r, () =>
-      [`${r.check ? 'checked' : r.changed ? 'rewrote' : 'unchanged:'} README.md`, ...Object.entries(r.blocks).map(([id, f]) => `  ${id.padEnd(10)} ← bench/results/${f}`)].join('\n'),
+      [
+        `${r.check ? 'checked' : r.changed ? 'rewrote' : 'unchanged:'} README.md`,
+        ...Object.entries(r.blocks).map(([id, f]) => `  ${id.padEnd(10)} ← bench/results/${f}`),
+      ].join('\n'),
     );
   },
 });

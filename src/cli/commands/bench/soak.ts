@@ -18,7 +18,10 @@ export const soakBenchCommand = defineCommand({
     const minutes = positiveInt('--minutes', o.minutes);
     const abort = abortOnSignals();
     try {
-      const r = await runSoakBench({ rt: ctx.rt, progress: ctx.progress(!!o.json), signal: abort.signal, resultsDir: BENCH_RESULTS }, { minutes, bfd: o.bfd, lab: o.lab });
+      const r = await runSoakBench(
+        { rt: ctx.rt, progress: ctx.progress(!!o.json), signal: abort.signal, resultsDir: BENCH_RESULTS },
+        { minutes, bfd: o.bfd, lab: o.lab },
+      );
       ctx.print(!!o.json, r, () => renderSoak(r));
     } finally {
       abort.dispose();

@@ -22,14 +22,21 @@ export const upBenchCommand = defineCommand({
     { flags: '--reps <n>', description: 'repetitions of warm up, re-up, down and the floor', default: '5' },
     { flags: '--cold-reps <n>', description: 'repetitions with images rebuilt (each ~30-70 s of mmdebstrap); 0 to skip', default: '1' },
     { flags: '--scale <pops>', description: 'comma-separated PoP counts for generated labs (transits = max(2, N/4), eyeballs = max(4, N/4)), e.g. 4,16,40' },
-    { flags: '--contention <n>', description: 'also: N runs of down + up with two CPU-bound processes running the whole time (they end themselves)', default: '0' },
+    {
+      flags: '--contention <n>',
+      description: 'also: N runs of down + up with two CPU-bound processes running the whole time (they end themselves)',
+      default: '0',
+    },
     { flags: '--json', description: 'result on stdout' },
   ],
   async run(ctx, _args: [], o: UpBenchFlags) {
     const reps = positiveInt('--reps', o.reps);
     const contentionRuns = o.contention === '0' ? 0 : positiveInt('--contention', o.contention);
     const coldReps = o.coldReps === '0' ? 0 : positiveInt('--cold-reps', o.coldReps);
-    const scale = (o.scale ?? '').split(',').filter(Boolean).map((s) => positiveInt('--scale', s));
+    const scale = (o.scale ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((s) => positiveInt('--scale', s));
     // The bench's own steps; the many per-node steps of each `up` would drown them.
     const log = createProgress((ev) => {
       if (!/^(converged|answered|create|started|network|config verified|route)$/.test(ev.step)) process.stderr.write(`${formatProgress(ev)}\n`);
