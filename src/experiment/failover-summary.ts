@@ -1,27 +1,17 @@
 // Aggregates failover trials: per-trial client rows in, distributions and
 // measured/bound ratios out. Pure, so the numbers are unit-tested.
 import type { Bound } from './failover-bounds.js';
-import { CLIENT_STATUSES, type ClientStatus } from './failover-clients.js';
+import { CLIENT_STATUSES, type ClientFailover, type ClientStatus } from './failover-clients.js';
 import { type Stats, summarize } from './stats.js';
 
-export interface TrialClientRow {
-  client: string;
+/** One client in one trial: its verdict's fields that the summary counts. */
+export interface TrialClientRow
+  extends Pick<
+    ClientFailover,
+    'client' | 'status' | 'fromPop' | 'toPop' | 'failoverMs' | 'detectMs' | 'outageMs' | 'maxGapMs' | 'lostProbes' | 'maxLostRun' | 'popChanges' | 'popSequence'
+  > {
   /** The client was on the failed PoP at the fault: it is expected to move. */
   affected: boolean;
-  status: ClientStatus;
-  fromPop: string | null;
-  toPop: string | null;
-  failoverMs: number | null;
-  detectMs: number | null;
-  /** Longest time without answers because answers were lost (see analyzeClient). */
-  outageMs: number | null;
-  /** Longest gap between answers, lost probes or not (a late agent shows here). */
-  maxGapMs: number | null;
-  lostProbes: number;
-  maxLostRun: number;
-  popChanges: number;
-  /** The answering PoP, each change once, from before the fault to the end of the trial. */
-  popSequence: string[];
 }
 
 export interface FailoverSummary {

@@ -2,7 +2,7 @@
 // announces only its own LANs and accepts only the anycast prefix.
 import { lansOf } from '../model.js';
 import { BGP_WITH_BFD } from './frr-daemons.js';
-import type { RoleSpec } from './role-spec.js';
+import { FRR_ONLY_CONTAINER, type RoleSpec } from './role-spec.js';
 
 export const eyeball = {
   name: 'eyeball',
@@ -31,11 +31,6 @@ export const eyeball = {
     routes: (lab) => [lab.anycast.prefix],
     runtimeOwned: () => [],
   },
-  container: {
-    env: () => ({}),
-    setup: () => null,
-    services: () => null,
-    agentFiles: () => ({}),
-  },
+  container: FRR_ONLY_CONTAINER,
   status: null,
 } satisfies RoleSpec<'eyeball'>;

@@ -101,3 +101,11 @@ export interface RoleSpec<Name extends string = string> {
     summary(fields: Readonly<Record<string, unknown>>): string[];
   } | null;
 }
+
+/** `container` for a role that runs only FRR: no environment, no start-up shell, no agents. */
+export const FRR_ONLY_CONTAINER: RoleSpec['container'] = {
+  env: () => ({}),
+  setup: () => null,
+  services: () => null,
+  agentFiles: () => ({}),
+};

@@ -2,7 +2,7 @@
 // LANs toward PoPs, and prefers routes from its customers (Gao-Rexford).
 import { allLans } from '../model.js';
 import { BGP_WITH_BFD } from './frr-daemons.js';
-import type { RoleSpec } from './role-spec.js';
+import { FRR_ONLY_CONTAINER, type RoleSpec } from './role-spec.js';
 
 export const transit = {
   name: 'transit',
@@ -32,11 +32,6 @@ export const transit = {
     routes: (lab) => [lab.anycast.prefix, ...allLans(lab)],
     runtimeOwned: () => [],
   },
-  container: {
-    env: () => ({}),
-    setup: () => null,
-    services: () => null,
-    agentFiles: () => ({}),
-  },
+  container: FRR_ONLY_CONTAINER,
   status: null,
 } satisfies RoleSpec<'transit'>;
