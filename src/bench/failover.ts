@@ -16,8 +16,8 @@ import { faultMode } from '../fault/index.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
 import { monoMs } from '../probe/sample.js';
-import { formatTable } from '../report/failover-table.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { formatTable } from '../util/format.js';
 import { timestamp } from '../util/timestamp.js';
 
 export interface BenchCase {

@@ -18,6 +18,7 @@ import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { type BfdOptions, type Lab, sessionsOf } from '../topology/model.js';
 import { type Role, roleSpec } from '../topology/roles/registry.js';
+import { formatMs as fmt } from '../util/format.js';
 import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
 import { waitBaseline } from './baseline.js';
@@ -366,8 +367,6 @@ async function faultUnderProbes(
   await hold(500, signal);
   return { faultMs, restoreMs, injectMs, allMoved };
 }
-
-const fmt = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`);
 
 function trialLine(t: TrialResult): string {
   const moved = t.clients.filter((c) => c.affected).map((c) => `${c.client} ${c.fromPop}→${c.toPop ?? '?'} ${fmt(c.failoverMs)}`);

@@ -2,6 +2,7 @@
 // client (dig over UDP and TCP, NSID, the HTTP trace). Pure: the commands to
 // run, parsers for what dig and curl print, and the table.
 import { parseShortTxt } from '../lab/clients-answer.js';
+import { formatTable } from '../util/format.js';
 
 export type WhoChannel = 'udp' | 'tcp' | 'nsid' | 'http';
 export const WHO_CHANNELS: readonly WhoChannel[] = ['udp', 'tcp', 'nsid', 'http'];
@@ -109,13 +110,7 @@ export function renderWhoTable(r: WhoReport): string {
   const cell = (v: string | null, expected: string | null) => `${v ?? '-'}${expected !== null && v !== expected ? '!' : ''}`;
   const head = ['client', 'udp', 'tcp', 'nsid', 'http', 'expected', ''];
   const rows = r.clients.map((c) => [c.client, ...WHO_CHANNELS.map((ch) => cell(c[ch], c.expected)), c.expected ?? '-', c.matches ? 'ok' : 'DIFFERS']);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) =>
-    row
-      .map((v, i) => v.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  const lines = [`lab ${r.lab}: which PoP answers each client`, fmt(head), ...rows.map(fmt)];
+  const lines = [`lab ${r.lab}: which PoP answers each client`, formatTable(head, rows, [], { rule: false })];
   const bad = r.clients.filter((c) => !c.matches);
   if (bad.length) {
     lines.push('', `${bad.length} of ${r.clients.length} clients differ from expect.pop in the lab file (! marks the channel):`);

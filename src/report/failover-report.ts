@@ -2,7 +2,7 @@
 // client, router-side instants, then the spread against the bound. Pure.
 import type { FailoverResult } from '../experiment/failover-result.js';
 import type { Stats } from '../experiment/stats.js';
-import { formatMs, formatTable } from './failover-table.js';
+import { formatMs, formatTable } from '../util/format.js';
 
 /** Verdicts that are findings: shown even for clients that should not move, in their own colour on a terminal. */
 const FINDING = new Set(['collateral', 'flapped', 'lost', 'not-moved', 'no-baseline']);

@@ -3,6 +3,7 @@
 
 import type { ClientFailover } from '../experiment/failover-clients.js';
 import { type Stats, summarize } from '../experiment/stats.js';
+import { type Align, formatMs, formatTable } from '../util/format.js';
 
 export interface FailoverTableInput {
   title?: string;
@@ -10,8 +11,6 @@ export interface FailoverTableInput {
   /** Theoretical detection bound and how it was derived, e.g. "BFD 100 ms × 3". */
   bound?: { ms: number; basis: string };
 }
-
-type Align = 'l' | 'r';
 
 export function renderFailoverTable(input: FailoverTableInput): string {
   const header = ['client', 'from', 'to', 'status', 'detect', 'failover', 'outage', 'lost', 'failback'];
@@ -52,22 +51,9 @@ export function renderFailoverTable(input: FailoverTableInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Fixed-width columns separated by two spaces, a rule under the header. */
-export function formatTable(header: string[], rows: string[][], align: Align[] = []): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (align[i] === 'r' ? c.padStart(widths[i]) : c.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 const statsLine = (s: Stats): string =>
   s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}  mean ${ms(s.mean)}`;
 
-/** A duration for the console: whole ms, '-' when unknown, '∞' for an unbounded bound. */
-export const formatMs = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)} ms`);
 const ms = formatMs;
 
 function countBy(xs: string[]): Record<string, number> {

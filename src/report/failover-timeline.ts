@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrialRecord } from '../experiment/failover.js';
-import { formatMs as fmt } from './failover-table.js';
+import { formatMs as fmt } from '../util/format.js';
 import { renderTimeline } from './svg-timeline.js';
 
 /** Writes trial-NN-<fault>-<pop>.svg and returns its path. */

@@ -6,6 +6,7 @@
 
 import { analyzeClient, type ClientFailover, type RequestKind } from '../experiment/failover-clients.js';
 import type { Sample } from '../probe/sample.js';
+import { formatMs } from '../util/format.js';
 
 export interface TimelineInput {
   title: string;
@@ -124,7 +125,7 @@ export function renderTimeline(input: TimelineInput): string {
 
 /** Two lines at the end of a row: the verdict, and the detail. */
 function verdict(fo: ClientFailover): [string, string?] {
-  const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '?' : `${Math.round(v)} ms`);
+  const ms = (v: number | null | undefined): string => formatMs(v, '?');
   switch (fo.status) {
     case 'moved': {
       const back = fo.failbackMs === undefined ? '' : fo.failbackMs === null ? ', never back' : `, back after ${ms(fo.failbackMs)}`;
