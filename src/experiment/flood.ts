@@ -58,7 +58,8 @@ export interface FloodResult {
   /** Each PoP's health checker queries its own responder this often: its rate at rest. */
   healthIntervalMs: number;
   drain?: { pop: string; atS: number; drainedAtS?: number; undrainedAtS?: number; error?: string };
-  pops: PopLoadRow[];
+  /** Per PoP, the senders whose expect.pop (the lab file's catchment) it is. */
+  pops: (PopLoadRow & { expectedFrom: string[] })[];
   timeline: FloodTick[];
   results: SenderResult[];
 }
@@ -177,7 +178,10 @@ export async function runFlood(d: FloodDeps, plan: FloodPlan, caps: { totalQps: 
     caps,
     healthIntervalMs: lab.health.interval,
     ...(drain ? { drain } : {}),
-    pops: summarizeLoad(samples, plan.seconds),
+    pops: summarizeLoad(samples, plan.seconds).map((row) => ({
+      ...row,
+      expectedFrom: plan.senders.filter((c) => lab.clients.find((x) => x.name === c)?.expect?.pop === row.pop),
+    })),
     timeline,
     results,
   };

@@ -38,9 +38,17 @@ export function renderFloodReport(r: FloodResult): string {
     '',
     'measured at the PoPs (responder counters; CPU = the container, % of one core):',
     ...table(
-      ['pop', 'queries', 'mean q/s', 'peak q/s', 'mean CPU %', 'share'],
-      r.pops.map((p) => [p.pop, int(p.queries), p.meanQps.toFixed(1), int(p.peakQps), p.meanCpuPct === null ? '-' : p.meanCpuPct.toFixed(1), pct(p.share)]),
-      [false, true, true, true, true, true],
+      ['pop', 'queries', 'mean q/s', 'peak q/s', 'mean CPU %', 'share', 'lab file expects'],
+      r.pops.map((p) => [
+        p.pop,
+        int(p.queries),
+        p.meanQps.toFixed(1),
+        int(p.peakQps),
+        p.meanCpuPct === null ? '-' : p.meanCpuPct.toFixed(1),
+        pct(p.share),
+        p.expectedFrom.join(', ') || '-',
+      ]),
+      [false, true, true, true, true, true, false],
     ),
     '',
     'sent from the clients (dnsperf):',
@@ -62,6 +70,7 @@ export function renderFloodReport(r: FloodResult): string {
       [false, false, true, true, true, true, false],
     ),
     '',
+    '"lab file expects": the senders whose expect.pop is that PoP (their catchment while every PoP announces).',
     `Each PoP also counts its own health check, one query every ${r.healthIntervalMs} ms (${int(1000 / r.healthIntervalMs)} q/s at rest).`,
   );
   return lines.join('\n');

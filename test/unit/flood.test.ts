@@ -173,8 +173,8 @@ describe('flood report', () => {
       healthIntervalMs: 200,
       drain: { pop: 'fra', atS: 5, drainedAtS: 5.1, undrainedAtS: 11.4 },
       pops: [
-        { pop: 'fra', queries: 2050, meanQps: 205, peakQps: 212, meanCpuPct: 18.2, share: 0.5 },
-        { pop: 'nrt', queries: 2050, meanQps: 205, peakQps: 209, meanCpuPct: null, share: 0.5 },
+        { pop: 'fra', queries: 2050, meanQps: 205, peakQps: 212, meanCpuPct: 18.2, share: 0.5, expectedFrom: ['c-de'] },
+        { pop: 'nrt', queries: 2050, meanQps: 205, peakQps: 209, meanCpuPct: null, share: 0.5, expectedFrom: [] },
       ],
       timeline: [],
       results: [
@@ -188,15 +188,16 @@ describe('flood report', () => {
         'drained fra at t=5.1s (asked for 5s), announced again at t=11.4s',
         '',
         'measured at the PoPs (responder counters; CPU = the container, % of one core):',
-        'pop  queries  mean q/s  peak q/s  mean CPU %   share',
-        'fra    2,050     205.0       212        18.2  50.0 %',
-        'nrt    2,050     205.0       209           -  50.0 %',
+        'pop  queries  mean q/s  peak q/s  mean CPU %   share  lab file expects',
+        'fra    2,050     205.0       212        18.2  50.0 %  c-de',
+        'nrt    2,050     205.0       209           -  50.0 %  -',
         '',
         'sent from the clients (dnsperf):',
         'client  eyeball   sent  completed  lost  avg ms  q/s',
         'c-de    eb-de    2,000      1,994     6    0.91  199.4',
         'c-jp    eb-jp        -          -     -       -  FAILED: dnsperf exited 1: no route',
         '',
+        '"lab file expects": the senders whose expect.pop is that PoP (their catchment while every PoP announces).',
         'Each PoP also counts its own health check, one query every 200 ms (5 q/s at rest).',
       ].join('\n'),
     );
@@ -289,11 +290,11 @@ describe('runFlood', () => {
     expect(rt.execs('al-default-c-us')).toEqual([]);
     // baseline, t=1..4 s (the last one as the senders end), the tail sample
     expect(rt.execs('al-default-fra')).toHaveLength(6);
-    expect(r.pops.map((p) => [p.pop, p.share > 0.4])).toEqual([
-      ['fra', true],
-      ['gru', false],
-      ['iad', false],
-      ['nrt', true],
+    expect(r.pops.map((p) => [p.pop, p.share > 0.4, p.expectedFrom])).toEqual([
+      ['fra', true, ['c-de']],
+      ['gru', false, []],
+      ['iad', false, []],
+      ['nrt', true, ['c-jp']],
     ]);
     expect(r.pops.find((p) => p.pop === 'fra')?.meanQps).toBeGreaterThanOrEqual(200);
     expect(r.results.map((x) => [x.client, x.summary?.sent])).toEqual([
