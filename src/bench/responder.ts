@@ -15,10 +15,10 @@ import { buildAgents } from '../agent/build.js';
 import { AGENT_DIR, POP_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
 import { runningLab } from '../lab/running-lab.js';
+import { type DnsperfSummary, latencyColumn, type Percentiles, parseDnsperfSummary, percentiles } from '../probe/dnsperf.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { roleSpecOf } from '../topology/roles/registry.js';
-import { type DnsperfSummary, latencyColumn, type Percentiles, parseDnsperfSummary, percentiles } from './dnsperf.js';
 import { benchQueryFile, renderNsdConf, renderNsdZone } from './nsd-config.js';
 
 /** Target from the issue: our responder keeps at least 90 % of bare dns2's UDP qps. */

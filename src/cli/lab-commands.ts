@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { execCommand } from './commands/exec.js';
 import { failoverCommand } from './commands/failover.js';
+import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
 import { statusCommand } from './commands/status.js';
@@ -22,5 +23,6 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   composeCommand,
   whoCommand,
   failoverCommand,
+  floodCommand,
   genCommand,
 ];

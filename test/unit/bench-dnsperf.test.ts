@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { latencyColumn, parseDnsperfSummary, percentiles, verboseLatencies } from '../../src/bench/dnsperf.js';
 import { benchQueryFile, renderNsdConf, renderNsdZone } from '../../src/bench/nsd-config.js';
+import { latencyColumn, parseDnsperfSummary, percentiles, verboseLatencies } from '../../src/probe/dnsperf.js';
 
 // dnsperf 2.10.0, as printed in the lab.
 const SUMMARY = `DNS Performance Testing Tool
