@@ -9,6 +9,7 @@ import { failoverCommand } from './commands/failover.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
 import { statusCommand } from './commands/status.js';
+import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
 import { whoCommand } from './commands/who.js';
 
@@ -21,6 +22,7 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   doctorCommand,
   composeCommand,
   whoCommand,
+  traceCommand,
   failoverCommand,
   genCommand,
 ];
