@@ -10,7 +10,7 @@ import { roleSpec } from '../topology/roles/registry.js';
 import { type AddressOwner, addressIndex, firstRouter, targetChoices } from './address-index.js';
 import { describeAnnotation, parseTraceroute } from './traceroute-output.js';
 
-/** Bounds: 12 hops is twice the longest path of the default lab; every probe waits 1 s at most. */
+/** The default lab's longest path is 4 hops (c-de to iad once fra is gone); 12 leaves room for a bigger lab or a loop mid-convergence. */
 export const TRACE_MAX_HOPS = 12;
 /** traceroute sends its 12 probes at once (-N 16 by default), so it ends within ~1 s; `timeout` is the backstop. */
 const TRACE_DEADLINE_S = 10;
@@ -45,7 +45,7 @@ export function resolveTraceTarget(lab: Lab, source: string, target?: string): T
       throw new LabError(
         'USAGE',
         `${target} is not an address of lab ${lab.name} (anycast ${lab.anycast.prefix}, LANs ${lab.lans.map((l) => l.subnet).join(', ')}, links in ${
-          lab.links.length ? commonHint(lab) : 'none'
+          lab.links.length ? linkRange(lab) : 'none'
         }); trace stays inside the lab`,
       );
     return { address: target, name: null, anycast: contains(anycastPrefix, target) };
@@ -68,7 +68,7 @@ function unreachableWhy(lab: Lab, source: string): string {
   return `${via} routes only ${first?.routes.join(', ') || 'nothing'} beyond its own links (link subnets are not announced, router-ids sit on no interface)`;
 }
 
-const commonHint = (lab: Lab): string => {
+const linkRange = (lab: Lab): string => {
   const first = lab.links[0].subnet;
   return lab.links.length === 1 ? first : `${first} … ${lab.links[lab.links.length - 1].subnet}`;
 };
@@ -332,14 +332,22 @@ export function renderTraceTable(r: TraceReport): string {
     r.targetName ? ` ${r.target}` : ''
   }${r.anycast ? `: answered by ${r.answeredBy ?? 'an unknown PoP'}` : ''}`;
   const head = ['hop', 'address', 'node', 'role', 'AS', 'rtt ms'];
-  const rows = r.hops.map((h, i) => [
-    i > 0 && r.hops[i - 1].ttl === h.ttl ? '' : String(h.ttl),
-    h.address ?? '*',
-    h.anycast ? `${h.node ?? '?'} (anycast)` : (h.node ?? '-'),
-    h.role ?? '-',
-    h.asn !== null ? `AS${h.asn}` : '-',
-    [...h.rttMs.map((ms) => ms.toFixed(3)), ...h.annotations, ...Array(h.lost).fill('*')].join(' ') || '*',
-  ]);
+  // traceroute prints every TTL up to -m; a run of silent TTLs at the end is one row.
+  let shown = r.hops.length;
+  while (shown > 0 && r.hops[shown - 1].address === null) shown--;
+  const silent = r.hops.slice(shown);
+  const rows = r.hops
+    .slice(0, shown)
+    .map((h, i) => [
+      i > 0 && r.hops[i - 1].ttl === h.ttl ? '' : String(h.ttl),
+      h.address ?? '*',
+      h.anycast ? `${h.node ?? '?'} (anycast)` : (h.node ?? '-'),
+      h.role ?? '-',
+      h.asn !== null ? `AS${h.asn}` : '-',
+      [...h.rttMs.map((ms) => ms.toFixed(3)), ...h.annotations, ...Array(h.lost).fill('*')].join(' ') || '*',
+    ]);
+  if (silent.length === 1) rows.push([String(silent[0].ttl), '*', '-', '-', '-', '*']);
+  else if (silent.length > 1) rows.push([`${silent[0].ttl}-${silent[silent.length - 1].ttl}`, '*', '-', '-', '-', 'no answer']);
   const widths = head.map((c, i) => Math.max(c.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) =>
     row

@@ -343,7 +343,14 @@ describe('traceReport', () => {
     ]);
     expect(formatAsPath(r.asPath)).toBe('AS64601 (eb-de) → AS65010 (t-eu) → *');
     expect(renderTraceTable(r)).toMatch(/^2 {4}10\.77\.0\.59 +t-eu +transit +AS65010 +3001\.200 !H$/m);
-    expect(renderTraceTable(r)).toMatch(/^3 {4}\* +- +- +- +\*$/m);
+    expect(renderTraceTable(r)).toMatch(/^3-4 {2}\* +- +- +- +no answer$/m);
+  });
+
+  it('shows a silent gap as it is, and one silent TTL at the end as itself', () => {
+    const r = report(anycastRun(' 1  10.78.0.2  0.06 ms\n 2  *\n 3  192.0.2.53  0.1 ms\n'));
+    expect(renderTraceTable(r)).toMatch(/^2 +\* +- +- +- +\*$/m);
+    expect(formatAsPath(r.asPath)).toBe('AS64601 (eb-de) → * → AS64500 (fra)');
+    expect(renderTraceTable(report(anycastRun(' 1  10.78.0.2  0.06 ms\n 2  *\n')))).toMatch(/^2 +\* +- +- +- +\*\n\nAS path/m);
   });
 
   it('flags an upstream that has no session with the PoP that answered', () => {
