@@ -10,6 +10,7 @@ import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
 import { statusCommand } from './commands/status.js';
+import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
 import { whoCommand } from './commands/who.js';
 
@@ -22,6 +23,7 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   doctorCommand,
   composeCommand,
   whoCommand,
+  traceCommand,
   failoverCommand,
   floodCommand,
   genCommand,

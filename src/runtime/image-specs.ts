@@ -33,12 +33,14 @@ export const IMAGE_SPECS: Readonly<Record<ImageKind, ImageSpec>> = {
   router: {
     kind: 'router',
     // frr brings bgpd/bfdd/zebra/staticd; nsd is the authoritative server some
-    // PoPs run instead of the dns2 agent; tcpdump is for humans debugging.
-    packages: ['frr', 'iproute2', 'nftables', 'tcpdump', 'procps', 'dnsutils', 'nsd', 'iputils-ping', 'iptables'],
+    // PoPs run instead of the dns2 agent; tcpdump is for humans debugging;
+    // traceroute for `lab trace` from a router (the way back to a client).
+    packages: ['frr', 'iproute2', 'nftables', 'tcpdump', 'procps', 'dnsutils', 'nsd', 'iputils-ping', 'iptables', 'traceroute'],
   },
   client: {
     kind: 'client',
-    packages: ['dnsutils', 'curl', 'iproute2', 'dnsperf', 'procps', 'iputils-ping', 'nftables'],
+    // traceroute: `lab trace` (Debian's, 2.1: -I for ICMP echo, parallel probes).
+    packages: ['dnsutils', 'curl', 'iproute2', 'dnsperf', 'procps', 'iputils-ping', 'nftables', 'traceroute'],
   },
 };
 
