@@ -88,5 +88,3 @@ function withoutFile(labels: Record<string, string>): Record<string, string> {
   const { [LABEL.file]: _file, [LABEL.configHash]: _hash, ...rest } = labels;
   return rest;
 }
-
-export { AGENT_DIR };
