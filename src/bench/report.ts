@@ -7,29 +7,63 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
-import { type BenchRow, othersHurt } from './failover.js';
-import type { ScaleRow, Series } from './up.js';
+import type { RemedyBenchResult } from './bfd-remedy.js';
+import { type BenchRow, othersHurt, type runFailoverBench } from './failover.js';
+import type { ResponderBenchResult } from './responder.js';
+import type { SoakBenchResult, SoakRow } from './soak.js';
+import type { Series, UpBenchResult } from './up.js';
 
-/** A result file: its name under bench/results/ and its parsed JSON. */
+/** A result file: its name under bench/results/ and its parsed JSON, unchecked until a block's `fits` says what it is. */
 export interface ResultFile {
   name: string;
-  doc: any;
+  doc: unknown;
 }
 
 export interface ReportBlock {
   id: string;
   /** Which bench's files, newest first, and whether one has what this block shows. */
   bench: string;
-  fits(doc: any): boolean;
+  fits(doc: unknown): boolean;
   /** `all`: every result file of the bench, newest first, for a block that merges runs. */
-  render(doc: any, file: string, all?: ResultFile[]): string;
+  render(doc: unknown, file: string, all?: ResultFile[]): string;
+}
+
+// What each bench writes to its result file: its result less the `file` it was written to.
+type UpDoc = Omit<UpBenchResult, 'file'>;
+type FailoverDoc = Omit<Awaited<ReturnType<typeof runFailoverBench>>, 'file'>;
+type ResponderDoc = Omit<ResponderBenchResult, 'file'>;
+type SoakDoc = Omit<SoakBenchResult, 'file'>;
+type RemedyDoc = Omit<RemedyBenchResult, 'file'>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A block whose `fits` is a type guard, so `render` gets the doc typed; renderReport calls render only on a doc that fits. */
+function block<D>(b: {
+  id: string;
+  bench: string;
+  fits: (doc: unknown) => doc is D;
+  render: (doc: D, file: string, all?: { name: string; doc: D }[]) => string;
+}): ReportBlock {
+  return {
+    id: b.id,
+    bench: b.bench,
+    fits: b.fits,
+    render: (doc, file, all) => {
+      if (!b.fits(doc)) throw new LabError('USAGE', `bench/results/${file} does not have what block "${b.id}" shows`);
+      return b.render(
+        doc,
+        file,
+        all?.filter((f): f is { name: string; doc: D } => b.fits(f.doc)),
+      );
+    },
+  };
 }
 
 const n = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Math.round(v).toLocaleString('en-US'));
 const s1 = (ms: number): string => (ms / 1000).toFixed(1);
 const source = (file: string, reproduce?: string) => `From \`bench/results/${file}\`${reproduce ? ` (\`${reproduce}\`)` : ''}.`;
 
-function upSample(doc: any, file: string): string {
+function upSample(doc: UpDoc, file: string): string {
   const p = doc.warmPhasesMedianMs;
   return [
     '```',
@@ -42,7 +76,7 @@ function upSample(doc: any, file: string): string {
   ].join('\n');
 }
 
-function upTable(doc: any, file: string): string {
+function upTable(doc: UpDoc, file: string): string {
   const range = (x: Series) => `${n(x.median)} (${n(x.min)}–${n(x.max)})`;
   const p = doc.warmPhasesMedianMs;
   const rows = [
@@ -90,8 +124,8 @@ function upTable(doc: any, file: string): string {
   return out.join('\n');
 }
 
-function scaleTable(doc: any, file: string): string {
-  const rows = (doc.scale as ScaleRow[]).map(
+function scaleTable(doc: UpDoc, file: string): string {
+  const rows = doc.scale.map(
     (s) =>
       `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} | ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
   );
@@ -104,11 +138,11 @@ function scaleTable(doc: any, file: string): string {
   ].join('\n');
 }
 
-function failoverTable(doc: any, file: string): string {
+function failoverTable(doc: FailoverDoc, file: string): string {
   const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : String(Math.round(v)));
   const x = (v: number | null) => (v === null ? '-' : v.toFixed(2));
   const bfd = (r: BenchRow) => (r.bfd === 'off' ? `off (hold ${r.boundMs / 1000} s)` : r.bfd);
-  const rows = (doc.rows as BenchRow[]).map((r) =>
+  const rows = doc.rows.map((r) =>
     r.error
       ? `| ${r.fault} | ${bfd(r)} | did not run: ${r.error.replace(/\|/g, '/')} | | | | | | | | |`
       : `| ${r.fault} | ${bfd(r)} | ${r.trials} | ${ms(r.failoverMs.min)} | ${ms(r.failoverMs.p50)} | ${ms(r.failoverMs.p95)} | ${ms(r.failoverMs.max)} | ${ms(r.boundMs)} | ${x(r.ratio.p50)} | ${ms(r.routerDetectMs.p50)} | ${othersHurt(r)} |`,
@@ -123,16 +157,14 @@ function failoverTable(doc: any, file: string): string {
   ].join('\n');
 }
 
-function responderTable(doc: any, file: string): string {
+function responderTable(doc: ResponderDoc, file: string): string {
   const label: Record<string, string> = {
     responder: 'responder',
     dns2: `bare dns2 ${doc.versions.dns2}`,
     nsd: doc.versions.nsd?.replace(/^NSD version /, 'NSD ') ?? 'NSD',
   };
   const sp = (x: { median: number; min: number; max: number }, d: number, f = (v: number) => v.toFixed(d)) => `${f(x.median)} (${f(x.min)}–${f(x.max)})`;
-  const rows = (doc.servers as { name: string; qps: any; p50Ms: any; p99Ms: any }[]).map(
-    (t) => `| ${label[t.name] ?? t.name} | ${sp(t.qps, 0, n)} | ${sp(t.p50Ms, 2)} | ${sp(t.p99Ms, 2)} |`,
-  );
+  const rows = doc.servers.map((t) => `| ${label[t.name] ?? t.name} | ${sp(t.qps, 0, n)} | ${sp(t.p50Ms, 2)} | ${sp(t.p99Ms, 2)} |`);
   const env = doc.environment;
   return [
     `${source(file, `npm run bench -- responder --reps ${doc.reps}`)} Lab \`${doc.lab}\`, dnsperf from ${doc.client} into ${doc.pop}: ${doc.reps} runs of ${doc.durationS} s per server in rotating order after ${doc.warmupS} s of warm-up each, \`-c ${doc.dnsperf.clients} -q ${doc.dnsperf.outstanding}\`; ${doc.machine.pinning}; ${doc.machine.cores} cores. Median (min–max):`,
@@ -142,28 +174,28 @@ function responderTable(doc: any, file: string): string {
     ...rows,
     '',
     `responder / dns2 = ${Math.round(doc.ratios.responderOverDns2 * 100)} % (target ≥ ${Math.round(doc.target.ratio * 100)} %), responder / NSD = ${Math.round(doc.ratios.responderOverNsd * 100)} %, of the medians. Versions: ${Object.entries(
-      doc.versions as Record<string, string>,
+      doc.versions,
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(
         ', ',
-      )}. Meanwhile the whole lab ran (${env.labContainers} containers; in the PoP: ${(env.popProcesses as string[]).join(', ')}), host load ${env.loadBefore.toFixed(1)} → ${env.loadAfter.toFixed(1)}.`,
+      )}. Meanwhile the whole lab ran (${env.labContainers} containers; in the PoP: ${env.popProcesses.join(', ')}), host load ${env.loadBefore.toFixed(1)} → ${env.loadAfter.toFixed(1)}.`,
   ].join('\n');
 }
 
 /** Soak rows from several runs: the newest row of each BFD setting, with the files they came from. */
-function mergeSoak(files: ResultFile[]): { rows: import('./soak.js').SoakRow[]; files: string[]; routers: number } {
-  const rows: import('./soak.js').SoakRow[] = [];
+function mergeSoak(files: { name: string; doc: SoakDoc }[]): { rows: SoakRow[]; files: string[]; routers: number } {
+  const rows: SoakRow[] = [];
   const used: string[] = [];
   for (const f of files) {
-    const fresh = (f.doc.rows as import('./soak.js').SoakRow[]).filter((r) => !rows.some((x) => x.bfd === r.bfd));
+    const fresh = f.doc.rows.filter((r) => !rows.some((x) => x.bfd === r.bfd));
     if (fresh.length) used.push(f.name);
     rows.push(...fresh);
   }
   return { rows, files: used, routers: files[0]?.doc.routers ?? 0 };
 }
 
-function soakTable(_doc: any, _file: string, all: ResultFile[] = []): string {
+function soakTable(_doc: SoakDoc, _file: string, all: { name: string; doc: SoakDoc }[] = []): string {
   const m = mergeSoak(all);
   const rows = m.rows.map((r) =>
     r.settled && r.idle && r.probed
@@ -184,8 +216,8 @@ function soakTable(_doc: any, _file: string, all: ResultFile[] = []): string {
   ].join('\n');
 }
 
-function bfdRemedyTable(doc: any, file: string): string {
-  const rows = (doc.rows as import('./bfd-remedy.js').RemedyRow[]).map((r) =>
+function bfdRemedyTable(doc: RemedyDoc, file: string): string {
+  const rows = doc.rows.map((r) =>
     r.error
       ? `| ${r.variant} | ${r.bfd} | cannot run: ${r.error.replace(/\|/g, '/')} | | |`
       : `| ${r.variant} | ${r.bfd} | ${r.bfdDown} / ${r.bgpDropped} | ${r.peersUpAtEnd} | ${r.load?.toFixed(1)} |`,
@@ -199,14 +231,27 @@ function bfdRemedyTable(doc: any, file: string): string {
   ].join('\n');
 }
 
+const hasRows = (d: unknown): d is { rows: unknown[] } => isRecord(d) && Array.isArray(d.rows);
+const upReps = (d: unknown): d is Record<string, unknown> & { reps: number } => isRecord(d) && typeof d.reps === 'number' && d.reps >= 5;
+
 export const REPORT_BLOCKS: ReportBlock[] = [
-  { id: 'bfd-remedy', bench: 'bfd-remedy', fits: (d) => Array.isArray(d.rows), render: bfdRemedyTable },
-  { id: 'soak', bench: 'soak', fits: (d) => Array.isArray(d.rows), render: soakTable },
-  { id: 'up-sample', bench: 'up', fits: (d) => d.reps >= 5 && !!d.warmPhasesMedianMs, render: upSample },
-  { id: 'up', bench: 'up', fits: (d) => d.reps >= 5 && d.coldMs?.ms?.length > 0 && !!d.contention, render: upTable },
-  { id: 'up-scale', bench: 'up', fits: (d) => Array.isArray(d.scale) && d.scale.length > 0, render: scaleTable },
-  { id: 'failover', bench: 'failover', fits: (d) => Array.isArray(d.rows) && d.rows.some((r: BenchRow) => 'statuses' in r), render: failoverTable },
-  { id: 'responder', bench: 'responder', fits: (d) => Array.isArray(d.servers), render: responderTable },
+  block({ id: 'bfd-remedy', bench: 'bfd-remedy', fits: (d): d is RemedyDoc => hasRows(d), render: bfdRemedyTable }),
+  block({ id: 'soak', bench: 'soak', fits: (d): d is SoakDoc => hasRows(d), render: soakTable }),
+  block({ id: 'up-sample', bench: 'up', fits: (d): d is UpDoc => upReps(d) && !!d.warmPhasesMedianMs, render: upSample }),
+  block({
+    id: 'up',
+    bench: 'up',
+    fits: (d): d is UpDoc => upReps(d) && isRecord(d.coldMs) && Array.isArray(d.coldMs.ms) && d.coldMs.ms.length > 0 && !!d.contention,
+    render: upTable,
+  }),
+  block({ id: 'up-scale', bench: 'up', fits: (d): d is UpDoc => isRecord(d) && Array.isArray(d.scale) && d.scale.length > 0, render: scaleTable }),
+  block({
+    id: 'failover',
+    bench: 'failover',
+    fits: (d): d is FailoverDoc => hasRows(d) && d.rows.some((r) => isRecord(r) && 'statuses' in r),
+    render: failoverTable,
+  }),
+  block({ id: 'responder', bench: 'responder', fits: (d): d is ResponderDoc => isRecord(d) && Array.isArray(d.servers), render: responderTable }),
 ];
 
 /** Result files of one bench, newest first (names carry a sortable UTC timestamp). */

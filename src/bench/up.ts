@@ -277,7 +277,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     } catch (err) {
       contention.push({ ok: false, ms: NaN, repaired: [], error: (err as Error).message.split('\n').slice(0, 4).join(' | ') });
     } finally {
-      load.forEach((p) => p.kill('SIGTERM')); // `timeout` passes TERM on to node; SIGKILL would orphan the loop
+      for (const p of load) p.kill('SIGTERM'); // `timeout` passes TERM on to node; SIGKILL would orphan the loop
     }
     const c = contention[i];
     log.step(

@@ -6,5 +6,11 @@ export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
   const onSig = () => ac.abort(new LabError('EXPERIMENT', 'interrupted; fault restored'));
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
-  return { signal: ac.signal, dispose: () => (process.off('SIGINT', onSig), process.off('SIGTERM', onSig)) };
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onSig);
+      process.off('SIGTERM', onSig);
+    },
+  };
 }

@@ -21,7 +21,7 @@ export interface CliOption {
 }
 
 /** `A`: the positional arguments in order; `O`: the parsed options; `X`: what `run` needs of the context. */
-export interface CliCommand<A extends unknown[] = any[], O = any, X = CliContext> {
+export interface CliCommand<A extends unknown[] = unknown[], O = unknown, X = CliContext> {
   name: string;
   description: string;
   arguments?: CliArgument[];

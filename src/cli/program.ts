@@ -11,7 +11,7 @@ export interface ProgramMeta {
   positionalOptions?: boolean;
 }
 
-export function buildProgram<X>(meta: ProgramMeta, commands: readonly CliCommand<any, any, X>[], ctx: X): Command {
+export function buildProgram<X>(meta: ProgramMeta, commands: readonly CliCommand<unknown[], unknown, X>[], ctx: X): Command {
   const program = new Command(meta.name)
     .description(meta.description)
     .option('--debug', 'show stack traces of errors (or set ANYCAST_DEBUG=1)')
@@ -23,7 +23,7 @@ export function buildProgram<X>(meta: ProgramMeta, commands: readonly CliCommand
   return program;
 }
 
-export function addCommand<X>(program: Command, c: CliCommand<any, any, X>, ctx: X): Command {
+export function addCommand<X>(program: Command, c: CliCommand<unknown[], unknown, X>, ctx: X): Command {
   const cmd = program.command(c.name).description(c.description);
   for (const a of c.arguments ?? []) cmd.argument(a.name, a.description ?? '', a.default);
   for (const o of c.options ?? []) {

@@ -9,7 +9,6 @@ import { service } from './service.js';
 import { silent } from './silent.js';
 import { throttle } from './throttle.js';
 
-export type { DetectionMode } from './detection.js';
 export type { FaultContext, FaultMode } from './fault.js';
 
 /** In `--help` order. */

@@ -5,7 +5,6 @@
 // the orchestrator stays the main path.
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { AGENT_DIR } from '../agent/contract.js';
 import { allowScript } from '../runtime/host-firewall.js';
 import { LABEL } from '../runtime/labels.js';
 import type { ContainerSpec } from '../runtime/runtime.js';
@@ -88,5 +87,3 @@ function withoutFile(labels: Record<string, string>): Record<string, string> {
   const { [LABEL.file]: _file, [LABEL.configHash]: _hash, ...rest } = labels;
   return rest;
 }
-
-export { AGENT_DIR };

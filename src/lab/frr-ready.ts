@@ -60,6 +60,7 @@ export function readyScript(deadlineS: number): string {
 export const REPAIR_SCRIPT = [
   '. /etc/frr/daemons',
   'for d in zebra bgpd bfdd; do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion (${zebra:-no} after eval), not a JS template.
   '  eval "en=\\${$d:-no}"; [ "$d" = zebra ] || [ "$en" = yes ] || continue',
   '  pgrep -x "$d" >/dev/null || bash /opt/anycast-lab/frr-start.sh "$d" >&2',
   'done',

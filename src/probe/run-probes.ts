@@ -149,9 +149,3 @@ export async function startProbes(rt: ContainerRuntime, lab: Lab, targets: Probe
     done,
   };
 }
-
-/** A bounded run: every client probes for durationMs, then the runs are returned. */
-export async function runProbes(rt: ContainerRuntime, lab: Lab, targets: ProbeTarget[], durationMs: number, rates?: ProbeRates): Promise<ClientProbeRun[]> {
-  const session = await startProbes(rt, lab, targets, { maxDurationMs: durationMs, rates });
-  return session.done;
-}

@@ -5,7 +5,6 @@ import type { Role } from './roles/registry.js';
 
 /** One of the registered roles (topology/roles/registry.ts). */
 export type RouterRole = Role;
-export type NodeRole = RouterRole | 'client';
 
 export interface BfdOptions {
   enabled: boolean;
@@ -45,8 +44,6 @@ export interface Client {
   /** Catchment the lab file promises: the PoP that answers, and the one that takes over when it fails. */
   expect?: { pop: string; backup?: string };
 }
-
-export type LabNode = Router | Client;
 
 /** One side of an eBGP session; policy is applied by this side. */
 export interface LinkEnd {

@@ -139,10 +139,13 @@ function claimName(names: Map<string, FieldPath>, name: string, path: FieldPath,
 function resolveRouterRoles(raw: LabFile, ases: Map<number, { role: RouterRole }>, issue: Issue): RouterIndex {
   const index: RouterIndex = { role: new Map(), asn: new Map(), names: new Map() };
   const roleFields = Object.keys(roleRouterFields());
-  raw.routers.forEach((r, i) => {
+  for (const [i, r] of raw.routers.entries()) {
     claimName(index.names, r.name, ['routers', i, 'name'], issue);
     const as = ases.get(r.asn);
-    if (!as) return issue(['routers', i, 'asn'], `AS ${r.asn} is not declared under "ases" (declared: ${[...ases.keys()].join(', ') || 'none'})`);
+    if (!as) {
+      issue(['routers', i, 'asn'], `AS ${r.asn} is not declared under "ases" (declared: ${[...ases.keys()].join(', ') || 'none'})`);
+      continue;
+    }
     index.role.set(r.name, as.role);
     index.asn.set(r.name, r.asn);
     const own = roleSpec(as.role).topology.routerFields;
@@ -155,7 +158,7 @@ function resolveRouterRoles(raw: LabFile, ases: Map<number, { role: RouterRole }
           .join(' and ')}; ${r.name} is a ${as.role}`,
       );
     }
-  });
+  }
   return index;
 }
 
@@ -187,19 +190,22 @@ function resolveRouters(raw: LabFile, index: RouterIndex, pools: Pools, issue: I
   let nextId = 1;
   const routers: Router[] = [];
   const seenIds = new Map<string, number>();
-  raw.routers.forEach((r, i) => {
+  for (const [i, r] of raw.routers.entries()) {
     const role = index.role.get(r.name);
-    if (!role) return;
+    if (!role) continue;
     let routerId = r.routerId;
     if (!routerId) {
       do routerId = hostAt(pools.routerIds, nextId++);
       while (explicitIds.has(routerId));
-      if (!contains(pools.routerIds, routerId)) return issue(['addressing', 'routerIds'], `routerIds pool ${formatCidr(pools.routerIds)} is exhausted`);
+      if (!contains(pools.routerIds, routerId)) {
+        issue(['addressing', 'routerIds'], `routerIds pool ${formatCidr(pools.routerIds)} is exhausted`);
+        continue;
+      }
     }
     if (seenIds.has(routerId)) issue(['routers', i, 'routerId'], `router-id ${routerId} is already used by routers[${seenIds.get(routerId)}]`);
     seenIds.set(routerId, i);
     routers.push({ kind: 'router', name: r.name, role, asn: r.asn, routerId, location: r.location ?? '', ...roleSpec(role).topology.router(r) });
-  });
+  }
   return routers;
 }
 
@@ -265,12 +271,15 @@ function resolveLinks(raw: LabFile, ctx: LinkContext, issue: Issue): { links: Li
   const pairSeen = new Map<string, number>();
   const linked = new Set<string>();
   const clientNames = new Set(raw.clients.map((c) => c.name));
-  raw.links.forEach((l, i) => {
+  for (const [i, l] of raw.links.entries()) {
     const ends = checkLinkEnds(l, i, ctx.index, clientNames, pairSeen, issue);
-    if (!ends) return;
+    if (!ends) continue;
     const [a, b] = ends;
     const subnet = l.subnet ? parseCidr(l.subnet) : alloc.allocate();
-    if (!subnet) return issue(['addressing', 'links'], `links pool ${formatCidr(ctx.pools.links)} is exhausted at links[${i}]: use a larger pool`);
+    if (!subnet) {
+      issue(['addressing', 'links'], `links pool ${formatCidr(ctx.pools.links)} is exhausted at links[${i}]: use a larger pool`);
+      continue;
+    }
     const bfd = mergeBfd(ctx.sessions.bfd, l.bfd);
     const keepalive = l.keepalive ?? ctx.sessions.keepalive;
     const hold = l.hold ?? ctx.sessions.hold;
@@ -290,7 +299,7 @@ function resolveLinks(raw: LabFile, ctx: LinkContext, issue: Issue): { links: Li
       timers: { keepalive, hold },
       ...(l.delay ? { delayMs: l.delay } : {}),
     });
-  });
+  }
   return { links, linked };
 }
 
@@ -374,20 +383,27 @@ function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicit
   const servers = rolesWhere((t) => t.servesAnycast);
   const routersOf = (specs: RoleSpec[]) => [...index.role].filter(([, role]) => specs.some((s) => s.name === role)).map(([n]) => n);
   const serving = new Set(routersOf(servers));
-  raw.clients.forEach((c, i) => {
+  for (const [i, c] of raw.clients.entries()) {
     claimName(index.names, c.name, ['clients', i, 'name'], issue);
     const role = index.role.get(c.eyeball);
-    if (role === undefined)
-      return issue(['clients', i, 'eyeball'], `unknown router "${c.eyeball}" (${manyOf(hosts)}: ${routersOf(hosts).join(', ') || 'none'})`);
-    if (!roleSpec(role).topology.hostsClients)
-      return issue(
+    if (role === undefined) {
+      issue(['clients', i, 'eyeball'], `unknown router "${c.eyeball}" (${manyOf(hosts)}: ${routersOf(hosts).join(', ') || 'none'})`);
+      continue;
+    }
+    if (!roleSpec(role).topology.hostsClients) {
+      issue(
         ['clients', i, 'eyeball'],
         `${c.eyeball} is a ${role}, not ${hosts.map((s) => s.title.a).join(' or ')}: clients sit behind ${hosts.map((s) => s.title.one).join(' or ')} routers`,
       );
+      continue;
+    }
     let lan = lans.get(c.eyeball);
     if (!lan) {
       const subnet = alloc.allocate();
-      if (!subnet) return issue(['addressing', 'lans'], `lans pool ${formatCidr(pools.lans)} is exhausted at clients[${i}]: use a larger pool`);
+      if (!subnet) {
+        issue(['addressing', 'lans'], `lans pool ${formatCidr(pools.lans)} is exhausted at clients[${i}]: use a larger pool`);
+        continue;
+      }
       lan = {
         name: `lan-${c.eyeball}`,
         eyeball: c.eyeball,
@@ -425,7 +441,7 @@ function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicit
       location: c.location ?? '',
       ...(c.expect ? { expect: { pop: c.expect.pop, ...(c.expect.backup ? { backup: c.expect.backup } : {}) } } : {}),
     });
-  });
+  }
   return { clients, lans: [...lans.values()] };
 }
 

@@ -8,9 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UpResult } from '../../src/lab/up.js';
+import type { WhoReport } from '../../src/probe/who.js';
 import { generateLab } from '../../src/topology/generate.js';
 import { loadLabFile } from '../../src/topology/load.js';
-import { lab, labelled, labJson, REPO, vtyshJson } from './cli.js';
+import { type ExecJson, lab, labelled, labJson, REPO, type VtyshBgpSummary, vtyshJson } from './cli.js';
 
 const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
 const ROUTERS = ['fra', 'iad', 'nrt', 'gru', 't-eu', 't-us', 't-ap', 'eb-de', 'eb-us', 'eb-jp', 'eb-br'];
@@ -21,7 +23,9 @@ function cpuLoad(seconds: number): ChildProcess[] {
 }
 // SIGTERM, not SIGKILL: `timeout` passes TERM on to its node child and exits; a
 // SIGKILLed `timeout` would leave the busy loop running with nobody to end it.
-const stopLoad = (ps: ChildProcess[]) => ps.forEach((p) => p.kill('SIGTERM'));
+const stopLoad = (ps: ChildProcess[]) => {
+  for (const p of ps) p.kill('SIGTERM');
+};
 
 /** DOCKER-USER rules this lab left on the host (the test runs where dockerd runs, as root). */
 function hostRules(labName: string): string[] {
@@ -45,7 +49,7 @@ async function expectNothingLeft(labName: string) {
 }
 
 async function expectAnswered(labName: string) {
-  const who = await labJson(['who', labName]);
+  const who = await labJson<WhoReport>(['who', labName]);
   for (const c of who.clients) expect(c.matches, `${c.client}: udp ${c.udp}, expected ${c.expected}`).toBe(true);
 }
 
@@ -57,20 +61,20 @@ describe('FRR config applied, verified and repaired', () => {
   it('converges from nothing with two CPU-bound processes running the whole time', async () => {
     const load = cpuLoad(150);
     try {
-      const r = await labJson(['up', '--timeout', '120'], 150_000);
+      const r = await labJson<UpResult>(['up', '--timeout', '120'], 150_000);
       expect(r.created.containers).toHaveLength(15);
       // Every phase was reached, in order.
       const p = r.phases;
       expect(p.configVerified).toBeGreaterThanOrEqual(p.start);
       expect(p.clientsAnswered).toBeGreaterThanOrEqual(Math.max(p.bgpEstablished, p.bfdUp, p.routesInstalled));
-      expect(r.frr.map((f: any) => f.router).sort()).toEqual([...ROUTERS].sort());
+      expect(r.frr.map((f) => f.router).sort()).toEqual([...ROUTERS].sort());
     } finally {
       stopLoad(load);
     }
     // Read back independently: every router holds every rendered neighbour.
     for (const router of ROUTERS) {
-      const bgp = await vtyshJson(router, 'show bgp summary');
-      for (const [addr, peer] of Object.entries<any>(bgp.ipv4Unicast.peers)) expect(peer.state, `${router} -> ${addr}`).toBe('Established');
+      const bgp = await vtyshJson<VtyshBgpSummary>(router, 'show bgp summary');
+      for (const [addr, peer] of Object.entries(bgp.ipv4Unicast.peers)) expect(peer.state, `${router} -> ${addr}`).toBe('Established');
     }
     await expectAnswered('default');
   });
@@ -99,17 +103,17 @@ describe('FRR config applied, verified and repaired', () => {
     expect(out.repaired).toEqual(['t-eu']);
     expect(out.created.containers).toEqual([]);
     expect(r.stderr).toMatch(/"subject":"t-eu","step":"repair","detail":"running config lacks \d+ rendered statements/);
-    const bgp = await vtyshJson('t-eu', 'show bgp summary');
+    const bgp = await vtyshJson<VtyshBgpSummary>('t-eu', 'show bgp summary');
     expect(bgp.ipv4Unicast.peers['10.77.0.2'].state).toBe('Established');
     await expectAnswered('default');
   });
 
   it('restarts a dead FRR daemon with its config', async () => {
     await labJson(['exec', 'iad', '--', 'sh', '-c', 'kill -9 $(pgrep -x bgpd)']);
-    const r = await labJson(['up', '--timeout', '60']);
+    const r = await labJson<UpResult>(['up', '--timeout', '60']);
     expect(r.repaired).toEqual(['iad']);
-    const bgp = await vtyshJson('iad', 'show bgp summary');
-    expect(Object.values<any>(bgp.ipv4Unicast.peers).every((p) => p.state === 'Established')).toBe(true);
+    const bgp = await vtyshJson<VtyshBgpSummary>('iad', 'show bgp summary');
+    expect(Object.values(bgp.ipv4Unicast.peers).every((p) => p.state === 'Established')).toBe(true);
   });
 
   it('fails fast, naming the router, when its config cannot be applied, instead of waiting out the timeout', async () => {
@@ -125,7 +129,7 @@ describe('FRR config applied, verified and repaired', () => {
     } finally {
       await labJson(['exec', 'nrt', '--', 'mv', '/usr/lib/frr/bgpd.off', '/usr/lib/frr/bgpd']);
     }
-    const again = await labJson(['up', '--timeout', '60']);
+    const again = await labJson<UpResult>(['up', '--timeout', '60']);
     expect(again.repaired).toEqual(['nrt']);
     await expectAnswered('default');
   });
@@ -198,8 +202,8 @@ describe('two labs side by side', () => {
   });
 
   it('both converge, each client is answered by its own lab, and neither reaches the other', async () => {
-    const a = await labJson(['up', '--timeout', '120'], 180_000);
-    const b = await labJson(['up', second, '--timeout', '180'], 240_000);
+    const a = await labJson<UpResult>(['up', '--timeout', '120'], 180_000);
+    const b = await labJson<UpResult>(['up', second, '--timeout', '180'], 240_000);
     expect(a.lab).toBe('default');
     expect(b.lab).toBe('eight');
     expect(b.created.containers).toHaveLength(19);
@@ -214,7 +218,7 @@ describe('two labs side by side', () => {
     const fromEight = await lab(['exec', '--lab', 'eight', 'c-1', '--', 'ping', '-c', '2', '-W', '1', '10.77.0.2']);
     expect(fromEight.code, 'c-1 of lab eight reached fra (10.77.0.2) of lab default').not.toBe(0);
     // Same anycast address, different answer: each lab's own PoPs.
-    const nsid = await labJson(['exec', '--lab', 'eight', 'c-1', '--', 'dig', '+short', '@192.0.2.53', 'hostname.bind', 'CH', 'TXT']);
+    const nsid = await labJson<ExecJson>(['exec', '--lab', 'eight', 'c-1', '--', 'dig', '+short', '@192.0.2.53', 'hostname.bind', 'CH', 'TXT']);
     expect(nsid.stdout).toMatch(/"p-\d+"/);
   });
 

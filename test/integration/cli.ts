@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import type { ExecResult } from '../../src/runtime/runtime.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
@@ -30,8 +31,24 @@ export function lab(args: string[], timeoutMs = 600_000): Promise<CliRun> {
   });
 }
 
+/** `lab exec --json`: the node, the command, and how it ended. */
+export type ExecJson = ExecResult & { node: string; cmd: string[] };
+
+/** The parts of FRR's `show bgp summary json` these tests read. */
+export interface VtyshBgpSummary {
+  ipv4Unicast: { peers: Record<string, { state: string; pfxRcd?: number }> };
+}
+
+/** One entry of FRR's `show bfd peers json`. */
+export interface VtyshBfdPeer {
+  peer: string;
+  status: string;
+  'transmit-interval': number;
+  'detect-multiplier': number;
+}
+
 /** Runs a CLI command with --json and returns the parsed document; fails loudly with stderr. */
-export async function labJson<T = any>(args: string[], timeoutMs?: number): Promise<T> {
+export async function labJson<T = unknown>(args: string[], timeoutMs?: number): Promise<T> {
   // Right after the subcommand: `exec` passes everything after the node through.
   const r = await lab([args[0], '--json', ...args.slice(1)], timeoutMs);
   if (r.code !== 0) throw new Error(`lab ${args.join(' ')} exited ${r.code}\n${r.stderr.slice(-4000)}`);
@@ -48,7 +65,7 @@ export async function labelled(labName?: string) {
 }
 
 /** `vtysh -c '<cmd> json'` in a router, parsed — an independent read of FRR's state. */
-export async function vtyshJson(node: string, command: string, labName = 'default'): Promise<any> {
+export async function vtyshJson<T = unknown>(node: string, command: string, labName = 'default'): Promise<T> {
   const r = await labJson<{ stdout: string; exitCode: number }>(['exec', '--lab', labName, node, '--', 'vtysh', '-c', `${command} json`]);
-  return JSON.parse(r.stdout);
+  return JSON.parse(r.stdout) as T;
 }

@@ -20,18 +20,33 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FailoverResult } from '../../src/experiment/failover-result.js';
+import type { UpResult } from '../../src/lab/up.js';
 import { loadLabFile } from '../../src/topology/load.js';
-import { docker, labJson, REPO } from './cli.js';
+import { docker, type ExecJson, labJson, REPO, type VtyshBfdPeer } from './cli.js';
 
 const LAB_FILE = process.env.ANYCAST_LAB_FILE ?? join(REPO, 'labs', 'default.yaml');
 const LAB = loadLabFile(LAB_FILE).name;
 const OUT = mkdtempSync(join(tmpdir(), 'failover-test-'));
 
-const failover = (fault: string, trials: number, ...extra: string[]): Promise<any> =>
-  labJson(['failover', '--lab', LAB, '--pop', 'fra', '--fault', fault, '--trials', String(trials), '--out', join(OUT, `${fault}${extra.join('')}`), ...extra]);
+const failover = (fault: string, trials: number, ...extra: string[]): Promise<FailoverResult> =>
+  labJson<FailoverResult>([
+    'failover',
+    '--lab',
+    LAB,
+    '--pop',
+    'fra',
+    '--fault',
+    fault,
+    '--trials',
+    String(trials),
+    '--out',
+    join(OUT, `${fault}${extra.join('')}`),
+    ...extra,
+  ]);
 
 /** Every trial: the affected client moved to its backup once, every other client stayed without an outage, long-lived TCP behaved. */
-function expectCleanTrials(r: any, trials: number) {
+function expectCleanTrials(r: FailoverResult, trials: number) {
   expect(r.trials).toHaveLength(trials);
   const interval = r.probeIntervalMs;
   expect(interval).toBe(10);
@@ -42,7 +57,7 @@ function expectCleanTrials(r: any, trials: number) {
     expect(t.baselineAfterMs, `trial ${t.trial} back at baseline`).toBeGreaterThan(0);
     expect(t.phaseDelayMs).toBeGreaterThanOrEqual(0);
     expect(t.phaseDelayMs).toBeLessThan(r.phaseSpanMs + 1);
-    const de = t.clients.find((c: any) => c.client === 'c-de');
+    const de = t.clients.find((c) => c.client === 'c-de')!;
     expect(de, `trial ${t.trial}: ${JSON.stringify(de?.popSequence)}`).toMatchObject({
       affected: true,
       status: 'moved',
@@ -51,8 +66,8 @@ function expectCleanTrials(r: any, trials: number) {
       popChanges: 1,
     });
     expect(de.popSequence).toEqual(['fra', 'iad', 'fra']);
-    expect(de.outageMs, `trial ${t.trial}: c-de outage vs failover ${de.failoverMs} ms`).toBeLessThanOrEqual(de.failoverMs + 2 * interval);
-    for (const other of t.clients.filter((c: any) => c.client !== 'c-de')) {
+    expect(de.outageMs, `trial ${t.trial}: c-de outage vs failover ${de.failoverMs} ms`).toBeLessThanOrEqual(de.failoverMs! + 2 * interval);
+    for (const other of t.clients.filter((c) => c.client !== 'c-de')) {
       const why = `${other.client} in trial ${t.trial}: ${other.status}, outage ${other.outageMs} ms, ${other.lostProbes} lost, PoPs ${other.popSequence.join('→')}`;
       expect(other.affected).toBe(false);
       expect(other.status, why).toBe('stayed-ok');
@@ -91,9 +106,9 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
     expect(r.summary.failoverMs.max).toBeLessThanOrEqual(700);
     // The router side agrees: t-eu saw BFD go down before the client moved.
     for (const t of r.trials) {
-      const teu = t.routers.find((x: any) => x.router === 't-eu');
+      const teu = t.routers.find((x) => x.router === 't-eu')!;
       expect(teu.bfdDownMs).toBeGreaterThan(0);
-      expect(teu.bfdDownMs).toBeLessThanOrEqual(t.clients.find((c: any) => c.client === 'c-de').detectMs);
+      expect(teu.bfdDownMs).toBeLessThanOrEqual(t.clients.find((c) => c.client === 'c-de')!.detectMs!);
     }
   });
 
@@ -106,13 +121,13 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
     const de = await docker.getContainer(`al-${LAB}-c-de`).inspect();
     const ip = Object.values(de.NetworkSettings.Networks as Record<string, { IPAddress: string }>)[0].IPAddress;
     const filter = `udp and src port 53 and src host 192.0.2.53 and dst host ${ip}`;
-    const wire = labJson(
+    const wire = labJson<ExecJson>(
       ['exec', '--lab', LAB, 'eb-de', '--', 'sh', '-c', `timeout 45 tcpdump -i any -n -tt -l -c 20000 '${filter}' 2>/dev/null; true`],
       90_000,
     );
     await new Promise((r) => setTimeout(r, 2000)); // tcpdump listening before the trial starts probing
     const r = await failover('freeze', 1);
-    const captured = (await wire).stdout as string;
+    const captured = (await wire).stdout;
     expectCleanTrials(r, 1);
     const t = r.trials[0];
     // Unix ms on the wire; -i any sees each answer twice (in, out), microseconds apart.
@@ -127,7 +142,7 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
     for (let i = 1; i < times.length; i++) {
       if (times[i] > t.faultAtUnixMs && times[i] <= t.faultAtUnixMs + 5000) gap = Math.max(gap, times[i] - times[i - 1]);
     }
-    const agent = t.clients.find((c: any) => c.client === 'c-de').failoverMs;
+    const agent = t.clients.find((c) => c.client === 'c-de')!.failoverMs!;
     expect(Math.abs(gap - agent), `wire gap ${gap.toFixed(1)} ms vs agent failover ${agent} ms`).toBeLessThanOrEqual(2 * r.probeIntervalMs);
   });
 
@@ -153,7 +168,7 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
     expectCleanTrials(r, 3);
     expect(r.bound.ms).toBe(600);
     expect(r.summary.failoverMs.max).toBeLessThanOrEqual(600 + 1500);
-    for (const t of r.trials) expect(t.health.map((h: any) => h.state)).toContain('withdrawn');
+    for (const t of r.trials) expect(t.health.map((h) => h.state)).toContain('withdrawn');
   });
 
   it('silent without BFD: the hold timer decides, spread over [hold − keepalive, hold] by the random fault phase; BFD comes back after', async () => {
@@ -172,15 +187,15 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
     expect(r.seed).toBe(16);
     expect(r.phaseSpanMs).toBe(3000);
     expectCleanTrials(r, 6);
-    const ms = r.trials.map((t: any) => t.clients.find((c: any) => c.client === 'c-de').failoverMs);
+    const ms = r.trials.map((t) => t.clients.find((c) => c.client === 'c-de')!.failoverMs!);
     for (const v of ms) {
       expect(v).toBeGreaterThanOrEqual(5000);
       expect(v).toBeLessThanOrEqual(11000);
     }
     expect(Math.max(...ms) - Math.min(...ms), `failover times ${ms.join(', ')} ms`).toBeGreaterThanOrEqual(1000);
-    for (const t of r.trials) expect(t.routers.find((x: any) => x.router === 't-eu').holdExpiredMs).toBeGreaterThan(5000);
-    const peers = await labJson(['exec', '--lab', LAB, 't-eu', '--', 'vtysh', '-c', 'show bfd peers json']);
-    const bfd = JSON.parse(peers.stdout);
+    for (const t of r.trials) expect(t.routers.find((x) => x.router === 't-eu')!.holdExpiredMs).toBeGreaterThan(5000);
+    const peers = await labJson<ExecJson>(['exec', '--lab', LAB, 't-eu', '--', 'vtysh', '-c', 'show bfd peers json']);
+    const bfd = JSON.parse(peers.stdout) as VtyshBfdPeer[];
     expect(bfd).toHaveLength(4);
     for (const p of bfd) expect(p).toMatchObject({ status: 'up', 'transmit-interval': 100, 'detect-multiplier': 3 });
   });
@@ -189,7 +204,7 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
     const r = await failover('kill', 1);
     expectCleanTrials(r, 1);
     expect(r.summary.failoverMs.max).toBeLessThanOrEqual(1000);
-    const again = await labJson(['up', LAB_FILE]);
+    const again = await labJson<UpResult>(['up', LAB_FILE]);
     expect(again.created.containers).toEqual([]);
     expect(again.removed).toEqual([]);
   });

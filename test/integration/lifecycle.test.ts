@@ -2,14 +2,16 @@
 // idempotent, `down` leaves nothing, and a lab that cannot converge fails
 // naming the session and leaves nothing behind. Real Docker, real FRR.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, lab, labelled, labJson, vtyshJson } from './cli.js';
+import type { DoctorReport } from '../../src/host/doctor.js';
+import type { DownResult } from '../../src/lab/down.js';
+import type { LabStatus } from '../../src/lab/status.js';
+import type { UpResult } from '../../src/lab/up.js';
+import { docker, type ExecJson, lab, labelled, labJson, type VtyshBfdPeer, type VtyshBgpSummary, vtyshJson } from './cli.js';
 
 describe('lab lifecycle (default lab)', () => {
-  let up: any;
-
   beforeAll(async () => {
     await labJson(['down', '--all']);
-    up = await labJson(['up']);
+    await labJson<UpResult>(['up']);
   });
 
   afterAll(async () => {
@@ -51,11 +53,11 @@ describe('lab lifecycle (default lab)', () => {
     const routers = ['fra', 'iad', 'nrt', 'gru', 't-eu', 't-us', 't-ap', 'eb-de', 'eb-us', 'eb-jp', 'eb-br'];
     let sessions = 0;
     for (const r of routers) {
-      const bgp = await vtyshJson(r, 'show bgp summary');
-      const peers = Object.entries<any>(bgp.ipv4Unicast.peers);
+      const bgp = await vtyshJson<VtyshBgpSummary>(r, 'show bgp summary');
+      const peers = Object.entries(bgp.ipv4Unicast.peers);
       expect(peers.length, `${r} has sessions`).toBeGreaterThan(0);
       for (const [addr, p] of peers) expect(p.state, `${r} -> ${addr}`).toBe('Established');
-      const bfd = await vtyshJson(r, 'show bfd peers');
+      const bfd = await vtyshJson<VtyshBfdPeer[]>(r, 'show bfd peers');
       expect(bfd).toHaveLength(peers.length);
       for (const p of bfd) {
         expect(p.status, `${r} bfd ${p.peer}`).toBe('up');
@@ -69,7 +71,7 @@ describe('lab lifecycle (default lab)', () => {
   });
 
   it('announces only the anycast prefix from PoPs (prefix-lists)', async () => {
-    const adv = await vtyshJson('fra', 'show bgp ipv4 unicast neighbors 10.77.0.3 advertised-routes');
+    const adv = await vtyshJson<{ advertisedRoutes: Record<string, unknown> }>('fra', 'show bgp ipv4 unicast neighbors 10.77.0.3 advertised-routes');
     expect(Object.keys(adv.advertisedRoutes)).toEqual(['192.0.2.0/24']);
   });
 
@@ -80,32 +82,32 @@ describe('lab lifecycle (default lab)', () => {
       ['c-jp', 'eb-jp'],
       ['c-br', 'eb-br'],
     ]) {
-      const r = await labJson(['exec', client, '--', 'ip', 'route', 'get', '192.0.2.53']);
+      const r = await labJson<ExecJson>(['exec', client, '--', 'ip', 'route', 'get', '192.0.2.53']);
       expect(r.stdout).toMatch(/via 10\.78\.\d+\.2 /);
-      const fib = await vtyshJson(eyeball, 'show ip route 192.0.2.0/24');
+      const fib = await vtyshJson<Record<string, { selected?: boolean; installed?: boolean }[]>>(eyeball, 'show ip route 192.0.2.0/24');
       expect(
-        fib['192.0.2.0/24'].some((e: any) => e.selected && e.installed),
+        fib['192.0.2.0/24'].some((e) => e.selected && e.installed),
         `${eyeball} has 192.0.2.0/24 installed`,
       ).toBe(true);
       // Nothing falls back to the host: the only default route is the eyeball.
-      const routes = await labJson(['exec', client, '--', 'ip', 'route', 'show', 'default']);
+      const routes = await labJson<ExecJson>(['exec', client, '--', 'ip', 'route', 'show', 'default']);
       expect(routes.stdout.trim().split('\n')).toHaveLength(1);
     }
   });
 
   it('reports nodes, sessions and BFD peers in status --json', async () => {
-    const s = await labJson(['status', 'default']);
+    const s = await labJson<LabStatus>(['status', 'default']);
     expect(s.nodes).toHaveLength(15);
-    const teu = s.nodes.find((n: any) => n.node === 't-eu');
+    const teu = s.nodes.find((n) => n.node === 't-eu')!;
     expect(teu.role).toBe('transit');
-    expect(teu.bgp.map((p: any) => p.neighbor).sort()).toEqual(['eb-de', 'fra', 't-ap', 't-us']);
-    expect(teu.bgp.every((p: any) => p.state === 'Established' && p.pfxRcd >= 1)).toBe(true);
-    expect(teu.bfd.every((p: any) => p.status === 'up' && p.transmitInterval === 100)).toBe(true);
+    expect(teu.bgp!.map((p) => p.neighbor).sort()).toEqual(['eb-de', 'fra', 't-ap', 't-us']);
+    expect(teu.bgp!.every((p) => p.state === 'Established' && p.pfxRcd >= 1)).toBe(true);
+    expect(teu.bfd!.every((p) => p.status === 'up' && p.transmitInterval === 100)).toBe(true);
   });
 
   it('changes nothing when `up` runs again', async () => {
     const before = (await labelled('default')).containers.map((c) => c.Id).sort();
-    const again = await labJson(['up']);
+    const again = await labJson<UpResult>(['up']);
     expect(again.created.containers).toEqual([]);
     expect(again.created.networks).toEqual([]);
     expect(again.kept).toHaveLength(15);
@@ -114,7 +116,7 @@ describe('lab lifecycle (default lab)', () => {
   });
 
   it('`down` leaves no labelled container or network', async () => {
-    const r = await labJson(['down']);
+    const r = await labJson<DownResult>(['down']);
     expect(r.containers).toBeGreaterThanOrEqual(15);
     const { containers, networks } = await labelled('default');
     expect(containers).toEqual([]);
@@ -136,13 +138,13 @@ describe('a lab that cannot converge', () => {
 
 describe('link delay', () => {
   it('is applied with netem where the kernel has it, and refused up front, naming the link, where it does not', async () => {
-    const doctor = await labJson(['doctor']);
-    const netem = doctor.checks.find((c: any) => c.name === 'kernel: sch_netem');
+    const doctor = await labJson<DoctorReport>(['doctor']);
+    const netem = doctor.checks.find((c) => c.name === 'kernel: sch_netem')!;
     const r = await lab(['up', 'test/fixtures/labs/delay.yaml', '--timeout', '60']);
     try {
       if (netem.status === 'ok') {
         expect(r.code).toBe(0);
-        const tc = await labJson(['exec', '--lab', 'delay', 'fra', '--', 'tc', 'qdisc', 'show']);
+        const tc = await labJson<ExecJson>(['exec', '--lab', 'delay', 'fra', '--', 'tc', 'qdisc', 'show']);
         expect(tc.stdout).toMatch(/netem .*delay 20/);
       } else {
         expect(r.code).not.toBe(0);

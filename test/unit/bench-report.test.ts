@@ -6,7 +6,12 @@ import { REPORT_BLOCKS, type ResultFile, renderReport, resultFiles } from '../..
 const REPO = join(import.meta.dirname, '..', '..');
 
 describe('bench report', () => {
-  const block = { id: 'x', bench: 'demo', fits: (d: any) => d.ok === true, render: (d: any, f: string) => `value ${d.v} from ${f}` };
+  const block = {
+    id: 'x',
+    bench: 'demo',
+    fits: (d: unknown) => (d as { ok?: boolean }).ok === true,
+    render: (d: unknown, f: string) => `value ${(d as { v: number }).v} from ${f}`,
+  };
   const files: ResultFile[] = [
     { name: 'demo-2026-11-30T10-00-00Z.json', doc: { ok: false, v: 3 } },
     { name: 'demo-2026-11-29T10-00-00Z.json', doc: { ok: true, v: 2 } },

@@ -8,15 +8,21 @@ import { loadLabFile } from '../../src/topology/load.js';
 const REPO = join(import.meta.dirname, '..', '..');
 const lab = loadLabFile(join(REPO, 'labs', 'default.yaml'));
 
+/** The parts of docker-compose.yml these tests read. */
+interface ComposeFile {
+  networks: Record<string, { internal?: boolean; ipam: { config: { subnet: string }[] }; labels: Record<string, string>; driver_opts: Record<string, string> }>;
+  services: Record<string, { privileged?: boolean; cap_add?: string[]; labels: Record<string, string>; command: string[] }>;
+}
+
 describe('docker-compose.yml', () => {
   it('is what `npm run lab -- compose` generates from labs/default.yaml (regenerate when this fails)', () => {
     expect(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8')).toBe(renderCompose(lab));
   });
 
-  const doc = parse(renderCompose(lab));
+  const doc = parse(renderCompose(lab)) as ComposeFile;
 
   it('declares every network internal with an explicit subnet and lab labels', () => {
-    const nets = Object.values<any>(doc.networks);
+    const nets = Object.values(doc.networks);
     expect(nets).toHaveLength(15);
     for (const n of nets) {
       expect(n.internal).toBe(true);
@@ -27,7 +33,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives routers the three capabilities and never privileged; clients none', () => {
-    for (const [name, s] of Object.entries<any>(doc.services)) {
+    for (const [name, s] of Object.entries(doc.services)) {
       expect(s.privileged, name).toBeUndefined();
       if (s.labels['anycast-lab.kind'] === 'router') expect(s.cap_add).toEqual(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
       if (s.labels['anycast-lab.kind'] === 'client') expect(s.cap_add).toBeUndefined();

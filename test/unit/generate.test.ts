@@ -55,7 +55,6 @@ const CORNERS: Size[] = [
 ];
 const ALL = [...SIZES, ...CORNERS];
 const opts = ([pops, transits, eyeballs]: Size): GenOptions => ({ pops, transits, eyeballs });
-const label = (s: Size) => `${s[0]} PoPs, ${s[1]} transits, ${s[2]} eyeballs`;
 const load = (s: Size): Lab => parseLab(generateLab(opts(s)), `labs/scale-${s.join('-')}.yaml`);
 
 /** The routers a route crosses from `from` to its PoP, following each hop's best route. */

@@ -79,7 +79,9 @@ async function drive(script: string, o: { failBgp?: number; startupGraceMs?: num
       wallMs: () => 1_700_000_000_000 + now,
       writeState: async (s) => void states.push(s),
       appendLog: async (l) => void log.push(l),
-      sleep: async (ms) => void (now += ms),
+      sleep: async (ms) => {
+        now += ms;
+      },
       log: silentLogger,
     },
   );

@@ -277,19 +277,19 @@ describe('probe agent against fake PoPs', () => {
     expect(summary.stopReason).toBe('test done');
 
     // Probes still in flight at the fault may be lost, as in a real one; judge the ones before.
-    const before = (kind: string) => samples.filter((s) => s.kind === kind && s.sentMs < faultMs - 50);
+    const beforeFault = (kind: string) => samples.filter((s) => s.kind === kind && s.sentMs < faultMs - 50);
     // ~100 UDP probes/s, all answered by fra before the fault.
-    const udpBefore = before('udp-dns');
+    const udpBefore = beforeFault('udp-dns');
     expect(udpBefore.length).toBeGreaterThanOrEqual(85);
     expect(udpBefore.length).toBeLessThanOrEqual(97);
     expect(udpBefore.every((s) => s.outcome === 'ok' && s.pop === 'fra' && s.rttMs! >= 0)).toBe(true);
     expect(summary.probes['udp-dns']!.achievedPerS).toBeGreaterThan(90);
     expect(summary.probes['udp-dns']!.achievedPerS).toBeLessThan(105);
-    expect(before('tcp-dns').length).toBeGreaterThanOrEqual(7);
-    expect(before('tcp-dns').every((s) => s.outcome === 'ok' && s.pop === 'fra')).toBe(true);
-    expect(before('http').length).toBeGreaterThanOrEqual(4);
-    expect(before('http').every((s) => s.outcome === 'ok' && s.pop === 'fra')).toBe(true);
-    expect(before('stream').filter((s) => s.pop === 'fra').length).toBeGreaterThanOrEqual(14);
+    expect(beforeFault('tcp-dns').length).toBeGreaterThanOrEqual(7);
+    expect(beforeFault('tcp-dns').every((s) => s.outcome === 'ok' && s.pop === 'fra')).toBe(true);
+    expect(beforeFault('http').length).toBeGreaterThanOrEqual(4);
+    expect(beforeFault('http').every((s) => s.outcome === 'ok' && s.pop === 'fra')).toBe(true);
+    expect(beforeFault('stream').filter((s) => s.pop === 'fra').length).toBeGreaterThanOrEqual(14);
 
     // The UDP failover as the orchestrator will compute it.
     const udp = samples.filter((s) => s.kind === 'udp-dns');

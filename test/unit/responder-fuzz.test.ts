@@ -76,7 +76,7 @@ describe('responder under fuzz', () => {
       await stillHealthy();
       expect(pop.services.tcpConnectionCount()).toBeLessThanOrEqual(pop.config.tcp.maxConnections);
     } finally {
-      idle.forEach((s) => s.destroy());
+      for (const s of idle) s.destroy();
     }
   });
 });

@@ -24,7 +24,9 @@ const closed = (s: Socket) =>
     if (s.destroyed) return resolve(0);
     s.on('close', () => resolve(performance.now() - t0));
   });
-afterAll(() => open.forEach((s) => s.destroy()));
+afterAll(() => {
+  for (const s of open) s.destroy();
+});
 
 const A = 1,
   TXT = 16;

@@ -5,7 +5,6 @@ import dns2 from 'dns2';
 export const Packet = dns2.Packet;
 export type Packet = InstanceType<typeof dns2.Packet>;
 export type Resource = Packet['answers'][number];
-export type Question = Packet['questions'][number];
 export const UDPServer = dns2.UDPServer;
 export type UDPServer = InstanceType<typeof dns2.UDPServer>;
 

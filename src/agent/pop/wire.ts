@@ -37,7 +37,7 @@ export function aRdata(address: string): Buffer {
 
 export function soaRdata(s: { primary: string; admin: string; serial: number; refresh: number; retry: number; expiration: number; minimum: number }): Buffer {
   const nums = Buffer.alloc(20);
-  [s.serial, s.refresh, s.retry, s.expiration, s.minimum].forEach((n, i) => nums.writeUInt32BE(n >>> 0, i * 4));
+  for (const [i, n] of [s.serial, s.refresh, s.retry, s.expiration, s.minimum].entries()) nums.writeUInt32BE(n >>> 0, i * 4);
   return Buffer.concat([nameWire(s.primary), nameWire(s.admin), nums]);
 }
 

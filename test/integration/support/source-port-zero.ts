@@ -41,12 +41,23 @@ export async function withSourcePortZero<T>(rt: ContainerRuntime, lab: string, n
       },
       30_000,
     );
+  // Not a throw in `finally`: a failed removal must not hide why `fn` failed; it carries that as its cause.
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
     const add = await helper('add', sourcePortZeroRules(port));
     if (add.exitCode !== 0) throw new LabError('FAULT', `client ${node}: installing the source-port-0 rule failed: ${add.stderr.trim() || add.stdout.trim()}`);
-    return await fn();
-  } finally {
-    const del = await helper('del', removeRules);
-    if (del.exitCode !== 0) throw new LabError('FAULT', `client ${node}: removing nftables table ${TABLE} failed; remove it by hand: ${del.stderr.trim()}`);
+    outcome = { ok: true, value: await fn() };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
+  const del = await helper('del', removeRules);
+  if (del.exitCode !== 0) {
+    throw new LabError(
+      'FAULT',
+      `client ${node}: removing nftables table ${TABLE} failed; remove it by hand: ${del.stderr.trim()}`,
+      outcome.ok ? undefined : { cause: outcome.error },
+    );
+  }
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
