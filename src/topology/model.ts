@@ -5,6 +5,8 @@ import type { Role } from './roles/registry.js';
 
 /** One of the registered roles (topology/roles/registry.ts). */
 export type RouterRole = Role;
+/** A router's role, or a client. */
+export type NodeRole = RouterRole | 'client';
 
 export interface BfdOptions {
   enabled: boolean;
