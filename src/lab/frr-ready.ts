@@ -10,6 +10,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import { configDrift, shortStatement } from './config-drift.js';
+import { POLICY_RUNTIME_OWNED } from './policy-overrides.js';
 import type { Progress } from './progress.js';
 
 export interface FrrReadyOptions {
@@ -67,9 +68,13 @@ export const REPAIR_SCRIPT = [
   "vtysh -c 'show running-config'",
 ].join('\n');
 
-/** Statements of the lab's own making that change at run time (RoleSpec.converge.runtimeOwned): a PoP's announcement belongs to its health checker. */
+/**
+ * Statements of the lab's own making that change at run time
+ * (RoleSpec.converge.runtimeOwned): a PoP's announcement belongs to its health
+ * checker; route-map `set`s to `lab policy`, so `up` keeps its overrides.
+ */
 export function runtimeOwned(lab: Lab): RegExp[] {
-  return ROLE_NAMES.flatMap((r) => roleSpec(r).converge.runtimeOwned(lab));
+  return [...ROLE_NAMES.flatMap((r) => roleSpec(r).converge.runtimeOwned(lab)), ...POLICY_RUNTIME_OWNED];
 }
 
 export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: string, router: string, o: FrrReadyOptions): Promise<FrrReady> {

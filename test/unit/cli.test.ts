@@ -87,7 +87,21 @@ describe('describeError', () => {
 
 describe('command lists', () => {
   it('keeps every lab and bench command, in --help order', () => {
-    expect(LAB_COMMANDS.map((c) => c.name)).toEqual(['up', 'down', 'status', 'exec', 'lg', 'doctor', 'compose', 'who', 'failover', 'gen']);
+    expect(LAB_COMMANDS.map((c) => c.name)).toEqual([
+      'up',
+      'down',
+      'status',
+      'exec',
+      'lg',
+      'doctor',
+      'compose',
+      'who',
+      'policy',
+      'withdraw',
+      'announce',
+      'failover',
+      'gen',
+    ]);
     expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
   });
 
