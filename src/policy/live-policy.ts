@@ -5,17 +5,10 @@
 // soft clear, and a drain goes through the PoP's own health checker.
 import { POP_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
-import {
-  describeOverride,
-  type PolicyKind,
-  type PolicyOverride,
-  type PolicyRequest,
-  requestChanges,
-  sessionPolicies,
-  vtyshPolicyCommands,
-} from '../lab/policy-overrides.js';
+import { anycastRouters, describeOverrides, drainMarkerScript, readOverrides } from '../lab/overrides.js';
+import { type PolicyKind, type PolicyRequest, requestChanges, sessionPolicies, vtyshPolicyCommands } from '../lab/policy-overrides.js';
 import type { Progress } from '../lab/progress.js';
-import { readPolicyOverrides, vtysh } from '../lab/router-query.js';
+import { vtysh } from '../lab/router-query.js';
 import { answerOf, whoCommands } from '../probe/who.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -152,9 +145,6 @@ export async function applyPolicy(rt: ContainerRuntime, lab: Lab, req: PolicyReq
   );
 }
 
-/** The routers that announce the anycast prefix: the only ones `announce`/`withdraw` act on. */
-export const anycastRouters = (lab: Lab): Router[] => lab.routers.filter((r) => roleSpec(r.role).topology.servesAnycast);
-
 export function checkAnycastRouter(lab: Lab, name: string): Router {
   const pops = anycastRouters(lab).map((r) => r.name);
   const r = findRouter(lab, name);
@@ -172,7 +162,7 @@ interface HealthView {
 }
 
 const readHealth = async (rt: ContainerRuntime, container: string): Promise<{ marker: boolean; health: HealthView | null }> => {
-  const r = await rt.exec(container, ['sh', '-c', `test -e ${POP_PATHS.drain} && echo marker; echo @@; cat ${POP_PATHS.health} 2>/dev/null`], {
+  const r = await rt.exec(container, ['sh', '-c', `${drainMarkerScript}; echo @@; cat ${POP_PATHS.health} 2>/dev/null`], {
     timeoutMs: 10_000,
   });
   const [marker = '', json = ''] = r.stdout.split('@@');
@@ -234,19 +224,6 @@ export async function setDrain(rt: ContainerRuntime, lab: Lab, popName: string, 
   ).then((r) =>
     now.marker === drained ? { ...r, notes: [`${pop.name} is already ${drained ? 'drained' : 'announcing (not drained)'}: nothing changed`] } : r,
   );
-}
-
-/** Every active override of a running lab, read from the routers themselves. */
-export async function readOverrides(rt: ContainerRuntime, lab: Lab): Promise<{ policy: PolicyOverride[]; drained: string[] }> {
-  const policy = (await Promise.all(lab.routers.map((r) => readPolicyOverrides(rt, containerName(lab.name, r.name), r.name)))).flat();
-  const drained = (
-    await Promise.all(anycastRouters(lab).map(async (r) => ((await readHealth(rt, containerName(lab.name, r.name))).marker ? r.name : null)))
-  ).filter((x): x is string => x !== null);
-  return { policy, drained };
-}
-
-export function describeOverrides(o: { policy: PolicyOverride[]; drained: string[] }): string[] {
-  return [...o.policy.map(describeOverride), ...o.drained.map((p) => `${p} drained (withdrawn by the operator)`)];
 }
 
 /** `policy --reset-all`, `up --reset`: every session back to the lab file's policy, every drained PoP announced. */

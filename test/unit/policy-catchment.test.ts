@@ -103,7 +103,8 @@ function fakeLab() {
       if (line.includes('rm -f /run/anycast-lab/drain')) world.drained.delete(node);
       if (line.includes('test -e /run/anycast-lab/drain')) {
         const d = world.drained.has(node);
-        return { stdout: `${d ? 'marker\n' : ''}@@${JSON.stringify({ state: d ? 'withdrawn' : 'announced', phase: 'healthy', drained: d })}` };
+        const health = JSON.stringify({ state: d ? 'withdrawn' : 'announced', phase: 'healthy', drained: d });
+        return { stdout: `${d ? 'marker\n' : ''}${line.includes('health.json') ? `@@${health}` : ''}` };
       }
       return {};
     },

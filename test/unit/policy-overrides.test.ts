@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configDrift } from '../../src/lab/config-drift.js';
-import { runtimeOwned } from '../../src/lab/frr-ready.js';
+import { runtimeOwned, waitFrrReady } from '../../src/lab/frr-ready.js';
 import {
   describeOverride,
   type PolicyRequest,
@@ -16,6 +16,7 @@ import {
 } from '../../src/lab/policy-overrides.js';
 import { renderRouter } from '../../src/render/frr-config.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { FakeRuntime } from './support/fake-runtime.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
 const fixture = (f: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'frr', f), 'utf8');
@@ -199,5 +200,37 @@ describe('overrides are runtime-owned: `up` does not repair them', () => {
     expect(configDrift(rendered('gru'), lost, { runtimeOwned: runtimeOwned(lab) })).toEqual([
       'route-map FROM-t-us permit 10 > match ip address prefix-list IN-t-us',
     ]);
+  });
+});
+
+describe('a repair that re-applies frr.conf puts live overrides back', () => {
+  it('iad lost a prefix-list line and runs prepend 3: repaired, then the prepend is set again with a soft clear', async () => {
+    const iad = rendered('iad');
+    const drifted = iad
+      .replace('OUT-t-us\n', 'OUT-t-us\n set as-path prepend 64500 64500 64500\n')
+      .replace('ip prefix-list ANYCAST seq 5 permit 192.0.2.0/24\n', '');
+    const rt = new FakeRuntime({
+      running: ['al-default-iad'],
+      onExec: (_c, cmd) => {
+        const script = cmd.join(' ');
+        if (script.includes('frr-ready')) return { stdout: `{"daemonsMs":1,"applyMs":1,"at":0}\n@@anycast-lab@@\n${drifted}` };
+        if (script.includes('vtysh -b')) return { stdout: iad };
+        return {};
+      },
+    });
+    const steps: string[] = [];
+    const r = await waitFrrReady(rt, lab, 'al-default-iad', 'iad', { deadlineMs: 1000, progress: { step: (_s, step, d) => steps.push(`${step}: ${d}`) } });
+    expect(r.repaired).toBe(1);
+    const last = rt.execLog.at(-1)?.cmd ?? [];
+    expect(last.filter((a) => a !== '-c')).toEqual([
+      'vtysh',
+      'configure terminal',
+      'route-map TO-t-us permit 10',
+      ' set as-path prepend 64500 64500 64500',
+      'exit',
+      'end',
+      'clear bgp ipv4 unicast 10.77.0.11 soft out',
+    ]);
+    expect(steps.at(-1)).toMatch(/putting back 1 live policy overrides.*iad → t-us prepend 3/);
   });
 });

@@ -2,10 +2,11 @@
 // `lab policy --reset-all`, `lab policy` (list): live routing policy on one
 // eBGP session, applied with a soft clear, with the catchment before and after.
 import { LabError } from '../../errors.js';
+import { describeOverrides, readOverrides } from '../../lab/overrides.js';
 import { POLICY_ACTIONS, POLICY_LIMITS, parsePolicyRequest } from '../../lab/policy-overrides.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { renderChangeReport } from '../../policy/catchment.js';
-import { applyPolicy, describeOverrides, readOverrides, resetAll } from '../../policy/live-policy.js';
+import { applyPolicy, resetAll } from '../../policy/live-policy.js';
 import { defineCommand, jsonOption } from '../command.js';
 import { positiveInt } from '../options.js';
 

@@ -46,6 +46,7 @@ export const upCommand = defineCommand({
           `lab "${lab.name}" is up and converged in ${(r.wallMs / 1000).toFixed(1)} s`,
           `  ${lab.routers.length} routers, ${lab.clients.length} clients; created ${r.created.containers.length} containers, ${r.created.networks.length} networks; kept ${r.kept.length}${r.repaired.length ? `; repaired FRR config on ${r.repaired.join(', ')}` : ''}`,
           `  phases (s since start): networks ${sec(p.networks)}, containers started ${sec(p.start)}, FRR config verified ${sec(p.configVerified)}, BGP ${sec(p.bgpEstablished)}, BFD ${sec(p.bfdUp)}, routes ${sec(p.routesInstalled)}, clients answered ${sec(p.clientsAnswered)}`,
+          ...(r.overrides.length && !reset ? [`  kept ${r.overrides.length} live overrides: ${r.overrides.join('; ')} (undo: up --reset)`] : []),
           `  FRR configs: ${join(CONFIG_ROOT, lab.name)}/<node>/frr.conf`,
           `  next: npm run lab -- status | npm run lab -- lg t-eu | npm run lab -- exec c-de -- dig @${lab.anycast.dnsAddress} hostname.bind CH TXT`,
           ...(reset ? ['', renderChangeReport(reset)] : []),
