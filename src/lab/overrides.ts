@@ -42,6 +42,8 @@ export async function readOverrides(rt: ContainerRuntime, lab: Lab, o: { routers
   return { policy, drained };
 }
 
+export const describeDrain = (pop: string): string => `${pop} drained (withdrawn by the operator)`;
+
 export function describeOverrides(o: LiveOverrides): string[] {
-  return [...o.policy.map(describeOverride), ...o.drained.map((p) => `${p} drained (withdrawn by the operator)`)];
+  return [...o.policy.map(describeOverride), ...o.drained.map(describeDrain)];
 }

@@ -1,3 +1,4 @@
+import { describeDrain } from '../lab/overrides.js';
 import { describeOverride } from '../lab/policy-overrides.js';
 import type { LabStatus } from '../lab/status.js';
 import { roleSpecOf } from '../topology/roles/registry.js';
@@ -18,10 +19,10 @@ export function renderStatusTable(s: LabStatus): string {
     for (const o of n.policy ?? []) lines.push(`    policy ${describeOverride(o)}`);
   }
   // Live changes the lab file does not say, in one place: what a trainer must undo.
-  const overrides = s.nodes.flatMap((n) => [
-    ...(n.policy ?? []).map(describeOverride),
-    ...(n.drained === true ? [`${n.node} drained (withdrawn by the operator)`] : []),
-  ]);
+  const overrides = [
+    ...s.nodes.flatMap((n) => (n.policy ?? []).map(describeOverride)),
+    ...s.nodes.filter((n) => n.drained === true).map((n) => describeDrain(n.node)),
+  ];
   if (overrides.length) {
     lines.push('', `active overrides (${overrides.length}), not in the lab file:`, ...overrides.map((o) => `  ${o}`));
     lines.push('  undo: npm run lab -- policy --reset-all');
