@@ -51,10 +51,23 @@ export interface PolicyRequest {
 export const POLICY_ACTIONS = [...POLICY_KINDS, 'reset'] as const;
 
 /** Checks `policy <router> <neighbor> <action> [value]` against the lab, naming the valid choices on error. */
-export function parsePolicyRequest(lab: Lab, router: string, neighbor: string, action: string, value: string | undefined): PolicyRequest {
+export function parsePolicyRequest(
+  lab: Lab,
+  router: string,
+  neighbor: string | undefined,
+  action: string | undefined,
+  value: string | undefined,
+): PolicyRequest {
   const r = findRouter(lab, router);
   if (!r) throw new LabError('USAGE', `unknown router "${router}" in lab "${lab.name}" (routers: ${lab.routers.map((x) => x.name).join(', ')})`);
   const sessions = sessionsOf(lab, r.name);
+  const actions = POLICY_ACTIONS.map((a) => (a === 'reset' ? a : `${a} <${POLICY_LIMITS[a].min}-${POLICY_LIMITS[a].max}>`)).join(' | ');
+  if (neighbor === undefined) {
+    throw new LabError(
+      'USAGE',
+      `policy ${r.name} <neighbor> <action>: name one of ${r.name}'s BGP neighbours (${sessions.map((x) => x.remote.node).join(', ')})`,
+    );
+  }
   const s = sessions.find((x) => x.remote.node === neighbor);
   if (!s) {
     throw new LabError(
@@ -64,6 +77,7 @@ export function parsePolicyRequest(lab: Lab, router: string, neighbor: string, a
   }
   const peer = findRouter(lab, neighbor);
   if (!peer) throw new LabError('USAGE', `"${neighbor}" is not a router of lab "${lab.name}"`);
+  if (action === undefined) throw new LabError('USAGE', `policy ${r.name} ${neighbor} <action>: one of ${actions}`);
   if (!(POLICY_ACTIONS as readonly string[]).includes(action)) {
     throw new LabError('USAGE', `unknown policy action "${action}" (valid: ${POLICY_ACTIONS.join(', ')})`);
   }

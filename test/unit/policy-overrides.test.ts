@@ -34,7 +34,7 @@ describe('parsePolicyRequest', () => {
     expect(parsePolicyRequest(lab, r, n, a, v).change).toEqual(change);
   });
 
-  it.each<[string, [string, string, string, string | undefined], RegExp]>([
+  it.each<[string, [string, string | undefined, string | undefined, string | undefined], RegExp]>([
     ['unknown router, listing the routers', ['iadx', 't-us', 'prepend', '1'], /unknown router "iadx".*routers: fra, iad, nrt, gru, t-eu/],
     ['a client is not a router', ['c-us', 'eb-us', 'prepend', '1'], /unknown router "c-us"/],
     ['not a neighbour, listing the neighbours', ['iad', 't-eu', 'prepend', '1'], /"t-eu" is not a BGP neighbour of iad \(its neighbours: t-us\)/],
@@ -46,6 +46,12 @@ describe('parsePolicyRequest', () => {
     ['not an integer', ['iad', 't-us', 'med', '1.5'], /med "1.5"/],
     ['missing value', ['iad', 't-us', 'med', undefined], /needs a value: an integer from 0 to 4294967295/],
     ['reset with a value', ['iad', 't-us', 'reset', '3'], /reset takes no value/],
+    ['no neighbour: lists them', ['gru', undefined, undefined, undefined], /policy gru <neighbor> <action>: name one of gru's BGP neighbours \(t-us, eb-br\)/],
+    [
+      'no action: lists them with ranges',
+      ['iad', 't-us', undefined, undefined],
+      /one of prepend <1-10> \| local-pref <0-4294967295> \| med <0-4294967295> \| reset/,
+    ],
   ])('rejects %s', (_name, [r, n, a, v], message) => {
     expect(() => parsePolicyRequest(lab, r, n, a, v)).toThrow(message);
     try {

@@ -60,9 +60,6 @@ export const policyCommand = defineCommand({
           : `lab ${lab.name}: no overrides; every session runs the lab file's policy`,
       );
     }
-    if (neighbor === undefined || action === undefined) {
-      throw new LabError('USAGE', `usage: policy <router> <neighbor> ${POLICY_ACTIONS.map((a) => (a === 'reset' ? a : `${a} <n>`)).join(' | ')}`);
-    }
     const req = parsePolicyRequest(lab, router, neighbor, action, value);
     const r = await applyPolicy(ctx.rt, lab, req, live);
     ctx.print(!!o.json, r, () => renderChangeReport(r));
