@@ -32,6 +32,12 @@ export const POP_PATHS = {
   healthLog: '/var/log/anycast-lab/health.log',
   responderPid: '/run/anycast-lab/responder.pid',
   healthPid: '/run/anycast-lab/health.pid',
+  /**
+   * The operator's drain (`lab withdraw <pop>` creates it, `lab announce`
+   * removes it): while it exists the health checker keeps the prefix
+   * withdrawn. A recreated container starts undrained.
+   */
+  drain: '/run/anycast-lab/drain',
 } as const;
 
 /**

@@ -1,6 +1,7 @@
 // Every `lab` command, in the order --help lists them: one file each under
 // commands/, one line here.
 import type { CliCommand } from './command.js';
+import { announceCommand } from './commands/announce.js';
 import { composeCommand } from './commands/compose.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
@@ -9,10 +10,12 @@ import { failoverCommand } from './commands/failover.js';
 import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
+import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
 import { whoCommand } from './commands/who.js';
+import { withdrawCommand } from './commands/withdraw.js';
 
 export const LAB_COMMANDS: readonly CliCommand[] = [
   upCommand,
@@ -24,6 +27,9 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   composeCommand,
   whoCommand,
   traceCommand,
+  policyCommand,
+  withdrawCommand,
+  announceCommand,
   failoverCommand,
   floodCommand,
   genCommand,

@@ -7,9 +7,10 @@ import { ROUTER_PATHS } from '../agent/contract.js';
 import { ConvergenceError } from '../errors.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import type { Lab } from '../topology/model.js';
+import { findRouter, type Lab, sessionsOf } from '../topology/model.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import { configDrift, shortStatement } from './config-drift.js';
+import { describeOverride, POLICY_RUNTIME_OWNED, type PolicyOverride, policyOverrides, vtyshPolicyCommands } from './policy-overrides.js';
 import type { Progress } from './progress.js';
 
 export interface FrrReadyOptions {
@@ -68,9 +69,13 @@ export const REPAIR_SCRIPT = [
   "vtysh -c 'show running-config'",
 ].join('\n');
 
-/** Statements of the lab's own making that change at run time (RoleSpec.converge.runtimeOwned): a PoP's announcement belongs to its health checker. */
+/**
+ * Statements of the lab's own making that change at run time
+ * (RoleSpec.converge.runtimeOwned): a PoP's announcement belongs to its health
+ * checker; route-map `set`s to `lab policy`, so `up` keeps its overrides.
+ */
 export function runtimeOwned(lab: Lab): RegExp[] {
-  return ROLE_NAMES.flatMap((r) => roleSpec(r).converge.runtimeOwned(lab));
+  return [...ROLE_NAMES.flatMap((r) => roleSpec(r).converge.runtimeOwned(lab)), ...POLICY_RUNTIME_OWNED];
 }
 
 export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: string, router: string, o: FrrReadyOptions): Promise<FrrReady> {
@@ -95,6 +100,8 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
   if (failed && !drift.length) drift = [`frr-start.sh: ${failed}`];
   let repaired = 0;
   const maxRepairs = o.repairs ?? 2;
+  // Re-applying frr.conf would undo `lab policy` overrides: noted now, put back after.
+  const keep = drift.length ? policyOverrides(router, rendered, running) : [];
   while (drift.length && repaired < maxRepairs) {
     repaired++;
     o.progress.step(
@@ -109,7 +116,21 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
     const pending = drift.map((d) => `${router}: running config lacks \`${shortStatement(d)}\``);
     throw new ConvergenceError(`${router}: frr.conf is still not applied after ${maxRepairs} repairs:\n    ${pending.slice(0, 8).join('\n    ')}`, pending);
   }
+  if (repaired && keep.length) await restoreOverrides(rt, lab, container, router, keep, o.progress);
   return { router, ...stats, repaired };
+}
+
+async function restoreOverrides(rt: ContainerRuntime, lab: Lab, container: string, router: string, keep: PolicyOverride[], progress: Progress): Promise<void> {
+  const asn = findRouter(lab, router)?.asn ?? 0;
+  const peers = new Map(sessionsOf(lab, router).map((s) => [s.remote.node, s.remote.address]));
+  const changes = keep.flatMap((k) => {
+    const peerAddress = peers.get(k.neighbor);
+    return peerAddress ? [{ neighbor: k.neighbor, peerAddress, kind: k.kind, value: k.value }] : [];
+  });
+  progress.step(router, 'overrides', `putting back ${changes.length} live policy overrides the repair reset: ${keep.map(describeOverride).join('; ')}`);
+  const commands = vtyshPolicyCommands(asn, changes);
+  const r = await rt.exec(container, ['vtysh', ...commands.flatMap((c) => ['-c', c])], { timeoutMs: 15_000 });
+  if (r.exitCode !== 0) progress.step(router, 'overrides', `could not put them back (vtysh exit ${r.exitCode}): the router now runs the lab file's policy`);
 }
 
 function parseReady(text: string): { daemonsMs?: number; applyMs?: number; readyAt?: number } {

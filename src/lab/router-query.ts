@@ -3,6 +3,7 @@
 import { LabError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { parseRouterState, ROUTER_STATE_COMMANDS, type RouterState } from './frr-state.js';
+import { type PolicyOverride, policyOverrides } from './policy-overrides.js';
 
 /** `container` is the router's container name (al-<lab>-<node>), so a failure names the router. */
 export async function vtysh(rt: ContainerRuntime, container: string, ...commands: string[]): Promise<string> {
@@ -22,4 +23,19 @@ export async function readRouterState(rt: ContainerRuntime, container: string): 
   // vtysh start-up (it builds its whole command tree) dominate polling cost.
   const r = await rt.exec(container, ['vtysh', ...ROUTER_STATE_COMMANDS.flatMap((c) => ['-c', c])], { timeoutMs: 15_000 });
   return parseRouterState(r.stdout);
+}
+
+const CONFIG_MARK = '@@anycast-lab-running@@';
+
+/**
+ * The policy overrides a router runs: its running config against the frr.conf
+ * rendered for it (mounted at /etc/frr), so no file outside the router can go
+ * stale. `router` names the router in the result.
+ */
+export async function readPolicyOverrides(rt: ContainerRuntime, container: string, router: string): Promise<PolicyOverride[]> {
+  const r = await rt.exec(container, ['sh', '-c', `cat /etc/frr/frr.conf; echo ${CONFIG_MARK}; vtysh -c 'show running-config'`], { timeoutMs: 15_000 });
+  const [rendered = '', running = ''] = r.stdout.split(CONFIG_MARK);
+  if (r.exitCode !== 0 || !running.trim())
+    throw new LabError('ROUTER_QUERY', `${container}: cannot read the running config: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`);
+  return policyOverrides(router, rendered, running);
 }

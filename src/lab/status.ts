@@ -3,7 +3,8 @@ import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { ROLE_NAMES, roleSpecOf } from '../topology/roles/registry.js';
 import type { BfdPeerState, BgpPeerState } from './frr-state.js';
-import { readRouterState } from './router-query.js';
+import type { PolicyOverride } from './policy-overrides.js';
+import { readPolicyOverrides, readRouterState } from './router-query.js';
 
 export interface NodeStatus {
   lab: string;
@@ -13,6 +14,8 @@ export interface NodeStatus {
   state: string;
   bgp?: (BgpPeerState & { neighbor?: string })[];
   bfd?: BfdPeerState[];
+  /** Route-map knobs `lab policy` changed from the lab file, read from the router's running config. */
+  policy?: PolicyOverride[];
   /** What the role's own agents report (RoleSpec.status.read), e.g. a PoP's `announce` and `queries`. */
   [roleField: string]: unknown;
 }
@@ -28,8 +31,11 @@ export async function labStatus(rt: ContainerRuntime, lab?: string): Promise<Lab
     containers.map(async (c): Promise<NodeStatus> => {
       const base: NodeStatus = { lab: c.labels[LABEL.lab], node: c.labels[LABEL.node], role: c.labels[LABEL.role], container: c.name, state: c.state };
       if (c.labels[LABEL.kind] !== 'router' || c.state !== 'running') return base;
-      const s = await readRouterState(rt, c.id).catch(() => undefined);
-      const out: NodeStatus = { ...base, bgp: s?.bgp.map((p) => ({ ...p, neighbor: p.description })), bfd: s?.bfd };
+      const [s, policy] = await Promise.all([
+        readRouterState(rt, c.id).catch(() => undefined),
+        readPolicyOverrides(rt, c.name, base.node).catch(() => undefined),
+      ]);
+      const out: NodeStatus = { ...base, bgp: s?.bgp.map((p) => ({ ...p, neighbor: p.description })), bfd: s?.bfd, policy };
       const status = roleSpecOf(c.labels[LABEL.role])?.status;
       if (status) {
         const r = await rt.exec(c.id, ['sh', '-c', status.script], { timeoutMs: 10_000 }).catch(() => undefined);

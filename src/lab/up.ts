@@ -16,6 +16,7 @@ import { waitConverged } from './converge.js';
 import { type FrrReady, waitFrrReady } from './frr-ready.js';
 import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
 import { lockLab } from './lock.js';
+import { describeOverrides, readOverrides } from './overrides.js';
 import { type NodePlan, planLab } from './plan.js';
 import type { Progress } from './progress.js';
 import { startNode } from './start-node.js';
@@ -63,6 +64,11 @@ export interface UpResult {
   images: { router: string; client: string; built: string[] };
   /** Routers whose running config had drifted from frr.conf and was re-applied. */
   repaired: string[];
+  /**
+   * Live overrides kept on routers `up` left running (`lab policy`, `lab
+   * withdraw`): with any, clients must be answered, by whichever PoP.
+   */
+  overrides: string[];
   phases: UpPhases;
   /** Per router, as measured inside the container by frr-start.sh. */
   frr: { router: string; daemonsMs?: number; applyMs?: number }[];
@@ -222,6 +228,15 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
     // The moment the last router's FRR was ready, by its own clock (shared with ours).
     phases.frrReady = Math.min(phases.configVerified, Math.max(phases.start, ...frr.map((f) => (f.readyAt ?? wall0) - wall0)));
     const repaired = frr.filter((f) => f.repaired).map((f) => f.router);
+    // Kept routers may carry live overrides: kept too, and they move catchment on purpose.
+    const keptRouters = lab.routers.map((r) => r.name).filter((r) => kept.includes(r));
+    const overrides = keptRouters.length
+      ? describeOverrides(await atStep(theLab, 'overrides', () => readOverrides(rt, lab, { routers: keptRouters, lenient: true })))
+      : [];
+    if (overrides.length) {
+      progress.step('lab', 'overrides', `keeping ${overrides.length} live (${overrides.join('; ')}); clients may be answered by any PoP (undo: up --reset)`);
+    }
+    const anyPop = overrides.length > 0;
 
     if (!opts.noWait) {
       progress.step('lab', 'converge', 'waiting for BGP Established, BFD up and routes to the anycast prefix');
@@ -232,7 +247,9 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
       const quiet = { step: () => undefined };
       // Nothing created: one quick look at the clients tells whether a run
       // killed before its host setup left them without routes or rules.
-      const unanswered = createdAnything ? lab.clients.map((c) => c.name) : await atStep(theLab, 'clients answered', () => clientsUnansweredNow(rt, lab));
+      const unanswered = createdAnything
+        ? lab.clients.map((c) => c.name)
+        : await atStep(theLab, 'clients answered', () => clientsUnansweredNow(rt, lab, { anyPop }));
       if (!createdAnything && unanswered.length) {
         progress.step(
           'lab',
@@ -248,7 +265,7 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
               waitConverged(rt, lab, { timeoutMs: Math.max(30_000, (opts.timeoutMs ?? 120_000) - (at() - base)), progress: quiet, signal }),
             )
           : undefined,
-        unanswered.length ? atStep(theLab, 'clients answered', () => waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal })) : undefined,
+        unanswered.length ? atStep(theLab, 'clients answered', () => waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal, anyPop })) : undefined,
       ]);
       phases.clientsAnswered = at();
     }
@@ -261,6 +278,7 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
       removed,
       images,
       repaired,
+      overrides,
       phases: Object.fromEntries(
         (['images', 'networks', 'create', 'start', 'frrReady', 'configVerified', 'bgpEstablished', 'bfdUp', 'routesInstalled', 'clientsAnswered'] as const).map(
           (k) => [k, fill(k)],

@@ -1,3 +1,5 @@
+import { describeDrain } from '../lab/overrides.js';
+import { describeOverride } from '../lab/policy-overrides.js';
 import type { LabStatus } from '../lab/status.js';
 import { roleSpecOf } from '../topology/roles/registry.js';
 
@@ -14,6 +16,16 @@ export function renderStatusTable(s: LabStatus): string {
         `    bgp ${(p.neighbor ?? p.peer).padEnd(7)} ${p.peer.padEnd(12)} AS${String(p.remoteAs ?? '?').padEnd(6)} ${p.state.padEnd(12)} rcvd ${p.pfxRcd} sent ${p.pfxSnt}  bfd ${bfd ? `${bfd.status} ${bfd.transmitInterval}ms x${bfd.detectMultiplier}` : 'off'}`,
       );
     }
+    for (const o of n.policy ?? []) lines.push(`    policy ${describeOverride(o)}`);
+  }
+  // Live changes the lab file does not say, in one place: what a trainer must undo.
+  const overrides = [
+    ...s.nodes.flatMap((n) => (n.policy ?? []).map(describeOverride)),
+    ...s.nodes.filter((n) => n.drained === true).map((n) => describeDrain(n.node)),
+  ];
+  if (overrides.length) {
+    lines.push('', `active overrides (${overrides.length}), not in the lab file:`, ...overrides.map((o) => `  ${o}`));
+    lines.push('  undo: npm run lab -- policy --reset-all');
   }
   return lines.join('\n');
 }

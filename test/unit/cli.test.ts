@@ -87,7 +87,23 @@ describe('describeError', () => {
 
 describe('command lists', () => {
   it('keeps every lab and bench command, in --help order', () => {
-    expect(LAB_COMMANDS.map((c) => c.name)).toEqual(['up', 'down', 'status', 'exec', 'lg', 'doctor', 'compose', 'who', 'trace', 'failover', 'flood', 'gen']);
+    expect(LAB_COMMANDS.map((c) => c.name)).toEqual([
+      'up',
+      'down',
+      'status',
+      'exec',
+      'lg',
+      'doctor',
+      'compose',
+      'who',
+      'trace',
+      'policy',
+      'withdraw',
+      'announce',
+      'failover',
+      'flood',
+      'gen',
+    ]);
     expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
   });
 

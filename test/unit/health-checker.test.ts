@@ -49,7 +49,7 @@ describe('vtysh commands', () => {
 });
 
 /** A driver run on a virtual clock: each check takes `checkMs`, sleep advances time. */
-async function drive(script: string, o: { failBgp?: number; startupGraceMs?: number } = {}) {
+async function drive(script: string, o: { failBgp?: number; startupGraceMs?: number; drain?: string } = {}) {
   let now = 0;
   let i = 0;
   const bgpCalls: string[] = [];
@@ -83,6 +83,8 @@ async function drive(script: string, o: { failBgp?: number; startupGraceMs?: num
         now += ms;
       },
       log: silentLogger,
+      // o.drain: one character per check, 'D' while the marker is present.
+      ...(o.drain === undefined ? {} : { drained: async () => o.drain?.[i] === 'D' }),
     },
   );
   await finished;
@@ -136,6 +138,27 @@ describe('startHealthChecker', () => {
     expect(retried.states[2]).toMatchObject({ state: null, bgpError: 'vtysh: connection refused' });
     expect(retried.states.at(-1)).toMatchObject({ state: 'withdrawn' });
     expect(retried.states.at(-1)).not.toHaveProperty('bgpError');
+  });
+});
+
+describe('startHealthChecker with the operator drain', () => {
+  it('withdraws while the marker is present and announces once it is gone, logging both', async () => {
+    const r = await drive('.....', { drain: '.DD..' });
+    expect(r.bgpCalls).toEqual(['announce', 'withdraw', 'announce']);
+    expect(r.log.map((l) => l.state)).toEqual(['start', 'drained', 'undrained']);
+    expect(r.states.map((s) => [s.state, s.drained])).toEqual([
+      ['announced', false],
+      ['withdrawn', true],
+      ['withdrawn', true],
+      ['announced', false],
+      ['announced', false],
+    ]);
+  });
+
+  it('a drained checker starts withdrawn and never announces', async () => {
+    const r = await drive('....', { drain: 'DDDDD' });
+    expect(r.bgpCalls).toEqual(['withdraw']);
+    expect(r.states.at(-1)).toMatchObject({ state: 'withdrawn', drained: true, phase: 'healthy' });
   });
 });
 

@@ -1,7 +1,7 @@
 // The health state machine as a table of check sequences.
 import { describe, expect, it } from 'vitest';
 import type { BgpAction, HealthPhase, HealthPolicy, TransitionLabel } from '../../src/agent/pop/health-state.js';
-import { checkPolicy, initialHealthState, shouldAnnounce, stepHealth } from '../../src/agent/pop/health-state.js';
+import { checkPolicy, initialHealthState, shouldAnnounce, stepDrain, stepHealth, wantsAnnounce } from '../../src/agent/pop/health-state.js';
 
 const POLICY: HealthPolicy = { failures: 3, holdDownMs: 2000 };
 const INTERVAL = 200;
@@ -87,5 +87,69 @@ describe('stepHealth', () => {
   it('rejects a nonsensical policy', () => {
     expect(() => checkPolicy({ failures: 0, holdDownMs: 1 })).toThrow(/failures/);
     expect(() => checkPolicy({ failures: 1, holdDownMs: -1 })).toThrow(/holdDownMs/);
+  });
+});
+
+/** As `run`, plus 'D' = the drain marker appears, 'U' = it is removed (no check on that tick). */
+function runDrain(script: string, policy = POLICY) {
+  let state = initialHealthState(0);
+  const actions: Array<[number, BgpAction]> = [];
+  const labels: TransitionLabel[] = [];
+  [...script].forEach((c, i) => {
+    const step =
+      c === 'D' || c === 'U' ? stepDrain(state, c === 'D') : stepHealth(state, { ok: c === '.', atMs: (i + 1) * INTERVAL, reason: 'timeout' }, policy);
+    state = step.state;
+    if (step.action) actions.push([i, step.action]);
+    if (step.transition) labels.push(step.transition.label);
+  });
+  return { phase: state.phase, drained: state.drained, announced: wantsAnnounce(state), actions, labels };
+}
+
+describe('stepDrain (operator drain)', () => {
+  it.each<[string, string, boolean, Array<[number, BgpAction]>]>([
+    ['drain a healthy PoP withdraws at once', '..D', false, [[2, 'withdraw']]],
+    ['drained, good checks keep it withdrawn', `D${'.'.repeat(20)}`, false, [[0, 'withdraw']]],
+    ['drained, failures move no route', 'Dxxx...', false, [[0, 'withdraw']]],
+    [
+      'undrain a healthy PoP announces at once',
+      'D..U',
+      true,
+      [
+        [0, 'withdraw'],
+        [3, 'announce'],
+      ],
+    ],
+    ['drain twice is one withdraw', 'DD.', false, [[0, 'withdraw']]],
+    ['undrain without a drain does nothing', '.U.', true, []],
+    ['drain a PoP the checks already withdrew: no second withdraw', 'xxxD', false, [[2, 'withdraw']]],
+    ['undrain an unhealthy PoP waits for its hold-down', 'DxxxU..', false, [[0, 'withdraw']]],
+    [
+      'undrain, then the hold-down re-announces',
+      `DxxxU${'.'.repeat(holdDownChecks + 1)}`,
+      true,
+      [
+        [0, 'withdraw'],
+        [5 + holdDownChecks, 'announce'],
+      ],
+    ],
+    [
+      'fails while drained, recovers, then undrain announces',
+      `Dxxx${'.'.repeat(holdDownChecks + 1)}U`,
+      true,
+      [
+        [0, 'withdraw'],
+        [5 + holdDownChecks, 'announce'],
+      ],
+    ],
+  ])('%s: %s', (_name, script, announced, actions) => {
+    const r = runDrain(script);
+    expect(r.announced).toBe(announced);
+    expect(r.actions).toEqual(actions);
+  });
+
+  it('logs drained and undrained, with the phase unchanged', () => {
+    expect(runDrain('.D.U').labels).toEqual(['drained', 'undrained']);
+    const t = stepDrain(initialHealthState(0), true).transition;
+    expect(t).toMatchObject({ from: 'healthy', to: 'healthy', label: 'drained' });
   });
 });

@@ -84,6 +84,33 @@ describe('up with a fake runtime', () => {
     expect(again.kept).toHaveLength(lab.routers.length + lab.clients.length);
   });
 
+  it('keeps live overrides (lab policy, withdraw) on kept routers: no repair, and says so', async () => {
+    const rendered = (n: string) => renderRouter(lab, n)['frr.conf'];
+    // iad runs `policy iad t-us prepend 3` and `local-pref 50`; fra is drained.
+    const iadRunning = rendered('iad')
+      .replace('OUT-t-us\n', 'OUT-t-us\n set as-path prepend 64500 64500 64500\n')
+      .replace('IN-t-us\n set local-preference 100', 'IN-t-us\n set local-preference 50');
+    const running = (n: string) => (n === 'iad' ? iadRunning : rendered(n));
+    const rt = readyRuntime();
+    rt.onExec = (c, cmd) => {
+      const node = c.labels[LABEL.node];
+      const line = cmd.join(' ');
+      if (line.includes('cat /etc/frr/frr.conf')) return { exitCode: 0, stdout: `${rendered(node)}@@anycast-lab-running@@${running(node)}`, stderr: '' };
+      if (line.includes('/run/anycast-lab/drain')) return { exitCode: node === 'fra' ? 0 : 1, stdout: node === 'fra' ? 'marker\n' : '', stderr: '' };
+      return { exitCode: 0, stdout: `${JSON.stringify({ daemonsMs: 5, applyMs: 3, at: Date.now() })}\n@@anycast-lab@@\n${running(node)}`, stderr: '' };
+    };
+    const configRoot = mkdtempSync(join(tmpdir(), 'up-test-'));
+    await labUp(rt, lab, { progress: quiet, paths: { configRoot }, noWait: true });
+    const again = await labUp(rt, lab, { progress: quiet, paths: { configRoot }, noWait: true });
+    expect(again.repaired).toEqual([]);
+    expect(again.overrides).toEqual([
+      'iad → t-us prepend 3 (lab file: none)',
+      'iad ← t-us local-pref 50 (lab file: 100)',
+      'fra drained (withdrawn by the operator)',
+    ]);
+    expect(rt.execs().filter((e) => e.includes('vtysh -b'))).toEqual([]);
+  });
+
   it('on a failed start removes everything it made and names the node and the step', async () => {
     const rt = readyRuntime().failOn('startContainer', /^al-default-fra$/, new Error('OCI runtime create failed: boom'));
     const err = await up(rt).catch((e: unknown) => e);

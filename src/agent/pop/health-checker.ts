@@ -6,7 +6,7 @@
 import type { BgpControl } from './bgp.js';
 import type { ProbeResult } from './health-probe.js';
 import type { HealthPolicy, HealthState, TransitionLabel } from './health-state.js';
-import { checkPolicy, initialHealthState, shouldAnnounce, stepHealth } from './health-state.js';
+import { checkPolicy, initialHealthState, stepDrain, stepHealth, wantsAnnounce } from './health-state.js';
 import type { Logger } from './log.js';
 import { errorFields } from './log.js';
 
@@ -33,6 +33,8 @@ export interface HealthFile {
   /** Unix ms of the last check. */
   lastCheckAt: number;
   phase: HealthState['phase'];
+  /** The operator's drain marker is present: withdrawn whatever the checks say. */
+  drained: boolean;
   lastReason?: string;
   bgpError?: string;
 }
@@ -47,6 +49,8 @@ export interface HealthCheckerDeps {
   appendLog(line: HealthLogLine): Promise<void>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   log: Logger;
+  /** Whether the operator's drain marker (POP_PATHS.drain) is present; absent: never drained. */
+  drained?(): Promise<boolean>;
 }
 
 export interface HealthCheckerOptions {
@@ -83,7 +87,7 @@ export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps
     d.appendLog({ ts: d.wallMs(), tsMono: d.monoMs(), state: label, reason }).catch((e) => d.log.error('health log write failed', errorFields(e)));
 
   async function reconcile(): Promise<void> {
-    const want = shouldAnnounce(state.phase);
+    const want = wantsAnnounce(state);
     if (applied === want) return;
     try {
       await (want ? d.bgp.announce() : d.bgp.withdraw());
@@ -104,6 +108,14 @@ export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps
     await logLine('start', `interval ${o.intervalMs} ms, ${policy.failures} failures, hold-down ${policy.holdDownMs} ms`);
     while (!abort.signal.aborted) {
       const started = d.monoMs();
+      // The drain first: an operator's withdraw should not wait for a check's timeout.
+      const drained = d.drained ? await d.drained().catch(() => state.drained) : false;
+      const drain = stepDrain(state, drained);
+      if (drain.transition) {
+        state = drain.state;
+        await reconcile();
+        await logLine(drain.transition.label, drain.transition.reason);
+      }
       let result: ProbeResult;
       try {
         result = await d.check(timeoutMs);
@@ -126,6 +138,7 @@ export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps
           lastCheckOk: result.ok,
           lastCheckAt: d.wallMs(),
           phase: state.phase,
+          drained: state.drained,
           ...(result.ok ? {} : { lastReason: result.reason }),
           ...(bgpError ? { bgpError } : {}),
         })

@@ -2,6 +2,7 @@
 //   node health.js [/etc/anycast-lab/pop.json]
 // A separate process from the responder, so SIGSTOPping the responder is
 // seen (and acted on) by this one.
+import { access } from 'node:fs/promises';
 import { POP_PATHS } from '../contract.js';
 import { execRunner, vtyshBgp } from './bgp.js';
 import { configPathFromArgv, loadPopConfig } from './config.js';
@@ -33,6 +34,11 @@ async function main(): Promise<void> {
       appendLog: (l) => appendJsonLine(POP_PATHS.healthLog, l),
       sleep: abortableSleep,
       log,
+      drained: () =>
+        access(POP_PATHS.drain).then(
+          () => true,
+          () => false,
+        ),
     },
   );
   log.info('health checker started', { pop: config.pop, target: `${config.dnsAddress}:${DNS_PORT}`, ...config.health });

@@ -10,6 +10,11 @@
 //
 // Hold-down is measured from the first of an unbroken run of good checks, so
 // a service that flaps never stays good long enough to be re-announced.
+//
+// An operator drain (a marker file, see POP_PATHS.drain) sits beside the
+// phase: while drained the prefix stays withdrawn whatever the checks say,
+// and the checks go on, so undraining a healthy PoP announces at once while
+// an unhealthy one still waits for its hold-down.
 
 export type HealthPhase = 'healthy' | 'failing' | 'withdrawn' | 'recovering';
 
@@ -27,6 +32,8 @@ export interface HealthState {
   healthySinceMs: number | null;
   /** Monotonic ms at which `phase` was entered. */
   phaseSinceMs: number;
+  /** Drained by the operator: withdrawn whatever the phase. */
+  drained: boolean;
 }
 
 export interface CheckResult {
@@ -38,7 +45,7 @@ export interface CheckResult {
 }
 
 /** What goes into the health log: `announced` names the return to healthy that re-announces. */
-export type TransitionLabel = 'healthy' | 'failing' | 'withdrawn' | 'recovering' | 'announced';
+export type TransitionLabel = 'healthy' | 'failing' | 'withdrawn' | 'recovering' | 'announced' | 'drained' | 'undrained';
 
 export interface Transition {
   from: HealthPhase;
@@ -60,10 +67,31 @@ export const initialHealthState = (nowMs: number): HealthState => ({
   consecutiveFailures: 0,
   healthySinceMs: null,
   phaseSinceMs: nowMs,
+  drained: false,
 });
 
-/** Whether the prefix should be in BGP in this phase. */
+/** Whether the prefix should be in BGP in this phase, health alone. */
 export const shouldAnnounce = (phase: HealthPhase): boolean => phase === 'healthy' || phase === 'failing';
+
+/** Whether the prefix should be in BGP: healthy enough and not drained. */
+export const wantsAnnounce = (s: HealthState): boolean => !s.drained && shouldAnnounce(s.phase);
+
+/** The drain marker appeared or went away; the phase is left to the checks. */
+export function stepDrain(s: HealthState, drained: boolean): HealthStep {
+  if (s.drained === drained) return { state: s, transition: null, action: null };
+  const next = { ...s, drained };
+  const healthy = shouldAnnounce(s.phase);
+  const reason = drained
+    ? 'drained by the operator: withdrawn until the drain marker is removed'
+    : healthy
+      ? 'drain removed, service healthy: announcing'
+      : `drain removed, service ${s.phase}: announcing once healthy`;
+  return {
+    state: next,
+    transition: { from: s.phase, to: s.phase, label: drained ? 'drained' : 'undrained', reason },
+    action: healthy ? (drained ? 'withdraw' : 'announce') : null,
+  };
+}
 
 export function checkPolicy(p: HealthPolicy): HealthPolicy {
   if (!Number.isInteger(p.failures) || p.failures < 1) throw new RangeError(`Expected \`failures\` to be a positive integer, got ${p.failures}`);
@@ -76,7 +104,8 @@ export function stepHealth(s: HealthState, r: CheckResult, p: HealthPolicy): Hea
   const go = (to: HealthPhase, label: TransitionLabel, reason: string, patch: Partial<HealthState>, action: BgpAction | null = null): HealthStep => ({
     state: { ...s, ...patch, phase: to, phaseSinceMs: r.atMs },
     transition: { from: s.phase, to, label, reason },
-    action,
+    // While drained the prefix stays withdrawn: health changes move no route.
+    action: s.drained ? null : action,
   });
   const failures = r.ok ? 0 : s.consecutiveFailures + 1;
   const why = r.reason ?? 'check failed';

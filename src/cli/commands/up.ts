@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import { LabError } from '../../errors.js';
 import { labUp } from '../../lab/up.js';
+import { renderChangeReport } from '../../policy/catchment.js';
+import { resetAll } from '../../policy/live-policy.js';
 import { loadLabFile } from '../../topology/load.js';
 import { defineCommand, jsonOption } from '../command.js';
 import { CONFIG_ROOT, DEFAULT_LAB } from '../context.js';
@@ -12,8 +14,13 @@ export const upCommand = defineCommand({
   name: 'up',
   description: 'bring a lab up and wait until it has converged',
   arguments: [{ name: '[file]', description: 'lab file', default: DEFAULT_LAB }],
-  options: [jsonOption(), { flags: '--timeout <s>', description: 'convergence deadline in seconds', default: '120' }],
-  async run(ctx, [file]: [string], o: { json?: boolean; timeout: string }) {
+  options: [
+    jsonOption(),
+    { flags: '--timeout <s>', description: 'convergence deadline in seconds', default: '120' },
+    // Without it, live overrides (lab policy, withdraw) survive an unchanged lab file: `up` leaves them alone.
+    { flags: '--reset', description: "also undo live overrides: every session back to the lab file's policy, every drained PoP announced" },
+  ],
+  async run(ctx, [file]: [string], o: { json?: boolean; timeout: string; reset?: boolean }) {
     const lab = loadLabFile(file);
     // Ctrl-C: stop at the next step and remove what this run created. A
     // second Ctrl-C leaves at once (`down` still finds everything by label).
@@ -33,13 +40,16 @@ export const upCommand = defineCommand({
         signal: abort.signal,
       });
       const p = r.phases;
-      ctx.print(!!o.json, r, () =>
+      const reset = o.reset ? await resetAll(ctx.rt, lab, { progress: ctx.progress(!!o.json), signal: abort.signal }) : undefined;
+      ctx.print(!!o.json, reset ? { ...r, reset } : r, () =>
         [
           `lab "${lab.name}" is up and converged in ${(r.wallMs / 1000).toFixed(1)} s`,
           `  ${lab.routers.length} routers, ${lab.clients.length} clients; created ${r.created.containers.length} containers, ${r.created.networks.length} networks; kept ${r.kept.length}${r.repaired.length ? `; repaired FRR config on ${r.repaired.join(', ')}` : ''}`,
           `  phases (s since start): networks ${sec(p.networks)}, containers started ${sec(p.start)}, FRR config verified ${sec(p.configVerified)}, BGP ${sec(p.bgpEstablished)}, BFD ${sec(p.bfdUp)}, routes ${sec(p.routesInstalled)}, clients answered ${sec(p.clientsAnswered)}`,
+          ...(r.overrides.length && !reset ? [`  kept ${r.overrides.length} live overrides: ${r.overrides.join('; ')} (undo: up --reset)`] : []),
           `  FRR configs: ${join(CONFIG_ROOT, lab.name)}/<node>/frr.conf`,
           `  next: npm run lab -- status | npm run lab -- lg t-eu | npm run lab -- exec c-de -- dig @${lab.anycast.dnsAddress} hostname.bind CH TXT`,
+          ...(reset ? ['', renderChangeReport(reset)] : []),
         ].join('\n'),
       );
     } catch (err) {

@@ -115,16 +115,18 @@ export const pop = {
     agentFiles: (lab, self) => ({ [basename(POP_PATHS.config)]: `${JSON.stringify(popAgentConfig(lab, self), null, 2)}\n` }),
   },
   status: {
-    script: `cat ${POP_PATHS.health} 2>/dev/null; echo; echo @@; cat ${POP_PATHS.stats} 2>/dev/null`,
+    script: `cat ${POP_PATHS.health} 2>/dev/null; echo; echo @@; cat ${POP_PATHS.stats} 2>/dev/null; echo; echo @@; test -e ${POP_PATHS.drain} && echo drained`,
     read: (stdout) => {
-      const [health = '', stats = ''] = stdout.split('@@');
-      // As the agents wrote them: health checker state and responder counters.
-      return { announce: parseOr(health, null), queries: parseOr(stats, null) };
+      const [health = '', stats = '', drain = ''] = stdout.split('@@');
+      // As the agents wrote them: health checker state and responder counters;
+      // `drained` from the operator's marker itself (`lab withdraw <pop>`).
+      return { announce: parseOr(health, null), queries: parseOr(stats, null), drained: drain.trim() === 'drained' };
     },
     summary: (f) => {
       const words: string[] = [];
       const ann = f.announce as { state?: string } | null | undefined;
       if (ann?.state) words.push(`anycast ${ann.state}`);
+      if (f.drained === true) words.push('DRAINED (npm run lab -- announce to undo)');
       const q = f.queries as { udp?: { queries?: number }; tcp?: { queries?: number } } | null | undefined;
       if (q?.udp || q?.tcp) words.push(`queries udp=${q.udp?.queries ?? 0} tcp=${q.tcp?.queries ?? 0}`);
       return words;

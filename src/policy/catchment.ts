@@ -1,0 +1,106 @@
+// Which PoP answers each client, before and after a live change, and when the
+// change had settled. Pure: polls in, the settled catchment and the shift
+// time out; the rows and the table people read.
+
+/** Client → the PoP that answered it (null: no answer). */
+export type Catchment = Record<string, string | null>;
+
+export interface CatchmentPoll {
+  /** ms since the change was applied, when the poll's answers were all in. */
+  atMs: number;
+  catchment: Catchment;
+}
+
+export interface SettleOptions {
+  /**
+   * Unchanged this long (and over at least two polls) counts as settled. BGP
+   * here sends updates at once (advertisement-interval 0), so a shift lands
+   * within a few hundred ms; a quiet second is well past a half-done one.
+   */
+  quietMs: number;
+  /** Watch at least this long: a change that moves nobody must not settle on the first two polls before BGP even acted. */
+  minWatchMs: number;
+}
+
+export const SETTLE_DEFAULTS: SettleOptions = { quietMs: 1000, minWatchMs: 2000 };
+
+export interface Settled {
+  final: Catchment;
+  /** ms from the change to the first poll showing `final`; null: nothing ever moved. */
+  shiftMs: number | null;
+}
+
+export const sameCatchment = (a: Catchment, b: Catchment): boolean => {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => (a[k] ?? null) === (b[k] ?? null));
+};
+
+/** Settled once the last polls agree for `quietMs` and `minWatchMs` has passed; undefined: keep polling. */
+export function settle(before: Catchment, polls: readonly CatchmentPoll[], o: SettleOptions = SETTLE_DEFAULTS): Settled | undefined {
+  const last = polls.at(-1);
+  if (!last || last.atMs < o.minWatchMs) return undefined;
+  let first = polls.length - 1;
+  while (first > 0 && sameCatchment(polls[first - 1].catchment, last.catchment)) first--;
+  if (polls.length - first < 2 || last.atMs - polls[first].atMs < o.quietMs) return undefined;
+  const untouched = first === 0 && sameCatchment(before, last.catchment);
+  return { final: last.catchment, shiftMs: untouched ? null : polls[first].atMs };
+}
+
+export interface CatchmentRow {
+  client: string;
+  before: string | null;
+  after: string | null;
+  moved: boolean;
+}
+
+export function catchmentRows(before: Catchment, after: Catchment): CatchmentRow[] {
+  const clients = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return clients.map((client) => {
+    const b = before[client] ?? null;
+    const a = after[client] ?? null;
+    return { client, before: b, after: a, moved: b !== a };
+  });
+}
+
+/** What a live change did, for the table and for `--json`. */
+export interface ChangeReport {
+  lab: string;
+  /** One line for people: "iad → t-us: prepend 3 (was none)". */
+  change: string;
+  /** vtysh or shell lines run, per node, in order. */
+  applied: { node: string; commands: string[] }[];
+  catchment: CatchmentRow[];
+  /** ms from the apply to the first poll showing the final catchment; null: no client moved. */
+  shiftMs: number | null;
+  /** false: the deadline passed before the catchment was stable; `catchment.after` is the last poll. */
+  settled: boolean;
+  polls: number;
+  /** Mean ms between polls: the resolution of shiftMs. */
+  pollEveryMs: number;
+  notes: string[];
+}
+
+export function renderChangeReport(r: ChangeReport): string {
+  const lines = [`lab ${r.lab}: ${r.change}`];
+  for (const a of r.applied) for (const c of a.commands) lines.push(`  ${a.node}# ${c}`);
+  if (!r.applied.length) lines.push('  nothing to change');
+  const head = ['client', 'before', 'after', 'moved?'];
+  const rows = r.catchment.map((c) => [c.client, c.before ?? '-', c.after ?? '-', c.moved ? 'MOVED' : '']);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) =>
+    row
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  lines.push('', fmt(head), ...rows.map(fmt), '');
+  const moved = r.catchment.filter((c) => c.moved).length;
+  const res = `polled ${r.polls}× every ~${r.pollEveryMs} ms`;
+  // Nothing applied: nothing was polled, the notes say why.
+  if (r.applied.length) {
+    if (!r.settled) lines.push(`catchment NOT stable by the deadline (${res}); the after column is the last poll`);
+    else if (r.shiftMs === null) lines.push(`no client moved (${res})`);
+    else lines.push(`${moved} of ${r.catchment.length} clients moved; catchment final ${r.shiftMs} ms after the change (${res})`);
+  }
+  lines.push(...r.notes);
+  return lines.join('\n');
+}
