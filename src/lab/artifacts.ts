@@ -2,7 +2,7 @@
 // people can read what runs), the agent configs of roles that have agents
 // (RoleSpec.container.agentFiles), and the bundled agents.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildAgents } from '../agent/build.js';
@@ -34,14 +34,24 @@ export function nodeConfigHash(lab: Lab, node: string): string {
 
 let initHash: string | undefined;
 /**
- * The scripts a router runs at start are part of what it is: a container
- * started by an older router-init.sh/frr-start.sh is recreated, not kept.
+ * The code a router runs is part of what it is: a container started by an
+ * older router-init.sh/frr-start.sh, or whose agents (health checker,
+ * responder: loaded once at start) were built from older sources, is
+ * recreated, not kept.
  */
 export function routerInitHash(): string {
-  initHash ??= createHash('sha256')
-    .update(['router-init.sh', 'frr-start.sh'].map((f) => readFileSync(join(REPO_ROOT, 'src', 'agent', f), 'utf8')).join('\0'))
-    .digest('hex')
-    .slice(0, 12);
+  if (initHash) return initHash;
+  const agentDir = join(REPO_ROOT, 'src', 'agent');
+  const files = readdirSync(agentDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.(ts|sh)$/.test(f))
+    .sort();
+  const h = createHash('sha256');
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(agentDir, f)))
+      .update('\0');
+  initHash = h.digest('hex').slice(0, 12);
   return initHash;
 }
 

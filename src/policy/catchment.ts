@@ -1,6 +1,7 @@
 // Which PoP answers each client, before and after a live change, and when the
 // change had settled. Pure: polls in, the settled catchment and the shift
 // time out; the rows and the table people read.
+import { formatTable } from '../util/format.js';
 
 /** Client → the PoP that answered it (null: no answer). */
 export type Catchment = Record<string, string | null>;
@@ -86,13 +87,7 @@ export function renderChangeReport(r: ChangeReport): string {
   if (!r.applied.length) lines.push('  nothing to change');
   const head = ['client', 'before', 'after', 'moved?'];
   const rows = r.catchment.map((c) => [c.client, c.before ?? '-', c.after ?? '-', c.moved ? 'MOVED' : '']);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) =>
-    row
-      .map((v, i) => v.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  lines.push('', fmt(head), ...rows.map(fmt), '');
+  lines.push('', formatTable(head, rows, [], { rule: false }), '');
   const moved = r.catchment.filter((c) => c.moved).length;
   const res = `polled ${r.polls}× every ~${r.pollEveryMs} ms`;
   // Nothing applied: nothing was polled, the notes say why.

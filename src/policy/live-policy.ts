@@ -200,6 +200,19 @@ async function setDrainMarker(rt: ContainerRuntime, container: string, pop: stri
   return { cmd, at };
 }
 
+/**
+ * Drain and undrain without measuring the catchment, for a command that
+ * measures something else meanwhile (`flood --drain`): the same marker as
+ * `withdraw`/`announce`, so the health checker keeps the PoP withdrawn.
+ */
+export function drainControl(rt: ContainerRuntime, lab: Lab): { drain(pop: string): Promise<void>; undrain(pop: string): Promise<void> } {
+  const set = async (popName: string, drained: boolean) => {
+    const pop = checkAnycastRouter(lab, popName);
+    await setDrainMarker(rt, containerName(lab.name, pop.name), pop.name, drained, () => performance.now());
+  };
+  return { drain: (pop) => set(pop, true), undrain: (pop) => set(pop, false) };
+}
+
 /** `withdraw <pop>` (drained=true) or `announce <pop>`, and its effect on the catchment. */
 export async function setDrain(rt: ContainerRuntime, lab: Lab, popName: string, drained: boolean, o: LiveOptions): Promise<ChangeReport> {
   const pop = checkAnycastRouter(lab, popName);

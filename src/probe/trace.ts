@@ -2,11 +2,13 @@
 // with its router, role and AS from the lab model (what `mtr --aslookup`
 // does with whois), and the AS path they add up to. Pure: the target, the
 // script run in the node, reading its output, the report and the table.
+
 import { LabError } from '../errors.js';
 import { parseShortTxt } from '../lab/clients-answer.js';
 import { contains, isIPv4, parseCidr } from '../topology/ipv4.js';
 import { type Lab, type NodeRole, sessionsOf } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
+import { formatTable } from '../util/format.js';
 import { type AddressOwner, addressIndex, firstRouter, targetChoices } from './address-index.js';
 import { describeAnnotation, parseTraceroute } from './traceroute-output.js';
 
@@ -348,13 +350,7 @@ export function renderTraceTable(r: TraceReport): string {
     ]);
   if (silent.length === 1) rows.push([String(silent[0].ttl), '*', '-', '-', '-', '*']);
   else if (silent.length > 1) rows.push([`${silent[0].ttl}-${silent[silent.length - 1].ttl}`, '*', '-', '-', '-', 'no answer']);
-  const widths = head.map((c, i) => Math.max(c.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) =>
-    row
-      .map((v, i) => v.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  const lines = [title, fmt(head), ...rows.map(fmt), '', `AS path: ${r.asPathText}`];
+  const lines = [title, formatTable(head, rows, [], { rule: false }), '', `AS path: ${r.asPathText}`];
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }

@@ -1,6 +1,8 @@
 // How a flood reads to a person: one line per second while it runs, and the
 // per-PoP and per-sender tables at the end. Pure.
+
 import type { FloodResult, FloodTick } from '../experiment/flood.js';
+import { formatTable } from '../util/format.js';
 
 /** `t=3s fra 412 q/s 23% | iad 0 q/s 2% | …` (`-` until a PoP has two samples). */
 export function floodTickLine(t: FloodTick): string {
@@ -8,15 +10,13 @@ export function floodTickLine(t: FloodTick): string {
   return `t=${t.t}s ${t.pops.map((p) => `${p.pop} ${v(p.qps, ' q/s')} ${v(p.cpuPct, '%')}`).join(' | ')}`;
 }
 
-const table = (head: string[], rows: string[][], right: boolean[]): string[] => {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (row: string[]) =>
-    row
-      .map((v, i) => (right[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [fmt(head), ...rows.map(fmt)];
-};
+const table = (head: string[], rows: string[][], right: boolean[]): string[] =>
+  formatTable(
+    head,
+    rows,
+    right.map((r) => (r ? 'r' : 'l')),
+    { rule: false },
+  ).split('\n');
 
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;

@@ -2,15 +2,20 @@
 // default lab, checked from inside the clients and from FRR's own state.
 //   - `trace` shows every client's AS path to the anycast address, ending at
 //     the PoP that answers it;
+//   - a policy change moves a client, asserted from inside the client, with
+//     no BGP session reset; `status` lists it; `up` keeps it; reset undoes it;
+//   - withdraw/announce drain a PoP through its health checker;
 //   - a flood from two eyeballs is measured at the PoPs of their catchments
 //     only, and draining one PoP mid-flood moves its load to the backup.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FloodResult } from '../../src/experiment/flood.js';
+import type { LabStatus } from '../../src/lab/status.js';
 import type { UpResult } from '../../src/lab/up.js';
+import type { ChangeReport } from '../../src/policy/catchment.js';
 import type { TraceReport } from '../../src/probe/trace.js';
 import type { WhoReport } from '../../src/probe/who.js';
 import { loadLabFile } from '../../src/topology/load.js';
-import { labJson, REPO } from './cli.js';
+import { lab, labJson, REPO, vtyshJson } from './cli.js';
 
 const spec = loadLabFile(`${REPO}/labs/default.yaml`);
 const asnOf = (node: string) => spec.routers.find((r) => r.name === node)?.asn;
@@ -20,6 +25,55 @@ const expected = (client: string) => spec.clients.find((c) => c.name === client)
 describe('workshop commands (default lab)', () => {
   beforeAll(async () => {
     await labJson<UpResult>(['up']);
+  });
+
+  /** c-us as its own dig sees it: which PoP answers CHAOS hostname.bind over UDP. */
+  const answerOf = async (client: string) => (await labJson<WhoReport>(['who'])).clients.find((c) => c.client === client)?.udp;
+
+  it('prepend 3 on iad toward t-us moves c-us to gru without resetting a session; status and up keep it; reset-all undoes it', async () => {
+    const before = await vtyshJson<Record<string, { connectionsEstablished?: number }>>('iad', 'show bgp neighbors');
+    const r = await labJson<ChangeReport>(['policy', 'iad', 't-us', 'prepend', '3']);
+    expect(r.settled).toBe(true);
+    expect(r.catchment.find((c) => c.client === 'c-us')).toMatchObject({ before: 'iad', after: 'gru', moved: true });
+    expect(r.catchment.filter((c) => c.moved).map((c) => c.client)).toEqual(['c-us']);
+    expect(r.shiftMs).not.toBeNull();
+    // From inside the client, independently of the command's own polling.
+    expect(await answerOf('c-us')).toBe('gru');
+    // A soft clear: no session of iad was re-established.
+    const after = await vtyshJson<Record<string, { connectionsEstablished?: number }>>('iad', 'show bgp neighbors');
+    for (const [peer, p] of Object.entries(before)) expect(after[peer]?.connectionsEstablished, peer).toBe(p.connectionsEstablished);
+
+    const st = await labJson<LabStatus>(['status', 'default']);
+    expect(st.nodes.find((n) => n.node === 'iad')?.policy).toEqual([expect.objectContaining({ neighbor: 't-us', kind: 'prepend', value: 3 })]);
+
+    // `up` with an unchanged lab file keeps the override (and says so).
+    const up = await labJson<UpResult>(['up']);
+    expect(up.overrides.join(' ')).toMatch(/iad.*t-us.*prepend/);
+    expect(await answerOf('c-us')).toBe('gru');
+
+    const reset = await labJson<ChangeReport>(['policy', '--reset-all']);
+    expect(reset.catchment.find((c) => c.client === 'c-us')?.after).toBe('iad');
+    expect(await answerOf('c-us')).toBe('iad');
+  });
+
+  it('refuses an unknown neighbour and an out-of-range value, naming what is valid (exit 2)', async () => {
+    const bad = await lab(['policy', 'iad', 't-eu', 'prepend', '3']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/t-us/);
+    const range = await lab(['policy', 'iad', 't-us', 'prepend', '11']);
+    expect(range.code).toBe(2);
+    expect(range.stderr).toMatch(/1.*10/);
+  });
+
+  it('withdraw fra moves c-de away (the health checker keeps it withdrawn); announce brings it back', async () => {
+    const w = await labJson<ChangeReport>(['withdraw', 'fra']);
+    expect(w.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'fra', moved: true });
+    expect(await answerOf('c-de')).not.toBe('fra');
+    const st = await labJson<LabStatus>(['status', 'default']);
+    expect(st.nodes.find((n) => n.node === 'fra')).toMatchObject({ drained: true });
+    const a = await labJson<ChangeReport>(['announce', 'fra']);
+    expect(a.catchment.find((c) => c.client === 'c-de')?.after).toBe('fra');
+    expect(await answerOf('c-de')).toBe('fra');
   });
 
   it('traces every client to the anycast address: eyeball AS first, the answering PoP last', async () => {

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runFlood } from '../../experiment/flood.js';
 import { FLOOD_CAPS, planFlood } from '../../experiment/flood-plan.js';
-import { popDrain } from '../../lab/pop-drain.js';
 import { runningLab } from '../../lab/running-lab.js';
+import { drainControl } from '../../policy/live-policy.js';
 import { monoMs } from '../../probe/sample.js';
 import { floodTickLine, renderFloodReport } from '../../report/flood-table.js';
 import { abortOnSignals } from '../abort-on-signals.js';
@@ -55,7 +55,7 @@ Example: npm run lab -- flood --from eyeballs --qps 200 --seconds 20 --drain fra
           progress,
           monoMs,
           sleep: (ms) => delay(ms),
-          drainControl: popDrain(ctx.rt, lab),
+          drainControl: drainControl(ctx.rt, lab),
           signal: abort.signal,
           tag: `anycast-lab-flood-${randomBytes(4).toString('hex')}`,
           onTick: (t) => progress.step('flood', floodTickLine(t)),
