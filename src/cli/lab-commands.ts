@@ -1,10 +1,10 @@
 // Every `lab` command, in the order --help lists them: one file each under
 // commands/, one line here.
 import type { CliCommand } from './command.js';
-import { announceCommand } from './commands/announce.js';
 import { composeCommand } from './commands/compose.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
+import { announceCommand, withdrawCommand } from './commands/drain.js';
 import { execCommand } from './commands/exec.js';
 import { failoverCommand } from './commands/failover.js';
 import { floodCommand } from './commands/flood.js';
@@ -15,7 +15,6 @@ import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
 import { whoCommand } from './commands/who.js';
-import { withdrawCommand } from './commands/withdraw.js';
 
 export const LAB_COMMANDS: readonly CliCommand[] = [
   upCommand,
