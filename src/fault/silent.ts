@@ -1,7 +1,7 @@
 // The uplinks stay up but carry nothing, in both directions, on both ends: a
 // blackhole no interface reports. Only BFD or the BGP hold timer can notice.
 import type { FaultMode } from './fault.js';
-import { preparedInterfaces, prepareInterfaces, run, uplinksOf } from './uplinks.js';
+import { onEveryUplinkEnd, prepareInterfaces, run, uplinksOf } from './uplinks.js';
 
 export const SILENT_TABLE = 'anycast_lab_fault';
 
@@ -24,15 +24,8 @@ export const silent: FaultMode = {
   recreatesNode: false,
   bfdMatters: true,
   prepare: prepareInterfaces,
-  async inject(ctx) {
-    const ends = await preparedInterfaces(ctx);
-    await Promise.all(
-      ends.map(({ side, ifnames }) => {
-        ctx.progress.step(side.node, 'drop all', ifnames.join(', '));
-        return run(ctx.rt, side, 'install drop rules', ['nft', '-f', '-'], silentRuleset(ifnames));
-      }),
-    );
-  },
+  inject: (ctx) =>
+    onEveryUplinkEnd(ctx, 'inject', 'drop all', (ifnames) => ({ cmd: ['nft', '-f', '-'], stdin: silentRuleset(ifnames), detail: ifnames.join(', ') })),
   async restore(ctx) {
     const sides = new Map(
       uplinksOf(ctx.lab, ctx.pop)

@@ -5,7 +5,7 @@
 // queued with everything else, still get through. (tbf, not netem: many
 // kernels, this one included, have no sch_netem.)
 import type { FaultMode } from './fault.js';
-import { preparedInterfaces, prepareInterfaces, run, uplinkInterfaces } from './uplinks.js';
+import { onEveryUplinkEnd, prepareInterfaces } from './uplinks.js';
 
 /** 64 kbit/s: a few hundred DNS answers a second at most, shared with BGP and BFD; a 50 ms queue, then drops. */
 export const THROTTLE_TBF = 'tbf rate 64kbit burst 2k latency 50ms';
@@ -23,18 +23,14 @@ export const throttle: FaultMode = {
   // BFD packets queue behind the answers: a tight BFD may declare the session down where the hold timer would not.
   bfdMatters: true,
   prepare: prepareInterfaces,
-  async inject(ctx) {
-    const ends = await preparedInterfaces(ctx);
-    await Promise.all(
-      ends.map(({ side, ifnames }) => {
-        ctx.progress.step(side.node, 'throttle', `${ifnames.join(', ')}: ${THROTTLE_TBF}`);
-        return run(ctx.rt, side, 'add tbf qdisc', ['sh', '-c', ifnames.map(throttleCommand).join(' && ')]);
-      }),
-    );
-  },
-  async restore(ctx) {
-    // Looked up again: restore must not depend on inject's state.
-    const ends = await uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
-    await Promise.all(ends.map(({ side, ifnames }) => run(ctx.rt, side, 'remove tbf qdisc', ['sh', '-c', ifnames.map(unthrottleCommand).join(' && ')])));
-  },
+  inject: (ctx) =>
+    onEveryUplinkEnd(ctx, 'inject', 'throttle', (ifnames) => ({
+      cmd: ['sh', '-c', ifnames.map(throttleCommand).join(' && ')],
+      detail: `${ifnames.join(', ')}: ${THROTTLE_TBF}`,
+    })),
+  restore: (ctx) =>
+    onEveryUplinkEnd(ctx, 'restore', 'unthrottle', (ifnames) => ({
+      cmd: ['sh', '-c', ifnames.map(unthrottleCommand).join(' && ')],
+      detail: ifnames.join(', '),
+    })),
 };

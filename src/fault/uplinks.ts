@@ -2,6 +2,7 @@
 // each end's container and interface. Interfaces are found by address: Docker
 // names them in alphabetical order of network name, not in link order.
 import { LabError } from '../errors.js';
+import type { Progress } from '../lab/progress.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { type Lab, sessionsOf } from '../topology/model.js';
@@ -73,4 +74,33 @@ export async function preparedInterfaces(ctx: { rt: ContainerRuntime; lab: Lab; 
 
 export async function prepareInterfaces(ctx: { rt: ContainerRuntime; lab: Lab; pop: string; prepared: Record<string, unknown> }): Promise<void> {
   ctx.prepared.uplinks = await uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
+}
+
+/** What one end runs: its command (and stdin), and the detail its progress line shows. */
+export interface EndCommand {
+  cmd: string[];
+  stdin?: string;
+  detail: string;
+}
+
+/**
+ * Runs one command on both ends of every uplink of the PoP, all at once. On
+ * inject the interfaces come from `prepare` (the fault instant is only the
+ * breaking action); on restore they are looked up again, because restore
+ * must not depend on inject's state.
+ */
+export async function onEveryUplinkEnd(
+  ctx: { rt: ContainerRuntime; lab: Lab; pop: string; prepared: Record<string, unknown>; progress: Progress },
+  phase: 'inject' | 'restore',
+  step: string,
+  command: (ifnames: string[]) => EndCommand,
+): Promise<void> {
+  const ends = phase === 'inject' ? await preparedInterfaces(ctx) : await uplinkInterfaces(ctx.rt, ctx.lab, ctx.pop);
+  await Promise.all(
+    ends.map(({ side, ifnames }) => {
+      const c = command(ifnames);
+      ctx.progress.step(side.node, step, c.detail);
+      return run(ctx.rt, side, step, c.cmd, c.stdin);
+    }),
+  );
 }

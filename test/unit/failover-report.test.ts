@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
+import { countStreams } from '../../src/experiment/failover-streams.js';
 import { summarizeFailover } from '../../src/experiment/failover-summary.js';
 import { renderFailoverReport } from '../../src/report/failover-report.js';
 
-const streams = {
-  onFailedPop: 0,
-  reset: 0,
-  timeout: 0,
-  otherEnd: 0,
-  survivedOnFailedPop: 0,
-  reconnectedToNewPop: 0,
-  onOtherPops: 0,
-  survivedOnOtherPops: 0,
-  details: [],
-};
+// No streams at all: every count 0.
+const streams = { ...countStreams([], 'fra'), details: [] };
 const client = (c: Partial<TrialClient> & Pick<TrialClient, 'client' | 'status'>): TrialClient => ({
   affected: false,
   fromPop: 'iad',
