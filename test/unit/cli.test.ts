@@ -103,6 +103,7 @@ describe('command lists', () => {
       'failover',
       'flood',
       'gen',
+      'web',
     ]);
     expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
   });
