@@ -9,6 +9,8 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { LabError } from '../errors.js';
+import type { LabStatus } from '../lab/status.js';
+import type { Catchment } from '../policy/catchment.js';
 import { topologyElements } from './elements.js';
 import { popColours } from './pop-colours.js';
 import { buildEvent, type DashboardEvent } from './snapshot.js';
@@ -32,54 +34,90 @@ const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 't
 const CYTOSCAPE = createRequire(import.meta.url).resolve('cytoscape/dist/cytoscape.min.js');
 
 /**
- * Snapshots are taken only while a browser listens: one status and one
- * catchment poll (one exec per client) per interval, shared by every
- * listener, so ten open tabs cost what one does.
+ * Snapshots are taken only while a browser listens, shared by every listener
+ * (ten open tabs cost what one does). Status and catchment are polled in two
+ * loops, each at most once per interval and never overlapping itself, so a
+ * slow `status` (vtysh in every router) never holds back the catchment (one
+ * exec per client). Every finished poll publishes a new event.
  */
 function snapshotLoop(source: DashboardSource, intervalMs: number) {
   const lab = source.topology();
   const listeners = new Set<(ev: DashboardEvent) => void>();
+  const wakers = new Set<() => void>();
+  let status: LabStatus | null = null;
+  let catchment: Catchment | null = null;
+  const seen = { status: false, catchment: false };
+  const errors: Record<keyof typeof seen, string | null> = { status: null, catchment: null };
   let latest: DashboardEvent | null = null;
   let seq = 0;
-  let running = false;
-  let wake: (() => void) | null = null;
+  let active = false;
 
-  const take = async (): Promise<DashboardEvent> => {
-    const [st, ca] = await Promise.allSettled([source.status(), source.catchment()]);
-    const errors = [st, ca].filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason?.message ?? r));
-    return buildEvent(lab, ++seq, new Date(), st.status === 'fulfilled' ? st.value : null, ca.status === 'fulfilled' ? ca.value : null, errors);
+  const publish = () => {
+    // Not before both have answered once: a page must not flash "no answer" for every client.
+    if (!seen.status || !seen.catchment) return;
+    latest = buildEvent(
+      lab,
+      ++seq,
+      new Date(),
+      status,
+      catchment,
+      Object.values(errors).filter((e): e is string => e !== null),
+    );
+    for (const l of listeners) l(latest);
   };
 
-  const run = async () => {
-    running = true;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        wakers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      wakers.add(wake);
+    });
+
+  async function poll<K extends keyof typeof seen>(name: K, read: () => Promise<K extends 'status' ? LabStatus : Catchment>) {
     while (listeners.size) {
       const t0 = performance.now();
-      latest = await take();
-      for (const l of listeners) l(latest);
-      const rest = intervalMs - (performance.now() - t0);
-      if (rest > 0 && listeners.size) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, rest);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        wake = null;
+      let value: LabStatus | Catchment | null = null;
+      try {
+        value = await read();
+        errors[name] = null;
+      } catch (e) {
+        errors[name] = `${name}: ${message(e)}`;
       }
+      if (name === 'status') status = value as LabStatus | null;
+      else catchment = value as Catchment | null;
+      seen[name] = true;
+      if (!listeners.size) break;
+      publish();
+      const rest = intervalMs - (performance.now() - t0);
+      if (rest > 0) await pause(rest);
     }
-    running = false;
+  }
+
+  const start = () => {
+    if (active) return;
+    active = true;
+    void Promise.all([poll('status', () => source.status()), poll('catchment', () => source.catchment())]).finally(() => {
+      active = false;
+      // Someone subscribed while the loops were winding down.
+      if (listeners.size) start();
+    });
   };
 
   return {
     subscribe(fn: (ev: DashboardEvent) => void): () => void {
       listeners.add(fn);
       if (latest) fn(latest);
-      if (!running) void run();
+      start();
       return () => listeners.delete(fn);
     },
-    /** Take the next snapshot now (after an action), without waiting for the interval. */
-    poke: () => wake?.(),
+    /** Poll again now (after an action), without waiting for the interval. */
+    poke: () => {
+      for (const w of [...wakers]) w();
+    },
   };
 }
 

@@ -168,6 +168,11 @@ describe('commands through the program', () => {
     expect(process.exitCode).toBe(9);
   });
 
+  it.each([['x'], ['-1'], ['65536']])('web refuses --port %s before looking for a lab', async (port) => {
+    const rt = listingRuntime([]);
+    await expect(run(rt, 'web', '--port', port)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining(port) });
+  });
+
   it('a usage error is thrown for reportError, not exited on', async () => {
     await expect(run(listingRuntime([]), 'failover', '--pop', 'fra')).rejects.toMatchObject({ code: 'commander.missingMandatoryOptionValue' });
   });

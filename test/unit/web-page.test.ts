@@ -87,3 +87,46 @@ const hexToRgb = (hex: string): string => {
   const n = Number.parseInt(hex.slice(1), 16);
   return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`;
 };
+
+describe('web dashboard with --control in Chromium (fake source)', () => {
+  const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
+  let source: FakeDashboardSource;
+  let dash: RunningDashboard;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (bash scripts/prepare-host.sh), or point CHROMIUM_PATH at one`);
+    source = fakeDashboardSource(lab);
+    dash = await startDashboard(source, { port: 0, control: true, intervalMs: 250 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(dash.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dash?.close();
+  });
+
+  it('withdraws and announces a PoP from its card, through the source the CLI uses', async () => {
+    expect(await page.locator('#mode').textContent()).toBe('CONTROL');
+    const card = page.locator('.pop-card[data-pop="fra"]');
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent === 'announced', undefined, { timeout: 5_000 });
+    await card.locator('button', { hasText: 'withdraw' }).click();
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent === 'drained', undefined, { timeout: 2_000 });
+    await card.locator('button', { hasText: 'announce' }).click();
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent === 'announced', undefined, { timeout: 2_000 });
+    expect(source.drainCalls).toEqual([
+      { pop: 'fra', drained: true },
+      { pop: 'fra', drained: false },
+    ]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
