@@ -19,7 +19,7 @@ export function topologyElements(lab: Lab): CyElement[] {
   const asOf = new Map(lab.routers.map((r) => [r.name, r.asn]));
   const out: CyElement[] = [];
   for (const [asn, roles] of byAs) {
-    out.push({ group: 'nodes', data: { id: asNodeId(asn), label: `AS${asn} ${roles[0]}` }, classes: `as ${roles[0]}` });
+    out.push({ group: 'nodes', data: { id: asNodeId(asn), label: `AS${asn} ${roles[0]}` }, classes: `as as-${roles[0]}` });
   }
   for (const r of lab.routers) {
     const label = r.colo ?? r.name;

@@ -32,6 +32,8 @@ describe('web dashboard in Chromium (fake source)', () => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
+    // Bound to loopback only: the dashboard is for this host.
+    expect(dash.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     await page.goto(dash.url);
   }, 60_000);
 
