@@ -14,6 +14,7 @@ import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
+import { webCommand } from './commands/web.js';
 import { whoCommand } from './commands/who.js';
 
 export const LAB_COMMANDS: readonly CliCommand[] = [
@@ -32,4 +33,5 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   failoverCommand,
   floodCommand,
   genCommand,
+  webCommand,
 ];

@@ -33,9 +33,13 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 /** The health checker looks for the drain marker once per check interval (200 ms in the default lab). */
 const DRAIN_SEEN_MS = 5_000;
 
-/** Which PoP answers each client now: one UDP CHAOS query from inside each, all at once. */
-export async function askCatchment(rt: ContainerRuntime, lab: Lab): Promise<Catchment> {
-  const argv = whoCommands(lab.anycast).udp;
+/**
+ * Which PoP answers each client now: one UDP CHAOS query from inside each,
+ * all at once. `timeoutS` is dig's deadline (default 2 s); the dashboard asks
+ * with 1 s so a query lost to a failing PoP delays its next row by 1 s at most.
+ */
+export async function askCatchment(rt: ContainerRuntime, lab: Lab, timeoutS?: number): Promise<Catchment> {
+  const argv = whoCommands(lab.anycast, timeoutS).udp;
   const answers = await Promise.all(
     lab.clients.map(async (c) => {
       const out = await rt

@@ -31,11 +31,12 @@ export interface WhoReport {
   clients: WhoRow[];
 }
 
-// One try, short deadline: a PoP that does not answer within 2 s is the answer.
-const DIG = ['dig', '+tries=1', '+time=2'];
-
-/** argv to run in the client for each channel. */
-export function whoCommands(t: WhoTargets): Record<WhoChannel, string[]> {
+/**
+ * argv to run in the client for each channel. One try, short deadline: a PoP
+ * that does not answer within `timeoutS` (default 2 s) is the answer.
+ */
+export function whoCommands(t: WhoTargets, timeoutS = 2): Record<WhoChannel, string[]> {
+  const DIG = ['dig', '+tries=1', `+time=${timeoutS}`];
   return {
     udp: [...DIG, `@${t.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'],
     tcp: [...DIG, '+tcp', `@${t.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'],

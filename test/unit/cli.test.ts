@@ -103,6 +103,7 @@ describe('command lists', () => {
       'failover',
       'flood',
       'gen',
+      'web',
     ]);
     expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
   });
@@ -165,6 +166,11 @@ describe('commands through the program', () => {
     await run(rt, 'exec', '--lab', 'default', '--json', 'c-de', '--', 'dig', '--json', '+short');
     expect(rt.execCalls.map((e) => e.cmd)).toEqual([['dig', '--json', '+short']]);
     expect(process.exitCode).toBe(9);
+  });
+
+  it.each([['x'], ['-1'], ['65536']])('web refuses --port %s before looking for a lab', async (port) => {
+    const rt = listingRuntime([]);
+    await expect(run(rt, 'web', '--port', port)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining(port) });
   });
 
   it('a usage error is thrown for reportError, not exited on', async () => {

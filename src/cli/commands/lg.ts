@@ -2,6 +2,7 @@
 // the lab's anycast prefix.
 import { LabError } from '../../errors.js';
 import { findNodeContainer } from '../../lab/find-node.js';
+import { bgpPathsCommand } from '../../lab/looking-glass.js';
 import { vtysh } from '../../lab/router-query.js';
 import { containerName } from '../../runtime/labels.js';
 import { defineCommand, jsonOption } from '../command.js';
@@ -17,7 +18,7 @@ export const lgCommand = defineCommand({
   async run(ctx, [router, words]: [string, string[]], o: { lab?: string; json?: boolean }) {
     const c = await findNodeContainer(ctx.rt, router, o.lab);
     if (c.kind !== 'router') throw new LabError('USAGE', `${router} is a ${c.kind}, not a router; lg runs vtysh on routers`);
-    const command = words.length ? words.join(' ') : `show bgp ipv4 unicast ${c.anycastPrefix ?? FALLBACK_PREFIX}`;
+    const command = words.length ? words.join(' ') : bgpPathsCommand(c.anycastPrefix ?? FALLBACK_PREFIX);
     const wantsJson = o.json && !/\bjson$/.test(command);
     const out = await vtysh(ctx.rt, containerName(c.lab, c.node), wantsJson ? `${command} json` : command);
     if (o.json) ctx.print(true, { router, command, output: safeJson(out) }, () => '');

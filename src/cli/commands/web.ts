@@ -1,0 +1,37 @@
+// `lab web [--port 8080] [--lab <name>] [--control]`: the live dashboard on
+// 127.0.0.1 until Ctrl-C. Read-only unless --control; its actions run the
+// same code as `withdraw` and `announce`.
+import { LabError } from '../../errors.js';
+import { runningLab } from '../../lab/running-lab.js';
+import { liveSource } from '../../web/live-source.js';
+import { startDashboard } from '../../web/server.js';
+import { defineCommand, jsonOption } from '../command.js';
+import { nonNegativeInt } from '../options.js';
+
+export const webCommand = defineCommand({
+  name: 'web',
+  description: 'live dashboard on 127.0.0.1: topology with BGP/BFD state, catchment every second, looking glass',
+  options: [
+    { flags: '--port <n>', description: 'TCP port on 127.0.0.1 (0: any free one)', default: '8080' },
+    { flags: '--lab <name>', description: 'lab name when several are up' },
+    { flags: '--control', description: 'allow actions from the page (withdraw/announce a PoP); read-only without it' },
+    jsonOption('print the URL as JSON on stdout (progress of actions as NDJSON on stderr)'),
+  ],
+  async run(ctx, _args: [], o: { port: string; lab?: string; control?: boolean; json?: boolean }) {
+    const port = nonNegativeInt('--port', o.port);
+    if (port > 65535) throw new LabError('USAGE', `--port must be a TCP port, 0..65535 (0: any free one), got ${o.port}`);
+    const lab = await runningLab(ctx.rt, o.lab);
+    const control = !!o.control;
+    const dash = await startDashboard(liveSource(ctx.rt, lab, ctx.progress(!!o.json)), { port, control });
+    ctx.print(
+      !!o.json,
+      { url: dash.url, lab: lab.name, control },
+      () => `dashboard for lab ${lab.name} (${control ? 'CONTROL: the page can withdraw and announce PoPs' : 'read-only'}): ${dash.url}\nCtrl-C to stop`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await dash.close();
+  },
+});

@@ -1,0 +1,239 @@
+// The dashboard page: plain JS, no build step. The server does the thinking
+// (elements, link state, colours); this file lays out and paints.
+/* global cytoscape */
+
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('data-')) e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const k of kids) e.append(k);
+  return e;
+};
+
+const state = { topo: null, cy: null, lastAt: 0 };
+window.dashboard = state;
+
+const STYLE = [
+  {
+    selector: 'node',
+    style: { label: 'data(label)', color: '#f1f5f9', 'font-size': 22, 'text-valign': 'center', 'text-halign': 'center', 'font-weight': 'bold' },
+  },
+  {
+    selector: 'node.as',
+    style: {
+      'background-color': '#334155',
+      'background-opacity': 0.3,
+      'border-color': '#64748b',
+      'border-width': 2,
+      shape: 'round-rectangle',
+      'text-valign': 'top',
+      'text-halign': 'center',
+      'font-size': 24,
+      color: '#cbd5e1',
+      'font-weight': 'normal',
+      padding: 14,
+    },
+  },
+  { selector: 'node.router', style: { shape: 'ellipse', width: 96, height: 96, 'background-color': '#475569', 'border-width': 4, 'border-color': '#0f172a' } },
+  { selector: 'node.pop', style: { shape: 'hexagon', width: 116, height: 100, 'font-size': 28, 'background-color': 'data(colour)', color: '#000' } },
+  {
+    selector: 'node.pop.withdrawn',
+    style: { 'background-opacity': 0.25, 'border-color': '#ef4444', 'border-width': 6, 'border-style': 'dashed', color: '#f1f5f9' },
+  },
+  { selector: 'node.client', style: { shape: 'round-rectangle', width: 110, height: 48, 'background-color': '#64748b', 'font-size': 22, color: '#000' } },
+  { selector: 'node.down', style: { 'background-color': '#7f1d1d', 'border-color': '#ef4444', 'border-width': 6, color: '#fca5a5' } },
+  { selector: 'edge', style: { width: 7, 'line-color': '#64748b', 'curve-style': 'bezier' } },
+  { selector: 'edge.lan', style: { width: 5, 'line-style': 'dotted' } },
+  { selector: 'edge.up', style: { 'line-color': '#22c55e' } },
+  { selector: 'edge.bfd-down', style: { 'line-color': '#f59e0b' } },
+  { selector: 'edge.down', style: { 'line-color': '#ef4444', 'line-style': 'dashed' } },
+];
+
+async function getJson(url, init) {
+  const r = await fetch(url, init);
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error || `${url}: HTTP ${r.status}`);
+  return body;
+}
+
+function showErrors(errors) {
+  const box = $('#errors');
+  box.hidden = !errors.length;
+  box.textContent = errors.join(' · ');
+}
+
+function drawTopology(topo) {
+  state.cy = cytoscape({
+    container: $('#cy'),
+    elements: topo.elements,
+    style: STYLE,
+    // Compound nodes need a force layout; high compound gravity keeps the operator's AS (PoPs on every continent) from swallowing the view.
+    layout: {
+      name: 'cose',
+      animate: false,
+      randomize: false,
+      nodeRepulsion: () => 200000,
+      idealEdgeLength: () => 60,
+      gravity: 40,
+      gravityCompound: 4,
+      nestingFactor: 0.6,
+      padding: 10,
+    },
+    userZoomingEnabled: false,
+    boxSelectionEnabled: false,
+    autoungrabify: true,
+  });
+  window.addEventListener('resize', () => state.cy.fit(undefined, 20));
+}
+
+function drawPops(topo) {
+  const box = $('#pops');
+  for (const p of topo.pops) {
+    const card = el('div', { class: 'pop-card', 'data-pop': p.name }, el('div', { class: 'name' }, `${p.colo} `), el('div', { class: 'state' }, '…'));
+    card.style.borderColor = topo.colours[p.name];
+    if (topo.control) {
+      const btn = el('button', { type: 'button' }, 'withdraw');
+      btn.addEventListener('click', () => drainAction(p.name, btn.dataset.action, btn));
+      btn.dataset.action = 'withdraw';
+      card.append(btn);
+    }
+    box.append(card);
+  }
+}
+
+async function drainAction(pop, action, btn) {
+  btn.disabled = true;
+  btn.textContent = `${action}ing…`;
+  try {
+    await getJson(`/api/pops/${encodeURIComponent(pop)}/${action}`, { method: 'POST' });
+  } catch (e) {
+    showErrors([e.message]);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+function drawCatchmentRows(topo) {
+  const body = $('#catchment tbody');
+  for (const c of topo.clients) {
+    body.append(
+      el(
+        'tr',
+        { 'data-client': c.name },
+        el('td', { class: 'client' }, c.name),
+        el('td', { class: 'where' }, c.location),
+        el('td', { class: 'pop none' }, '…'),
+        el('td', { class: 'expect' }, c.expected ? `expect ${c.expected}` : ''),
+      ),
+    );
+  }
+}
+
+function applyEvent(ev) {
+  state.lastAt = Date.now();
+  $('#clock').textContent = new Date(ev.at).toLocaleTimeString();
+  $('#clock').classList.remove('stale');
+  showErrors(ev.errors);
+  const cy = state.cy;
+  cy.batch(() => {
+    for (const [name, s] of Object.entries(ev.links)) {
+      const e = cy.getElementById(name);
+      e.removeClass('up down bfd-down');
+      if (s.bgp === 'down') e.addClass('down');
+      else if (s.bgp === 'up') e.addClass(s.bfd === 'down' ? 'bfd-down' : 'up');
+    }
+    for (const n of cy.nodes('.router, .client')) {
+      const st = ev.nodes[n.id()];
+      n.toggleClass('down', st !== undefined && st !== 'running');
+    }
+    for (const [name, p] of Object.entries(ev.pops)) cy.getElementById(name).toggleClass('withdrawn', p.drained || p.announce !== 'announced');
+    for (const c of ev.catchment) {
+      const lan = cy.getElementById(`lan:${c.client}`);
+      lan.style('line-color', c.pop ? c.colour : '#64748b');
+      cy.getElementById(c.client).style('background-color', c.colour);
+    }
+  });
+  for (const [name, p] of Object.entries(ev.pops)) {
+    const card = document.querySelector(`.pop-card[data-pop="${name}"]`);
+    if (!card) continue;
+    const word = p.drained ? 'drained' : (p.announce ?? (ev.nodes[name] && ev.nodes[name] !== 'running' ? ev.nodes[name] : 'unknown'));
+    const s = card.querySelector('.state');
+    s.textContent = word;
+    s.className = `state ${word}`;
+    const btn = card.querySelector('button');
+    if (btn && !btn.disabled) {
+      btn.dataset.action = p.drained ? 'announce' : 'withdraw';
+      btn.textContent = btn.dataset.action;
+    }
+  }
+  for (const c of ev.catchment) {
+    const row = document.querySelector(`tr[data-client="${c.client}"]`);
+    if (!row) continue;
+    const cell = row.querySelector('.pop');
+    cell.textContent = c.pop ?? 'no answer';
+    cell.classList.toggle('none', !c.pop);
+    cell.style.background = c.colour;
+    const ex = row.querySelector('.expect');
+    ex.classList.toggle('moved', !!c.expected && c.pop !== c.expected);
+  }
+}
+
+async function showLookingGlass(router) {
+  const box = $('#lg');
+  try {
+    const lg = await getJson(`/api/lg/${encodeURIComponent(router)}`);
+    box.replaceChildren();
+    if (!lg.paths.length) {
+      box.append(el('p', { class: 'none' }, `${router} has no path to ${lg.prefix}`));
+      return;
+    }
+    const rows = lg.paths.map((p) =>
+      el(
+        'tr',
+        { class: p.best ? 'best' : '' },
+        el('td', {}, p.best ? '★ best' : p.valid ? 'valid' : 'invalid'),
+        el('td', {}, p.asPath || '(local)'),
+        el('td', {}, p.peerName ?? p.peer),
+        el('td', {}, p.localPref === null ? '' : `lp ${p.localPref}`),
+        el('td', { class: 'why' }, p.best && p.reason ? `why: ${p.reason}` : ''),
+      ),
+    );
+    box.append(el('table', {}, el('tbody', {}, ...rows)));
+  } catch (e) {
+    box.replaceChildren(el('p', { class: 'none' }, e.message));
+  }
+}
+
+function startLookingGlass(topo) {
+  const sel = $('#lg-router');
+  for (const r of topo.routers) sel.append(el('option', { value: r.name }, `${r.name} (AS${r.asn})`));
+  sel.value = topo.routers.find((r) => r.role === 'transit')?.name ?? topo.routers[0]?.name;
+  sel.addEventListener('change', () => showLookingGlass(sel.value));
+  showLookingGlass(sel.value);
+  // Paths change with the catchment: refresh every few seconds.
+  setInterval(() => showLookingGlass(sel.value), 3000);
+}
+
+async function main() {
+  const topo = await getJson('/api/topology');
+  state.topo = topo;
+  $('#lab-name').textContent = topo.lab;
+  $('#prefix').textContent = topo.prefix;
+  $('#mode').textContent = topo.control ? 'CONTROL' : 'read-only';
+  $('#mode').className = topo.control ? 'control' : 'readonly';
+  drawTopology(topo);
+  drawPops(topo);
+  drawCatchmentRows(topo);
+  startLookingGlass(topo);
+  const events = new EventSource('/events');
+  events.addEventListener('snapshot', (m) => applyEvent(JSON.parse(m.data)));
+  setInterval(() => {
+    if (Date.now() - state.lastAt > 3000) $('#clock').classList.add('stale');
+  }, 1000);
+}
+
+main().catch((e) => showErrors([e.message]));

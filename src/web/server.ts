@@ -1,0 +1,230 @@
+// The dashboard's HTTP server (hono on node): the page and its assets from
+// the package, the lab model, one SSE stream of snapshots, the looking glass,
+// and, only with --control, the drain actions `withdraw`/`announce` run.
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { LabError } from '../errors.js';
+import type { LabStatus } from '../lab/status.js';
+import type { Catchment } from '../policy/catchment.js';
+import { topologyElements } from './elements.js';
+import { popColours } from './pop-colours.js';
+import { buildEvent, type DashboardEvent } from './snapshot.js';
+import type { DashboardSource } from './source.js';
+
+export interface DashboardOptions {
+  /** Drain actions allowed (`web --control`); otherwise every POST is refused. */
+  control: boolean;
+  /** Time between snapshot starts; a slow snapshot delays the next, never overlaps it (default 1000). */
+  intervalMs?: number;
+}
+
+const PAGE_DIR = new URL('./page/', import.meta.url);
+const PAGE_FILES: Record<string, string> = {
+  '/': 'index.html',
+  '/app.js': 'app.js',
+  '/style.css': 'style.css',
+};
+const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+// Runs in the page, not in node: knip cannot see this use (knip.json ignores it).
+const CYTOSCAPE = createRequire(import.meta.url).resolve('cytoscape/dist/cytoscape.min.js');
+
+/**
+ * Snapshots are taken only while a browser listens, shared by every listener
+ * (ten open tabs cost what one does). Status and catchment are polled in two
+ * loops, each at most once per interval and never overlapping itself, so a
+ * slow `status` (vtysh in every router) never holds back the catchment (one
+ * exec per client). Every finished poll publishes a new event.
+ */
+function snapshotLoop(source: DashboardSource, intervalMs: number) {
+  const lab = source.topology();
+  const listeners = new Set<(ev: DashboardEvent) => void>();
+  const wakers = new Set<() => void>();
+  let status: LabStatus | null = null;
+  let catchment: Catchment | null = null;
+  const seen = { status: false, catchment: false };
+  const errors: Record<keyof typeof seen, string | null> = { status: null, catchment: null };
+  let latest: DashboardEvent | null = null;
+  let seq = 0;
+  let active = false;
+
+  const publish = () => {
+    // Not before both have answered once: a page must not flash "no answer" for every client.
+    if (!seen.status || !seen.catchment) return;
+    latest = buildEvent(
+      lab,
+      ++seq,
+      new Date(),
+      status,
+      catchment,
+      Object.values(errors).filter((e): e is string => e !== null),
+    );
+    for (const l of listeners) l(latest);
+  };
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        wakers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      wakers.add(wake);
+    });
+
+  async function poll<K extends keyof typeof seen>(name: K, read: () => Promise<K extends 'status' ? LabStatus : Catchment>) {
+    while (listeners.size) {
+      const t0 = performance.now();
+      let value: LabStatus | Catchment | null = null;
+      try {
+        value = await read();
+        errors[name] = null;
+      } catch (e) {
+        errors[name] = `${name}: ${message(e)}`;
+      }
+      if (name === 'status') status = value as LabStatus | null;
+      else catchment = value as Catchment | null;
+      seen[name] = true;
+      if (!listeners.size) break;
+      publish();
+      const rest = intervalMs - (performance.now() - t0);
+      if (rest > 0) await pause(rest);
+    }
+  }
+
+  const start = () => {
+    if (active) return;
+    active = true;
+    void Promise.all([poll('status', () => source.status()), poll('catchment', () => source.catchment())]).finally(() => {
+      active = false;
+      // Someone subscribed while the loops were winding down.
+      if (listeners.size) start();
+    });
+  };
+
+  return {
+    subscribe(fn: (ev: DashboardEvent) => void): () => void {
+      listeners.add(fn);
+      if (latest) fn(latest);
+      start();
+      return () => listeners.delete(fn);
+    },
+    /** Poll again now (after an action), without waiting for the interval. */
+    poke: () => {
+      for (const w of [...wakers]) w();
+    },
+  };
+}
+
+const errorStatus = (e: unknown): 400 | 404 | 500 => (e instanceof LabError ? (e.code === 'USAGE' ? 400 : e.code === 'NOT_FOUND' ? 404 : 500) : 500);
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono {
+  const lab = source.topology();
+  const loop = snapshotLoop(source, o.intervalMs ?? 1000);
+  const app = new Hono();
+
+  for (const [route, file] of Object.entries(PAGE_FILES)) {
+    app.get(route, async (c) => {
+      const body = await readFile(new URL(file, PAGE_DIR), 'utf8');
+      return c.body(body, 200, { 'content-type': TYPES[file.split('.').pop() ?? ''], 'cache-control': 'no-cache' });
+    });
+  }
+  app.get('/vendor/cytoscape.min.js', async (c) => c.body(await readFile(CYTOSCAPE, 'utf8'), 200, { 'content-type': TYPES.js }));
+
+  app.get('/api/topology', (c) =>
+    c.json({
+      lab: lab.name,
+      prefix: lab.anycast.prefix,
+      control: o.control,
+      elements: topologyElements(lab),
+      pops: lab.routers.filter((r) => r.role === 'pop').map((r) => ({ name: r.name, colo: r.colo ?? r.name, location: r.location })),
+      colours: popColours(lab),
+      routers: lab.routers.map((r) => ({ name: r.name, role: r.role, asn: r.asn, location: r.location })),
+      clients: lab.clients.map((cl) => ({ name: cl.name, location: cl.location, eyeball: cl.eyeball, expected: cl.expect?.pop ?? null })),
+    }),
+  );
+
+  app.get('/api/lg/:router', async (c) => {
+    try {
+      return c.json(await source.lookingGlass(c.req.param('router')));
+    } catch (e) {
+      return c.json({ error: message(e) }, errorStatus(e));
+    }
+  });
+
+  app.get('/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: DashboardEvent[] = [];
+      let notify: (() => void) | null = null;
+      const stop = loop.subscribe((ev) => {
+        queue.push(ev);
+        notify?.();
+      });
+      let closed = false;
+      stream.onAbort(() => {
+        closed = true;
+        stop();
+        notify?.();
+      });
+      try {
+        while (!closed) {
+          const ev = queue.shift();
+          if (ev) await stream.writeSSE({ event: 'snapshot', id: String(ev.seq), data: JSON.stringify(ev) });
+          else
+            await new Promise<void>((resolve) => {
+              notify = resolve;
+            });
+          notify = null;
+        }
+      } finally {
+        stop();
+      }
+    }),
+  );
+
+  app.post('/api/pops/:pop/:action{withdraw|announce}', async (c) => {
+    const { pop, action } = c.req.param();
+    if (!o.control) return c.json({ error: `read-only dashboard: start it with \`npm run lab -- web --control\` to ${action} a PoP` }, 403);
+    try {
+      const report = await source.setDrain(pop, action === 'withdraw');
+      loop.poke();
+      return c.json(report);
+    } catch (e) {
+      return c.json({ error: message(e) }, errorStatus(e));
+    }
+  });
+
+  return app;
+}
+
+export interface RunningDashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1 only: the dashboard (and with --control, its actions) is for this host. Port 0 picks a free one. */
+export async function startDashboard(source: DashboardSource, o: DashboardOptions & { port: number }): Promise<RunningDashboard> {
+  const app = dashboardApp(source, o);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: o.port, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    s.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new LabError('USAGE', `port ${o.port} on 127.0.0.1 is in use; pick another with --port`, { cause: e }) : e),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Open SSE streams would hold close() forever.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

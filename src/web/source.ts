@@ -1,0 +1,20 @@
+// Where the dashboard's data comes from. The real source (live-source.ts)
+// calls the functions the CLI calls; tests hand the server a fake.
+
+import type { LookingGlass } from '../lab/looking-glass.js';
+import type { LabStatus } from '../lab/status.js';
+import type { Catchment, ChangeReport } from '../policy/catchment.js';
+import type { Lab } from '../topology/model.js';
+
+export interface DashboardSource {
+  /** The lab model: routers, clients, links (`lab status` reads the same file). */
+  topology(): Lab;
+  /** What `lab status` prints: containers, sessions, BFD, announce state. */
+  status(): Promise<LabStatus>;
+  /** Which PoP answers each client now: one UDP CHAOS query from inside each (`lab withdraw`'s poll). */
+  catchment(): Promise<Catchment>;
+  /** `lab lg <router>`: its paths to the anycast prefix. */
+  lookingGlass(router: string): Promise<LookingGlass>;
+  /** `lab withdraw <pop>` (drained) / `lab announce <pop>`. */
+  setDrain(pop: string, drained: boolean): Promise<ChangeReport>;
+}

@@ -1,0 +1,224 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseBgpPaths } from '../../src/lab/looking-glass.js';
+import type { LabStatus } from '../../src/lab/status.js';
+import { REPO_ROOT } from '../../src/paths.js';
+import { loadLabFile } from '../../src/topology/load.js';
+import { topologyElements } from '../../src/web/elements.js';
+import { colourOf, NO_POP_COLOUR, popColours } from '../../src/web/pop-colours.js';
+import { dashboardApp } from '../../src/web/server.js';
+import { buildEvent, linkStates } from '../../src/web/snapshot.js';
+import { fakeDashboardSource } from './support/fake-dashboard-source.js';
+
+const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
+
+describe('popColours', () => {
+  it('gives each PoP of the lab file its own colour, in file order', () => {
+    const c = popColours(lab);
+    expect(Object.keys(c)).toEqual(['fra', 'iad', 'nrt', 'gru']);
+    expect(new Set(Object.values(c)).size).toBe(4);
+  });
+  it.each([
+    [null, NO_POP_COLOUR],
+    ['lhr', NO_POP_COLOUR],
+    ['iad', popColours(lab).iad],
+  ])('colourOf(%s)', (pop, want) => {
+    expect(colourOf(popColours(lab), pop)).toBe(want);
+  });
+});
+
+describe('topologyElements', () => {
+  const els = topologyElements(lab);
+  const node = (id: string) => els.find((e) => e.group === 'nodes' && e.data.id === id);
+  it('groups routers by AS in compound nodes', () => {
+    expect(els.filter((e) => e.classes.startsWith('as ')).map((e) => e.data.id)).toEqual([
+      'as64500',
+      'as65010',
+      'as65020',
+      'as65030',
+      'as64601',
+      'as64602',
+      'as64603',
+      'as64604',
+    ]);
+    expect(['fra', 'iad', 'nrt', 'gru'].map((n) => node(n)?.data.parent)).toEqual(['as64500', 'as64500', 'as64500', 'as64500']);
+    expect(node('t-eu')?.data.parent).toBe('as65010');
+  });
+  it('labels PoPs with their colo and colour, and puts clients in their eyeball AS', () => {
+    expect(node('fra')?.data).toMatchObject({ label: 'FRA', role: 'pop', colour: popColours(lab).fra });
+    expect(node('c-de')?.data).toMatchObject({ parent: 'as64601', role: 'client' });
+  });
+  it('has one edge per link and one per client LAN', () => {
+    const edges = els.filter((e) => e.group === 'edges');
+    expect(edges.filter((e) => e.classes === 'link').map((e) => e.data.id)).toEqual(lab.links.map((l) => l.name));
+    expect(edges.find((e) => e.data.id === 'lan:c-de')?.data).toMatchObject({ source: 'c-de', target: 'eb-de' });
+  });
+});
+
+describe('event payload', () => {
+  const fraTeu = lab.links.find((l) => l.a.node === 'fra' && l.b.node === 't-eu')!;
+
+  it.each([
+    ['all up', {}, 'up', 'up'],
+    ['fra paused: BGP and BFD down', { fra: 'paused' }, 'down', 'down'],
+  ])('link fra--t-eu: %s', async (_, nodeState, bgp, bfd) => {
+    const src = fakeDashboardSource(lab);
+    Object.assign(src.nodeState, nodeState);
+    expect(linkStates(lab, await src.status())[fraTeu.name]).toEqual({ bgp, bfd });
+  });
+
+  it('BGP up with BFD down shows as such; no status at all is unknown', async () => {
+    const st = await fakeDashboardSource(lab).status();
+    for (const n of st.nodes) for (const p of n.bfd ?? []) p.status = 'down';
+    expect(linkStates(lab, st)[fraTeu.name]).toEqual({ bgp: 'up', bfd: 'down' });
+    expect(linkStates(lab, null)[fraTeu.name]).toEqual({ bgp: 'unknown', bfd: 'unknown' });
+  });
+
+  it('a link without BFD is off, not down', () => {
+    const noBfd = { ...lab, links: lab.links.map((l) => ({ ...l, bfd: { ...l.bfd, enabled: false } })) };
+    const st: LabStatus = { labs: [lab.name], nodes: [] };
+    expect(linkStates(noBfd, st)[fraTeu.name].bfd).toBe('off');
+  });
+
+  it('carries PoP announce state, drains and the coloured catchment', async () => {
+    const src = fakeDashboardSource(lab);
+    src.drained.add('fra');
+    src.catchmentNow['c-de'] = 'iad';
+    src.catchmentNow['c-jp'] = null;
+    const ev = buildEvent(lab, 7, new Date('2026-01-01T00:00:00Z'), await src.status(), await src.catchment(), ['x']);
+    expect(ev).toMatchObject({ seq: 7, at: '2026-01-01T00:00:00.000Z', errors: ['x'] });
+    expect(ev.pops.fra).toEqual({ announce: 'withdrawn', drained: true, colour: popColours(lab).fra });
+    expect(ev.pops.iad.announce).toBe('announced');
+    expect(ev.nodes.fra).toBe('running');
+    expect(ev.catchment.find((c) => c.client === 'c-de')).toEqual({ client: 'c-de', pop: 'iad', expected: 'fra', colour: popColours(lab).iad });
+    expect(ev.catchment.find((c) => c.client === 'c-jp')).toMatchObject({ pop: null, colour: NO_POP_COLOUR });
+  });
+
+  it('a PoP whose container is not running announces nothing', async () => {
+    const src = fakeDashboardSource(lab);
+    src.nodeState.fra = 'exited';
+    const ev = buildEvent(lab, 1, new Date(), await src.status(), null);
+    expect(ev.pops.fra.announce).toBeNull();
+    expect(ev.catchment.every((c) => c.pop === null)).toBe(true);
+  });
+});
+
+describe('parseBgpPaths', () => {
+  // Trimmed from FRR 10's `show bgp ipv4 unicast 192.0.2.0/24 json` on t-eu.
+  const frr = {
+    prefix: '192.0.2.0/24',
+    paths: [
+      {
+        aspath: { string: '65020 64500', segments: [], length: 2 },
+        origin: 'IGP',
+        valid: true,
+        localpref: 110,
+        peer: { peerId: '10.77.0.42', routerId: '10.255.0.6', hostname: 't-us', type: 'external' },
+        nexthops: [{ ip: '10.77.0.42', afi: 'ipv4', used: true }],
+      },
+      {
+        aspath: { string: '64500', segments: [], length: 1 },
+        origin: 'IGP',
+        metric: 5,
+        valid: true,
+        localpref: 200,
+        bestpath: { overall: true, selectionReason: 'Local Pref' },
+        peer: { peerId: '10.77.0.2', routerId: '10.255.0.1', hostname: 'fra', type: 'external' },
+        nexthops: [{ ip: '10.77.0.2', afi: 'ipv4', used: true }],
+      },
+    ],
+  };
+  it('puts the best path first, with why FRR chose it', () => {
+    const lg = parseBgpPaths('t-eu', '192.0.2.0/24', frr);
+    expect(lg.paths.map((p) => [p.asPath, p.best])).toEqual([
+      ['64500', true],
+      ['65020 64500', false],
+    ]);
+    expect(lg.paths[0]).toEqual({
+      asPath: '64500',
+      peer: '10.77.0.2',
+      peerName: 'fra',
+      nextHop: '10.77.0.2',
+      localPref: 200,
+      med: 5,
+      origin: 'IGP',
+      valid: true,
+      best: true,
+      reason: 'Local Pref',
+    });
+  });
+  it.each([[{}], [{ warning: 'No such prefix' }], ['not json'], [null]])('no paths in %j', (json) => {
+    expect(parseBgpPaths('t-eu', '192.0.2.0/24', json).paths).toEqual([]);
+  });
+  it('a locally originated path has an empty AS path and peer 0.0.0.0', () => {
+    const lg = parseBgpPaths('fra', '192.0.2.0/24', { paths: [{ aspath: { string: '' }, valid: true, bestpath: { overall: true }, peer: {} }] });
+    expect(lg.paths[0]).toMatchObject({ asPath: '', peer: '0.0.0.0', best: true, localPref: null });
+  });
+});
+
+describe('dashboard server (fake source)', () => {
+  it('serves the page, its script and cytoscape from the package', async () => {
+    const app = dashboardApp(fakeDashboardSource(lab), { control: false });
+    for (const [path, type] of [
+      ['/', 'text/html'],
+      ['/app.js', 'text/javascript'],
+      ['/style.css', 'text/css'],
+      ['/vendor/cytoscape.min.js', 'text/javascript'],
+    ]) {
+      const r = await app.request(path);
+      expect(r.status, path).toBe(200);
+      expect(r.headers.get('content-type'), path).toContain(type);
+    }
+    expect(await (await app.request('/')).text()).not.toMatch(/https?:\/\//);
+  });
+
+  it('gives the topology, and the looking glass with a 400 naming a bad router', async () => {
+    const app = dashboardApp(fakeDashboardSource(lab), { control: false });
+    const topo = await (await app.request('/api/topology')).json();
+    expect(topo).toMatchObject({ lab: 'default', prefix: '192.0.2.0/24', control: false });
+    expect(topo.routers).toHaveLength(lab.routers.length);
+    const lg = await app.request('/api/lg/t-eu');
+    expect((await lg.json()).paths[0].best).toBe(true);
+    const bad = await app.request('/api/lg/nope');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toContain('"nope"');
+  });
+
+  it('refuses actions unless started with --control, and runs setDrain with it', async () => {
+    const ro = fakeDashboardSource(lab);
+    const r1 = await dashboardApp(ro, { control: false }).request('/api/pops/fra/withdraw', { method: 'POST' });
+    expect(r1.status).toBe(403);
+    expect((await r1.json()).error).toContain('--control');
+    expect(ro.drainCalls).toEqual([]);
+
+    const rw = fakeDashboardSource(lab);
+    const app = dashboardApp(rw, { control: true });
+    expect((await app.request('/api/pops/fra/withdraw', { method: 'POST' })).status).toBe(200);
+    expect((await app.request('/api/pops/fra/announce', { method: 'POST' })).status).toBe(200);
+    expect((await app.request('/api/pops/fra/explode', { method: 'POST' })).status).toBe(404);
+    expect(rw.drainCalls).toEqual([
+      { pop: 'fra', drained: true },
+      { pop: 'fra', drained: false },
+    ]);
+  });
+
+  it('streams snapshots only while someone listens', async () => {
+    const src = fakeDashboardSource(lab);
+    const app = dashboardApp(src, { control: false, intervalMs: 50 });
+    expect(src.catchmentCalls).toBe(0);
+    const ac = new AbortController();
+    const r = await app.request('/events', { signal: ac.signal });
+    const reader = r.body!.getReader();
+    const { value } = await reader.read();
+    const text = new TextDecoder().decode(value);
+    expect(text).toContain('event: snapshot');
+    const ev = JSON.parse(/data: (.*)/.exec(text)![1]);
+    expect(ev.catchment).toHaveLength(lab.clients.length);
+    await reader.cancel();
+    ac.abort();
+    await new Promise((res) => setTimeout(res, 200));
+    const calls = src.catchmentCalls;
+    await new Promise((res) => setTimeout(res, 200));
+    expect(src.catchmentCalls).toBe(calls);
+  });
+});

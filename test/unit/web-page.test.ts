@@ -1,0 +1,134 @@
+// The dashboard in a real Chromium (Debian's, driven by playwright-core),
+// served from a fake source: no Docker. prepare-host.sh installs chromium;
+// without it this test fails and says so, it never skips.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../src/paths.js';
+import { loadLabFile } from '../../src/topology/load.js';
+import { type RunningDashboard, startDashboard } from '../../src/web/server.js';
+import { type FakeDashboardSource, fakeDashboardSource } from './support/fake-dashboard-source.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = join(REPO_ROOT, 'out', 'web-dashboard.png');
+
+describe('web dashboard in Chromium (fake source)', () => {
+  const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
+  let source: FakeDashboardSource;
+  let dash: RunningDashboard;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (bash scripts/prepare-host.sh), or point CHROMIUM_PATH at one`);
+    source = fakeDashboardSource(lab);
+    dash = await startDashboard(source, { port: 0, control: false, intervalMs: 250 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    // Bound to loopback only: the dashboard is for this host.
+    expect(dash.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    await page.goto(dash.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dash?.close();
+  });
+
+  it('loads with no console errors and a first snapshot', async () => {
+    await page.waitForFunction(() => document.querySelector('tr[data-client="c-de"] .pop')?.textContent === 'fra', undefined, { timeout: 10_000 });
+    expect(consoleErrors).toEqual([]);
+    expect(await page.locator('#mode').textContent()).toBe('read-only');
+  });
+
+  it('shows every router and client of the default lab', async () => {
+    const ids = await page.evaluate(() =>
+      (window as unknown as { dashboard: { cy: { nodes(): { map(f: (n: { id(): string }) => string): string[] } } } }).dashboard.cy.nodes().map((n) => n.id()),
+    );
+    for (const r of lab.routers) expect(ids).toContain(r.name);
+    for (const c of lab.clients) expect(ids).toContain(c.name);
+    const rows = await page.locator('#catchment tr[data-client]').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-client')));
+    expect(rows.sort()).toEqual(lab.clients.map((c) => c.name).sort());
+  });
+
+  it("shows a catchment change in c-de's row within 2 s", async () => {
+    source.catchmentNow['c-de'] = 'iad';
+    const t0 = performance.now();
+    await page.waitForFunction(() => document.querySelector('tr[data-client="c-de"] .pop')?.textContent === 'iad', undefined, { timeout: 2_000 });
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    const colours = await page.evaluate(() => (window as unknown as { dashboard: { topo: { colours: Record<string, string> } } }).dashboard.topo.colours);
+    const bg = await page.locator('tr[data-client="c-de"] .pop').evaluate((td) => getComputedStyle(td).backgroundColor);
+    expect(bg).toBe(hexToRgb(colours.iad));
+  });
+
+  it('marks the best path in the looking glass', async () => {
+    await page.waitForSelector('#lg tr.best');
+    expect(await page.locator('#lg tr.best').first().textContent()).toContain('best');
+  });
+
+  it('saves a screenshot for the docs', async () => {
+    // A frozen PoP for the picture: its links turn red, c-de stays on iad.
+    source.nodeState.fra = 'paused';
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent === 'paused', undefined, { timeout: 3_000 });
+    await page.waitForTimeout(300);
+    mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
+const hexToRgb = (hex: string): string => {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`;
+};
+
+describe('web dashboard with --control in Chromium (fake source)', () => {
+  const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
+  let source: FakeDashboardSource;
+  let dash: RunningDashboard;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (bash scripts/prepare-host.sh), or point CHROMIUM_PATH at one`);
+    source = fakeDashboardSource(lab);
+    dash = await startDashboard(source, { port: 0, control: true, intervalMs: 250 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(dash.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dash?.close();
+  });
+
+  it('withdraws and announces a PoP from its card, through the source the CLI uses', async () => {
+    expect(await page.locator('#mode').textContent()).toBe('CONTROL');
+    const card = page.locator('.pop-card[data-pop="fra"]');
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent === 'announced', undefined, { timeout: 5_000 });
+    await card.locator('button', { hasText: 'withdraw' }).click();
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent === 'drained', undefined, { timeout: 2_000 });
+    await card.locator('button', { hasText: 'announce' }).click();
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent === 'announced', undefined, { timeout: 2_000 });
+    expect(source.drainCalls).toEqual([
+      { pop: 'fra', drained: true },
+      { pop: 'fra', drained: false },
+    ]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
