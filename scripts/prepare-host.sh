@@ -59,6 +59,8 @@ command -v docker >/dev/null 2>&1 || [[ " ${missing[*]-} " == *" docker.io "* ]]
 command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 # dig on the host: the responder unit tests query it on loopback with a real, independent client.
 command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
+# The dashboard's tests drive a real browser (playwright-core, no bundled browser).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # docker.io pulls iptables; mmdebstrap in root mode needs nothing more.
 if ((${#missing[@]})); then
   say "installing: ${missing[*]}"
@@ -66,7 +68,7 @@ if ((${#missing[@]})); then
   as_root apt-get update -qq >&2
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  note "packages present: dockerd, docker, mmdebstrap"
+  note "packages present: dockerd, docker, mmdebstrap, dig, chromium"
 fi
 
 # Distro Node is too old on Debian 12 (18) and Ubuntu 22.04 (12); the lab copies
