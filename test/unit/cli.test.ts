@@ -102,6 +102,7 @@ describe('command lists', () => {
       'announce',
       'failover',
       'flood',
+      'exercise',
       'gen',
     ]);
     expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
