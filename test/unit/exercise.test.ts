@@ -66,7 +66,7 @@ describe('hints', () => {
     [3, { n: 3, of: 3, hints: ['third'] }],
     ['all' as const, { n: 3, of: 3, hints }],
   ])('hint %s', (n, want) => expect(pickHints('x', hints, n)).toEqual(want));
-  it.each([0, 4])('hint %s is out of range', (n) => expect(() => pickHints('x', hints, n)).toThrow('exercise x has hints 1 to 3 (got --n ' + n + ')'));
+  it.each([0, 4])('hint %s is out of range', (n) => expect(() => pickHints('x', hints, n)).toThrow(`exercise x has hints 1 to 3 (got --n ${n})`));
   it('every exercise leads from a pointer to the answer: the last hint names the fix', () => {
     for (const e of EXERCISES) expect(loadMeta(join(EXERCISES_DIR, e.id)).hints.length, e.id).toBeGreaterThanOrEqual(3);
   });
@@ -187,4 +187,58 @@ describe('checker logic (pure)', () => {
     ['- fra\n', {}, ['answer.yaml must map each client to a PoP, e.g. "c-de: fra"']],
     ['c-de: [\n', {}, [expect.stringMatching(/^answer.yaml is not YAML/)]],
   ])('parseAnswer(%j)', (text, answer, problems) => expect(parseAnswer(text, lab)).toEqual({ answer, problems }));
+});
+
+describe('prefix-leak against a fake lab', () => {
+  const names = lab.routers.map((r) => `al-default-${r.name}`);
+  const transitTable = (leak: boolean) =>
+    JSON.stringify({
+      routes: {
+        '192.0.2.0/24': [{ peerId: '10.77.0.18', path: '64500' }],
+        ...(leak ? { '192.0.2.128/25': [{ peerId: '10.77.0.18', path: '64500' }] } : {}),
+      },
+    });
+  const rendered = 'ip prefix-list IN-nrt seq 5 permit 192.0.2.0/24\n';
+  const fake = (leak: boolean) =>
+    new FakeRuntime({
+      running: names,
+      onExec: (container, cmd) => {
+        if (cmd[0] === 'cat') return { stdout: rendered };
+        if (cmd.includes('show running-config'))
+          return { stdout: `${rendered}${container.endsWith('t-ap') && leak ? 'ip prefix-list IN-nrt seq 100 permit 192.0.2.0/23 le 25\n' : ''}` };
+        if (cmd.includes('show bgp ipv4 unicast json')) return { stdout: container.endsWith('t-ap') ? transitTable(leak) : JSON.stringify({ routes: {} }) };
+        return undefined;
+      },
+    });
+  const ctx = (rt: FakeRuntime) => ({ rt, lab, progress: quiet, dir: '', configRoot: '' });
+  const prefixLeak = exerciseById('prefix-leak');
+
+  it('check reads every transit’s BGP table and names the leak', async () => {
+    const criteria = await prefixLeak.check(ctx(fake(true)));
+    expect(criteria.map((c) => [c.passed, c.reason])).toEqual([
+      [false, 't-ap accepted 192.0.2.128/25 from AS64500'],
+      // The fake t-eu and t-us hold nothing: the checker says which PoP they should hear.
+      [false, 't-eu does not hear 192.0.2.0/24 from fra; t-us does not hear 192.0.2.0/24 from iad; t-us does not hear 192.0.2.0/24 from gru'],
+    ]);
+  });
+
+  it('solve removes the loose entry, re-seats the list and soft-clears in from the PoP, on the leaking transit only', async () => {
+    const rt = fake(true);
+    expect(await prefixLeak.solve(ctx(rt))).toEqual([
+      't-ap: no ip prefix-list IN-nrt seq 100 permit 192.0.2.0/23 le 25; clear bgp ipv4 unicast 10.77.0.18 soft in',
+    ]);
+    const configured = rt.execLog.filter((e) => e.cmd[0] === 'vtysh' && e.cmd.includes('configure terminal'));
+    expect(configured.map((e) => e.container)).toEqual(['al-default-t-ap']);
+    expect(configured[0].cmd.filter((a) => a !== '-c')).toEqual([
+      'vtysh',
+      'configure terminal',
+      'no ip prefix-list IN-nrt seq 100 permit 192.0.2.0/23 le 25',
+      'no ip prefix-list IN-nrt seq 5 permit 192.0.2.0/24',
+      'ip prefix-list IN-nrt seq 5 permit 192.0.2.0/24',
+      'end',
+      'clear bgp ipv4 unicast 10.77.0.18 soft in',
+    ]);
+    // Nothing left to do: a second solve changes nothing.
+    expect(await prefixLeak.solve(ctx(fake(false)))).toEqual([]);
+  });
 });
