@@ -108,7 +108,10 @@ async function restoreTransitFilters(ctx: ExerciseContext): Promise<string[]> {
     const clears = popPeers(ctx.lab, t.name).map((s) => softClear(s.remote.address, 'in'));
     const reseat = reseatLines(rendered, extra);
     await vtysh(ctx.rt, containerName(ctx.lab.name, t.name), 'configure terminal', ...extra.map((l) => `no ${l}`), ...reseat, 'end', ...clears);
-    done.push(`${t.name}: ${extra.map((l) => `no ${l}`).join('; ')}; ${clears.join('; ')}`);
+    const lists = [...new Set(extra.map((l) => l.split(/\s+/)[2]))];
+    done.push(
+      `${t.name}: ${extra.map((l) => `no ${l}`).join('; ')}; ${lists.join(', ')} entries re-added (FRR 8.4 route-map prefix table); ${clears.join('; ')}`,
+    );
   }
   return done;
 }

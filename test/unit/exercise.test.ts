@@ -225,7 +225,7 @@ describe('prefix-leak against a fake lab', () => {
   it('solve removes the loose entry, re-seats the list and soft-clears in from the PoP, on the leaking transit only', async () => {
     const rt = fake(true);
     expect(await prefixLeak.solve(ctx(rt))).toEqual([
-      't-ap: no ip prefix-list IN-nrt seq 100 permit 192.0.2.0/23 le 25; clear bgp ipv4 unicast 10.77.0.18 soft in',
+      't-ap: no ip prefix-list IN-nrt seq 100 permit 192.0.2.0/23 le 25; IN-nrt entries re-added (FRR 8.4 route-map prefix table); clear bgp ipv4 unicast 10.77.0.18 soft in',
     ]);
     const configured = rt.execLog.filter((e) => e.cmd[0] === 'vtysh' && e.cmd.includes('configure terminal'));
     expect(configured.map((e) => e.container)).toEqual(['al-default-t-ap']);
