@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
 import { announceCommand, withdrawCommand } from './commands/drain.js';
 import { execCommand } from './commands/exec.js';
+import { exerciseCommand } from './commands/exercise.js';
 import { failoverCommand } from './commands/failover.js';
 import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
@@ -32,6 +33,7 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   announceCommand,
   failoverCommand,
   floodCommand,
+  exerciseCommand,
   genCommand,
   webCommand,
 ];

@@ -102,6 +102,7 @@ describe('command lists', () => {
       'announce',
       'failover',
       'flood',
+      'exercise',
       'gen',
       'web',
     ]);

@@ -1,0 +1,83 @@
+// A session configured without BFD: a hung PoP is noticed only when the BGP
+// hold timer (9 s) expires. Start removes BFD from both ends of fra's
+// sessions; the attendee puts it back and proves failover under 1 s.
+
+import { waitBaseline } from '../experiment/baseline.js';
+import { applyBfd, withBfd } from '../experiment/bfd-override.js';
+import { runFailover } from '../experiment/failover.js';
+import { freeze } from '../fault/freeze.js';
+import type { BfdPeerState } from '../lab/frr-state.js';
+import { readRouterState, vtysh } from '../lab/router-query.js';
+import { monoMs } from '../probe/sample.js';
+import { containerName } from '../runtime/labels.js';
+import { findRouter, type Lab, sessionsOf } from '../topology/model.js';
+import { criterion, type Exercise } from './exercise.js';
+
+const POP = 'fra';
+const CLIENT = 'c-de';
+const MAX_MS = 1000;
+
+/** Both ends of every session of `pop`: [router, its peer's address]. */
+const sessionEnds = (lab: Lab, pop: string): { router: string; peer: string }[] =>
+  sessionsOf(lab, pop).flatMap((s) => [
+    { router: pop, peer: s.remote.address },
+    { router: s.remote.node, peer: s.local.address },
+  ]);
+
+/** fra's sessions whose BFD peer is not up, as fra sees them (pure). */
+export function bfdProblems(lab: Lab, pop: string, peers: readonly BfdPeerState[]): string[] {
+  return sessionsOf(lab, pop).flatMap(({ remote }) => {
+    const p = peers.find((b) => b.peer === remote.address);
+    return p?.status === 'up' ? [] : [`${pop} ↔ ${remote.node}: BFD peer ${p ? p.status : 'not configured'}`];
+  });
+}
+
+export const missingBfd: Exercise = {
+  id: 'missing-bfd',
+  async inject({ rt, lab, progress, signal }) {
+    const done: string[] = [];
+    for (const { router, peer } of sessionEnds(lab, POP)) {
+      const asn = findRouter(lab, router)?.asn;
+      progress.step(router, 'bfd', `no neighbor ${peer} bfd`);
+      await vtysh(rt, containerName(lab.name, router), 'configure terminal', `router bgp ${asn}`, `no neighbor ${peer} bfd`, 'exit');
+      done.push(`${router}: no neighbor ${peer} bfd`);
+    }
+    // bgpd resets a session once when its far end drops BFD (FRR 8.4): wait until it is back.
+    progress.step('lab', 'baseline', `waiting for ${POP}'s sessions to come back without BFD`);
+    await waitBaseline(rt, withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }, POP), { timeoutMs: 60_000, signal });
+    return done;
+  },
+  async check({ rt, lab, progress, configRoot, signal }) {
+    const state = await readRouterState(rt, containerName(lab.name, POP));
+    const bfd = criterion(`every session of ${POP} has a BFD peer up`, bfdProblems(lab, POP, state.bfd), `${sessionsOf(lab, POP).length} BFD peer(s) up`);
+    const name = `a freeze of ${POP} moves ${CLIENT} in under ${MAX_MS} ms (1 failover trial)`;
+    if (!bfd.passed) return [bfd, { name, passed: false, reason: `skipped: without BFD, ${POP}'s neighbours wait for the BGP hold timer (~7–9 s)` }];
+    let r: Awaited<ReturnType<typeof runFailover>>;
+    try {
+      r = await runFailover(
+        { rt, lab, configRoot, clock: { monoMs, wallMs: () => Date.now() }, progress, signal },
+        { pop: POP, fault: freeze, trials: 1, bfd: 'lab' },
+      );
+    } catch (err) {
+      // E.g. BFD up with other timers than the lab's: the lab is not at its baseline, so no trial runs.
+      if (signal?.aborted) throw err;
+      return [bfd, { name, passed: false, reason: `the failover did not run: ${(err as Error).message.split('\n').slice(0, 2).join(' ')}` }];
+    }
+    const c = r.trials[0]?.clients.find((x) => x.client === CLIENT);
+    const ms = c?.failoverMs ?? null;
+    const ok = c?.status === 'moved' && ms !== null && ms < MAX_MS;
+    return [
+      bfd,
+      {
+        name,
+        passed: ok,
+        reason: c ? `${CLIENT} ${c.status}${c.toPop ? ` to ${c.toPop}` : ''}${ms === null ? '' : ` after ${Math.round(ms)} ms`}` : `${CLIENT} was not measured`,
+      },
+    ];
+  },
+  async solve({ rt, lab, signal }) {
+    const routers = [POP, ...sessionsOf(lab, POP).map((s) => s.remote.node)];
+    await applyBfd(rt, lab, { timeoutMs: 60_000, routers, signal });
+    return routers.map((r) => `${r}: BFD back on every session, as the lab file says`);
+  },
+};
