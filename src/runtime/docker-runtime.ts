@@ -4,6 +4,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { LabError } from '../errors.js';
+import { ExecGate } from './exec-gate.js';
 import type {
   BuildSpec,
   ContainerInfo,
@@ -25,6 +26,8 @@ const labelFilter = (labels: Record<string, string>) => ({ label: Object.entries
 export const createDockerRuntime = (): ContainerRuntime => new DockerRuntime();
 
 export class DockerRuntime implements ContainerRuntime {
+  private readonly gate = new ExecGate();
+
   constructor(private readonly docker: Docker = new Docker()) {}
 
   async ping(): Promise<EngineVersion> {
@@ -171,11 +174,22 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async pauseContainer(id: string): Promise<void> {
-    await this.docker.getContainer(id).pause();
+    const c = this.docker.getContainer(id);
+    const full = (await c.inspect()).Id;
+    await this.gate.pause(full, `container ${id}`, () => c.pause());
   }
 
   async unpauseContainer(id: string): Promise<void> {
-    await this.docker.getContainer(id).unpause();
+    const c = this.docker.getContainer(id);
+    const full = (await c.inspect()).Id;
+    await this.gate.unpause(full, () => c.unpause());
+  }
+
+  /** The container's full id, the key of the exec gate; a paused container gets no exec at all. */
+  private async execTarget(id: string): Promise<string> {
+    const info = await this.docker.getContainer(id).inspect();
+    if (info.State.Paused) throw new LabError('NODE_START', `${id} is paused; not starting a command in it`);
+    return info.Id;
   }
 
   async killContainer(id: string): Promise<void> {
@@ -183,6 +197,10 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async exec(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string } = {}): Promise<ExecResult> {
+    return this.gate.exec(await this.execTarget(id), `${id}: ${cmd.join(' ')}`, () => this.execNow(id, cmd, opts));
+  }
+
+  private async execNow(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string }): Promise<ExecResult> {
     const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: opts.stdin !== undefined });
     const stream = await exec.start({ hijack: true, stdin: opts.stdin !== undefined });
     const out: Buffer[] = [];
@@ -221,8 +239,11 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async execStream(id: string, cmd: string[]): Promise<ExecStream> {
-    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    // Gated until the process has started: a running process is simply frozen with the container.
+    const { exec, stream } = await this.gate.exec(await this.execTarget(id), `${id}: ${cmd.join(' ')}`, async () => {
+      const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+      return { exec, stream: await exec.start({ hijack: true, stdin: false }) };
+    });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     this.docker.modem.demuxStream(stream, stdout, stderr);

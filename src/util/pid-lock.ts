@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { procStatFields } from './proc-stat.js';
 
 /** Start time and state of a process from /proc (Linux), so a reused pid is not mistaken for the holder. */
-function procIdentity(pid: number): { start: string; zombie: boolean } | undefined {
+export function procIdentity(pid: number): { start: string; zombie: boolean } | undefined {
   try {
     const fields = procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     // Field 3 is the state, field 22 the start time.

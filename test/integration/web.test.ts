@@ -2,7 +2,7 @@
 // Started as a user starts it (`npm run lab -- web --port 0 --control
 // --json`), read through the page only: every router and client shown, every
 // link green, every PoP announced, a looking glass with a best path; a frozen
-// PoP (docker pause, as the `freeze` fault does) moves c-de's row to iad
+// PoP (paused through the lab's runtime, as the `freeze` fault does) moves c-de's row to iad
 // within 2 s and back after unpause; a drain from a PoP's card moves c-de and
 // announce brings it back. A screenshot is kept for the README.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpResult } from '../../src/lab/up.js';
+import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
-import { docker, labJson, REPO } from './cli.js';
+import { labJson, REPO } from './cli.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const spec = loadLabFile(join(REPO, 'labs', 'default.yaml'));
@@ -65,9 +66,8 @@ describe('web dashboard on the default lab (Chromium)', () => {
     await browser?.close();
     web?.child.kill('SIGINT');
     // Whatever a failed test left: fra running and announced.
-    await docker
-      .getContainer('al-default-fra')
-      .unpause()
+    await createDockerRuntime()
+      .unpauseContainer('al-default-fra')
       .catch(() => undefined);
     await labJson(['announce', 'fra']).catch(() => undefined);
   });
@@ -81,7 +81,7 @@ describe('web dashboard on the default lab (Chromium)', () => {
         return cy.edges('.link').length > 0 && cy.edges('.link').length === cy.edges('.link.up').length;
       },
       undefined,
-      { timeout: 10_000 },
+      { timeout: 30_000 },
     );
     const ids = await page.evaluate(() =>
       (window as unknown as { dashboard: { cy: { nodes(): { map(f: (n: { id(): string }) => string): string[] } } } }).dashboard.cy.nodes().map((n) => n.id()),
@@ -99,9 +99,13 @@ describe('web dashboard on the default lab (Chromium)', () => {
   });
 
   it("turns c-de's row to iad within 2 s of fra freezing, and back after", async () => {
-    const fra = docker.getContainer('al-default-fra');
-    const t0 = performance.now();
+    // Through the lab's runtime, as the `freeze` fault pauses: it waits for the
+    // dashboard's exec in flight in fra (exec-gate.ts) instead of racing it.
+    const rt = createDockerRuntime();
+    const fra = { pause: () => rt.pauseContainer('al-default-fra'), unpause: () => rt.unpauseContainer('al-default-fra') };
     await fra.pause();
+    // From the freeze itself: the pause may first wait for a dashboard exec in fra to end.
+    const t0 = performance.now();
     try {
       await page.waitForFunction(`${rowPop('c-de')} === 'iad'`, undefined, { timeout: 2_000 });
       expect(performance.now() - t0).toBeLessThan(2_000);
