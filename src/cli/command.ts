@@ -36,4 +36,7 @@ export interface CliCommand<A extends unknown[] = unknown[], O = unknown, X = Cl
 /** Typed at the definition, stored untyped in the command lists. */
 export const defineCommand = <A extends unknown[], O, X = CliContext>(c: CliCommand<A, O, X>): CliCommand<A, O, X> => c;
 
+/** `--lab <name>`: which running lab, when several are up. */
+export const labOption = (description = 'lab name when several are up'): CliOption => ({ flags: '--lab <name>', description });
+
 export const jsonOption = (description = 'machine-readable output on stdout (progress as NDJSON on stderr)'): CliOption => ({ flags: '--json', description });

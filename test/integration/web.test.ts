@@ -6,16 +6,16 @@
 // within 2 s and back after unpause; a drain from a PoP's card moves c-de and
 // announce brings it back. A screenshot is kept for the README.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpResult } from '../../src/lab/up.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { type DashboardPage, openDashboardPage } from '../unit/support/chromium.js';
 import { labJson, REPO } from './cli.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const spec = loadLabFile(join(REPO, 'labs', 'default.yaml'));
 const rowPop = (client: string) => `document.querySelector('tr[data-client="${client}"] .pop')?.textContent`;
 const cardState = (pop: string) => `document.querySelector('.pop-card[data-pop="${pop}"] .state')?.textContent`;
@@ -44,26 +44,19 @@ function startWeb(): Promise<{ child: ChildProcess; url: string }> {
 
 describe('web dashboard on the default lab (Chromium)', () => {
   let web: { child: ChildProcess; url: string };
-  let browser: Browser;
+  let ui: DashboardPage;
   let page: Page;
-  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: bash scripts/prepare-host.sh installs Debian's chromium`);
     await labJson<UpResult>(['up']);
     web = await startWeb();
     expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(web.url);
+    ui = await openDashboardPage(web.url);
+    page = ui.page;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.browser.close();
     web?.child.kill('SIGINT');
     // Whatever a failed test left: fra running and announced.
     await createDockerRuntime()
@@ -87,7 +80,7 @@ describe('web dashboard on the default lab (Chromium)', () => {
       (window as unknown as { dashboard: { cy: { nodes(): { map(f: (n: { id(): string }) => string): string[] } } } }).dashboard.cy.nodes().map((n) => n.id()),
     );
     for (const n of [...spec.routers, ...spec.clients]) expect(ids).toContain(n.name);
-    expect(consoleErrors).toEqual([]);
+    expect(ui.consoleErrors).toEqual([]);
   });
 
   it("marks t-eu's best path to the anycast prefix, via fra", async () => {
@@ -132,6 +125,6 @@ describe('web dashboard on the default lab (Chromium)', () => {
     await card.locator('button', { hasText: 'announce' }).click();
     await page.waitForFunction(`${cardState('fra')} === 'announced'`, undefined, { timeout: 20_000 });
     await page.waitForFunction(`${rowPop('c-de')} === 'fra'`, undefined, { timeout: 10_000 });
-    expect(consoleErrors).toEqual([]);
+    expect(ui.consoleErrors).toEqual([]);
   });
 });

@@ -3,48 +3,40 @@
 // without it this test fails and says so, it never skips.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/paths.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { type RunningDashboard, startDashboard } from '../../src/web/server.js';
+import { type DashboardPage, openDashboardPage } from './support/chromium.js';
 import { type FakeDashboardSource, fakeDashboardSource } from './support/fake-dashboard-source.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(REPO_ROOT, 'out', 'web-dashboard.png');
 
 describe('web dashboard in Chromium (fake source)', () => {
   const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
   let source: FakeDashboardSource;
   let dash: RunningDashboard;
-  let browser: Browser;
+  let ui: DashboardPage;
   let page: Page;
-  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (bash scripts/prepare-host.sh), or point CHROMIUM_PATH at one`);
     source = fakeDashboardSource(lab);
     dash = await startDashboard(source, { port: 0, control: false, intervalMs: 250 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
     // Bound to loopback only: the dashboard is for this host.
     expect(dash.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    await page.goto(dash.url);
+    ui = await openDashboardPage(dash.url);
+    page = ui.page;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.browser.close();
     await dash?.close();
   });
 
   it('loads with no console errors and a first snapshot', async () => {
     await page.waitForFunction(() => document.querySelector('tr[data-client="c-de"] .pop')?.textContent === 'fra', undefined, { timeout: 10_000 });
-    expect(consoleErrors).toEqual([]);
+    expect(ui.consoleErrors).toEqual([]);
     expect(await page.locator('#mode').textContent()).toBe('read-only');
   });
 
@@ -81,7 +73,7 @@ describe('web dashboard in Chromium (fake source)', () => {
     mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
     expect(existsSync(SCREENSHOT)).toBe(true);
-    expect(consoleErrors).toEqual([]);
+    expect(ui.consoleErrors).toEqual([]);
   });
 });
 
@@ -94,26 +86,18 @@ describe('web dashboard with --control in Chromium (fake source)', () => {
   const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
   let source: FakeDashboardSource;
   let dash: RunningDashboard;
-  let browser: Browser;
+  let ui: DashboardPage;
   let page: Page;
-  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (bash scripts/prepare-host.sh), or point CHROMIUM_PATH at one`);
     source = fakeDashboardSource(lab);
     dash = await startDashboard(source, { port: 0, control: true, intervalMs: 250 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(dash.url);
+    ui = await openDashboardPage(dash.url);
+    page = ui.page;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.browser.close();
     await dash?.close();
   });
 
@@ -129,6 +113,6 @@ describe('web dashboard with --control in Chromium (fake source)', () => {
       { pop: 'fra', drained: true },
       { pop: 'fra', drained: false },
     ]);
-    expect(consoleErrors).toEqual([]);
+    expect(ui.consoleErrors).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { LabError } from '../../errors.js';
 import { writeArtifacts } from '../../lab/artifacts.js';
 import { renderCompose } from '../../lab/compose.js';
 import { loadLabFile } from '../../topology/load.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, jsonOption } from '../command.js';
 import { CONFIG_ROOT, DEFAULT_LAB, REPO_ROOT } from '../context.js';
 
 export const composeCommand = defineCommand({
@@ -15,7 +15,7 @@ export const composeCommand = defineCommand({
   options: [
     { flags: '--out <path>', description: 'where to write', default: join(REPO_ROOT, 'docker-compose.yml') },
     { flags: '--check', description: 'exit 1 if the file on disk differs from what would be written' },
-    { flags: '--json', description: 'machine-readable output' },
+    jsonOption('machine-readable output'),
   ],
   async run(ctx, [file]: [string], o: { out: string; check?: boolean; json?: boolean }) {
     const lab = loadLabFile(file);

@@ -6,7 +6,7 @@
 import { runningLab } from '../../lab/running-lab.js';
 import { renderChangeReport } from '../../policy/catchment.js';
 import { setDrain } from '../../policy/live-policy.js';
-import { defineCommand, jsonOption } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 import { positiveInt } from '../options.js';
 
 const drainCommand = (name: string, drained: boolean, description: string) =>
@@ -14,11 +14,7 @@ const drainCommand = (name: string, drained: boolean, description: string) =>
     name,
     description,
     arguments: [{ name: '<pop>', description: 'a router that serves the anycast prefix' }],
-    options: [
-      { flags: '--lab <name>', description: 'lab name when several are up' },
-      { flags: '--timeout <s>', description: 'how long the catchment may take to settle', default: '15' },
-      jsonOption(),
-    ],
+    options: [labOption(), { flags: '--timeout <s>', description: 'how long the catchment may take to settle', default: '15' }, jsonOption()],
     async run(ctx, [pop]: [string], o: { lab?: string; timeout: string; json?: boolean }) {
       const timeoutMs = positiveInt('--timeout', o.timeout) * 1000;
       const lab = await runningLab(ctx.rt, o.lab);

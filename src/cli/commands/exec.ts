@@ -1,12 +1,12 @@
 // `lab exec <node> -- <cmd…>`: a command in a node; its exit code is ours.
 import { findNodeContainer } from '../../lab/find-node.js';
-import { defineCommand, jsonOption } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 
 export const execCommand = defineCommand({
   name: 'exec',
   description: 'run a command in a node: lab exec c-de -- dig @192.0.2.53 hostname.bind CH TXT',
   arguments: [{ name: '<node>' }, { name: '<cmd...>' }],
-  options: [{ flags: '--lab <name>', description: 'lab name when several are up' }, jsonOption()],
+  options: [labOption(), jsonOption()],
   passThroughOptions: true,
   async run(ctx, [node, cmd]: [string, string[]], o: { lab?: string; json?: boolean }) {
     const c = await findNodeContainer(ctx.rt, node, o.lab);

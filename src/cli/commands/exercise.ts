@@ -6,7 +6,7 @@ import { EXERCISES, exerciseById } from '../../exercise/index.js';
 import { checkExercise, type ExercisePaths, exerciseMeta, pickHints, type RunDeps, renderCheck, solveExercise, startExercise } from '../../exercise/run.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { abortOnSignals } from '../abort-on-signals.js';
-import { defineCommand, jsonOption } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 import { CONFIG_ROOT, REPO_ROOT } from '../context.js';
 import { positiveInt } from '../options.js';
 
@@ -32,7 +32,7 @@ export const exerciseCommand = defineCommand({
   options: [
     { flags: '--n <k>', description: 'hint: which hint (1 = the first)', default: undefined },
     { flags: '--all', description: 'hint: every hint at once' },
-    { flags: '--lab <name>', description: 'lab name when several are up (check, solve)' },
+    labOption('lab name when several are up (check, solve)'),
     jsonOption(),
   ],
   helpAfter: `\nExercises (README: labs/exercises/<id>/README.md):\n${EXERCISES.map((e) => `  ${e.id}`).join('\n')}\ncheck exits 1 while the exercise is not solved.`,

@@ -11,7 +11,7 @@ import { renderFailoverReport } from '../../report/failover-report.js';
 import { writeTrialTimeline } from '../../report/failover-timeline.js';
 import { timestamp } from '../../util/timestamp.js';
 import { abortOnSignals } from '../abort-on-signals.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 import { CONFIG_ROOT, REPO_ROOT } from '../context.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
 
@@ -39,9 +39,9 @@ export const failoverCommand = defineCommand({
       default: 'on',
     },
     { flags: '--out <dir>', description: 'where SVG timelines and the JSON go (default out/failover-<timestamp>/)' },
-    { flags: '--lab <name>', description: 'lab name when several are up' },
+    labOption(),
     { flags: '--seed <n>', description: 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)' },
-    { flags: '--json', description: 'machine-readable result on stdout (progress as NDJSON on stderr)' },
+    jsonOption('machine-readable result on stdout (progress as NDJSON on stderr)'),
   ],
   helpAfter: `\nFault modes:\n${FAULT_MODES.map((m) => `  ${m.name.padEnd(8)} ${m.summary}`).join('\n')}`,
   async run(ctx, _args: [], o: FailoverFlags) {

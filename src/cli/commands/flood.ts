@@ -10,7 +10,7 @@ import { drainControl } from '../../policy/live-policy.js';
 import { monoMs } from '../../probe/sample.js';
 import { floodTickLine, renderFloodReport } from '../../report/flood-table.js';
 import { abortOnSignals } from '../abort-on-signals.js';
-import { defineCommand, jsonOption } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 
 interface FloodFlags {
   from: string;
@@ -31,7 +31,7 @@ export const floodCommand = defineCommand({
     { flags: '--seconds <s>', description: `how long the senders send (at most ${FLOOD_CAPS.seconds})`, required: true },
     { flags: '--drain <pop>', description: 'withdraw this PoP during the flood (announced again at the end, always)' },
     { flags: '--drain-at <s>', description: 'seconds into the flood to drain (default: half-way)' },
-    { flags: '--lab <name>', description: 'lab name when several are up' },
+    labOption(),
     jsonOption(),
   ],
   helpAfter: `

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GEN_LIMITS, generate, parseCount } from '../../topology/generate.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, jsonOption } from '../command.js';
 import type { CliContext } from '../context.js';
 
 interface GenFlags {
@@ -27,7 +27,7 @@ export const genCommand = defineCommand({
     { flags: '--eyeballs <k>', description: `eyeball networks, one client each (${range('eyeballs')})`, required: true },
     { flags: '--name <name>', description: 'lab name (default scale-<pops>-<transits>-<eyeballs>)' },
     { flags: '--out <file>', description: 'write the lab file here (default: print it on stdout)' },
-    { flags: '--json', description: 'machine-readable summary on stdout' },
+    jsonOption('machine-readable summary on stdout'),
   ],
   async run(ctx: Pick<CliContext, 'print'>, _args: [], o: GenFlags) {
     const g = generate({

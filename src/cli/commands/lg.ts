@@ -5,7 +5,7 @@ import { findNodeContainer } from '../../lab/find-node.js';
 import { bgpPathsCommand } from '../../lab/looking-glass.js';
 import { vtysh } from '../../lab/router-query.js';
 import { containerName } from '../../runtime/labels.js';
-import { defineCommand, jsonOption } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 
 /** The schema's default prefix, for a lab whose file no longer loads. */
 const FALLBACK_PREFIX = '192.0.2.0/24';
@@ -14,7 +14,7 @@ export const lgCommand = defineCommand({
   name: 'lg',
   description: "looking glass: run a vtysh command on a router (default: the anycast prefix's paths)",
   arguments: [{ name: '<router>' }, { name: '[command...]', description: 'vtysh command', default: [] }],
-  options: [{ flags: '--lab <name>', description: 'lab name when several are up' }, jsonOption()],
+  options: [labOption(), jsonOption()],
   async run(ctx, [router, words]: [string, string[]], o: { lab?: string; json?: boolean }) {
     const c = await findNodeContainer(ctx.rt, router, o.lab);
     if (c.kind !== 'router') throw new LabError('USAGE', `${router} is a ${c.kind}, not a router; lg runs vtysh on routers`);

@@ -7,7 +7,7 @@ import { POLICY_ACTIONS, POLICY_LIMITS, parsePolicyRequest } from '../../lab/pol
 import { runningLab } from '../../lab/running-lab.js';
 import { renderChangeReport } from '../../policy/catchment.js';
 import { applyPolicy, resetAll } from '../../policy/live-policy.js';
-import { defineCommand, jsonOption } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 import { positiveInt } from '../options.js';
 
 interface PolicyFlags {
@@ -32,7 +32,7 @@ export const policyCommand = defineCommand({
   ],
   options: [
     { flags: '--reset-all', description: "every session back to the lab file's policy, every drained PoP announced" },
-    { flags: '--lab <name>', description: 'lab name when several are up' },
+    labOption(),
     { flags: '--timeout <s>', description: 'how long the catchment may take to settle', default: '15' },
     jsonOption(),
   ],

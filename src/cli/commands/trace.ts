@@ -4,7 +4,7 @@
 import { runningLab } from '../../lab/running-lab.js';
 import { renderTraceTable } from '../../probe/trace.js';
 import { traceFrom } from '../../probe/trace-run.js';
-import { defineCommand, jsonOption } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 
 export const traceCommand = defineCommand({
   name: 'trace',
@@ -13,7 +13,7 @@ export const traceCommand = defineCommand({
     { name: '<node>', description: 'client or router to trace from' },
     { name: '[target]', description: 'IPv4 address in the lab, or a node name (a client, an eyeball, a neighbour)' },
   ],
-  options: [{ flags: '--lab <name>', description: 'lab name when several are up' }, jsonOption()],
+  options: [labOption(), jsonOption()],
   helpAfter:
     '\nExamples:\n  npm run lab -- trace c-us            # which PoP, through which ASes\n  npm run lab -- trace iad c-us        # the way back, from the PoP\n',
   async run(ctx, [node, target]: [string, string | undefined], o: { lab?: string; json?: boolean }) {

@@ -5,7 +5,7 @@ import { LabError } from '../../errors.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { liveSource } from '../../web/live-source.js';
 import { startDashboard } from '../../web/server.js';
-import { defineCommand, jsonOption } from '../command.js';
+import { defineCommand, jsonOption, labOption } from '../command.js';
 import { nonNegativeInt } from '../options.js';
 
 export const webCommand = defineCommand({
@@ -13,7 +13,7 @@ export const webCommand = defineCommand({
   description: 'live dashboard on 127.0.0.1: topology with BGP/BFD state, catchment every second, looking glass',
   options: [
     { flags: '--port <n>', description: 'TCP port on 127.0.0.1 (0: any free one)', default: '8080' },
-    { flags: '--lab <name>', description: 'lab name when several are up' },
+    labOption(),
     { flags: '--control', description: 'allow actions from the page (withdraw/announce a PoP); read-only without it' },
     jsonOption('print the URL as JSON on stdout (progress of actions as NDJSON on stderr)'),
   ],

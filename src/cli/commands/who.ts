@@ -5,13 +5,13 @@ import { runningLab } from '../../lab/running-lab.js';
 import { answerOf, renderWhoTable, WHO_CHANNELS, type WhoReport, type WhoRow, whoCommands, whoRow } from '../../probe/who.js';
 import { containerName } from '../../runtime/labels.js';
 import type { ContainerRuntime } from '../../runtime/runtime.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, jsonOption } from '../command.js';
 
 export const whoCommand = defineCommand({
   name: 'who',
   description: 'which PoP answers each client (UDP/TCP DNS, NSID, HTTP), against expect.pop in the lab file',
   arguments: [{ name: '[lab]', description: 'lab name (may be omitted when one lab is up)' }],
-  options: [{ flags: '--json', description: 'machine-readable output on stdout' }],
+  options: [jsonOption('machine-readable output on stdout')],
   async run(ctx, [lab]: [string | undefined], o: { json?: boolean }) {
     const r = await labWho(ctx.rt, lab);
     ctx.print(!!o.json, r, () => renderWhoTable(r));

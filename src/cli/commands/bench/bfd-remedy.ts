@@ -1,7 +1,7 @@
 // `npm run bench -- bfd-remedy`: does real-time bfdd or echo mode keep fast BFD from flapping here?
 import { parseVariants, REMEDY_VARIANTS, renderBfdRemedy, runBfdRemedyBench } from '../../../bench/bfd-remedy.js';
 import { abortOnSignals } from '../../abort-on-signals.js';
-import { defineCommand } from '../../command.js';
+import { defineCommand, jsonOption, labOption } from '../../command.js';
 import { BENCH_RESULTS } from '../../context.js';
 import { positiveInt } from '../../options.js';
 
@@ -14,8 +14,8 @@ export const bfdRemedyBenchCommand = defineCommand({
     { flags: '--seconds <n>', description: 'counting window per variant', default: '60' },
     { flags: '--warmup <s>', description: 'seconds after each change before counting', default: '15' },
     { flags: '--variants <list>', description: `from ${REMEDY_VARIANTS.join(',')}`, default: REMEDY_VARIANTS.join(',') },
-    { flags: '--lab <name>', description: 'lab name when several are up' },
-    { flags: '--json', description: 'print the result JSON on stdout' },
+    labOption(),
+    jsonOption('print the result JSON on stdout'),
   ],
   async run(ctx, _args: [], o: { interval: string; multiplier: string; seconds: string; warmup: string; variants: string; lab?: string; json?: boolean }) {
     const opts = {

@@ -1,7 +1,7 @@
 // `npm run bench -- failover [--trials N]`: failover distributions per fault mode and BFD setting.
 import { renderBench, runFailoverBench } from '../../../bench/failover.js';
 import { abortOnSignals } from '../../abort-on-signals.js';
-import { defineCommand } from '../../command.js';
+import { defineCommand, jsonOption, labOption } from '../../command.js';
 import { BENCH_RESULTS, CONFIG_ROOT } from '../../context.js';
 import { nonNegativeInt, positiveInt } from '../../options.js';
 
@@ -28,8 +28,8 @@ export const failoverBenchCommand = defineCommand({
       default: '300x3,100x3,50x3,20x3,10x3,20x3@pop,10x3@pop,off',
     },
     { flags: '--seed <n>', description: 'seed of the random fault phases (each case uses it)' },
-    { flags: '--lab <name>', description: 'lab name when several are up' },
-    { flags: '--json', description: 'print the result JSON on stdout' },
+    labOption(),
+    jsonOption('print the result JSON on stdout'),
   ],
   async run(ctx, _args: [], o: FailoverBenchFlags) {
     const trials = positiveInt('--trials', o.trials);

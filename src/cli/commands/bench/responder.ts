@@ -1,6 +1,6 @@
 // `npm run bench -- responder [--json]`: dnsperf against our responder, bare dns2 and NSD.
 import { benchResponder, renderBenchTable, TARGET_RATIO } from '../../../bench/responder.js';
-import { defineCommand } from '../../command.js';
+import { defineCommand, jsonOption, labOption } from '../../command.js';
 import { BENCH_RESULTS } from '../../context.js';
 import { positiveInt } from '../../options.js';
 
@@ -19,14 +19,14 @@ export const responderBenchCommand = defineCommand({
   name: 'responder',
   description: `dnsperf against our responder, bare dns2 3.1.1 and NSD in one PoP; target responder >= ${TARGET_RATIO * 100}% of dns2 qps`,
   options: [
-    { flags: '--lab <name>', description: 'lab name (may be omitted when one lab is up)' },
+    labOption('lab name (may be omitted when one lab is up)'),
     { flags: '--pop <name>', description: 'PoP to run the servers in (default: the expected PoP of the first client)' },
     { flags: '--duration <s>', description: 'dnsperf run time per server', default: '10' },
     { flags: '--clients <n>', description: 'dnsperf -c', default: '4' },
     { flags: '--outstanding <n>', description: 'dnsperf -q', default: '200' },
     { flags: '--reps <n>', description: 'runs per server, in rotating order', default: '3' },
     { flags: '--warmup <s>', description: 'dnsperf seconds per server before measuring', default: '2' },
-    { flags: '--json', description: 'print the result document' },
+    jsonOption('print the result document'),
   ],
   async run(ctx, _args: [], o: ResponderFlags) {
     const r = await benchResponder(

@@ -1,7 +1,7 @@
 // `npm run bench -- soak --minutes 10 [--bfd 100x3,20x3,10x3]`: does BFD at this interval hold here?
 import { renderSoak, runSoakBench } from '../../../bench/soak.js';
 import { abortOnSignals } from '../../abort-on-signals.js';
-import { defineCommand } from '../../command.js';
+import { defineCommand, jsonOption, labOption } from '../../command.js';
 import { BENCH_RESULTS } from '../../context.js';
 import { positiveInt } from '../../options.js';
 
@@ -11,8 +11,8 @@ export const soakBenchCommand = defineCommand({
   options: [
     { flags: '--minutes <n>', description: 'minutes per BFD setting (half idle, half probed)', default: '10' },
     { flags: '--bfd <list>', description: "BFD settings, e.g. 100x3,20x3,10x3; 20x3@fra: on fra's sessions only", default: '100x3' },
-    { flags: '--lab <name>', description: 'lab name when several are up' },
-    { flags: '--json', description: 'print the result JSON on stdout' },
+    labOption(),
+    jsonOption('print the result JSON on stdout'),
   ],
   async run(ctx, _args: [], o: { minutes: string; bfd: string; lab?: string; json?: boolean }) {
     const minutes = positiveInt('--minutes', o.minutes);

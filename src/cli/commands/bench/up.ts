@@ -1,7 +1,7 @@
 // `npm run bench -- up [--reps n] [--cold-reps n] [--scale 4,16] [--contention n]`.
 import { renderUpBench, runUpBench } from '../../../bench/up.js';
 import { createProgress, formatProgress } from '../../../lab/progress.js';
-import { defineCommand } from '../../command.js';
+import { defineCommand, jsonOption } from '../../command.js';
 import { BENCH_RESULTS, CONFIG_ROOT, DEFAULT_LAB } from '../../context.js';
 import { positiveInt } from '../../options.js';
 
@@ -27,7 +27,7 @@ export const upBenchCommand = defineCommand({
       description: 'also: N runs of down + up with two CPU-bound processes running the whole time (they end themselves)',
       default: '0',
     },
-    { flags: '--json', description: 'result on stdout' },
+    jsonOption('result on stdout'),
   ],
   async run(ctx, _args: [], o: UpBenchFlags) {
     const reps = positiveInt('--reps', o.reps);
