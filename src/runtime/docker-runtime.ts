@@ -175,21 +175,12 @@ export class DockerRuntime implements ContainerRuntime {
 
   async pauseContainer(id: string): Promise<void> {
     const c = this.docker.getContainer(id);
-    const full = (await c.inspect()).Id;
-    await this.gate.pause(full, `container ${id}`, () => c.pause());
+    await this.gate.pause(await gateKeys(c, id), `container ${id}`, () => c.pause());
   }
 
   async unpauseContainer(id: string): Promise<void> {
     const c = this.docker.getContainer(id);
-    const full = (await c.inspect()).Id;
-    await this.gate.unpause(full, () => c.unpause());
-  }
-
-  /** The container's full id, the key of the exec gate; a paused container gets no exec at all. */
-  private async execTarget(id: string): Promise<string> {
-    const info = await this.docker.getContainer(id).inspect();
-    if (info.State.Paused) throw new LabError('NODE_START', `${id} is paused; not starting a command in it`);
-    return info.Id;
+    await this.gate.unpause(await gateKeys(c, id), () => c.unpause());
   }
 
   async killContainer(id: string): Promise<void> {
@@ -197,7 +188,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async exec(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string } = {}): Promise<ExecResult> {
-    return this.gate.exec(await this.execTarget(id), `${id}: ${cmd.join(' ')}`, () => this.execNow(id, cmd, opts));
+    return this.gate.exec(id, `${id}: ${cmd.join(' ')}`, () => this.execNow(id, cmd, opts));
   }
 
   private async execNow(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string }): Promise<ExecResult> {
@@ -240,7 +231,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async execStream(id: string, cmd: string[]): Promise<ExecStream> {
     // Gated until the process has started: a running process is simply frozen with the container.
-    const { exec, stream } = await this.gate.exec(await this.execTarget(id), `${id}: ${cmd.join(' ')}`, async () => {
+    const { exec, stream } = await this.gate.exec(id, `${id}: ${cmd.join(' ')}`, async () => {
       const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
       return { exec, stream: await exec.start({ hijack: true, stdin: false }) };
     });
@@ -317,4 +308,10 @@ async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+}
+
+/** Every name the lab may use for a container (the one given, its name, its full id): the exec gate's keys. */
+async function gateKeys(c: Docker.Container, given: string): Promise<string[]> {
+  const info = await c.inspect();
+  return [...new Set([given, info.Name.replace(/^\//, ''), info.Id])];
 }

@@ -18,51 +18,66 @@ import { LabError } from '../errors.js';
 import { processAlive, procIdentity } from '../util/pid-lock.js';
 import { waitUntil } from '../util/wait.js';
 
-const me = () => `${process.pid} ${procIdentity(process.pid)?.start ?? ''}`;
+/** This process as the gate records it: pid and start time, so a reused pid is not mistaken for it. Read once. */
+let meCache: string | undefined;
+const me = () => (meCache ??= `${process.pid} ${procIdentity(process.pid)?.start ?? ''}`);
 
+/**
+ * Keys: an exec registers under the name or id it was given, with no engine
+ * call on that hot path; a pause, which inspects the container anyway, marks
+ * and drains every key the container may be named by (name and full id).
+ */
 export class ExecGate {
   private seq = 0;
 
   constructor(private readonly dir = join(tmpdir(), 'anycast-lab-exec')) {}
 
-  private marker = (id: string) => join(this.dir, `${id}.pausing`);
-  private inflight = (id: string) => join(this.dir, id);
+  private marker = (key: string) => join(this.dir, `${key}.pausing`);
+  private inflight = (key: string) => join(this.dir, key);
 
-  /** Runs `fn` registered as an exec in container `id` (its full id), unless the container is being paused. */
-  async exec<T>(id: string, what: string, fn: () => Promise<T>): Promise<T> {
-    const dir = this.inflight(id);
+  /** Runs `fn` registered as an exec in the container known as `key`, unless it is being paused. */
+  async exec<T>(key: string, what: string, fn: () => Promise<T>): Promise<T> {
+    const dir = this.inflight(key);
     mkdirSync(dir, { recursive: true });
     const mine = join(dir, `${process.pid}-${++this.seq}`);
     writeFileSync(mine, me());
     try {
-      if (this.pausing(id)) throw new LabError('NODE_START', `${what}: the container is paused (or being paused); not starting a command in it`);
+      if (this.pausing(key)) throw new LabError('NODE_PAUSED', `${what}: the container is paused (or being paused); not starting a command in it`);
       return await fn();
     } finally {
       rmSync(mine, { force: true });
     }
   }
 
-  /** Marks container `id` as pausing, waits until no live exec is registered in it, then runs `pause`. */
-  async pause(id: string, what: string, pause: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
+  /** Marks the container (every key) as pausing, waits until no live exec is registered under any key, then runs `pause`. */
+  async pause(keys: string[], what: string, pause: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
-    writeFileSync(this.marker(id), me());
-    const drained = await waitUntil(async () => this.liveExecs(id) === 0, { timeoutMs, intervalMs: 20 });
+    for (const k of keys) writeFileSync(this.marker(k), me());
+    const lift = () => {
+      for (const k of keys) rmSync(this.marker(k), { force: true });
+    };
+    const drained = await waitUntil(async () => keys.every((k) => this.liveExecs(k) === 0), { timeoutMs, intervalMs: 20 });
     if (!drained) {
-      rmSync(this.marker(id), { force: true });
+      lift();
       throw new LabError('FAULT', `${what}: a command still runs in it after ${timeoutMs / 1000} s; not pausing (Docker would hang)`);
     }
-    await pause();
+    try {
+      await pause();
+    } catch (e) {
+      // Not paused: a marker left here would refuse every later exec into it.
+      lift();
+      throw e;
+    }
   }
 
-  /** Runs `unpause`, then lifts the marker (also when the container was not paused at all). */
-  async unpause(id: string, unpause: () => Promise<void>): Promise<void> {
+  /** Runs `unpause`, then lifts the markers (also when the container was not paused at all). */
+  async unpause(keys: string[], unpause: () => Promise<void>): Promise<void> {
     try {
       await unpause();
     } finally {
-      rmSync(this.marker(id), { force: true });
+      for (const k of keys) rmSync(this.marker(k), { force: true });
     }
   }
-
   /** A marker whose writer died is stale: Docker itself refuses an exec in a container that is fully paused. */
   private pausing(id: string): boolean {
     let text: string;
