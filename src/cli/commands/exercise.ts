@@ -68,7 +68,7 @@ export const exerciseCommand = defineCommand({
         ].join('\n'),
       );
     }
-    const abort = abortOnSignals();
+    const abort = abortOnSignals('exercise was interrupted');
     try {
       const deps: RunDeps = { rt: ctx.rt, progress: ctx.progress(json), paths: PATHS, signal: abort.signal };
       if ((action as Action) === 'start') {

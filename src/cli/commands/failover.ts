@@ -51,7 +51,7 @@ export const failoverCommand = defineCommand({
     const fault = faultMode(o.fault);
     const lab = await runningLab(ctx.rt, o.lab);
     const outDir = o.out ?? join(REPO_ROOT, 'out', `failover-${timestamp()}`);
-    const abort = abortOnSignals();
+    const abort = abortOnSignals('failover was interrupted; the fault and the BFD setting were restored');
     try {
       const r = await runFailover(
         {

@@ -46,7 +46,7 @@ Example: npm run lab -- flood --from eyeballs --qps 200 --seconds 20 --drain fra
     const plan = planFlood(lab, { from: o.from, qps: o.qps, seconds: o.seconds, drain: o.drain, drainAt: o.drainAt });
     const json = !!o.json;
     const progress = ctx.progress(json);
-    const abort = abortOnSignals();
+    const abort = abortOnSignals('flood was interrupted; its senders were stopped and a drained PoP announced again');
     try {
       const r = await runFlood(
         {

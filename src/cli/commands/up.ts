@@ -1,12 +1,13 @@
 // `lab up [file] [--timeout s] [--json]`: bring a lab up and wait until it has converged.
 import { join } from 'node:path';
-import { LabError } from '../../errors.js';
 import { labUp } from '../../lab/up.js';
 import { renderChangeReport } from '../../policy/catchment.js';
 import { resetAll } from '../../policy/live-policy.js';
 import { loadLabFile } from '../../topology/load.js';
+import { abortOnSignals } from '../abort-on-signals.js';
 import { defineCommand, jsonOption } from '../command.js';
 import { CONFIG_ROOT, DEFAULT_LAB } from '../context.js';
+import { positiveInt } from '../options.js';
 
 const sec = (ms: number) => (ms / 1000).toFixed(1);
 
@@ -21,26 +22,24 @@ export const upCommand = defineCommand({
     { flags: '--reset', description: "also undo live overrides: every session back to the lab file's policy, every drained PoP announced" },
   ],
   async run(ctx, [file]: [string], o: { json?: boolean; timeout: string; reset?: boolean }) {
+    const timeoutMs = positiveInt('--timeout', o.timeout) * 1000;
     const lab = loadLabFile(file);
     // Ctrl-C: stop at the next step and remove what this run created. A
     // second Ctrl-C leaves at once (`down` still finds everything by label).
-    const abort = new AbortController();
-    const onSigint = () => {
-      if (abort.signal.aborted) process.exit(130);
-      process.stderr.write('\ninterrupted: rolling back what this run created (Ctrl-C again to leave now)\n');
-      abort.abort(new LabError('INTERRUPTED', 'up was interrupted; what it created has been removed'));
-    };
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
+    const abort = abortOnSignals('up was interrupted; what it created has been removed', {
+      notice: 'interrupted: rolling back what this run created (Ctrl-C again to leave now)',
+      secondExits: true,
+    });
+    const progress = ctx.progress(!!o.json);
     try {
       const r = await labUp(ctx.rt, lab, {
-        progress: ctx.progress(!!o.json),
+        progress,
         paths: { configRoot: CONFIG_ROOT },
-        timeoutMs: Number(o.timeout) * 1000,
+        timeoutMs,
         signal: abort.signal,
       });
       const p = r.phases;
-      const reset = o.reset ? await resetAll(ctx.rt, lab, { progress: ctx.progress(!!o.json), signal: abort.signal }) : undefined;
+      const reset = o.reset ? await resetAll(ctx.rt, lab, { progress, signal: abort.signal }) : undefined;
       ctx.print(!!o.json, reset ? { ...r, reset } : r, () =>
         [
           `lab "${lab.name}" is up and converged in ${(r.wallMs / 1000).toFixed(1)} s`,
@@ -57,8 +56,7 @@ export const upCommand = defineCommand({
       if (abort.signal.aborted) throw abort.signal.reason;
       throw err;
     } finally {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+      abort.dispose();
     }
   },
 });

@@ -26,7 +26,7 @@ export const bfdRemedyBenchCommand = defineCommand({
       variants: parseVariants(o.variants),
       lab: o.lab,
     };
-    const abort = abortOnSignals();
+    const abort = abortOnSignals("bench bfd-remedy was interrupted; scheduling and the lab file's BFD were put back");
     try {
       const r = await runBfdRemedyBench({ rt: ctx.rt, progress: ctx.progress(!!o.json), signal: abort.signal, resultsDir: BENCH_RESULTS }, opts);
       ctx.print(!!o.json, r, () => renderBfdRemedy(r));

@@ -34,7 +34,7 @@ export const failoverBenchCommand = defineCommand({
   async run(ctx, _args: [], o: FailoverBenchFlags) {
     const trials = positiveInt('--trials', o.trials);
     const seed = o.seed === undefined ? undefined : nonNegativeInt('--seed', o.seed);
-    const abort = abortOnSignals();
+    const abort = abortOnSignals('bench failover was interrupted; the running case restored its fault');
     try {
       const r = await runFailoverBench(
         { rt: ctx.rt, progress: ctx.progress(!!o.json), signal: abort.signal, configRoot: CONFIG_ROOT, resultsDir: BENCH_RESULTS },

@@ -16,7 +16,7 @@ export const soakBenchCommand = defineCommand({
   ],
   async run(ctx, _args: [], o: { minutes: string; bfd: string; lab?: string; json?: boolean }) {
     const minutes = positiveInt('--minutes', o.minutes);
-    const abort = abortOnSignals();
+    const abort = abortOnSignals("bench soak was interrupted; the lab file's BFD was put back");
     try {
       const r = await runSoakBench(
         { rt: ctx.rt, progress: ctx.progress(!!o.json), signal: abort.signal, resultsDir: BENCH_RESULTS },
