@@ -3,12 +3,11 @@
 // `le 25`, so the transit takes it. The fix the attendee owns: the transit's
 // prefix-list accepts exactly 192.0.2.0/24 from the operator again.
 import { LabError } from '../errors.js';
-import { anycastRouters } from '../lab/overrides.js';
 import { softClear } from '../lab/policy-overrides.js';
 import { vtysh } from '../lab/router-query.js';
 import { containerName } from '../runtime/labels.js';
 import { type Lab, sessionsOf } from '../topology/model.js';
-import { roleSpec } from '../topology/roles/registry.js';
+import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 import { criterion, type Exercise, type ExerciseContext } from './exercise.js';
 
 const POP = 'nrt';

@@ -1,9 +1,10 @@
 // Make c-us be answered by gru, touching only the operator's routers: BGP
 // picks by AS-path length before geography, so prepending on iad's uplink
 // makes t-us prefer gru (whose own path is prepended twice) over iad.
-import { anycastRouters, readOverrides } from '../lab/overrides.js';
+import { readOverrides } from '../lab/overrides.js';
 import { parsePolicyRequest } from '../lab/policy-overrides.js';
 import { applyPolicy, askCatchment } from '../policy/live-policy.js';
+import { anycastRouters } from '../topology/roles/registry.js';
 import { catchmentProblems } from './catchment-check.js';
 import { criterion, type Exercise } from './exercise.js';
 

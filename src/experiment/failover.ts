@@ -17,7 +17,7 @@ import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { type BfdOptions, type Lab, sessionsOf } from '../topology/model.js';
-import { type Role, roleSpec } from '../topology/roles/registry.js';
+import { anycastRouters } from '../topology/roles/registry.js';
 import { formatMs as fmt } from '../util/format.js';
 import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
@@ -118,10 +118,9 @@ export const bfdLabel = (bfd: BfdOptions | 'lab', lab: Lab, scope: BfdScope = 'a
 export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Promise<FailoverResult> {
   const { rt, lab, progress } = deps;
   const t0 = performance.now();
-  const pop = lab.routers.find((r) => r.name === opts.pop);
-  const servesAnycast = (r: { role: Role }) => roleSpec(r.role).topology.servesAnycast;
-  if (!pop || !servesAnycast(pop)) {
-    const pops = lab.routers.filter(servesAnycast).map((r) => r.name);
+  const pops = anycastRouters(lab).map((r) => r.name);
+  const pop = lab.routers.find((r) => r.name === opts.pop && pops.includes(r.name));
+  if (!pop) {
     throw new LabError('USAGE', `Expected \`--pop\` to be one of the PoPs of lab "${lab.name}" (${pops.join(', ')}), got "${opts.pop}"`);
   }
   if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new LabError('USAGE', `Expected \`--trials\` to be a positive integer, got ${opts.trials}`);

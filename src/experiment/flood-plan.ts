@@ -5,9 +5,10 @@
 // responder at ~13k q/s with a core to itself (README), so 2000 q/s in all
 // keeps even a PoP that takes the whole flood (after a drain) at a fraction
 // of a core, and dnsperf, Docker and the shell stay usable.
+
 import { LabError } from '../errors.js';
 import type { Client, Lab } from '../topology/model.js';
-import { roleSpec } from '../topology/roles/registry.js';
+import { anycastRouters } from '../topology/roles/registry.js';
 
 export const FLOOD_CAPS = {
   /** Sum of --qps over every sender. */
@@ -41,8 +42,7 @@ const intIn = (flag: string, value: string, min: number, max: number, why: strin
 
 /** The PoPs of a lab: the routers whose role serves the anycast prefix. */
 export const popsOf = (lab: Lab): string[] =>
-  lab.routers
-    .filter((r) => roleSpec(r.role).topology.servesAnycast)
+  anycastRouters(lab)
     .map((r) => r.name)
     .sort();
 

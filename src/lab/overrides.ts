@@ -2,11 +2,12 @@
 // route-map knobs `lab policy` changed (running config against frr.conf) and
 // PoPs drained by `lab withdraw` (their marker file). `status`, `up` (which
 // keeps them) and `policy --reset-all` (which undoes them) all ask here.
+
 import { POP_PATHS } from '../agent/contract.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab, Router } from '../topology/model.js';
-import { roleSpec } from '../topology/roles/registry.js';
+import { anycastRouters } from '../topology/roles/registry.js';
 import { describeOverride, type PolicyOverride } from './policy-overrides.js';
 import { readPolicyOverrides } from './router-query.js';
 
@@ -17,7 +18,6 @@ export interface LiveOverrides {
 }
 
 /** The routers that announce the anycast prefix: the only ones `announce`/`withdraw` act on. */
-export const anycastRouters = (lab: Lab): Router[] => lab.routers.filter((r) => roleSpec(r.role).topology.servesAnycast);
 
 export const drainMarkerScript = `test -e ${POP_PATHS.drain} && echo marker`;
 

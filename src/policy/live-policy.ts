@@ -5,7 +5,7 @@
 // soft clear, and a drain goes through the PoP's own health checker.
 import { POP_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
-import { anycastRouters, describeOverrides, drainMarkerScript, readOverrides } from '../lab/overrides.js';
+import { describeOverrides, drainMarkerScript, readOverrides } from '../lab/overrides.js';
 import { type PolicyKind, type PolicyRequest, requestChanges, sessionPolicies, vtyshPolicyCommands } from '../lab/policy-overrides.js';
 import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
@@ -13,7 +13,7 @@ import { answerOf, whoCommands } from '../probe/who.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { findRouter, type Lab, type Router, sessionsOf } from '../topology/model.js';
-import { roleSpec } from '../topology/roles/registry.js';
+import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 import { waitUntil } from '../util/wait.js';
 import { type Catchment, type CatchmentPoll, type ChangeReport, catchmentRows, SETTLE_DEFAULTS, type SettleOptions, settle } from './catchment.js';
 

@@ -1,9 +1,10 @@
 // Every address of a lab, mapped to the node that owns it: what `trace`
 // annotates hops with, as `mtr --aslookup` does with whois. Pure, from the
 // lab model only.
+
 import { contains, parseCidr } from '../topology/ipv4.js';
 import { type Lab, type NodeRole, sessionsOf } from '../topology/model.js';
-import { roleSpec } from '../topology/roles/registry.js';
+import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 
 export interface AddressOwner {
   /** null for an anycast address: every PoP holds it, and which one answered is only known per trace. */
@@ -30,15 +31,13 @@ export function addressIndex(lab: Lab): Map<string, AddressOwner> {
   for (const lan of lab.lans) index.set(lan.routerAddress, router(lan.eyeball, lan.name));
   const lanName = new Map(lab.lans.map((l) => [l.subnet, l.name]));
   for (const c of lab.clients) index.set(c.address, { node: c.name, role: 'client', asn: asnOf.get(c.eyeball) ?? null, where: lanName.get(c.lan) ?? c.lan });
-  const pops = anycastServers(lab);
+  const pops = anycastRouters(lab);
   const asns = [...new Set(pops.map((p) => p.asn))];
   const role = pops[0]?.role ?? 'client';
   for (const a of [lab.anycast.dnsAddress, lab.anycast.httpAddress])
     index.set(a, { node: null, role, asn: asns.length === 1 ? asns[0] : null, where: 'anycast' });
   return index;
 }
-
-export const anycastServers = (lab: Lab) => lab.routers.filter((r) => roleSpec(r.role).topology.servesAnycast);
 
 /** Nodes `trace` can aim at, by name, and the address each stands for. */
 export interface TargetChoice {

@@ -1,6 +1,7 @@
 // The dashboard's HTTP server (hono on node): the page and its assets from
 // the package, the lab model, one SSE stream of snapshots, the looking glass,
 // and, only with --control, the drain actions `withdraw`/`announce` run.
+
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -11,6 +12,7 @@ import { streamSSE } from 'hono/streaming';
 import { LabError } from '../errors.js';
 import type { LabStatus } from '../lab/status.js';
 import type { Catchment } from '../policy/catchment.js';
+import { anycastRouters } from '../topology/roles/registry.js';
 import { topologyElements } from './elements.js';
 import { popColours } from './pop-colours.js';
 import { buildEvent, type DashboardEvent } from './snapshot.js';
@@ -143,7 +145,7 @@ export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono
       prefix: lab.anycast.prefix,
       control: o.control,
       elements: topologyElements(lab),
-      pops: lab.routers.filter((r) => r.role === 'pop').map((r) => ({ name: r.name, colo: r.colo ?? r.name, location: r.location })),
+      pops: anycastRouters(lab).map((r) => ({ name: r.name, colo: r.colo ?? r.name, location: r.location })),
       colours: popColours(lab),
       routers: lab.routers.map((r) => ({ name: r.name, role: r.role, asn: r.asn, location: r.location })),
       clients: lab.clients.map((cl) => ({ name: cl.name, location: cl.location, eyeball: cl.eyeball, expected: cl.expect?.pop ?? null })),

@@ -2,6 +2,7 @@
 // exports a `RoleSpec`, and one line in ROLES. Order matters only for display
 // (`lab status` lists nodes by it).
 import type { z } from 'zod';
+import type { Lab, Router } from '../model.js';
 import { eyeball } from './eyeball.js';
 import { pop } from './pop.js';
 import type { RoleSpec } from './role-spec.js';
@@ -42,3 +43,6 @@ export function registryOf<R extends string>(roles: { [K in R]: RoleSpec<K> }) {
 }
 
 export const { ROLE_NAMES, roleSpec, roleSpecOf, roleRouterFields, rolesWithRouterField } = registryOf<Role>(ROLES);
+
+/** The routers whose role serves the anycast prefix: the PoPs, in lab-file order. */
+export const anycastRouters = (lab: Lab): Router[] => lab.routers.filter((r) => roleSpec(r.role).topology.servesAnycast);
