@@ -3,7 +3,8 @@
 // makes t-us prefer gru (whose own path is prepended twice) over iad.
 import { readOverrides } from '../lab/overrides.js';
 import { parsePolicyRequest } from '../lab/policy-overrides.js';
-import { applyPolicy, askCatchment } from '../policy/live-policy.js';
+import { applyPolicy } from '../policy/live-policy.js';
+import { askCatchment } from '../probe/ask-clients.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { catchmentProblems } from './catchment-check.js';
 import { criterion, type Exercise } from './exercise.js';

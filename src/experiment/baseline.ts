@@ -3,22 +3,10 @@
 // promises. Checked before the first trial and after every one.
 import { LabError } from '../errors.js';
 import { checkConverged } from '../lab/converge.js';
-import { answerOf, whoCommands } from '../probe/who.js';
-import { containerName } from '../runtime/labels.js';
+import { askClient } from '../probe/ask-clients.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { waitUntil } from '../util/wait.js';
-
-/** Which PoP answers `client` right now (CHAOS hostname.bind over UDP, as `who` asks it), or an error text. */
-export async function whoAnswers(rt: ContainerRuntime, lab: Lab, client: string): Promise<{ pop?: string; error?: string }> {
-  try {
-    const r = await rt.exec(containerName(lab.name, client), whoCommands(lab.anycast).udp, { timeoutMs: 5_000 });
-    const a = answerOf('udp', r);
-    return a.pop ? { pop: a.pop } : { error: a.error };
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
-}
 
 export interface BaselineState {
   /** Empty when the lab is at baseline. */
@@ -31,7 +19,7 @@ export interface BaselineState {
 export async function checkBaseline(rt: ContainerRuntime, model: Lab): Promise<BaselineState> {
   const [pending, answers] = await Promise.all([
     checkConverged(rt, model),
-    Promise.all(model.clients.map(async (c) => [c, await whoAnswers(rt, model, c.name)] as const)),
+    Promise.all(model.clients.map(async (c) => [c, await askClient(rt, model, c.name, 'udp')] as const)),
   ]);
   const problems = [...pending];
   const catchment: Record<string, string | null> = {};

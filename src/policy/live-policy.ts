@@ -3,13 +3,14 @@
 // the CLI (`lab policy`, `announce`, `withdraw`, `up --reset`) and the
 // exercises. Nothing here resets a BGP session: route-maps are re-run with a
 // soft clear, and a drain goes through the PoP's own health checker.
+
 import { POP_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
 import { describeOverrides, drainMarkerScript, readOverrides } from '../lab/overrides.js';
 import { type PolicyKind, type PolicyRequest, requestChanges, sessionPolicies, vtyshPolicyCommands } from '../lab/policy-overrides.js';
 import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
-import { answerOf, whoCommands } from '../probe/who.js';
+import { askCatchment } from '../probe/ask-clients.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { findRouter, type Lab, type Router, sessionsOf } from '../topology/model.js';
@@ -32,24 +33,6 @@ export interface LiveOptions {
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** The health checker looks for the drain marker once per check interval (200 ms in the default lab). */
 const DRAIN_SEEN_MS = 5_000;
-
-/**
- * Which PoP answers each client now: one UDP CHAOS query from inside each,
- * all at once. `timeoutS` is dig's deadline (default 2 s); the dashboard asks
- * with 1 s so a query lost to a failing PoP delays its next row by 1 s at most.
- */
-export async function askCatchment(rt: ContainerRuntime, lab: Lab, timeoutS?: number): Promise<Catchment> {
-  const argv = whoCommands(lab.anycast, timeoutS).udp;
-  const answers = await Promise.all(
-    lab.clients.map(async (c) => {
-      const out = await rt
-        .exec(containerName(lab.name, c.name), argv, { timeoutMs: 5_000 })
-        .catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
-      return [c.name, answerOf('udp', out).pop] as const;
-    }),
-  );
-  return Object.fromEntries(answers);
-}
 
 interface Watched {
   after: Catchment;

@@ -1,0 +1,44 @@
+// Asking clients which PoP answers them, from inside each (the `who`
+// commands): every client at once, one try each. Used by `who`, the
+// failover baseline, live policy's before/after, the exercises and the
+// dashboard.
+import { containerName } from '../runtime/labels.js';
+import type { ContainerRuntime } from '../runtime/runtime.js';
+import type { Lab } from '../topology/model.js';
+import { answerOf, WHO_CHANNELS, type WhoChannel, type WhoReport, type WhoRow, whoCommands, whoRow } from './who.js';
+
+/** One channel's answer in one client: the PoP, or why there is none (an exec that failed is an answer too). */
+export async function askClient(
+  rt: ContainerRuntime,
+  lab: Lab,
+  client: string,
+  channel: WhoChannel,
+  o: { timeoutS?: number; execTimeoutMs?: number } = {},
+): Promise<{ pop: string | null; error?: string }> {
+  const out = await rt
+    .exec(containerName(lab.name, client), whoCommands(lab.anycast, o.timeoutS)[channel], { timeoutMs: o.execTimeoutMs ?? 5_000 })
+    .catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
+  return answerOf(channel, out);
+}
+
+/**
+ * Which PoP answers each client now: one UDP CHAOS query from inside each,
+ * all at once. `timeoutS` is dig's deadline (default 2 s); the dashboard asks
+ * with 1 s so a query lost to a failing PoP delays its next row by 1 s at most.
+ */
+export async function askCatchment(rt: ContainerRuntime, lab: Lab, timeoutS?: number): Promise<Record<string, string | null>> {
+  const answers = await Promise.all(lab.clients.map(async (c) => [c.name, (await askClient(rt, lab, c.name, 'udp', { timeoutS })).pop] as const));
+  return Object.fromEntries(answers);
+}
+
+/** `lab who`: every client over every channel, next to the catchment the lab file promises. */
+export async function askWho(rt: ContainerRuntime, lab: Lab): Promise<WhoReport> {
+  const rows = await Promise.all(
+    lab.clients.map(async (c): Promise<WhoRow> => {
+      const answers = await Promise.all(WHO_CHANNELS.map(async (ch) => [ch, await askClient(rt, lab, c.name, ch, { execTimeoutMs: 15_000 })] as const));
+      return whoRow(c.name, c.expect?.pop ?? null, Object.fromEntries(answers) as Parameters<typeof whoRow>[2]);
+    }),
+  );
+  rows.sort((a, b) => a.client.localeCompare(b.client));
+  return { lab: lab.name, clients: rows };
+}
