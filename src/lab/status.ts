@@ -25,7 +25,12 @@ export interface LabStatus {
   nodes: NodeStatus[];
 }
 
-export async function labStatus(rt: ContainerRuntime, lab?: string): Promise<LabStatus> {
+/**
+ * `overrides`: also read live policy overrides (frr.conf against the running
+ * config, a full `show running-config` per router): `lab status` shows them,
+ * the dashboard's once-a-second poll does not need them.
+ */
+export async function labStatus(rt: ContainerRuntime, lab?: string, o: { overrides?: boolean } = {}): Promise<LabStatus> {
   const containers = (await rt.listContainers(lab ? { [LABEL.lab]: lab } : { [LABEL.lab]: '' })).filter((c) => c.labels[LABEL.kind] !== 'helper');
   const nodes = await Promise.all(
     containers.map(async (c): Promise<NodeStatus> => {
@@ -33,7 +38,7 @@ export async function labStatus(rt: ContainerRuntime, lab?: string): Promise<Lab
       if (c.labels[LABEL.kind] !== 'router' || c.state !== 'running') return base;
       const [s, policy] = await Promise.all([
         readRouterState(rt, c.id).catch(() => undefined),
-        readPolicyOverrides(rt, c.name, base.node).catch(() => undefined),
+        o.overrides === false ? undefined : readPolicyOverrides(rt, c.name, base.node).catch(() => undefined),
       ]);
       const out: NodeStatus = { ...base, bgp: s?.bgp.map((p) => ({ ...p, neighbor: p.description })), bfd: s?.bfd, policy };
       const status = roleSpecOf(c.labels[LABEL.role])?.status;

@@ -22,7 +22,7 @@ const CATCHMENT_DIG_TIMEOUT_S = 1;
 export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress): DashboardSource {
   return {
     topology: () => lab,
-    status: () => labStatus(rt, lab.name),
+    status: () => labStatus(rt, lab.name, { overrides: false }),
     catchment: () => askCatchment(rt, lab, CATCHMENT_DIG_TIMEOUT_S),
     lookingGlass: async (router) => {
       if (!findRouter(lab, router))
