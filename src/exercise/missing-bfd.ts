@@ -2,15 +2,14 @@
 // hold timer (9 s) expires. Start removes BFD from both ends of fra's
 // sessions; the attendee puts it back and proves failover under 1 s.
 
-import { waitBaseline } from '../experiment/baseline.js';
 import { applyBfd, withBfd } from '../experiment/bfd-override.js';
 import { runFailover } from '../experiment/failover.js';
 import { freeze } from '../fault/freeze.js';
 import type { BfdPeerState } from '../lab/frr-state.js';
-import { readRouterState, vtysh } from '../lab/router-query.js';
+import { readRouterState } from '../lab/router-query.js';
 import { monoMs } from '../probe/sample.js';
 import { containerName } from '../runtime/labels.js';
-import { findRouter, type Lab, sessionsOf } from '../topology/model.js';
+import { type Lab, sessionsOf } from '../topology/model.js';
 import { criterion, type Exercise } from './exercise.js';
 
 const POP = 'fra';
@@ -35,17 +34,17 @@ export function bfdProblems(lab: Lab, pop: string, peers: readonly BfdPeerState[
 export const missingBfd: Exercise = {
   id: 'missing-bfd',
   async inject({ rt, lab, progress, signal }) {
-    const done: string[] = [];
-    for (const { router, peer } of sessionEnds(lab, POP)) {
-      const asn = findRouter(lab, router)?.asn;
-      progress.step(router, 'bfd', `no neighbor ${peer} bfd`);
-      await vtysh(rt, containerName(lab.name, router), 'configure terminal', `router bgp ${asn}`, `no neighbor ${peer} bfd`, 'exit');
-      done.push(`${router}: no neighbor ${peer} bfd`);
-    }
-    // bgpd resets a session once when its far end drops BFD (FRR 8.4): wait until it is back.
-    progress.step('lab', 'baseline', `waiting for ${POP}'s sessions to come back without BFD`);
-    await waitBaseline(rt, withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }, POP), { timeoutMs: 60_000, signal });
-    return done;
+    // The lab with BFD off on fra's sessions, applied like any live BFD change:
+    // `no neighbor … bfd` on both ends, then (bgpd resets a session once when
+    // its far end drops BFD, FRR 8.4) a wait until the sessions are back.
+    const ends = sessionEnds(lab, POP);
+    progress.step('lab', 'bfd', `off on ${POP}'s sessions (both ends), waiting for them to come back without it`);
+    await applyBfd(rt, withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }, POP), {
+      timeoutMs: 60_000,
+      routers: [...new Set(ends.map((e) => e.router))],
+      signal,
+    });
+    return ends.map(({ router, peer }) => `${router}: no neighbor ${peer} bfd`);
   },
   async check({ rt, lab, progress, configRoot, signal }) {
     const state = await readRouterState(rt, containerName(lab.name, POP));
