@@ -17,7 +17,7 @@
 // A budget that bfdd exhausts throttles it for the rest of the 1 s period, so
 // the budget per router is recorded with the result.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -89,18 +89,19 @@ export function remedyCommands(lab: Lab, router: string, bfd: BfdOptions, echoMs
   return at < 0 ? lines : [...lines.slice(0, at + 1), ...echo, ...lines.slice(at + 1)];
 }
 
-/** Host pids of processes named `comm` inside a container, found by its id in /proc/<pid>/cgroup. */
-function pidsIn(containerId: string, comm: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm && readFileSync(`/proc/${d}/cgroup`, 'utf8').includes(containerId)) out.push(Number(d));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
+/** Host pids of the processes named `comm` in a cgroup: its own process list, no walk over all of /proc. */
+function pidsNamed(cgroupDir: string, comm: string): number[] {
+  return readFileSync(join(cgroupDir, 'cgroup.procs'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm;
+      } catch {
+        return false; // exited while we looked
+      }
+    });
 }
 
 /** The cgroup-v1 cpu directory of a process, if RT group scheduling is there. */
@@ -122,10 +123,12 @@ async function rtTargets(rt: ContainerRuntime, lab: Lab): Promise<RtTarget[]> {
   for (const r of lab.routers) {
     const c = await rt.inspectContainer(containerName(lab.name, r.name));
     if (!c) throw new LabError('NOT_FOUND', `router ${r.name} is not running`);
-    const pids = pidsIn(c.id, 'bfdd');
-    const cgroup = pids[0] && rtCgroupOf(pids[0]);
+    // The container's init process is in the same cgroup as bfdd.
+    const cgroup = rtCgroupOf(c.pid);
     if (!cgroup)
       throw new LabError('HOST_CAPABILITY', `${r.name}: no cgroup-v1 cpu.rt_runtime_us for bfdd (real-time group scheduling is not available on this host)`);
+    const pids = pidsNamed(cgroup, 'bfdd');
+    if (!pids.length) throw new LabError('NOT_FOUND', `${r.name}: no bfdd process running`);
     out.push({ cgroup, pids });
   }
   return out;
@@ -208,7 +211,6 @@ export async function runBfdRemedyBench(ctx: RemedyBenchDeps, o: RemedyBenchOpti
   } finally {
     // Whatever happened: ordinary scheduling, no RT budget, the lab file's BFD.
     if (rtState) await setRealtime(rtState, 0).catch(() => undefined);
-    const keep = new Set(lab.links.filter((l) => l.bfd.enabled).map((l) => bfdProfileName(l.bfd)));
     await Promise.all(
       lab.routers.map((r) =>
         vtysh(rt, containerName(lab.name, r.name), 'configure', 'bfd', ...[...profiles].flatMap((p) => [`profile ${p}`, 'no echo-mode', 'exit'])).catch(
@@ -216,7 +218,8 @@ export async function runBfdRemedyBench(ctx: RemedyBenchDeps, o: RemedyBenchOpti
         ),
       ),
     );
-    await applyBfd(rt, lab, { timeoutMs: 120_000, dropProfiles: [...profiles].filter((p) => !keep.has(p)) });
+    // bfdCommands keeps every profile a router's own lab-file sessions use.
+    await applyBfd(rt, lab, { timeoutMs: 120_000, dropProfiles: [...profiles] });
   }
   const doc = {
     bench: 'bfd-remedy',

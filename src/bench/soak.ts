@@ -162,8 +162,8 @@ export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
       progress.step('soak', label, `failed: ${row.error}`);
     } finally {
       // Back to the lab file, whatever happened (a 10 ms profile may be why it failed).
-      const keep = new Set(lab.links.filter((l) => l.bfd.enabled).map((l) => bfdProfileName(l.bfd)));
-      await applyBfd(ctx.rt, lab, { timeoutMs: 120_000, dropProfiles: keep.has(bfdProfileName(bfd)) ? [] : [bfdProfileName(bfd)] }).catch((err: Error) => {
+      // bfdCommands keeps every profile a router's own lab-file sessions use.
+      await applyBfd(ctx.rt, lab, { timeoutMs: 120_000, dropProfiles: [bfdProfileName(bfd)] }).catch((err: Error) => {
         row.error = `${row.error ? `${row.error}; ` : ''}putting the lab file's BFD back: ${err.message.split('\n')[0]}`;
       });
     }

@@ -183,9 +183,8 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     if (opts.bfd !== 'lab') {
       progress.step('lab', 'bfd', 'back to the lab file');
       try {
-        const temp = opts.bfd.enabled ? [bfdProfileName(opts.bfd)] : [];
-        const keep = new Set(lab.links.filter((l) => l.bfd.enabled).map((l) => bfdProfileName(l.bfd)));
-        await applyBfd(rt, lab, { timeoutMs: o.baselineTimeoutMs, dropProfiles: temp.filter((p) => !keep.has(p)) });
+        // bfdCommands keeps every profile a router's own lab-file sessions use.
+        await applyBfd(rt, lab, { timeoutMs: o.baselineTimeoutMs, dropProfiles: opts.bfd.enabled ? [bfdProfileName(opts.bfd)] : [] });
       } catch (err) {
         // The first failure is the one to report; a failed restore after it is a consequence.
         failure ??= err;
