@@ -5,10 +5,8 @@ import { findNodeContainer } from '../../lab/find-node.js';
 import { bgpPathsCommand } from '../../lab/looking-glass.js';
 import { vtysh } from '../../lab/router-query.js';
 import { containerName } from '../../runtime/labels.js';
+import { DEFAULTS } from '../../topology/resolve.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
-
-/** The schema's default prefix, for a lab whose file no longer loads. */
-const FALLBACK_PREFIX = '192.0.2.0/24';
 
 export const lgCommand = defineCommand({
   name: 'lg',
@@ -18,7 +16,8 @@ export const lgCommand = defineCommand({
   async run(ctx, [router, words]: [string, string[]], o: { lab?: string; json?: boolean }) {
     const c = await findNodeContainer(ctx.rt, router, o.lab);
     if (c.kind !== 'router') throw new LabError('USAGE', `${router} is a ${c.kind}, not a router; lg runs vtysh on routers`);
-    const command = words.length ? words.join(' ') : bgpPathsCommand(c.anycastPrefix ?? FALLBACK_PREFIX);
+    // No prefix when the lab file no longer loads: the schema's default then.
+    const command = words.length ? words.join(' ') : bgpPathsCommand(c.anycastPrefix ?? DEFAULTS.prefix);
     const wantsJson = o.json && !/\bjson$/.test(command);
     const out = await vtysh(ctx.rt, containerName(c.lab, c.node), wantsJson ? `${command} json` : command);
     if (o.json) ctx.print(true, { router, command, output: safeJson(out) }, () => '');
