@@ -7,11 +7,12 @@ import { ROUTER_PATHS } from '../agent/contract.js';
 import { ConvergenceError } from '../errors.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { findRouter, type Lab, sessionsOf } from '../topology/model.js';
+import { type Lab } from '../topology/model.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import { configDrift, shortStatement } from './config-drift.js';
-import { describeOverride, POLICY_RUNTIME_OWNED, type PolicyOverride, policyOverrides, vtyshPolicyCommands } from './policy-overrides.js';
+import { describeOverride, overrideCommands, POLICY_RUNTIME_OWNED, type PolicyOverride, policyOverrides } from './policy-overrides.js';
 import type { Progress } from './progress.js';
+import { vtysh } from './router-query.js';
 
 export interface FrrReadyOptions {
   /** How long FRR may take to start and apply its config (it is slow under CPU load). */
@@ -121,16 +122,11 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
 }
 
 async function restoreOverrides(rt: ContainerRuntime, lab: Lab, container: string, router: string, keep: PolicyOverride[], progress: Progress): Promise<void> {
-  const asn = findRouter(lab, router)?.asn ?? 0;
-  const peers = new Map(sessionsOf(lab, router).map((s) => [s.remote.node, s.remote.address]));
-  const changes = keep.flatMap((k) => {
-    const peerAddress = peers.get(k.neighbor);
-    return peerAddress ? [{ neighbor: k.neighbor, peerAddress, kind: k.kind, value: k.value }] : [];
-  });
-  progress.step(router, 'overrides', `putting back ${changes.length} live policy overrides the repair reset: ${keep.map(describeOverride).join('; ')}`);
-  const commands = vtyshPolicyCommands(asn, changes);
-  const r = await rt.exec(container, ['vtysh', ...commands.flatMap((c) => ['-c', c])], { timeoutMs: 15_000 });
-  if (r.exitCode !== 0) progress.step(router, 'overrides', `could not put them back (vtysh exit ${r.exitCode}): the router now runs the lab file's policy`);
+  progress.step(router, 'overrides', `putting back ${keep.length} live policy overrides the repair reset: ${keep.map(describeOverride).join('; ')}`);
+  // A failure here is reported, not thrown: the router runs, with the lab file's policy.
+  await vtysh(rt, container, ...overrideCommands(lab, router, keep, 'value')).catch((e: Error) =>
+    progress.step(router, 'overrides', `could not put them back (${e.message.split('\n')[0]}): the router now runs the lab file's policy`),
+  );
 }
 
 function parseReady(text: string): { daemonsMs?: number; applyMs?: number; readyAt?: number } {

@@ -137,6 +137,20 @@ export function vtyshPolicyCommands(
   return ['configure terminal', ...changes.flatMap((c) => policyLines(asn, c.neighbor, c.kind, c.value)), 'end', ...clears];
 }
 
+/**
+ * vtysh lines that set one router's `overrides` to their running `value`
+ * (putting them back after a config repair) or to the lab file's `base`
+ * (a reset). Neighbours the lab no longer has a session with are skipped.
+ */
+export function overrideCommands(lab: Lab, router: string, overrides: readonly PolicyOverride[], to: 'value' | 'base'): string[] {
+  const peers = new Map(sessionsOf(lab, router).map((s) => [s.remote.node, s.remote.address]));
+  const changes = overrides.flatMap((ov) => {
+    const peerAddress = peers.get(ov.neighbor);
+    return peerAddress ? [{ neighbor: ov.neighbor, peerAddress, kind: ov.kind, value: ov[to] }] : [];
+  });
+  return vtyshPolicyCommands(findRouter(lab, router)?.asn ?? 0, changes);
+}
+
 /** The knob changes a request makes: one for a set, those differing from the lab file for a reset. */
 export function requestChanges(req: PolicyRequest, running?: SessionPolicy): { kind: PolicyKind; value: number | null }[] {
   if (req.change.kind !== 'reset') return [{ kind: req.change.kind, value: req.change.value }];

@@ -7,7 +7,7 @@
 import { POP_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
 import { describeOverrides, drainMarkerScript, readOverrides } from '../lab/overrides.js';
-import { type PolicyKind, type PolicyRequest, requestChanges, sessionPolicies, vtyshPolicyCommands } from '../lab/policy-overrides.js';
+import { overrideCommands, type PolicyKind, type PolicyRequest, requestChanges, sessionPolicies, vtyshPolicyCommands } from '../lab/policy-overrides.js';
 import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
 import { askCatchment } from '../probe/ask-clients.js';
@@ -239,16 +239,15 @@ export async function resetAll(rt: ContainerRuntime, lab: Lab, o: LiveOptions): 
     change,
     async () => {
       if (!n) return null;
-      const byRouter = new Map<string, { neighbor: string; peerAddress: string; kind: PolicyKind; value: number | null }[]>();
-      for (const ov of found.policy) {
-        const list = byRouter.get(ov.router) ?? [];
-        list.push({ neighbor: ov.neighbor, peerAddress: peerAddressOf(lab, ov.router, ov.neighbor), kind: ov.kind, value: ov.base });
-        byRouter.set(ov.router, list);
-      }
+      const routers = [...new Set(found.policy.map((ov) => ov.router))];
       const applied = await Promise.all([
-        ...[...byRouter].map(async ([router, changes]) => {
-          const asn = findRouter(lab, router)?.asn ?? 0;
-          const commands = vtyshPolicyCommands(asn, changes);
+        ...routers.map(async (router) => {
+          const commands = overrideCommands(
+            lab,
+            router,
+            found.policy.filter((ov) => ov.router === router),
+            'base',
+          );
           await vtysh(rt, containerName(lab.name, router), ...commands);
           return { node: router, commands };
         }),
