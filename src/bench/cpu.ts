@@ -4,6 +4,7 @@
 // machine. On 2 cores, CPU-seconds / 2 is the shortest wall time a run could
 // possibly take, which is what the ratio to the Docker floor runs into.
 import { readdirSync, readFileSync } from 'node:fs';
+import { parseCpuacctUsageS, parseCpuStatS } from '../util/cgroup-cpu.js';
 import { procStatFields } from '../util/proc-stat.js';
 
 const CLK_TCK = 100; // USER_HZ on Linux
@@ -67,7 +68,7 @@ export function engineDelta(before: EngineSnapshot, after: EngineSnapshot): Reco
 /** A container's CPU since it started, s, from its cgroup (v1 cpuacct or v2 cpu.stat). */
 export function containerCpuS(id: string): number | undefined {
   const tries: [string, (s: string) => number][] = [
-    [`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`, (s) => Number(s.trim()) / 1e9],
+    [`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`, parseCpuacctUsageS],
     [`/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`, parseCpuStatS],
     [`/sys/fs/cgroup/docker/${id}/cpu.stat`, parseCpuStatS],
   ];
@@ -79,12 +80,6 @@ export function containerCpuS(id: string): number | undefined {
     }
   }
   return undefined;
-}
-
-export function parseCpuStatS(text: string): number {
-  const m = /^usage_usec (\d+)$/m.exec(text);
-  if (!m) throw new Error('no usage_usec in cpu.stat');
-  return Number(m[1]) / 1e6;
 }
 
 export interface CpuBreakdown {

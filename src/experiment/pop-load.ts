@@ -2,7 +2,9 @@
 // rewritten about once a second) and the container's CPU from its cgroup,
 // both read by one short exec per PoP per sample. Pure apart from the command
 // string: parsing, rates with counter resets, the per-PoP summary.
+
 import { POP_PATHS } from '../agent/contract.js';
+import { cgroupCpuS } from '../util/cgroup-cpu.js';
 
 /**
  * Run in the PoP. The cgroup is read from inside the container: Docker mounts
@@ -37,10 +39,8 @@ export function parsePopSample(stdout: string): PopSample | undefined {
   } catch {
     // no stats file (yet): no counters in this sample
   }
-  const v2 = /usage_usec (\d+)/.exec(cpuText);
-  const v1 = /^\s*(\d+)\s*$/.exec(cpuText);
-  if (v2) sample.cpuS = Number(v2[1]) / 1e6;
-  else if (v1) sample.cpuS = Number(v1[1]) / 1e9;
+  const cpuS = cgroupCpuS(cpuText);
+  if (cpuS !== undefined) sample.cpuS = cpuS;
   return sample;
 }
 

@@ -7,7 +7,7 @@ import { ROUTER_PATHS } from '../agent/contract.js';
 import { ConvergenceError } from '../errors.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { type Lab } from '../topology/model.js';
+import type { Lab } from '../topology/model.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import { configDrift, shortStatement } from './config-drift.js';
 import { describeOverride, overrideCommands, POLICY_RUNTIME_OWNED, type PolicyOverride, policyOverrides } from './policy-overrides.js';

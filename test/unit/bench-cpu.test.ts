@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { breakdown, engineDelta, parseCpuStatS, parseProcStatCpuS } from '../../src/bench/cpu.js';
+import { breakdown, engineDelta, parseProcStatCpuS } from '../../src/bench/cpu.js';
+import { parseCpuStatS } from '../../src/util/cgroup-cpu.js';
 
 describe('bench CPU accounting', () => {
   it('reads utime+stime+cutime+cstime from /proc/<pid>/stat, even with spaces and parentheses in the name', () => {
