@@ -1,7 +1,7 @@
 // The uplinks stay up but carry nothing, in both directions, on both ends: a
 // blackhole no interface reports. Only BFD or the BGP hold timer can notice.
 import type { FaultMode } from './fault.js';
-import { onEveryUplinkEnd, prepareInterfaces, run, uplinksOf } from './uplinks.js';
+import { onEveryUplinkEnd, prepareInterfaces, run, uplinkEnds } from './uplinks.js';
 
 export const SILENT_TABLE = 'anycast_lab_fault';
 
@@ -27,13 +27,9 @@ export const silent: FaultMode = {
   inject: (ctx) =>
     onEveryUplinkEnd(ctx, 'inject', 'drop all', (ifnames) => ({ cmd: ['nft', '-f', '-'], stdin: silentRuleset(ifnames), detail: ifnames.join(', ') })),
   async restore(ctx) {
-    const sides = new Map(
-      uplinksOf(ctx.lab, ctx.pop)
-        .flatMap((u) => [u.pop, u.neighbour])
-        .map((s) => [s.node, s]),
-    );
+    // No interface names needed: the table is removed whole, where it exists.
     await Promise.all(
-      [...sides.values()].map((side) =>
+      uplinkEnds(ctx.lab, ctx.pop).map((side) =>
         run(ctx.rt, side, 'remove drop rules', [
           'sh',
           '-c',

@@ -52,6 +52,11 @@ export async function interfaceOf(rt: ContainerRuntime, side: LinkSide): Promise
   return ifname;
 }
 
+/** Every node at an end of one of the PoP's uplinks, once (the PoP itself included). */
+export function uplinkEnds(lab: Lab, pop: string): LinkSide[] {
+  return [...new Map(uplinksOf(lab, pop).flatMap((u) => [u.pop, u.neighbour].map((s) => [s.node, s] as const))).values()];
+}
+
 /** Every end of every uplink with its interface, grouped by node (a PoP with two uplinks is one entry). */
 export async function uplinkInterfaces(rt: ContainerRuntime, lab: Lab, pop: string): Promise<{ side: LinkSide; ifnames: string[] }[]> {
   const sides = uplinksOf(lab, pop).flatMap((u) => [u.pop, u.neighbour]);
