@@ -214,22 +214,18 @@ export interface FailoverBenchOptions {
 export async function runFailoverBench(ctx: FailoverBenchDeps, o: FailoverBenchOptions) {
   const { trials, seed } = o;
   const { progress } = ctx;
-  const cases = benchCases(o.modes.split(','), o.bfd.split(','));
-  // Validate the whole matrix before breaking anything.
-  for (const c of cases) {
-    faultMode(c.fault);
-    parseBfdScoped(c.bfd);
-  }
+  // The whole matrix parsed (and so validated: benchCases checks every mode) before anything breaks.
+  const cases = benchCases(o.modes.split(','), o.bfd.split(',')).map((c) => ({ ...c, mode: faultMode(c.fault), setting: parseBfdScoped(c.bfd) }));
   if (cases.length === 0) throw new LabError('USAGE', 'no benchmark cases: check --modes and --bfd');
   const lab = await runningLab(ctx.rt, o.lab);
   const rows: BenchRow[] = [];
   const started = new Date();
-  for (const c of cases) {
+  for (const { mode, setting, ...c } of cases) {
     progress.step('bench', `${c.fault} bfd ${c.bfd}`, `${rows.length + 1}/${cases.length}, ${trials} trials`);
     try {
       const r = await runFailover(
         { rt: ctx.rt, lab, configRoot: ctx.configRoot, clock: { monoMs, wallMs: () => Date.now() }, progress, signal: ctx.signal },
-        { pop: o.pop, fault: faultMode(c.fault), trials, ...(({ bfd, scope }) => ({ bfd, bfdScope: scope }))(parseBfdScoped(c.bfd)), seed },
+        { pop: o.pop, fault: mode, trials, bfd: setting.bfd, bfdScope: setting.scope, seed },
       );
       rows.push(benchRow(c, r));
     } catch (err) {
