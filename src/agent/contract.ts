@@ -40,6 +40,12 @@ export const POP_PATHS = {
   drain: '/run/anycast-lab/drain',
 } as const;
 
+/** Shell that prints `drained` while a PoP's drain marker exists: for `status`, `withdraw`/`announce` and `up`. */
+export const DRAIN_MARKER_TEST = `test -e ${POP_PATHS.drain} && echo drained`;
+
+/** Whether the output of DRAIN_MARKER_TEST says the PoP is drained. */
+export const isDrained = (stdout: string): boolean => stdout.trim() === 'drained';
+
 /**
  * Paths inside every router container. frr-start.sh writes `frrReady` (JSON:
  * daemonsMs, applyMs, at) only once frr.conf is applied and checked, and

@@ -3,7 +3,7 @@
 // PoPs drained by `lab withdraw` (their marker file). `status`, `up` (which
 // keeps them) and `policy --reset-all` (which undoes them) all ask here.
 
-import { POP_PATHS } from '../agent/contract.js';
+import { DRAIN_MARKER_TEST, isDrained } from '../agent/contract.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab, Router } from '../topology/model.js';
@@ -17,13 +17,9 @@ export interface LiveOverrides {
   drained: string[];
 }
 
-/** The routers that announce the anycast prefix: the only ones `announce`/`withdraw` act on. */
-
-export const drainMarkerScript = `test -e ${POP_PATHS.drain} && echo marker`;
-
 export async function hasDrainMarker(rt: ContainerRuntime, container: string): Promise<boolean> {
-  const r = await rt.exec(container, ['sh', '-c', drainMarkerScript], { timeoutMs: 10_000 });
-  return r.stdout.trim() === 'marker';
+  const r = await rt.exec(container, ['sh', '-c', DRAIN_MARKER_TEST], { timeoutMs: 10_000 });
+  return isDrained(r.stdout);
 }
 
 /**

@@ -4,9 +4,9 @@
 // exercises. Nothing here resets a BGP session: route-maps are re-run with a
 // soft clear, and a drain goes through the PoP's own health checker.
 
-import { POP_PATHS } from '../agent/contract.js';
+import { DRAIN_MARKER_TEST, isDrained, POP_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
-import { describeOverrides, drainMarkerScript, readOverrides } from '../lab/overrides.js';
+import { describeOverrides, readOverrides } from '../lab/overrides.js';
 import { overrideCommands, type PolicyKind, type PolicyRequest, requestChanges, sessionPolicies, vtyshPolicyCommands } from '../lab/policy-overrides.js';
 import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
@@ -149,7 +149,7 @@ interface HealthView {
 }
 
 const readHealth = async (rt: ContainerRuntime, container: string): Promise<{ marker: boolean; health: HealthView | null }> => {
-  const r = await rt.exec(container, ['sh', '-c', `${drainMarkerScript}; echo @@; cat ${POP_PATHS.health} 2>/dev/null`], {
+  const r = await rt.exec(container, ['sh', '-c', `${DRAIN_MARKER_TEST}; echo @@; cat ${POP_PATHS.health} 2>/dev/null`], {
     timeoutMs: 10_000,
   });
   const [marker = '', json = ''] = r.stdout.split('@@');
@@ -159,7 +159,7 @@ const readHealth = async (rt: ContainerRuntime, container: string): Promise<{ ma
   } catch {
     health = null;
   }
-  return { marker: marker.trim() === 'marker', health };
+  return { marker: isDrained(marker), health };
 };
 
 /** Create (drain) or remove the marker, and wait until the PoP's health checker has acted on it. */

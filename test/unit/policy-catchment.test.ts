@@ -104,7 +104,7 @@ function fakeLab() {
       if (line.includes('test -e /run/anycast-lab/drain')) {
         const d = world.drained.has(node);
         const health = JSON.stringify({ state: d ? 'withdrawn' : 'announced', phase: 'healthy', drained: d });
-        return { stdout: `${d ? 'marker\n' : ''}${line.includes('health.json') ? `@@${health}` : ''}` };
+        return { stdout: `${d ? 'drained\n' : ''}${line.includes('health.json') ? `@@${health}` : ''}` };
       }
       return {};
     },

@@ -96,7 +96,7 @@ describe('up with a fake runtime', () => {
       const node = c.labels[LABEL.node];
       const line = cmd.join(' ');
       if (line.includes('cat /etc/frr/frr.conf')) return { exitCode: 0, stdout: `${rendered(node)}@@anycast-lab-running@@${running(node)}`, stderr: '' };
-      if (line.includes('/run/anycast-lab/drain')) return { exitCode: node === 'fra' ? 0 : 1, stdout: node === 'fra' ? 'marker\n' : '', stderr: '' };
+      if (line.includes('/run/anycast-lab/drain')) return { exitCode: node === 'fra' ? 0 : 1, stdout: node === 'fra' ? 'drained\n' : '', stderr: '' };
       return { exitCode: 0, stdout: `${JSON.stringify({ daemonsMs: 5, applyMs: 3, at: Date.now() })}\n@@anycast-lab@@\n${running(node)}`, stderr: '' };
     };
     const configRoot = mkdtempSync(join(tmpdir(), 'up-test-'));

@@ -2,7 +2,7 @@
 // and withdraws it when its own health checker says the service is down.
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { AGENT_DIR, POP_PATHS, type PopAgentConfig } from '../../agent/contract.js';
+import { AGENT_DIR, DRAIN_MARKER_TEST, isDrained, POP_PATHS, type PopAgentConfig } from '../../agent/contract.js';
 import { allLans, type Lab, type Router } from '../model.js';
 import { BGP_WITH_BFD } from './frr-daemons.js';
 import type { RoleSpec } from './role-spec.js';
@@ -115,12 +115,12 @@ export const pop = {
     agentFiles: (lab, self) => ({ [basename(POP_PATHS.config)]: `${JSON.stringify(popAgentConfig(lab, self), null, 2)}\n` }),
   },
   status: {
-    script: `cat ${POP_PATHS.health} 2>/dev/null; echo; echo @@; cat ${POP_PATHS.stats} 2>/dev/null; echo; echo @@; test -e ${POP_PATHS.drain} && echo drained`,
+    script: `cat ${POP_PATHS.health} 2>/dev/null; echo; echo @@; cat ${POP_PATHS.stats} 2>/dev/null; echo; echo @@; ${DRAIN_MARKER_TEST}`,
     read: (stdout) => {
       const [health = '', stats = '', drain = ''] = stdout.split('@@');
       // As the agents wrote them: health checker state and responder counters;
       // `drained` from the operator's marker itself (`lab withdraw <pop>`).
-      return { announce: parseOr(health, null), queries: parseOr(stats, null), drained: drain.trim() === 'drained' };
+      return { announce: parseOr(health, null), queries: parseOr(stats, null), drained: isDrained(drain) };
     },
     summary: (f) => {
       const words: string[] = [];
