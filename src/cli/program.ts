@@ -2,6 +2,7 @@
 // (`lab`, `bench`) run it: parse, run the command, report any error once.
 import { Command, Option } from 'commander';
 import type { CliCommand } from './command.js';
+import { makeContext } from './context.js';
 import { reportError } from './report-error.js';
 
 export interface ProgramMeta {
@@ -52,4 +53,15 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
   } catch (err) {
     reportError(err, { debug: debugWanted(program) });
   }
+}
+
+/**
+ * The entry point's whole job: when node was started on `src/cli/<entry>`
+ * (not when a test imports it), build the program with the Docker context,
+ * run it, and leave once the command is done (dockerode keeps sockets alive).
+ */
+export async function runAsCli(meta: ProgramMeta, commands: readonly CliCommand[], entry: string): Promise<void> {
+  if (!process.argv[1]?.replace(/\\/g, '/').endsWith(`src/cli/${entry}`)) return;
+  await runProgram(buildProgram(meta, commands, makeContext()), process.argv);
+  setImmediate(() => process.exit());
 }
