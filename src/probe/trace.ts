@@ -11,13 +11,12 @@ import { roleSpec } from '../topology/roles/registry.js';
 import { formatTable } from '../util/format.js';
 import { type AddressOwner, addressIndex, firstRouter, targetChoices } from './address-index.js';
 import { describeAnnotation, parseTraceroute } from './traceroute-output.js';
+import { whoCommands } from './who.js';
 
 /** The default lab's longest path is 4 hops (c-de to iad once fra is gone); 12 leaves room for a bigger lab or a loop mid-convergence. */
 export const TRACE_MAX_HOPS = 12;
 /** traceroute sends its 12 probes at once (-N 16 by default), so it ends within ~1 s; `timeout` is the backstop. */
 const TRACE_DEADLINE_S = 10;
-/** dig's own bounds, as `who` uses them: one try, 2 s. */
-const DIG = ['dig', '+tries=1', '+time=2'];
 /** Two digs and the traceroute, with room to spare. */
 export const TRACE_EXEC_TIMEOUT_MS = 20_000;
 
@@ -124,7 +123,8 @@ export function traceSource(lab: Lab, from: string, target: string): { address: 
  * during the trace.
  */
 export function traceScript(target: TraceTarget, dnsAddress: string, source: string | null = null): string[] {
-  const chaos = [...DIG, ...(source ? ['-b', source] : []), `@${dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'].join(' ');
+  // The same CHAOS query `who` asks (one try, 2 s), from the trace's source address.
+  const chaos = whoCommands({ dnsAddress, httpAddress: dnsAddress }, 2, source ?? undefined).udp.join(' ');
   const trace = `timeout ${TRACE_DEADLINE_S} traceroute -I -n -q 1 -w 1 -m ${TRACE_MAX_HOPS}${source ? ` -s ${source}` : ''} ${target.address}`;
   const steps = target.anycast
     ? [`echo ${MARK.before}`, chaos, `echo ${MARK.trace}`, trace, `echo "${MARK.exit} $?"`, `echo ${MARK.after}`, chaos]

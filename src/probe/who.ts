@@ -35,8 +35,9 @@ export interface WhoReport {
  * argv to run in the client for each channel. One try, short deadline: a PoP
  * that does not answer within `timeoutS` (default 2 s) is the answer.
  */
-export function whoCommands(t: WhoTargets, timeoutS = 2): Record<WhoChannel, string[]> {
-  const DIG = ['dig', '+tries=1', `+time=${timeoutS}`];
+export function whoCommands(t: WhoTargets, timeoutS = 2, source?: string): Record<WhoChannel, string[]> {
+  // `source`: the address dig sends from (a PoP tracing from its anycast address, `trace`).
+  const DIG = ['dig', '+tries=1', `+time=${timeoutS}`, ...(source ? ['-b', source] : [])];
   return {
     udp: [...DIG, `@${t.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'],
     tcp: [...DIG, '+tcp', `@${t.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'],
