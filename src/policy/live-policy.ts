@@ -13,7 +13,7 @@ import { vtysh } from '../lab/router-query.js';
 import { askCatchment } from '../probe/ask-clients.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { findRouter, type Lab, type Router, sessionsOf } from '../topology/model.js';
+import { findRouter, type Lab, type Router } from '../topology/model.js';
 import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 import { waitUntil } from '../util/wait.js';
 import { type Catchment, type CatchmentPoll, type ChangeReport, catchmentRows, SETTLE_DEFAULTS, type SettleOptions, settle } from './catchment.js';
@@ -95,12 +95,6 @@ async function measureChange(
     notes: done.notes ?? [],
   };
 }
-
-const peerAddressOf = (lab: Lab, router: string, neighbor: string): string => {
-  const s = sessionsOf(lab, router).find((x) => x.remote.node === neighbor);
-  if (!s) throw new LabError('USAGE', `"${neighbor}" is not a BGP neighbour of ${router}`);
-  return s.remote.address;
-};
 
 const shown = (kind: PolicyKind, v: number | null): string => (v === null || (kind === 'prepend' && v === 0) ? 'none' : String(v));
 

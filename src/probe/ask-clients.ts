@@ -1,7 +1,6 @@
 // Asking clients which PoP answers them, from inside each (the `who`
 // commands): every client at once, one try each. Used by `who`, the
-// failover baseline, live policy's before/after, the exercises and the
-// dashboard.
+// failover baseline, live policy's before/after and the exercises.
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
@@ -21,13 +20,9 @@ export async function askClient(
   return answerOf(channel, out);
 }
 
-/**
- * Which PoP answers each client now: one UDP CHAOS query from inside each,
- * all at once. `timeoutS` is dig's deadline (default 2 s); the dashboard asks
- * with 1 s so a query lost to a failing PoP delays its next row by 1 s at most.
- */
-export async function askCatchment(rt: ContainerRuntime, lab: Lab, timeoutS?: number): Promise<Record<string, string | null>> {
-  const answers = await Promise.all(lab.clients.map(async (c) => [c.name, (await askClient(rt, lab, c.name, 'udp', { timeoutS })).pop] as const));
+/** Which PoP answers each client now: one UDP CHAOS query from inside each, all at once (dig's default 2 s deadline). */
+export async function askCatchment(rt: ContainerRuntime, lab: Lab): Promise<Record<string, string | null>> {
+  const answers = await Promise.all(lab.clients.map(async (c) => [c.name, (await askClient(rt, lab, c.name, 'udp')).pop] as const));
   return Object.fromEntries(answers);
 }
 

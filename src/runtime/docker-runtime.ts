@@ -3,6 +3,7 @@
 
 import { PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
+import pRetry from 'p-retry';
 import { LabError } from '../errors.js';
 import { ExecGate } from './exec-gate.js';
 import type {
@@ -175,7 +176,18 @@ export class DockerRuntime implements ContainerRuntime {
 
   async pauseContainer(id: string): Promise<void> {
     const c = this.docker.getContainer(id);
-    await this.gate.pause(await gateKeys(c, id), `container ${id}`, () => c.pause());
+    // runc (cgroup v1 freezer) gives up with "unable to freeze" when a task
+    // will not freeze within its short retry loop (seen twice in a day of
+    // test runs, pausing fra): the container is left running, so trying
+    // again is safe; three tries, 100 ms apart.
+    const tryPause = (): Promise<void> =>
+      pRetry(() => c.pause(), {
+        retries: 2,
+        minTimeout: 100,
+        maxTimeout: 100,
+        shouldRetry: ({ error }) => /unable to freeze/.test(error.message),
+      });
+    await this.gate.pause(await gateKeys(c, id), `container ${id}`, tryPause);
   }
 
   async unpauseContainer(id: string): Promise<void> {

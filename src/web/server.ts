@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { LabError } from '../errors.js';
 import type { LabStatus } from '../lab/status.js';
-import type { Catchment } from '../policy/catchment.js';
+import { type Catchment, sameCatchment } from '../policy/catchment.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { topologyElements } from './elements.js';
 import { popColours } from './pop-colours.js';
@@ -23,6 +23,8 @@ export interface DashboardOptions {
   control: boolean;
   /** Time between snapshot starts; a slow snapshot delays the next, never overlaps it (default 1000). */
   intervalMs?: number;
+  /** Time between catchment reads (default intervalMs): the live source's are cheap, its agents probe every 200 ms. */
+  catchmentIntervalMs?: number;
 }
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
@@ -38,11 +40,11 @@ const CYTOSCAPE = createRequire(import.meta.url).resolve('cytoscape/dist/cytosca
 /**
  * Snapshots are taken only while a browser listens, shared by every listener
  * (ten open tabs cost what one does). Status and catchment are polled in two
- * loops, each at most once per interval and never overlapping itself, so a
- * slow `status` (vtysh in every router) never holds back the catchment (one
- * exec per client). Every finished poll publishes a new event.
+ * loops, each at most once per its interval and never overlapping itself, so
+ * a slow `status` (vtysh in every router) never holds back the catchment.
+ * Every status poll publishes a new event; a catchment poll only when a row changed.
  */
-function snapshotLoop(source: DashboardSource, intervalMs: number) {
+function snapshotLoop(source: DashboardSource, intervalMs: number, catchmentIntervalMs: number) {
   const lab = source.topology();
   const listeners = new Set<(ev: DashboardEvent) => void>();
   const wakers = new Set<() => void>();
@@ -79,22 +81,28 @@ function snapshotLoop(source: DashboardSource, intervalMs: number) {
       wakers.add(wake);
     });
 
-  async function poll<K extends keyof typeof seen>(name: K, read: () => Promise<K extends 'status' ? LabStatus : Catchment>) {
+  async function poll<K extends keyof typeof seen>(name: K, everyMs: number, read: () => Promise<K extends 'status' ? LabStatus : Catchment>) {
     while (listeners.size) {
       const t0 = performance.now();
       let value: LabStatus | Catchment | null = null;
+      const errorBefore = errors[name];
       try {
         value = await read();
         errors[name] = null;
       } catch (e) {
         errors[name] = `${name}: ${message(e)}`;
       }
+      let changed = true;
       if (name === 'status') status = value as LabStatus | null;
-      else catchment = value as Catchment | null;
+      else {
+        const next = value as Catchment | null;
+        changed = !seen.catchment || errors[name] !== errorBefore || !next !== !catchment || (!!next && !!catchment && !sameCatchment(next, catchment));
+        catchment = next;
+      }
       seen[name] = true;
       if (!listeners.size) break;
-      publish();
-      const rest = intervalMs - (performance.now() - t0);
+      if (changed) publish();
+      const rest = everyMs - (performance.now() - t0);
       if (rest > 0) await pause(rest);
     }
   }
@@ -102,7 +110,7 @@ function snapshotLoop(source: DashboardSource, intervalMs: number) {
   const start = () => {
     if (active) return;
     active = true;
-    void Promise.all([poll('status', () => source.status()), poll('catchment', () => source.catchment())]).finally(() => {
+    void Promise.all([poll('status', intervalMs, () => source.status()), poll('catchment', catchmentIntervalMs, () => source.catchment())]).finally(() => {
       active = false;
       // Someone subscribed while the loops were winding down.
       if (listeners.size) start();
@@ -128,7 +136,8 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 
 export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono {
   const lab = source.topology();
-  const loop = snapshotLoop(source, o.intervalMs ?? 1000);
+  const intervalMs = o.intervalMs ?? 1000;
+  const loop = snapshotLoop(source, intervalMs, o.catchmentIntervalMs ?? intervalMs);
   const app = new Hono();
 
   for (const [route, file] of Object.entries(PAGE_FILES)) {
@@ -222,11 +231,13 @@ export async function startDashboard(source: DashboardSource, o: DashboardOption
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         // Open SSE streams would hold close() forever.
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await source.close?.();
+    },
   };
 }

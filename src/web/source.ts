@@ -11,10 +11,12 @@ export interface DashboardSource {
   topology(): Lab;
   /** What `lab status` prints: containers, sessions, BFD, announce state. */
   status(): Promise<LabStatus>;
-  /** Which PoP answers each client now: one UDP CHAOS query from inside each (`lab withdraw`'s poll). */
+  /** Which PoP answers each client now (its newest UDP CHAOS answer). */
   catchment(): Promise<Catchment>;
   /** `lab lg <router>`: its paths to the anycast prefix. */
   lookingGlass(router: string): Promise<LookingGlass>;
   /** `lab withdraw <pop>` (drained) / `lab announce <pop>`. */
   setDrain(pop: string, drained: boolean): Promise<ChangeReport>;
+  /** Ends what the source keeps running (the live source's probe agents) when the dashboard stops. */
+  close?(): Promise<void>;
 }

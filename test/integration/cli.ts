@@ -69,3 +69,19 @@ export async function vtyshJson<T = unknown>(node: string, command: string, labN
   const r = await labJson<{ stdout: string; exitCode: number }>(['exec', '--lab', labName, node, '--', 'vtysh', '-c', `${command} json`]);
   return JSON.parse(r.stdout) as T;
 }
+
+/** Polls `check` every `everyMs` until it returns a value, or fails after `timeoutMs` naming `what`. */
+export async function until<T>(what: string, timeoutMs: number, everyMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  while (performance.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

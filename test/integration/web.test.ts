@@ -85,34 +85,75 @@ describe('web dashboard on the default lab (Chromium)', () => {
 
   it("marks t-eu's best path to the anycast prefix, via fra", async () => {
     await page.selectOption('#lg-router', 't-eu');
-    await page.waitForSelector('#lg tr.best');
-    const best = await page.locator('#lg tr.best').first().textContent();
+    // The table refreshes every 3 s: a row drawn before the lab settled (the
+    // previous file's faults) may still show another path for up to one refresh.
+    const best = await page
+      .waitForFunction(
+        () => {
+          const t = document.querySelector('#lg tr.best')?.textContent ?? '';
+          return t.includes('fra') ? t : null;
+        },
+        undefined,
+        { timeout: 10_000 },
+      )
+      .then((h) => h.jsonValue())
+      .catch(async () => `not via fra within 10 s: ${await page.locator('#lg').textContent()}`);
     expect(best).toContain('64500');
     expect(best).toContain('fra');
   });
 
-  // The issue asks for 2 s. The page asks the catchment once a second with a
-  // 1 s dig deadline, one round at a time: BFD's 300 ms, then up to a round
-  // stuck on the frozen PoP's deadline, then a full round, ~2.5 s idle; at
-  // the end of a CI run (2 cores busy) 3 s was missed once. 5 s is asserted
-  // until the rounds overlap; #11 stays open until the 2 s are met.
-  it("turns c-de's row to iad within 5 s of fra freezing, and back after", async () => {
+  // The issue's 2 s. Each client's probe agent asks every 200 ms and the page
+  // reads the catchment 4 times a second: BFD's 300 ms + ≤ 200 ms + ≤ 250 ms +
+  // the SSE hop. Measured 516–834 ms over 15 single freezes (idle and with two
+  // busy loops), and one 3.3 s outlier whose cause was not caught. So, as the
+  // failover tests do, a median and a max over 3 freezes: median ≤ 2 s (2.5×
+  // margin over the ~0.7 s measured), max ≤ 4 s. A slow freeze prints the
+  // stream as a second listener saw it, to tell a slow server from a slow page.
+  it("turns c-de's row to iad within 2 s of fra freezing (median of 3, max 4 s), and back after", async () => {
     // Through the lab's runtime, as the `freeze` fault pauses: it waits for the
     // dashboard's exec in flight in fra (exec-gate.ts) instead of racing it.
     const rt = createDockerRuntime();
-    const fra = { pause: () => rt.pauseContainer('al-default-fra'), unpause: () => rt.unpauseContainer('al-default-fra') };
-    await fra.pause();
-    // From the freeze itself: the pause may first wait for a dashboard exec in fra to end.
-    const t0 = performance.now();
-    try {
-      await page.waitForFunction(`${rowPop('c-de')} === 'iad'`, undefined, { timeout: 5_000 });
-      expect(performance.now() - t0).toBeLessThan(5_000);
-      mkdirSync(join(REPO, 'out'), { recursive: true });
-      await page.waitForTimeout(500);
-      await page.screenshot({ path: join(REPO, 'out', 'web-dashboard-freeze.png') });
-    } finally {
-      await fra.unpause();
+    await page.evaluate(() => {
+      const w = window as unknown as { sseLog: string[] };
+      w.sseLog = [];
+      new EventSource('/events').addEventListener('snapshot', (m) => {
+        const ev = JSON.parse(m.data) as { seq: number; catchment: { client: string; pop: string | null }[] };
+        w.sseLog.push(`${Date.now()} #${ev.seq} ${ev.catchment.find((c) => c.client === 'c-de')?.pop}`);
+      });
+    });
+    const times: number[] = [];
+    for (let trial = 0; trial < 3; trial++) {
+      await page.waitForFunction(`${rowPop('c-de')} === 'fra'`, undefined, { timeout: 30_000 });
+      // A random phase against the probe and read intervals.
+      await page.waitForTimeout(1000 + Math.random() * 1000);
+      const pausedAt = Date.now();
+      await rt.pauseContainer('al-default-fra');
+      // From the freeze itself: the pause may first wait for a dashboard exec in fra to end.
+      const t0 = performance.now();
+      try {
+        await page.waitForFunction(`${rowPop('c-de')} === 'iad'`, undefined, { timeout: 10_000, polling: 50 });
+        const ms = performance.now() - t0;
+        times.push(ms);
+        if (ms >= 2_000) {
+          const log = await page.evaluate(() => (window as unknown as { sseLog: string[] }).sseLog);
+          const since = log.map((l) => l.split(' ')).filter(([t]) => Number(t) >= pausedAt - 2000);
+          console.log(
+            `web: slow freeze (${Math.round(ms)} ms); events since the pause: ${since.map(([t, ...r]) => `${Number(t) - pausedAt}ms ${r.join(' ')}`).join(', ')}`,
+          );
+        }
+        if (trial === 0) {
+          mkdirSync(join(REPO, 'out'), { recursive: true });
+          await page.waitForTimeout(500);
+          await page.screenshot({ path: join(REPO, 'out', 'web-dashboard-freeze.png') });
+        }
+      } finally {
+        await rt.unpauseContainer('al-default-fra');
+      }
     }
+    const sorted = [...times].sort((x, y) => x - y);
+    console.log(`web: c-de's row showed iad ${sorted.map((t) => Math.round(t)).join(', ')} ms after fra froze`);
+    expect(sorted[1], 'median').toBeLessThan(2_000);
+    expect(sorted[2], 'max').toBeLessThan(4_000);
     await page.waitForFunction(`${rowPop('c-de')} === 'fra'`, undefined, { timeout: 30_000 });
   });
 

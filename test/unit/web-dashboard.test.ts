@@ -202,6 +202,42 @@ describe('dashboard server (fake source)', () => {
     ]);
   });
 
+  it('reads the catchment on its own interval and publishes only when a row changed', async () => {
+    const src = fakeDashboardSource(lab);
+    let statusCalls = 0;
+    const status = src.status.bind(src);
+    src.status = () => {
+      statusCalls++;
+      return status();
+    };
+    const app = dashboardApp(src, { control: false, intervalMs: 10_000, catchmentIntervalMs: 20 });
+    const ac = new AbortController();
+    const reader = (await app.request('/events', { signal: ac.signal })).body!.getReader();
+    const events: { catchment: { client: string; pop: string | null }[] }[] = [];
+    const pump = (async () => {
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        buf += new TextDecoder().decode(value);
+        for (const m of buf.matchAll(/data: (.*)\n/g)) events.push(JSON.parse(m[1]));
+        buf = buf.slice(buf.lastIndexOf('\n') + 1);
+      }
+    })();
+    await new Promise((res) => setTimeout(res, 300));
+    // One status read, many catchment reads, one event: nothing changed.
+    expect(statusCalls).toBe(1);
+    expect(src.catchmentCalls).toBeGreaterThan(5);
+    expect(events).toHaveLength(1);
+    src.catchmentNow['c-de'] = 'iad';
+    await new Promise((res) => setTimeout(res, 100));
+    expect(events).toHaveLength(2);
+    expect(events[1].catchment.find((c) => c.client === 'c-de')?.pop).toBe('iad');
+    await reader.cancel();
+    ac.abort();
+    await pump;
+  });
+
   it('streams snapshots only while someone listens', async () => {
     const src = fakeDashboardSource(lab);
     const app = dashboardApp(src, { control: false, intervalMs: 50 });

@@ -1,9 +1,11 @@
 // The real DashboardSource asks the lab through the same functions as the
 // CLI; here the runtime is a fake that records what would have run.
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../src/lab/progress.js';
 import { REPO_ROOT } from '../../src/paths.js';
+import { monoMs } from '../../src/probe/sample.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { liveSource } from '../../src/web/live-source.js';
 import { listingRuntime } from './support/listing-runtime.js';
@@ -12,22 +14,39 @@ const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
 const progress = createProgress(() => {});
 
 describe('liveSource', () => {
-  it('asks every client once, with a 1 s dig deadline', async () => {
-    const rt = listingRuntime([], { exitCode: 0, stdout: '"fra"\n', stderr: '' });
-    const c = await liveSource(rt, lab, progress).catchment();
-    expect(Object.keys(c).sort()).toEqual(lab.clients.map((x) => x.name).sort());
-    expect(Object.values(c).every((p) => p === 'fra')).toBe(true);
-    expect(rt.execCalls).toHaveLength(lab.clients.length);
-    expect(rt.execCalls.find((e) => e.id === 'al-default-c-de')?.cmd).toEqual([
-      'dig',
-      '+tries=1',
-      '+time=1',
-      '@192.0.2.53',
-      'hostname.bind',
-      'CH',
-      'TXT',
-      '+short',
-    ]);
+  it('reads the catchment from one UDP-only probe agent per client, and stops them on close', async () => {
+    const rt = listingRuntime([], { exitCode: 0, stdout: '', stderr: '' });
+    const started: { id: string; config: Record<string, unknown> }[] = [];
+    const ends: (() => void)[] = [];
+    rt.execStream = async (id: string, cmd: string[]) => {
+      const config = JSON.parse(cmd[2]) as Record<string, unknown>;
+      started.push({ id, config });
+      const stdout = new PassThrough();
+      stdout.write(`${JSON.stringify({ client: config.client, kind: 'udp-dns', seq: 0, sentMs: monoMs(), pop: 'fra', outcome: 'ok' })}\n`);
+      // An agent ends when pkill reaches it (below).
+      const done = new Promise<number>((resolve) =>
+        ends.push(() => {
+          stdout.end();
+          resolve(0);
+        }),
+      );
+      return { stdout, stderr: new PassThrough(), done };
+    };
+    const exec = rt.exec.bind(rt);
+    rt.exec = async (id: string, cmd: string[]) => {
+      if (cmd[0] === 'pkill') for (const end of ends.splice(0)) end();
+      return exec(id, cmd);
+    };
+    const src = liveSource(rt, lab, progress);
+    const c = await src.catchment();
+    expect(c).toEqual(Object.fromEntries(lab.clients.map((x) => [x.name, 'fra'])));
+    expect(started.map((s) => s.id).sort()).toEqual(lab.clients.map((x) => `al-default-${x.name}`).sort());
+    expect(started[0].config).toMatchObject({ udpIntervalMs: 200, tcpIntervalMs: 0, httpIntervalMs: 0, streams: 0 });
+    await src.catchment();
+    expect(started).toHaveLength(lab.clients.length);
+    rt.execCalls.length = 0;
+    await src.close?.();
+    expect(rt.execCalls.map((e) => e.cmd.slice(0, 2))).toEqual(lab.clients.map(() => ['pkill', '-TERM']));
   });
 
   it("runs lg's command on the router and parses the paths", async () => {

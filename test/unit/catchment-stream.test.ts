@@ -1,0 +1,89 @@
+// The dashboard's live catchment: each client's row is its newest *sent*
+// probe that resolved, so a late timeout from a frozen PoP never hides the
+// backup's answer; the agents start on the first read, stop on close, and
+// start again after they ended.
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { catchmentStream, newestAnswer } from '../../src/probe/catchment-stream.js';
+import { monoMs, type Sample } from '../../src/probe/sample.js';
+import type { ContainerRuntime, ExecResult } from '../../src/runtime/runtime.js';
+import { loadLabFile } from '../../src/topology/load.js';
+
+const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+
+const udp = (seq: number, sentMs: number, pop: string | null, client = 'c-de'): Sample =>
+  pop ? { client, kind: 'udp-dns', seq, sentMs, recvMs: sentMs + 1, pop, outcome: 'ok' } : { client, kind: 'udp-dns', seq, sentMs, outcome: 'timeout' };
+
+describe('newestAnswer', () => {
+  it('takes the highest seq that resolved, not the last to arrive', () => {
+    // fra froze: seq 5 and 6 time out 1 s later, after seq 7 and 8 were answered by iad.
+    const arrived = [udp(4, 400, 'fra'), udp(7, 700, 'iad'), udp(8, 800, 'iad'), udp(5, 500, null), udp(6, 600, null)];
+    expect(newestAnswer(arrived, 0)).toBe('iad');
+  });
+
+  it('is null when the newest probe was lost, undefined when nothing is newer than the cut-off', () => {
+    expect(newestAnswer([udp(1, 100, 'fra'), udp(2, 200, null)], 0)).toBeNull();
+    expect(newestAnswer([udp(1, 100, 'fra')], 150)).toBeUndefined();
+    expect(newestAnswer([], 0)).toBeUndefined();
+  });
+
+  it('ignores other probe kinds', () => {
+    const tcp: Sample = { client: 'c-de', kind: 'tcp-dns', seq: 99, sentMs: 900, pop: 'gru', outcome: 'ok' };
+    expect(newestAnswer([udp(1, 100, 'fra'), tcp], 0)).toBe('fra');
+  });
+});
+
+function fakeRuntime() {
+  const agents = new Map<string, { stdout: PassThrough; end: (code: number) => void; config: Record<string, unknown> }>();
+  let starts = 0;
+  const rt = {
+    async execStream(id: string, cmd: string[]) {
+      starts++;
+      const stdout = new PassThrough();
+      let end!: (code: number) => void;
+      const done = new Promise<number>((r) => (end = r));
+      agents.set(id, { stdout, end, config: JSON.parse(cmd[2]) });
+      return { stdout, stderr: new PassThrough(), done };
+    },
+    async exec(id: string, cmd: string[]): Promise<ExecResult> {
+      const a = agents.get(id);
+      if (cmd[0] === 'pkill' && a) {
+        a.stdout.end();
+        a.end(0);
+      }
+      return { exitCode: 0, stdout: '', stderr: '' };
+    },
+  } as unknown as ContainerRuntime;
+  const answer = (client: string, seq: number, pop: string | null) =>
+    agents.get(`al-default-${client}`)!.stdout.write(`${JSON.stringify(udp(seq, monoMs(), pop, client))}\n`);
+  return { rt, agents, answer, starts: () => starts };
+}
+
+describe('catchmentStream', () => {
+  it('starts UDP-only agents on the first read, waits for every first answer, follows each client, stops on close', async () => {
+    const f = fakeRuntime();
+    const stream = catchmentStream(f.rt, lab, { firstAnswerMs: 5_000 });
+    const first = stream.read();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(f.agents.get('al-default-c-de')!.config).toMatchObject({ udpIntervalMs: 200, udpTimeoutMs: 1000, tcpIntervalMs: 0, httpIntervalMs: 0, streams: 0 });
+    for (const c of lab.clients) f.answer(c.name, 0, c.expect!.pop);
+    expect(await first).toEqual(Object.fromEntries(lab.clients.map((c) => [c.name, c.expect!.pop])));
+
+    f.answer('c-de', 2, 'iad');
+    f.answer('c-de', 1, null);
+    f.answer('c-us', 1, null);
+    await new Promise((r) => setImmediate(r));
+    expect(await stream.read()).toMatchObject({ 'c-de': 'iad', 'c-us': null, 'c-jp': 'nrt' });
+    expect(f.starts()).toBe(lab.clients.length);
+
+    await stream.close();
+    // Ended agents: the next read starts them again.
+    const again = stream.read();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(f.starts()).toBe(2 * lab.clients.length);
+    for (const c of lab.clients) f.answer(c.name, 0, 'gru');
+    expect(Object.values(await again)).toEqual(lab.clients.map(() => 'gru'));
+    await stream.close();
+  });
+});
