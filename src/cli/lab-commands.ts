@@ -1,6 +1,7 @@
 // Every `lab` command, in the order --help lists them: one file each under
 // commands/, one line here.
 import type { CliCommand } from './command.js';
+import { breakCommand, restoreCommand } from './commands/break.js';
 import { composeCommand } from './commands/compose.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
@@ -31,6 +32,8 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   policyCommand,
   withdrawCommand,
   announceCommand,
+  breakCommand,
+  restoreCommand,
   failoverCommand,
   floodCommand,
   exerciseCommand,

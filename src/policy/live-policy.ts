@@ -62,9 +62,9 @@ async function watchCatchment(rt: ContainerRuntime, lab: Lab, before: Catchment,
 /**
  * The shape every live change shares: catchment before, apply (returns what
  * it ran), catchment until settled. `apply` returning nothing means there was
- * nothing to do: the catchment is asked once.
+ * nothing to do: the catchment is asked once. Also `break`/`restore` (fault/manual.ts).
  */
-async function measureChange(
+export async function measureChange(
   rt: ContainerRuntime,
   lab: Lab,
   change: string,
@@ -126,12 +126,13 @@ export async function applyPolicy(rt: ContainerRuntime, lab: Lab, req: PolicyReq
   );
 }
 
-export function checkAnycastRouter(lab: Lab, name: string): Router {
+/** `commands`: what acts on PoPs only, for the error ("announce/withdraw"). */
+export function checkAnycastRouter(lab: Lab, name: string, commands = 'announce/withdraw'): Router {
   const pops = anycastRouters(lab).map((r) => r.name);
   const r = findRouter(lab, name);
   if (!r || !pops.includes(r.name)) {
     const what = r ? `${name} does not announce the anycast prefix (it is ${roleSpec(r.role).title.a})` : `unknown router "${name}"`;
-    throw new LabError('USAGE', `${what}; announce/withdraw act on ${pops.join(', ')}`);
+    throw new LabError('USAGE', `${what}; ${commands} act on ${pops.join(', ')}`);
   }
   return r;
 }

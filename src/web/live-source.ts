@@ -1,7 +1,10 @@
 // The dashboard's data from a running lab, through the functions the CLI
 // uses: `status` (labStatus), the failover runs' probe agent (catchmentStream),
-// `lg` (readBgpPaths), `withdraw`/`announce` (setDrain).
+// `lg` (readBgpPaths), `withdraw`/`announce` (setDrain), `break`/`restore`
+// (breakPop/restorePop).
 import { LabError } from '../errors.js';
+import { faultMode } from '../fault/index.js';
+import { breakPop, restorePop } from '../fault/manual.js';
 import { readBgpPaths } from '../lab/looking-glass.js';
 import type { Progress } from '../lab/progress.js';
 import { labStatus } from '../lab/status.js';
@@ -12,10 +15,12 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { findRouter, type Lab } from '../topology/model.js';
 import type { DashboardSource } from './source.js';
 
-export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress): DashboardSource {
+/** `configRoot`: the rendered configs, for a restore that recreates a node (`kill`). */
+export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress, configRoot: string): DashboardSource {
   // A client's row follows its newest answer: a probe every 200 ms, so a
   // frozen PoP's clients show the backup about BFD's detection + 200 ms after the fault.
   const catchment = catchmentStream(rt, lab);
+  const broken = new Map<string, string>();
   return {
     topology: () => lab,
     status: () => labStatus(rt, lab.name, { overrides: false }),
@@ -27,5 +32,25 @@ export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress): 
       return readBgpPaths(rt, containerName(lab.name, router), router, lab.anycast.prefix);
     },
     setDrain: (pop, drained) => setDrain(rt, lab, pop, drained, { progress }),
+    async setFault(pop, modeName, doBreak) {
+      const mode = faultMode(modeName);
+      const o = { progress, configRoot };
+      if (!doBreak) {
+        const r = await restorePop(rt, lab, pop, mode, o);
+        broken.delete(pop);
+        return r;
+      }
+      const already = broken.get(pop);
+      if (already) throw new LabError('USAGE', `${pop} is already broken (${already}): restore it first`);
+      // Marked before the inject: a fault that breaks the PoP and then fails to report still shows a restore button.
+      broken.set(pop, mode.name);
+      try {
+        return await breakPop(rt, lab, pop, mode, o);
+      } catch (e) {
+        broken.delete(pop); // breakPop restored it
+        throw e;
+      }
+    },
+    faults: () => Object.fromEntries(broken),
   };
 }

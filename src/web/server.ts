@@ -10,6 +10,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { LabError } from '../errors.js';
+import { FAULT_MODES } from '../fault/index.js';
 import type { LabStatus } from '../lab/status.js';
 import { type Catchment, sameCatchment } from '../policy/catchment.js';
 import { anycastRouters } from '../topology/roles/registry.js';
@@ -66,6 +67,7 @@ function snapshotLoop(source: DashboardSource, intervalMs: number, catchmentInte
       status,
       catchment,
       Object.values(errors).filter((e): e is string => e !== null),
+      source.faults(),
     );
     for (const l of listeners) l(latest);
   };
@@ -155,6 +157,7 @@ export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono
       control: o.control,
       elements: topologyElements(lab),
       pops: anycastRouters(lab).map((r) => ({ name: r.name, colo: r.colo ?? r.name, location: r.location })),
+      faultModes: FAULT_MODES.map((m) => ({ name: m.name, summary: m.summary })),
       colours: popColours(lab),
       routers: lab.routers.map((r) => ({ name: r.name, role: r.role, asn: r.asn, location: r.location })),
       clients: lab.clients.map((cl) => ({ name: cl.name, location: cl.location, eyeball: cl.eyeball, expected: cl.expect?.pop ?? null })),
@@ -204,6 +207,18 @@ export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono
     if (!o.control) return c.json({ error: `read-only dashboard: start it with \`npm run lab -- web --control\` to ${action} a PoP` }, 403);
     try {
       const report = await source.setDrain(pop, action === 'withdraw');
+      loop.poke();
+      return c.json(report);
+    } catch (e) {
+      return c.json({ error: message(e) }, errorStatus(e));
+    }
+  });
+
+  app.post('/api/pops/:pop/:action{break|restore}/:mode', async (c) => {
+    const { pop, action, mode } = c.req.param();
+    if (!o.control) return c.json({ error: `read-only dashboard: start it with \`npm run lab -- web --control\` to ${action} a PoP` }, 403);
+    try {
+      const report = await source.setFault(pop, mode, action === 'break');
       loop.poke();
       return c.json(report);
     } catch (e) {

@@ -18,6 +18,8 @@ export interface PopState {
   announce: string | null;
   /** `lab withdraw` marked it drained. */
   drained: boolean;
+  /** The fault mode the dashboard broke it with (`break` from its card), until restored; null: none. */
+  broken: string | null;
   colour: string;
 }
 
@@ -71,7 +73,15 @@ export function linkStates(lab: Lab, status: LabStatus | null): Record<string, L
   );
 }
 
-export function buildEvent(lab: Lab, seq: number, at: Date, status: LabStatus | null, catchment: Catchment | null, errors: string[] = []): DashboardEvent {
+export function buildEvent(
+  lab: Lab,
+  seq: number,
+  at: Date,
+  status: LabStatus | null,
+  catchment: Catchment | null,
+  errors: string[] = [],
+  faults: Record<string, string> = {},
+): DashboardEvent {
   const colours = popColours(lab);
   const byNode = new Map((status?.nodes ?? []).filter((n) => n.lab === lab.name).map((n) => [n.node, n]));
   const pops = Object.fromEntries(
@@ -79,7 +89,7 @@ export function buildEvent(lab: Lab, seq: number, at: Date, status: LabStatus | 
       const n = byNode.get(name);
       const ann = n?.announce as { state?: unknown } | null | undefined;
       const announce = n?.state === 'running' && typeof ann?.state === 'string' ? ann.state : null;
-      return [name, { announce, drained: n?.drained === true, colour: colours[name] }];
+      return [name, { announce, drained: n?.drained === true, broken: faults[name] ?? null, colour: colours[name] }];
     }),
   );
   return {

@@ -17,6 +17,10 @@ export interface DashboardSource {
   lookingGlass(router: string): Promise<LookingGlass>;
   /** `lab withdraw <pop>` (drained) / `lab announce <pop>`. */
   setDrain(pop: string, drained: boolean): Promise<ChangeReport>;
+  /** `lab break <pop> <mode>` (broken) / `lab restore <pop> <mode>`. */
+  setFault(pop: string, mode: string, broken: boolean): Promise<ChangeReport>;
+  /** PoP → the fault mode broken through this source and not restored yet. */
+  faults(): Record<string, string>;
   /** Ends what the source keeps running (the live source's probe agents) when the dashboard stops. */
   close?(): Promise<void>;
 }

@@ -5,6 +5,7 @@
 //   - a policy change moves a client, asserted from inside the client, with
 //     no BGP session reset; `status` lists it; `up` keeps it; reset undoes it;
 //   - withdraw/announce drain a PoP through its health checker;
+//   - break/restore leave a PoP broken by a fault mode until restored;
 //   - a flood from two eyeballs is measured at the PoPs of their catchments
 //     only, and draining one PoP mid-flood moves its load to the backup.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,20 @@ describe('workshop commands (default lab)', () => {
     const a = await labJson<ChangeReport>(['announce', 'fra']);
     expect(a.catchment.find((c) => c.client === 'c-de')?.after).toBe('fra');
     expect(await answerOf('c-de')).toBe('fra');
+  });
+
+  it('break fra silent moves c-de away and leaves it there; restore brings it back; a transit cannot be broken (exit 2)', async () => {
+    const b = await labJson<ChangeReport>(['break', 'fra', 'silent']);
+    expect(b.change).toMatch(/^break fra: silent/);
+    expect(b.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'fra', moved: true });
+    // Broken until restored: nothing undoes it by itself.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await answerOf('c-de')).not.toBe('fra');
+    const r = await labJson<ChangeReport>(['restore', 'fra', 'silent']);
+    expect(r.catchment.find((c) => c.client === 'c-de')?.after).toBe('fra');
+    const bad = await lab(['break', 't-eu', 'freeze']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/t-eu does not announce the anycast prefix.*break\/restore act on fra, iad, nrt, gru/);
   });
 
   it('traces every client to the anycast address: eyeball AS first, the answering PoP last', async () => {

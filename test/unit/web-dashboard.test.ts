@@ -87,7 +87,7 @@ describe('event payload', () => {
     src.catchmentNow['c-jp'] = null;
     const ev = buildEvent(lab, 7, new Date('2026-01-01T00:00:00Z'), await src.status(), await src.catchment(), ['x']);
     expect(ev).toMatchObject({ seq: 7, at: '2026-01-01T00:00:00.000Z', errors: ['x'] });
-    expect(ev.pops.fra).toEqual({ announce: 'withdrawn', drained: true, colour: popColours(lab).fra });
+    expect(ev.pops.fra).toEqual({ announce: 'withdrawn', drained: true, broken: null, colour: popColours(lab).fra });
     expect(ev.pops.iad.announce).toBe('announced');
     expect(ev.nodes.fra).toBe('running');
     expect(ev.catchment.find((c) => c.client === 'c-de')).toEqual({ client: 'c-de', pop: 'iad', expected: 'fra', colour: popColours(lab).iad });
@@ -200,6 +200,32 @@ describe('dashboard server (fake source)', () => {
       { pop: 'fra', drained: true },
       { pop: 'fra', drained: false },
     ]);
+  });
+
+  it('breaks and restores a PoP with a fault mode only with --control, and says so in the event', async () => {
+    const ro = fakeDashboardSource(lab);
+    const r1 = await dashboardApp(ro, { control: false }).request('/api/pops/fra/break/freeze', { method: 'POST' });
+    expect(r1.status).toBe(403);
+    expect(ro.faultCalls).toEqual([]);
+
+    const rw = fakeDashboardSource(lab);
+    const app = dashboardApp(rw, { control: true });
+    const topo = await (await app.request('/api/topology')).json();
+    expect(topo.faultModes.map((m: { name: string }) => m.name)).toEqual(['cut', 'silent', 'freeze', 'kill', 'bgp', 'service', 'throttle']);
+    expect((await app.request('/api/pops/fra/break/freeze', { method: 'POST' })).status).toBe(200);
+    const ev = buildEvent(lab, 1, new Date(), await rw.status(), await rw.catchment(), [], rw.faults());
+    expect(ev.pops.fra).toMatchObject({ broken: 'freeze' });
+    expect(ev.pops.iad).toMatchObject({ broken: null });
+    expect(ev.nodes.fra).toBe('paused');
+    const bad = await app.request('/api/pops/fra/break/explode', { method: 'POST' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/unknown fault mode "explode"; supported: cut, silent, freeze/);
+    expect((await app.request('/api/pops/fra/restore/freeze', { method: 'POST' })).status).toBe(200);
+    expect(rw.faultCalls).toEqual([
+      { pop: 'fra', mode: 'freeze', broken: true },
+      { pop: 'fra', mode: 'freeze', broken: false },
+    ]);
+    expect(rw.faults()).toEqual({});
   });
 
   it('reads the catchment on its own interval and publishes only when a row changed', async () => {

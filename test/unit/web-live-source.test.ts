@@ -37,7 +37,7 @@ describe('liveSource', () => {
       if (cmd[0] === 'pkill') for (const end of ends.splice(0)) end();
       return exec(id, cmd);
     };
-    const src = liveSource(rt, lab, progress);
+    const src = liveSource(rt, lab, progress, '/nonexistent-config-root');
     const c = await src.catchment();
     expect(c).toEqual(Object.fromEntries(lab.clients.map((x) => [x.name, 'fra'])));
     expect(started.map((s) => s.id).sort()).toEqual(lab.clients.map((x) => `al-default-${x.name}`).sort());
@@ -52,14 +52,17 @@ describe('liveSource', () => {
   it("runs lg's command on the router and parses the paths", async () => {
     const out = JSON.stringify({ paths: [{ aspath: { string: '64500' }, valid: true, bestpath: { overall: true }, peer: { peerId: '10.77.0.2' } }] });
     const rt = listingRuntime([], { exitCode: 0, stdout: out, stderr: '' });
-    const lg = await liveSource(rt, lab, progress).lookingGlass('t-eu');
+    const lg = await liveSource(rt, lab, progress, '/nonexistent-config-root').lookingGlass('t-eu');
     expect(rt.execCalls).toEqual([{ id: 'al-default-t-eu', cmd: ['vtysh', '-c', 'show bgp ipv4 unicast 192.0.2.0/24 json'] }]);
     expect(lg).toMatchObject({ router: 't-eu', prefix: '192.0.2.0/24', paths: [{ asPath: '64500', best: true }] });
   });
 
   it('names the routers when asked for one the lab does not have', async () => {
     const rt = listingRuntime([]);
-    await expect(liveSource(rt, lab, progress).lookingGlass('c-de')).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('fra, iad') });
+    await expect(liveSource(rt, lab, progress, '/nonexistent-config-root').lookingGlass('c-de')).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('fra, iad'),
+    });
     expect(rt.execCalls).toEqual([]);
   });
 });

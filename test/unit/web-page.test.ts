@@ -115,4 +115,25 @@ describe('web dashboard with --control in Chromium (fake source)', () => {
     ]);
     expect(ui.consoleErrors).toEqual([]);
   });
+
+  it('breaks a PoP from its card with the chosen fault mode, then restores it', async () => {
+    const card = page.locator('.pop-card[data-pop="fra"]');
+    const state = () => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent;
+    await page.waitForFunction(`(${state})() === 'announced'`, undefined, { timeout: 5_000 });
+    expect(await card.locator('select.fault-mode').inputValue()).toBe('freeze');
+    await card.locator('select.fault-mode').selectOption('silent');
+    await card.locator('button.fault').click();
+    await page.waitForFunction(`(${state})() === 'broken: silent'`, undefined, { timeout: 2_000 });
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] button.fault')?.textContent === 'restore', undefined, {
+      timeout: 2_000,
+    });
+    expect(await card.locator('select.fault-mode').isDisabled()).toBe(true);
+    await card.locator('button.fault').click();
+    await page.waitForFunction(`(${state})() === 'announced'`, undefined, { timeout: 2_000 });
+    expect(source.faultCalls).toEqual([
+      { pop: 'fra', mode: 'silent', broken: true },
+      { pop: 'fra', mode: 'silent', broken: false },
+    ]);
+    expect(ui.consoleErrors).toEqual([]);
+  });
 });

@@ -6,6 +6,7 @@ import { runningLab } from '../../lab/running-lab.js';
 import { liveSource } from '../../web/live-source.js';
 import { startDashboard } from '../../web/server.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
+import { CONFIG_ROOT } from '../context.js';
 import { nonNegativeInt } from '../options.js';
 
 export const webCommand = defineCommand({
@@ -14,7 +15,7 @@ export const webCommand = defineCommand({
   options: [
     { flags: '--port <n>', description: 'TCP port on 127.0.0.1 (0: any free one)', default: '8080' },
     labOption(),
-    { flags: '--control', description: 'allow actions from the page (withdraw/announce a PoP); read-only without it' },
+    { flags: '--control', description: 'allow actions from the page (withdraw/announce, break/restore a PoP); read-only without it' },
     jsonOption('print the URL as JSON on stdout (progress of actions as NDJSON on stderr)'),
   ],
   async run(ctx, _args: [], o: { port: string; lab?: string; control?: boolean; json?: boolean }) {
@@ -23,11 +24,12 @@ export const webCommand = defineCommand({
     const lab = await runningLab(ctx.rt, o.lab);
     const control = !!o.control;
     // Catchment reads are cheap (the agents stream into memory): 4 a second keeps a row within ~0.25 s of its newest answer.
-    const dash = await startDashboard(liveSource(ctx.rt, lab, ctx.progress(!!o.json)), { port, control, catchmentIntervalMs: 250 });
+    const dash = await startDashboard(liveSource(ctx.rt, lab, ctx.progress(!!o.json), CONFIG_ROOT), { port, control, catchmentIntervalMs: 250 });
     ctx.print(
       !!o.json,
       { url: dash.url, lab: lab.name, control },
-      () => `dashboard for lab ${lab.name} (${control ? 'CONTROL: the page can withdraw and announce PoPs' : 'read-only'}): ${dash.url}\nCtrl-C to stop`,
+      () =>
+        `dashboard for lab ${lab.name} (${control ? 'CONTROL: the page can withdraw, announce, break and restore PoPs' : 'read-only'}): ${dash.url}\nCtrl-C to stop`,
     );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

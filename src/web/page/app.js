@@ -96,18 +96,26 @@ function drawPops(topo) {
     const card = el('div', { class: 'pop-card', 'data-pop': p.name }, el('div', { class: 'name' }, `${p.colo} `), el('div', { class: 'state' }, '…'));
     card.style.borderColor = topo.colours[p.name];
     if (topo.control) {
-      const btn = el('button', { type: 'button' }, 'withdraw');
-      btn.addEventListener('click', () => drainAction(p.name, btn.dataset.action, btn));
+      const btn = el('button', { type: 'button', class: 'drain' }, 'withdraw');
+      btn.addEventListener('click', () => popAction(p.name, btn.dataset.action, btn));
       btn.dataset.action = 'withdraw';
-      card.append(btn);
+      // Break it the way `lab break` does: the same fault modes as `failover`.
+      const mode = el('select', { class: 'fault-mode', title: 'fault mode' });
+      for (const m of topo.faultModes) mode.append(el('option', { value: m.name, title: m.summary }, m.name));
+      mode.value = 'freeze';
+      const fault = el('button', { type: 'button', class: 'fault' }, 'break');
+      fault.dataset.action = 'break';
+      fault.addEventListener('click', () => popAction(p.name, `${fault.dataset.action}/${encodeURIComponent(mode.value)}`, fault));
+      card.append(btn, el('div', { class: 'fault-row' }, mode, fault));
     }
     box.append(card);
   }
 }
 
-async function drainAction(pop, action, btn) {
+async function popAction(pop, action, btn) {
   btn.disabled = true;
-  btn.textContent = `${action}ing…`;
+  const verb = action.split('/')[0];
+  btn.textContent = `${verb.replace(/e$/, '')}ing…`;
   try {
     await getJson(`/api/pops/${encodeURIComponent(pop)}/${action}`, { method: 'POST' });
   } catch (e) {
@@ -160,14 +168,26 @@ function applyEvent(ev) {
   for (const [name, p] of Object.entries(ev.pops)) {
     const card = document.querySelector(`.pop-card[data-pop="${name}"]`);
     if (!card) continue;
-    const word = p.drained ? 'drained' : (p.announce ?? (ev.nodes[name] && ev.nodes[name] !== 'running' ? ev.nodes[name] : 'unknown'));
+    const word = p.broken
+      ? `broken: ${p.broken}`
+      : p.drained
+        ? 'drained'
+        : (p.announce ?? (ev.nodes[name] && ev.nodes[name] !== 'running' ? ev.nodes[name] : 'unknown'));
     const s = card.querySelector('.state');
     s.textContent = word;
-    s.className = `state ${word}`;
-    const btn = card.querySelector('button');
+    s.className = `state ${p.broken ? 'broken' : word}`;
+    const btn = card.querySelector('button.drain');
     if (btn && !btn.disabled) {
       btn.dataset.action = p.drained ? 'announce' : 'withdraw';
       btn.textContent = btn.dataset.action;
+    }
+    const fault = card.querySelector('button.fault');
+    if (fault && !fault.disabled) {
+      const mode = card.querySelector('select.fault-mode');
+      fault.dataset.action = p.broken ? 'restore' : 'break';
+      fault.textContent = fault.dataset.action;
+      if (p.broken) mode.value = p.broken;
+      mode.disabled = !!p.broken;
     }
   }
   for (const c of ev.catchment) {

@@ -2,6 +2,7 @@
 // BFD peer up, each client answered by its expect.pop, and setters a test
 // uses to move the catchment or break a link. No Docker.
 import { LabError } from '../../../src/errors.js';
+import { faultMode } from '../../../src/fault/index.js';
 import type { LookingGlass } from '../../../src/lab/looking-glass.js';
 import type { LabStatus, NodeStatus } from '../../../src/lab/status.js';
 import type { Catchment, ChangeReport } from '../../../src/policy/catchment.js';
@@ -14,6 +15,9 @@ export interface FakeDashboardSource extends DashboardSource {
   nodeState: Record<string, string>;
   drained: Set<string>;
   drainCalls: { pop: string; drained: boolean }[];
+  faultCalls: { pop: string; mode: string; broken: boolean }[];
+  /** PoP → fault mode, as the live source keeps it. */
+  broken: Map<string, string>;
   catchmentCalls: number;
 }
 
@@ -23,6 +27,8 @@ export function fakeDashboardSource(lab: Lab): FakeDashboardSource {
     nodeState: {},
     drained: new Set(),
     drainCalls: [],
+    faultCalls: [],
+    broken: new Map(),
     catchmentCalls: 0,
     topology: () => lab,
     async status(): Promise<LabStatus> {
@@ -90,6 +96,27 @@ export function fakeDashboardSource(lab: Lab): FakeDashboardSource {
         ],
       };
     },
+    async setFault(pop, mode, broken): Promise<ChangeReport> {
+      if (!findRouter(lab, pop)) throw new LabError('USAGE', `"${pop}" is not a PoP of lab ${lab.name}`);
+      faultMode(mode); // a USAGE error naming the modes, as the live source's
+      src.faultCalls.push({ pop, mode, broken });
+      if (broken) src.broken.set(pop, mode);
+      else src.broken.delete(pop);
+      // A frozen PoP's container is paused; the other modes leave it running.
+      if (mode === 'freeze') src.nodeState[pop] = broken ? 'paused' : 'running';
+      return {
+        lab: lab.name,
+        change: `${broken ? 'break' : 'restore'} ${pop}: ${mode}`,
+        applied: [],
+        catchment: [],
+        shiftMs: null,
+        settled: true,
+        polls: 0,
+        pollEveryMs: 0,
+        notes: [],
+      };
+    },
+    faults: () => Object.fromEntries(src.broken),
     async setDrain(pop, drained): Promise<ChangeReport> {
       if (!findRouter(lab, pop)) throw new LabError('USAGE', `"${pop}" is not a PoP of lab ${lab.name}`);
       src.drainCalls.push({ pop, drained });
