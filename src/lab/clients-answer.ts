@@ -7,11 +7,11 @@ import { ConvergenceError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Client, Lab } from '../topology/model.js';
+import { chaosDig, parseShortTxt } from '../util/chaos-dig.js';
 import type { Progress } from './progress.js';
 
 class Unanswered extends Error {}
 
-const digArgs = (lab: Lab) => ['dig', '+tries=1', '+time=1', `@${lab.anycast.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'];
 
 /**
  * One dig from the client: the PoP that answered, or what is wrong (no
@@ -20,7 +20,7 @@ const digArgs = (lab: Lab) => ['dig', '+tries=1', '+time=1', `@${lab.anycast.dns
  * PoP's answer will do.
  */
 async function askClient(rt: ContainerRuntime, lab: Lab, c: Client, anyPop = false): Promise<{ pop: string } | { problem: string }> {
-  const r = await rt.exec(containerName(lab.name, c.name), digArgs(lab), { timeoutMs: 10_000 });
+  const r = await rt.exec(containerName(lab.name, c.name), chaosDig(lab.anycast.dnsAddress, { timeoutS: 1 }), { timeoutMs: 10_000 });
   const pop = parseShortTxt(r.stdout);
   if (!pop) return { problem: `${c.name}: no answer from ${lab.anycast.dnsAddress} (${(r.stdout || r.stderr).trim().split('\n').pop() || 'timeout'})` };
   if (!anyPop && c.expect?.pop && pop !== c.expect.pop) return { problem: `${c.name}: answered by ${pop}, the lab file expects ${c.expect.pop}` };
@@ -73,14 +73,4 @@ export async function waitClientsAnswered(
     }
     throw err;
   });
-}
-
-// Here, not in probe/, because `up` waits for every client's first answer.
-/** First character-string of the first TXT line of `dig +short`: `"fra"` -> fra. */
-export function parseShortTxt(stdout: string): string | null {
-  for (const line of stdout.split('\n')) {
-    const m = /^"((?:[^"\\]|\\.)*)"/.exec(line.trim());
-    if (m) return m[1];
-  }
-  return null;
 }

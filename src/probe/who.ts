@@ -1,7 +1,7 @@
 // `lab who`: which PoP answers each client, asked four ways from inside the
 // client (dig over UDP and TCP, NSID, the HTTP trace). Pure: the commands to
 // run, parsers for what dig and curl print, and the table.
-import { parseShortTxt } from '../lab/clients-answer.js';
+import { chaosDig, parseShortTxt } from '../util/chaos-dig.js';
 import { formatTable } from '../util/format.js';
 
 export type WhoChannel = 'udp' | 'tcp' | 'nsid' | 'http';
@@ -39,8 +39,8 @@ export function whoCommands(t: WhoTargets, timeoutS = 2, source?: string): Recor
   // `source`: the address dig sends from (a PoP tracing from its anycast address, `trace`).
   const DIG = ['dig', '+tries=1', `+time=${timeoutS}`, ...(source ? ['-b', source] : [])];
   return {
-    udp: [...DIG, `@${t.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'],
-    tcp: [...DIG, '+tcp', `@${t.dnsAddress}`, 'hostname.bind', 'CH', 'TXT', '+short'],
+    udp: chaosDig(t.dnsAddress, { timeoutS, source }),
+    tcp: chaosDig(t.dnsAddress, { timeoutS, source, tcp: true }),
     // Full output: +short hides the OPT pseudosection that carries NSID.
     nsid: [...DIG, '+nsid', '+norec', `@${t.dnsAddress}`, 'id.server', 'CH', 'TXT'],
     http: ['curl', '-sS', '--max-time', '3', `http://${t.httpAddress}/cdn-cgi/trace`],
