@@ -16,6 +16,8 @@ import { faultMode } from '../fault/index.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
 import { monoMs } from '../probe/sample.js';
+import { renderCdf } from '../report/cdf-svg.js';
+import { movedFailoverMs } from '../report/failover-html.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { formatTable } from '../util/format.js';
 import { timestamp } from '../util/timestamp.js';
@@ -48,6 +50,8 @@ export interface BenchRow {
   moved: number;
   affected: number;
   failoverMs: Stats;
+  /** Every affected client-trial's failover, ms: what the HTML page's CDF draws (absent in files from before it). */
+  failoverValuesMs?: number[];
   detectMs: Stats;
   /** Neighbour's BFD-down / hold-expiry / session-down, ms after the fault. */
   routerDetectMs: Stats;
@@ -79,6 +83,7 @@ export function benchRow(c: BenchCase, r: FailoverResult): BenchRow {
     moved: r.summary.moved,
     affected: r.summary.affected,
     failoverMs: r.summary.failoverMs,
+    failoverValuesMs: movedFailoverMs(r),
     detectMs: r.summary.detectMs,
     routerDetectMs: summarize(nums(neighbours.map((n) => n.bfdDownMs ?? n.holdExpiredMs ?? n.bgpDownMs))),
     routeChangeMs: summarize(nums(neighbours.map((n) => n.routeChangeMs))),
@@ -257,5 +262,17 @@ export async function runFailoverBench(ctx: FailoverBenchDeps, o: FailoverBenchO
   mkdirSync(ctx.resultsDir, { recursive: true });
   const file = join(ctx.resultsDir, `failover-${timestamp(started)}.json`);
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-  return { ...doc, file };
+  // Beside it, the distribution per case: one CDF line per fault mode and BFD setting, each with its bound.
+  const html = file.replace(/\.json$/, '.html');
+  writeFileSync(html, renderBenchCdfHtml(doc.lab, doc.pop, trials, rows));
+  return { ...doc, file, html };
+}
+
+/** The bench's page: a CDF of failover ms per case that ran, against its bound. No script, no external asset. */
+export function renderBenchCdfHtml(lab: string, pop: string, trials: number, rows: BenchRow[]): string {
+  const series = rows
+    .filter((r) => !r.error && r.failoverValuesMs?.length)
+    .map((r) => ({ label: `${r.fault}, BFD ${r.bfd}`, values: r.failoverValuesMs ?? [], boundMs: r.boundMs }));
+  const title = `failover bench: ${pop} (lab ${lab}), ${trials} trials per case`;
+  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${title}</title>\n</head>\n<body style="font-family: sans-serif">\n${renderCdf(title, series)}\n</body>\n</html>\n`;
 }

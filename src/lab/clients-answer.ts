@@ -12,7 +12,6 @@ import type { Progress } from './progress.js';
 
 class Unanswered extends Error {}
 
-
 /**
  * One dig from the client: the PoP that answered, or what is wrong (no
  * answer, or not the PoP the lab file expects). `anyPop`: the lab holds live

@@ -4,10 +4,10 @@
 // script run in the node, reading its output, the report and the table.
 
 import { LabError } from '../errors.js';
-import { parseShortTxt } from '../util/chaos-dig.js';
 import { contains, isIPv4, parseCidr } from '../topology/ipv4.js';
 import { type Lab, type NodeRole, sessionsOf } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
+import { parseShortTxt } from '../util/chaos-dig.js';
 import { formatTable } from '../util/format.js';
 import { type AddressOwner, addressIndex, firstRouter, targetChoices } from './address-index.js';
 import { describeAnnotation, parseTraceroute } from './traceroute-output.js';

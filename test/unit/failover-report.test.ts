@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
 import { countStreams } from '../../src/experiment/failover-streams.js';
 import { summarizeFailover } from '../../src/experiment/failover-summary.js';
+import { cdfPoints, niceMax, renderCdf } from '../../src/report/cdf-svg.js';
+import { movedFailoverMs, renderFailoverHtml } from '../../src/report/failover-html.js';
 import { renderFailoverReport } from '../../src/report/failover-report.js';
 
 // No streams at all: every count 0.
@@ -103,5 +105,63 @@ describe('failover console report', () => {
         .startsWith('\x1b['),
     ).toBe(false);
     expect(coloured).toContain('1 collateral');
+  });
+});
+
+describe('failover HTML report and its CDF', () => {
+  const mover = (name: string, ms: number) =>
+    client({ client: name, affected: true, status: 'moved', fromPop: 'fra', toPop: 'iad', failoverMs: ms, detectMs: ms, outageMs: ms, popChanges: 1 });
+
+  it('niceMax rounds up to 1, 2 or 5 × 10^n; cdfPoints steps through the sorted values', () => {
+    expect([0, 0.7, 1, 3, 7, 330, 1200].map(niceMax)).toEqual([1, 1, 1, 5, 10, 500, 2000]);
+    expect(cdfPoints([300, Number.NaN, 100, 200, 400])).toEqual([
+      { x: 100, y: 0.25 },
+      { x: 200, y: 0.5 },
+      { x: 300, y: 0.75 },
+      { x: 400, y: 1 },
+    ]);
+  });
+
+  it('draws one step line per series, the bound dashed, n and the bound in the legend', () => {
+    const svg = renderCdf('t', [
+      { label: 'freeze, BFD 100x3', values: [310, 330, 350], boundMs: 300 },
+      { label: 'freeze, BFD off', values: [6900, 8100], boundMs: 9000 },
+    ]);
+    expect(svg.match(/<path /g)).toHaveLength(2);
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(2);
+    expect(svg).toContain('n=3, bound 300 ms (dashed)');
+    expect(svg).toContain('freeze, BFD off');
+    // x axis to a round 10 s: the largest value is 9 s.
+    expect(svg).toContain('>10000 ms<');
+  });
+
+  it('is one offline page: the CDF of the movers against the bound, the console report, each trial timeline inlined', () => {
+    const r = result([mover('c-de', 330), client({ client: 'c-us', status: 'stayed-ok' })]);
+    expect(movedFailoverMs(r)).toEqual([330]);
+    const html = renderFailoverHtml(r, { 1: '<svg id="trial-1"></svg>' });
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<title>failover: freeze fra, BFD 100x3 (lab default)</title>');
+    expect(html).toContain('n=1, bound 300 ms (dashed)');
+    expect(html).toContain('<svg id="trial-1"></svg>');
+    expect(html).toContain('c-de');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+});
+
+describe('failover bench page', () => {
+  it('draws a CDF line per case that ran, and leaves out a case that could not run', async () => {
+    const { renderBenchCdfHtml } = await import('../../src/bench/failover.js');
+    const row = (fault: string, bfd: string, values: number[] | undefined, error?: string) =>
+      ({ fault, bfd, failoverValuesMs: values, boundMs: 300, ...(error ? { error } : {}) }) as Parameters<typeof renderBenchCdfHtml>[3][number];
+    const html = renderBenchCdfHtml('default', 'fra', 10, [
+      row('freeze', '100x3', [310, 320]),
+      row('freeze', '10x3', undefined, 'BFD at 10 ms never settled'),
+      row('silent', '100x3', [330]),
+    ]);
+    expect(html.match(/<path /g)).toHaveLength(2);
+    expect(html).toContain('freeze, BFD 100x3');
+    expect(html).toContain('silent, BFD 100x3');
+    expect(html).not.toContain('10x3');
+    expect(html).toContain('10 trials per case');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseShortTxt } from '../../src/util/chaos-dig.js';
 import { answerOf, parseDigNsid, parseTraceBody, renderWhoTable, whoCommands, whoRow } from '../../src/probe/who.js';
+import { parseShortTxt } from '../../src/util/chaos-dig.js';
 
 const DIG_NSID = `; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> +nsid @192.0.2.53 id.server CH TXT
 ;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 56662

@@ -7,6 +7,7 @@ import { runFailover } from '../../experiment/failover.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';
+import { writeFailoverHtml } from '../../report/failover-html.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
 import { writeTrialTimeline } from '../../report/failover-timeline.js';
 import { timestamp } from '../../util/timestamp.js';
@@ -38,7 +39,7 @@ export const failoverCommand = defineCommand({
       description: "on (lab file), off, or <tx>x<mult> e.g. 50x3 — applied live, restored after; <tx>x<mult>@pop for the PoP's sessions only",
       default: 'on',
     },
-    { flags: '--out <dir>', description: 'where SVG timelines and the JSON go (default out/failover-<timestamp>/)' },
+    { flags: '--out <dir>', description: 'where the SVG timelines, result.json and report.html (CDF + timelines) go (default out/failover-<timestamp>/)' },
     labOption(),
     { flags: '--seed <n>', description: 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)' },
     jsonOption('machine-readable result on stdout (progress as NDJSON on stderr)'),
@@ -66,6 +67,8 @@ export const failoverCommand = defineCommand({
         { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed },
       );
       await writeFile(join(outDir, 'result.json'), `${JSON.stringify(r, null, 2)}\n`);
+      // Beside the JSON: the CDF against the bound and every timeline, one page that opens offline.
+      await writeFailoverHtml(r, outDir);
       ctx.print(!!o.json, r, () => renderFailoverReport(r, { color: process.stdout.isTTY }));
     } finally {
       abort.dispose();

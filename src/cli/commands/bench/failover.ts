@@ -40,7 +40,7 @@ export const failoverBenchCommand = defineCommand({
         { rt: ctx.rt, progress: ctx.progress(!!o.json), signal: abort.signal, configRoot: CONFIG_ROOT, resultsDir: BENCH_RESULTS },
         { trials, pop: o.pop, modes: o.modes, bfd: o.bfd, seed, lab: o.lab },
       );
-      ctx.print(!!o.json, r, () => `${renderBench(r.rows)}results: ${r.file}`);
+      ctx.print(!!o.json, r, () => `${renderBench(r.rows)}results: ${r.file}\nCDF per case: ${r.html}`);
     } finally {
       abort.dispose();
     }
