@@ -43,8 +43,8 @@ function startWeb(): Promise<{ child: ChildProcess; url: string }> {
     });
     child.stderr?.on('data', (b) => {
       err += b;
-      // NDJSON progress (--json): {"progress":{"node":"fra","step":"pause",…}}
-      for (const m of String(b).matchAll(/"node":"fra","step":"pause"/g)) if (m) pauseSteps.push(performance.now());
+      // NDJSON progress (--json): {"progress":{"subject":"fra","step":"pause",…}}
+      for (const m of String(b).matchAll(/"subject":"fra","step":"pause"/g)) if (m) pauseSteps.push(performance.now());
     });
     child.on('exit', (code) => reject(new Error(`lab web exited ${code}: ${err.slice(-2000)}`)));
   });
