@@ -41,10 +41,13 @@ function startWeb(): Promise<{ child: ChildProcess; url: string }> {
         // not the whole document yet
       }
     });
+    let line = '';
     child.stderr?.on('data', (b) => {
       err += b;
-      // NDJSON progress (--json): {"progress":{"subject":"fra","step":"pause",…}}
-      for (const m of String(b).matchAll(/"subject":"fra","step":"pause"/g)) if (m) pauseSteps.push(performance.now());
+      // NDJSON progress (--json), whole lines only: {"progress":{"subject":"fra","step":"pause",…}}
+      const lines = (line + String(b)).split('\n');
+      line = lines.pop() ?? '';
+      for (const l of lines) if (l.includes('"subject":"fra","step":"pause"')) pauseSteps.push(performance.now());
     });
     child.on('exit', (code) => reject(new Error(`lab web exited ${code}: ${err.slice(-2000)}`)));
   });
