@@ -2,7 +2,6 @@
 // for a workshop ("break fra, then watch the wall"), through the fault modes
 // the failover runs use, with the catchment before and after. No stopwatch:
 // `failover` times; this leaves the PoP broken until restore.
-import type { Progress } from '../lab/progress.js';
 import type { ChangeReport } from '../policy/catchment.js';
 import { checkAnycastRouter, type LiveOptions, measureChange } from '../policy/live-policy.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -14,48 +13,39 @@ export interface ManualFaultOptions extends LiveOptions {
   configRoot: string;
 }
 
-const context = (rt: ContainerRuntime, lab: Lab, pop: string, progress: Progress, configRoot: string): FaultContext => ({
-  rt,
-  lab,
-  pop,
-  progress,
-  configRoot,
-  prepared: {},
-});
-
-/** Injects `mode` on `pop` and reports how the catchment moved. A failed inject is restored, so nothing is left half-broken. */
-export async function breakPop(rt: ContainerRuntime, lab: Lab, popName: string, mode: FaultMode, o: ManualFaultOptions): Promise<ChangeReport> {
+/**
+ * `broken`: inject `mode` on `pop` (a failed inject is restored, so nothing is
+ * left half-broken); otherwise restore it (idempotent: restoring what was
+ * never broken changes nothing). Reports how the catchment moved.
+ */
+export async function setFault(
+  rt: ContainerRuntime,
+  lab: Lab,
+  popName: string,
+  mode: FaultMode,
+  broken: boolean,
+  o: ManualFaultOptions,
+): Promise<ChangeReport> {
   const pop = checkAnycastRouter(lab, popName, 'break/restore');
-  const ctx = context(rt, lab, pop.name, o.progress, o.configRoot);
+  const ctx: FaultContext = { rt, lab, pop: pop.name, progress: o.progress, configRoot: o.configRoot, prepared: {} };
+  const change = broken
+    ? `break ${pop.name}: ${mode.name} (${mode.summary}); undo with \`restore ${pop.name} ${mode.name}\``
+    : `restore ${pop.name}: undo ${mode.name}`;
   return measureChange(
     rt,
     lab,
-    `break ${pop.name}: ${mode.name} (${mode.summary}); undo with \`restore ${pop.name} ${mode.name}\``,
+    change,
     async () => {
-      await mode.prepare?.(ctx);
-      try {
-        await mode.inject(ctx);
-      } catch (e) {
-        await mode.restore({ ...ctx, prepared: {} }).catch(() => undefined);
-        throw e;
-      }
-      return { applied: [{ node: pop.name, commands: [`fault ${mode.name}: inject`] }] };
-    },
-    o,
-  );
-}
-
-/** Restores `mode` on `pop` (idempotent: restoring what was never broken changes nothing) and reports how the catchment moved. */
-export async function restorePop(rt: ContainerRuntime, lab: Lab, popName: string, mode: FaultMode, o: ManualFaultOptions): Promise<ChangeReport> {
-  const pop = checkAnycastRouter(lab, popName, 'break/restore');
-  const ctx = context(rt, lab, pop.name, o.progress, o.configRoot);
-  return measureChange(
-    rt,
-    lab,
-    `restore ${pop.name}: undo ${mode.name}`,
-    async () => {
-      await mode.restore(ctx);
-      return { applied: [{ node: pop.name, commands: [`fault ${mode.name}: restore`] }] };
+      if (broken) {
+        await mode.prepare?.(ctx);
+        try {
+          await mode.inject(ctx);
+        } catch (e) {
+          await mode.restore({ ...ctx, prepared: {} }).catch(() => undefined);
+          throw e;
+        }
+      } else await mode.restore(ctx);
+      return { applied: [{ node: pop.name, commands: [`fault ${mode.name}: ${broken ? 'inject' : 'restore'}`] }] };
     },
     o,
   );

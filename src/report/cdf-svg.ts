@@ -3,6 +3,7 @@
 // A CDF, not a histogram: no bin width to choose, p50/p95 are read off the
 // y axis, and 10 trials draw as honestly as 1000. Pure: data in, SVG text out.
 import { formatMs } from '../util/format.js';
+import { esc, FONT, PALETTE } from './svg-style.js';
 
 export interface CdfSeries {
   label: string;
@@ -12,17 +13,12 @@ export interface CdfSeries {
   boundMs?: number;
 }
 
-// Okabe–Ito, as the timelines: distinguishable with the common colour-vision deficiencies.
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#8C564B', '#17BECF'];
-const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 const W = 900;
 const H = 420;
 const L = 70;
 const R = 250;
 const T = 50;
 const B = 60;
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A round axis maximum ≥ v: 1, 2 or 5 × 10^n. */
 export function niceMax(v: number): number {

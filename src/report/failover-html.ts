@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import type { FailoverResult } from '../experiment/failover-result.js';
 import { renderCdf } from './cdf-svg.js';
 import { renderFailoverReport } from './failover-report.js';
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+import { esc } from './svg-style.js';
 
 /** Every affected client-trial that moved: the failover times the CDF draws. */
 export const movedFailoverMs = (r: FailoverResult): number[] =>

@@ -7,6 +7,7 @@
 import { analyzeClient, type ClientFailover, type RequestKind } from '../experiment/failover-clients.js';
 import type { Sample } from '../probe/sample.js';
 import { formatMs } from '../util/format.js';
+import { esc, FONT, PALETTE } from './svg-style.js';
 
 export interface TimelineInput {
   title: string;
@@ -23,9 +24,6 @@ export interface TimelineInput {
   subtitle?: string;
 }
 
-// Okabe–Ito colours: distinguishable with the common colour-vision
-// deficiencies. Red and grey are kept out: they mean "failed".
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#F0E442', '#8C564B', '#17BECF'];
 const TIMEOUT = '#A0A0A0';
 const FAILED = '#D62728';
 const FAULT_LINE = '#D62728';
@@ -37,7 +35,6 @@ export const STATUS_COLOR: Partial<Record<ClientFailover['status'], string>> = {
   'not-moved': '#D62728',
 };
 const RESTORE_LINE = '#2E7D32';
-const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 
 const W = 1100;
 const LEFT = 120;
@@ -252,4 +249,3 @@ export function niceTicks(from: number, to: number, target: number): { values: n
 
 const kindLabel = (k: RequestKind): string => ({ 'udp-dns': 'UDP DNS', 'tcp-dns': 'TCP DNS', http: 'HTTP' })[k];
 const f = (n: number): string => (Math.round(n * 10) / 10).toString();
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');

@@ -1,10 +1,10 @@
 // The dashboard's data from a running lab, through the functions the CLI
 // uses: `status` (labStatus), the failover runs' probe agent (catchmentStream),
 // `lg` (readBgpPaths), `withdraw`/`announce` (setDrain), `break`/`restore`
-// (breakPop/restorePop).
+// (setFault).
 import { LabError } from '../errors.js';
 import { faultMode } from '../fault/index.js';
-import { breakPop, restorePop } from '../fault/manual.js';
+import { setFault } from '../fault/manual.js';
 import { readBgpPaths } from '../lab/looking-glass.js';
 import type { Progress } from '../lab/progress.js';
 import { labStatus } from '../lab/status.js';
@@ -36,7 +36,7 @@ export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress, c
       const mode = faultMode(modeName);
       const o = { progress, configRoot };
       if (!doBreak) {
-        const r = await restorePop(rt, lab, pop, mode, o);
+        const r = await setFault(rt, lab, pop, mode, false, o);
         broken.delete(pop);
         return r;
       }
@@ -45,9 +45,9 @@ export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress, c
       // Marked before the inject: a fault that breaks the PoP and then fails to report still shows a restore button.
       broken.set(pop, mode.name);
       try {
-        return await breakPop(rt, lab, pop, mode, o);
+        return await setFault(rt, lab, pop, mode, true, o);
       } catch (e) {
-        broken.delete(pop); // breakPop restored it
+        broken.delete(pop); // setFault restored it
         throw e;
       }
     },

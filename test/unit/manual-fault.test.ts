@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FaultMode } from '../../src/fault/fault.js';
-import { breakPop, restorePop } from '../../src/fault/manual.js';
+import { setFault } from '../../src/fault/manual.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { FakeRuntime } from './support/fake-runtime.js';
@@ -52,26 +52,26 @@ function world() {
 describe('break and restore a PoP by hand', () => {
   it('breaks fra (c-de moves to iad) and restores it (c-de comes back)', async () => {
     const w = world();
-    const b = await breakPop(w.rt, lab, 'fra', w.toy(), o);
+    const b = await setFault(w.rt, lab, 'fra', w.toy(), true, o);
     expect(b.change).toMatch(/^break fra: toy .*restore fra toy/);
     expect(b.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'fra', after: 'iad', moved: true });
     expect(b.catchment.filter((c) => c.moved)).toHaveLength(1);
     expect(w.broken.has('fra')).toBe(true);
-    const r = await restorePop(w.rt, lab, 'fra', w.toy(), o);
+    const r = await setFault(w.rt, lab, 'fra', w.toy(), false, o);
     expect(r.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'iad', after: 'fra', moved: true });
     expect(w.calls).toEqual(['prepare fra', 'inject fra', 'restore fra']);
   });
 
   it('restores a PoP whose inject failed, then reports the failure', async () => {
     const w = world();
-    await expect(breakPop(w.rt, lab, 'fra', w.toy(true), o)).rejects.toThrow('inject failed halfway');
+    await expect(setFault(w.rt, lab, 'fra', w.toy(true), true, o)).rejects.toThrow('inject failed halfway');
     expect(w.broken.size).toBe(0);
     expect(w.calls).toEqual(['prepare fra', 'inject fra', 'restore fra']);
   });
 
   it('refuses a router that is not a PoP, naming the PoPs', async () => {
     const w = world();
-    await expect(breakPop(w.rt, lab, 't-eu', w.toy(), o)).rejects.toMatchObject({
+    await expect(setFault(w.rt, lab, 't-eu', w.toy(), true, o)).rejects.toMatchObject({
       code: 'USAGE',
       message: expect.stringMatching(/t-eu does not announce the anycast prefix .*break\/restore act on fra, iad, nrt, gru/),
     });

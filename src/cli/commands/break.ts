@@ -2,7 +2,7 @@
 // and leave it broken (a workshop's "now watch"), then undo it. The same
 // fault modes as `failover`, which times them; these show the catchment move.
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
-import { breakPop, restorePop } from '../../fault/manual.js';
+import { setFault } from '../../fault/manual.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { renderChangeReport } from '../../policy/catchment.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
@@ -26,7 +26,7 @@ const faultCommand = (name: 'break' | 'restore', description: string) =>
       const timeoutMs = positiveInt('--timeout', o.timeout) * 1000;
       const lab = await runningLab(ctx.rt, o.lab);
       const opts = { progress: ctx.progress(!!o.json), timeoutMs, configRoot: CONFIG_ROOT };
-      const r = name === 'break' ? await breakPop(ctx.rt, lab, pop, mode, opts) : await restorePop(ctx.rt, lab, pop, mode, opts);
+      const r = await setFault(ctx.rt, lab, pop, mode, name === 'break', opts);
       ctx.print(!!o.json, r, () => renderChangeReport(r));
     },
   });

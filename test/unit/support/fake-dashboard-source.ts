@@ -21,6 +21,19 @@ export interface FakeDashboardSource extends DashboardSource {
   catchmentCalls: number;
 }
 
+/** An action's report in this fake: applied, nothing measured. */
+const nothingMoved = (lab: Lab, change: string): ChangeReport => ({
+  lab: lab.name,
+  change,
+  applied: [],
+  catchment: [],
+  shiftMs: null,
+  settled: true,
+  polls: 0,
+  pollEveryMs: 0,
+  notes: [],
+});
+
 export function fakeDashboardSource(lab: Lab): FakeDashboardSource {
   const src: FakeDashboardSource = {
     catchmentNow: Object.fromEntries(lab.clients.map((c) => [c.name, c.expect?.pop ?? null])),
@@ -104,17 +117,7 @@ export function fakeDashboardSource(lab: Lab): FakeDashboardSource {
       else src.broken.delete(pop);
       // A frozen PoP's container is paused; the other modes leave it running.
       if (mode === 'freeze') src.nodeState[pop] = broken ? 'paused' : 'running';
-      return {
-        lab: lab.name,
-        change: `${broken ? 'break' : 'restore'} ${pop}: ${mode}`,
-        applied: [],
-        catchment: [],
-        shiftMs: null,
-        settled: true,
-        polls: 0,
-        pollEveryMs: 0,
-        notes: [],
-      };
+      return nothingMoved(lab, `${broken ? 'break' : 'restore'} ${pop}: ${mode}`);
     },
     faults: () => Object.fromEntries(src.broken),
     async setDrain(pop, drained): Promise<ChangeReport> {
@@ -122,17 +125,7 @@ export function fakeDashboardSource(lab: Lab): FakeDashboardSource {
       src.drainCalls.push({ pop, drained });
       if (drained) src.drained.add(pop);
       else src.drained.delete(pop);
-      return {
-        lab: lab.name,
-        change: `${drained ? 'withdraw' : 'announce'} ${pop}`,
-        applied: [],
-        catchment: [],
-        shiftMs: null,
-        settled: true,
-        polls: 0,
-        pollEveryMs: 0,
-        notes: [],
-      };
+      return nothingMoved(lab, `${drained ? 'withdraw' : 'announce'} ${pop}`);
     },
   };
   return src;
