@@ -16,13 +16,16 @@
 // measured 280–460 ms. p50 ≤ 450 ms and max ≤ 700 ms over 10 trials leave
 // ~1.5 × the bound for the median and room for one scheduling hiccup
 // (2 cores, 4 probe agents, 11 FRR instances) at the top.
-import { mkdtempSync } from 'node:fs';
+// The freeze run's report.html is opened in Chromium: its CDF and timelines.
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FailoverResult } from '../../src/experiment/failover-result.js';
 import type { UpResult } from '../../src/lab/up.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { openDashboardPage } from '../unit/support/chromium.js';
 import { docker, type ExecJson, labJson, REPO, type VtyshBfdPeer } from './cli.js';
 
 const LAB_FILE = process.env.ANYCAST_LAB_FILE ?? join(REPO, 'labs', 'default.yaml');
@@ -85,6 +88,26 @@ function expectCleanTrials(r: FailoverResult, trials: number) {
   }
 }
 
+/**
+ * report.html beside result.json, in Debian's Chromium: the CDF of the 10
+ * movers against the 300 ms bound, every trial's timeline, no console
+ * errors. The CDF and the result are kept in out/ (the README's picture).
+ */
+async function expectReportPage(dir: string, r: FailoverResult) {
+  const ui = await openDashboardPage(pathToFileURL(join(dir, 'report.html')).href);
+  try {
+    const cdf = ui.page.locator('body > svg').first();
+    expect(await cdf.textContent()).toContain(`n=${r.summary.moved}, bound 300 ms (dashed)`);
+    expect(await ui.page.locator('section svg').count()).toBe(r.trials.length);
+    mkdirSync(join(REPO, 'out'), { recursive: true });
+    await cdf.screenshot({ path: join(REPO, 'out', 'failover-report-cdf.png') });
+    copyFileSync(join(dir, 'result.json'), join(REPO, 'out', 'failover-report-result.json'));
+    expect(ui.consoleErrors).toEqual([]);
+  } finally {
+    await ui.browser.close();
+  }
+}
+
 describe(`failover stopwatch (lab ${LAB})`, () => {
   beforeAll(async () => {
     await labJson(['up', LAB_FILE]);
@@ -110,6 +133,7 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
       expect(teu.bfdDownMs).toBeGreaterThan(0);
       expect(teu.bfdDownMs).toBeLessThanOrEqual(t.clients.find((c) => c.client === 'c-de')!.detectMs!);
     }
+    await expectReportPage(join(OUT, 'freeze'), r);
   });
 
   it('an observer outside the probe agent agrees: tcpdump on eb-de sees the same gap in answers to c-de', async () => {
