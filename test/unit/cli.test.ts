@@ -100,6 +100,8 @@ describe('command lists', () => {
       'policy',
       'withdraw',
       'announce',
+      'break',
+      'restore',
       'failover',
       'flood',
       'exercise',
