@@ -12,6 +12,8 @@ export const freeze: FaultMode = {
   async inject(ctx) {
     ctx.progress.step(ctx.pop, 'pause');
     await ctx.rt.pauseContainer(containerName(ctx.lab.name, ctx.pop));
+    // The pause may first wait for an exec in flight in the PoP (exec-gate.ts): this is when it froze.
+    ctx.progress.step(ctx.pop, 'paused');
   },
   async restore(ctx) {
     const c = await ctx.rt.inspectContainer(containerName(ctx.lab.name, ctx.pop));

@@ -56,7 +56,8 @@ export function renderCdf(title: string, series: CdfSeries[]): string {
   }
   out.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#374151"/>`);
   out.push(`<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#374151"/>`);
-  out.push(`<text x="${(L + W - R) / 2}" y="${H - 16}" text-anchor="middle">failover time (fault → first answer from another PoP)</text>`);
+  out.push(`<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">share of moved clients (per trial)</text>`);
+  out.push(`<text x="${(L + W - R) / 2}" y="${H - 16}" text-anchor="middle">failover time (last answer from the failed PoP → first from another)</text>`);
   series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length];
     const pts = cdfPoints(s.values);

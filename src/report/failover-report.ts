@@ -100,7 +100,7 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
   const baseline = r.trials.map((t) => t.baselineAfterMs).filter((v): v is number => v !== null);
   if (baseline.length) lines.push(`back at baseline after restore: ${Math.min(...baseline)}–${Math.max(...baseline)} ms`);
   const svgs = r.trials.map((t) => t.svg).filter(Boolean);
-  if (svgs.length) lines.push(`timelines: ${r.outDir} (${svgs.length} SVG)`);
+  if (svgs.length) lines.push(`timelines: ${r.outDir} (${svgs.length} SVG; report.html: the CDF and every timeline on one page)`);
   return `${lines.join('\n')}\n`;
 }
 
