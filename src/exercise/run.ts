@@ -53,20 +53,26 @@ export interface StartResult {
 }
 
 /**
- * `up --reset` semantics, then every exercise's cleanup (an injection `up`
- * does not repair must not leak into this one), then this exercise's fault.
+ * Every exercise's cleanup (an injection `up` does not repair must not leak
+ * into this one), then `up --reset` semantics, then this exercise's fault.
  */
 export async function startExercise(d: RunDeps, e: Exercise): Promise<StartResult> {
   const meta = exerciseMeta(d.paths, e);
   const lab = loadLabFile(join(d.paths.labsDir, meta.lab));
-  d.progress.step('lab', 'up', `${lab.name} from ${meta.lab}`);
-  const up = await labUp(d.rt, lab, { progress: d.progress, paths: { configRoot: d.paths.configRoot }, signal: d.signal });
-  const reset = await resetAll(d.rt, lab, { progress: d.progress, signal: d.signal });
+  // Before `up`: a leftover `up` cannot see as such (a stopped responder looks
+  // like a wrong catchment, and `up` would wait it out). Best effort: on a lab
+  // that is not running there is nothing to clean, and `up` builds it fresh.
   for (const other of d.all ?? EXERCISES) {
     if (!other.cleanup) continue;
     d.progress.step('lab', 'cleanup', other.id);
-    await other.cleanup(context(d, other, lab));
+    await other.cleanup(context(d, other, lab)).catch((err: Error) => {
+      if (d.signal?.aborted) throw err;
+      d.progress.step('lab', 'cleanup', `${other.id}: skipped (${err.message.split('\n')[0]})`);
+    });
   }
+  d.progress.step('lab', 'up', `${lab.name} from ${meta.lab}`);
+  const up = await labUp(d.rt, lab, { progress: d.progress, paths: { configRoot: d.paths.configRoot }, signal: d.signal });
+  const reset = await resetAll(d.rt, lab, { progress: d.progress, signal: d.signal });
   let injected: string[] = [];
   if (e.inject) {
     d.progress.step('lab', 'inject', e.id);

@@ -19,10 +19,20 @@ const INJECTED: Record<string, () => Promise<void>> = {
     const peers = await vtyshJson<{ peer: string }[]>('fra', 'show bfd peers');
     expect(peers).toEqual([]);
   },
+  'drain-maintenance': async () => {
+    for (const c of ['c-de', 'c-us', 'c-jp', 'c-br']) await recording('drain-maintenance', c);
+  },
+  'tcp-stream': async () => recording('tcp-stream', 'c-de'),
   'prefix-leak': async () => {
     const table = await vtyshJson<{ routes: Record<string, unknown> }>('t-ap', 'show bgp ipv4 unicast');
     expect(Object.keys(table.routes)).toContain('192.0.2.128/25');
   },
+};
+
+/** The recorder `start` leaves in a client: its pid file names a live process. */
+const recording = async (id: string, client: string) => {
+  const r = await lab(['exec', client, '--', 'sh', '-c', `kill -0 "$(cat /tmp/al-exercise-${id}.pid)" && wc -l < /tmp/al-exercise-${id}.ndjson`]);
+  expect(r.code, `${client}: ${r.stderr}`).toBe(0);
 };
 
 describe('exercises (default lab)', () => {

@@ -36,8 +36,8 @@ describe('exercise registry', () => {
   });
 
   it.each([
-    [undefined, /name an exercise: prepend-catchment, missing-bfd, prefix-leak, identify-pops/],
-    ['nope', /unknown exercise "nope"; exercises: prepend-catchment, missing-bfd/],
+    [undefined, /name an exercise: prepend-catchment, drain-maintenance, tcp-stream, missing-bfd, prefix-leak, identify-pops, asymmetric-path/],
+    ['nope', /unknown exercise "nope"; exercises: prepend-catchment, drain-maintenance/],
   ])('exerciseById(%s) is a USAGE error listing the exercises', (id, message) => {
     expect(() => exerciseById(id)).toThrow(message);
     try {
