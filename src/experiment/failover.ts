@@ -46,7 +46,19 @@ export interface FailoverDeps {
   signal?: AbortSignal;
   /** Called after each trial with what it measured (the CLI draws the SVG timeline); returns the file it wrote. */
   onTrial?: (t: TrialRecord) => Promise<string | undefined>;
+  /** Told as a trial happens (the dashboard's live timeline): its probes' samples as they arrive, the fault, the restore. */
+  onLive?: (ev: TrialLiveEvent) => void;
 }
+
+/**
+ * A trial as it happens. `probing` hands over the live sample arrays the
+ * analysis itself reads (append-only, kept after the probes stop), so a
+ * watcher draws exactly what the result will judge; times are the probes'
+ * CLOCK_MONOTONIC ms, the clock of `faultMs` and `restoreMs`.
+ */
+export type TrialLiveEvent =
+  | { type: 'probing'; trial: number; atMs: number; samples: (client: string) => readonly Sample[] }
+  | { type: 'fault' | 'restore' | 'stopped'; trial: number; atMs: number };
 
 /** One finished trial with the context needed to draw it. */
 export interface TrialRecord {
@@ -217,7 +229,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
  * its fault withdraws the route; none otherwise, so a client that moved
  * anyway is judged as a mover and every other as one expected to stay.
  */
-const judgedPop = (fault: FaultMode, pop: string): string | undefined => (withdrawsRoute(fault.detection) ? pop : undefined);
+export const judgedPop = (fault: FaultMode, pop: string): string | undefined => (withdrawsRoute(fault.detection) ? pop : undefined);
 
 type Options = FailoverOptions & typeof DEFAULTS;
 
@@ -268,9 +280,13 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
     for (const w of watched) monitors.push(await startRouteMonitor(rt, w.router, containerName(model.name, w.router), maxMs));
     const targets = model.clients.map((c) => ({ client: c.name, container: containerName(model.name, c.name) }));
     session = await startProbes(rt, model, targets, { maxDurationMs: maxMs, rates: o.rates });
+    deps.onLive?.({ type: 'probing', trial: s.trial, atMs: clock.monoMs(), samples: session.samples });
     times = await faultUnderProbes(deps, o, s, session, affected, moveDeadline);
   } finally {
-    if (session) runs = await session.stop();
+    if (session) {
+      runs = await session.stop();
+      deps.onLive?.({ type: 'stopped', trial: s.trial, atMs: clock.monoMs() });
+    }
     for (const m of monitors) monitorText.set(m.node, await m.stop());
   }
 
@@ -342,6 +358,7 @@ async function faultUnderProbes(
   const moved = () => affected.every((c) => okFrom(c, (x) => x.pop !== pop, faultMs));
   try {
     progress.step(pop, `inject ${o.fault.name}`);
+    deps.onLive?.({ type: 'fault', trial: s.trial, atMs: faultMs });
     await o.fault.inject(ctx);
     injectMs = clock.monoMs() - faultMs;
     if (withdrawsRoute(o.fault.detection)) {
@@ -356,6 +373,7 @@ async function faultUnderProbes(
   } finally {
     restoreMs = clock.monoMs();
     progress.step(pop, `restore ${o.fault.name}`);
+    deps.onLive?.({ type: 'restore', trial: s.trial, atMs: restoreMs });
     await o.fault.restore(ctx);
   }
   // A recreated PoP runs its lab-file config: give it the run's BFD again.

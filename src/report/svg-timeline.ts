@@ -12,7 +12,8 @@ import { esc, FONT, PALETTE } from './svg-style.js';
 export interface TimelineInput {
   title: string;
   clients: { client: string; samples: Sample[] /** Precomputed; analyzed from samples if absent. */; failover?: ClientFailover }[];
-  faultMs: number;
+  /** Absent while a live trial has not reached its fault: time then counts from `startMs`, and no row has a verdict. */
+  faultMs?: number;
   restoreMs?: number;
   startMs: number;
   endMs: number;
@@ -22,6 +23,12 @@ export interface TimelineInput {
   /** The PoP the fault hit, for the per-row verdict. */
   failedPop?: string;
   subtitle?: string;
+  /**
+   * false: a trial still running (the dashboard's live view), where a verdict
+   * would be premature ("never recovered" while BFD is still counting): each
+   * row ends with the PoP of its newest answer instead. Default true.
+   */
+  verdicts?: boolean;
 }
 
 const TIMEOUT = '#A0A0A0';
@@ -49,6 +56,8 @@ type Category = { key: string; color: string };
 export function renderTimeline(input: TimelineInput): string {
   const kind = input.kind ?? 'udp-dns';
   const { startMs, endMs, faultMs } = input;
+  const origin = faultMs ?? startMs;
+  const judge = input.verdicts !== false && faultMs !== undefined;
   const span = Math.max(1, endMs - startMs);
   const plotW = W - LEFT - RIGHT;
   const x = (t: number): number => LEFT + ((t - startMs) / span) * plotW;
@@ -68,27 +77,31 @@ export function renderTimeline(input: TimelineInput): string {
   out.push(legend(colors));
 
   // Grid and axis first, so bars and lines draw over them.
-  const ticks = niceTicks(startMs - faultMs, endMs - faultMs, 10);
+  const ticks = niceTicks(startMs - origin, endMs - origin, 10);
   out.push('<g class="axis" stroke="#e4e4e4">');
-  for (const t of ticks.values) out.push(`<line x1="${f(x(faultMs + t))}" y1="${TOP - 4}" x2="${f(x(faultMs + t))}" y2="${plotBottom}"/>`);
+  for (const t of ticks.values) out.push(`<line x1="${f(x(origin + t))}" y1="${TOP - 4}" x2="${f(x(origin + t))}" y2="${plotBottom}"/>`);
   out.push('</g>');
   out.push(`<g class="axis-labels" fill="#333" text-anchor="middle">`);
   out.push(`<line x1="${LEFT}" y1="${plotBottom}" x2="${LEFT + plotW}" y2="${plotBottom}" stroke="#333"/>`);
   for (const t of ticks.values) {
-    const tx = f(x(faultMs + t));
+    const tx = f(x(origin + t));
     out.push(`<line x1="${tx}" y1="${plotBottom}" x2="${tx}" y2="${plotBottom + 5}" stroke="#333"/>`);
     out.push(`<text x="${tx}" y="${plotBottom + 18}">${ticks.format(t)}</text>`);
   }
-  out.push(`<text x="${f(LEFT + plotW / 2)}" y="${plotBottom + 40}">${esc(`time since the fault (${ticks.unit}), when each probe was sent`)}</text>`);
+  out.push(
+    `<text x="${f(LEFT + plotW / 2)}" y="${plotBottom + 40}">${esc(`time since the ${faultMs === undefined ? 'first probe' : 'fault'} (${ticks.unit}), when each probe was sent`)}</text>`,
+  );
   out.push('</g>');
 
   input.clients.forEach((c, i) => {
     const y = TOP + i * ROW;
     const barY = y + (ROW - BAR) / 2;
-    const fo = c.failover ?? analyzeClient(c.samples, { faultMs, restoreMs: input.restoreMs, kind, failedPop: input.failedPop });
-    out.push(`<g class="row" data-client="${esc(c.client)}" data-status="${fo.status}">`);
+    const fo = judge ? (c.failover ?? analyzeClient(c.samples, { faultMs, restoreMs: input.restoreMs, kind, failedPop: input.failedPop })) : undefined;
+    const now = fo ? undefined : newestPop(c.samples, kind);
+    out.push(`<g class="row" data-client="${esc(c.client)}" ${fo ? `data-status="${fo.status}"` : `data-now="${esc(now ?? '')}"`}>`);
+    const tone = fo && STATUS_COLOR[fo.status];
     out.push(
-      `<text x="${LEFT - 10}" y="${f(barY + BAR / 2 + 4)}" text-anchor="end" font-weight="bold"${STATUS_COLOR[fo.status] ? ` fill="${STATUS_COLOR[fo.status]}"` : ''}>${esc(c.client)}</text>`,
+      `<text x="${LEFT - 10}" y="${f(barY + BAR / 2 + 4)}" text-anchor="end" font-weight="bold"${tone ? ` fill="${tone}"` : ''}>${esc(c.client)}</text>`,
     );
     out.push(`<rect x="${LEFT}" y="${f(barY)}" width="${plotW}" height="${BAR}" fill="#f4f4f4"/>`);
     for (const run of runs(c.samples, kind, startMs, endMs, colors)) {
@@ -97,14 +110,13 @@ export function renderTimeline(input: TimelineInput): string {
       out.push(`<rect x="${f(x0)}" y="${f(barY)}" width="${f(w)}" height="${BAR}" fill="${run.color}"><title>${esc(run.title)}</title></rect>`);
     }
     // A bracket under the bar from the last old-PoP answer to the first new one.
-    if (fo.lastOldMs !== null && fo.firstNewMs !== null && fo.failoverMs !== null) {
+    if (fo && fo.lastOldMs !== null && fo.firstNewMs !== null && fo.failoverMs !== null) {
       const bx0 = f(x(Math.max(startMs, fo.lastOldMs)));
       const bx1 = f(x(Math.min(endMs, fo.firstNewMs)));
       const by = f(barY + BAR + 4);
       out.push(`<path d="M${bx0},${f(barY + BAR + 1)} V${by} H${bx1} V${f(barY + BAR + 1)}" fill="none" stroke="#222" stroke-width="1.2"/>`);
     }
-    const [main, sub] = verdict(fo);
-    const tone = STATUS_COLOR[fo.status];
+    const [main, sub] = fo ? verdict(fo) : [`now: ${now === undefined ? 'no probe yet' : (now ?? 'no answer')}`];
     // A client the fault should not have touched but did gets its own colour: row frame, name and verdict.
     if (tone) out.push(`<rect x="${LEFT - 2}" y="${f(barY - 2)}" width="${plotW + 4}" height="${BAR + 4}" fill="none" stroke="${tone}" stroke-width="2"/>`);
     out.push(`<text x="${LEFT + plotW + 10}" y="${f(barY + 9)}" font-weight="bold"${tone ? ` fill="${tone}"` : ''}>${esc(main)}</text>`);
@@ -112,12 +124,19 @@ export function renderTimeline(input: TimelineInput): string {
     out.push('</g>');
   });
 
-  out.push(markerLine(x(faultMs), 'fault', FAULT_LINE, plotBottom));
+  if (faultMs !== undefined) out.push(markerLine(x(faultMs), 'fault', FAULT_LINE, plotBottom));
   if (input.restoreMs !== undefined && input.restoreMs >= startMs && input.restoreMs <= endMs) {
     out.push(markerLine(x(input.restoreMs), 'restore', RESTORE_LINE, plotBottom));
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+/** The PoP of the newest sent probe that resolved (null: it failed), undefined before the first. */
+function newestPop(samples: Sample[], kind: RequestKind): string | null | undefined {
+  let best: Sample | undefined;
+  for (const s of samples) if (s.kind === kind && (!best || s.sentMs > best.sentMs)) best = s;
+  return best && (best.outcome === 'ok' ? (best.pop ?? null) : null);
 }
 
 /** Two lines at the end of a row: the verdict, and the detail. */

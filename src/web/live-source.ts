@@ -1,15 +1,17 @@
 // The dashboard's data from a running lab, through the functions the CLI
 // uses: `status` (labStatus), the failover runs' probe agent (catchmentStream),
 // `lg` (readBgpPaths), `withdraw`/`announce` (setDrain), `break`/`restore`
-// (setFault).
+// (setFault), `failover` (recordFailover).
 import { LabError } from '../errors.js';
 import { faultMode } from '../fault/index.js';
 import { setFault } from '../fault/manual.js';
 import { readBgpPaths } from '../lab/looking-glass.js';
-import type { Progress } from '../lab/progress.js';
+import { createProgress, type Progress } from '../lab/progress.js';
 import { labStatus } from '../lab/status.js';
 import { setDrain } from '../policy/live-policy.js';
 import { catchmentStream } from '../probe/catchment-stream.js';
+import { monoMs } from '../probe/sample.js';
+import { FAILOVER_RUNS_ROOT, recordFailover } from '../report/failover-run.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { findRouter, type Lab } from '../topology/model.js';
@@ -52,5 +54,24 @@ export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress, c
       }
     },
     faults: () => Object.fromEntries(broken),
+    runFailover: (req, hooks) =>
+      recordFailover(
+        {
+          rt,
+          lab,
+          configRoot,
+          clock: { monoMs, wallMs: () => Date.now() },
+          // Both: the terminal that runs `web` logs the run as `failover` would, and the panel shows its newest step.
+          progress: createProgress((ev) => {
+            progress.step(ev.subject, ev.step, ev.detail);
+            hooks.step(ev.subject, ev.step, ev.detail);
+          }),
+          signal: hooks.signal,
+          onLive: hooks.live,
+        },
+        // The CLI's defaults for what the panel does not ask: --bfd on (the lab file's), a fresh random seed.
+        { pop: req.pop, fault: faultMode(req.mode), trials: req.trials, bfd: 'lab', outDir: req.outDir },
+      ),
+    failoverRunsDir: () => FAILOVER_RUNS_ROOT,
   };
 }

@@ -1,6 +1,7 @@
 // The dashboard's HTTP server (hono on node): the page and its assets from
-// the package, the lab model, one SSE stream of snapshots, the looking glass,
-// and, only with --control, the drain actions `withdraw`/`announce` run.
+// the package, the lab model, one SSE stream of snapshots (and of the
+// failover panel's live run), the looking glass, the past failover runs, and,
+// only with --control, the actions: drain, break/restore, a failover run.
 
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -15,6 +16,8 @@ import type { LabStatus } from '../lab/status.js';
 import { type Catchment, sameCatchment } from '../policy/catchment.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { topologyElements } from './elements.js';
+import type { FailoverLiveView } from './failover-live.js';
+import { failoverPanel, MAX_PANEL_TRIALS } from './failover-panel.js';
 import { popColours } from './pop-colours.js';
 import { buildEvent, type DashboardEvent } from './snapshot.js';
 import type { DashboardSource } from './source.js';
@@ -133,14 +136,31 @@ function snapshotLoop(source: DashboardSource, intervalMs: number, catchmentInte
   };
 }
 
-const errorStatus = (e: unknown): 400 | 404 | 500 => (e instanceof LabError ? (e.code === 'USAGE' ? 400 : e.code === 'NOT_FOUND' ? 404 : 500) : 500);
+const STATUS_OF: Partial<Record<LabError['code'], 400 | 404 | 409>> = { USAGE: 400, NOT_FOUND: 404, LAB_BUSY: 409 };
+const errorStatus = (e: unknown): 400 | 404 | 409 | 500 => (e instanceof LabError ? (STATUS_OF[e.code] ?? 500) : 500);
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono {
+const readOnly = (what: string) => ({ error: `read-only dashboard: start it with \`npm run lab -- web --control\` to ${what}` });
+
+export interface Dashboard {
+  app: Hono;
+  /** Stops a failover run in progress and waits for its restore. */
+  close(): Promise<void>;
+}
+
+export const dashboardApp = (source: DashboardSource, o: DashboardOptions): Hono => dashboard(source, o).app;
+
+export function dashboard(source: DashboardSource, o: DashboardOptions): Dashboard {
   const lab = source.topology();
   const intervalMs = o.intervalMs ?? 1000;
   const loop = snapshotLoop(source, intervalMs, o.catchmentIntervalMs ?? intervalMs);
+  const panel = failoverPanel(source);
   const app = new Hono();
+  /** The cards' actions wait for no run: a break in the middle of a trial would be measured as part of it. */
+  const busy = (action: string) => {
+    const id = panel.running();
+    return id ? { error: `a failover run (${id}) is running: ${action} after it ends, or stop it` } : null;
+  };
 
   for (const [route, file] of Object.entries(PAGE_FILES)) {
     app.get(route, async (c) => {
@@ -158,6 +178,7 @@ export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono
       elements: topologyElements(lab),
       pops: anycastRouters(lab).map((r) => ({ name: r.name, colo: r.colo ?? r.name, location: r.location })),
       faultModes: FAULT_MODES.map((m) => ({ name: m.name, summary: m.summary })),
+      maxTrials: MAX_PANEL_TRIALS,
       colours: popColours(lab),
       routers: lab.routers.map((r) => ({ name: r.name, role: r.role, asn: r.asn, location: r.location })),
       clients: lab.clients.map((cl) => ({ name: cl.name, location: cl.location, eyeball: cl.eyeball, expected: cl.expect?.pop ?? null })),
@@ -174,22 +195,31 @@ export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono
 
   app.get('/events', (c) =>
     streamSSE(c, async (stream) => {
-      const queue: DashboardEvent[] = [];
+      const queue: ({ snapshot: DashboardEvent } | { failover: FailoverLiveView })[] = [];
       let notify: (() => void) | null = null;
       const stop = loop.subscribe((ev) => {
-        queue.push(ev);
+        queue.push({ snapshot: ev });
+        notify?.();
+      });
+      const stopPanel = panel.subscribe((v) => {
+        // Only the newest picture of a run matters: a slow reader skips the frames it missed.
+        const i = queue.findIndex((q) => 'failover' in q);
+        if (i >= 0) queue.splice(i, 1);
+        queue.push({ failover: v });
         notify?.();
       });
       let closed = false;
       stream.onAbort(() => {
         closed = true;
         stop();
+        stopPanel();
         notify?.();
       });
       try {
         while (!closed) {
           const ev = queue.shift();
-          if (ev) await stream.writeSSE({ event: 'snapshot', id: String(ev.seq), data: JSON.stringify(ev) });
+          if (ev && 'snapshot' in ev) await stream.writeSSE({ event: 'snapshot', id: String(ev.snapshot.seq), data: JSON.stringify(ev.snapshot) });
+          else if (ev) await stream.writeSSE({ event: 'failover', data: JSON.stringify(ev.failover) });
           else
             await new Promise<void>((resolve) => {
               notify = resolve;
@@ -198,13 +228,51 @@ export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono
         }
       } finally {
         stop();
+        stopPanel();
       }
     }),
   );
 
+  app.get('/api/failover', async (c) => c.json({ running: panel.running(), runs: await panel.runs() }));
+
+  app.post('/api/failover', async (c) => {
+    if (!o.control) return c.json(readOnly('run a failover'), 403);
+    try {
+      const body = await c.req.json().catch(() => {
+        throw new LabError('USAGE', 'Expected a JSON object like {"pop":"fra","mode":"freeze","trials":1}');
+      });
+      return c.json(panel.start(body), 202);
+    } catch (e) {
+      return c.json({ error: message(e) }, errorStatus(e));
+    }
+  });
+
+  app.post('/api/failover/stop', (c) => {
+    if (!o.control) return c.json(readOnly('stop a failover run'), 403);
+    try {
+      return c.json(panel.stop());
+    } catch (e) {
+      return c.json({ error: message(e) }, errorStatus(e));
+    }
+  });
+
+  app.get('/api/failover/runs/:id/:file{result\\.json|report\\.html}', async (c) => {
+    const { id, file } = c.req.param();
+    try {
+      const body = await panel.file(id, file as 'result.json' | 'report.html');
+      return file === 'result.json'
+        ? c.body(body, 200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${id}-result.json"` })
+        : c.body(body, 200, { 'content-type': TYPES.html });
+    } catch (e) {
+      return c.json({ error: message(e) }, errorStatus(e));
+    }
+  });
+
   app.post('/api/pops/:pop/:action{withdraw|announce}', async (c) => {
     const { pop, action } = c.req.param();
-    if (!o.control) return c.json({ error: `read-only dashboard: start it with \`npm run lab -- web --control\` to ${action} a PoP` }, 403);
+    if (!o.control) return c.json(readOnly(`${action} a PoP`), 403);
+    const conflict = busy(`${action} ${pop}`);
+    if (conflict) return c.json(conflict, 409);
     try {
       const report = await source.setDrain(pop, action === 'withdraw');
       loop.poke();
@@ -216,7 +284,9 @@ export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono
 
   app.post('/api/pops/:pop/:action{break|restore}/:mode', async (c) => {
     const { pop, action, mode } = c.req.param();
-    if (!o.control) return c.json({ error: `read-only dashboard: start it with \`npm run lab -- web --control\` to ${action} a PoP` }, 403);
+    if (!o.control) return c.json(readOnly(`${action} a PoP`), 403);
+    const conflict = busy(`${action} ${pop}`);
+    if (conflict) return c.json(conflict, 409);
     try {
       const report = await source.setFault(pop, mode, action === 'break');
       loop.poke();
@@ -226,7 +296,7 @@ export function dashboardApp(source: DashboardSource, o: DashboardOptions): Hono
     }
   });
 
-  return app;
+  return { app, close: () => panel.close() };
 }
 
 export interface RunningDashboard {
@@ -236,7 +306,7 @@ export interface RunningDashboard {
 
 /** Listens on 127.0.0.1 only: the dashboard (and with --control, its actions) is for this host. Port 0 picks a free one. */
 export async function startDashboard(source: DashboardSource, o: DashboardOptions & { port: number }): Promise<RunningDashboard> {
-  const app = dashboardApp(source, o);
+  const { app, close } = dashboard(source, o);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: o.port, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
     s.once('error', (e: NodeJS.ErrnoException) =>
@@ -247,6 +317,8 @@ export async function startDashboard(source: DashboardSource, o: DashboardOption
   return {
     url: `http://127.0.0.1:${port}/`,
     close: async () => {
+      // A run in progress is stopped first: its fault is restored before the probes' source goes away.
+      await close();
       await new Promise<void>((resolve) => {
         // Open SSE streams would hold close() forever.
         server.closeAllConnections();

@@ -1,10 +1,30 @@
 // Where the dashboard's data comes from. The real source (live-source.ts)
 // calls the functions the CLI calls; tests hand the server a fake.
 
+import type { TrialLiveEvent } from '../experiment/failover.js';
 import type { LookingGlass } from '../lab/looking-glass.js';
 import type { LabStatus } from '../lab/status.js';
 import type { Catchment, ChangeReport } from '../policy/catchment.js';
+import type { RecordedFailover } from '../report/failover-run.js';
 import type { Lab } from '../topology/model.js';
+
+/** A failover run as the panel asks for it: checked already (a PoP, a fault mode, 1–5 trials). */
+export interface FailoverRunRequest {
+  pop: string;
+  mode: string;
+  trials: number;
+  /** Where its files go (a fresh directory under failoverRunsDir()). */
+  outDir: string;
+}
+
+export interface FailoverRunHooks {
+  /** The trial as it happens (runFailover's onLive). */
+  live(ev: TrialLiveEvent): void;
+  /** Each progress step of the run, as the CLI prints it. */
+  step(subject: string, step: string, detail?: string): void;
+  /** The panel's stop button and the dashboard's shutdown: the fault is restored, as on Ctrl-C. */
+  signal: AbortSignal;
+}
 
 export interface DashboardSource {
   /** The lab model: routers, clients, links (`lab status` reads the same file). */
@@ -21,6 +41,10 @@ export interface DashboardSource {
   setFault(pop: string, mode: string, broken: boolean): Promise<ChangeReport>;
   /** PoP → the fault mode broken through this source and not restored yet. */
   faults(): Record<string, string>;
+  /** `lab failover --pop … --fault … --trials …` with the CLI's other defaults, writing the files the CLI writes. */
+  runFailover(req: FailoverRunRequest, hooks: FailoverRunHooks): Promise<RecordedFailover>;
+  /** Where `lab failover` puts its runs by default (out/): the panel lists them, and puts its own there. */
+  failoverRunsDir(): string;
   /** Ends what the source keeps running (the live source's probe agents) when the dashboard stops. */
   close?(): Promise<void>;
 }

@@ -4,13 +4,16 @@
 // link green, every PoP announced, a looking glass with a best path; a frozen
 // PoP (frozen from its card, through the `freeze` fault `lab break` runs)
 // moves c-de's row to iad within 2 s and back after restore; a drain from a
-// PoP's card moves c-de and announce brings it back. A screenshot is kept for
-// the README.
+// PoP's card moves c-de and announce brings it back; a 1-trial freeze of fra
+// from the failover panel (the CLI's `failover`) shows c-de moving to iad on
+// the live timeline, lists the run, and serves its result JSON. A screenshot
+// is kept for the README.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FailoverResult } from '../../src/experiment/failover-result.js';
 import type { UpResult } from '../../src/lab/up.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
@@ -193,6 +196,42 @@ describe('web dashboard on the default lab (Chromium)', () => {
     await card.locator('button', { hasText: 'announce' }).click();
     await page.waitForFunction(`${cardState('fra')} === 'announced'`, undefined, { timeout: 20_000 });
     await page.waitForFunction(`${rowPop('c-de')} === 'fra'`, undefined, { timeout: 10_000 });
+    expect(ui.consoleErrors).toEqual([]);
+  });
+
+  // The panel runs `failover --pop fra --fault freeze --trials 1` (recordFailover, as the CLI does):
+  // about 10 s on a settled lab (10 CLI trials took 77 s, docs/failover-report-result.json).
+  // No new timing bound: the 2 s one is the card test's above; these waits are deadlines only.
+  it('runs a 1-trial freeze of fra from the failover panel: c-de turns iad on the live timeline, the run is listed, its result JSON downloads', async () => {
+    await page.waitForFunction(`${rowPop('c-de')} === 'fra' && ${cardState('fra')} === 'announced'`, undefined, { timeout: 30_000 });
+    const panel = page.locator('#failover-panel');
+    await panel.locator('#fo-pop').selectOption('fra');
+    await panel.locator('#fo-mode').selectOption('freeze');
+    await panel.locator('#fo-trials').fill('1');
+    await panel.locator('#fo-run').click();
+    // The run waits for the lab's baseline, then probes every client: a row each.
+    await page.waitForFunction((n) => document.querySelectorAll('#fo-timeline g.row[data-client]').length === n, spec.clients.length, { timeout: 60_000 });
+    await page.waitForSelector('#fo-timeline g.marker[data-marker="fault"]', { timeout: 60_000 });
+    const colours = await page.evaluate(() => (window as unknown as { dashboard: { topo: { colours: Record<string, string> } } }).dashboard.topo.colours);
+    await page.waitForSelector(`#fo-timeline g.row[data-client="c-de"] rect[fill="${colours.iad}"]`, { timeout: 15_000 });
+    // Seen live: the run still holds the fault (1.5 s), then waits for the failback and the baseline.
+    expect(await page.locator('#fo-status').getAttribute('class')).toBe('running');
+    await page.waitForSelector('#fo-timeline g.marker[data-marker="restore"]', { timeout: 30_000 });
+    await page.waitForFunction(() => ['done', 'failed', 'stopped'].includes(document.querySelector('#fo-status')?.className ?? ''), undefined, {
+      timeout: 180_000,
+    });
+    expect(await page.locator('#fo-status').textContent()).toMatch(/freeze fra · trial 1\/1 · done$/);
+    expect(await page.locator('#fo-timeline g.row[data-client="c-de"]').getAttribute('data-status')).toBe('moved');
+
+    const entry = page.locator('#fo-runs li[data-run]').first();
+    await entry.locator('a.result').waitFor({ timeout: 10_000 });
+    expect(await entry.textContent()).toMatch(/freeze fra ×1 .*c-de \d+ ms/);
+    const [download] = await Promise.all([page.waitForEvent('download'), entry.locator('a.result').click()]);
+    const result = JSON.parse(readFileSync((await download.path())!, 'utf8')) as FailoverResult;
+    expect(result).toMatchObject({ lab: 'default', pop: 'fra', fault: 'freeze' });
+    expect(result.trials).toHaveLength(1);
+    expect(result.trials[0].clients.find((c) => c.client === 'c-de')).toMatchObject({ affected: true, status: 'moved', toPop: 'iad' });
+    await page.screenshot({ path: join(REPO, 'out', 'web-dashboard-failover.png') });
     expect(ui.consoleErrors).toEqual([]);
   });
 });

@@ -1,14 +1,22 @@
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { FailoverResult } from '../../src/experiment/failover-result.js';
 import { parseBgpPaths } from '../../src/lab/looking-glass.js';
 import type { LabStatus } from '../../src/lab/status.js';
 import { REPO_ROOT } from '../../src/paths.js';
+import type { Sample } from '../../src/probe/sample.js';
+import { renderTimeline } from '../../src/report/svg-timeline.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { topologyElements } from '../../src/web/elements.js';
+import type { FailoverLiveView } from '../../src/web/failover-live.js';
+import { parseRunRequest } from '../../src/web/failover-panel.js';
+import { finishedEntry, type RunEntry, runClients } from '../../src/web/failover-runs.js';
 import { colourOf, NO_POP_COLOUR, popColours } from '../../src/web/pop-colours.js';
 import { dashboardApp } from '../../src/web/server.js';
 import { buildEvent, linkStates } from '../../src/web/snapshot.js';
-import { fakeDashboardSource } from './support/fake-dashboard-source.js';
+import { type FakeDashboardSource, fakeDashboardSource } from './support/fake-dashboard-source.js';
 
 const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
 
@@ -282,5 +290,223 @@ describe('dashboard server (fake source)', () => {
     const calls = src.catchmentCalls;
     await new Promise((res) => setTimeout(res, 200));
     expect(src.catchmentCalls).toBe(calls);
+  });
+});
+
+describe('failover panel: request checks', () => {
+  const pops = ['fra', 'iad', 'nrt', 'gru'];
+  it.each([
+    [null, /JSON object/],
+    [[], /JSON object/],
+    [{ mode: 'freeze' }, /`pop` to be one of the PoPs \(fra, iad, nrt, gru\), got null/],
+    [{ pop: 't-eu', mode: 'freeze' }, /`pop`.*got "t-eu"/],
+    [{ pop: 'fra', mode: 'explode' }, /`mode` to be a fault mode \(cut, silent, freeze/],
+    [{ pop: 'fra', mode: 'freeze', trials: 0 }, /`trials` to be an integer from 1 to 5, got 0/],
+    [{ pop: 'fra', mode: 'freeze', trials: 6 }, /`trials`.*got 6/],
+    [{ pop: 'fra', mode: 'freeze', trials: 1.5 }, /`trials`.*got 1.5/],
+    [{ pop: 'fra', mode: 'freeze', trials: '2' }, /`trials`.*got "2"/],
+  ])('%j is refused', (body, msg) => {
+    expect(() => parseRunRequest(body, pops)).toThrow(msg);
+  });
+  it('defaults to one trial', () => {
+    expect(parseRunRequest({ pop: 'fra', mode: 'freeze' }, pops)).toEqual({ pop: 'fra', mode: 'freeze', trials: 1 });
+  });
+});
+
+describe('failover panel: list entries', () => {
+  const row = (client: string, affected: boolean, status: string, failoverMs: number | null) => ({ client, affected, status, failoverMs });
+  it('gives each mover its failover per trial, and the others unmoved or their verdict', () => {
+    const r = {
+      trials: [
+        { clients: [row('c-de', true, 'moved', 412.4), row('c-us', false, 'stayed-ok', null), row('c-jp', false, 'collateral', null)] },
+        { clients: [row('c-de', true, 'not-moved', null), row('c-us', false, 'stayed-ok', null), row('c-jp', false, 'stayed-ok', null)] },
+      ],
+    } as unknown as FailoverResult;
+    expect(runClients(r)).toEqual([
+      { client: 'c-de', affected: true, failoverMs: [412.4, null], text: 'c-de 412 ms, not-moved' },
+      { client: 'c-us', affected: false, failoverMs: [], text: 'c-us unmoved' },
+      { client: 'c-jp', affected: false, failoverMs: [], text: 'c-jp collateral' },
+    ]);
+  });
+  it('reads a CLI run from disk: links to its result and report', () => {
+    const r = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'failover-report-result.json'), 'utf8')) as FailoverResult;
+    const e = finishedEntry('failover-2026-01-01T00-00-00Z', r, { origin: 'disk', hasReport: true });
+    expect(e).toMatchObject({ pop: 'fra', fault: 'freeze', trials: 10, state: 'done', origin: 'disk' });
+    expect(e.result).toBe('/api/failover/runs/failover-2026-01-01T00-00-00Z/result.json');
+    expect(e.report).toBe('/api/failover/runs/failover-2026-01-01T00-00-00Z/report.html');
+    expect(e.clients.find((c) => c.client === 'c-de')?.text).toMatch(/^c-de \d+ ms(, \d+ ms){9}$/);
+  });
+});
+
+describe('timeline of a trial still running', () => {
+  const samples = (client: string, pops: (string | null)[]): Sample[] =>
+    pops.map((pop, i) => ({ client, kind: 'udp-dns', seq: i, sentMs: i * 10, recvMs: i * 10 + 2, outcome: pop ? 'ok' : 'timeout', ...(pop ? { pop } : {}) }));
+  it('has no fault line and no verdict before the fault, and says where each client is now', () => {
+    const svg = renderTimeline({
+      title: 't',
+      clients: [{ client: 'c-de', samples: samples('c-de', ['fra', 'fra']) }],
+      startMs: 0,
+      endMs: 100,
+      verdicts: false,
+    });
+    expect(svg).not.toContain('data-marker="fault"');
+    expect(svg).toContain('data-now="fra"');
+    expect(svg).not.toContain('data-status');
+    expect(svg).toContain('time since the first probe');
+  });
+  it('marks fault and restore, and still no verdict while it runs', () => {
+    const svg = renderTimeline({
+      title: 't',
+      clients: [{ client: 'c-de', samples: samples('c-de', ['fra', 'fra', null, 'iad', 'iad']) }],
+      faultMs: 15,
+      restoreMs: 45,
+      startMs: 0,
+      endMs: 50,
+      verdicts: false,
+    });
+    expect(svg).toContain('data-marker="fault"');
+    expect(svg).toContain('data-marker="restore"');
+    expect(svg).toContain('data-now="iad"');
+    expect(svg).toContain('<title>pop iad: 2 probes</title>');
+  });
+});
+
+describe('failover panel (server, fake source)', () => {
+  const post = (app: Hono, body: unknown) =>
+    app.request('/api/failover', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const list = async (app: Hono) => (await app.request('/api/failover')).json() as Promise<{ running: string | null; runs: RunEntry[] }>;
+  const settled = async (app: Hono) => {
+    for (let i = 0; i < 200; i++) {
+      const l = await list(app);
+      if (!l.running) return l;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    throw new Error('the run never ended');
+  };
+  const quick = (src: FakeDashboardSource) => {
+    src.failoverTiming = { beforeMs: 60, faultMs: 120, afterMs: 60, moveMs: 40 };
+    return src;
+  };
+
+  it('is read-only without --control (403), and still lists past runs', async () => {
+    const src = fakeDashboardSource(lab);
+    const dir = join(src.runsDir, 'failover-2026-01-01T00-00-00Z');
+    mkdirSync(dir);
+    copyFileSync(join(REPO_ROOT, 'docs', 'failover-report-result.json'), join(dir, 'result.json'));
+    const app = dashboardApp(src, { control: false });
+    const r = await post(app, { pop: 'fra', mode: 'freeze' });
+    expect(r.status).toBe(403);
+    expect((await r.json()).error).toContain('--control');
+    expect((await app.request('/api/failover/stop', { method: 'POST' })).status).toBe(403);
+    expect(src.failoverCalls).toEqual([]);
+    const l = await list(app);
+    expect(l.runs.map((e) => [e.id, e.origin, e.report])).toEqual([['failover-2026-01-01T00-00-00Z', 'disk', null]]);
+  });
+
+  it('refuses a bad request with 400 naming the field, and a body that is not JSON', async () => {
+    const app = dashboardApp(fakeDashboardSource(lab), { control: true });
+    for (const [body, field] of [
+      [{ pop: 'lhr', mode: 'freeze' }, '`pop`'],
+      [{ pop: 'fra', mode: 'melt' }, '`mode`'],
+      [{ pop: 'fra', mode: 'freeze', trials: 9 }, '`trials`'],
+    ] as const) {
+      const r = await post(app, body);
+      expect(r.status).toBe(400);
+      expect((await r.json()).error).toContain(field);
+    }
+    const r = await app.request('/api/failover', { method: 'POST', body: 'fra please' });
+    expect(r.status).toBe(400);
+    expect(await r.text()).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('runs one at a time (409 naming the running one), refuses the cards meanwhile, lists it, and serves its result JSON', async () => {
+    const src = quick(fakeDashboardSource(lab));
+    const app = dashboardApp(src, { control: true });
+    const r = await post(app, { pop: 'fra', mode: 'freeze', trials: 2 });
+    expect(r.status).toBe(202);
+    const started = (await r.json()) as RunEntry;
+    expect(started).toMatchObject({ pop: 'fra', fault: 'freeze', trials: 2, state: 'running', origin: 'dashboard' });
+    const again = await post(app, { pop: 'iad', mode: 'cut' });
+    expect(again.status).toBe(409);
+    expect((await again.json()).error).toContain(`already running: ${started.id} (freeze fra, 2 trials)`);
+    const card = await app.request('/api/pops/iad/break/cut', { method: 'POST' });
+    expect(card.status).toBe(409);
+    expect((await card.json()).error).toContain(started.id);
+    expect((await app.request('/api/pops/iad/withdraw', { method: 'POST' })).status).toBe(409);
+    expect(src.faultCalls).toEqual([]);
+
+    const l = await settled(app);
+    expect(src.failoverCalls).toEqual([{ pop: 'fra', mode: 'freeze', trials: 2 }]);
+    const e = l.runs.find((x) => x.id === started.id)!;
+    expect(e).toMatchObject({ state: 'done', trials: 2, error: null });
+    expect(e.clients.find((c) => c.client === 'c-de')).toMatchObject({ affected: true, text: expect.stringMatching(/^c-de \d+ ms, \d+ ms$/) });
+    expect(e.clients.find((c) => c.client === 'c-us')?.text).toBe('c-us unmoved');
+
+    const dl = await app.request(e.result!);
+    expect(dl.status).toBe(200);
+    expect(dl.headers.get('content-disposition')).toBe(`attachment; filename="${started.id}-result.json"`);
+    expect(JSON.parse(await dl.text())).toMatchObject({ pop: 'fra', fault: 'freeze' });
+    const html = await app.request(e.report!);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    for (const bad of ['failover-nope', '..%2F..%2Fetc', 'other-dir']) expect((await app.request(`/api/failover/runs/${bad}/result.json`)).status).toBe(404);
+    // Free again: the cards work, a second run starts.
+    expect((await app.request('/api/pops/iad/withdraw', { method: 'POST' })).status).toBe(200);
+    expect((await post(app, { pop: 'iad', mode: 'cut' })).status).toBe(202);
+    const l2 = await settled(app);
+    expect(l2.runs.map((x) => x.pop)).toEqual(['iad', 'fra']);
+    expect(new Set(l2.runs.map((x) => x.id)).size).toBe(2);
+  });
+
+  it('refuses a run while a PoP is broken from its card', async () => {
+    const src = fakeDashboardSource(lab);
+    const app = dashboardApp(src, { control: true });
+    expect((await app.request('/api/pops/nrt/break/silent', { method: 'POST' })).status).toBe(200);
+    const r = await post(app, { pop: 'fra', mode: 'freeze' });
+    expect(r.status).toBe(409);
+    expect((await r.json()).error).toMatch(/nrt is broken \(silent\) from its card: restore it first/);
+    expect(src.failoverCalls).toEqual([]);
+  });
+
+  it('stops a run from the page: the fault is restored and the list says stopped', async () => {
+    const src = fakeDashboardSource(lab);
+    src.failoverTiming = { beforeMs: 50, faultMs: 60_000, afterMs: 50, moveMs: 20 };
+    const app = dashboardApp(src, { control: true });
+    expect((await app.request('/api/failover/stop', { method: 'POST' })).status).toBe(404);
+    expect((await post(app, { pop: 'fra', mode: 'freeze' })).status).toBe(202);
+    await new Promise((res) => setTimeout(res, 150));
+    expect((await app.request('/api/failover/stop', { method: 'POST' })).status).toBe(200);
+    const l = await settled(app);
+    expect(l.runs[0]).toMatchObject({ state: 'stopped', result: null, error: expect.stringContaining('restored') });
+  });
+
+  it('streams the run as `failover` events: a row per client, fault and restore marked, then done', async () => {
+    const src = quick(fakeDashboardSource(lab));
+    const app = dashboardApp(src, { control: true, intervalMs: 10_000 });
+    const ac = new AbortController();
+    const reader = (await app.request('/events', { signal: ac.signal })).body!.getReader();
+    const views: FailoverLiveView[] = [];
+    const pump = (async () => {
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        buf += new TextDecoder().decode(value);
+        for (const m of buf.matchAll(/event: failover\ndata: (.*)\n/g)) views.push(JSON.parse(m[1]));
+        buf = buf.slice(buf.lastIndexOf('\n') + 1);
+      }
+    })();
+    expect((await post(app, { pop: 'fra', mode: 'freeze' })).status).toBe(202);
+    await settled(app);
+    await new Promise((res) => setTimeout(res, 100));
+    await reader.cancel();
+    ac.abort();
+    await pump;
+    expect(views[0]).toMatchObject({ state: 'running', pop: 'fra', mode: 'freeze', trials: 1 });
+    const faulted = views.find((v) => v.marks.fault && !v.marks.restore && v.svg);
+    expect(faulted?.svg).toContain('data-marker="fault"');
+    const last = views.at(-1)!;
+    expect(last).toMatchObject({ state: 'done', marks: { fault: true, restore: true } });
+    for (const c of lab.clients) expect(last.svg).toContain(`data-client="${c.name}"`);
+    expect(last.svg).toMatch(/data-client="c-de" data-status="moved"/);
   });
 });

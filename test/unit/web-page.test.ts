@@ -1,7 +1,7 @@
 // The dashboard in a real Chromium (Debian's, driven by playwright-core),
 // served from a fake source: no Docker. prepare-host.sh installs chromium;
 // without it this test fails and says so, it never skips.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,13 @@ describe('web dashboard in Chromium (fake source)', () => {
     expect(bg).toBe(hexToRgb(colours.iad));
   });
 
+  it('shows the past runs but no failover controls when read-only', async () => {
+    await page.waitForSelector('#fo-runs li');
+    expect(await page.locator('#fo-run').count()).toBe(0);
+    expect(await page.locator('#fo-pop').count()).toBe(0);
+    expect(await page.locator('#failover-panel').isVisible()).toBe(true);
+  });
+
   it('marks the best path in the looking glass', async () => {
     await page.waitForSelector('#lg tr.best');
     expect(await page.locator('#lg tr.best').first().textContent()).toContain('best');
@@ -113,6 +120,39 @@ describe('web dashboard with --control in Chromium (fake source)', () => {
       { pop: 'fra', drained: true },
       { pop: 'fra', drained: false },
     ]);
+    expect(ui.consoleErrors).toEqual([]);
+  });
+
+  it('runs a failover from the panel: a live row per client coloured by PoP, fault and restore marked, then a downloadable result', async () => {
+    const panel = page.locator('#failover-panel');
+    expect(await panel.locator('#fo-mode').inputValue()).toBe('freeze');
+    expect(await panel.locator('#fo-trials').inputValue()).toBe('1');
+    await panel.locator('#fo-pop').selectOption('fra');
+    await panel.locator('#fo-run').click();
+    // Live: every client's row, while the run is still on.
+    await page.waitForFunction((n) => document.querySelectorAll('#fo-timeline g.row[data-client]').length === n, lab.clients.length, { timeout: 5_000 });
+    expect(await page.locator('#fo-status').getAttribute('class')).toBe('running');
+    expect(await panel.locator('#fo-run').isDisabled()).toBe(true);
+    await page.waitForSelector('#fo-timeline g.marker[data-marker="fault"]', { timeout: 5_000 });
+    // c-de's row takes iad's colour after the fault, before the run is over.
+    const colours = await page.evaluate(() => (window as unknown as { dashboard: { topo: { colours: Record<string, string> } } }).dashboard.topo.colours);
+    await page.waitForSelector(`#fo-timeline g.row[data-client="c-de"] rect[fill="${colours.iad}"]`, { timeout: 5_000 });
+    await page.waitForSelector('#fo-timeline g.marker[data-marker="restore"]', { timeout: 5_000 });
+    await page.waitForFunction(() => document.querySelector('#fo-status')?.className === 'done', undefined, { timeout: 10_000 });
+    expect(await page.locator('#fo-timeline g.row[data-client="c-de"]').getAttribute('data-status')).toBe('moved');
+    expect(await panel.locator('#fo-run').isDisabled()).toBe(false);
+
+    const entry = page.locator('#fo-runs li[data-run]').first();
+    await entry.locator('a.result').waitFor({ timeout: 5_000 });
+    expect(await entry.textContent()).toMatch(/freeze fra ×1 .*c-de \d+ ms/);
+    const [download] = await Promise.all([page.waitForEvent('download'), entry.locator('a.result').click()]);
+    const json = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    expect(json).toMatchObject({ pop: 'fra', fault: 'freeze' });
+    expect(download.suggestedFilename()).toMatch(/^failover-.*-result\.json$/);
+    expect(await entry.locator('a.report').getAttribute('href')).toMatch(/report\.html$/);
+    expect(source.failoverCalls).toEqual([{ pop: 'fra', mode: 'freeze', trials: 1 }]);
+    mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
+    await page.screenshot({ path: join(REPO_ROOT, 'out', 'web-dashboard-failover.png') });
     expect(ui.consoleErrors).toEqual([]);
   });
 

@@ -1,19 +1,14 @@
 // `lab failover --pop fra --fault freeze [--trials 5] [--bfd on|off|50x3]`:
 // the product's stopwatch. Builds the clock; the runner does the rest.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseBfdScoped } from '../../experiment/bfd-override.js';
-import { runFailover } from '../../experiment/failover.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';
-import { writeFailoverHtml } from '../../report/failover-html.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
-import { writeTrialTimeline } from '../../report/failover-timeline.js';
-import { timestamp } from '../../util/timestamp.js';
+import { defaultFailoverDir, recordFailover } from '../../report/failover-run.js';
 import { abortOnSignals } from '../abort-on-signals.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
-import { CONFIG_ROOT, REPO_ROOT } from '../context.js';
+import { CONFIG_ROOT } from '../context.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
 
 interface FailoverFlags {
@@ -51,24 +46,13 @@ export const failoverCommand = defineCommand({
     const { bfd, scope: bfdScope } = parseBfdScoped(o.bfd);
     const fault = faultMode(o.fault);
     const lab = await runningLab(ctx.rt, o.lab);
-    const outDir = o.out ?? join(REPO_ROOT, 'out', `failover-${timestamp()}`);
+    const outDir = o.out ?? defaultFailoverDir();
     const abort = abortOnSignals('failover was interrupted; the fault and the BFD setting were restored');
     try {
-      const r = await runFailover(
-        {
-          rt: ctx.rt,
-          lab,
-          configRoot: CONFIG_ROOT,
-          clock: { monoMs, wallMs: () => Date.now() },
-          progress: ctx.progress(!!o.json),
-          signal: abort.signal,
-          onTrial: writeTrialTimeline,
-        },
+      const { result: r } = await recordFailover(
+        { rt: ctx.rt, lab, configRoot: CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal },
         { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed },
       );
-      await writeFile(join(outDir, 'result.json'), `${JSON.stringify(r, null, 2)}\n`);
-      // Beside the JSON: the CDF against the bound and every timeline, one page that opens offline.
-      await writeFailoverHtml(r, outDir);
       ctx.print(!!o.json, r, () => renderFailoverReport(r, { color: process.stdout.isTTY }));
     } finally {
       abort.dispose();

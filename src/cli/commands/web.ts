@@ -1,6 +1,7 @@
 // `lab web [--port 8080] [--lab <name>] [--control]`: the live dashboard on
 // 127.0.0.1 until Ctrl-C. Read-only unless --control; its actions run the
-// same code as `withdraw` and `announce`.
+// same code as `withdraw`, `announce`, `break`, `restore` and `failover`
+// (a run in progress is stopped, and its fault restored, on Ctrl-C).
 import { LabError } from '../../errors.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { liveSource } from '../../web/live-source.js';
@@ -11,11 +12,12 @@ import { nonNegativeInt } from '../options.js';
 
 export const webCommand = defineCommand({
   name: 'web',
-  description: 'live dashboard on 127.0.0.1: topology with BGP/BFD state, live catchment (probes every 200 ms), looking glass',
+  description:
+    'live dashboard on 127.0.0.1: topology with BGP/BFD state, live catchment (probes every 200 ms), looking glass, failover runs with a live timeline',
   options: [
     { flags: '--port <n>', description: 'TCP port on 127.0.0.1 (0: any free one)', default: '8080' },
     labOption(),
-    { flags: '--control', description: 'allow actions from the page (withdraw/announce, break/restore a PoP); read-only without it' },
+    { flags: '--control', description: 'allow actions from the page (withdraw/announce, break/restore a PoP, run a failover); read-only without it' },
     jsonOption('print the URL as JSON on stdout (progress of actions as NDJSON on stderr)'),
   ],
   async run(ctx, _args: [], o: { port: string; lab?: string; control?: boolean; json?: boolean }) {
@@ -29,7 +31,7 @@ export const webCommand = defineCommand({
       !!o.json,
       { url: dash.url, lab: lab.name, control },
       () =>
-        `dashboard for lab ${lab.name} (${control ? 'CONTROL: the page can withdraw, announce, break and restore PoPs' : 'read-only'}): ${dash.url}\nCtrl-C to stop`,
+        `dashboard for lab ${lab.name} (${control ? 'CONTROL: the page can withdraw, announce, break and restore PoPs, and run failovers' : 'read-only'}): ${dash.url}\nCtrl-C to stop`,
     );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -14,7 +14,7 @@ const el = (tag, attrs = {}, ...kids) => {
   return e;
 };
 
-const state = { topo: null, cy: null, lastAt: 0 };
+const state = { topo: null, cy: null, lastAt: 0, failover: null };
 window.dashboard = state;
 
 const STYLE = [
@@ -238,6 +238,80 @@ function startLookingGlass(topo) {
   setInterval(() => showLookingGlass(sel.value), 3000);
 }
 
+// The failover panel: the server runs the CLI's `failover` and streams the
+// trial's timeline (the report's own SVG) as `failover` events.
+function drawFailoverPanel(topo) {
+  if (!topo.control) return; // read-only: the runs list and any timeline, no controls
+  const pop = el('select', { id: 'fo-pop', title: 'the PoP to break' });
+  for (const p of topo.pops) pop.append(el('option', { value: p.name }, p.name));
+  const mode = el('select', { id: 'fo-mode', title: 'how to break it' });
+  for (const m of topo.faultModes) mode.append(el('option', { value: m.name, title: m.summary }, m.name));
+  mode.value = 'freeze';
+  const trials = el('input', { id: 'fo-trials', type: 'number', min: 1, max: topo.maxTrials, value: 1, title: 'trials' });
+  const run = el('button', { id: 'fo-run', type: 'button' }, 'run');
+  const stop = el('button', { id: 'fo-stop', type: 'button', hidden: true }, 'stop');
+  run.addEventListener('click', async () => {
+    run.disabled = true;
+    try {
+      await getJson('/api/failover', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pop: pop.value, mode: mode.value, trials: Number(trials.value) }),
+      });
+      refreshRuns();
+    } catch (e) {
+      run.disabled = false;
+      showErrors([e.message]);
+    }
+  });
+  stop.addEventListener('click', () => getJson('/api/failover/stop', { method: 'POST' }).catch((e) => showErrors([e.message])));
+  $('#fo-controls').append(el('label', {}, 'PoP ', pop), el('label', {}, 'fault ', mode), el('label', {}, 'trials ', trials), run, stop);
+}
+
+function applyFailover(v) {
+  const before = state.failover;
+  state.failover = v;
+  const running = v.state === 'running';
+  const status = $('#fo-status');
+  const trial = v.trial ? `trial ${v.trial}/${v.trials}` : `${v.trials} trial${v.trials === 1 ? '' : 's'}`;
+  status.textContent = `${v.mode} ${v.pop} · ${trial} · ${running ? v.step : v.state}${v.error ? `: ${v.error}` : ''}`;
+  status.className = v.state;
+  status.dataset.run = v.id;
+  // Our own server's SVG, every label escaped by the renderer.
+  if (v.svg) $('#fo-timeline').innerHTML = v.svg;
+  const run = $('#fo-run');
+  if (run) {
+    run.disabled = running;
+    $('#fo-stop').hidden = !running;
+  }
+  if (!before || before.id !== v.id || before.state !== v.state) refreshRuns();
+}
+
+const runLine = (r) => {
+  const li = el('li', { 'data-run': r.id, class: r.state });
+  li.append(
+    el('span', { class: 'what' }, `${r.fault} ${r.pop}`),
+    ` ×${r.trials} `,
+    el('span', { class: 'when' }, `${new Date(r.at).toLocaleString()}${r.origin === 'disk' ? ' (out/)' : ''} `),
+  );
+  if (r.state === 'running') li.append(el('span', { class: 'clients' }, 'running…'));
+  else if (r.error) li.append(el('span', { class: 'error' }, r.error));
+  else li.append(el('span', { class: 'clients' }, r.clients.map((c) => c.text).join(' · ')));
+  if (r.result) li.append(el('a', { class: 'result', href: r.result, download: `${r.id}-result.json` }, 'result.json'));
+  if (r.report) li.append(el('a', { class: 'report', href: r.report, target: '_blank' }, 'report'));
+  return li;
+};
+
+async function refreshRuns() {
+  try {
+    const { runs } = await getJson('/api/failover');
+    const box = $('#fo-runs');
+    box.replaceChildren(...(runs.length ? runs.map(runLine) : [el('li', { class: 'none' }, 'none yet')]));
+  } catch (e) {
+    showErrors([e.message]);
+  }
+}
+
 async function main() {
   const topo = await getJson('/api/topology');
   state.topo = topo;
@@ -249,8 +323,11 @@ async function main() {
   drawPops(topo);
   drawCatchmentRows(topo);
   startLookingGlass(topo);
+  drawFailoverPanel(topo);
+  refreshRuns();
   const events = new EventSource('/events');
   events.addEventListener('snapshot', (m) => applyEvent(JSON.parse(m.data)));
+  events.addEventListener('failover', (m) => applyFailover(JSON.parse(m.data)));
   setInterval(() => {
     if (Date.now() - state.lastAt > 3000) $('#clock').classList.add('stale');
   }, 1000);

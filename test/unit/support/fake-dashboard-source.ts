@@ -1,13 +1,36 @@
 // A DashboardSource in memory: every router running with every session and
 // BFD peer up, each client answered by its expect.pop, and setters a test
-// uses to move the catchment or break a link. No Docker.
+// uses to move the catchment or break a link. No Docker. A failover run
+// here is a script of synthetic probe samples (affected clients move to the
+// next PoP after the fault and back after the restore), told through the
+// same hooks runFailover calls, and written as result.json + report.html.
+import { mkdtempSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LabError } from '../../../src/errors.js';
+import { analyzeClient } from '../../../src/experiment/failover-clients.js';
+import type { FailoverResult, TrialClient, TrialResult } from '../../../src/experiment/failover-result.js';
+import { summarizeFailover } from '../../../src/experiment/failover-summary.js';
 import { faultMode } from '../../../src/fault/index.js';
 import type { LookingGlass } from '../../../src/lab/looking-glass.js';
 import type { LabStatus, NodeStatus } from '../../../src/lab/status.js';
 import type { Catchment, ChangeReport } from '../../../src/policy/catchment.js';
+import { monoMs, type Sample } from '../../../src/probe/sample.js';
+import type { RecordedFailover } from '../../../src/report/failover-run.js';
 import { findRouter, type Lab, sessionsOf } from '../../../src/topology/model.js';
-import type { DashboardSource } from '../../../src/web/source.js';
+import { anycastRouters } from '../../../src/topology/roles/registry.js';
+import type { DashboardSource, FailoverRunRequest } from '../../../src/web/source.js';
+
+/** The phases of a fake trial, ms: probes before the fault, fault until restore, after the restore. */
+export interface FakeFailoverTiming {
+  beforeMs: number;
+  faultMs: number;
+  afterMs: number;
+  /** Fault → the affected clients' first answer from the backup. */
+  moveMs: number;
+}
 
 export interface FakeDashboardSource extends DashboardSource {
   catchmentNow: Catchment;
@@ -19,6 +42,10 @@ export interface FakeDashboardSource extends DashboardSource {
   /** PoP → fault mode, as the live source keeps it. */
   broken: Map<string, string>;
   catchmentCalls: number;
+  failoverCalls: Omit<FailoverRunRequest, 'outDir'>[];
+  failoverTiming: FakeFailoverTiming;
+  /** A temporary directory: seed it with a "CLI" run to see it listed. */
+  runsDir: string;
 }
 
 /** An action's report in this fake: applied, nothing measured. */
@@ -43,7 +70,84 @@ export function fakeDashboardSource(lab: Lab): FakeDashboardSource {
     faultCalls: [],
     broken: new Map(),
     catchmentCalls: 0,
+    failoverCalls: [],
+    failoverTiming: { beforeMs: 400, faultMs: 800, afterMs: 400, moveMs: 300 },
+    runsDir: mkdtempSync(join(tmpdir(), 'al-fake-runs-')),
     topology: () => lab,
+    failoverRunsDir: () => src.runsDir,
+    async runFailover(req, hooks): Promise<RecordedFailover> {
+      src.failoverCalls.push({ pop: req.pop, mode: req.mode, trials: req.trials });
+      const pops = anycastRouters(lab).map((r) => r.name);
+      const backup = pops.find((p) => p !== req.pop) ?? null;
+      const trials: TrialResult[] = [];
+      hooks.step('lab', 'baseline', 'sessions, BFD, routes and catchment');
+      for (let i = 1; i <= req.trials; i++) {
+        hooks.step('trial', `${i}/${req.trials}`, `${req.mode} ${req.pop}`);
+        const t = src.failoverTiming;
+        const samples = new Map<string, Sample[]>(lab.clients.map((c) => [c.name, []]));
+        const t0 = monoMs();
+        let faultMs: number | undefined;
+        let restoreMs: number | undefined;
+        let seq = 0;
+        const tick = () => {
+          const now = monoMs();
+          seq++;
+          for (const c of lab.clients) {
+            const home = src.catchmentNow[c.name] ?? null;
+            const away = home === req.pop && faultMs !== undefined && now >= faultMs && restoreMs === undefined;
+            const pop = !away ? home : now - faultMs! < t.moveMs ? null : backup;
+            samples.get(c.name)!.push({
+              client: c.name,
+              kind: 'udp-dns',
+              seq,
+              sentMs: now,
+              recvMs: now + 2,
+              outcome: pop ? 'ok' : 'timeout',
+              ...(pop ? { pop } : {}),
+            });
+          }
+        };
+        const timer = setInterval(tick, 20);
+        hooks.live({ type: 'probing', trial: i, atMs: t0, samples: (c) => samples.get(c) ?? [] });
+        try {
+          await delay(t.beforeMs, undefined, { signal: hooks.signal });
+          faultMs = monoMs();
+          hooks.step(req.pop, `inject ${req.mode}`);
+          hooks.live({ type: 'fault', trial: i, atMs: faultMs });
+          try {
+            await delay(t.faultMs, undefined, { signal: hooks.signal });
+          } finally {
+            restoreMs = monoMs();
+            hooks.step(req.pop, `restore ${req.mode}`);
+            hooks.live({ type: 'restore', trial: i, atMs: restoreMs });
+          }
+          await delay(t.afterMs, undefined, { signal: hooks.signal });
+        } finally {
+          clearInterval(timer);
+          hooks.live({ type: 'stopped', trial: i, atMs: monoMs() });
+        }
+        const clients = lab.clients.map((c): TrialClient => {
+          const fo = analyzeClient(samples.get(c.name)!, { faultMs: faultMs!, restoreMs, kind: 'udp-dns', failedPop: req.pop });
+          return { ...fo, affected: src.catchmentNow[c.name] === req.pop } as unknown as TrialClient;
+        });
+        trials.push({ trial: i, faultMs: faultMs!, faultAtUnixMs: Date.now(), restoreMs: restoreMs!, clients } as TrialResult);
+      }
+      const bound = { ms: 300, basis: 'BFD 100 ms × 3' };
+      const result = {
+        lab: lab.name,
+        pop: req.pop,
+        fault: req.mode,
+        bfd: '100x3',
+        bound,
+        trials,
+        summary: summarizeFailover(trials, bound),
+      } as unknown as FailoverResult;
+      const resultPath = join(req.outDir, 'result.json');
+      const reportPath = join(req.outDir, 'report.html');
+      await writeFile(resultPath, `${JSON.stringify(result, null, 2)}\n`);
+      await writeFile(reportPath, `<!doctype html><title>fake report</title><h1>${req.mode} ${req.pop}</h1>\n`);
+      return { result, resultPath, reportPath };
+    },
     async status(): Promise<LabStatus> {
       const stateOf = (n: string) => src.nodeState[n] ?? 'running';
       const up = (n: string) => stateOf(n) === 'running';
