@@ -14,6 +14,7 @@ const ENTRIES: Record<string, string> = {
   'pop-responder': 'src/agent/pop/responder-main.ts',
   'pop-health': 'src/agent/pop/health-main.ts',
   probe: 'src/agent/probe-main.ts',
+  collector: 'src/agent/collector-main.ts',
   fuzz: 'src/agent/fuzz-main.ts',
   'bench-dns2': 'src/agent/bench-dns2-main.ts',
   'bench-responder': 'src/agent/bench-responder-main.ts',
@@ -43,6 +44,7 @@ export async function buildAgents(force = false): Promise<string> {
   });
   // Shell scripts run as they are; router-init.sh is copied last, as the marker.
   copyFileSync(join(REPO_ROOT, 'src', 'agent', 'frr-start.sh'), join(AGENT_OUT, 'frr-start.sh'));
+  copyFileSync(join(REPO_ROOT, 'src', 'agent', 'collector-init.sh'), join(AGENT_OUT, 'collector-init.sh'));
   copyFileSync(join(REPO_ROOT, 'src', 'agent', 'router-init.sh'), marker);
   return AGENT_OUT;
 }

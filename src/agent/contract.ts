@@ -56,5 +56,13 @@ export const ROUTER_PATHS = {
   frrFailed: '/run/anycast-lab/frr-failed',
 } as const;
 
+/** Paths inside the route collector's container (collector-main.ts writes them). */
+export const COLLECTOR_PATHS = {
+  /** Every update heard, one CollectorUpdate per line, stamped on arrival. */
+  log: '/var/log/anycast-lab/collector.ndjson',
+  /** `gobgp monitor` as printed, each line after its arrival's wall ms. */
+  raw: '/var/log/anycast-lab/collector-raw.log',
+} as const;
+
 /** Where the bundled agents are mounted read-only in every container. */
 export const AGENT_DIR = '/opt/anycast-lab';

@@ -2,6 +2,7 @@
 // commands/, one line here.
 import type { CliCommand } from './command.js';
 import { breakCommand, restoreCommand } from './commands/break.js';
+import { collectorCommand } from './commands/collector.js';
 import { composeCommand } from './commands/compose.js';
 import { doctorCommand } from './commands/doctor.js';
 import { downCommand } from './commands/down.js';
@@ -25,6 +26,7 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   statusCommand,
   execCommand,
   lgCommand,
+  collectorCommand,
   doctorCommand,
   composeCommand,
   whoCommand,

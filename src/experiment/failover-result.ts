@@ -1,6 +1,8 @@
 // What a failover run returns: per trial, per client, per watched router.
 // Plain data, written as result.json and read by the reports and the bench.
+
 import type { DetectionMode } from '../fault/detection.js';
+import type { CollectorSeen } from '../lab/collector.js';
 import type { Bound } from './failover-bounds.js';
 import type { ClientStatus } from './failover-clients.js';
 import type { StreamCounts, StreamFailover } from './failover-streams.js';
@@ -54,6 +56,12 @@ export interface TrialResult {
   routers: RouterTiming[];
   /** PoP health-checker transitions after the fault (ms relative to it). */
   health: { state: string; atMs: number; reason: string }[];
+  /**
+   * The route collector's view (labs with `collector: true`): per transit, the
+   * first update of the anycast prefix it heard after the fault and after the
+   * restore, ms from the fault. A third clock beside the probes and FRR's log.
+   */
+  collector?: { fault: CollectorSeen[]; restore: CollectorSeen[] };
   svg?: string;
 }
 

@@ -4,12 +4,14 @@
 // wait for every affected client to move (or, for a fault that withdraws
 // nothing, watch for as long) → hold → restore (always) → failback → probes
 // stopped → analysis. Times are CLOCK_MONOTONIC ms throughout.
+
 import { mkdir } from 'node:fs/promises';
 import { PROBE_DEFAULTS } from '../agent/probe/config.js';
 import { LabError } from '../errors.js';
 import { withdrawsRoute } from '../fault/detection.js';
 import type { FaultContext, FaultMode } from '../fault/index.js';
 import { uplinksOf } from '../fault/uplinks.js';
+import { collectorTimes, readCollectorLog } from '../lab/collector.js';
 import type { Progress } from '../lab/progress.js';
 import { type ClientProbeRun, type ProbeRates, startProbes } from '../probe/run-probes.js';
 import type { Sample } from '../probe/sample.js';
@@ -293,6 +295,8 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
   const { faultMs, restoreMs } = times;
   const routers = await routerTimings(rt, model, pop, watched, monitorText, { faultMs, restoreMs, offsetMs });
   const health = await readHealth(rt, model, pop, faultMs);
+  // The third clock, outside the operator: when the route collector heard each transit change its path.
+  const collector = model.collector ? collectorTimes(await readCollectorLog(rt, model), model.anycast.prefix, faultMs, restoreMs) : undefined;
   const failedPop = judgedPop(o.fault, pop);
   const clients = runs.map((r) =>
     clientResult(r, { faultMs, restoreMs, pop, failedPop, affected: affected.includes(r.client), udpIntervalMs: s.probeIntervalMs }),
@@ -313,6 +317,7 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
     clients,
     routers,
     health,
+    ...(collector ? { collector } : {}),
   };
   return { trial, runs };
 }

@@ -30,7 +30,7 @@ export async function findNodeContainer(rt: ContainerRuntime, node: string, lab?
   const c = hits[0];
   if (c.state !== 'running') throw new LabError('NOT_FOUND', `node ${node} is ${c.state}, not running`);
   const found: FoundNode = { id: c.id, lab: c.labels[LABEL.lab], node, kind: c.labels[LABEL.kind], role: c.labels[LABEL.role] };
-  if (found.kind === 'router' && c.labels[LABEL.file]) {
+  if ((found.kind === 'router' || found.kind === 'collector') && c.labels[LABEL.file]) {
     const anycastPrefix = anycastPrefixOf(c.labels[LABEL.file]);
     if (anycastPrefix) found.anycastPrefix = anycastPrefix;
   }

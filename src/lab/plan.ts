@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { AGENT_DIR } from '../agent/contract.js';
 import { containerName, LABEL, labLabels, networkName } from '../runtime/labels.js';
 import type { ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
-import type { Client, Lab, Router } from '../topology/model.js';
+import type { Client, Collector, Lab, Router } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
 
 export interface PlanPaths {
@@ -78,18 +78,56 @@ export function planLab(lab: Lab, images: PlanImages, paths: PlanPaths, configHa
       gateway: lan.gateway,
       labels: labLabels(lab.name, lan.name, 'lan', 'lan', { [LABEL.file]: lab.file }),
     })),
+    ...(lab.collector
+      ? [
+          {
+            name: networkName(lab.name, COLLECTOR_LAN),
+            subnet: lab.collector.subnet,
+            gateway: lab.collector.gateway,
+            labels: labLabels(lab.name, COLLECTOR_LAN, 'collector', 'lan', { [LABEL.file]: lab.file }),
+          },
+        ]
+      : []),
   ];
   const nodes: NodePlan[] = [
     ...lab.routers.map((r) => routerPlan(lab, r, images, paths, configHashes[r.name] ?? '')),
+    ...(lab.collector ? [collectorPlan(lab, lab.collector, images, paths, configHashes[lab.collector.name] ?? '')] : []),
     ...lab.clients.map((c) => clientPlan(lab, c, images, paths)),
   ];
   return { networks, nodes };
+}
+
+/** The collector LAN's network: one bridge shared by the collector and every transit. */
+export const COLLECTOR_LAN = 'collector-lan';
+
+/**
+ * GoBGP and the recorder that stamps every update it hears (collector-init.sh):
+ * the router image (it carries gobgpd), no capabilities (port 179 is in
+ * Docker's default set), its config read-only at /etc/gobgp.
+ */
+function collectorPlan(lab: Lab, c: Collector, images: PlanImages, paths: PlanPaths, configHash: string): NodePlan {
+  const attachments = [{ network: networkName(lab.name, COLLECTOR_LAN), ipv4: c.address }];
+  const spec: ContainerSpec = {
+    name: containerName(lab.name, c.name),
+    hostname: c.name,
+    image: images.router,
+    labels: labLabels(lab.name, c.name, 'collector', 'collector', {
+      [LABEL.file]: lab.file,
+      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(attachments)]),
+    }),
+    cmd: ['/bin/bash', `${AGENT_DIR}/collector-init.sh`],
+    binds: [`${paths.configRoot}/${lab.name}/${c.name}:/etc/gobgp:ro`, `${paths.agentDir}:${AGENT_DIR}:ro`],
+    networks: attachments,
+    init: true,
+  };
+  return { node: c.name, role: 'collector', spec };
 }
 
 function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, configHash: string): NodePlan {
   const attachments = [
     ...lab.links.flatMap((l) => [l.a, l.b].filter((e) => e.node === r.name).map((e) => ({ network: networkName(lab.name, l.name), ipv4: e.address }))),
     ...lab.lans.filter((lan) => lan.eyeball === r.name).map((lan) => ({ network: networkName(lab.name, lan.name), ipv4: lan.routerAddress })),
+    ...(lab.collector?.peers ?? []).filter((p) => p.router === r.name).map((p) => ({ network: networkName(lab.name, COLLECTOR_LAN), ipv4: p.address })),
   ];
   const nodeDir = `${paths.configRoot}/${lab.name}/${r.name}`;
   const binds = [`${nodeDir}:/etc/frr`, `${paths.agentDir}:${AGENT_DIR}:ro`];

@@ -177,7 +177,8 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
       signal?.throwIfAborted();
       const id = await startNode(rt, n, progress, () => (lastCreate = at()), true);
       created.containers.push(id);
-      if (n.role !== 'client') checkFrr(n.node);
+      // FRR runs in routers only (the collector runs GoBGP and is not waited for: an observer must not hold `up`).
+      if (lab.routers.some((r) => r.name === n.node)) checkFrr(n.node);
     });
     phases.create = lastCreate || at();
     phases.start = at();

@@ -6,6 +6,7 @@ import { allLans, findRouter, type Lab, type Link, type LinkEnd, type Router, se
 import { roleSpec } from '../topology/roles/registry.js';
 import { bannerText } from './banner.js';
 import { bfdBlockLines, bfdProfileName, bfdProfilesOf } from './bfd-profiles.js';
+import { collectorBgpLines, collectorRouteMapLines } from './collector.js';
 import { renderDaemons } from './daemons.js';
 import { RenderError } from './errors.js';
 import { type PeerPrefixes, peerPrefixes, prefixListLines } from './prefix-lists.js';
@@ -54,6 +55,7 @@ export function renderRouter(lab: Lab, routerName: string): RenderedFiles {
       ...globalPrefixListLines(lab),
       ...peerPrefixListLines(router, peers),
       ...routeMapLines(router, peers),
+      ...collectorRouteMapLines(lab, router),
       ...bfdBlockLines(bfdProfilesOf(peers.map((p) => p.link))),
       ...bgpLines(lab, router, peers),
     ]),
@@ -188,12 +190,15 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
       lines.push(` neighbor ${addr} bfd`, ` neighbor ${addr} bfd profile ${bfdProfileName(p.link.bfd)}`);
     }
   }
+  const collector = collectorBgpLines(lab, router);
+  lines.push(...collector.neighbor);
   lines.push(' !', ' address-family ipv4 unicast');
   lines.push(...roleSpec(router.role).render.networkLines(lab, router));
   for (const p of peers) {
     const addr = p.remote.address;
     lines.push(`  neighbor ${addr} route-map ${ROUTE_MAP.from(p.router.name)} in`, `  neighbor ${addr} route-map ${ROUTE_MAP.to(p.router.name)} out`);
   }
+  lines.push(...collector.af);
   lines.push(' exit-address-family', 'exit', '!');
   return lines;
 }

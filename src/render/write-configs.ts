@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Lab } from '../topology/model.js';
+import { GOBGP_CONFIG_FILE, renderGobgpConfig } from './collector.js';
 import { RenderError } from './errors.js';
 import { RENDERED_FILE_NAMES, type RenderedFiles, renderLab } from './frr-config.js';
 
@@ -48,7 +49,17 @@ export async function writeLabConfigs(lab: Lab, rootDir: string): Promise<Map<st
     for (const name of RENDERED_FILE_NAMES) await writeIfChanged(join(dir, name), files[name]);
     hashes.set(node, configHash(files));
   }
-  await removeStaleNodeDirs(labDir, new Set(rendered.keys()));
+  // The collector's GoBGP config, in a directory of its own (mounted as /etc/gobgp).
+  const collector = lab.collector;
+  if (collector) {
+    assertSafe('node', collector.name);
+    const dir = join(labDir, collector.name);
+    const toml = renderGobgpConfig(lab);
+    await mkdir(dir, { recursive: true });
+    await writeIfChanged(join(dir, GOBGP_CONFIG_FILE), toml);
+    hashes.set(collector.name, createHash('sha256').update(toml).digest('hex').slice(0, 12));
+  }
+  await removeStaleNodeDirs(labDir, new Set([...rendered.keys(), ...(collector ? [collector.name] : [])]));
   return hashes;
 }
 

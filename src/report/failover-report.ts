@@ -2,6 +2,7 @@
 // client, router-side instants, then the spread against the bound. Pure.
 import type { FailoverResult } from '../experiment/failover-result.js';
 import type { Stats } from '../experiment/stats.js';
+import type { CollectorSeen } from '../lab/collector.js';
 import { formatMs, formatTable } from '../util/format.js';
 
 /** Verdicts that are findings: shown even for clients that should not move, in their own colour on a terminal. */
@@ -71,6 +72,15 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
   lines.push(...table.map((l, i) => (opts.color && findingRows.has(i - 2) ? MAGENTA(l) : l)));
   lines.push('(streams: long-lived TCP on the failed PoP: R reset, T timed out, E other end, S survived / total; outage: longest time answers were lost)');
   lines.push('');
+  const heard = r.trials.filter((t) => t.collector);
+  if (heard.length) {
+    lines.push(
+      `route collector (the world outside the operator): per trial, the first update of the anycast prefix each transit sent after the fault / the restore`,
+    );
+    for (const t of heard)
+      lines.push(`  trial ${t.trial}: ${collectorLine(t.collector?.fault ?? [])}  |  restore: ${collectorLine(t.collector?.restore ?? [])}`);
+    lines.push('');
+  }
 
   const s = r.summary;
   const verdicts = Object.entries(s.statuses)
@@ -107,3 +117,11 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
 const ms = formatMs;
 const ratio = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}×`);
 const stats = (s: Stats): string => (s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}`);
+
+/** `t-eu announce 65010 65020 64500 +342 ms; t-us —` style, or "no update heard". */
+function collectorLine(seen: readonly CollectorSeen[]): string {
+  if (!seen.length) return 'no update heard';
+  return seen
+    .map((x) => `${x.from} ${x.update === 'withdraw' ? 'withdraw' : `path ${x.asPath.join(' ')}`} ${x.afterFaultMs >= 0 ? '+' : ''}${x.afterFaultMs} ms`)
+    .join('; ');
+}

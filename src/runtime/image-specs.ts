@@ -34,8 +34,9 @@ export const IMAGE_SPECS: Readonly<Record<ImageKind, ImageSpec>> = {
     kind: 'router',
     // frr brings bgpd/bfdd/zebra/staticd; nsd is the authoritative server some
     // PoPs run instead of the dns2 agent; tcpdump is for humans debugging;
-    // traceroute for `lab trace` from a router (the way back to a client).
-    packages: ['frr', 'iproute2', 'nftables', 'tcpdump', 'procps', 'dnsutils', 'nsd', 'iputils-ping', 'iptables', 'traceroute'],
+    // traceroute for `lab trace` from a router (the way back to a client);
+    // gobgpd (gobgpd + gobgp) for the route collector, which runs this image.
+    packages: ['frr', 'iproute2', 'nftables', 'tcpdump', 'procps', 'dnsutils', 'nsd', 'iputils-ping', 'iptables', 'traceroute', 'gobgpd'],
   },
   client: {
     kind: 'client',

@@ -5,7 +5,7 @@ export const LABEL = {
   lab: 'anycast-lab.lab',
   node: 'anycast-lab.node',
   role: 'anycast-lab.role',
-  /** What a resource is: router | client | link | lan | helper. */
+  /** What a resource is: router | client | collector | link | lan | helper. */
   kind: 'anycast-lab.kind',
   /** Absolute path of the topology file, for humans reading `docker inspect`. */
   file: 'anycast-lab.file',
@@ -13,7 +13,7 @@ export const LABEL = {
   configHash: 'anycast-lab.config-hash',
 } as const;
 
-export type ResourceKind = 'router' | 'client' | 'link' | 'lan' | 'helper' | 'image';
+export type ResourceKind = 'router' | 'client' | 'collector' | 'link' | 'lan' | 'helper' | 'image';
 
 export function labLabels(lab: string, node: string, role: string, kind: ResourceKind, extra: Record<string, string> = {}): Record<string, string> {
   return { [LABEL.lab]: lab, [LABEL.node]: node, [LABEL.role]: role, [LABEL.kind]: kind, ...extra };

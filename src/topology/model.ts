@@ -108,6 +108,25 @@ export interface HealthOptions {
   holdDown: number;
 }
 
+/**
+ * The passive route collector (`collector: true`): GoBGP in its own container
+ * on one LAN shared with every transit, like a RIPE RIS collector at an IXP.
+ */
+export interface Collector {
+  /** Its node and container name. */
+  name: string;
+  asn: number;
+  subnet: string;
+  /** Docker's bridge address on the collector LAN. */
+  gateway: string;
+  /** The collector's address (also its BGP router-id). */
+  address: string;
+  /** Every transit, with its address on the collector LAN. */
+  peers: { router: string; asn: number; address: string }[];
+  /** The lab's BGP timers (`bgp:`), on both ends of each collector session. */
+  timers: { keepalive: number; hold: number };
+}
+
 export interface Lab {
   name: string;
   /** Absolute path of the YAML the lab came from. */
@@ -118,6 +137,7 @@ export interface Lab {
   clients: Client[];
   links: Link[];
   lans: Lan[];
+  collector?: Collector;
 }
 
 /** Subnets of the client LANs behind one router. */

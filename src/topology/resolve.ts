@@ -4,6 +4,7 @@
 // issues come out in that order too. What differs by role is asked of the
 // role's spec (topology/roles/), never decided here by name.
 
+import { resolveCollector } from './collector.js';
 import { type FieldPath, formatPath } from './field-path.js';
 import { type Cidr, contains, formatCidr, hostAt, overlaps, parseCidr, SubnetAllocator, toInt } from './ipv4.js';
 import type { AnycastService, BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
@@ -86,10 +87,25 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
   const { clients, lans } = resolveClients(raw, index, pools, explicitSubnets, issue);
   const routers = resolveRouters(raw, index, pools, issue);
   const health = { ...DEFAULTS.health, ...raw.health };
+  const collector = resolveCollector(
+    raw.collector,
+    {
+      routers,
+      timers: { keepalive: sessions.keepalive, hold: sessions.hold },
+      names: new Set([...index.names.keys(), ...clients.map((c) => c.name)]),
+      taken: [
+        { what: 'the links pool', net: pools.links },
+        { what: 'the lans pool', net: pools.lans },
+        { what: 'the routerIds pool', net: pools.routerIds },
+        { what: 'the anycast prefix', net: anycast.net },
+      ],
+    },
+    issue,
+  );
 
   if (issues.length) return { ok: false, issues };
   const { net: _net, ...service } = anycast;
-  return { ok: true, lab: { name: raw.name, file, anycast: service, health, routers, clients, links, lans } };
+  return { ok: true, lab: { name: raw.name, file, anycast: service, health, routers, clients, links, lans, ...(collector ? { collector } : {}) } };
 }
 
 // --- anycast service

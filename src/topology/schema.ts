@@ -113,6 +113,8 @@ export const LabFileSchema = z.strictObject({
       routerIds: network.optional(),
     })
     .optional(),
+  /** A passive route collector (GoBGP) peering with every transit: `true`, or its AS and subnet. */
+  collector: z.union([z.boolean(), z.strictObject({ asn: asn.optional(), subnet: network.optional() })]).optional(),
   bgp: z.strictObject(SessionOptions).optional(),
   health: z
     .strictObject({

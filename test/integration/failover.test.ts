@@ -133,6 +133,16 @@ describe(`failover stopwatch (lab ${LAB})`, () => {
       expect(teu.bfdDownMs).toBeGreaterThan(0);
       expect(teu.bfdDownMs).toBeLessThanOrEqual(t.clients.find((c) => c.client === 'c-de')!.detectMs!);
     }
+    // A third clock outside the operator (issue "See it"): the route collector
+    // (GoBGP) hears t-eu drop fra's path, replaced by the one through t-us,
+    // within BFD's detection (300 ms) + 1 s of the fault. Measured 305 ms.
+    for (const t of r.trials) {
+      const teu = t.collector?.fault.find((x) => x.from === 't-eu');
+      expect(teu, `trial ${t.trial}: the collector heard t-eu (${JSON.stringify(t.collector)})`).toBeDefined();
+      expect(teu?.asPath, 'no longer straight to fra').not.toEqual([65010, 64500]);
+      expect(teu?.afterFaultMs).toBeGreaterThanOrEqual(0);
+      expect(teu?.afterFaultMs).toBeLessThanOrEqual(r.bound.ms + 1000);
+    }
     await expectReportPage(join(OUT, 'freeze'), r);
   });
 

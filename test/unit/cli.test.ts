@@ -93,6 +93,7 @@ describe('command lists', () => {
       'status',
       'exec',
       'lg',
+      'collector',
       'doctor',
       'compose',
       'who',

@@ -23,10 +23,10 @@ describe('docker-compose.yml', () => {
 
   it('declares every network internal with an explicit subnet and lab labels', () => {
     const nets = Object.values(doc.networks);
-    expect(nets).toHaveLength(15);
+    expect(nets).toHaveLength(16);
     for (const n of nets) {
       expect(n.internal).toBe(true);
-      expect(n.ipam.config[0].subnet).toMatch(/^10\.7[78]\./);
+      expect(n.ipam.config[0].subnet).toMatch(/^10\.7[789]\./);
       expect(n.labels['anycast-lab.lab']).toBe('default');
       expect(n.driver_opts['com.docker.network.bridge.name'].length).toBeLessThanOrEqual(15);
     }

@@ -9,8 +9,13 @@ const plan = planLab(lab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg'
 const node = (n: string) => plan.nodes.find((p) => p.node === n)!;
 
 describe('planLab', () => {
-  it('plans one internal network per link and per LAN, labelled', () => {
-    expect(plan.networks).toHaveLength(lab.links.length + lab.lans.length);
+  it('plans one internal network per link and per LAN, and the collector LAN, labelled', () => {
+    expect(plan.networks).toHaveLength(lab.links.length + lab.lans.length + 1);
+    expect(plan.networks.find((n) => n.name === 'al-default-collector-lan')).toMatchObject({
+      subnet: '10.79.0.0/24',
+      gateway: '10.79.0.1',
+      labels: { 'anycast-lab.node': 'collector-lan', 'anycast-lab.kind': 'lan' },
+    });
     expect(plan.networks.find((n) => n.name === 'al-default-fra--t-eu')).toMatchObject({
       subnet: '10.77.0.0/29',
       gateway: '10.77.0.1',

@@ -54,8 +54,9 @@ describe('up with a fake runtime', () => {
   it('creates every network before any container, and routers before clients', async () => {
     const rt = readyRuntime();
     const r = await up(rt);
-    expect(r.created.networks).toHaveLength(lab.links.length + lab.lans.length);
-    expect(r.created.containers).toHaveLength(lab.routers.length + lab.clients.length);
+    // The default lab's route collector: one more network (its LAN) and one more container.
+    expect(r.created.networks).toHaveLength(lab.links.length + lab.lans.length + 1);
+    expect(r.created.containers).toHaveLength(lab.routers.length + lab.clients.length + 1);
     expect(rt.images.has(refs.router)).toBe(true);
     expect(rt.calls.some((c) => c.startsWith('buildImage') || c.startsWith('importImage'))).toBe(false);
 
@@ -81,7 +82,7 @@ describe('up with a fake runtime', () => {
     await labUp(rt, lab, { progress: quiet, paths: { configRoot }, noWait: true });
     const again = await labUp(rt, lab, { progress: quiet, paths: { configRoot }, noWait: true });
     expect(again.created).toEqual({ networks: [], containers: [] });
-    expect(again.kept).toHaveLength(lab.routers.length + lab.clients.length);
+    expect(again.kept).toHaveLength(lab.routers.length + lab.clients.length + 1);
   });
 
   it('keeps live overrides (lab policy, withdraw) on kept routers: no repair, and says so', async () => {
