@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
+import type { FailoverResult } from '../experiment/failover-result.js';
+import { summarize } from '../experiment/stats.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import type { RemedyBenchResult } from './bfd-remedy.js';
 import { type BenchRow, othersHurt, type runFailoverBench } from './failover.js';
@@ -157,6 +159,29 @@ function failoverTable(doc: FailoverDoc, file: string): string {
   ].join('\n');
 }
 
+/** One `lab failover` run's result.json, kept as a result file: its numbers in a sentence, and the route collector's clock beside them. */
+function failoverRunText(doc: FailoverResult, file: string): string {
+  const f = doc.summary.failoverMs;
+  const movers = [...new Set(doc.trials.flatMap((t) => t.clients.filter((c) => c.affected).map((c) => c.client)))].join(', ');
+  const heard = new Map<string, { ms: number[]; paths: Set<string> }>();
+  for (const t of doc.trials)
+    for (const x of t.collector?.fault ?? []) {
+      const h = heard.get(x.from) ?? { ms: [], paths: new Set<string>() };
+      h.ms.push(x.afterFaultMs);
+      h.paths.add(x.update === 'withdraw' ? 'withdrawal' : `AS path ${x.asPath.join(' ')}`);
+      heard.set(x.from, h);
+    }
+  const collector = [...heard.entries()].map(([from, h]) => {
+    const st = summarize(h.ms);
+    return `${from}'s update (${[...h.paths].join(' / ')}) ${n(st.min)}–${n(st.max)} ms after the fault (p50 ${n(st.p50)} ms, in ${h.ms.length} of ${doc.trials.length} trials)`;
+  });
+  return [
+    `${source(file, `npm run lab -- failover --pop ${doc.pop} --fault ${doc.fault} --trials ${doc.trials.length}`)} ${doc.trials.length} ${doc.fault} faults of ${doc.pop}, BFD ${doc.bfd}:`,
+    `${movers}'s failover (last answer from ${doc.pop} → first from another PoP) p50 ${n(f.p50)} ms, p95 ${n(f.p95)} ms, max ${n(f.max)} ms, min ${n(f.min)} ms, against a ${n(doc.bound.ms)} ms bound (${doc.bound.basis}).`,
+    collector.length ? `The route collector heard ${collector.join('; ')}.` : 'No route collector in this lab.',
+  ].join('\n');
+}
+
 function responderTable(doc: ResponderDoc, file: string): string {
   const label: Record<string, string> = {
     responder: 'responder',
@@ -250,6 +275,12 @@ export const REPORT_BLOCKS: ReportBlock[] = [
     bench: 'failover',
     fits: (d): d is FailoverDoc => hasRows(d) && d.rows.some((r) => isRecord(r) && 'statuses' in r),
     render: failoverTable,
+  }),
+  block({
+    id: 'failover-run',
+    bench: 'failover-run',
+    fits: (d): d is FailoverResult => isRecord(d) && Array.isArray(d.trials) && isRecord(d.summary),
+    render: failoverRunText,
   }),
   block({ id: 'responder', bench: 'responder', fits: (d): d is ResponderDoc => isRecord(d) && Array.isArray(d.servers), render: responderTable }),
 ];

@@ -207,7 +207,7 @@ describe('web dashboard on the default lab (Chromium)', () => {
   });
 
   // The panel runs `failover --pop fra --fault freeze --trials 1` (recordFailover, as the CLI does):
-  // about 10 s on a settled lab (10 CLI trials took 77 s, docs/failover-report-result.json).
+  // about 10 s on a settled lab (10 CLI trials took 84 s, bench/results/failover-run-2026-12-01T00-01Z.json).
   // No new timing bound: the 2 s one is the card test's above; these waits are deadlines only.
   it('runs a 1-trial freeze of fra from the failover panel: c-de turns iad on the live timeline, the run is listed, its result JSON downloads', async () => {
     await page.waitForFunction(`${rowPop('c-de')} === 'fra' && ${cardState('fra')} === 'announced'`, undefined, { timeout: 30_000 });

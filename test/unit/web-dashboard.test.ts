@@ -329,7 +329,7 @@ describe('failover panel: list entries', () => {
     ]);
   });
   it('reads a CLI run from disk: links to its result and report', () => {
-    const r = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'failover-report-result.json'), 'utf8')) as FailoverResult;
+    const r = JSON.parse(readFileSync(join(REPO_ROOT, 'bench', 'results', 'failover-run-2026-12-01T00-01Z.json'), 'utf8')) as FailoverResult;
     const e = finishedEntry('failover-2026-01-01T00-00-00Z', r, { origin: 'disk', hasReport: true });
     expect(e).toMatchObject({ pop: 'fra', fault: 'freeze', trials: 10, state: 'done', origin: 'disk' });
     expect(e.result).toBe('/api/failover/runs/failover-2026-01-01T00-00-00Z/result.json');
@@ -392,7 +392,7 @@ describe('failover panel (server, fake source)', () => {
     const src = fakeDashboardSource(lab);
     const dir = join(src.runsDir, 'failover-2026-01-01T00-00-00Z');
     mkdirSync(dir);
-    copyFileSync(join(REPO_ROOT, 'docs', 'failover-report-result.json'), join(dir, 'result.json'));
+    copyFileSync(join(REPO_ROOT, 'bench', 'results', 'failover-run-2026-12-01T00-01Z.json'), join(dir, 'result.json'));
     const app = dashboardApp(src, { control: false });
     const r = await post(app, { pop: 'fra', mode: 'freeze' });
     expect(r.status).toBe(403);
