@@ -7,13 +7,17 @@ import { roleSpecOf } from '../topology/roles/registry.js';
 export function renderStatusTable(s: LabStatus): string {
   if (!s.nodes.length) return 'no lab is up';
   const lines: string[] = [];
+  // Columns as wide as the longest name (`collector`, a generated lab's `pop-12`), never narrower than before.
+  const nodeW = Math.max(7, ...s.nodes.map((n) => n.node.length));
+  const roleW = Math.max(8, ...s.nodes.map((n) => n.role.length));
+  const peerW = Math.max(7, ...s.nodes.flatMap((n) => (n.bgp ?? []).map((p) => (p.neighbor ?? p.peer).length)));
   for (const n of s.nodes) {
     const extra = roleSpecOf(n.role)?.status?.summary(n) ?? [];
-    lines.push(`${n.lab}/${n.node.padEnd(7)} ${n.role.padEnd(8)} ${n.state.padEnd(8)} ${extra.join('  ')}`);
+    lines.push(`${n.lab}/${n.node.padEnd(nodeW)} ${n.role.padEnd(roleW)} ${n.state.padEnd(8)} ${extra.join('  ')}`);
     for (const p of n.bgp ?? []) {
       const bfd = n.bfd?.find((b) => b.peer === p.peer);
       lines.push(
-        `    bgp ${(p.neighbor ?? p.peer).padEnd(7)} ${p.peer.padEnd(12)} AS${String(p.remoteAs ?? '?').padEnd(6)} ${p.state.padEnd(12)} rcvd ${p.pfxRcd} sent ${p.pfxSnt}  bfd ${bfd ? `${bfd.status} ${bfd.transmitInterval}ms x${bfd.detectMultiplier}` : 'off'}`,
+        `    bgp ${(p.neighbor ?? p.peer).padEnd(peerW)} ${p.peer.padEnd(12)} AS${String(p.remoteAs ?? '?').padEnd(6)} ${p.state.padEnd(12)} rcvd ${p.pfxRcd} sent ${p.pfxSnt}  bfd ${bfd ? `${bfd.status} ${bfd.transmitInterval}ms x${bfd.detectMultiplier}` : 'off'}`,
       );
     }
     for (const o of n.policy ?? []) lines.push(`    policy ${describeOverride(o)}`);

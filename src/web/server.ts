@@ -140,6 +140,17 @@ const STATUS_OF: Partial<Record<LabError['code'], 400 | 404 | 409>> = { USAGE: 4
 const errorStatus = (e: unknown): 400 | 404 | 409 | 500 => (e instanceof LabError ? (STATUS_OF[e.code] ?? 500) : 500);
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** A request from another origin's page (pure): its Origin is not this host, or the browser says cross-site. Tools without those headers (curl, tests) pass. */
+export function crossSite(origin: string | undefined, fetchSite: string | undefined, host: string | undefined): boolean {
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true;
+  if (origin === undefined || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== host;
+  } catch {
+    return true;
+  }
+}
+
 const readOnly = (what: string) => ({ error: `read-only dashboard: start it with \`npm run lab -- web --control\` to ${what}` });
 
 export interface Dashboard {
@@ -161,6 +172,16 @@ export function dashboard(source: DashboardSource, o: DashboardOptions): Dashboa
     const id = panel.running();
     return id ? { error: `a failover run (${id}) is running: ${action} after it ends, or stop it` } : null;
   };
+
+  // 127.0.0.1 is not a wall against a browser: any page the trainer opens
+  // could POST here. A change must come from this dashboard's own page, so a
+  // request another site's page sent (its Origin, or Sec-Fetch-Site) is refused.
+  app.use('/api/*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && crossSite(c.req.header('origin'), c.req.header('sec-fetch-site'), new URL(c.req.url).host)) {
+      return c.json({ error: 'refused: this request came from another site’s page; use the dashboard itself' }, 403);
+    }
+    await next();
+  });
 
   for (const [route, file] of Object.entries(PAGE_FILES)) {
     app.get(route, async (c) => {

@@ -210,6 +210,23 @@ describe('dashboard server (fake source)', () => {
     ]);
   });
 
+  it('refuses a change sent by another site’s page (Origin, Sec-Fetch-Site), accepts its own page and tools without those headers', async () => {
+    const rw = fakeDashboardSource(lab);
+    const app = dashboardApp(rw, { control: true });
+    const post = (headers: Record<string, string>) => app.request('http://127.0.0.1:8080/api/pops/fra/withdraw', { method: 'POST', headers });
+    const evil = await post({ origin: 'https://example.org' });
+    expect(evil.status).toBe(403);
+    expect((await evil.json()).error).toContain('another site');
+    expect((await post({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await post({ origin: 'null' })).status).toBe(403);
+    expect(rw.drainCalls).toEqual([]);
+    expect((await post({ origin: 'http://127.0.0.1:8080', 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await post({})).status).toBe(200);
+    expect(rw.drainCalls).toHaveLength(2);
+    // Reads are not changes: any page may still GET (the page is read-only without --control anyway).
+    expect((await app.request('http://127.0.0.1:8080/api/topology', { headers: { origin: 'https://example.org' } })).status).toBe(200);
+  });
+
   it('breaks and restores a PoP with a fault mode only with --control, and says so in the event', async () => {
     const ro = fakeDashboardSource(lab);
     const r1 = await dashboardApp(ro, { control: false }).request('/api/pops/fra/break/freeze', { method: 'POST' });
