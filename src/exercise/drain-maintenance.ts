@@ -67,12 +67,17 @@ export async function restoreStopped({ rt, lab, progress, configRoot }: Exercise
   await service.restore(ctx);
 }
 
+/** The cleanup of a maintenance exercise: its recording stopped, `pop` running again. */
+export const maintenanceCleanup =
+  (id: string, pop: string) =>
+  async (ctx: ExerciseContext): Promise<void> => {
+    await stopRecording(ctx.rt, ctx.lab, id);
+    await restoreStopped(ctx, pop);
+  };
+
 export const drainMaintenance: Exercise = {
   id: ID,
-  async cleanup(ctx) {
-    await stopRecording(ctx.rt, ctx.lab, ID);
-    await restoreStopped(ctx, POP);
-  },
+  cleanup: maintenanceCleanup(ID, POP),
   async inject({ rt, lab }) {
     return startRecording(
       rt,

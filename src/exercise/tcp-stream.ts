@@ -10,9 +10,9 @@
 import { readOverrides } from '../lab/overrides.js';
 import { setDrain } from '../policy/live-policy.js';
 import { monoMs } from '../probe/sample.js';
-import { popAnswers, restoreStopped } from './drain-maintenance.js';
+import { maintenanceCleanup, popAnswers } from './drain-maintenance.js';
 import { type Criterion, criterion, type Exercise } from './exercise.js';
-import { readRecording, recordingEnded, startRecording, stopRecording, streamStory } from './recording.js';
+import { readRecording, recordingEnded, startRecording, streamStory } from './recording.js';
 
 const ID = 'tcp-stream';
 const POP = 'fra';
@@ -25,11 +25,8 @@ const ALIVE_MS = 2000;
 
 export const tcpStream: Exercise = {
   id: ID,
-  async cleanup(ctx) {
-    await stopRecording(ctx.rt, ctx.lab, ID);
-    // The README suggests `break fra freeze` to feel a hard failure.
-    await restoreStopped(ctx, POP);
-  },
+  // The README suggests `break fra freeze` to feel a hard failure: undone here too.
+  cleanup: maintenanceCleanup(ID, POP),
   async inject({ rt, lab }) {
     return startRecording(rt, lab, ID, [CLIENT], { streams: 1 });
   },

@@ -62,7 +62,7 @@ describe('FRR config applied, verified and repaired', () => {
     const load = cpuLoad(150);
     try {
       const r = await labJson<UpResult>(['up', '--timeout', '120'], 150_000);
-      expect(r.created.containers).toHaveLength(15);
+      expect(r.created.containers).toHaveLength(16);
       // Every phase was reached, in order.
       const p = r.phases;
       expect(p.configVerified).toBeGreaterThanOrEqual(p.start);
@@ -150,7 +150,7 @@ describe('lifecycle faults', () => {
     await started;
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toMatch(/"step":"rollback","detail":"interrupted; removing \d+ containers and 15 networks/);
+    expect(stderr).toMatch(/"step":"rollback","detail":"interrupted; removing \d+ containers and 16 networks/);
     expect(stderr).toMatch(/up was interrupted/);
     await expectNothingLeft('default');
   });

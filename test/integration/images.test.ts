@@ -51,10 +51,10 @@ describe('ensureImages', () => {
 });
 
 describe('router image', () => {
-  it('runs node 20 and the FRR daemons', async () => {
+  it('runs node 20, the FRR daemons and GoBGP (the route collector)', async () => {
     const res = await sh(
       refs.router,
-      'node --version && /usr/lib/frr/bgpd --version && /usr/lib/frr/bfdd --version && test -x /usr/lib/frr/zebra && test -x /usr/lib/frr/staticd && command -v vtysh nft tc nsd dig tcpdump ping',
+      'node --version && /usr/lib/frr/bgpd --version && /usr/lib/frr/bfdd --version && test -x /usr/lib/frr/zebra && test -x /usr/lib/frr/staticd && command -v vtysh nft tc nsd dig tcpdump ping gobgpd gobgp',
     );
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^v20\./m);

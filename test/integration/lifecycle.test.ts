@@ -18,14 +18,14 @@ describe('lab lifecycle (default lab)', () => {
     // Later files bring the lab up again themselves; this one proves `down`.
   });
 
-  it('creates 15 containers on 15 internal networks, all labelled', async () => {
+  it('creates 16 containers on 16 internal networks (the route collector and its LAN among them), all labelled', async () => {
     const { containers, networks } = await labelled('default');
     const nodes = containers.filter((c) => c.Labels['anycast-lab.kind'] !== 'helper');
-    expect(nodes).toHaveLength(15);
-    expect(networks).toHaveLength(15);
+    expect(nodes).toHaveLength(16);
+    expect(networks).toHaveLength(16);
     for (const c of nodes) {
       expect(c.State).toBe('running');
-      expect(['pop', 'transit', 'eyeball', 'client']).toContain(c.Labels['anycast-lab.role']);
+      expect(['pop', 'transit', 'eyeball', 'client', 'collector']).toContain(c.Labels['anycast-lab.role']);
       expect(c.Labels['anycast-lab.node']).toBeTruthy();
     }
     for (const n of networks) {

@@ -45,17 +45,8 @@ describe('longestOutage and moves (UDP recording)', () => {
 });
 
 describe('streamStory (TCP stream recording)', () => {
-  const line = (seq: number, atMs: number, pop: string, conn: number): Sample => ({
-    client: 'c-de',
-    kind: 'stream',
-    stream: 0,
-    conn,
-    seq,
-    sentMs: atMs,
-    outcome: 'ok',
-    pop,
-  });
-  const end = (seq: number, atMs: number, outcome: Sample['outcome'], conn: number): Sample => ({
+  /** A stream line from `pop`, or (no pop) the end of connection `conn` with `outcome`. */
+  const ev = (seq: number, atMs: number, conn: number, pop: string | null, outcome: Sample['outcome'] = 'ok'): Sample => ({
     client: 'c-de',
     kind: 'stream',
     stream: 0,
@@ -63,7 +54,10 @@ describe('streamStory (TCP stream recording)', () => {
     seq,
     sentMs: atMs,
     outcome,
+    ...(pop ? { pop } : {}),
   });
+  const line = (seq: number, atMs: number, pop: string, conn: number) => ev(seq, atMs, conn, pop);
+  const end = (seq: number, atMs: number, outcome: Sample['outcome'], conn: number) => ev(seq, atMs, conn, null, outcome);
 
   it('a drain and back: reset twice, fed by fra → iad → fra, the longest silence across reconnects', () => {
     const s = [

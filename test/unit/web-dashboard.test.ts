@@ -262,19 +262,8 @@ describe('dashboard server (fake source)', () => {
       return status();
     };
     const app = dashboardApp(src, { control: false, intervalMs: 10_000, catchmentIntervalMs: 20 });
-    const ac = new AbortController();
-    const reader = (await app.request('/events', { signal: ac.signal })).body!.getReader();
-    const events: { catchment: { client: string; pop: string | null }[] }[] = [];
-    const pump = (async () => {
-      let buf = '';
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        buf += new TextDecoder().decode(value);
-        for (const m of buf.matchAll(/data: (.*)\n/g)) events.push(JSON.parse(m[1]));
-        buf = buf.slice(buf.lastIndexOf('\n') + 1);
-      }
-    })();
+    const sse = await listen<{ catchment: { client: string; pop: string | null }[] }>(app, 'snapshot');
+    const events = sse.events;
     await new Promise((res) => setTimeout(res, 300));
     // One status read, many catchment reads, one event: nothing changed.
     expect(statusCalls).toBe(1);
@@ -284,9 +273,7 @@ describe('dashboard server (fake source)', () => {
     await new Promise((res) => setTimeout(res, 100));
     expect(events).toHaveLength(2);
     expect(events[1].catchment.find((c) => c.client === 'c-de')?.pop).toBe('iad');
-    await reader.cancel();
-    ac.abort();
-    await pump;
+    await sse.close();
   });
 
   it('streams snapshots only while someone listens', async () => {
@@ -499,25 +486,12 @@ describe('failover panel (server, fake source)', () => {
   it('streams the run as `failover` events: a row per client, fault and restore marked, then done', async () => {
     const src = quick(fakeDashboardSource(lab));
     const app = dashboardApp(src, { control: true, intervalMs: 10_000 });
-    const ac = new AbortController();
-    const reader = (await app.request('/events', { signal: ac.signal })).body!.getReader();
-    const views: FailoverLiveView[] = [];
-    const pump = (async () => {
-      let buf = '';
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        buf += new TextDecoder().decode(value);
-        for (const m of buf.matchAll(/event: failover\ndata: (.*)\n/g)) views.push(JSON.parse(m[1]));
-        buf = buf.slice(buf.lastIndexOf('\n') + 1);
-      }
-    })();
+    const sse = await listen<FailoverLiveView>(app, 'failover');
+    const views = sse.events;
     expect((await post(app, { pop: 'fra', mode: 'freeze' })).status).toBe(202);
     await settled(app);
     await new Promise((res) => setTimeout(res, 100));
-    await reader.cancel();
-    ac.abort();
-    await pump;
+    await sse.close();
     expect(views[0]).toMatchObject({ state: 'running', pop: 'fra', mode: 'freeze', trials: 1 });
     const faulted = views.find((v) => v.marks.fault && !v.marks.restore && v.svg);
     expect(faulted?.svg).toContain('data-marker="fault"');
@@ -527,3 +501,29 @@ describe('failover panel (server, fake source)', () => {
     expect(last.svg).toMatch(/data-client="c-de" data-status="moved"/);
   });
 });
+
+/** Reads /events of `app` in the background: the data of every `event` message, until close(). */
+async function listen<T>(app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> }, event: string) {
+  const ac = new AbortController();
+  const reader = (await app.request('/events', { signal: ac.signal })).body!.getReader();
+  const events: T[] = [];
+  const re = new RegExp(`event: ${event}\\ndata: (.*)\\n`, 'g');
+  const pump = (async () => {
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      buf += new TextDecoder().decode(value);
+      for (const m of buf.matchAll(re)) events.push(JSON.parse(m[1]));
+      buf = buf.slice(buf.lastIndexOf('\n') + 1);
+    }
+  })();
+  return {
+    events,
+    close: async () => {
+      await reader.cancel();
+      ac.abort();
+      await pump;
+    },
+  };
+}
