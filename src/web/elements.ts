@@ -1,6 +1,6 @@
 // The lab model as cytoscape elements: one compound node per AS holding its
 // routers (and the clients behind its eyeballs), one edge per BGP link, one
-// per client LAN. Pure; the page only lays them out and colours them.
+// per client LAN, and the route collector with a line to each transit. Pure; the page only lays them out and colours them.
 import type { Lab } from '../topology/model.js';
 import { popColours } from './pop-colours.js';
 
@@ -42,6 +42,13 @@ export function topologyElements(lab: Lab): CyElement[] {
   }
   for (const c of lab.clients) {
     out.push({ group: 'edges', data: { id: `lan:${c.name}`, label: '', source: c.name, target: c.eyeball }, classes: 'lan' });
+  }
+  // The route collector in its own AS, a thin line to each transit it listens to: an observer, not a link (no BFD, no traffic).
+  const col = lab.collector;
+  if (col) {
+    out.push({ group: 'nodes', data: { id: asNodeId(col.asn), label: `AS${col.asn} collector` }, classes: 'as as-collector' });
+    out.push({ group: 'nodes', data: { id: col.name, label: 'RC', parent: asNodeId(col.asn), role: 'collector' }, classes: 'collector' });
+    for (const p of col.peers) out.push({ group: 'edges', data: { id: `rc:${p.router}`, label: '', source: col.name, target: p.router }, classes: 'peering' });
   }
   return out;
 }

@@ -24,8 +24,12 @@ import type { DashboardSource } from './source.js';
 
 /** The panel's trials: a wall demo, not a benchmark (`lab failover --trials 50` is the CLI's). */
 export const MAX_PANEL_TRIALS = 5;
-/** How often a running trial's timeline is redrawn and sent (a render is 3–9 ms, see failover-live.ts). */
-const LIVE_EVERY_MS = 250;
+/**
+ * How often a running trial's timeline is redrawn and sent (a render is 3–9 ms,
+ * see failover-live.ts). Twice a second: live enough for a wall, and the
+ * browser redrawing the SVG competes for the cores the measurement runs on.
+ */
+const LIVE_EVERY_MS = 500;
 
 /** The POST body, checked field by field: each message names its field and what it accepts. */
 export function parseRunRequest(body: unknown, pops: string[]): RunRequest {

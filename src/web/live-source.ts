@@ -54,8 +54,10 @@ export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress, c
       }
     },
     faults: () => Object.fromEntries(broken),
-    runFailover: (req, hooks) =>
-      recordFailover(
+    runFailover: async (req, hooks) => {
+      // The run probes every client itself; the dashboard's agents would only add load (the loop stops reading them meanwhile).
+      await catchment.close();
+      return recordFailover(
         {
           rt,
           lab,
@@ -71,7 +73,8 @@ export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress, c
         },
         // The CLI's defaults for what the panel does not ask: --bfd on (the lab file's), a fresh random seed.
         { pop: req.pop, fault: faultMode(req.mode), trials: req.trials, bfd: 'lab', outDir: req.outDir },
-      ),
+      );
+    },
     failoverRunsDir: () => FAILOVER_RUNS_ROOT,
   };
 }

@@ -48,7 +48,16 @@ const CYTOSCAPE = createRequire(import.meta.url).resolve('cytoscape/dist/cytosca
  * a slow `status` (vtysh in every router) never holds back the catchment.
  * Every status poll publishes a new event; a catchment poll only when a row changed.
  */
-function snapshotLoop(source: DashboardSource, intervalMs: number, catchmentIntervalMs: number) {
+/**
+ * While a failover run is on, the page watches the run's own probes: the
+ * catchment agents are stopped and `status` (an exec in every router) slows
+ * to one read in STATUS_QUIET_FACTOR intervals, so the dashboard does not load
+ * the 2 cores the measurement runs on. (A panel run with both at full rate
+ * saw BFD flap on several sessions and c-de change PoPs 12 times.)
+ */
+const STATUS_QUIET_FACTOR = 5;
+
+function snapshotLoop(source: DashboardSource, intervalMs: number, catchmentIntervalMs: number, quiet: () => boolean = () => false) {
   const lab = source.topology();
   const listeners = new Set<(ev: DashboardEvent) => void>();
   const wakers = new Set<() => void>();
@@ -89,6 +98,10 @@ function snapshotLoop(source: DashboardSource, intervalMs: number, catchmentInte
   async function poll<K extends keyof typeof seen>(name: K, everyMs: number, read: () => Promise<K extends 'status' ? LabStatus : Catchment>) {
     while (listeners.size) {
       const t0 = performance.now();
+      if (name === 'catchment' && quiet() && seen.catchment) {
+        await pause(everyMs);
+        continue;
+      }
       let value: LabStatus | Catchment | null = null;
       const errorBefore = errors[name];
       try {
@@ -107,7 +120,7 @@ function snapshotLoop(source: DashboardSource, intervalMs: number, catchmentInte
       seen[name] = true;
       if (!listeners.size) break;
       if (changed) publish();
-      const rest = everyMs - (performance.now() - t0);
+      const rest = (name === 'status' && quiet() ? everyMs * STATUS_QUIET_FACTOR : everyMs) - (performance.now() - t0);
       if (rest > 0) await pause(rest);
     }
   }
@@ -164,8 +177,8 @@ export const dashboardApp = (source: DashboardSource, o: DashboardOptions): Hono
 export function dashboard(source: DashboardSource, o: DashboardOptions): Dashboard {
   const lab = source.topology();
   const intervalMs = o.intervalMs ?? 1000;
-  const loop = snapshotLoop(source, intervalMs, o.catchmentIntervalMs ?? intervalMs);
   const panel = failoverPanel(source);
+  const loop = snapshotLoop(source, intervalMs, o.catchmentIntervalMs ?? intervalMs, () => panel.running() !== null);
   const app = new Hono();
   /** The cards' actions wait for no run: a break in the middle of a trial would be measured as part of it. */
   const busy = (action: string) => {

@@ -8,6 +8,8 @@ import type { LabStatus } from '../../src/lab/status.js';
 import type { UpResult } from '../../src/lab/up.js';
 import { docker, type ExecJson, lab, labelled, labJson, until, type VtyshBfdPeer, type VtyshBgpSummary, vtyshJson } from './cli.js';
 
+const COLLECTOR = '10.79.0.2';
+
 describe('lab lifecycle (default lab)', () => {
   beforeAll(async () => {
     await labJson(['down', '--all']);
@@ -54,9 +56,12 @@ describe('lab lifecycle (default lab)', () => {
     let sessions = 0;
     for (const r of routers) {
       const bgp = await vtyshJson<VtyshBgpSummary>(r, 'show bgp summary');
-      const peers = Object.entries(bgp.ipv4Unicast.peers);
+      const all = Object.entries(bgp.ipv4Unicast.peers);
+      for (const [addr, p] of all) expect(p.state, `${r} -> ${addr}`).toBe('Established');
+      // Transits also peer with the route collector (10.79.0.2): an observer, without BFD.
+      const peers = all.filter(([addr]) => addr !== COLLECTOR);
+      expect(all.length - peers.length, `${r}'s collector session`).toBe(r.startsWith('t-') ? 1 : 0);
       expect(peers.length, `${r} has sessions`).toBeGreaterThan(0);
-      for (const [addr, p] of peers) expect(p.state, `${r} -> ${addr}`).toBe('Established');
       const bfd = await vtyshJson<VtyshBfdPeer[]>(r, 'show bfd peers');
       expect(bfd).toHaveLength(peers.length);
       for (const p of bfd) {
@@ -101,18 +106,21 @@ describe('lab lifecycle (default lab)', () => {
     // shape is checked on every read; the state must come back within 30 s.
     const teu = await until('t-eu with every session Established and every BFD peer up at 100 ms', 30_000, 1000, async () => {
       const s = await labJson<LabStatus>(['status', 'default']);
-      expect(s.nodes).toHaveLength(15);
+      expect(s.nodes).toHaveLength(16);
       const t = s.nodes.find((n) => n.node === 't-eu')!;
       expect(t.role).toBe('transit');
-      expect(t.bgp!.map((p) => p.neighbor).sort()).toEqual(['eb-de', 'fra', 't-ap', 't-us']);
+      expect(t.bgp!.map((p) => p.neighbor).sort()).toEqual(['collector', 'eb-de', 'fra', 't-ap', 't-us']);
       const notUp = [
-        ...t.bgp!.filter((p) => !(p.state === 'Established' && p.pfxRcd >= 1)).map((p) => `BGP ${p.neighbor} ${p.state} pfxRcd=${p.pfxRcd}`),
+        // The collector announces nothing: Established with 0 received is its healthy state.
+        ...t
+          .bgp!.filter((p) => !(p.state === 'Established' && (p.pfxRcd >= 1 || p.neighbor === 'collector')))
+          .map((p) => `BGP ${p.neighbor} ${p.state} pfxRcd=${p.pfxRcd}`),
         ...t.bfd!.filter((p) => !(p.status === 'up' && p.transmitInterval === 100)).map((p) => `BFD ${p.peer} ${p.status} tx=${p.transmitInterval}`),
       ];
       if (notUp.length) throw new Error(notUp.join('; '));
       return t;
     });
-    expect(teu.bgp).toHaveLength(4);
+    expect(teu.bgp).toHaveLength(5);
   });
 
   it('changes nothing when `up` runs again', async () => {
@@ -120,14 +128,14 @@ describe('lab lifecycle (default lab)', () => {
     const again = await labJson<UpResult>(['up']);
     expect(again.created.containers).toEqual([]);
     expect(again.created.networks).toEqual([]);
-    expect(again.kept).toHaveLength(15);
+    expect(again.kept).toHaveLength(16);
     const after = (await labelled('default')).containers.map((c) => c.Id).sort();
     expect(after).toEqual(before);
   });
 
   it('`down` leaves no labelled container or network', async () => {
     const r = await labJson<DownResult>(['down']);
-    expect(r.containers).toBeGreaterThanOrEqual(15);
+    expect(r.containers).toBeGreaterThanOrEqual(16);
     const { containers, networks } = await labelled('default');
     expect(containers).toEqual([]);
     expect(networks).toEqual([]);

@@ -48,6 +48,7 @@ describe('topologyElements', () => {
       'as64602',
       'as64603',
       'as64604',
+      'as64999',
     ]);
     expect(['fra', 'iad', 'nrt', 'gru'].map((n) => node(n)?.data.parent)).toEqual(['as64500', 'as64500', 'as64500', 'as64500']);
     expect(node('t-eu')?.data.parent).toBe('as65010');
@@ -60,6 +61,15 @@ describe('topologyElements', () => {
     const edges = els.filter((e) => e.group === 'edges');
     expect(edges.filter((e) => e.classes === 'link').map((e) => e.data.id)).toEqual(lab.links.map((l) => l.name));
     expect(edges.find((e) => e.data.id === 'lan:c-de')?.data).toMatchObject({ source: 'c-de', target: 'eb-de' });
+  });
+  it('draws the route collector in its own AS with a dashed line to each transit, not as a link', () => {
+    expect(node('collector')?.data).toMatchObject({ parent: 'as64999', role: 'collector' });
+    const peering = els.filter((e) => e.classes === 'peering').map((e) => [e.data.source, e.data.target]);
+    expect(peering).toEqual([
+      ['collector', 't-eu'],
+      ['collector', 't-us'],
+      ['collector', 't-ap'],
+    ]);
   });
 });
 

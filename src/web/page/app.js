@@ -48,6 +48,8 @@ const STYLE = [
   { selector: 'node.down', style: { 'background-color': '#7f1d1d', 'border-color': '#ef4444', 'border-width': 6, color: '#fca5a5' } },
   { selector: 'edge', style: { width: 7, 'line-color': '#64748b', 'curve-style': 'bezier' } },
   { selector: 'edge.lan', style: { width: 5, 'line-style': 'dotted' } },
+  { selector: 'node.collector', style: { shape: 'diamond', width: 80, height: 80, 'background-color': '#a78bfa', color: '#000' } },
+  { selector: 'edge.peering', style: { width: 3, 'line-color': '#a78bfa', 'line-style': 'dashed' } },
   { selector: 'edge.up', style: { 'line-color': '#22c55e' } },
   { selector: 'edge.bfd-down', style: { 'line-color': '#f59e0b' } },
   { selector: 'edge.down', style: { 'line-color': '#ef4444', 'line-style': 'dashed' } },
