@@ -3,7 +3,7 @@
 // RIB, every transit's view of a prefix (`lg collector`). The reads exec in
 // the collector's container; the views are pure.
 
-import type { CollectorUpdate } from '../agent/collector/update.js';
+import { asPathOf, type CollectorUpdate, type GobgpAttrs } from '../agent/collector/update.js';
 import { COLLECTOR_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
@@ -83,7 +83,7 @@ export interface CollectorPath {
 
 interface GobgpRibPath {
   nlri?: { prefix?: string };
-  attrs?: { type?: number; as_paths?: { asns?: number[] }[] }[];
+  attrs?: GobgpAttrs;
   best?: boolean;
   age?: number;
   'neighbor-ip'?: string;
@@ -101,7 +101,7 @@ export function collectorPaths(collector: Collector, json: string): CollectorPat
         prefix: p.nlri?.prefix ?? prefix,
         from: names.get(peer) ?? peer,
         peer,
-        asPath: (p.attrs ?? []).filter((a) => a.type === 2).flatMap((a) => (a.as_paths ?? []).flatMap((s) => s.asns ?? [])),
+        asPath: asPathOf(p.attrs),
         best: p.best === true,
         age: p.age ?? 0,
       });

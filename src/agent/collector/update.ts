@@ -19,9 +19,16 @@ export interface CollectorUpdate {
   nexthop?: string;
 }
 
+/** GoBGP's JSON path attributes: AS_PATH is type 2, NEXT_HOP type 3. */
+export type GobgpAttrs = { type?: number; as_paths?: { asns?: number[] }[]; nexthop?: string }[];
+
+/** The AS numbers of a path's AS_PATH, nearest first (pure); shared with the RIB reader (lab/collector.ts). */
+export const asPathOf = (attrs: GobgpAttrs | undefined): number[] =>
+  (attrs ?? []).filter((a) => a.type === 2).flatMap((a) => (a.as_paths ?? []).flatMap((s) => s.asns ?? []));
+
 interface GobgpPath {
   nlri?: { prefix?: string };
-  attrs?: { type?: number; as_paths?: { asns?: number[] }[]; nexthop?: string }[];
+  attrs?: GobgpAttrs;
   withdrawal?: boolean;
   'neighbor-ip'?: string;
   'source-id'?: string;
@@ -42,7 +49,7 @@ export function parseMonitorLine(line: string, stamp: { wallMs: number; monoMs: 
     const peer = p?.['neighbor-ip'];
     if (typeof prefix !== 'string' || typeof peer !== 'string') continue;
     const withdraw = p.withdrawal === true;
-    const asPath = withdraw ? [] : (p.attrs ?? []).filter((a) => a.type === 2).flatMap((a) => (a.as_paths ?? []).flatMap((s) => s.asns ?? []));
+    const asPath = withdraw ? [] : asPathOf(p.attrs);
     const nexthop = (p.attrs ?? []).find((a) => a.type === 3)?.nexthop;
     out.push({ ...stamp, peer, prefix, withdraw, asPath, ...(nexthop && !withdraw ? { nexthop } : {}) });
   }
