@@ -5,7 +5,7 @@ import { ConvergenceError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
-import { type PendingKind, pendingKind, pendingOn } from './frr-state.js';
+import { type PendingKind, pendingKind, pendingOn, type RouterState } from './frr-state.js';
 import type { Progress } from './progress.js';
 import { readRouterState } from './router-query.js';
 
@@ -21,6 +21,14 @@ export interface ConvergeOptions {
    * with asking the clients instead.
    */
   confirm?: boolean;
+  /**
+   * What each router reported a moment ago (`up`'s FRR-ready check reads it
+   * in the same exec): the first look, so a router already converged is not
+   * asked again before the confirming pass.
+   */
+  initial?: Map<string, RouterState>;
+  /** Called once, at the first look where no router lacks a route (BFD may still be coming up): clients can be asked from then on. */
+  onRoutes?: () => void;
 }
 
 class NotYet extends Error {
@@ -42,58 +50,83 @@ export async function checkConverged(rt: ContainerRuntime, lab: Lab, routers = l
   return results.flat();
 }
 
-/** ms from the start of the wait until nothing of that kind was pending any more; `polls`: how many looks it took. */
-export type ConvergeTimes = Record<PendingKind, number> & { polls: number };
+/**
+ * ms from the start of the wait until nothing of that kind was pending any
+ * more; `polls`: how many looks it took (initial states not counted);
+ * `fullPass`: the last look asked every router at once, so nothing can have
+ * flapped unseen since an earlier look.
+ */
+export type ConvergeTimes = Record<PendingKind, number> & { polls: number; fullPass: boolean };
 
 export async function waitConverged(rt: ContainerRuntime, lab: Lab, opts: ConvergeOptions): Promise<ConvergeTimes> {
   const started = performance.now();
   const done = new Set<string>();
   const times: Partial<Record<PendingKind, number>> = {};
   let polls = 0;
+  let fullPass = false;
   let last: string[] = [];
   const routers = opts.routers ?? lab.routers.map((r) => r.name);
+  const seen = new Set<string>();
+  // Looks at what `ask` reported; true when nothing is pending anywhere.
+  const look = (ask: string[], pending: string[]): boolean => {
+    for (const r of ask) {
+      seen.add(r);
+      const bad = pending.some((p) => p.startsWith(`${r}:`));
+      if (bad) done.delete(r);
+      else if (!done.has(r)) {
+        done.add(r);
+        opts.progress.step(r, 'converged', `${done.size}/${routers.length} routers`);
+      }
+    }
+    // Routers not asked were converged at their last look, so what is
+    // pending is what the asked ones report, once every router was looked at.
+    last = pending;
+    if (seen.size < routers.length) return false;
+    // A kind counts as done at the first look where none of it is pending
+    // (a later flap does not move it back: this is a breakdown, not a gate).
+    for (const kind of ['bgp', 'bfd', 'route'] as const) {
+      if (times[kind] === undefined && !pending.some((p) => pendingKind(p) === kind)) {
+        times[kind] = Math.round(performance.now() - started);
+        if (kind === 'route') opts.onRoutes?.();
+      }
+    }
+    return pending.length === 0;
+  };
+  const known = routers.filter((r) => opts.initial?.has(r));
+  let settled = false;
+  if (known.length) {
+    const pending = known.flatMap((r) => pendingOn(lab, r, opts.initial?.get(r) ?? { bgp: [], bfd: [], routes: [] }));
+    settled = look(known, pending);
+  }
   try {
-    await pRetry(
-      async () => {
-        // Only routers not yet converged are asked; once all have been, one
-        // full pass confirms (a late flap elsewhere puts a router back). Each
-        // question is an exec and a vtysh start, real CPU on a 2-core laptop
-        // where bfdd must keep 100 ms timers.
-        const ask = done.size === routers.length ? routers : routers.filter((r) => !done.has(r));
-        // Routers not asked were converged at their last look, so what is
-        // pending is what the asked ones report.
-        const pending = await checkConverged(rt, lab, ask);
-        polls++;
-        for (const r of ask) {
-          const bad = pending.some((p) => p.startsWith(`${r}:`));
-          if (bad) done.delete(r);
-          else if (!done.has(r)) {
-            done.add(r);
-            opts.progress.step(r, 'converged', `${done.size}/${routers.length} routers`);
-          }
-        }
-        last = pending;
-        // A kind counts as done at the first poll where none of it is pending
-        // (a later flap does not move it back: this is a breakdown, not a gate).
-        for (const kind of ['bgp', 'bfd', 'route'] as const) {
-          if (times[kind] === undefined && !pending.some((p) => pendingKind(p) === kind)) times[kind] = Math.round(performance.now() - started);
-        }
-        if (!pending.length && ask.length !== routers.length && opts.confirm !== false) throw new NotYet([]); // confirm with a full pass
-        if (pending.length) throw new NotYet(pending);
-      },
-      {
-        retries: Number.MAX_SAFE_INTEGER,
-        // Each poll is one exec and one vtysh per router: cheap, but not free
-        // on 2 cores where bfdd must keep its 100 ms timers.
-        minTimeout: 250,
-        maxTimeout: 500,
-        factor: 1.3,
-        maxRetryTime: opts.timeoutMs,
-        signal: opts.signal,
-        shouldRetry: ({ error }) => error instanceof NotYet && performance.now() - started < opts.timeoutMs,
-      },
-    );
-    return { bgp: times.bgp ?? 0, bfd: times.bfd ?? 0, route: times.route ?? 0, polls };
+    if (!settled || opts.confirm !== false)
+      await pRetry(
+        async () => {
+          // Only routers not yet converged are asked; once all have been, one
+          // full pass confirms (a late flap elsewhere puts a router back). Each
+          // question is an exec and a vtysh start, real CPU on a 2-core laptop
+          // where bfdd must keep 100 ms timers.
+          const ask = done.size === routers.length ? routers : routers.filter((r) => !done.has(r));
+          const pending = await checkConverged(rt, lab, ask);
+          polls++;
+          fullPass = ask.length === routers.length;
+          const clean = look(ask, pending);
+          if (clean && !fullPass && opts.confirm !== false) throw new NotYet([]); // confirm with a full pass
+          if (!clean) throw new NotYet(pending);
+        },
+        {
+          retries: Number.MAX_SAFE_INTEGER,
+          // Each poll is one exec and one vtysh per router: cheap, but not free
+          // on 2 cores where bfdd must keep its 100 ms timers.
+          minTimeout: 250,
+          maxTimeout: 500,
+          factor: 1.3,
+          maxRetryTime: opts.timeoutMs,
+          signal: opts.signal,
+          shouldRetry: ({ error }) => error instanceof NotYet && performance.now() - started < opts.timeoutMs,
+        },
+      );
+    return { bgp: times.bgp ?? 0, bfd: times.bfd ?? 0, route: times.route ?? 0, polls, fullPass };
   } catch (err) {
     if ((err instanceof NotYet && err.pending.length) || last.length) {
       const secs = Math.round((performance.now() - started) / 1000);

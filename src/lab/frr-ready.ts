@@ -3,13 +3,14 @@
 // rendered, and repair a router that drifted. A router whose FRR failed or
 // whose config cannot be applied is an error now, not a convergence timeout
 // two minutes later.
-import { ROUTER_PATHS } from '../agent/contract.js';
+import { DRAIN_MARKER_TEST, isDrained, ROUTER_PATHS } from '../agent/contract.js';
 import { ConvergenceError } from '../errors.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import { configDrift, shortStatement } from './config-drift.js';
+import { parseRouterState, ROUTER_STATE_COMMANDS, type RouterState } from './frr-state.js';
 import { describeOverride, overrideCommands, POLICY_RUNTIME_OWNED, type PolicyOverride, policyOverrides } from './policy-overrides.js';
 import type { Progress } from './progress.js';
 import { vtysh } from './router-query.js';
@@ -31,6 +32,16 @@ export interface FrrReady {
   readyAt?: number;
   /** Times the orchestrator had to re-apply frr.conf. */
   repaired: number;
+  /** Live overrides the router runs (`lab policy`, `lab withdraw`), read in the same exec: `up` keeps them. */
+  overrides: PolicyOverride[];
+  drained: boolean;
+  /**
+   * BGP, BFD and routes as read in the same exec, right after the config
+   * check (absent after a repair: that look predates it). `up` starts its
+   * convergence wait from these, so a router already converged costs no
+   * further exec.
+   */
+  state?: RouterState;
 }
 
 const MARK = '@@anycast-lab@@';
@@ -41,7 +52,9 @@ const MARK = '@@anycast-lab@@';
  * (its ready JSON, FAILED or TIMEOUT) and the running config. The loop forks
  * nothing: `date` and `sleep` every 0.2 s in 11 routers at once cost ~1
  * CPU-second of a 2-core machine's `up` (bash's SECONDS, and `read -t` on a
- * pipe opened once, instead).
+ * pipe opened once, instead). The running config is followed by the
+ * router's state (ROUTER_STATE_COMMANDS): the first poll of `up`'s
+ * convergence wait, without an exec of its own.
  */
 export function readyScript(deadlineS: number): string {
   const { frrReady, frrFailed } = ROUTER_PATHS;
@@ -49,8 +62,11 @@ export function readyScript(deadlineS: number): string {
     'exec 3<> <(:)',
     `while [ ! -f ${frrReady} ] && [ ! -f ${frrFailed} ] && (( SECONDS < ${deadlineS} )); do read -rt 0.2 -u 3 || true; done`,
     `if [ -f ${frrReady} ]; then cat ${frrReady}; elif [ -f ${frrFailed} ]; then echo FAILED: $(cat ${frrFailed}); else echo TIMEOUT; fi`,
+    // A PoP drained by `lab withdraw` (the marker only exists on PoPs).
+    `${DRAIN_MARKER_TEST} || true`,
     `echo ${MARK}`,
-    `vtysh -c 'show running-config' 2>&1`,
+    // One vtysh for the config and the state documents (its start is the costly part).
+    `vtysh -c 'show running-config' ${ROUTER_STATE_COMMANDS.map((c) => `-c '${c}'`).join(' ')} 2>&1`,
   ].join('\n');
 }
 
@@ -87,7 +103,10 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
     throw new ConvergenceError(`${router}: cannot ask FRR whether it is ready: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`, [
       `${router}: FRR not reachable`,
     ]);
-  const [status = '', running = ''] = r.stdout.split(MARK);
+  const [head = '', output = ''] = r.stdout.split(MARK);
+  const [status = '', ...more] = head.trim().split('\n');
+  const drained = more.some(isDrained);
+  const { running, state } = splitRunningAndState(output);
   if (status.trim() === 'TIMEOUT')
     throw new ConvergenceError(`${router}: FRR was not up with its config within ${deadlineS} s (see /var/log/frr/frr.log in the container)`, [
       `${router}: FRR not ready`,
@@ -102,7 +121,8 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
   let repaired = 0;
   const maxRepairs = o.repairs ?? 2;
   // Re-applying frr.conf would undo `lab policy` overrides: noted now, put back after.
-  const keep = drift.length ? policyOverrides(router, rendered, running) : [];
+  const overrides = policyOverrides(router, rendered, running);
+  const keep = drift.length ? overrides : [];
   while (drift.length && repaired < maxRepairs) {
     repaired++;
     o.progress.step(
@@ -118,7 +138,19 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
     throw new ConvergenceError(`${router}: frr.conf is still not applied after ${maxRepairs} repairs:\n    ${pending.slice(0, 8).join('\n    ')}`, pending);
   }
   if (repaired && keep.length) await restoreOverrides(rt, lab, container, router, keep, o.progress);
-  return { router, ...stats, repaired };
+  return { router, ...stats, repaired, state: repaired ? undefined : state, overrides, drained };
+}
+
+/**
+ * The ready script's vtysh output: the running config, then the state's JSON
+ * documents. No line of a running config starts with `{`; the first
+ * document (`show bgp summary json`) does.
+ */
+export function splitRunningAndState(text: string): { running: string; state?: RouterState } {
+  const at = /^\{/m.exec(text)?.index;
+  if (at === undefined) return { running: text };
+  const state = parseRouterState(text.slice(at));
+  return { running: text.slice(0, at), state };
 }
 
 async function restoreOverrides(rt: ContainerRuntime, lab: Lab, container: string, router: string, keep: PolicyOverride[], progress: Progress): Promise<void> {

@@ -16,7 +16,7 @@ import { waitConverged } from './converge.js';
 import { type FrrReady, waitFrrReady } from './frr-ready.js';
 import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
 import { lockLab } from './lock.js';
-import { describeOverrides, readOverrides } from './overrides.js';
+import { describeOverrides } from './overrides.js';
 import { type NodePlan, planLab } from './plan.js';
 import type { Progress } from './progress.js';
 import { startNode } from './start-node.js';
@@ -231,9 +231,9 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
     const repaired = frr.filter((f) => f.repaired).map((f) => f.router);
     // Kept routers may carry live overrides: kept too, and they move catchment on purpose.
     const keptRouters = lab.routers.map((r) => r.name).filter((r) => kept.includes(r));
-    const overrides = keptRouters.length
-      ? describeOverrides(await atStep(theLab, 'overrides', () => readOverrides(rt, lab, { routers: keptRouters, lenient: true })))
-      : [];
+    // Each FRR check read them with the running config, in the same exec.
+    const keptFrr = frr.filter((f) => keptRouters.includes(f.router));
+    const overrides = describeOverrides({ policy: keptFrr.flatMap((f) => f.overrides), drained: keptFrr.filter((f) => f.drained).map((f) => f.router) });
     if (overrides.length) {
       progress.step('lab', 'overrides', `keeping ${overrides.length} live (${overrides.join('; ')}); clients may be answered by any PoP (undo: up --reset)`);
     }
@@ -242,31 +242,48 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
     if (!opts.noWait) {
       progress.step('lab', 'converge', 'waiting for BGP Established, BFD up and routes to the anycast prefix');
       const base = at();
-      const c = await atStep(theLab, 'converge', () => waitConverged(rt, lab, { timeoutMs: opts.timeoutMs ?? 120_000, progress, signal, confirm: false }));
-      Object.assign(phases, { bgpEstablished: base + c.bgp, bfdUp: base + c.bfd, routesInstalled: base + c.route });
-      // Every router once more (nothing flapped meanwhile) while the clients are asked.
       const quiet = { step: () => undefined };
-      // Nothing created: one quick look at the clients tells whether a run
-      // killed before its host setup left them without routes or rules.
-      const unanswered = createdAnything
-        ? lab.clients.map((c) => c.name)
-        : await atStep(theLab, 'clients answered', () => clientsUnansweredNow(rt, lab, { anyPop }));
-      if (!createdAnything && unanswered.length) {
-        progress.step(
-          'lab',
-          'repair',
-          `${unanswered.join(', ')} not answered as expected in a lab where nothing changed; re-applying host rules and client routes`,
-        );
-        await setupHost();
-      }
+      // Clients are asked once every router has its routes, while BFD may
+      // still be coming up: the two waits overlap instead of adding up.
+      const askClients = async () => {
+        // Nothing created: one quick look at the clients tells whether a run
+        // killed before its host setup left them without routes or rules.
+        const unanswered = createdAnything
+          ? lab.clients.map((c) => c.name)
+          : await atStep(theLab, 'clients answered', () => clientsUnansweredNow(rt, lab, { anyPop }));
+        if (!createdAnything && unanswered.length) {
+          progress.step(
+            'lab',
+            'repair',
+            `${unanswered.join(', ')} not answered as expected in a lab where nothing changed; re-applying host rules and client routes`,
+          );
+          await setupHost();
+        }
+        if (unanswered.length) await atStep(theLab, 'clients answered', () => waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal, anyPop }));
+      };
+      let clients: Promise<void> | undefined;
+      const startClients = () => {
+        clients ??= askClients();
+        clients.catch(() => undefined); // awaited below
+      };
+      // Each router's FRR-ready check read its state too: the first look.
+      const initial = new Map(frr.flatMap((f) => (f.state ? [[f.router, f.state] as const] : [])));
+      const c = await atStep(theLab, 'converge', () =>
+        waitConverged(rt, lab, { timeoutMs: opts.timeoutMs ?? 120_000, progress, signal, confirm: false, initial, onRoutes: startClients }),
+      );
+      Object.assign(phases, { bgpEstablished: base + c.bgp, bfdUp: base + c.bfd, routesInstalled: base + c.route });
+      startClients();
       await Promise.all([
-        // Converged at the first look: that look was the full pass already.
-        c.polls > 1
-          ? atStep(theLab, 'converge', () =>
+        // Every router once more (nothing flapped meanwhile) while the clients
+        // are asked, unless the last look was that full pass already: a poll
+        // of every router, or, when nothing was created, the FRR checks that
+        // read every router at once a moment ago.
+        c.fullPass || (c.polls === 0 && !createdAnything)
+          ? undefined
+          : atStep(theLab, 'converge', () =>
               waitConverged(rt, lab, { timeoutMs: Math.max(30_000, (opts.timeoutMs ?? 120_000) - (at() - base)), progress: quiet, signal }),
-            )
-          : undefined,
-        unanswered.length ? atStep(theLab, 'clients answered', () => waitClientsAnswered(rt, lab, { timeoutMs: 30_000, progress, signal, anyPop })) : undefined,
+            ),
+        clients,
       ]);
       phases.clientsAnswered = at();
     }

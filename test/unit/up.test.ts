@@ -93,12 +93,15 @@ describe('up with a fake runtime', () => {
       .replace('IN-t-us\n set local-preference 100', 'IN-t-us\n set local-preference 50');
     const running = (n: string) => (n === 'iad' ? iadRunning : rendered(n));
     const rt = readyRuntime();
-    rt.onExec = (c, cmd) => {
+    // The FRR-ready exec prints the ready JSON, the drain marker's test and the running config.
+    rt.onExec = (c) => {
       const node = c.labels[LABEL.node];
-      const line = cmd.join(' ');
-      if (line.includes('cat /etc/frr/frr.conf')) return { exitCode: 0, stdout: `${rendered(node)}@@anycast-lab-running@@${running(node)}`, stderr: '' };
-      if (line.includes('/run/anycast-lab/drain')) return { exitCode: node === 'fra' ? 0 : 1, stdout: node === 'fra' ? 'drained\n' : '', stderr: '' };
-      return { exitCode: 0, stdout: `${JSON.stringify({ daemonsMs: 5, applyMs: 3, at: Date.now() })}\n@@anycast-lab@@\n${running(node)}`, stderr: '' };
+      const drained = node === 'fra' ? 'drained\n' : '';
+      return {
+        exitCode: 0,
+        stdout: `${JSON.stringify({ daemonsMs: 5, applyMs: 3, at: Date.now() })}\n${drained}@@anycast-lab@@\n${running(node)}`,
+        stderr: '',
+      };
     };
     const configRoot = mkdtempSync(join(tmpdir(), 'up-test-'));
     await labUp(rt, lab, { progress: quiet, paths: { configRoot }, noWait: true });
@@ -110,6 +113,8 @@ describe('up with a fake runtime', () => {
       'fra drained (withdrawn by the operator)',
     ]);
     expect(rt.execs().filter((e) => e.includes('vtysh -b'))).toEqual([]);
+    // One exec per router and run: readiness, config, overrides and drain read together.
+    expect(rt.execs()).toHaveLength(2 * lab.routers.length);
   });
 
   it('on a failed start removes everything it made and names the node and the step', async () => {
