@@ -112,6 +112,10 @@ describe('FRR config applied, verified and repaired', () => {
     await labJson(['exec', 'iad', '--', 'sh', '-c', 'kill -9 $(pgrep -x bgpd)']);
     const r = await labJson<UpResult>(['up', '--timeout', '60']);
     expect(r.repaired).toEqual(['iad']);
+    // Nothing "put back": with bgpd dead its route-maps showed no `set`, which is no override.
+    expect(r.overrides).toEqual([]);
+    const running = await lab(['exec', 'iad', '--', 'vtysh', '-c', 'show running-config']);
+    expect(running.stdout).toMatch(/^route-map FROM-t-us permit 10\n match ip address prefix-list IN-t-us\n set local-preference 100\n/m);
     const bgp = await vtyshJson<VtyshBgpSummary>('iad', 'show bgp summary');
     expect(Object.values(bgp.ipv4Unicast.peers).every((p) => p.state === 'Established')).toBe(true);
   });

@@ -239,4 +239,25 @@ describe('a repair that re-applies frr.conf puts live overrides back', () => {
     ]);
     expect(steps.at(-1)).toMatch(/putting back 1 live policy overrides.*iad → t-us prepend 3/);
   });
+
+  it('iad with bgpd dead: zebra shows its route-maps without `set`, which is no override to put back', async () => {
+    const iad = rendered('iad');
+    // What `show running-config` printed after `kill -9` of iad's bgpd: no BGP instance, route-maps without their bgpd `set` lines.
+    const bgpdDead = iad.replace(/^router bgp [\s\S]*?^exit\n/m, '').replace(/^ set .*\n/gm, '');
+    const rt = new FakeRuntime({
+      running: ['al-default-iad'],
+      onExec: (_c, cmd) => {
+        const script = cmd.join(' ');
+        if (script.includes('frr-ready')) return { stdout: `{"daemonsMs":1,"applyMs":1,"at":0}\n@@anycast-lab@@\n${bgpdDead}` };
+        if (script.includes('vtysh -b')) return { stdout: iad };
+        return {};
+      },
+    });
+    const steps: string[] = [];
+    const r = await waitFrrReady(rt, lab, 'al-default-iad', 'iad', { deadlineMs: 1000, progress: { step: (_s, step, d) => steps.push(`${step}: ${d}`) } });
+    expect(r.repaired).toBe(1);
+    expect(r.overrides).toEqual([]);
+    expect(steps.filter((s) => s.startsWith('overrides'))).toEqual([]);
+    expect(rt.execs().filter((e) => e.startsWith('vtysh'))).toEqual([]);
+  });
 });
