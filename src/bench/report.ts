@@ -70,7 +70,7 @@ function upSample(doc: UpDoc, file: string): string {
   return [
     '```',
     `lab "${doc.lab.name}" is up and converged in ${s1(doc.warmMs.median)} s`,
-    `  ${doc.lab.routers} routers, ${doc.lab.clients} clients; created ${doc.lab.routers + doc.lab.clients} containers, ${doc.lab.networks} networks; kept 0`,
+    `  ${doc.lab.routers} routers, ${doc.lab.clients} clients; created ${doc.lab.containers ?? doc.lab.routers + doc.lab.clients} containers, ${doc.lab.networks} networks; kept 0`,
     `  phases (s since start): networks ${s1(p.networks)}, containers started ${s1(p.start)}, FRR config verified ${s1(p.configVerified)}, BGP ${s1(p.bgpEstablished)}, BFD ${s1(p.bfdUp)}, routes ${s1(p.routesInstalled)}, clients answered ${s1(p.clientsAnswered)}`,
     '```',
     '',

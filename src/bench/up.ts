@@ -195,6 +195,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
 
   const images = await ensureImages(ctx.rt, {});
   const { agentDir } = await writeArtifacts(lab, ctx.configRoot);
+  const plan = planLab(lab, images, { ...paths, agentDir });
   const floor: number[] = [];
   const cliFloor: number[] = [];
   const cpuWhere: CpuBreakdown[] = [];
@@ -207,7 +208,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
   for (let i = 0; i < reps; i++) {
     // Floor and lab alternate, so both see the same machine state.
     floor.push(await dockerFloor(ctx.rt, lab, images, { ...paths, agentDir }, (s) => floorCpu.push(s)));
-    log.step('bench', 'floor', `${i + 1}/${reps}: ${floor[i]} ms for ${lab.routers.length + lab.clients.length} bare containers`);
+    log.step('bench', 'floor', `${i + 1}/${reps}: ${floor[i]} ms for ${plan.nodes.length} bare containers`);
     cliFloor.push(await dockerCliFloor(ctx.rt, lab, images, { ...paths, agentDir }));
     log.step('bench', 'floor', `${i + 1}/${reps}: ${cliFloor[i]} ms for the same through the docker CLI`);
     const c0 = machineCpuS();
@@ -296,7 +297,15 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
   const result = {
     bench: 'up',
     at: new Date().toISOString(),
-    lab: { file: o.labFile, name: lab.name, routers: lab.routers.length, clients: lab.clients.length, networks: lab.links.length + lab.lans.length },
+    // Containers and networks as `up` makes them (the route collector and its LAN included).
+    lab: {
+      file: o.labFile,
+      name: lab.name,
+      routers: lab.routers.length,
+      clients: lab.clients.length,
+      containers: plan.nodes.length,
+      networks: plan.networks.length,
+    },
     machine: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30) },
     reps,
     floorMs: f,
