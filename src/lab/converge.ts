@@ -92,12 +92,16 @@ export async function waitConverged(rt: ContainerRuntime, lab: Lab, opts: Conver
     }
     return pending.length === 0;
   };
-  const known = routers.filter((r) => opts.initial?.has(r));
-  let settled = false;
-  if (known.length) {
-    const pending = known.flatMap((r) => pendingOn(lab, r, opts.initial?.get(r) ?? { bgp: [], bfd: [], routes: [] }));
-    settled = look(known, pending);
-  }
+  const known = routers.flatMap((r) => {
+    const state = opts.initial?.get(r);
+    return state ? [{ r, state }] : [];
+  });
+  const settled =
+    known.length > 0 &&
+    look(
+      known.map((k) => k.r),
+      known.flatMap((k) => pendingOn(lab, k.r, k.state)),
+    );
   try {
     if (!settled || opts.confirm !== false)
       await pRetry(

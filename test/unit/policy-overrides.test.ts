@@ -210,22 +210,28 @@ describe('overrides are runtime-owned: `up` does not repair them', () => {
 });
 
 describe('a repair that re-applies frr.conf puts live overrides back', () => {
-  it('iad lost a prefix-list line and runs prepend 3: repaired, then the prepend is set again with a soft clear', async () => {
-    const iad = rendered('iad');
-    const drifted = iad
-      .replace('OUT-t-us\n', 'OUT-t-us\n set as-path prepend 64500 64500 64500\n')
-      .replace('ip prefix-list ANYCAST seq 5 permit 192.0.2.0/24\n', '');
+  /** iad's FRR-ready check finds `running`; the repair's `vtysh -b` then yields the rendered config. Returns the runtime, the result and the progress steps. */
+  const repairIad = async (running: string) => {
     const rt = new FakeRuntime({
       running: ['al-default-iad'],
       onExec: (_c, cmd) => {
         const script = cmd.join(' ');
-        if (script.includes('frr-ready')) return { stdout: `{"daemonsMs":1,"applyMs":1,"at":0}\n@@anycast-lab@@\n${drifted}` };
-        if (script.includes('vtysh -b')) return { stdout: iad };
+        if (script.includes('frr-ready')) return { stdout: `{"daemonsMs":1,"applyMs":1,"at":0}\n@@anycast-lab@@\n${running}` };
+        if (script.includes('vtysh -b')) return { stdout: rendered('iad') };
         return {};
       },
     });
     const steps: string[] = [];
     const r = await waitFrrReady(rt, lab, 'al-default-iad', 'iad', { deadlineMs: 1000, progress: { step: (_s, step, d) => steps.push(`${step}: ${d}`) } });
+    return { rt, r, steps };
+  };
+
+  it('iad lost a prefix-list line and runs prepend 3: repaired, then the prepend is set again with a soft clear', async () => {
+    const iad = rendered('iad');
+    const drifted = iad
+      .replace('OUT-t-us\n', 'OUT-t-us\n set as-path prepend 64500 64500 64500\n')
+      .replace('ip prefix-list ANYCAST seq 5 permit 192.0.2.0/24\n', '');
+    const { rt, r, steps } = await repairIad(drifted);
     expect(r.repaired).toBe(1);
     const last = rt.execLog.at(-1)?.cmd ?? [];
     expect(last.filter((a) => a !== '-c')).toEqual([
@@ -244,17 +250,7 @@ describe('a repair that re-applies frr.conf puts live overrides back', () => {
     const iad = rendered('iad');
     // What `show running-config` printed after `kill -9` of iad's bgpd: no BGP instance, route-maps without their bgpd `set` lines.
     const bgpdDead = iad.replace(/^router bgp [\s\S]*?^exit\n/m, '').replace(/^ set .*\n/gm, '');
-    const rt = new FakeRuntime({
-      running: ['al-default-iad'],
-      onExec: (_c, cmd) => {
-        const script = cmd.join(' ');
-        if (script.includes('frr-ready')) return { stdout: `{"daemonsMs":1,"applyMs":1,"at":0}\n@@anycast-lab@@\n${bgpdDead}` };
-        if (script.includes('vtysh -b')) return { stdout: iad };
-        return {};
-      },
-    });
-    const steps: string[] = [];
-    const r = await waitFrrReady(rt, lab, 'al-default-iad', 'iad', { deadlineMs: 1000, progress: { step: (_s, step, d) => steps.push(`${step}: ${d}`) } });
+    const { rt, r, steps } = await repairIad(bgpdDead);
     expect(r.repaired).toBe(1);
     expect(r.overrides).toEqual([]);
     expect(steps.filter((s) => s.startsWith('overrides'))).toEqual([]);
