@@ -35,7 +35,7 @@ nap() { read -rt "$1" -u 9 || true; }
 # Each daemon reads its own part of frr.conf at start (-f), split here by
 # top-level statement. Why not `vtysh -b`: it sends frr.conf line by line, a
 # round trip to a daemon per line; with 15 containers starting on 2 cores each
-# round trip waits for the scheduler, and applying 80 lines took 1.2-3.1 s per
+# round trip waits for the scheduler, and applying 80 lines took 0.9-3.2 s per
 # router (36 ms idle), the longest step between a container's start and its
 # BGP sessions. A daemon reading its own file takes milliseconds. vtysh -b is
 # still the fallback: for a statement this split does not know, and when the
@@ -101,7 +101,7 @@ verify() { # [daemon|quiet]
   running="$(vtysh -c 'show running-config' 2>/dev/null)" || return 1
   while IFS= read -r want; do
     [[ $'\n'$running$'\n' == *$'\n'"$want"$'\n'* ]] || { [ "${1:-}" = quiet ] || log "missing after apply: '$want'"; return 1; }
-  done < <(grep -E "$pattern" /etc/frr/frr.conf)
+  done < <(grep -E "$pattern" "$FRR_CONF")
   return 0
 }
 
@@ -163,7 +163,7 @@ case "${1:-all}" in
       # re-registration reads as "BFD down" and bgpd resets the session it just
       # established (Cease/BFD Down). Started after BGP, the first
       # registration bfdd sees (zebra replays them) already has the interface.
-      want=$(grep -cE '^ neighbor [0-9.]+ bfd$' /etc/frr/frr.conf)
+      want=$(grep -cE '^ neighbor [0-9.]+ bfd$' "$FRR_CONF")
       for ((i = 0; i < 50; i++)); do
         count_up; [ "$UPS" -ge "$want" ] && break
         nap 0.1
