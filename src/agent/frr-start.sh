@@ -59,7 +59,9 @@ split_conf() { # sets SPLIT=1 when every statement found its daemon(s)
       *) log "frr.conf: no daemon known for '$line'; zebra and bgpd get frr.conf from vtysh -b"; owner=none known=0 ;;
     esac
     case $owner in
-      global | policy) printf '%s\n' "$line" >&5; printf '%s\n' "$line" >&6 ;;
+      # bfdd too gets the globals: without `log file` its messages go nowhere.
+      global) printf '%s\n' "$line" >&5; printf '%s\n' "$line" >&6; printf '%s\n' "$line" >&7 ;;
+      policy) printf '%s\n' "$line" >&5; printf '%s\n' "$line" >&6 ;;
       bgpd) printf '%s\n' "$line" >&6 ;;
       bfdd) printf '%s\n' "$line" >&7 ;;
     esac

@@ -1,5 +1,6 @@
 // Waits until the whole lab is converged, with a deadline; on timeout names
 // exactly what did not converge.
+import { setTimeout } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { ConvergenceError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
@@ -30,6 +31,10 @@ export interface ConvergeOptions {
   /** Called once, at the first look where no router lacks a route (BFD may still be coming up): clients can be asked from then on. */
   onRoutes?: () => void;
 }
+
+/** A poll slower than this went through exec and vtysh (~70 ms each, idle). */
+const SLOW_POLL_MS = 50;
+const SLOW_POLL_PAUSE_MS = 200;
 
 class NotYet extends Error {
   constructor(readonly pending: string[]) {
@@ -111,19 +116,24 @@ export async function waitConverged(rt: ContainerRuntime, lab: Lab, opts: Conver
           // question is an exec and a vtysh start, real CPU on a 2-core laptop
           // where bfdd must keep 100 ms timers.
           const ask = done.size === routers.length ? routers : routers.filter((r) => !done.has(r));
+          const t = performance.now();
           const pending = await checkConverged(rt, lab, ask);
           polls++;
           fullPass = ask.length === routers.length;
           const clean = look(ask, pending);
           if (clean && !fullPass && opts.confirm !== false) throw new NotYet([]); // confirm with a full pass
-          if (!clean) throw new NotYet(pending);
+          if (!clean) {
+            // Read through exec and vtysh (vty sockets out of reach): such a
+            // poll costs real CPU, so the next one waits longer.
+            if (performance.now() - t > SLOW_POLL_MS) await setTimeout(SLOW_POLL_PAUSE_MS);
+            throw new NotYet(pending);
+          }
         },
         {
           retries: Number.MAX_SAFE_INTEGER,
-          // Each poll is one exec and one vtysh per router: cheap, but not free
-          // on 2 cores where bfdd must keep its 100 ms timers.
-          minTimeout: 250,
-          maxTimeout: 500,
+          // A poll over the daemons' vty sockets costs a few ms of their CPU.
+          minTimeout: 100,
+          maxTimeout: 300,
           factor: 1.3,
           maxRetryTime: opts.timeoutMs,
           signal: opts.signal,

@@ -4,6 +4,7 @@ import { LabError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { parseRouterState, ROUTER_STATE_COMMANDS, type RouterState } from './frr-state.js';
 import { type PolicyOverride, policyOverrides } from './policy-overrides.js';
+import { vtyQuery } from './vty-client.js';
 
 /** `container` is the router's container name (al-<lab>-<node>), so a failure names the router. */
 export async function vtysh(rt: ContainerRuntime, container: string, ...commands: string[]): Promise<string> {
@@ -18,11 +19,38 @@ export async function vtysh(rt: ContainerRuntime, container: string, ...commands
   return r.stdout;
 }
 
+/** The daemon that answers each of ROUTER_STATE_COMMANDS, in order (vtysh sends each to that one alone). */
+const STATE_DAEMONS = ['bgpd', 'bfdd', 'zebra'] as const;
+
+/** Set once a vty socket was refused for lack of privilege: no use trying again. */
+let vtyDenied = false;
+
 export async function readRouterState(rt: ContainerRuntime, container: string): Promise<RouterState> {
+  const direct = await readStateOverVty(rt, container);
+  if (direct) return direct;
   // One exec and one vtysh for all three documents: exec round-trips and
   // vtysh start-up (it builds its whole command tree) dominate polling cost.
   const r = await rt.exec(container, ['vtysh', ...ROUTER_STATE_COMMANDS.flatMap((c) => ['-c', c])], { timeoutMs: 15_000 });
   return parseRouterState(r.stdout);
+}
+
+/**
+ * The same three documents straight from the daemons' vty sockets, without
+ * an exec (src/lab/vty-client.ts says why); undefined whenever that is not
+ * possible (another host, not root, paused, a daemon down or slow), and the
+ * caller asks vtysh as before, so a dead daemon reads exactly as it always did.
+ */
+async function readStateOverVty(rt: ContainerRuntime, container: string): Promise<RouterState | undefined> {
+  if (vtyDenied || !rt.hostPath) return undefined;
+  try {
+    const dir = await rt.hostPath(container, '/run/frr');
+    if (!dir) return undefined;
+    const docs = await Promise.all(STATE_DAEMONS.map((d, i) => vtyQuery(`${dir}/${d}.vty`, [ROUTER_STATE_COMMANDS[i]])));
+    return parseRouterState(docs.flat().join('\n'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EPERM') vtyDenied = true;
+    return undefined;
+  }
 }
 
 const CONFIG_MARK = '@@anycast-lab-running@@';

@@ -171,10 +171,14 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
     '! connect 1: peers start in any order; the 120 s default retry would stall `up`.',
     '! advertisement-interval 0: send every update at once. FRR 8 already defaults to 0,',
     '! but RFC 4271 suggests 30 s for eBGP and older FRR used it: pinned, not assumed.',
+    '! coalesce-time 0: a new session gets its first UPDATE at once. By default bgpd',
+    '! holds it 1 s + 50 ms per peer to batch peers that come up together, and every',
+    '! hop from a PoP to a client pays that again when sessions come up.',
     `router bgp ${router.asn}`,
     ` bgp router-id ${router.routerId}`,
     ' bgp log-neighbor-changes',
     ' bgp bestpath compare-routerid',
+    ' coalesce-time 0',
   ];
   for (const p of peers) {
     const addr = p.remote.address;

@@ -170,6 +170,13 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async hostPath(idOrName: string, path: string): Promise<string | undefined> {
+    // Only an engine on this host shares our /proc (DOCKER_HOST unset or a unix socket).
+    if (!/^(unix:|$)/.test(process.env.DOCKER_HOST ?? '')) return undefined;
+    const c = await this.inspectContainer(idOrName);
+    return c?.state === 'running' && c.pid > 0 ? `/proc/${c.pid}/root${path}` : undefined;
+  }
+
   async removeContainer(id: string): Promise<void> {
     await ignoreNotFound(this.docker.getContainer(id).remove({ force: true, v: true }));
   }

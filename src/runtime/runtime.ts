@@ -121,4 +121,12 @@ export interface ContainerRuntime {
   /** Runs a short-lived container to completion and removes it (also on timeout). */
   runToCompletion(spec: ContainerSpec, timeoutMs?: number): Promise<ExecResult>;
   stats(id: string): Promise<{ memoryBytes: number }>;
+  /**
+   * Where `path` inside a running container can be reached from this
+   * process without an exec (its mount namespace through /proc/<pid>/root),
+   * or undefined: not running, paused (a frozen daemon would not answer), or
+   * an engine on another host. Access may still be denied (not root): callers
+   * fall back to exec.
+   */
+  hostPath?(idOrName: string, path: string): Promise<string | undefined>;
 }

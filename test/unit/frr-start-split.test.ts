@@ -38,7 +38,7 @@ describe('frr-start.sh: frr.conf split per daemon', () => {
   });
 
   for (const g of goldens) {
-    it(`${g}: bgpd gets all but the BFD block, zebra no BGP, bfdd the BFD block`, () => {
+    it(`${g}: bgpd gets all but the BFD block, zebra no BGP, bfdd the globals and the BFD block`, () => {
       const conf = readFileSync(join(GOLDEN, g, 'frr.conf'), 'utf8');
       const { split: ok, files } = split(conf);
       expect(ok).toBe(true);
@@ -52,8 +52,10 @@ describe('frr-start.sh: frr.conf split per daemon', () => {
       const zebra = statements(files.zebra);
       expect(zebra.filter((l) => /^(router bgp|bgp |bfd$)/.test(l) || l.startsWith(' neighbor'))).toEqual([]);
       expect(zebra).toContain(`hostname ${/^hostname (\S+)/m.exec(conf)?.[1]}`);
-      // bfdd: exactly the bfd block.
-      expect(files.bfdd.trim()).toBe(block.trim());
+      // bfdd: the globals (its log file) and the bfd block, nothing else.
+      const globals = statements(conf).filter((l) => /^(frr |hostname |log )/.test(l));
+      expect(globals.some((l) => l.startsWith('log file '))).toBe(true);
+      expect(statements(files.bfdd)).toEqual([...globals, ...statements(block)]);
     });
   }
 
@@ -62,6 +64,6 @@ describe('frr-start.sh: frr.conf split per daemon', () => {
     const r = split(conf);
     expect(r.split).toBe(false);
     expect(r.log).toMatch(/no daemon known for 'ip route 10\.9\.0\.0\/16 Null0'/);
-    expect(r.files.bfdd).toMatch(/^bfd\n profile /);
+    expect(r.files.bfdd).toMatch(/^bfd\n profile /m);
   });
 });
