@@ -40,7 +40,7 @@ export async function readRouterState(rt: ContainerRuntime, container: string): 
  * possible (another host, not root, paused, a daemon down or slow), and the
  * caller asks vtysh as before, so a dead daemon reads exactly as it always did.
  */
-async function readStateOverVty(rt: ContainerRuntime, container: string): Promise<RouterState | undefined> {
+export async function readStateOverVty(rt: ContainerRuntime, container: string): Promise<RouterState | undefined> {
   if (vtyDenied || !rt.hostPath) return undefined;
   try {
     const dir = await rt.hostPath(container, '/run/frr');

@@ -8,8 +8,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRouterState, ROUTER_STATE_COMMANDS, type RouterState } from '../../src/lab/frr-state.js';
+import { readStateOverVty } from '../../src/lab/router-query.js';
 import type { UpResult } from '../../src/lab/up.js';
 import type { WhoReport } from '../../src/probe/who.js';
+import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { containerName } from '../../src/runtime/labels.js';
 import { generateLab } from '../../src/topology/generate.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { type ExecJson, lab, labelled, labJson, REPO, type VtyshBgpSummary, vtyshJson } from './cli.js';
@@ -77,6 +81,24 @@ describe('FRR config applied, verified and repaired', () => {
       for (const [addr, peer] of Object.entries(bgp.ipv4Unicast.peers)) expect(peer.state, `${router} -> ${addr}`).toBe('Established');
     }
     await expectAnswered('default');
+  });
+
+  it("reads every router's BGP, BFD and routes from its daemons' vty sockets, as vtysh reports them", async () => {
+    const rt = createDockerRuntime();
+    for (const router of ROUTERS) {
+      const container = containerName('default', router);
+      const direct = await readStateOverVty(rt, container);
+      // Not the exec fallback: this test runs as root where dockerd runs.
+      expect(direct, router).toBeDefined();
+      const viaVtysh = parseRouterState((await rt.exec(container, ['vtysh', ...ROUTER_STATE_COMMANDS.flatMap((c) => ['-c', c])])).stdout);
+      const settled = (s: RouterState) => ({
+        bgp: s.bgp.map((p) => [p.peer, p.state, p.pfxRcd]).sort(),
+        bfd: s.bfd.map((p) => [p.peer, p.status]).sort(),
+        routes: [...s.routes].sort(),
+      });
+      expect(settled(direct as RouterState), router).toEqual(settled(viaVtysh));
+      expect(direct?.bgp.length, router).toBeGreaterThan(0);
+    }
   });
 
   it('repairs a router whose running config drifted from frr.conf, and says so', async () => {
