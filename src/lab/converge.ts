@@ -113,8 +113,8 @@ export async function waitConverged(rt: ContainerRuntime, lab: Lab, opts: Conver
         async () => {
           // Only routers not yet converged are asked; once all have been, one
           // full pass confirms (a late flap elsewhere puts a router back). Each
-          // question is an exec and a vtysh start, real CPU on a 2-core laptop
-          // where bfdd must keep 100 ms timers.
+          // question goes to the router's daemons over their vty sockets, or,
+          // where those are out of reach, costs an exec and a vtysh start.
           const ask = done.size === routers.length ? routers : routers.filter((r) => !done.has(r));
           const t = performance.now();
           const pending = await checkConverged(rt, lab, ask);
