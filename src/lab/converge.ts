@@ -1,11 +1,11 @@
 // Waits until the whole lab is converged, with a deadline; on timeout names
 // exactly what did not converge.
-import { setTimeout } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { ConvergenceError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
+import { hold } from '../util/wait.js';
 import { type PendingKind, pendingKind, pendingOn, type RouterState } from './frr-state.js';
 import type { Progress } from './progress.js';
 import { readRouterState } from './router-query.js';
@@ -125,7 +125,7 @@ export async function waitConverged(rt: ContainerRuntime, lab: Lab, opts: Conver
           if (!clean) {
             // Read through exec and vtysh (vty sockets out of reach): such a
             // poll costs real CPU, so the next one waits longer.
-            if (performance.now() - t > SLOW_POLL_MS) await setTimeout(SLOW_POLL_PAUSE_MS);
+            if (performance.now() - t > SLOW_POLL_MS) await hold(SLOW_POLL_PAUSE_MS, opts.signal);
             throw new NotYet(pending);
           }
         },

@@ -19,17 +19,22 @@ export async function vtysh(rt: ContainerRuntime, container: string, ...commands
   return r.stdout;
 }
 
-/** The daemon that answers each of ROUTER_STATE_COMMANDS, in order (vtysh sends each to that one alone). */
-const STATE_DAEMONS = ['bgpd', 'bfdd', 'zebra'] as const;
+/** The daemon that answers each of ROUTER_STATE_COMMANDS (vtysh sends each to that one alone). */
+const DAEMON_OF: Record<(typeof ROUTER_STATE_COMMANDS)[number], string> = {
+  'show bgp summary json': 'bgpd',
+  'show bfd peers json': 'bfdd',
+  'show ip route json': 'zebra',
+};
 
 /** Set once a vty socket was refused for lack of privilege: no use trying again. */
 let vtyDenied = false;
 
 export async function readRouterState(rt: ContainerRuntime, container: string): Promise<RouterState> {
-  const direct = await readStateOverVty(rt, container);
-  if (direct) return direct;
-  // One exec and one vtysh for all three documents: exec round-trips and
-  // vtysh start-up (it builds its whole command tree) dominate polling cost.
+  return (await readStateOverVty(rt, container)) ?? readStateViaVtysh(rt, container);
+}
+
+/** The three documents through one exec and one vtysh: the way when the vty sockets are out of reach. */
+export async function readStateViaVtysh(rt: ContainerRuntime, container: string): Promise<RouterState> {
   const r = await rt.exec(container, ['vtysh', ...ROUTER_STATE_COMMANDS.flatMap((c) => ['-c', c])], { timeoutMs: 15_000 });
   return parseRouterState(r.stdout);
 }
@@ -45,10 +50,11 @@ export async function readStateOverVty(rt: ContainerRuntime, container: string):
   try {
     const dir = await rt.hostPath(container, '/run/frr');
     if (!dir) return undefined;
-    const docs = await Promise.all(STATE_DAEMONS.map((d, i) => vtyQuery(`${dir}/${d}.vty`, [ROUTER_STATE_COMMANDS[i]])));
+    const docs = await Promise.all(ROUTER_STATE_COMMANDS.map((c) => vtyQuery(`${dir}/${DAEMON_OF[c]}.vty`, [c])));
     return parseRouterState(docs.flat().join('\n'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EPERM') vtyDenied = true;
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === 'EACCES' || code === 'EPERM') vtyDenied = true;
     return undefined;
   }
 }

@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRouterState, ROUTER_STATE_COMMANDS, type RouterState } from '../../src/lab/frr-state.js';
-import { readStateOverVty } from '../../src/lab/router-query.js';
+import type { RouterState } from '../../src/lab/frr-state.js';
+import { readStateOverVty, readStateViaVtysh } from '../../src/lab/router-query.js';
 import type { UpResult } from '../../src/lab/up.js';
 import type { WhoReport } from '../../src/probe/who.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
@@ -90,7 +90,7 @@ describe('FRR config applied, verified and repaired', () => {
       const direct = await readStateOverVty(rt, container);
       // Not the exec fallback: this test runs as root where dockerd runs.
       expect(direct, router).toBeDefined();
-      const viaVtysh = parseRouterState((await rt.exec(container, ['vtysh', ...ROUTER_STATE_COMMANDS.flatMap((c) => ['-c', c])])).stdout);
+      const viaVtysh = await readStateViaVtysh(rt, container);
       const settled = (s: RouterState) => ({
         bgp: s.bgp.map((p) => [p.peer, p.state, p.pfxRcd]).sort(),
         bfd: s.bfd.map((p) => [p.peer, p.status]).sort(),
