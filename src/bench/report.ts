@@ -126,16 +126,18 @@ function upTable(doc: UpDoc, file: string): string {
   return out.join('\n');
 }
 
-function scaleTable(doc: UpDoc, file: string): string {
+export function scaleTable(doc: Pick<UpDoc, 'scale' | 'reproduce'>, file: string): string {
+  // Result files from before the per-size floor have no floor column.
+  const floors = doc.scale.some((s) => s.floorMs !== undefined);
   const rows = doc.scale.map(
     (s) =>
-      `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} | ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
+      `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} |${floors ? ` ${n(s.floorMs)} | ${s.ratioToFloor ?? '-'}× |` : ''} ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
   );
   return [
     `${source(file, doc.reproduce)}`,
     '',
-    `| PoPs / transits / eyeballs | routers | \`up\` ms | router MB, median / max | ${ROLE_NAMES.map((r) => roleSpec(r).title.one).join(' / ')} MB |`,
-    '|---|---|---|---|---|',
+    `| PoPs / transits / eyeballs | routers | \`up\` ms |${floors ? ' its Docker floor, ms | `up` / floor |' : ''} router MB, median / max | ${ROLE_NAMES.map((r) => roleSpec(r).title.one).join(' / ')} MB |`,
+    `|---|---|---|${floors ? '---|---|' : ''}---|---|`,
     ...rows,
   ].join('\n');
 }

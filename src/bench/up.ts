@@ -65,6 +65,9 @@ export interface ScaleRow {
   clients: number;
   networks: number;
   upMs: number;
+  /** The Docker floor of this lab (one run, just before its `up`), and `up` as a multiple of it. */
+  floorMs?: number;
+  ratioToFloor?: number;
   phases: UpPhases;
   /** Memory of router containers (cgroup usage less page cache, as `docker stats`), MB. */
   routerMemMB: { median: number; max: number; byRole: Record<string, number> };
@@ -244,6 +247,8 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     const g = generate({ pops, transits: Math.max(2, Math.floor(pops / 4)), eyeballs: Math.max(4, Math.floor(pops / 4)) });
     const gl = parseLab(g.yaml, `${g.name}.yaml`);
     log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
+    // Its own floor: whether `up`'s cost over bare containers amortizes as the lab grows.
+    const gFloor = await dockerFloor(ctx.rt, gl, images, { ...paths, agentDir });
     const r = await labUp(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
     const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
     const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
@@ -258,10 +263,16 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
       clients: g.counts.clients,
       networks: g.counts.links + g.counts.lans,
       upMs: r.wallMs,
+      floorMs: gFloor,
+      ratioToFloor: round2(r.wallMs / gFloor),
       phases: r.phases,
       routerMemMB: { median: round1(s.median), max: round1(s.max), byRole },
     });
-    log.step('bench', 'scale', `${g.name}: converged in ${r.wallMs} ms; router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`);
+    log.step(
+      'bench',
+      'scale',
+      `${g.name}: converged in ${r.wallMs} ms (${round2(r.wallMs / gFloor)}× its floor of ${gFloor} ms); router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`,
+    );
     await labDown(ctx.rt, gl.name, quiet, images.router);
   }
 
@@ -361,7 +372,7 @@ export function renderUpBench(r: UpBenchResult): string {
     ...(r.contention ? [`  under two CPU-bound processes: converged ${r.contention.converged}/${r.contention.runs}, median ${r.contention.ms.median} ms`] : []),
     ...r.scale.map(
       (s) =>
-        `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`,
+        `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms${s.floorMs ? ` (${s.ratioToFloor}× its floor of ${s.floorMs} ms)` : ''}; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`,
     ),
     `  → ${r.file}`,
   ].join('\n');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPORT_BLOCKS, type ResultFile, renderReport, resultFiles } from '../../src/bench/report.js';
+import { REPORT_BLOCKS, type ResultFile, renderReport, resultFiles, scaleTable } from '../../src/bench/report.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -37,5 +37,38 @@ describe('bench report', () => {
     // Every block is in the README, each from a file.
     expect(Object.keys(used).sort()).toEqual(REPORT_BLOCKS.map((b) => b.id).sort());
     expect(text, 'run `npm run bench -- report` and commit README.md').toBe(readme);
+  });
+
+  describe('scale table', () => {
+    const row = (pops: number, upMs: number, floorMs?: number) => ({
+      pops,
+      transits: 2,
+      eyeballs: 4,
+      routers: pops + 6,
+      clients: 4,
+      networks: 20,
+      upMs,
+      ...(floorMs ? { floorMs, ratioToFloor: Math.round((upMs / floorMs) * 100) / 100 } : {}),
+      phases: {} as never,
+      routerMemMB: { median: 44.5, max: 47.5, byRole: { pop: 44.1 } },
+    });
+
+    it('shows each size against its own floor', () => {
+      const t = scaleTable({ scale: [row(4, 6605, 3300), row(16, 12070, 6000)], reproduce: 'npm run bench -- up' }, 'up-x.json');
+      expect(t).toContain('| PoPs / transits / eyeballs | routers | `up` ms | its Docker floor, ms | `up` / floor | router MB, median / max |');
+      expect(t).toContain('| 16 / 2 / 4 | 22 | 12,070 | 6,000 | 2.01× | 44.5 / 47.5 | 44.1 /');
+      // Every row has as many cells as the header.
+      const cells = t
+        .split('\n')
+        .filter((l) => l.startsWith('|'))
+        .map((l) => l.split('|').length);
+      expect(new Set(cells).size).toBe(1);
+    });
+
+    it('leaves the floor columns out for a result file from before them', () => {
+      const t = scaleTable({ scale: [row(4, 6605)], reproduce: 'npm run bench -- up' }, 'up-old.json');
+      expect(t).not.toContain('floor');
+      expect(t).toContain('| 4 / 2 / 4 | 10 | 6,605 | 44.5 / 47.5 |');
+    });
   });
 });
