@@ -250,6 +250,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     // Its own floor: whether `up`'s cost over bare containers amortizes as the lab grows.
     const gFloor = await dockerFloor(ctx.rt, gl, images, { ...paths, agentDir });
     const r = await labUp(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
+    const ratioToFloor = round2(r.wallMs / gFloor);
     const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
     const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
     const byRole: Record<string, number> = {};
@@ -264,14 +265,14 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
       networks: g.counts.links + g.counts.lans,
       upMs: r.wallMs,
       floorMs: gFloor,
-      ratioToFloor: round2(r.wallMs / gFloor),
+      ratioToFloor,
       phases: r.phases,
       routerMemMB: { median: round1(s.median), max: round1(s.max), byRole },
     });
     log.step(
       'bench',
       'scale',
-      `${g.name}: converged in ${r.wallMs} ms (${round2(r.wallMs / gFloor)}× its floor of ${gFloor} ms); router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`,
+      `${g.name}: converged in ${r.wallMs} ms (${ratioToFloor}× its floor of ${gFloor} ms); router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`,
     );
     await labDown(ctx.rt, gl.name, quiet, images.router);
   }
