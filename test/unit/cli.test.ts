@@ -109,7 +109,7 @@ describe('command lists', () => {
       'gen',
       'web',
     ]);
-    expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
+    expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'cli', 'report']);
   });
 
   it('nothing outside src/cli imports from it (no cycles through the CLI)', () => {
