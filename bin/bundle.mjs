@@ -32,11 +32,38 @@ export const ENTRIES = { main: 'src/cli/main.ts', bench: 'src/cli/bench.ts' };
 const EXTRA_INPUTS = ['bin/bundle.mjs', 'node_modules/.package-lock.json'];
 
 // Bundled with the CLI: they are plain JavaScript, and one parse of one file
-// beats node resolving and reading ~300 files of zod, yaml and commander.
-// Left outside: dockerode (CommonJS reading files next to itself, required
-// lazily), esbuild (its JS API finds its native binary next to itself),
-// playwright-core (only tests drive a browser).
-const EXTERNAL = ['dockerode', 'esbuild', 'playwright-core'];
+// beats node resolving and reading ~300 files of zod, yaml, commander and
+// dockerode. Left outside: esbuild (its JS API finds its native binary next
+// to itself), playwright-core (only tests drive a browser).
+const EXTERNAL = ['esbuild', 'playwright-core'];
+
+/**
+ * dockerode's parts for ssh:// engines (ssh2) and BuildKit sessions (gRPC,
+ * protobufjs) cost ~90 ms to load, and read .proto files next to themselves.
+ * Unbundled, and loaded from node_modules on first call: a command on the
+ * local socket never loads them, an ssh:// DOCKER_HOST still works.
+ */
+const LOAD_ON_CALL = { 'dockerode/lib/session.js': /dockerode[\\/]lib$/, 'docker-modem/lib/ssh.js': /docker-modem[\\/]lib$/ };
+/** Required by dockerode inside the function that uses it already: only kept out of the bundle (its __dirname). */
+const UNBUNDLED = { 'dockerode/lib/buildkit.js': /dockerode[\\/]lib$/ };
+
+const dockerodeOnCall = {
+  name: 'dockerode-on-call',
+  setup(b) {
+    const known = { ...LOAD_ON_CALL, ...UNBUNDLED };
+    b.onResolve({ filter: /^\.\/(session|ssh|buildkit)$/ }, ({ path, resolveDir }) => {
+      const spec = Object.entries(known).find(([p, dir]) => p.endsWith(`/${path.slice(2)}.js`) && dir.test(resolveDir))?.[0];
+      if (!spec) return undefined;
+      return spec in LOAD_ON_CALL ? { path: spec, namespace: 'on-call' } : { path: spec, external: true };
+    });
+    b.onResolve({ filter: /.*/, namespace: 'on-call' }, ({ path }) => ({ path, external: true }));
+    // Both export one function.
+    b.onLoad({ filter: /.*/, namespace: 'on-call' }, ({ path }) => ({
+      contents: `let real; module.exports = function (...args) { real ??= require(${JSON.stringify(path)}); return real.apply(this, args); };`,
+      loader: 'js',
+    }));
+  },
+};
 
 /** Build directories newer than this are left alone: another command may still be importing from one. */
 const KEEP_OLD_BUILDS_MS = 10 * 60_000;
@@ -96,6 +123,7 @@ export async function buildBundle() {
     format: 'esm',
     outExtension: { '.js': '.mjs' },
     external: EXTERNAL,
+    plugins: [dockerodeOnCall],
     // Bundled CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     metafile: true,

@@ -1,9 +1,8 @@
 // ContainerRuntime on dockerode. Every network is Internal: lab traffic never
 // leaves the lab's own bridges (network safety rule).
 
-import { createRequire } from 'node:module';
 import { PassThrough, type Readable } from 'node:stream';
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 import pRetry from 'p-retry';
 import { LabError } from '../errors.js';
 import { ExecGate } from './exec-gate.js';
@@ -27,15 +26,10 @@ const labelFilter = (labels: Record<string, string>) => ({ label: Object.entries
 /** The one place the engine connection is made (DOCKER_HOST etc. as dockerode reads them). */
 export const createDockerRuntime = (): ContainerRuntime => new DockerRuntime();
 
-// dockerode (with ssh2, grpc and protobufjs behind it) takes ~100 ms to load:
-// required on first use, so `lab --help` and commands that never reach the
-// engine do not pay for it.
-const newDocker = (): Docker => new (createRequire(import.meta.url)('dockerode') as typeof Docker)();
-
 export class DockerRuntime implements ContainerRuntime {
   private readonly gate = new ExecGate();
 
-  constructor(private readonly docker: Docker = newDocker()) {}
+  constructor(private readonly docker: Docker = new Docker()) {}
 
   async ping(): Promise<EngineVersion> {
     try {
