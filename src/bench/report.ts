@@ -359,6 +359,10 @@ export function runReportBench(o: { repoRoot: string; docs: string[]; resultsDir
     changed.push(doc);
     if (!o.check) writeFileSync(path, text);
   }
-  if (o.check && changed.length) throw new LabError('OUT_OF_DATE', `${changed.join(', ')} ${changed.length > 1 ? 'do' : 'does'} not match bench/results/: run \`npm run bench -- report\` and commit the result`);
+  if (o.check && changed.length)
+    throw new LabError(
+      'OUT_OF_DATE',
+      `${changed.join(', ')} ${changed.length > 1 ? 'do' : 'does'} not match bench/results/: run \`npm run bench -- report\` and commit the result`,
+    );
   return { changed, check: o.check, blocks };
 }
