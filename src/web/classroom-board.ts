@@ -94,6 +94,8 @@ export function applyEvent(board: Board, ev: ClassroomEvent, now: number): Board
       Object.assign(c, { startedAt: now, attempts: 0, failed: [], streak: {}, fewestFailing: null });
       a.current = ev.exercise;
       a.lastProgressAt = now;
+      // `exercise start` brings the lab up (its own `up`).
+      a.lab = { up: true, name: a.lab?.name ?? null };
       break;
     }
     case 'check': {
