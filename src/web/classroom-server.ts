@@ -239,12 +239,20 @@ export interface RunningClassroom {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** The addresses a room reaches this machine on (pure over the interface table). */
+/**
+ * Container bridges are not the room: on a trainer's laptop running its own
+ * lab, Docker adds a bridge per lab network (br-…, docker0) with addresses no
+ * attendee can reach, and `--lan` would print a join command for each.
+ */
+const VIRTUAL_IFACE = /^(docker\d*|br-|veth|virbr|lxcbr|cni|podman)/;
+
+/** The addresses a room reaches this machine on (pure over the interface table): IPv4, not loopback, not a container bridge. */
 export function lanAddresses(ifaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string[] {
-  return Object.values(ifaces)
-    .flat()
-    .filter((i) => i && i.family === 'IPv4' && !i.internal)
-    .map((i) => (i as { address: string }).address);
+  return Object.entries(ifaces)
+    .filter(([name]) => !VIRTUAL_IFACE.test(name))
+    .flatMap(([, addrs]) => addrs ?? [])
+    .filter((i) => i.family === 'IPv4' && !i.internal)
+    .map((i) => i.address);
 }
 
 export async function startClassroom(o: ServeOptions): Promise<RunningClassroom> {

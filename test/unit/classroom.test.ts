@@ -4,14 +4,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { type NetworkInterfaceInfo, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEvent, type Board, boardView, emptyBoard, IDLE_AFTER_MS, MAX_ATTENDEES, median } from '../../src/web/classroom-board.js';
 import { rateLimiter } from '../../src/web/classroom-rate.js';
 import { boardUrl, classroomReporter, joinBoard, type Membership, readMembership, toEvent } from '../../src/web/classroom-reporter.js';
 import { type ClassroomEvent, codeMatches, MAX_BODY_BYTES, newJoinCode, parseClassroomEvent } from '../../src/web/classroom-schema.js';
-import { classroom, loadBoardFile } from '../../src/web/classroom-server.js';
+import { classroom, lanAddresses, loadBoardFile } from '../../src/web/classroom-server.js';
 
 const EX = ['prepend-catchment', 'drain-maintenance'];
 const who = (id = 'attendee-1', name = 'Ada') => ({ v: 1 as const, id, name });
@@ -393,6 +393,21 @@ describe('board server (in-process)', () => {
     expect(stored?.code).toBe(CODE);
     expect(stored?.board.attendees['attendee-1'].current).toBe('prepend-catchment');
     expect(readFileSync(file, 'utf8')).toContain('"v":1');
+  });
+
+  it('offers the LAN addresses for joining, not loopback, IPv6 or container bridges', () => {
+    const a = (address: string, family: 'IPv4' | 'IPv6' = 'IPv4', internal = false) =>
+      ({ address, family, internal, netmask: '', mac: '', cidr: null }) as NetworkInterfaceInfo;
+    expect(
+      lanAddresses({
+        lo: [a('127.0.0.1', 'IPv4', true)],
+        wlp2s0: [a('192.168.1.20'), a('fe80::1', 'IPv6')],
+        docker0: [a('172.17.0.1')],
+        'br-4abb6b4dbaf0': [a('10.77.0.1')],
+        veth0002d5c: [],
+        eth1: [a('10.0.0.5')],
+      }),
+    ).toEqual(['192.168.1.20', '10.0.0.5']);
   });
 
   it('refuses a board file that is not one, naming it', () => {
