@@ -63,7 +63,6 @@ export const classroomEventSchema = z.discriminatedUnion('type', [
 ]);
 
 export type ClassroomEvent = z.infer<typeof classroomEventSchema>;
-export type CheckEvent = Extract<ClassroomEvent, { type: 'check' }>;
 
 export type ParsedEvent = { ok: true; event: ClassroomEvent } | { ok: false; error: string };
 
