@@ -99,7 +99,7 @@ async function serveBoard(ctx: CliContext, o: ClassroomFlags): Promise<void> {
       local
         ? '  (listening on 127.0.0.1: only this machine can join; for the room: --lan)'
         : `  (listening on ${host}: attendees on the network post their progress here; nothing is sent to their machines)`,
-      `board kept in ${o.board}${room.attendees ? ` (${room.attendees} attendees from before)` : ''}`,
+      `board kept in ${o.board}${room.attendees ? ` (${room.attendees} attendee${room.attendees === 1 ? '' : 's'} from before)` : ''}`,
       'Ctrl-C to stop',
     ].join('\n'),
   );
