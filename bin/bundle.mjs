@@ -102,7 +102,14 @@ function readManifest() {
   }
 }
 
-const mtimeInRepo = (path) => statSync(join(REPO_ROOT, path), { throwIfNoEntry: false })?.mtimeMs;
+function mtimeInRepo(path) {
+  try {
+    return statSync(join(REPO_ROOT, path)).mtimeMs;
+  } catch {
+    // Gone or unreadable (a node_modules symlink loop): rebuild, and let esbuild say what is wrong.
+    return undefined;
+  }
+}
 
 /** Builds dist/cli/<id>/ and points the manifest at it; returns the build directory. */
 export async function buildBundle() {
