@@ -13,6 +13,7 @@ import { failoverCommand } from './commands/failover.js';
 import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
+import { packCommand } from './commands/pack.js';
 import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
@@ -41,4 +42,5 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   exerciseCommand,
   genCommand,
   webCommand,
+  packCommand,
 ];
