@@ -2,6 +2,7 @@
 // commands/, one line here.
 import type { CliCommand } from './command.js';
 import { breakCommand, restoreCommand } from './commands/break.js';
+import { checkpointCommand } from './commands/checkpoint.js';
 import { collectorCommand } from './commands/collector.js';
 import { composeCommand } from './commands/compose.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -40,6 +41,7 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   failoverCommand,
   floodCommand,
   exerciseCommand,
+  checkpointCommand,
   genCommand,
   webCommand,
   packCommand,
