@@ -10,7 +10,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
-import { configDiff, describeStatement, isEmptyDiff, restoreCommands } from '../lab/checkpoint-diff.js';
+import { additionCommands, type ConfigDiff, configDiff, describeStatement, isEmptyDiff, removalCommands, removals } from '../lab/checkpoint-diff.js';
 import { readOverrides } from '../lab/overrides.js';
 import { vtysh } from '../lab/router-query.js';
 import type { ChangeReport } from '../policy/catchment.js';
@@ -139,6 +139,26 @@ export async function restoreCheckpoint(rt: ContainerRuntime, lab: Lab, cp: Chec
 
 const MAX_PASSES = 3;
 
+/**
+ * Removals one by one, each with the first negation FRR's parser accepts (a
+ * shorter one only after "% Unknown command"), then the additions in one go.
+ */
+async function applyDiff(rt: ContainerRuntime, container: string, diff: ConfigDiff): Promise<void> {
+  for (const r of removals(diff)) {
+    for (const [i, candidate] of r.candidates.entries()) {
+      try {
+        await vtysh(rt, container, ...removalCommands(r, candidate));
+        break;
+      } catch (err) {
+        const lastTry = i === r.candidates.length - 1;
+        if (lastTry || !/Unknown command/i.test((err as Error).message)) throw err;
+      }
+    }
+  }
+  const add = additionCommands(diff);
+  if (add.length) await vtysh(rt, container, ...add);
+}
+
 /** The statements one router had changed, described; throws when they cannot all be undone. */
 async function restoreRouter(rt: ContainerRuntime, lab: Lab, router: string, saved: string, ignore: readonly RegExp[]): Promise<string[]> {
   const container = containerName(lab.name, router);
@@ -150,7 +170,7 @@ async function restoreRouter(rt: ContainerRuntime, lab: Lab, router: string, sav
       return described;
     }
     if (pass === 0) described.push(...diff.remove.map((s) => describeStatement(s, '-')), ...diff.add.map((s) => describeStatement(s, '+')));
-    await vtysh(rt, container, ...restoreCommands(diff));
+    await applyDiff(rt, container, diff);
   }
   const left = configDiff(saved, await runningConfig(rt, lab, router), ignore);
   if (isEmptyDiff(left)) {

@@ -30,32 +30,67 @@ export function configDiff(saved: string, current: string, ignore: readonly RegE
 
 export const isEmptyDiff = (d: ConfigDiff): boolean => d.add.length === 0 && d.remove.length === 0;
 
+/** One statement to take away: the blocks to enter, then the first of `candidates` FRR accepts. */
+export interface Removal {
+  parents: string[];
+  candidates: string[];
+}
+
 /**
- * One vtysh -c list that applies a diff: removals first (a changed value is a
- * removal plus an addition: `no set local-preference 300`, then `set
- * local-preference 200`), then additions in the checkpoint's order, so a block
- * exists before its contents. Each statement enters its blocks and leaves them
- * again with one `exit` per level; a statement inside a block that is itself
- * removed goes with it (`no route-map X permit 20` takes its `set`s).
+ * The removals of a diff, in order; a statement inside a block that is itself
+ * removed goes with it (`no route-map X permit 20` takes its `set`s). FRR's
+ * `no` forms differ in how many arguments they take (`no set as-path
+ * prepend` refuses the ASNs, `no neighbor X description` takes the text), so
+ * each removal carries its negations from the full line down (negations()).
  */
-export function restoreCommands(d: ConfigDiff): string[] {
+export function removals(d: ConfigDiff): Removal[] {
   const removed = new Set(d.remove);
   const coveredByParent = (s: string) => {
     const parts = s.split(SEP);
     return parts.slice(0, -1).some((_, i) => removed.has(parts.slice(0, i + 1).join(SEP)));
   };
-  const at = (s: string, negate: boolean): string[] => {
+  return d.remove
+    .filter((s) => !coveredByParent(s))
+    .map((s) => {
+      const parts = s.split(SEP);
+      return { parents: parts.slice(0, -1), candidates: negations(parts[parts.length - 1]) };
+    });
+}
+
+/** vtysh -c lines for one removal with one of its candidates. */
+export const removalCommands = (r: Removal, candidate: string): string[] => ['configure terminal', ...r.parents, candidate, 'end'];
+
+/**
+ * One vtysh -c list that adds a diff's statements back, in the checkpoint's
+ * order so a block exists before its contents; each statement enters its
+ * blocks and leaves them with one `exit` per level.
+ */
+export function additionCommands(d: ConfigDiff): string[] {
+  const cmds = d.add.flatMap((s) => {
     const parts = s.split(SEP);
-    const leaf = parts[parts.length - 1];
     const parents = parts.slice(0, -1);
-    return [...parents, negate ? negation(leaf) : leaf, ...parents.map(() => 'exit')];
-  };
-  const cmds = [...d.remove.filter((s) => !coveredByParent(s)).flatMap((s) => at(s, true)), ...d.add.flatMap((s) => at(s, false))];
+    return [...parents, parts[parts.length - 1], ...parents.map(() => 'exit')];
+  });
   return cmds.length ? ['configure terminal', ...cmds, 'end'] : [];
 }
 
-/** `no X`, and `X` for a statement FRR shows in its negative form (`no bgp ebgp-requires-policy`). */
-const negation = (line: string): string => (line.startsWith('no ') ? line.slice(3) : `no ${line}`);
+/**
+ * `no X` from the full line down to its first three words, never shorter:
+ * `no neighbor 10.0.0.1` or `no route-map X` would take far more than the
+ * statement. A route-map's `set`/`match` goes down to two (`no set
+ * local-preference`, the form live policy uses). `X` alone for a statement FRR shows in its negative form
+ * (`no bgp ebgp-requires-policy`).
+ */
+export function negations(line: string): string[] {
+  if (line.startsWith('no ')) return [line.slice(3)];
+  const words = line.split(/\s+/);
+  const out: string[] = [];
+  const min = /^(set|match) /.test(line) ? 2 : MIN_NEGATED_WORDS;
+  for (let n = words.length; n >= Math.min(min, words.length); n--) out.push(`no ${words.slice(0, n).join(' ')}`);
+  return out;
+}
+
+const MIN_NEGATED_WORDS = 3;
 
 /** For the report: "router bgp 64500 > neighbor 10.0.0.1 bfd" → "+ neighbor 10.0.0.1 bfd (router bgp 64500)". */
 export function describeStatement(s: string, sign: '+' | '-'): string {

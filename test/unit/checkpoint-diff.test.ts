@@ -1,7 +1,7 @@
 // checkpoint restore's diff: which statements a router gained or lost since
 // the checkpoint, and the vtysh lines that undo exactly those.
 import { describe, expect, it } from 'vitest';
-import { configDiff, describeStatement, restoreCommands } from '../../src/lab/checkpoint-diff.js';
+import { additionCommands, configDiff, describeStatement, removalCommands, removals } from '../../src/lab/checkpoint-diff.js';
 
 const SAVED = `frr version 8.4.4
 frr defaults traditional
@@ -61,20 +61,35 @@ describe('configDiff', () => {
   });
 });
 
-describe('restoreCommands', () => {
-  it('removes first, enters and leaves each block, and lets a removed block take its contents', () => {
-    expect(restoreCommands(configDiff(SAVED, CHANGED))).toEqual([
+describe('removals and additions', () => {
+  it('removes each statement inside its blocks, with its negations from the full line down, never shorter than three words (`no neighbor X` would take the whole neighbour), and lets a removed block take its contents', () => {
+    const d = configDiff(SAVED, CHANGED);
+    expect(removals(d)).toEqual([
+      { parents: ['router bgp 64500'], candidates: ['no neighbor 10.77.0.2 bfd'] },
+      {
+        parents: ['route-map TO-t-eu permit 10'],
+        candidates: [
+          'no set as-path prepend 64500 64500 64500',
+          'no set as-path prepend 64500 64500',
+          'no set as-path prepend 64500',
+          'no set as-path prepend',
+          'no set as-path',
+        ],
+      },
+      { parents: [], candidates: ['no route-map TO-t-eu permit 20', 'no route-map TO-t-eu permit'] },
+      { parents: ['route-map FROM-t-eu permit 10'], candidates: ['no set local-preference 300', 'no set local-preference'] },
+    ]);
+    expect(removalCommands(removals(d)[0], 'no neighbor 10.77.0.2 bfd')).toEqual([
       'configure terminal',
       'router bgp 64500',
       'no neighbor 10.77.0.2 bfd',
-      'exit',
-      'route-map TO-t-eu permit 10',
-      'no set as-path prepend 64500 64500 64500',
-      'exit',
-      'no route-map TO-t-eu permit 20',
-      'route-map FROM-t-eu permit 10',
-      'no set local-preference 300',
-      'exit',
+      'end',
+    ]);
+  });
+
+  it('adds back in the checkpoint order, entering and leaving each block', () => {
+    expect(additionCommands(configDiff(SAVED, CHANGED))).toEqual([
+      'configure terminal',
       'route-map FROM-t-eu permit 10',
       'set local-preference 200',
       'exit',
@@ -84,13 +99,14 @@ describe('restoreCommands', () => {
 
   it('puts back a statement shown in its negative form by negating the negation', () => {
     const d = configDiff(SAVED, SAVED.replace(' no bgp ebgp-requires-policy\n', ''));
-    expect(restoreCommands(d)).toEqual(['configure terminal', 'router bgp 64500', 'no bgp ebgp-requires-policy', 'exit', 'end']);
+    expect(additionCommands(d)).toEqual(['configure terminal', 'router bgp 64500', 'no bgp ebgp-requires-policy', 'exit', 'end']);
     const back = configDiff(SAVED.replace(' no bgp ebgp-requires-policy\n', ''), SAVED);
-    expect(restoreCommands(back)).toEqual(['configure terminal', 'router bgp 64500', 'bgp ebgp-requires-policy', 'exit', 'end']);
+    expect(removals(back)).toEqual([{ parents: ['router bgp 64500'], candidates: ['bgp ebgp-requires-policy'] }]);
   });
 
   it('is nothing at all when nothing changed', () => {
-    expect(restoreCommands(configDiff(SAVED, SAVED))).toEqual([]);
+    const d = configDiff(SAVED, SAVED);
+    expect([removals(d), additionCommands(d)]).toEqual([[], []]);
   });
 
   it('describes a statement for the report', () => {
