@@ -26,6 +26,7 @@ describe('checkpoint save / restore (default lab)', () => {
   it('restore undoes a policy change, vtysh-made config and a drain, says what it changed, and converges back', async () => {
     const saved = await lab(['checkpoint', 'save', NAME]);
     expect(saved.code, saved.stderr).toBe(0);
+    console.log(`checkpoint save: ${saved.ms} ms wall`);
     expect(await answerOf('c-us')).toBe('iad');
 
     // The attendee's changes.
@@ -51,7 +52,9 @@ describe('checkpoint save / restore (default lab)', () => {
     const drain = await labJson<ChangeReport>(['withdraw', 'nrt']);
     expect(drain.catchment.find((c) => c.client === 'c-jp')?.after).toBe('fra');
 
+    const t0 = performance.now();
     const r = await labJson<RestoreResult>(['checkpoint', 'restore', NAME], 180_000);
+    console.log(`checkpoint restore: ${Math.round(performance.now() - t0)} ms wall, catchment final ${r.shiftMs} ms after the change`);
     expect(r.settled).toBe(true);
     expect(Object.keys(r.changed).sort()).toEqual(['fra', 'iad']);
     expect(r.changed.iad.join('\n')).toMatch(/^- set as-path prepend/m);
