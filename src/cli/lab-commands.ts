@@ -3,6 +3,7 @@
 import type { CliCommand } from './command.js';
 import { breakCommand, restoreCommand } from './commands/break.js';
 import { checkpointCommand } from './commands/checkpoint.js';
+import { classroomCommand } from './commands/classroom.js';
 import { collectorCommand } from './commands/collector.js';
 import { composeCommand } from './commands/compose.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -44,5 +45,6 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   checkpointCommand,
   genCommand,
   webCommand,
+  classroomCommand,
   packCommand,
 ];
