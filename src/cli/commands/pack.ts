@@ -1,6 +1,6 @@
 // `lab pack [--out file] [--json]`: one archive for installing the lab on a laptop with no registry.
 import { join } from 'node:path';
-import { DEFAULT_PACK_NAME, labPack } from '../../lab/pack.js';
+import { DEFAULT_PACK_NAME, labPack, PROJECT_DIR } from '../../lab/pack.js';
 import { abortOnSignals } from '../abort-on-signals.js';
 import { defineCommand, jsonOption } from '../command.js';
 import { REPO_ROOT } from '../context.js';
@@ -12,7 +12,7 @@ export const packCommand = defineCommand({
   name: 'pack',
   description: 'write one archive (images, npm packages, project) that installs the lab offline: prepare-host.sh --from <file>',
   options: [jsonOption(), { flags: '--out <file>', description: 'archive to write', default: join(REPO_ROOT, '..', DEFAULT_PACK_NAME) }],
-  helpAfter: `\nOn each laptop (Docker engine and Node >= 20 already installed):\n  tar -xf ${DEFAULT_PACK_NAME} anycast-lab && cd anycast-lab\n  bash scripts/prepare-host.sh --from ../${DEFAULT_PACK_NAME}\n  npm run lab -- up`,
+  helpAfter: `\nOn each laptop (Docker engine and Node >= 20 already installed):\n  tar -xf ${DEFAULT_PACK_NAME} ${PROJECT_DIR} && cd ${PROJECT_DIR}\n  bash scripts/prepare-host.sh --from ../${DEFAULT_PACK_NAME}\n  npm run lab -- up`,
   async run(ctx, _args: [], o: { json?: boolean; out: string }) {
     const abort = abortOnSignals('pack was interrupted; its scratch directory has been removed');
     try {
@@ -23,7 +23,7 @@ export const packCommand = defineCommand({
           `  images ${mb(r.parts.images)} (${r.manifest.images.router.ref}, ${r.manifest.images.client.ref}; ${sec(r.ms.images)})`,
           `  npm cache ${mb(r.parts.npmCache)} (${r.manifest.npm.packages} packages; ${sec(r.ms.npm)})`,
           `  project ${mb(r.parts.project)} (${r.manifest.project.files} files${r.manifest.project.commit ? ` at ${r.manifest.project.commit.slice(0, 12)}${r.manifest.project.dirty ? ' + local changes' : ''}` : ''})`,
-          `  for ${r.manifest.platform} hosts; on each laptop: tar -xf ${r.out} ${'anycast-lab'} && cd anycast-lab && bash scripts/prepare-host.sh --from ${r.out}`,
+          `  for ${r.manifest.platform} hosts; on each laptop: tar -xf ${r.out} ${PROJECT_DIR} && cd ${PROJECT_DIR} && bash scripts/prepare-host.sh --from ${r.out}`,
         ].join('\n'),
       );
     } catch (err) {
