@@ -61,6 +61,8 @@ command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
 # The dashboard's tests drive a real browser (playwright-core, no bundled browser).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# Zonemaster checks the lab's zone from inside a client's netns (test/integration/zone.test.ts).
+command -v zonemaster-cli >/dev/null 2>&1 || missing+=(zonemaster-cli)
 # docker.io pulls iptables; mmdebstrap in root mode needs nothing more.
 if ((${#missing[@]})); then
   say "installing: ${missing[*]}"
@@ -68,7 +70,7 @@ if ((${#missing[@]})); then
   as_root apt-get update -qq >&2
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  note "packages present: dockerd, docker, mmdebstrap, dig, chromium"
+  note "packages present: dockerd, docker, mmdebstrap, dig, chromium, zonemaster-cli"
 fi
 
 # Distro Node is too old on Debian 12 (18) and Ubuntu 22.04 (12); the lab copies
