@@ -24,8 +24,6 @@ export interface ZoneData {
   names: ReadonlySet<string>;
   /** The apex SOA, owner written out, for negative answers (RFC 2308 §3). */
   soa: WireRR;
-  /** The SOA serial, for whoever compares instances. */
-  serial: number;
   /** NS RDATA of the apex, one per name server. */
   ns: Buffer[];
   /** A records of the in-zone name servers, owner written out: the additional section of an NS answer. */
@@ -99,7 +97,6 @@ export function buildZone(config: ZoneConfig): ZoneData {
     txt,
     names,
     soa,
-    serial: fields.serial,
     ns: nameservers.map(nameWire),
     nsAddresses,
     ttl: TTL,
