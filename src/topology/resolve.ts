@@ -4,6 +4,7 @@
 // issues come out in that order too. What differs by role is asked of the
 // role's spec (topology/roles/), never decided here by name.
 
+import { defaultNameservers, defaultSoa } from '../agent/contract.js';
 import { resolveCollector } from './collector.js';
 import { type FieldPath, formatPath } from './field-path.js';
 import { type Cidr, contains, formatCidr, hostAt, overlaps, parseCidr, SubnetAllocator, toInt } from './ipv4.js';
@@ -131,7 +132,53 @@ function resolveAnycast(raw: LabFile, issue: Issue): Anycast {
     if (!(fq === zone || fq.endsWith(`.${zone}`))) issue(['anycast', 'records'], `record "${name}" is outside the zone "${zone}"`, name);
     records[fq.toLowerCase()] = addr;
   }
-  return { prefix, dnsAddress: dns, httpAddress: http, streamPort: raw.anycast?.streamPort ?? DEFAULTS.streamPort, zone, records, net };
+  const nameservers = resolveNameservers(raw, { zone, records, dns, prefix, net }, issue);
+  const rawSoa = raw.anycast?.soa ?? {};
+  const soa = defaultSoa(zone, nameservers, {
+    ...rawSoa,
+    ...(rawSoa.mname ? { mname: rawSoa.mname.toLowerCase() } : {}),
+    ...(rawSoa.rname ? { rname: rawSoa.rname.toLowerCase() } : {}),
+  });
+  // RFC 1912 §2.2 and Zonemaster ZONE03/ZONE05: retrying as often as refreshing, or expiring before a refresh, is a mistake.
+  if (soa.retry >= soa.refresh) issue(['anycast', 'soa', 'retry'], `SOA retry ${soa.retry} s is not below refresh ${soa.refresh} s`);
+  if (soa.expire < soa.refresh) issue(['anycast', 'soa', 'expire'], `SOA expire ${soa.expire} s is below refresh ${soa.refresh} s`);
+  return { prefix, dnsAddress: dns, httpAddress: http, streamPort: raw.anycast?.streamPort ?? DEFAULTS.streamPort, zone, records, nameservers, soa, net };
+}
+
+/**
+ * The apex NS RRset. Every name server must be answerable from inside the
+ * lab: in the zone, with a record inside the anycast prefix (an address
+ * elsewhere would send a resolver out of the lab, or nowhere). With none
+ * named, `ns.<zone>` at the DNS address is added when no record is there.
+ */
+function resolveNameservers(
+  raw: LabFile,
+  a: { zone: string; records: Record<string, string>; dns: string; prefix: string; net: Cidr },
+  issue: Issue,
+): string[] {
+  const named = raw.anycast?.nameservers;
+  if (!named) {
+    const nameservers = defaultNameservers(a.zone, a.records, a.dns);
+    const ns = nameservers[0];
+    if (a.records[ns] === undefined) a.records[ns] = a.dns;
+    else if (a.records[ns] !== a.dns)
+      issue(
+        ['anycast', 'records'],
+        `no record is at the DNS address ${a.dns}, and "${ns}" (the default name server) is at ${a.records[ns]}: point it at ${a.dns} or list anycast.nameservers`,
+        ns,
+      );
+    return nameservers;
+  }
+  const nameservers = named.map((n) => n.toLowerCase());
+  nameservers.forEach((ns, i) => {
+    const addr = a.records[ns];
+    if (!(ns === a.zone || ns.endsWith(`.${a.zone}`)))
+      issue(['anycast', 'nameservers', i], `name server "${ns}" is outside the zone "${a.zone}": its address would be looked up outside the lab`);
+    else if (addr === undefined)
+      issue(['anycast', 'nameservers', i], `name server "${ns}" has no address: add it to anycast.records with an address inside ${a.prefix}, e.g. ${a.dns}`);
+    else if (!contains(a.net, addr)) issue(['anycast', 'nameservers', i], `name server "${ns}" is at ${addr}, outside the anycast prefix ${a.prefix}`);
+  });
+  return nameservers;
 }
 
 // --- ASes and routers

@@ -56,6 +56,8 @@ describe('labs/default.yaml', () => {
       streamPort: 7000,
       zone: 'lab.',
       records: { 'anycast.lab.': '192.0.2.80', 'www.lab.': '192.0.2.80', 'ns.lab.': '192.0.2.53' },
+      nameservers: ['ns.lab.'],
+      soa: { mname: 'ns.lab.', rname: 'hostmaster.lab.', serial: 2026120601, refresh: 14400, retry: 3600, expire: 1209600, minimum: 300 },
     });
   });
 
@@ -281,7 +283,17 @@ describe('other defaults', () => {
 
   it('fills the anycast service and health check when the file leaves them out', () => {
     const lab = parse(deleteLines(2, 8));
-    expect(lab.anycast).toEqual({ prefix: '192.0.2.0/24', dnsAddress: '192.0.2.53', httpAddress: '192.0.2.80', streamPort: 7000, zone: 'lab.', records: {} });
+    // With no records, the apex still gets a name server: ns.<zone> at the DNS address.
+    expect(lab.anycast).toEqual({
+      prefix: '192.0.2.0/24',
+      dnsAddress: '192.0.2.53',
+      httpAddress: '192.0.2.80',
+      streamPort: 7000,
+      zone: 'lab.',
+      records: { 'ns.lab.': '192.0.2.53' },
+      nameservers: ['ns.lab.'],
+      soa: { mname: 'ns.lab.', rname: 'hostmaster.lab.', serial: 1, refresh: 14400, retry: 3600, expire: 1209600, minimum: 300 },
+    });
     expect(lab.health).toEqual({ interval: 200, failures: 3, holdDown: 2000 });
   });
 
