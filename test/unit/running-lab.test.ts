@@ -50,7 +50,7 @@ describe('runningLab', () => {
     const rt = listingRuntime(containersOf(loadLabFile(file)));
     // fra's router ID changes: its FRR config (and so its container) would be different.
     const text = readFileSync(file, 'utf8');
-    const edited = text.replace(/(- \{ name: fra,[^}]*)\}/, '$1, routerId: 10.255.9.9 }');
+    const edited = text.replace(/(- \{ name: fra,[^}]*routerId: )[\d.]+/, (_, head: string) => `${head}10.255.9.9`);
     expect(edited).not.toBe(text);
     writeFileSync(file, edited);
     const err = await runningLab(rt).catch((e: unknown) => e);
