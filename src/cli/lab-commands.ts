@@ -13,6 +13,7 @@ import { failoverCommand } from './commands/failover.js';
 import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
+import { planCommand } from './commands/plan.js';
 import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
@@ -22,6 +23,7 @@ import { whoCommand } from './commands/who.js';
 
 export const LAB_COMMANDS: readonly CliCommand[] = [
   upCommand,
+  planCommand,
   downCommand,
   statusCommand,
   execCommand,

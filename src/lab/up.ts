@@ -2,23 +2,30 @@
 // converge → clients answered. Idempotent (unchanged nodes are kept), a failed
 // or interrupted run removes what it made, every phase is timed, and every
 // failure names its node (or network, or the lab) and step.
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
+import { renderRouter } from '../render/frr-config.js';
 import { ensureImages } from '../runtime/ensure-images.js';
 import { type ClientRoute, hostSetup, removeLabRules } from '../runtime/host-firewall.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime, NetworkSpec } from '../runtime/runtime.js';
+import { parseLab } from '../topology/load.js';
 import type { Lab } from '../topology/model.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { writeArtifacts } from './artifacts.js';
 import { clientsUnansweredNow, waitClientsAnswered } from './clients-answer.js';
 import { waitConverged } from './converge.js';
 import { type FrrReady, waitFrrReady } from './frr-ready.js';
+import { labChanges } from './lab-changes.js';
+import { type LabState, labStateOf, noteApplied, writeLabState } from './lab-state.js';
 import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
+import { hasChanges, type LabChanges, renderChanges } from './live-plan.js';
 import { lockLab } from './lock.js';
 import { describeOverrides } from './overrides.js';
 import { type LabPlan, type NodePlan, planLab } from './plan.js';
 import type { Progress } from './progress.js';
+import { reconfigureRouter } from './reconfigure.js';
 import { startNode } from './start-node.js';
 import { atStep, labSubject, networkSubject, nodeSubject } from './step-error.js';
 
@@ -36,6 +43,8 @@ export interface UpOptions {
   noWait?: boolean;
   /** Containers created and started at once (default: see CONTAINER_CONCURRENCY). */
   concurrency?: number;
+  /** This run brings back the last converged lab after a failed edit: it does not restore again. */
+  restoring?: boolean;
 }
 
 /**
@@ -61,6 +70,11 @@ export interface UpResult {
   created: { networks: string[]; containers: string[] };
   kept: string[];
   removed: string[];
+  /** Kept routers whose links or frr.conf changed in place, and containers started again (not recreated). */
+  reconfigured: string[];
+  started: string[];
+  /** What this run planned against what ran (`lab plan` prints the same). */
+  changes: LabChanges;
   images: { router: string; client: string; built: string[] };
   /** Routers whose running config had drifted from frr.conf and was re-applied. */
   repaired: string[];
@@ -112,12 +126,21 @@ interface UpRun {
   kept: string[];
   removed: string[];
   frrChecks: Promise<FrrReady>[];
+  /** This run's plan against what ran (live-plan.ts). */
+  changes: LabChanges;
+  /** router → frr.conf it ran before this run (the base of an in-place change, and of its undo). */
+  before: Record<string, string>;
+  /** Routers changed in place (attachments or frr.conf) and started, by this run. */
+  reconfigured: string[];
+  started: string[];
 }
 
 type Images = Awaited<ReturnType<typeof ensureImages>>;
 
 async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number, at: () => number): Promise<UpResult> {
   const theLab = labSubject(lab.name);
+  // Before rendering over them: what each router's frr.conf said (the base of an in-place change where no record has it).
+  const onDisk = await renderedOnDisk(opts.paths.configRoot, lab.name);
   const { agentDir, configHashes } = await renderArtifacts(lab, opts, theLab);
   const images = await ensureLabImages(rt, opts, theLab);
   const phases: Partial<UpPhases> = { images: at() };
@@ -125,6 +148,8 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
 
   await atStep(theLab, 'link delay check', () => assertNetemAvailable(rt, lab, images.router));
   const plan = planLab(lab, images, { configRoot: opts.paths.configRoot, agentDir }, configHashes);
+  const { changes, previous, running } = await atStep(theLab, 'plan', () => labChanges(rt, lab, { configRoot: opts.paths.configRoot, images, plan }));
+  if (hasChanges(changes)) opts.progress.step('lab', 'plan', renderChanges(changes).split('\n')[0]);
   const run: UpRun = {
     rt,
     lab,
@@ -138,29 +163,90 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
     plan,
     phases,
     created: { networks: [], containers: [] },
-    kept: [],
+    kept: changes.nodes.filter((n) => ['unchanged', 'start', 'reconfigure'].includes(n.action)).map((n) => n.node),
     removed: [],
     frrChecks: [],
+    changes,
+    before: { ...onDisk, ...Object.fromEntries(Object.entries(running).map(([r, f]) => [r, f.conf])) },
+    reconfigured: [],
+    started: [],
   };
   try {
     // Containers first: a network can only go once nothing uses it.
-    await reconcileContainers(run);
+    await removeContainers(run);
+    await detachNetworks(run);
     await reconcileNetworks(run);
+    await attachNetworks(run);
     phases.networks = at();
-    // Kept routers are checked too: a running lab whose config drifted is repaired.
-    for (const r of lab.routers) if (run.kept.includes(r.name)) verifyFrr(run, r.name);
+    await startStopped(run);
+    // Kept routers are checked too: a running lab whose config drifted is
+    // repaired; one whose frr.conf changed is reconfigured in place first.
+    for (const r of lab.routers) if (run.kept.includes(r.name)) verifyFrr(run, r.name, needsReconfigure(run, r.name));
     await createNodes(run);
-    if (createdAnything(run)) await setupHost(run);
+    if (changedAnything(run)) await setupHost(run);
     await applyDelays(run);
     const frr = await frrVerified(run);
     const overrides = keptOverrides(run, frr);
     if (!opts.noWait) await converge(run, frr, overrides.length > 0);
+    // Only a lab seen converged is one to come back to.
+    if (!opts.noWait) await writeLabState(opts.paths.configRoot, labStateOf(lab, await readFile(lab.file, 'utf8').catch(() => ''), new Date()), lab.name);
     run.progress.step('lab', 'up', `${plan.nodes.length} nodes, ${plan.networks.length} networks`);
     return upResult(run, frr, overrides);
   } catch (err) {
     await rollbackRun(run);
-    throw err;
+    if (opts.signal?.aborted || !previous || opts.restoring || previous.text === (await readFile(lab.file, 'utf8').catch(() => undefined))) throw err;
+    throw await restorePrevious(run, previous, err);
   }
+}
+
+/**
+ * An `up` of an edited lab failed: bring back the lab that converged last
+ * (its file's text as recorded), through `up` itself — it recreates what
+ * this run removed, reconfigures back what it changed in place, and removes
+ * what it added. The error says what failed and that the previous lab is
+ * back, or, if that failed too, what is left.
+ */
+async function restorePrevious(run: UpRun, previous: LabState, err: unknown): Promise<LabError> {
+  const { rt, lab, opts } = run;
+  const failed = err instanceof Error ? err.message : String(err);
+  const code = err instanceof LabError ? err.code : 'NODE_START';
+  run.progress.step('lab', 'restore', `bringing back the lab as it converged at ${previous.at}`);
+  try {
+    const prevLab = parseLab(previous.text, previous.file);
+    const t0 = performance.now();
+    await up(rt, prevLab, { ...opts, restoring: true }, Date.now(), () => Math.round(performance.now() - t0));
+    return new LabError(
+      code,
+      `${failed}\nThe previous lab is back: "${lab.name}" as it converged at ${previous.at} (${previous.file}), converged again, every client answered by its PoP. Nothing of this edit remains; fix the lab file and run up again.`,
+      { cause: err },
+    );
+  } catch (again) {
+    const left = await rt.listContainers({ [LABEL.lab]: lab.name }).catch(() => []);
+    const nodes = left.filter((c) => c.labels[LABEL.kind] !== 'helper').map((c) => `${c.labels[LABEL.node]} (${c.state})`);
+    return new LabError(
+      code,
+      `${failed}\nThe previous lab could not be brought back: ${(again as Error).message.split('\n')[0]}\nWhat is left of lab "${lab.name}": ${nodes.join(', ') || 'nothing'}. Run \`npm run lab -- up ${previous.file}\` to try again, or \`down\` to remove it.`,
+      { cause: err },
+    );
+  }
+}
+
+const needsReconfigure = (run: UpRun, router: string): boolean => {
+  const c = run.changes.nodes.find((n) => n.node === router);
+  return c?.action === 'reconfigure';
+};
+
+/** Each router's frr.conf as it was on disk, before this run rendered over it. */
+async function renderedOnDisk(configRoot: string, labName: string): Promise<Record<string, string>> {
+  const dir = join(configRoot, labName);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const conf = await readFile(join(dir, e.name, 'frr.conf'), 'utf8').catch(() => undefined);
+    if (conf !== undefined) out[e.name] = conf;
+  }
+  return out;
 }
 
 async function renderArtifacts(lab: Lab, opts: UpOptions, theLab: string) {
@@ -177,49 +263,92 @@ function ensureLabImages(rt: ContainerRuntime, opts: UpOptions, theLab: string):
   );
 }
 
-/** Keeps a running container whose config hash is what the plan wants; removes the rest (helpers only when their node is gone). */
-async function reconcileContainers(run: UpRun): Promise<void> {
-  const { rt, lab, progress } = run;
-  const existing = await atStep(run.theLab, 'reconcile', () => rt.listContainers({ [LABEL.lab]: lab.name }));
-  const wanted = new Map(run.plan.nodes.map((n) => [n.spec.name, n]));
-  for (const c of existing) {
-    const want = wanted.get(c.name);
-    const same = want && c.labels[LABEL.configHash] === want.spec.labels[LABEL.configHash] && c.state === 'running';
-    if (same) run.kept.push(c.labels[LABEL.node]);
-    else if (c.labels[LABEL.kind] !== 'helper' || !want) {
-      const node = c.labels[LABEL.node] ?? c.name;
-      progress.step(node, 'remove', want ? 'configuration changed' : 'no longer in the lab file');
-      await atStep(nodeSubject(node), 'remove', () => rt.removeContainer(c.id));
-      run.removed.push(node);
+/** Removes what the plan removes or recreates, and route helpers left by an interrupted run. */
+async function removeContainers(run: UpRun): Promise<void> {
+  const { rt, progress } = run;
+  for (const n of run.changes.nodes.filter((x) => x.action === 'remove' || x.action === 'recreate')) {
+    progress.step(n.node, 'remove', n.why);
+    await atStep(nodeSubject(n.node), 'remove', () => rt.removeContainer(n.id!));
+    run.removed.push(n.node);
+  }
+  for (const id of run.changes.staleHelpers) await rt.removeContainer(id).catch(() => undefined);
+}
+
+/** Links a kept router no longer has (or whose network is made anew) are detached before their network goes. */
+async function detachNetworks(run: UpRun): Promise<void> {
+  for (const n of run.changes.nodes.filter((x) => x.disconnect.length)) {
+    const container = containerName(run.lab.name, n.node);
+    for (const network of n.disconnect) {
+      run.progress.step(n.node, 'detach', network);
+      await atStep(nodeSubject(n.node), 'detach', () => run.rt.disconnectNetwork(container, network));
     }
+  }
+}
+
+/** New links of a kept router, at their addresses; it keeps running (FRR sees a new interface). */
+async function attachNetworks(run: UpRun): Promise<void> {
+  for (const n of run.changes.nodes.filter((x) => x.connect.length)) {
+    const container = containerName(run.lab.name, n.node);
+    for (const att of n.connect) {
+      run.progress.step(n.node, 'attach', `${att.network} ${att.ipv4}`);
+      await atStep(nodeSubject(n.node), 'attach', () => run.rt.connectNetwork(container, att));
+    }
+    run.reconfigured.push(n.node);
   }
 }
 
 /** Removes networks the lab no longer has (or whose subnet changed) and creates the missing ones. */
 async function reconcileNetworks(run: UpRun): Promise<void> {
   const { rt, lab, progress, signal } = run;
-  const nets = await atStep(run.theLab, 'reconcile', () => rt.listNetworks({ [LABEL.lab]: lab.name }));
-  const wantedNets = new Map(run.plan.networks.map((n) => [n.name, n]));
-  for (const n of nets) {
-    const want = wantedNets.get(n.name);
-    if (!want || want.subnet !== n.subnet) {
-      progress.step(n.labels[LABEL.node] ?? n.name, 'remove network', want ? 'subnet changed' : 'no longer in the lab file');
-      await atStep(networkSubject(n.name), 'remove', () => rt.removeNetwork(n.id));
-    } else wantedNets.delete(n.name);
+  for (const n of run.changes.networks.filter((x) => x.action === 'remove' || x.action === 'recreate')) {
+    progress.step(n.name, 'remove network', n.why);
+    await atStep(networkSubject(n.name), 'remove', () => rt.removeNetwork(n.id!));
   }
-  await mapConcurrent([...wantedNets.values()], 8, async (spec) => {
-    signal?.throwIfAborted();
-    progress.step(spec.labels[LABEL.node], 'network', `${spec.name} ${spec.subnet} (internal)`);
-    if (await atStep(networkSubject(spec.name), 'create', () => createNetworkOrAdopt(rt, lab.name, spec))) run.created.networks.push(spec.name);
-  });
+  const wanted = new Set(run.changes.networks.filter((x) => x.action === 'add' || x.action === 'recreate').map((x) => x.name));
+  await mapConcurrent(
+    run.plan.networks.filter((n) => wanted.has(n.name)),
+    8,
+    async (spec) => {
+      signal?.throwIfAborted();
+      progress.step(spec.labels[LABEL.node], 'network', `${spec.name} ${spec.subnet} (internal)`);
+      if (await atStep(networkSubject(spec.name), 'create', () => createNetworkOrAdopt(rt, lab.name, spec))) run.created.networks.push(spec.name);
+    },
+  );
 }
 
-/** Starts the FRR-ready check of one router; awaited with the others in frrVerified. */
-function verifyFrr(run: UpRun, router: string): void {
+/**
+ * Containers that stopped with their spec unchanged (a dockerd restart
+ * stops them all) are started, not recreated: same addresses, and FRR reads
+ * its frr.conf at start.
+ */
+async function startStopped(run: UpRun): Promise<void> {
+  for (const n of run.changes.nodes.filter((x) => x.action === 'start')) {
+    run.progress.step(n.node, 'start', n.why);
+    // FRR reads the new frr.conf as it starts: noted for a rollback.
+    if (n.frrChanged) await noteApplied(run.opts.paths.configRoot, run.lab.name, n.node, renderRouter(run.lab, n.node)['frr.conf']);
+    const c = await run.rt.inspectContainer(n.id!);
+    await atStep(nodeSubject(n.node), 'start', () => (c?.state === 'paused' ? run.rt.unpauseContainer(n.id!) : run.rt.startContainer(n.id!)));
+    run.started.push(n.node);
+  }
+}
+
+/**
+ * Starts the FRR-ready check of one router; awaited with the others in
+ * frrVerified. `reconfigure`: its frr.conf changed while it runs: applied in
+ * place first (and noted, so a rollback knows what it runs).
+ */
+function verifyFrr(run: UpRun, router: string, reconfigure = false): void {
   const { rt, lab, progress } = run;
-  const p = atStep(nodeSubject(router), 'frr-ready', () =>
-    waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress }),
-  ).then((r) => {
+  const p = (async () => {
+    if (reconfigure) {
+      // Noted before it is applied: a rollback must undo even half of it.
+      await noteApplied(run.opts.paths.configRoot, lab.name, router, renderRouter(lab, router)['frr.conf']);
+      if (!run.reconfigured.includes(router)) run.reconfigured.push(router);
+      await atStep(nodeSubject(router), 'reconfigure', () => reconfigureRouter(rt, lab, router, run.before[router], progress));
+    }
+    const r = await atStep(nodeSubject(router), 'frr-ready', () =>
+      waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress }),
+    );
     progress.step(
       router,
       'config verified',
@@ -228,7 +357,7 @@ function verifyFrr(run: UpRun, router: string): void {
         : 'running config matches frr.conf',
     );
     return r;
-  });
+  })();
   p.catch(() => undefined); // awaited in frrVerified; a rollback must not wait for it
   run.frrChecks.push(p);
 }
@@ -253,7 +382,8 @@ async function createNodes(run: UpRun): Promise<void> {
   run.phases.start = at();
 }
 
-const createdAnything = (run: UpRun): boolean => run.created.networks.length > 0 || run.created.containers.length > 0;
+/** Anything new or restarted needs the host's rules and the clients' routes (a restarted client has Docker's default route again). */
+const changedAnything = (run: UpRun): boolean => run.created.networks.length > 0 || run.created.containers.length > 0 || run.started.length > 0;
 
 /**
  * While FRR starts: one helper in the host's namespaces writes the
@@ -341,7 +471,7 @@ async function converge(run: UpRun, frr: FrrReady[], anyPop: boolean): Promise<v
     // are asked, unless the last look was that full pass already: a poll of
     // every router, or, when nothing was created, the FRR checks that read
     // every router at once a moment ago.
-    c.fullPass || (c.polls === 0 && !createdAnything(run))
+    c.fullPass || (c.polls === 0 && !changedAnything(run))
       ? undefined
       : atStep(theLab, 'converge', () =>
           waitConverged(rt, lab, { timeoutMs: Math.max(30_000, timeoutMs - (at() - base)), progress: { step: () => undefined }, signal }),
@@ -353,7 +483,7 @@ async function converge(run: UpRun, frr: FrrReady[], anyPop: boolean): Promise<v
 
 async function askClients(run: UpRun, anyPop: boolean): Promise<void> {
   const { rt, lab, progress, signal, theLab } = run;
-  const fresh = createdAnything(run);
+  const fresh = changedAnything(run);
   // Nothing created: one quick look at the clients tells whether a run killed
   // before its host setup left them without routes or rules.
   const unanswered = fresh ? lab.clients.map((c) => c.name) : await atStep(theLab, 'clients answered', () => clientsUnansweredNow(rt, lab, { anyPop }));
@@ -376,6 +506,9 @@ function upResult(run: UpRun, frr: FrrReady[], overrides: string[]): UpResult {
     created: run.created,
     kept: run.kept,
     removed: run.removed,
+    reconfigured: run.reconfigured,
+    started: run.started,
+    changes: run.changes,
     images: run.images,
     repaired: frr.filter((f) => f.repaired).map((f) => f.router),
     overrides,
