@@ -214,7 +214,9 @@ async function restorePrevious(run: UpRun, previous: LabState, err: unknown): Pr
   try {
     const prevLab = parseLab(previous.text, previous.file);
     const t0 = performance.now();
-    await up(rt, prevLab, { ...opts, restoring: true }, Date.now(), () => Math.round(performance.now() - t0));
+    // The edit may have asked for a short deadline; the lab that worked gets the usual one.
+    const timeoutMs = Math.max(opts.timeoutMs ?? 120_000, 120_000);
+    await up(rt, prevLab, { ...opts, timeoutMs, restoring: true }, Date.now(), () => Math.round(performance.now() - t0));
     return new LabError(
       code,
       `${failed}\nThe previous lab is back: "${lab.name}" as it converged at ${previous.at} (${previous.file}), converged again, every client answered by its PoP. Nothing of this edit remains; fix the lab file and run up again.`,

@@ -8,6 +8,7 @@ import { resolveCollector } from './collector.js';
 import { type FieldPath, formatPath } from './field-path.js';
 import { type Cidr, contains, formatCidr, hostAt, KeyedAllocator, mask, nameHash, overlaps, parseCidr, toInt } from './ipv4.js';
 import type { AnycastService, BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
+import { unreachableExpectations } from './reachability.js';
 import { ROLE_NAMES, roleRouterFields, roleSpec, rolesWithRouterField } from './roles/registry.js';
 import type { RawRouter, RoleSpec } from './roles/role-spec.js';
 import type { LabFile, RawBfd, RawLinkEnd } from './schema.js';
@@ -105,7 +106,9 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
 
   if (issues.length) return { ok: false, issues };
   const { net: _net, ...service } = anycast;
-  return { ok: true, lab: { name: raw.name, file, anycast: service, health, routers, clients, links, lans, ...(collector ? { collector } : {}) } };
+  const lab: Lab = { name: raw.name, file, anycast: service, health, routers, clients, links, lans, ...(collector ? { collector } : {}) };
+  checkExpectationsReachable(raw, lab, issue);
+  return issues.length ? { ok: false, issues } : { ok: true, lab };
 }
 
 // --- anycast service
@@ -547,6 +550,19 @@ function allocateClientHosts(raw: LabFile): Map<string, number> {
     }
   }
   return out;
+}
+
+/**
+ * A client can only be answered by a PoP whose announcement reaches its
+ * eyeball and whose routes reach back to its LAN; an expectation that no
+ * path can meet would only show as a convergence timeout after `up` had
+ * changed the lab. Checked on the resolved lab (the policy is the roles').
+ */
+function checkExpectationsReachable(raw: LabFile, lab: Lab, issue: Issue): void {
+  for (const u of unreachableExpectations(lab)) {
+    const i = raw.clients.findIndex((c) => c.name === u.client);
+    issue(['clients', i, 'expect', u.field], `${u.pop} cannot answer ${u.client}: ${u.why}; link ${u.pop} to a transit, or expect another PoP`);
+  }
 }
 
 // --- helpers

@@ -115,7 +115,7 @@ describe('link addressing', () => {
           insertAfter(25, '  - { name: t-three, asn: 65030 }', insertAfter(20, '  - { asn: 65030, name: Transit Three, role: transit }', t)),
         ),
     ],
-    ['a link removed', (t: string) => deleteLines(31, 31, t)],
+    ['a second uplink added at the end', (t: string) => insertAfter(32, '  - { a: pop-a, b: t-two }', t)],
     ['the ends of a link swapped', (t: string) => editLine(29, '{ a: pop-a, b: t-one }', '{ a: t-one, b: pop-a }', t)],
     [
       'the links and routers in reverse order',
