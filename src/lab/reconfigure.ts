@@ -29,9 +29,11 @@ export function removalCommands(oldConf: string, newConf: string): string[] {
     return !parts.slice(1).some((_, i) => gone.has(parts.slice(0, i + 1).join(' > ')));
   });
   const depth = (s: string) => s.split(' > ').length;
+  // `no neighbor X remote-as` deletes the neighbour: any other `no neighbor X …` after it is an error.
+  const deletesPeer = (s: string) => (/ > neighbor \S+ remote-as \S+$/.test(s) ? 1 : 0);
   return topmost
     .map((s, i) => ({ s, i }))
-    .sort((a, b) => depth(b.s) - depth(a.s) || a.i - b.i)
+    .sort((a, b) => depth(b.s) - depth(a.s) || deletesPeer(a.s) - deletesPeer(b.s) || a.i - b.i)
     .flatMap(({ s }) => {
       const parts = s.split(' > ');
       const leaf = parts[parts.length - 1];
@@ -68,8 +70,10 @@ export async function reconfigureRouter(
   const added = configDrift(rendered, before.stdout, { runtimeOwned: owned }).length;
   progress.step(router, 'reconfigure', `in place: ${removed} statements to remove, ${added} to add (vtysh)`);
   const script = [
-    // A `no` that FRR refuses (already gone with its block) is judged by the check below, not here.
-    ...(undo.length ? [`vtysh ${undo.map((l) => `-c ${shellQuote(l)}`).join(' ')} >/var/log/frr/vtysh-reconfigure.log 2>&1 || true`] : []),
+    // One vtysh per statement: vtysh stops at a command FRR refuses (one
+    // already gone with its block), and the rest must still run; what is left
+    // is judged by the check below.
+    ...groups(undo).map((g) => `vtysh ${g.map((l) => `-c ${shellQuote(l)}`).join(' ')} >>/var/log/frr/vtysh-reconfigure.log 2>&1 || true`),
     'vtysh -b >>/var/log/frr/vtysh-reconfigure.log 2>&1 || true',
     "vtysh -c 'show running-config'",
   ].join('\n');
@@ -99,6 +103,16 @@ function isOwned(line: string, i: number, all: string[], owned: RegExp[]): boole
   for (let j = i - 1; j >= 0 && all[j] !== 'configure terminal'; j--) ctx.unshift(all[j]);
   const statement = [...ctx, line.slice(3)].join(' > ');
   return owned.some((re) => re.test(statement));
+}
+
+/** `configure terminal … end` runs, one per removed statement. */
+function groups(lines: string[]): string[][] {
+  const out: string[][] = [];
+  for (const l of lines) {
+    if (l === 'configure terminal') out.push([]);
+    out[out.length - 1]?.push(l);
+  }
+  return out;
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

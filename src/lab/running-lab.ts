@@ -18,7 +18,13 @@ export async function runningLab(rt: ContainerRuntime, name?: string, selectHint
   const labs = [...new Set(containers.map((c) => c.labels[LABEL.lab]))].sort();
   if (labs.length === 0) throw new LabError('NOT_FOUND', name ? `lab "${name}" is not up (npm run lab -- up <file>)` : 'no lab is up (npm run lab -- up)');
   if (labs.length > 1) throw new LabError('USAGE', `several labs are up (${labs.join(', ')}); ${selectHint}`);
-  const files = [...new Set(containers.map((c) => c.labels[LABEL.file]).filter(Boolean))];
+  let files = [...new Set(containers.map((c) => c.labels[LABEL.file]).filter(Boolean))];
+  // A live edit keeps containers created from the file before (labels never
+  // change): the file of the last converged `up` is the one that runs.
+  if (files.length > 1) {
+    const current = (await readLabState(configRoot, labs[0]))?.file;
+    if (current && files.includes(current)) files = [current];
+  }
   if (files.length !== 1)
     throw new LabError('NOT_FOUND', `lab "${labs[0]}": its containers name ${files.length} lab files (${files.join(', ') || 'none'}); run \`up\` again`);
   let lab: Lab;

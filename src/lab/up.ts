@@ -227,7 +227,7 @@ async function restorePrevious(run: UpRun, previous: LabState, err: unknown): Pr
     const nodes = left.filter((c) => c.labels[LABEL.kind] !== 'helper').map((c) => `${c.labels[LABEL.node]} (${c.state})`);
     return new LabError(
       code,
-      `${failed}\nThe previous lab could not be brought back: ${(again as Error).message.split('\n')[0]}\nWhat is left of lab "${lab.name}": ${nodes.join(', ') || 'nothing'}. Run \`npm run lab -- up ${previous.file}\` to try again, or \`down\` to remove it.`,
+      `${failed}\nThe previous lab could not be brought back: ${(again as Error).message}\nWhat is left of lab "${lab.name}": ${nodes.join(', ') || 'nothing'}. Run \`npm run lab -- up ${previous.file}\` to try again, or \`down\` to remove it.`,
       { cause: err },
     );
   }

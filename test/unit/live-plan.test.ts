@@ -142,11 +142,12 @@ describe('removalCommands', () => {
     ' profile lab',
   ].join('\n');
 
-  it('undoes only the topmost removed statement of a block, deepest first, each in its context', () => {
+  it('undoes only the topmost removed statement of a block, deepest first and the neighbour itself last, each in its context', () => {
     expect(removalCommands(OLD, NEW)).toEqual([
       ...['configure terminal', 'router bgp 65030', 'address-family ipv4 unicast', 'no neighbor 10.77.9.3 route-map IN-syd in', 'end'],
-      ...['configure terminal', 'router bgp 65030', 'no neighbor 10.77.9.3 remote-as 64500', 'end'],
+      // The neighbour itself last of its depth: any `no neighbor …` after it would be refused.
       ...['configure terminal', 'bfd', 'no peer 10.77.9.3', 'end'],
+      ...['configure terminal', 'router bgp 65030', 'no neighbor 10.77.9.3 remote-as 64500', 'end'],
       ...['configure terminal', 'no ip prefix-list IN-syd seq 5 permit 192.0.2.0/24', 'end'],
       ...['configure terminal', 'no route-map IN-syd permit 10', 'end'],
     ]);
