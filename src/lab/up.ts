@@ -133,6 +133,8 @@ interface UpRun {
   /** Routers changed in place (attachments or frr.conf) and started, by this run. */
   reconfigured: string[];
   started: string[];
+  /** Started again by this run (unix ms, a second early for clock granularity): their FRR ready file must be newer. */
+  startedAt: Map<string, number>;
 }
 
 type Images = Awaited<ReturnType<typeof ensureImages>>;
@@ -170,6 +172,7 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
     before: { ...onDisk, ...Object.fromEntries(Object.entries(running).map(([r, f]) => [r, f.conf])) },
     reconfigured: [],
     started: [],
+    startedAt: new Map(),
   };
   try {
     // Containers first: a network can only go once nothing uses it.
@@ -331,6 +334,7 @@ async function startStopped(run: UpRun): Promise<void> {
     const c = await run.rt.inspectContainer(n.id!);
     await atStep(nodeSubject(n.node), 'start', () => (c?.state === 'paused' ? run.rt.unpauseContainer(n.id!) : run.rt.startContainer(n.id!)));
     run.started.push(n.node);
+    run.startedAt.set(n.node, Date.now() - 1000);
   }
 }
 
@@ -349,7 +353,7 @@ function verifyFrr(run: UpRun, router: string, reconfigure = false): void {
       await atStep(nodeSubject(router), 'reconfigure', () => reconfigureRouter(rt, lab, router, run.before[router], progress));
     }
     const r = await atStep(nodeSubject(router), 'frr-ready', () =>
-      waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress }),
+      waitFrrReady(rt, lab, containerName(lab.name, router), router, { deadlineMs: FRR_READY_DEADLINE_MS, progress, startedAt: run.startedAt.get(router) }),
     );
     progress.step(
       router,

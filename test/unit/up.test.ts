@@ -214,6 +214,8 @@ describe('up on a lab that runs (live edits)', () => {
     expect(r.removed).toEqual([]);
     expect(r.started).toHaveLength(labA.routers.length + labA.clients.length + 1);
     expect([...rt.containers.values()].every((c) => c.state === 'running')).toBe(true);
+    // The ready file of the run before the restart is not taken as this start's.
+    expect(rt.execs('al-default-fra')[0]).toMatch(/"at":.*< \d{13} \)\)/);
   });
 
   it('when an edit fails, brings the lab that converged last back and says so', async () => {
