@@ -16,6 +16,7 @@ import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
 import { packCommand } from './commands/pack.js';
+import { planCommand } from './commands/plan.js';
 import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
@@ -25,6 +26,7 @@ import { whoCommand } from './commands/who.js';
 
 export const LAB_COMMANDS: readonly CliCommand[] = [
   upCommand,
+  planCommand,
   downCommand,
   statusCommand,
   execCommand,

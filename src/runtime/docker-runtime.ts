@@ -7,6 +7,7 @@ import pRetry from 'p-retry';
 import { LabError } from '../errors.js';
 import { ExecGate } from './exec-gate.js';
 import type {
+  Attachment,
   BuildSpec,
   ContainerInfo,
   ContainerRuntime,
@@ -164,7 +165,19 @@ export class DockerRuntime implements ContainerRuntime {
       state: c.State as ContainerState,
       labels: c.Labels ?? {},
       image: c.Image,
+      networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([network, n]) => ({
+        network,
+        ipv4: n.IPAMConfig?.IPv4Address || n.IPAddress || '',
+      })),
     }));
+  }
+
+  async connectNetwork(container: string, att: Attachment): Promise<void> {
+    await this.docker.getNetwork(att.network).connect({ Container: container, EndpointConfig: { IPAMConfig: { IPv4Address: att.ipv4 } } });
+  }
+
+  async disconnectNetwork(container: string, network: string): Promise<void> {
+    await this.docker.getNetwork(network).disconnect({ Container: container, Force: true });
   }
 
   async inspectContainer(idOrName: string) {

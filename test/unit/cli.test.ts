@@ -90,6 +90,7 @@ describe('command lists', () => {
   it('keeps every lab and bench command, in --help order', () => {
     expect(LAB_COMMANDS.map((c) => c.name)).toEqual([
       'up',
+      'plan',
       'down',
       'status',
       'exec',
