@@ -3,6 +3,7 @@
 
 import type { DetectionMode } from '../fault/detection.js';
 import type { CollectorSeen } from '../lab/collector.js';
+import type { ControlPlaneTimes } from './control-plane.js';
 import type { Bound } from './failover-bounds.js';
 import type { ClientStatus } from './failover-clients.js';
 import type { StreamCounts, StreamFailover } from './failover-streams.js';
@@ -35,6 +36,20 @@ export interface RouterTiming {
   /** First change of the FIB entry for the anycast prefix after the fault. */
   routeChangeMs: number | null;
   routeChange?: string;
+  /** Neighbours: each control-plane step after the fault, from FRR's debug log (see control-plane.ts), ms from the fault. */
+  controlPlane?: ControlPlaneTimes;
+}
+
+/** The detecting router's path from BFD down to the first answer from another PoP, ms from the fault. */
+export interface ControlPlaneTimeline {
+  router: string;
+  steps: ControlPlaneTimes;
+  /** The kernel's FIB change (ip -ts monitor route). */
+  fibMs: number | null;
+  /** The earliest affected client's first answer from another PoP (its detectMs). */
+  firstAnswerMs: number | null;
+  firstAnswerPop: string | null;
+  line: string;
 }
 
 export interface TrialResult {
@@ -62,6 +77,8 @@ export interface TrialResult {
    * restore, ms from the fault. A third clock beside the probes and FRR's log.
    */
   collector?: { fault: CollectorSeen[]; restore: CollectorSeen[] };
+  /** The first neighbour that saw the fault, step by step (absent when no neighbour logged a step). */
+  controlPlane?: ControlPlaneTimeline;
   svg?: string;
 }
 

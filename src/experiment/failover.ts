@@ -13,6 +13,7 @@ import type { FaultContext, FaultMode } from '../fault/index.js';
 import { uplinksOf } from '../fault/uplinks.js';
 import { collectorTimes, readCollectorLog } from '../lab/collector.js';
 import type { Progress } from '../lab/progress.js';
+import { vtysh } from '../lab/router-query.js';
 import { type ClientProbeRun, type ProbeRates, startProbes } from '../probe/run-probes.js';
 import type { Sample } from '../probe/sample.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
@@ -25,11 +26,12 @@ import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
 import { waitBaseline } from './baseline.js';
 import { applyBfd, type BfdScope, withBfd } from './bfd-override.js';
+import { controlPlaneDebugCommands } from './control-plane.js';
 import { type Bound, boundFor } from './failover-bounds.js';
 import type { FailoverResult, RouterTiming, TrialResult } from './failover-result.js';
 import { summarizeFailover } from './failover-summary.js';
 import { type RouteMonitor, startRouteMonitor } from './route-monitor.js';
-import { clientResult, readHealth, routerTimings } from './trial-analysis.js';
+import { clientResult, controlPlaneTimeline, readHealth, routerTimings } from './trial-analysis.js';
 
 export interface Clock {
   /** CLOCK_MONOTONIC ms, the probes' clock. */
@@ -152,12 +154,16 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   const probeIntervalMs = opts.rates?.udpIntervalMs ?? PROBE_DEFAULTS.udpIntervalMs;
   if (o.outDir) await mkdir(o.outDir, { recursive: true });
 
+  // The failed PoP's neighbours log each control-plane step (control-plane.ts) for the run.
+  const debugged = [...new Set(uplinksOf(model, pop.name).map((u) => u.neighbour.node))];
   let failure: unknown;
   try {
     if (opts.bfd !== 'lab') {
       progress.step('lab', 'bfd', `${scope === 'pop' ? `${pop.name}'s sessions` : 'every session'} to ${bfdLabel(opts.bfd, lab)} (live, vtysh)`);
       await applyBfd(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     }
+    progress.step('lab', 'debug', `control-plane debug log on ${debugged.join(', ')} for the run`);
+    await setControlPlaneDebug(rt, model, debugged, true);
     progress.step('lab', 'baseline', 'sessions, BFD, routes and catchment');
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
@@ -194,6 +200,11 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   } catch (err) {
     failure = err;
   } finally {
+    try {
+      await setControlPlaneDebug(rt, model, debugged, false);
+    } catch (err) {
+      failure ??= err;
+    }
     if (opts.bfd !== 'lab') {
       progress.step('lab', 'bfd', 'back to the lab file');
       try {
@@ -304,6 +315,7 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
   // The failback of the trial is the slowest affected client's.
   const backs = clients.filter((c) => c.affected).map((c) => c.failbackMs);
   const failbackMs = backs.every((b) => b !== null) ? Math.max(...(backs as number[])) : null;
+  const controlPlane = controlPlaneTimeline(routers, clients);
   const trial: TrialResult = {
     trial: s.trial,
     phaseDelayMs: s.phaseDelayMs,
@@ -318,8 +330,15 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
     routers,
     health,
     ...(collector ? { collector } : {}),
+    ...(controlPlane ? { controlPlane } : {}),
   };
   return { trial, runs };
+}
+
+/** Debug logging of the control-plane steps on `routers`, on or back off. */
+async function setControlPlaneDebug(rt: ContainerRuntime, model: Lab, routers: readonly string[], on: boolean): Promise<void> {
+  const commands = controlPlaneDebugCommands(model.anycast.prefix, on);
+  await Promise.all(routers.map((r) => vtysh(rt, containerName(model.name, r), ...commands)));
 }
 
 /** The failed PoP's BGP neighbours, and the eyeball routers in front of its clients (unless already neighbours). */
@@ -391,5 +410,6 @@ async function faultUnderProbes(
 
 function trialLine(t: TrialResult): string {
   const moved = t.clients.filter((c) => c.affected).map((c) => `${c.client} ${c.fromPop}→${c.toPop ?? '?'} ${fmt(c.failoverMs)}`);
-  return `${moved.join(', ')}; failback ${fmt(t.failbackMs)}; baseline ${fmt(t.baselineAfterMs)} after restore`;
+  const cp = t.controlPlane ? `\n  ${t.controlPlane.line}` : '';
+  return `${moved.join(', ')}; failback ${fmt(t.failbackMs)}; baseline ${fmt(t.baselineAfterMs)} after restore${cp}`;
 }

@@ -7,8 +7,9 @@ import type { ClientProbeRun } from '../probe/run-probes.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
+import { controlPlaneEvents, controlPlaneLine, firstSteps } from './control-plane.js';
 import { analyzeClient } from './failover-clients.js';
-import type { RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
+import type { ControlPlaneTimeline, RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
 import { analyzeStreams, countStreams } from './failover-streams.js';
 import { probePrecision } from './probe-precision.js';
 import { readFrrLog } from './route-monitor.js';
@@ -24,7 +25,7 @@ export async function routerTimings(
   t: { faultMs: number; restoreMs: number; offsetMs: number },
 ): Promise<RouterTiming[]> {
   const neighbours = watched.filter((w) => w.role === 'neighbour').map((w) => w.router);
-  const logs = new Map(await Promise.all(neighbours.map(async (r) => [r, await readFrrLog(rt, containerName(model.name, r))] as const)));
+  const logs = new Map(await Promise.all(neighbours.map(async (r) => [r, await readFrrLog(rt, containerName(model.name, r), 3000)] as const)));
   const rel = (wallMs: number | undefined) => (wallMs === undefined ? null : Math.round((wallMs - t.offsetMs - t.faultMs) * 10) / 10);
   const faultWall = t.faultMs + t.offsetMs;
   // Detection happens between fault and restore; what follows restore is the failback.
@@ -36,6 +37,8 @@ export async function routerTimings(
     const ev = role === 'neighbour' ? frrEvents(logs.get(router) ?? '', peers).filter((e) => during(e.wallMs)) : [];
     const first = (k: string) => ev.find((e) => e.kind === k)?.wallMs;
     const change = routeChanges(monitorText.get(router) ?? '', model.anycast.prefix).find((c) => during(c.wallMs));
+    const window = { fromWallMs: faultWall - 5, toWallMs: t.restoreMs + t.offsetMs, zeroWallMs: faultWall };
+    const controlPlane = role === 'neighbour' ? firstSteps(controlPlaneEvents(logs.get(router) ?? '', peers, model.anycast.prefix), window) : undefined;
     return {
       router,
       role,
@@ -44,8 +47,29 @@ export async function routerTimings(
       bgpDownMs: rel(first('bgp-down')),
       routeChangeMs: rel(change?.wallMs),
       ...(change ? { routeChange: change.line } : {}),
+      ...(controlPlane ? { controlPlane } : {}),
     };
   });
+}
+
+/**
+ * The trial's control-plane line: the neighbour whose BFD (else session)
+ * went down first, and the earliest first answer from another PoP among the
+ * affected clients.
+ */
+export function controlPlaneTimeline(routers: readonly RouterTiming[], clients: readonly TrialClient[]): ControlPlaneTimeline | undefined {
+  const detectedAt = (r: RouterTiming) => r.controlPlane?.['bfdd-down'] ?? r.controlPlane?.['bgp-down'] ?? r.bgpDownMs ?? Infinity;
+  const detecting = routers.filter((r) => r.role === 'neighbour' && r.controlPlane).sort((a, b) => detectedAt(a) - detectedAt(b))[0];
+  if (!detecting?.controlPlane) return undefined;
+  const first = clients.filter((c) => c.affected && c.detectMs !== null).sort((a, b) => (a.detectMs as number) - (b.detectMs as number))[0];
+  const tl = {
+    router: detecting.router,
+    steps: detecting.controlPlane,
+    fibMs: detecting.routeChangeMs,
+    firstAnswerMs: first?.detectMs ?? null,
+    firstAnswerPop: first?.toPop ?? null,
+  };
+  return { ...tl, line: controlPlaneLine(tl) };
 }
 
 export function clientResult(

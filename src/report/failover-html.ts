@@ -20,7 +20,10 @@ export function renderFailoverHtml(r: FailoverResult, timelines: Record<number, 
   const cdf = renderCdf(`${title}: ${r.trials.length} trials`, [{ label: `${r.fault}, BFD ${r.bfd}`, values: movedFailoverMs(r), boundMs: r.bound.ms }]);
   const trials = r.trials
     .filter((t) => timelines[t.trial])
-    .map((t) => `<section><h2>trial ${t.trial}</h2>\n${timelines[t.trial]}\n</section>`)
+    .map((t) => {
+      const cp = t.controlPlane ? `<p>control plane: ${esc(t.controlPlane.line)}</p>\n` : '';
+      return `<section><h2>trial ${t.trial}</h2>\n${cp}${timelines[t.trial]}\n</section>`;
+    })
     .join('\n');
   return `<!doctype html>
 <html lang="en">

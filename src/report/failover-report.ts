@@ -72,6 +72,12 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
   lines.push(...table.map((l, i) => (opts.color && findingRows.has(i - 2) ? MAGENTA(l) : l)));
   lines.push('(streams: long-lived TCP on the failed PoP: R reset, T timed out, E other end, S survived / total; outage: longest time answers were lost)');
   lines.push('');
+  const traced = r.trials.filter((t) => t.controlPlane);
+  if (traced.length) {
+    lines.push('control plane (ms from the fault; FRR debug log, kernel FIB from ip monitor, first answer from the probes):');
+    for (const t of traced) lines.push(`  trial ${t.trial}: ${t.controlPlane?.line}`);
+    lines.push('');
+  }
   const heard = r.trials.filter((t) => t.collector);
   if (heard.length) {
     lines.push(

@@ -148,6 +148,25 @@ describe('failover HTML report and its CDF', () => {
   });
 });
 
+describe('control-plane line', () => {
+  const mover = (name: string, ms: number) =>
+    client({ client: name, affected: true, status: 'moved', fromPop: 'fra', toPop: 'iad', failoverMs: ms, detectMs: ms, outageMs: ms, popChanges: 1 });
+
+  it("shows each trial's traced control plane in the console report and on its section of report.html", () => {
+    const r = result([mover('c-de', 330)]);
+    const line =
+      't-eu: BFD down +267.9 ms → BGP down +268.2 → bestpath +328.5 → to zebra +328.6 → zebra rib +338.8 → netlink +338.9 → FIB +338.6 → first iad answer +352.0';
+    const steps = { 'bfdd-down': 267.9, 'bgp-down': 268.2, bestpath: 328.5, 'bgp-to-zebra': 328.6, 'zebra-rib': 338.8, 'zebra-kernel': 338.9 };
+    r.trials[0].controlPlane = { router: 't-eu', steps, fibMs: 338.6, firstAnswerMs: 352, firstAnswerPop: 'iad', line };
+    expect(renderFailoverReport(r)).toContain(`  trial 1: ${line}`);
+    expect(renderFailoverHtml(r, { 1: '<svg id="trial-1"></svg>' })).toContain(`<h2>trial 1</h2>\n<p>control plane: ${line}</p>`);
+  });
+
+  it('is left out when no trial was traced', () => {
+    expect(renderFailoverReport(result([mover('c-de', 330)]))).not.toContain('control plane');
+  });
+});
+
 describe('failover bench page', () => {
   it('draws a CDF line per case that ran, and leaves out a case that could not run', async () => {
     const { renderBenchCdfHtml } = await import('../../src/bench/failover.js');
