@@ -35,6 +35,8 @@ export const EXIT_CODES = {
   OUT_OF_DATE: 1,
   FAULT: 1,
   EXPERIMENT: 1,
+  /** `lab verify` (or `failover --max-…`) measured a value beyond a bound: the gate failed. */
+  VERIFY_FAILED: 1,
   INTERRUPTED: 130,
 } as const satisfies Record<string, 1 | 2 | 130>;
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { labUp } from '../../lab/up.js';
 import { renderChangeReport } from '../../policy/catchment.js';
 import { resetAll } from '../../policy/live-policy.js';
+import { FAULT_MODES } from '../../fault/index.js';
 import { loadLabFile } from '../../topology/load.js';
 import { abortOnSignals } from '../abort-on-signals.js';
 import { defineCommand, jsonOption } from '../command.js';
@@ -23,7 +24,7 @@ export const upCommand = defineCommand({
   ],
   async run(ctx, [file]: [string], o: { json?: boolean; timeout: string; reset?: boolean }) {
     const timeoutMs = positiveInt('--timeout', o.timeout) * 1000;
-    const lab = loadLabFile(file);
+    const lab = loadLabFile(file, { faultModes: FAULT_MODES.map((m) => m.name) });
     // Ctrl-C: stop at the next step and remove what this run created. A
     // second Ctrl-C leaves at once (`down` still finds everything by label).
     const abort = abortOnSignals('up was interrupted; what it created has been removed', {

@@ -1,0 +1,5 @@
+// The version of every machine-readable output (`--json`, result.json, bench
+// results, `lab verify`): bumped when a field is renamed, removed or changes
+// meaning, so a consumer can refuse what it does not understand. Adding a
+// field does not bump it. The JSON Schemas in docs/schema/ describe this version.
+export const SCHEMA_VERSION = 1;
