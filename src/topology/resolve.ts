@@ -114,7 +114,10 @@ export function resolveLab(raw: LabFile, file: string, opts: ResolveOptions = {}
 
   if (issues.length) return { ok: false, issues };
   const { net: _net, ...service } = anycast;
-  return { ok: true, lab: { name: raw.name, file, anycast: service, health, routers, clients, links, lans, ...(collector ? { collector } : {}), ...(verify ? { verify } : {}) } };
+  return {
+    ok: true,
+    lab: { name: raw.name, file, anycast: service, health, routers, clients, links, lans, ...(collector ? { collector } : {}), ...(verify ? { verify } : {}) },
+  };
 }
 
 // --- anycast service

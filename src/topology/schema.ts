@@ -137,7 +137,11 @@ export const VerifyCaseSchema = z.strictObject({
       .regex(/^(on|off|\d+x\d+(@pop)?)$/, { error: 'expected on, off or <tx>x<mult> such as 100x3 (optionally @pop)' })
       .optional(),
   }),
-  trials: z.number().int({ error: 'expected a whole number of trials' }).min(1, { error: 'expected at least 1 trial' }).max(100, { error: 'at most 100 trials' }),
+  trials: z
+    .number()
+    .int({ error: 'expected a whole number of trials' })
+    .min(1, { error: 'expected at least 1 trial' })
+    .max(100, { error: 'at most 100 trials' }),
   /** Seed of the random fault phase: the same seed replays the same phases. */
   seed: z.number().int().min(0).max(4294967295).optional(),
   /** Where each named client must be answered from during the fault, e.g. { c-de: iad }. */

@@ -52,7 +52,8 @@ export function judge(c: Pick<VerifyCase, 'expect' | 'bounds'>, run: JudgedRun):
   const measured = countsOf(clients, movers);
   for (const name of COUNT_BOUNDS) {
     const limit = c.bounds[name];
-    if (limit !== undefined) verdicts.push({ bound: name, limit: `≤ ${limit}`, measured: String(measured[name]), value: measured[name], pass: measured[name] <= limit });
+    if (limit !== undefined)
+      verdicts.push({ bound: name, limit: `≤ ${limit}`, measured: String(measured[name]), value: measured[name], pass: measured[name] <= limit });
   }
   return verdicts;
 }

@@ -54,7 +54,9 @@ function suite(lab: string, c: VerifyCaseReport): string {
   });
   if (c.error !== undefined) {
     const message = `${c.name}: ${c.mode} on ${c.pop} did not run: ${c.error}`;
-    cases.push(`    <testcase${attrs({ classname, name: 'run', time })}>\n      <error${attrs({ message, type: 'run' })}>${xmlEscape(message)}</error>\n    </testcase>`);
+    cases.push(
+      `    <testcase${attrs({ classname, name: 'run', time })}>\n      <error${attrs({ message, type: 'run' })}>${xmlEscape(message)}</error>\n    </testcase>`,
+    );
   }
   return [head, ...cases, '  </testsuite>'].join('\n');
 }

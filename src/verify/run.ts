@@ -38,7 +38,14 @@ export async function runVerify(deps: Omit<FailoverDeps, 'onTrial'>, lab: Lab, o
     deps.progress.step('verify', c.name, `${c.mode} ${c.pop}, BFD ${c.bfd}, ${c.trials} trial${c.trials === 1 ? '' : 's'}`);
     cases.push(await runCase(deps, c, join(o.outDir, c.name)));
   }
-  return { schemaVersion: SCHEMA_VERSION, lab: lab.name, file: o.file, passed: cases.every((c) => c.passed), wallMs: Math.round(performance.now() - t0), cases };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    lab: lab.name,
+    file: o.file,
+    passed: cases.every((c) => c.passed),
+    wallMs: Math.round(performance.now() - t0),
+    cases,
+  };
 }
 
 async function runCase(deps: Omit<FailoverDeps, 'onTrial'>, c: VerifyCase, outDir: string): Promise<VerifyCaseReport> {

@@ -1,13 +1,14 @@
 // `lab failover --pop fra --fault freeze [--trials 5] [--bfd on|off|50x3]
 // [--max-p50 450ms …]`: the product's stopwatch. Builds the clock; the runner
 // does the rest. With bounds it is a gate, judged as `lab verify` judges.
+
+import { LabError } from '../../errors.js';
 import { parseBfdScoped } from '../../experiment/bfd-override.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
 import { defaultFailoverDir, recordFailover } from '../../report/failover-run.js';
-import { LabError } from '../../errors.js';
 import { BOUND_FLAGS, type BoundFlags, boundsFromFlags } from '../../verify/flags.js';
 import { judge } from '../../verify/judge.js';
 import { abortOnSignals } from '../abort-on-signals.js';

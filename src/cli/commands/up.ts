@@ -1,9 +1,9 @@
 // `lab up [file] [--timeout s] [--json]`: bring a lab up and wait until it has converged.
 import { join } from 'node:path';
+import { FAULT_MODES } from '../../fault/index.js';
 import { labUp } from '../../lab/up.js';
 import { renderChangeReport } from '../../policy/catchment.js';
 import { resetAll } from '../../policy/live-policy.js';
-import { FAULT_MODES } from '../../fault/index.js';
 import { loadLabFile } from '../../topology/load.js';
 import { abortOnSignals } from '../abort-on-signals.js';
 import { defineCommand, jsonOption } from '../command.js';
