@@ -1,6 +1,7 @@
 // What `lab verify` returns (`--json`, verify.json): per case its verdicts.
 // A zod schema so docs/schema/verify-result.schema.json is generated from it.
 import { z } from 'zod';
+import { SCHEMA_VERSION } from '../schema-version.js';
 
 export const VerdictSchema = z.object({
   bound: z.string().describe('what is gated: p50, p95, max, failback, collateral, flaps, lost, or "expect <client>"'),
@@ -26,7 +27,7 @@ export const VerifyCaseReportSchema = z.object({
 });
 
 export const VerifyResultSchema = z.object({
-  schemaVersion: z.number().int(),
+  schemaVersion: z.literal(SCHEMA_VERSION),
   lab: z.string(),
   file: z.string(),
   passed: z.boolean(),
