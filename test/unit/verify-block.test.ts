@@ -3,6 +3,7 @@
 // names the file, the line and the field. Lines below are of BASE + VERIFY.
 import { describe, expect, it } from 'vitest';
 import { LabFileError, type LabFileIssue } from '../../src/errors.js';
+import { generate } from '../../src/topology/generate.js';
 import { parseLab } from '../../src/topology/load.js';
 import { durationMs } from '../../src/topology/verify.js';
 import { BASE, BASE_FILE, editLine } from '../fixtures/topology/base.js';
@@ -146,6 +147,29 @@ describe('verify: block', () => {
     expect(issues, JSON.stringify(issues)).toContainEqual(
       expect.objectContaining({ file: BASE_FILE, field: c.field, line: c.line, message: expect.stringMatching(c.message) }),
     );
+  });
+
+  it.each([
+    [8, { p50Ms: 450, maxMs: 700 }],
+    [9, { p50Ms: 1350, maxMs: 1600 }],
+  ])('a generated %i-PoP lab carries a freeze case on its busiest PoP, bounds scaled to its BFD', (pops, times) => {
+    const g = generate({ pops, transits: 3, eyeballs: 8 });
+    const [c] = parseLab(g.yaml, 'labs/gen.yaml', MODES).verify ?? [];
+    const movers = Object.entries(g.expect).filter(([, e]) => e.pop === c.pop);
+    expect(movers.length).toBeGreaterThan(0);
+    expect(c).toEqual({
+      name: `freeze-${c.pop}`,
+      pop: c.pop,
+      mode: 'freeze',
+      bfd: 'on',
+      trials: 5,
+      expect: Object.fromEntries(movers.map(([client, e]) => [client, e.backup])),
+      bounds: { ...times, collateral: 0, flaps: 0, lost: 0 },
+    });
+    // The busiest PoP: no other PoP answers more clients.
+    for (const pop of new Set(Object.values(g.expect).map((e) => e.pop))) {
+      expect(Object.values(g.expect).filter((e) => e.pop === pop).length).toBeLessThanOrEqual(movers.length);
+    }
   });
 
   it('checks the mode for shape only when the fault modes are not passed in (topology does not import fault/)', () => {
