@@ -120,5 +120,14 @@ describe('JUnit XML', () => {
     expect(t).toMatch(/freeze-fra\s+max\s+≤ 1 ms\s+460 ms\s+FAIL/);
     expect(t).toMatch(/freeze-fra\s+p50\s+≤ 450 ms\s+330 ms\s+pass/);
     expect(t).toContain('2 failed:\n  freeze-fra: max measured 460 ms, bound ≤ 1 ms\n  cut-fra: did not run: baseline <not> reached');
+    // A reason of several lines stays whole below the table, and out of its columns.
+    const multi = renderVerifyTable({ ...RESULT, cases: [{ ...RESULT.cases[1], error: 'not back at baseline after 90 s:\n  fra: down\n  iad: down' }] });
+    expect(multi).toMatch(/cut-fra\s+run\s+-\s+did not run \(why: below\)\s+FAIL/);
+    expect(multi).toContain('cut-fra: did not run: not back at baseline after 90 s:\n      fra: down\n      iad: down');
+    const widths = multi
+      .split('\n')
+      .slice(1, 4)
+      .map((l) => l.length);
+    expect(Math.max(...widths)).toBeLessThan(100);
   });
 });

@@ -12,6 +12,7 @@ import { FAILOVER_RUNS_ROOT } from '../../report/failover-run.js';
 import { loadLabFile } from '../../topology/load.js';
 import { timestamp } from '../../util/timestamp.js';
 import { renderJunit } from '../../verify/junit.js';
+import type { VerifyResult } from '../../verify/result.js';
 import { runVerify, selectCases } from '../../verify/run.js';
 import { failedLines, renderVerifyTable } from '../../verify/table.js';
 import { abortOnSignals } from '../abort-on-signals.js';
@@ -52,9 +53,17 @@ export const verifyCommand = defineCommand({
       if (o.junit) await writeFile(o.junit, renderJunit(r));
       ctx.print(!!o.json, r, () => renderVerifyTable(r));
       const failed = failedLines(r);
-      if (failed.length) throw new LabError('VERIFY_FAILED', `${failed.length} bound${failed.length === 1 ? '' : 's'} failed:\n${failed.join('\n')}`);
+      if (failed.length) throw new LabError('VERIFY_FAILED', `${failedCount(r)} failed:\n${failed.join('\n')}`);
     } finally {
       abort.dispose();
     }
   },
 });
+
+/** "1 bound", "3 bounds and 1 case that did not run". */
+function failedCount(r: VerifyResult): string {
+  const bounds = r.cases.reduce((n, c) => n + c.verdicts.filter((v) => !v.pass).length, 0);
+  const runs = r.cases.filter((c) => c.error !== undefined).length;
+  const parts = [bounds ? `${bounds} bound${bounds === 1 ? '' : 's'}` : '', runs ? `${runs} case${runs === 1 ? '' : 's'} that did not run` : ''];
+  return parts.filter(Boolean).join(' and ');
+}
