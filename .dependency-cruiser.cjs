@@ -3,7 +3,7 @@
 // finds cycles: it knows `import type` is erased, which swc here does not).
 // agent/ is the code that runs inside containers (bundled separately): it may use
 // the shared wire types (probe/sample.ts) and util, nothing else of the orchestrator.
-const LAYERS = ['util|errors\\.ts|paths\\.ts', 'topology', 'render', 'runtime', 'host', 'lab', 'probe', 'policy', 'fault', 'experiment', 'report', 'exercise', 'web', 'bench', 'cli'];
+const LAYERS = ['util|errors\\.ts|paths\\.ts|schema-version\\.ts', 'topology', 'render', 'runtime', 'host', 'lab', 'probe', 'policy', 'fault', 'experiment', 'report', 'verify', 'exercise', 'web', 'bench', 'cli'];
 const layerPath = (l) => `^src/(${l})(/|$)`;
 
 const upward = LAYERS.map((from, i) => ({

@@ -37,6 +37,8 @@ export const EXIT_CODES = {
   /** `lab pack` could not gather a part of the offline archive (git, npm, tar, the images). */
   PACK: 1,
   EXPERIMENT: 1,
+  /** `lab verify` (or `failover --max-…`) measured a value beyond a bound: the gate failed. */
+  VERIFY_FAILED: 1,
   INTERRUPTED: 130,
 } as const satisfies Record<string, 1 | 2 | 130>;
 

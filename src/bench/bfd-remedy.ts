@@ -29,9 +29,11 @@ import { runningLab } from '../lab/running-lab.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { versioned } from '../schema-version.js';
 import type { BfdOptions, Lab } from '../topology/model.js';
 import { timestamp } from '../util/timestamp.js';
 import { hold } from '../util/wait.js';
+import { reasonOf } from './reason.js';
 import { type FlapCounters, flapDelta, readCounters as readFlapCounters } from './soak.js';
 
 const run = promisify(execFile);
@@ -204,7 +206,7 @@ export async function runBfdRemedyBench(ctx: RemedyBenchDeps, o: RemedyBenchOpti
         progress.step('bfd-remedy', variant, `${row.bfdDown} BFD down, ${row.bgpDropped} BGP drops in ${o.seconds} s; peers up at the end ${row.peersUpAtEnd}`);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
-        row.error = (err as Error).message.split('\n')[0];
+        row.error = reasonOf(err);
         progress.step('bfd-remedy', variant, `cannot run: ${row.error}`);
       }
     }
@@ -238,7 +240,7 @@ export async function runBfdRemedyBench(ctx: RemedyBenchDeps, o: RemedyBenchOpti
   };
   mkdirSync(ctx.resultsDir, { recursive: true });
   const file = join(ctx.resultsDir, `bfd-remedy-${timestamp(started)}.json`);
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(versioned(doc), null, 2)}\n`);
   return { ...doc, file };
 }
 

@@ -19,8 +19,10 @@ import { monoMs } from '../probe/sample.js';
 import { renderCdf } from '../report/cdf-svg.js';
 import { movedFailoverMs } from '../report/failover-html.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { versioned } from '../schema-version.js';
 import { formatTable } from '../util/format.js';
 import { timestamp } from '../util/timestamp.js';
+import { reasonOf } from './reason.js';
 
 export interface BenchCase {
   fault: string;
@@ -123,11 +125,7 @@ export function failedRow(c: BenchCase, err: unknown): BenchRow {
   return {
     ...c,
     // The first lines say what did not settle (e.g. "t-eu: BFD peer fra is init").
-    error: ((err as Error)?.message ?? String(err))
-      .split('\n')
-      .slice(0, 4)
-      .map((l) => l.trim())
-      .join(' '),
+    error: reasonOf(err),
     trials: 0,
     moved: 0,
     affected: 0,
@@ -261,7 +259,7 @@ export async function runFailoverBench(ctx: FailoverBenchDeps, o: FailoverBenchO
   };
   mkdirSync(ctx.resultsDir, { recursive: true });
   const file = join(ctx.resultsDir, `failover-${timestamp(started)}.json`);
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(versioned(doc), null, 2)}\n`);
   // Beside it, the distribution per case: one CDF line per fault mode and BFD setting, each with its bound.
   const html = file.replace(/\.json$/, '.html');
   writeFileSync(html, renderBenchCdfHtml(doc.lab, doc.pop, trials, rows));

@@ -18,6 +18,7 @@ import { runningLab } from '../lab/running-lab.js';
 import { type DnsperfSummary, latencyColumn, type Percentiles, parseDnsperfSummary, percentiles } from '../probe/dnsperf.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { versioned } from '../schema-version.js';
 import { roleSpecOf } from '../topology/roles/registry.js';
 import { benchQueryFile, renderNsdConf, renderNsdZone } from './nsd-config.js';
 
@@ -255,7 +256,7 @@ export async function benchResponder(rt: ContainerRuntime, o: ResponderBenchOpti
     file,
   };
   mkdirSync(o.resultsDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(versioned(result), null, 2)}\n`);
   return result;
 }
 

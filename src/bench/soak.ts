@@ -18,9 +18,11 @@ import { startProbes } from '../probe/run-probes.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { versioned } from '../schema-version.js';
 import type { Lab } from '../topology/model.js';
 import { timestamp } from '../util/timestamp.js';
 import { hold } from '../util/wait.js';
+import { reasonOf } from './reason.js';
 
 /** One router's flap counters, summed over its peers. */
 export interface FlapCounters {
@@ -158,13 +160,13 @@ export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
       );
     } catch (err) {
       if (ctx.signal.aborted) throw err;
-      row.error = (err as Error).message.split('\n').slice(0, 3).join(' | ');
+      row.error = reasonOf(err);
       progress.step('soak', label, `failed: ${row.error}`);
     } finally {
       // Back to the lab file, whatever happened (a 10 ms profile may be why it failed).
       // bfdCommands keeps every profile a router's own lab-file sessions use.
       await applyBfd(ctx.rt, lab, { timeoutMs: 120_000, dropProfiles: [bfdProfileName(bfd)] }).catch((err: Error) => {
-        row.error = `${row.error ? `${row.error}; ` : ''}putting the lab file's BFD back: ${err.message.split('\n')[0]}`;
+        row.error = `${row.error ? `${row.error}; ` : ''}putting the lab file's BFD back: ${reasonOf(err)}`;
       });
     }
   }
@@ -179,7 +181,7 @@ export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
   };
   mkdirSync(ctx.resultsDir, { recursive: true });
   const file = join(ctx.resultsDir, `soak-${timestamp(started)}.json`);
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(versioned(doc), null, 2)}\n`);
   return { ...doc, file };
 }
 

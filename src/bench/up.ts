@@ -24,11 +24,13 @@ import { labUp, type UpPhases } from '../lab/up.js';
 import { ensureImages } from '../runtime/ensure-images.js';
 import { LABEL, labLabels } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { versioned } from '../schema-version.js';
 import { generate } from '../topology/generate.js';
 import { loadLabFile, parseLab } from '../topology/load.js';
 import type { Lab } from '../topology/model.js';
 import { timestamp } from '../util/timestamp.js';
 import { breakdown, type CpuBreakdown, containerCpuS, engineDelta, engineSnapshot } from './cpu.js';
+import { reasonOf } from './reason.js';
 
 export interface Series {
   ms: number[];
@@ -288,7 +290,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
       const r = await labUp(ctx.rt, lab, { progress: quiet, paths, timeoutMs: 120_000 });
       contention.push({ ok: true, ms: r.wallMs, repaired: r.repaired });
     } catch (err) {
-      contention.push({ ok: false, ms: NaN, repaired: [], error: (err as Error).message.split('\n').slice(0, 4).join(' | ') });
+      contention.push({ ok: false, ms: NaN, repaired: [], error: reasonOf(err) });
     } finally {
       for (const p of load) p.kill('SIGTERM'); // `timeout` passes TERM on to node; SIGKILL would orphan the loop
     }
@@ -349,7 +351,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
   };
   mkdirSync(ctx.resultsDir, { recursive: true });
   const file = join(ctx.resultsDir, `up-${timestamp()}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(versioned(result), null, 2)}\n`);
   return { ...result, file };
 }
 

@@ -6,6 +6,7 @@ import { createProgress, formatProgress, type Progress } from '../lab/progress.j
 import { REPO_ROOT } from '../paths.js';
 import { createDockerRuntime } from '../runtime/docker-runtime.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { versioned } from '../schema-version.js';
 import { type ClassroomReporter, classroomReporter } from '../web/classroom-reporter.js';
 
 export { REPO_ROOT };
@@ -44,7 +45,8 @@ export function makeContext(): CliContext {
       return rt;
     },
     progress: (json) => createProgress((ev) => process.stderr.write(json ? `${JSON.stringify({ progress: ev })}\n` : `${formatProgress(ev)}\n`)),
-    print: (json, data, human) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`),
+    // Every JSON document carries schemaVersion (docs/schema/), so a consumer can refuse one it does not understand.
+    print: (json, data, human) => process.stdout.write(json ? `${JSON.stringify(versioned(data), null, 2)}\n` : `${human()}\n`),
     classroom: classroomReporter(CLASSROOM_FILE),
   };
 }

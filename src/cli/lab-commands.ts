@@ -21,6 +21,7 @@ import { policyCommand } from './commands/policy.js';
 import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
+import { verifyCommand } from './commands/verify.js';
 import { webCommand } from './commands/web.js';
 import { whoCommand } from './commands/who.js';
 
@@ -42,6 +43,7 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   breakCommand,
   restoreCommand,
   failoverCommand,
+  verifyCommand,
   floodCommand,
   exerciseCommand,
   checkpointCommand,

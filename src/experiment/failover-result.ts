@@ -3,6 +3,7 @@
 
 import type { DetectionMode } from '../fault/detection.js';
 import type { CollectorSeen } from '../lab/collector.js';
+import type { SCHEMA_VERSION } from '../schema-version.js';
 import type { ControlPlaneTimes } from './control-plane.js';
 import type { Bound } from './failover-bounds.js';
 import type { ClientStatus } from './failover-clients.js';
@@ -83,6 +84,8 @@ export interface TrialResult {
 }
 
 export interface FailoverResult {
+  /** src/schema-version.ts; docs/schema/failover-result.schema.json. */
+  schemaVersion: typeof SCHEMA_VERSION;
   lab: string;
   pop: string;
   fault: string;

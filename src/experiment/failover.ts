@@ -19,6 +19,7 @@ import type { Sample } from '../probe/sample.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { SCHEMA_VERSION } from '../schema-version.js';
 import { type BfdOptions, type Lab, sessionsOf } from '../topology/model.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { formatMs as fmt } from '../util/format.js';
@@ -220,6 +221,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
 
   const timers = lab.links[0]?.timers ?? { keepalive: 0, hold: 0 };
   return {
+    schemaVersion: SCHEMA_VERSION,
     lab: lab.name,
     pop: pop.name,
     fault: opts.fault.name,

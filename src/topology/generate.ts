@@ -108,7 +108,7 @@ export function generate(opts: GenOptions): GeneratedLab {
     }
     expect[client] = { pop: d.pop, ...(d.backup ? { backup: d.backup } : {}) };
   }
-  const file = buildFile(plan, expect);
+  const file = { ...buildFile(plan, expect), ...verifyBlock(plan, expect) };
   const yaml = renderYaml(plan, file, designed);
   parseLab(yaml, `${plan.name}.yaml`); // throws LabFileError: the generator must never emit an invalid lab
   return {
@@ -419,7 +419,51 @@ function renderYaml(plan: Plan, file: LabFile, designed: Record<string, Designed
     const why = d ? `  # ${d.path.join(' → ')}${d.backupPath ? `; without ${d.pop}: ${d.backupPath.join(' → ')}` : ''}` : '';
     out.push(`  - ${flow(c)}${why}`);
   }
+  if (file.verify?.length) {
+    const bfdMs = plan.bfdInterval * 3;
+    out.push(
+      '',
+      '# Failover gate (`lab verify`, and test/integration/failover.test.ts with',
+      '# ANYCAST_LAB_FILE=<this file>): the PoP with the most clients that have a backup is',
+      '# frozen; its clients must land on their backup, nobody else may notice. Bounds scale',
+      `# labs/default.yaml's (450 ms / 700 ms at BFD 100 ms x 3) to this BFD: p50 1.5x the`,
+      `# detection time (${bfdMs} ms), max 250 ms above that.`,
+      'verify:',
+    );
+    for (const c of file.verify) {
+      out.push(
+        `  - name: ${c.name}`,
+        `    fault: ${flow(c.fault)}`,
+        `    trials: ${c.trials}`,
+        `    expect: ${flow(c.expect)}`,
+        `    bounds: ${flow(c.bounds)}`,
+      );
+    }
+  }
   return `${out.join('\n')}\n`;
+}
+
+/** One freeze case on the PoP that most clients with a backup use (none with a single PoP). */
+function verifyBlock(plan: Plan, expect: GeneratedLab['expect']): Pick<LabFile, 'verify'> {
+  const byPop = new Map<string, Record<string, string>>();
+  for (const [client, e] of Object.entries(expect)) {
+    if (!e.backup) continue;
+    byPop.set(e.pop, { ...byPop.get(e.pop), [client]: e.backup });
+  }
+  const [pop, movers] = [...byPop.entries()].sort((a, b) => Object.keys(b[1]).length - Object.keys(a[1]).length)[0] ?? [];
+  if (!pop || !movers) return {};
+  const detectionMs = plan.bfdInterval * 3;
+  return {
+    verify: [
+      {
+        name: `freeze-${pop}`,
+        fault: { pop, mode: 'freeze' },
+        trials: 5,
+        expect: movers,
+        bounds: { p50: `${detectionMs * 1.5}ms`, max: `${detectionMs * 1.5 + 250}ms`, collateral: 0, flaps: 0, lost: 0 },
+      },
+    ],
+  };
 }
 
 const PLAIN = /^[A-Za-z][A-Za-z0-9 .-]*[A-Za-z0-9.]$|^[A-Za-z]$/;

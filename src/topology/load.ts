@@ -7,13 +7,13 @@ import type { z } from 'zod';
 import { LabFileError, type LabFileIssue } from '../errors.js';
 import { type FieldPath, formatPath } from './field-path.js';
 import type { Lab } from './model.js';
-import { type PathIssue, resolveLab } from './resolve.js';
+import { type PathIssue, type ResolveOptions, resolveLab } from './resolve.js';
 import { LabFileSchema } from './schema.js';
 
 export type Path = FieldPath;
 export { formatPath };
 
-export function loadLabFile(file: string): Lab {
+export function loadLabFile(file: string, opts: ResolveOptions = {}): Lab {
   const abs = resolvePath(file);
   let text: string;
   try {
@@ -21,11 +21,11 @@ export function loadLabFile(file: string): Lab {
   } catch (err) {
     throw new LabFileError([{ file: displayPath(abs), line: 0, column: 0, field: '', message: `cannot read lab file: ${(err as Error).message}` }]);
   }
-  return parseLab(text, abs);
+  return parseLab(text, abs, opts);
 }
 
 /** Pure: text in, Lab out (or a LabFileError listing every issue). */
-export function parseLab(text: string, file: string): Lab {
+export function parseLab(text: string, file: string, opts: ResolveOptions = {}): Lab {
   const shown = displayPath(file);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
@@ -52,7 +52,7 @@ export function parseLab(text: string, file: string): Lab {
     message: issue.message,
   });
   if (!parsed.success) throw new LabFileError(parsed.error.issues.flatMap(zodToPathIssues).map(locate));
-  const result = resolveLab(parsed.data, file);
+  const result = resolveLab(parsed.data, file, opts);
   if (!result.ok) throw new LabFileError(result.issues.map(locate));
   return result.lab;
 }

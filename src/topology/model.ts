@@ -131,6 +131,32 @@ export interface Collector {
   timers: { keepalive: number; hold: number };
 }
 
+/** Bounds of one verify case, durations in ms; absent = not gated. */
+export interface VerifyBounds {
+  p50Ms?: number;
+  p95Ms?: number;
+  maxMs?: number;
+  failbackMs?: number;
+  collateral?: number;
+  flaps?: number;
+  lost?: number;
+}
+
+/** A failover gate from the lab file's `verify:` block, checked and with durations in ms. */
+export interface VerifyCase {
+  name: string;
+  pop: string;
+  /** A fault mode name (src/fault/). */
+  mode: string;
+  /** on (the lab file), off, <tx>x<mult>[@pop]: as `lab failover --bfd`. */
+  bfd: string;
+  trials: number;
+  seed?: number;
+  /** client → the PoP that must answer it during the fault. */
+  expect: Record<string, string>;
+  bounds: VerifyBounds;
+}
+
 export interface Lab {
   name: string;
   /** Absolute path of the YAML the lab came from. */
@@ -142,6 +168,8 @@ export interface Lab {
   links: Link[];
   lans: Lan[];
   collector?: Collector;
+  /** Present when the lab file has a `verify:` block. */
+  verify?: VerifyCase[];
 }
 
 /** Subnets of the client LANs behind one router. */

@@ -13,6 +13,7 @@ import { unreachableExpectations } from './reachability.js';
 import { ROLE_NAMES, roleRouterFields, roleSpec, rolesWithRouterField } from './roles/registry.js';
 import type { RawRouter, RoleSpec } from './roles/role-spec.js';
 import type { LabFile, RawBfd, RawLinkEnd } from './schema.js';
+import { resolveVerify } from './verify.js';
 
 export interface PathIssue {
   path: (string | number)[];
@@ -71,7 +72,13 @@ interface Pools {
 
 type Anycast = AnycastService & { net: Cidr };
 
-export function resolveLab(raw: LabFile, file: string): ResolveResult {
+/** What resolve cannot know from topology/ alone (the layers above pass it in). */
+export interface ResolveOptions {
+  /** Fault modes registered in src/fault/, for `verify[].fault.mode`. */
+  faultModes?: readonly string[];
+}
+
+export function resolveLab(raw: LabFile, file: string, opts: ResolveOptions = {}): ResolveResult {
   const issues: PathIssue[] = [];
   const issue: Issue = (path, message, key) => issues.push({ path, message, key });
 
@@ -104,10 +111,23 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
     },
     issue,
   );
+  const pops = routers.filter((r) => roleSpec(r.role).topology.servesAnycast).map((r) => r.name);
+  const verify = resolveVerify(raw.verify, { pops, clients: clients.map((c) => c.name), faultModes: opts.faultModes }, issue);
 
   if (issues.length) return { ok: false, issues };
   const { net: _net, ...service } = anycast;
-  const lab: Lab = { name: raw.name, file, anycast: service, health, routers, clients, links, lans, ...(collector ? { collector } : {}) };
+  const lab: Lab = {
+    name: raw.name,
+    file,
+    anycast: service,
+    health,
+    routers,
+    clients,
+    links,
+    lans,
+    ...(collector ? { collector } : {}),
+    ...(verify ? { verify } : {}),
+  };
   checkExpectationsReachable(raw, lab, issue);
   return issues.length ? { ok: false, issues } : { ok: true, lab };
 }

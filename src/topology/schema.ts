@@ -96,6 +96,65 @@ export const RoleSchema = z.enum(ROLE_NAMES as [Role, ...Role[]], {
   error: (iss) => `${typeof iss.input === 'string' ? `unknown role "${iss.input}"` : 'expected a role'} (supported roles: ${ROLE_NAMES.join(', ')})`,
 });
 
+// `verify:` durations carry their unit, as k6 thresholds do: "450ms", "2s".
+// A bare number is refused: 450 could be ms or s, and a gate must not guess.
+const DURATION_RE = /^\d+(\.\d+)?(ms|s)$/;
+const duration = z
+  .string({
+    error: (iss) =>
+      typeof iss.input === 'number' ? `${iss.input} has no unit: write ${iss.input}ms or ${iss.input}s` : 'expected a duration with its unit, e.g. 450ms or 2s',
+  })
+  .regex(DURATION_RE, {
+    error: (iss) => {
+      const m = typeof iss.input === 'string' ? /^\d+(\.\d+)?\s*([^\d\s.]*)$/.exec(iss.input.trim()) : null;
+      if (m && m[2] === '') return `"${iss.input}" has no unit: write ${iss.input}ms or ${iss.input}s`;
+      if (m) return `unknown unit "${m[2]}" in "${iss.input}": expected ms or s`;
+      return 'expected a duration with its unit, e.g. 450ms or 2s';
+    },
+  });
+const count = z.number({ error: 'expected a whole number (a count)' }).int({ error: 'expected a whole number (a count)' }).min(0);
+
+/** Bounds of one verify case: client-visible failover times (with units) and counts that must not be exceeded. */
+export const VerifyBoundsSchema = z.strictObject({
+  /** Failover (last answer from the old PoP → first from the new one) of the expected movers, over every trial. */
+  p50: duration.optional(),
+  p95: duration.optional(),
+  max: duration.optional(),
+  /** Longest gap in answers to a mover around the failback (restore → back on its PoP). */
+  failback: duration.optional(),
+  /** Client-trials hurt although not expected to move (status collateral). */
+  collateral: count.optional(),
+  /** Client-trials that changed PoP more than once. */
+  flaps: count.optional(),
+  /** Probes lost outside the move: a mover's outside its failover gap, every probe of the others. */
+  lost: count.optional(),
+});
+
+/** One case of `verify:`: a fault, how often, where its clients must land, and the bounds. */
+export const VerifyCaseSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, { error: 'expected a case name: lower-case letters, digits, ".", "_" or "-", at most 64' }),
+  fault: z.strictObject({
+    pop: nodeName,
+    /** A fault mode registered in src/fault/ (checked when the lab is loaded for a run). */
+    mode: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a fault mode name such as freeze' }),
+    /** on (the lab file), off, or <tx>x<mult> such as 100x3; @pop for the PoP's sessions only. */
+    bfd: z
+      .string({ error: 'expected on, off or <tx>x<mult> such as 100x3' })
+      .regex(/^(on|off|\d+x\d+(@pop)?)$/, { error: 'expected on, off or <tx>x<mult> such as 100x3 (optionally @pop)' })
+      .optional(),
+  }),
+  trials: z
+    .number()
+    .int({ error: 'expected a whole number of trials' })
+    .min(1, { error: 'expected at least 1 trial' })
+    .max(100, { error: 'at most 100 trials' }),
+  /** Seed of the random fault phase: the same seed replays the same phases. */
+  seed: z.number().int().min(0).max(4294967295).optional(),
+  /** Where each named client must be answered from during the fault, e.g. { c-de: iad }. */
+  expect: z.record(nodeName, nodeName).optional(),
+  bounds: VerifyBoundsSchema.optional(),
+});
+
 export const LabFileSchema = z.strictObject({
   name: nodeName,
   description: z.string().optional(),
@@ -176,8 +235,11 @@ export const LabFileSchema = z.strictObject({
       }),
     )
     .default([]),
+  /** Failover gates for `lab verify` (k6-style thresholds); the project's own failover tests read them too. */
+  verify: z.array(VerifyCaseSchema).optional(),
 });
 
 export type LabFile = z.infer<typeof LabFileSchema>;
 export type RawLinkEnd = z.infer<typeof LinkEndSchema>;
 export type RawBfd = z.infer<typeof bfd>;
+export type RawVerifyCase = z.infer<typeof VerifyCaseSchema>;

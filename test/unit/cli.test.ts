@@ -106,6 +106,7 @@ describe('command lists', () => {
       'break',
       'restore',
       'failover',
+      'verify',
       'flood',
       'exercise',
       'checkpoint',
@@ -197,6 +198,25 @@ describe('commands through the program', () => {
     const program = buildProgram(LAB_PROGRAM, LAB_COMMANDS, ctx);
     await program.parseAsync(['exercise', 'hint', 'missing-bfd', '--n', '2'], { from: 'user' });
     expect(reports).toEqual([{ type: 'hint', exercise: 'missing-bfd', n: 2 }]);
+  });
+
+  it.each([
+    ['--max-p50', '450', /`--max-p50` to be a duration with its unit \(e\.g\. 450ms or 2s\), got "450"/],
+    ['--max', '2min', /`--max` to be a duration with its unit/],
+    ['--max-lost', '-1', /`--max-lost` to be a whole number/],
+  ])('failover refuses %s %s before looking for a lab (exit 2)', async (flag, value, message) => {
+    const rt = listingRuntime([]);
+    await expect(run(rt, 'failover', '--pop', 'fra', '--fault', 'freeze', flag, value)).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(message),
+    });
+  });
+
+  it('verify refuses an unknown case, naming the cases there are, before looking for a lab', async () => {
+    await expect(run(listingRuntime([]), 'verify', '--case', 'nope')).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/`--case` to be one of freeze-fra, .*, got "nope"/),
+    });
   });
 
   it('a usage error is thrown for reportError, not exited on', async () => {

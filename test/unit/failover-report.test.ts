@@ -49,6 +49,7 @@ function result(clients: TrialClient[]): FailoverResult {
   ];
   const bound = { ms: 300, basis: 'BFD 100 ms × 3' };
   return {
+    schemaVersion: 1,
     lab: 'default',
     pop: 'fra',
     fault: 'freeze',

@@ -1,17 +1,22 @@
-// `lab failover --pop fra --fault freeze [--trials 5] [--bfd on|off|50x3]`:
-// the product's stopwatch. Builds the clock; the runner does the rest.
+// `lab failover --pop fra --fault freeze [--trials 5] [--bfd on|off|50x3]
+// [--max-p50 450ms …]`: the product's stopwatch. Builds the clock; the runner
+// does the rest. With bounds it is a gate, judged as `lab verify` judges.
+
+import { LabError } from '../../errors.js';
 import { parseBfdScoped } from '../../experiment/bfd-override.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
 import { defaultFailoverDir, recordFailover } from '../../report/failover-run.js';
+import { BOUND_FLAGS, type BoundFlags, boundsFromFlags } from '../../verify/flags.js';
+import { judge } from '../../verify/judge.js';
 import { abortOnSignals } from '../abort-on-signals.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
 import { CONFIG_ROOT } from '../context.js';
 import { nonNegativeInt, positiveInt } from '../options.js';
 
-interface FailoverFlags {
+interface FailoverFlags extends BoundFlags {
   pop: string;
   fault: string;
   trials: string;
@@ -38,6 +43,7 @@ export const failoverCommand = defineCommand({
     labOption(),
     { flags: '--seed <n>', description: 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)' },
     jsonOption('machine-readable result on stdout (progress as NDJSON on stderr)'),
+    ...BOUND_FLAGS,
   ],
   helpAfter: `\nFault modes:\n${FAULT_MODES.map((m) => `  ${m.name.padEnd(8)} ${m.summary}`).join('\n')}`,
   async run(ctx, _args: [], o: FailoverFlags) {
@@ -45,6 +51,7 @@ export const failoverCommand = defineCommand({
     const seed = o.seed === undefined ? undefined : nonNegativeInt('--seed', o.seed);
     const { bfd, scope: bfdScope } = parseBfdScoped(o.bfd);
     const fault = faultMode(o.fault);
+    const bounds = boundsFromFlags(o);
     const lab = await runningLab(ctx.rt, o.lab);
     const outDir = o.out ?? defaultFailoverDir();
     const abort = abortOnSignals('failover was interrupted; the fault and the BFD setting were restored');
@@ -53,7 +60,16 @@ export const failoverCommand = defineCommand({
         { rt: ctx.rt, lab, configRoot: CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal },
         { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed },
       );
-      ctx.print(!!o.json, r, () => renderFailoverReport(r, { color: process.stdout.isTTY }));
+      if (Object.keys(bounds).length === 0) {
+        ctx.print(!!o.json, r, () => renderFailoverReport(r, { color: process.stdout.isTTY }));
+        return;
+      }
+      const verdicts = judge({ expect: {}, bounds }, r);
+      const lines = verdicts.map((v) => `${v.pass ? 'pass' : 'FAIL'}  ${v.bound} ${v.limit}: measured ${v.measured}`);
+      ctx.print(!!o.json, { ...r, verdicts }, () => `${renderFailoverReport(r, { color: process.stdout.isTTY })}\n\n${lines.join('\n')}`);
+      const failed = verdicts.filter((v) => !v.pass);
+      if (failed.length)
+        throw new LabError('VERIFY_FAILED', failed.map((v) => `${o.fault} ${o.pop}: ${v.bound} measured ${v.measured}, bound ${v.limit}`).join('\n'));
     } finally {
       abort.dispose();
     }

@@ -1,5 +1,6 @@
 // `lab up [file] [--timeout s] [--dry-run] [--json]`: bring a lab up and wait until it has converged.
 import { join } from 'node:path';
+import { FAULT_MODES } from '../../fault/index.js';
 import { dryRun } from '../../lab/lab-changes.js';
 import { renderChanges } from '../../lab/live-plan.js';
 import { labUp } from '../../lab/up.js';
@@ -26,7 +27,7 @@ export const upCommand = defineCommand({
   ],
   async run(ctx, [file]: [string], o: { json?: boolean; timeout: string; reset?: boolean; dryRun?: boolean }) {
     const timeoutMs = positiveInt('--timeout', o.timeout) * 1000;
-    const lab = loadLabFile(file);
+    const lab = loadLabFile(file, { faultModes: FAULT_MODES.map((m) => m.name) });
     if (o.dryRun) {
       const changes = await dryRun(ctx.rt, lab, CONFIG_ROOT);
       ctx.print(!!o.json, changes, () => renderChanges(changes));
