@@ -19,6 +19,7 @@ interface ExerciseFlags {
   n?: string;
   all?: boolean;
   lab?: string;
+  file?: string;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export const exerciseCommand = defineCommand({
     { flags: '--n <k>', description: 'hint: which hint (1 = the first)', default: undefined },
     { flags: '--all', description: 'hint: every hint at once' },
     labOption('lab name when several are up (check, solve)'),
+    { flags: '--file <lab file>', description: "start: this lab file instead of the exercise's own (the same topology under another name)" },
     jsonOption(),
   ],
   helpAfter: `\nExercises (README: labs/exercises/<id>/README.md):\n${EXERCISES.map((e) => `  ${e.id}`).join('\n')}\ncheck exits 1 while the exercise is not solved.`,
@@ -70,7 +72,7 @@ export const exerciseCommand = defineCommand({
     }
     const abort = abortOnSignals('exercise was interrupted');
     try {
-      const deps: RunDeps = { rt: ctx.rt, progress: ctx.progress(json), paths: PATHS, signal: abort.signal };
+      const deps: RunDeps = { rt: ctx.rt, progress: ctx.progress(json), paths: PATHS, signal: abort.signal, labFile: o.file };
       if ((action as Action) === 'start') {
         const r = await startExercise(deps, e);
         return ctx.print(json, r, () =>
