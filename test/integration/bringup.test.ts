@@ -243,6 +243,7 @@ describe('lifecycle faults', () => {
       expect(d.code).toBe(0);
       await expectNothingLeft(L);
     }
+    console.log(`bringup: ${interrupted.length} of ${points.length} SIGKILLs interrupted a running up (a ${full.ms} ms run; at ${interrupted.join(', ')} ms)`);
     // The points spread over one measured run; a faster run may beat the last
     // one or two (then they test a plain re-up), but most must hit a live `up`.
     expect(interrupted.length, `SIGKILLs that interrupted a running up: at ${interrupted.join(', ')} of ${points.join(', ')} ms`).toBeGreaterThanOrEqual(8);
