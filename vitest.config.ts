@@ -18,9 +18,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          // Skipped when a developer points the tests at their own lab file
-          // (ANYCAST_LAB_FILE), so other labs on the engine survive.
-          globalSetup: process.env.ANYCAST_LAB_FILE ? [] : ['test/integration/global-setup.ts'],
+          // The suite's own lab (test/integration/cli.ts: TEST_LAB_FILE), set
+          // here too for files that read ANYCAST_LAB_FILE themselves. Global
+          // setup removes only the suite's labs: a user's lab survives.
+          env: { ANYCAST_LAB_FILE: process.env.ANYCAST_LAB_FILE ?? 'test/fixtures/labs/test.yaml' },
+          globalSetup: ['test/integration/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 900_000,

@@ -27,6 +27,8 @@ export interface RunDeps {
   signal?: AbortSignal;
   /** The exercises `start` cleans up after (default: all registered). */
   all?: readonly Exercise[];
+  /** `start` on this lab file instead of the one exercise.yaml names: the same topology under another name (the test suite's own lab). */
+  labFile?: string;
 }
 
 export const exerciseDir = (paths: ExercisePaths, id: string): string => join(paths.exercisesDir, id);
@@ -58,7 +60,7 @@ export interface StartResult {
  */
 export async function startExercise(d: RunDeps, e: Exercise): Promise<StartResult> {
   const meta = exerciseMeta(d.paths, e);
-  const lab = loadLabFile(join(d.paths.labsDir, meta.lab));
+  const lab = loadLabFile(d.labFile ?? join(d.paths.labsDir, meta.lab));
   // Before `up`: a leftover `up` cannot see as such (a stopped responder looks
   // like a wrong catchment, and `up` would wait it out). Best effort: on a lab
   // that is not running there is nothing to clean, and `up` builds it fresh.
@@ -70,7 +72,7 @@ export async function startExercise(d: RunDeps, e: Exercise): Promise<StartResul
       d.progress.step('lab', 'cleanup', `${other.id}: skipped (${err.message.split('\n')[0]})`);
     });
   }
-  d.progress.step('lab', 'up', `${lab.name} from ${meta.lab}`);
+  d.progress.step('lab', 'up', `${lab.name} from ${d.labFile ?? meta.lab}`);
   const up = await labUp(d.rt, lab, { progress: d.progress, paths: { configRoot: d.paths.configRoot }, signal: d.signal });
   const reset = await resetAll(d.rt, lab, { progress: d.progress, signal: d.signal });
   let injected: string[] = [];

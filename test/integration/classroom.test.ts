@@ -11,9 +11,10 @@ import type { CheckResult } from '../../src/exercise/exercise.js';
 import type { BoardView } from '../../src/web/classroom-board.js';
 import { type RunningClassroom, startClassroom } from '../../src/web/classroom-server.js';
 import { type DashboardPage, openDashboardPage } from '../unit/support/chromium.js';
-import { lab } from './cli.js';
+import { lab, TEST_LAB, TEST_LAB_FILE } from './cli.js';
 
 const EX = 'prepend-catchment';
+const L = TEST_LAB.name;
 
 describe('classroom board: a real lab reports a real check', () => {
   const dir = mkdtempSync(join(tmpdir(), 'classroom-int-'));
@@ -38,7 +39,7 @@ describe('classroom board: a real lab reports a real check', () => {
     await ui?.browser.close();
     await room?.close();
     // The lab is left as a clean start leaves it, for the next test file.
-    const r = await lab(['exercise', 'start', EX, '--json']);
+    const r = await lab(['exercise', 'start', EX, '--file', TEST_LAB_FILE, '--json']);
     expect(r.code, r.stderr).toBe(0);
   });
 
@@ -46,15 +47,15 @@ describe('classroom board: a real lab reports a real check', () => {
     const joined = await lab(['classroom', 'join', room.joinUrls[0], '--name', 'Real Lab', '--code', room.code]);
     expect(joined.code, joined.stderr).toBe(0);
 
-    const up = await lab(['up', '--json']);
+    const up = await lab(['up', TEST_LAB_FILE, '--json']);
     expect(up.code, up.stderr).toBe(0);
     expect(await me()).toMatchObject({ lab: 'up' });
 
-    const started = await lab(['exercise', 'start', EX, '--json']);
+    const started = await lab(['exercise', 'start', EX, '--file', TEST_LAB_FILE, '--json']);
     expect(started.code, started.stderr).toBe(0);
     expect((await me())?.cells[EX]).toMatchObject({ state: 'started' });
 
-    const check = await lab(['exercise', 'check', EX, '--json']);
+    const check = await lab(['exercise', 'check', EX, '--lab', L, '--json']);
     expect(check.code, check.stderr).toBe(1);
     const result = JSON.parse(check.stdout) as CheckResult;
     const failing = result.criteria.filter((c) => !c.passed);
@@ -76,12 +77,12 @@ describe('classroom board: a real lab reports a real check', () => {
     const title = await page.locator('#board-rows td.cell.failing').first().getAttribute('title');
     expect(title).toContain(failing[0].reason.replace(/\s+/g, ' ').slice(0, 40));
 
-    const refused = await lab(['exercise', 'solve', EX]);
+    const refused = await lab(['exercise', 'solve', EX, '--lab', L]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('exercise solve is for trainers');
-    const solved = await lab(['exercise', 'solve', EX, '--trainer']);
+    const solved = await lab(['exercise', 'solve', EX, '--trainer', '--lab', L]);
     expect(solved.code, solved.stderr).toBe(0);
-    const passed = await lab(['exercise', 'check', EX, '--json']);
+    const passed = await lab(['exercise', 'check', EX, '--lab', L, '--json']);
     expect(passed.code, passed.stderr).toBe(0);
     const after = (await me())?.cells[EX];
     expect(after).toMatchObject({ state: 'passed', attempts: 2, solved: true });

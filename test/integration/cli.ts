@@ -1,13 +1,27 @@
 // Integration tests drive the lab exactly as a user does: through the CLI.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import type { ExecResult } from '../../src/runtime/runtime.js';
+import { loadLabFile } from '../../src/topology/load.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 // The bin a user runs (`npx anycast-lab`): the prebuilt bundle, rebuilt by the
 // launcher when a source changed, ~0.2 s a call where tsx took 1.2–1.6 s.
 const LAUNCHER = join(REPO, 'bin', 'anycast-lab.mjs');
+
+/**
+ * The lab every integration file shares: its own name and address pools
+ * (test/fixtures/labs/test.yaml, default.yaml's topology), so `npm test` runs
+ * beside a user's running `default` lab and never touches it. ANYCAST_LAB_FILE
+ * points the suite at another lab file (vitest.config.ts sets it to this
+ * fixture, so files that read the variable themselves agree).
+ */
+export const SUITE_LAB_FILE = resolve(REPO, 'test/fixtures/labs/test.yaml');
+export const TEST_LAB_FILE = process.env.ANYCAST_LAB_FILE ? resolve(REPO, process.env.ANYCAST_LAB_FILE) : SUITE_LAB_FILE;
+export const TEST_LAB = loadLabFile(TEST_LAB_FILE);
+/** Every lab the suite creates besides TEST_LAB: the only ones global setup may remove. */
+export const SIDE_LABS = ['eight', 'broken', 'delay', 'invalid-node', 'invalid-pop', 'invalid-yaml'] as const;
 
 export interface CliRun {
   code: number;
@@ -72,7 +86,7 @@ export async function labelled(labName?: string) {
 }
 
 /** `vtysh -c '<cmd> json'` in a router, parsed — an independent read of FRR's state. */
-export async function vtyshJson<T = unknown>(node: string, command: string, labName = 'default'): Promise<T> {
+export async function vtyshJson<T = unknown>(node: string, command: string, labName = TEST_LAB.name): Promise<T> {
   const r = await labJson<{ stdout: string; exitCode: number }>(['exec', '--lab', labName, node, '--', 'vtysh', '-c', `${command} json`]);
   return JSON.parse(r.stdout) as T;
 }

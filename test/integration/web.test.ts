@@ -1,4 +1,4 @@
-// Issue "See it": the dashboard on the real default lab, in Debian's Chromium.
+// Issue "See it": the dashboard on the suite's real lab (default.yaml's topology), in Debian's Chromium.
 // Started as a user starts it (`npm run lab -- web --port 0 --control
 // --json`), read through the page only: every router and client shown, every
 // link green, every PoP announced, a looking glass with a best path; a frozen
@@ -16,11 +16,11 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { FailoverResult } from '../../src/experiment/failover-result.js';
 import type { UpResult } from '../../src/lab/up.js';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { loadLabFile } from '../../src/topology/load.js';
+import { containerName } from '../../src/runtime/labels.js';
 import { type DashboardPage, openDashboardPage } from '../unit/support/chromium.js';
-import { labJson, REPO, until } from './cli.js';
+import { labJson, REPO, TEST_LAB, TEST_LAB_FILE, until } from './cli.js';
 
-const spec = loadLabFile(join(REPO, 'labs', 'default.yaml'));
+const spec = TEST_LAB;
 const rowPop = (client: string) => `document.querySelector('tr[data-client="${client}"] .pop')?.textContent`;
 const cardState = (pop: string) => `document.querySelector('.pop-card[data-pop="${pop}"] .state')?.textContent`;
 
@@ -29,7 +29,7 @@ const pauseSteps: number[] = [];
 
 /** `npm run lab -- web …` as a child; resolves with its URL once it listens. */
 function startWeb(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'anycast-lab.mjs'), 'web', '--json', '--port', '0', '--control'], {
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'anycast-lab.mjs'), 'web', '--lab', spec.name, '--json', '--port', '0', '--control'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,13 +56,13 @@ function startWeb(): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
-describe('web dashboard on the default lab (Chromium)', () => {
+describe("web dashboard on the suite's lab (Chromium)", () => {
   let web: { child: ChildProcess; url: string };
   let ui: DashboardPage;
   let page: Page;
 
   beforeAll(async () => {
-    await labJson<UpResult>(['up']);
+    await labJson<UpResult>(['up', TEST_LAB_FILE]);
     web = await startWeb();
     expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     ui = await openDashboardPage(web.url);
@@ -74,9 +74,9 @@ describe('web dashboard on the default lab (Chromium)', () => {
     web?.child.kill('SIGINT');
     // Whatever a failed test left: fra running and announced.
     await createDockerRuntime()
-      .unpauseContainer('al-default-fra')
+      .unpauseContainer(containerName(spec.name, 'fra'))
       .catch(() => undefined);
-    await labJson(['announce', 'fra']).catch(() => undefined);
+    await labJson(['announce', '--lab', spec.name, 'fra']).catch(() => undefined);
   });
 
   it('shows every router and client, every link up, every PoP announced, no console errors', async () => {
@@ -111,7 +111,10 @@ describe('web dashboard on the default lab (Chromium)', () => {
         { timeout: 10_000 },
       )
       .then((h) => h.jsonValue())
-      .catch(async () => `not via fra within 10 s: ${await page.locator('#lg').textContent()}`);
+      // A timeout fails here, naming what the table showed; it is not a row to check.
+      .catch(async () => {
+        throw new Error(`t-eu's best path not via fra within 10 s: ${await page.locator('#lg').textContent()}`);
+      });
     expect(best).toContain('64500');
     expect(best).toContain('fra');
   });
@@ -240,7 +243,7 @@ describe('web dashboard on the default lab (Chromium)', () => {
     expect(await entry.textContent()).toMatch(/freeze fra ×1 .*c-de/);
     const [download] = await Promise.all([page.waitForEvent('download'), entry.locator('a.result').click()]);
     const result = JSON.parse(readFileSync((await download.path())!, 'utf8')) as FailoverResult;
-    expect(result).toMatchObject({ lab: 'default', pop: 'fra', fault: 'freeze' });
+    expect(result).toMatchObject({ lab: spec.name, pop: 'fra', fault: 'freeze' });
     expect(result.trials).toHaveLength(1);
     const cde = result.trials[0].clients.find((c) => c.client === 'c-de');
     expect(cde).toMatchObject({ affected: true, status });

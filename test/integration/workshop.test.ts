@@ -1,5 +1,5 @@
 // Issue "Workshop mode": what a trainer types during a workshop, on the
-// default lab, checked from inside the clients and from FRR's own state.
+// suite's lab (default.yaml's topology), checked from inside the clients and from FRR's own state.
 //   - `trace` shows every client's AS path to the anycast address, ending at
 //     the PoP that answers it;
 //   - a policy change moves a client, asserted from inside the client, with
@@ -15,25 +15,25 @@ import type { UpResult } from '../../src/lab/up.js';
 import type { ChangeReport } from '../../src/policy/catchment.js';
 import type { TraceReport } from '../../src/probe/trace.js';
 import type { WhoReport } from '../../src/probe/who.js';
-import { loadLabFile } from '../../src/topology/load.js';
-import { lab, labJson, REPO, vtyshJson } from './cli.js';
+import { lab, labJson, TEST_LAB, TEST_LAB_FILE, vtyshJson } from './cli.js';
 
-const spec = loadLabFile(`${REPO}/labs/default.yaml`);
+const spec = TEST_LAB;
+const L = spec.name;
 const asnOf = (node: string) => spec.routers.find((r) => r.name === node)?.asn;
 const gatewayOf = (client: string) => spec.lans.find((l) => l.clients.includes(client))?.eyeball;
 const expected = (client: string) => spec.clients.find((c) => c.name === client)?.expect?.pop;
 
-describe('workshop commands (default lab)', () => {
+describe("workshop commands (the suite's lab)", () => {
   beforeAll(async () => {
-    await labJson<UpResult>(['up']);
+    await labJson<UpResult>(['up', TEST_LAB_FILE]);
   });
 
   /** c-us as its own dig sees it: which PoP answers CHAOS hostname.bind over UDP. */
-  const answerOf = async (client: string) => (await labJson<WhoReport>(['who'])).clients.find((c) => c.client === client)?.udp;
+  const answerOf = async (client: string) => (await labJson<WhoReport>(['who', L])).clients.find((c) => c.client === client)?.udp;
 
   it('prepend 3 on iad toward t-us moves c-us to gru without resetting a session; status and up keep it; reset-all undoes it', async () => {
     const before = await vtyshJson<Record<string, { connectionsEstablished?: number }>>('iad', 'show bgp neighbors');
-    const r = await labJson<ChangeReport>(['policy', 'iad', 't-us', 'prepend', '3']);
+    const r = await labJson<ChangeReport>(['policy', '--lab', L, 'iad', 't-us', 'prepend', '3']);
     expect(r.settled).toBe(true);
     expect(r.catchment.find((c) => c.client === 'c-us')).toMatchObject({ before: 'iad', after: 'gru', moved: true });
     expect(r.catchment.filter((c) => c.moved).map((c) => c.client)).toEqual(['c-us']);
@@ -44,56 +44,56 @@ describe('workshop commands (default lab)', () => {
     const after = await vtyshJson<Record<string, { connectionsEstablished?: number }>>('iad', 'show bgp neighbors');
     for (const [peer, p] of Object.entries(before)) expect(after[peer]?.connectionsEstablished, peer).toBe(p.connectionsEstablished);
 
-    const st = await labJson<LabStatus>(['status', 'default']);
+    const st = await labJson<LabStatus>(['status', L]);
     expect(st.nodes.find((n) => n.node === 'iad')?.policy).toEqual([expect.objectContaining({ neighbor: 't-us', kind: 'prepend', value: 3 })]);
 
     // `up` with an unchanged lab file keeps the override (and says so).
-    const up = await labJson<UpResult>(['up']);
+    const up = await labJson<UpResult>(['up', TEST_LAB_FILE]);
     expect(up.overrides.join(' ')).toMatch(/iad.*t-us.*prepend/);
     expect(await answerOf('c-us')).toBe('gru');
 
-    const reset = await labJson<ChangeReport>(['policy', '--reset-all']);
+    const reset = await labJson<ChangeReport>(['policy', '--lab', L, '--reset-all']);
     expect(reset.catchment.find((c) => c.client === 'c-us')?.after).toBe('iad');
     expect(await answerOf('c-us')).toBe('iad');
   });
 
   it('refuses an unknown neighbour and an out-of-range value, naming what is valid (exit 2)', async () => {
-    const bad = await lab(['policy', 'iad', 't-eu', 'prepend', '3']);
+    const bad = await lab(['policy', '--lab', L, 'iad', 't-eu', 'prepend', '3']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/t-us/);
-    const range = await lab(['policy', 'iad', 't-us', 'prepend', '11']);
+    const range = await lab(['policy', '--lab', L, 'iad', 't-us', 'prepend', '11']);
     expect(range.code).toBe(2);
     expect(range.stderr).toMatch(/1.*10/);
   });
 
   it('withdraw fra moves c-de away (the health checker keeps it withdrawn); announce brings it back', async () => {
-    const w = await labJson<ChangeReport>(['withdraw', 'fra']);
+    const w = await labJson<ChangeReport>(['withdraw', '--lab', L, 'fra']);
     expect(w.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'fra', moved: true });
     expect(await answerOf('c-de')).not.toBe('fra');
-    const st = await labJson<LabStatus>(['status', 'default']);
+    const st = await labJson<LabStatus>(['status', L]);
     expect(st.nodes.find((n) => n.node === 'fra')).toMatchObject({ drained: true });
-    const a = await labJson<ChangeReport>(['announce', 'fra']);
+    const a = await labJson<ChangeReport>(['announce', '--lab', L, 'fra']);
     expect(a.catchment.find((c) => c.client === 'c-de')?.after).toBe('fra');
     expect(await answerOf('c-de')).toBe('fra');
   });
 
   it('break fra silent moves c-de away and leaves it there; restore brings it back; a transit cannot be broken (exit 2)', async () => {
-    const b = await labJson<ChangeReport>(['break', 'fra', 'silent']);
+    const b = await labJson<ChangeReport>(['break', '--lab', L, 'fra', 'silent']);
     expect(b.change).toMatch(/^break fra: silent/);
     expect(b.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'fra', moved: true });
     // Broken until restored: nothing undoes it by itself.
     await new Promise((r) => setTimeout(r, 3000));
     expect(await answerOf('c-de')).not.toBe('fra');
-    const r = await labJson<ChangeReport>(['restore', 'fra', 'silent']);
+    const r = await labJson<ChangeReport>(['restore', '--lab', L, 'fra', 'silent']);
     expect(r.catchment.find((c) => c.client === 'c-de')?.after).toBe('fra');
-    const bad = await lab(['break', 't-eu', 'freeze']);
+    const bad = await lab(['break', '--lab', L, 't-eu', 'freeze']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/t-eu does not announce the anycast prefix.*break\/restore act on fra, iad, nrt, gru/);
   });
 
   it('traces every client to the anycast address: eyeball AS first, the answering PoP last', async () => {
     for (const c of spec.clients) {
-      const t = await labJson<TraceReport>(['trace', c.name]);
+      const t = await labJson<TraceReport>(['trace', '--lab', L, c.name]);
       expect(t.reached, `${c.name}: ${JSON.stringify(t.hops)}`).toBe(true);
       expect(t.answeredBy, c.name).toBe(expected(c.name));
       // The first hop is the client's own eyeball router, the last the PoP's anycast address.
@@ -107,7 +107,7 @@ describe('workshop commands (default lab)', () => {
   });
 
   it('measures a flood from two eyeballs at the PoPs of their catchments only', async () => {
-    const f = await labJson<FloodResult>(['flood', '--from', 'c-de,c-jp', '--qps', '200', '--seconds', '5'], 120_000);
+    const f = await labJson<FloodResult>(['flood', '--lab', L, '--from', 'c-de,c-jp', '--qps', '200', '--seconds', '5'], 120_000);
     const byPop = Object.fromEntries(f.pops.map((p) => [p.pop, p]));
     // Each sender's PoP takes about half; the others see only their own health checks (~5 q/s).
     for (const pop of ['fra', 'nrt']) {
@@ -122,14 +122,17 @@ describe('workshop commands (default lab)', () => {
   });
 
   it('moves the flood to the backup PoP when one is drained mid-flood, and announces it again after', async () => {
-    const f = await labJson<FloodResult>(['flood', '--from', 'c-de', '--qps', '200', '--seconds', '8', '--drain', 'fra', '--drain-at', '3'], 120_000);
+    const f = await labJson<FloodResult>(
+      ['flood', '--lab', L, '--from', 'c-de', '--qps', '200', '--seconds', '8', '--drain', 'fra', '--drain-at', '3'],
+      120_000,
+    );
     expect(f.drain?.error).toBeUndefined();
     const byPop = Object.fromEntries(f.pops.map((p) => [p.pop, p]));
     // About 3 of 8 s at fra, the rest at iad (c-de's backup in the lab file).
     expect(byPop.fra.share).toBeGreaterThan(0.15);
     expect(byPop.fra.share).toBeLessThan(0.7);
     expect(byPop.iad.share).toBeGreaterThan(0.3);
-    const who = await labJson<WhoReport>(['who']);
+    const who = await labJson<WhoReport>(['who', L]);
     expect(who.clients.find((c) => c.client === 'c-de')?.udp).toBe('fra');
   });
 });

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockLab } from '../../src/lab/lock.js';
 
+/** The lock file now names this process (pid, note, start time): taken over, not merely not refused. */
+const expectHeldByUs = (dir: string) => expect(readFileSync(join(dir, 'default.lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} up \\d+\n$`));
+
 describe('lab lock', () => {
   it('refuses a second holder while the first lives, naming it, and frees on release', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lock-'));
@@ -22,13 +25,17 @@ describe('lab lock', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lock-'));
     writeFileSync(join(dir, 'default.lock'), '2147483646 up\n');
     const release = lockLab('default', 'up', dir);
+    expectHeldByUs(dir);
     release();
+    expect(existsSync(join(dir, 'default.lock'))).toBe(false);
   });
 
   it('takes over a lock whose pid now belongs to another process (start time differs)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lock-'));
     writeFileSync(join(dir, 'default.lock'), `${process.ppid} up 1\n`);
-    lockLab('default', 'up', dir)();
+    const release = lockLab('default', 'up', dir);
+    expectHeldByUs(dir);
+    release();
   });
 
   it('takes over a lock held by a zombie (SIGKILLed, not yet reaped)', async () => {
@@ -39,7 +46,9 @@ describe('lab lock', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]).toBe('Z');
     writeFileSync(join(dir, 'default.lock'), `${pid} up\n`);
-    lockLab('default', 'up', dir)();
+    const release = lockLab('default', 'up', dir);
+    expectHeldByUs(dir);
+    release();
     parent.kill();
   });
 });

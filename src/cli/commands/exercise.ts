@@ -22,6 +22,7 @@ interface ExerciseFlags {
   all?: boolean;
   trainer?: boolean;
   lab?: string;
+  file?: string;
   json?: boolean;
 }
 
@@ -37,6 +38,7 @@ export const exerciseCommand = defineCommand({
     { flags: '--all', description: 'hint: every hint at once' },
     { flags: '--trainer', description: 'solve: yes, apply the reference solution (it shows on the classroom board)' },
     labOption('lab name when several are up (check, solve)'),
+    { flags: '--file <lab file>', description: "start: this lab file instead of the exercise's own (the same topology under another name)" },
     jsonOption(),
   ],
   helpAfter: `\nExercises (README: labs/exercises/<id>/README.md):\n${EXERCISES.map((e) => `  ${e.id}`).join('\n')}\ncheck exits 1 while the exercise is not solved.`,
@@ -76,7 +78,7 @@ export const exerciseCommand = defineCommand({
     if ((action as Action) === 'solve' && !o.trainer) throw solveRefusal(e.id);
     const abort = abortOnSignals('exercise was interrupted');
     try {
-      const deps: RunDeps = { rt: ctx.rt, progress: ctx.progress(json), paths: PATHS, signal: abort.signal };
+      const deps: RunDeps = { rt: ctx.rt, progress: ctx.progress(json), paths: PATHS, signal: abort.signal, labFile: o.file };
       if ((action as Action) === 'start') {
         const r = await startExercise(deps, e);
         await ctx.classroom?.report({ type: 'start', exercise: e.id });
