@@ -6,35 +6,40 @@ import type { RestoreResult } from '../../src/exercise/checkpoint.js';
 import type { UpResult } from '../../src/lab/up.js';
 import type { ChangeReport } from '../../src/policy/catchment.js';
 import type { WhoReport } from '../../src/probe/who.js';
-import { type ExecJson, lab, labJson, type VtyshBgpSummary, vtyshJson } from './cli.js';
+import { type ExecJson, lab, labJson, TEST_LAB, TEST_LAB_FILE, type VtyshBgpSummary, vtyshJson } from './cli.js';
+
+// The suite's lab, by name in every command: a user's default lab may be up beside it.
+const L = TEST_LAB.name;
 
 const NAME = 'itest-clean';
-const answerOf = async (client: string) => (await labJson<WhoReport>(['who'])).clients.find((c) => c.client === client)?.udp;
-const runningConfig = async (node: string) => (await labJson<ExecJson>(['exec', node, '--', 'vtysh', '-c', 'show running-config'])).stdout;
+const answerOf = async (client: string) => (await labJson<WhoReport>(['who', '--lab', L])).clients.find((c) => c.client === client)?.udp;
+const runningConfig = async (node: string) => (await labJson<ExecJson>(['exec', '--lab', L, node, '--', 'vtysh', '-c', 'show running-config'])).stdout;
 
-describe('checkpoint save / restore (default lab)', () => {
+describe("checkpoint save / restore (the suite's lab)", () => {
   beforeAll(async () => {
-    await labJson<UpResult>(['up', '--reset']);
+    await labJson<UpResult>(['up', TEST_LAB_FILE, '--reset']);
   });
 
   afterAll(async () => {
     // Whatever failed, the next test file gets the lab file's lab.
-    await lab(['announce', 'nrt']);
-    await lab(['policy', '--reset-all']);
+    await lab(['announce', '--lab', L, 'nrt']);
+    await lab(['policy', '--lab', L, '--reset-all']);
   });
 
   it('restore undoes a policy change, vtysh-made config and a drain, says what it changed, and converges back', async () => {
-    const saved = await lab(['checkpoint', 'save', NAME]);
+    const saved = await lab(['checkpoint', '--lab', L, 'save', NAME]);
     expect(saved.code, saved.stderr).toBe(0);
     console.log(`checkpoint save: ${saved.ms} ms wall`);
     expect(await answerOf('c-us')).toBe('iad');
 
     // The attendee's changes.
-    const policy = await labJson<ChangeReport>(['policy', 'iad', 't-us', 'prepend', '3']);
+    const policy = await labJson<ChangeReport>(['policy', '--lab', L, 'iad', 't-us', 'prepend', '3']);
     expect(policy.catchment.find((c) => c.client === 'c-us')?.after).toBe('gru');
     const peer = Object.keys((await vtyshJson<VtyshBgpSummary>('fra', 'show bgp summary')).ipv4Unicast.peers)[0];
     const typed = await labJson<ExecJson>([
       'exec',
+      '--lab',
+      L,
       'fra',
       '--',
       'vtysh',
@@ -49,11 +54,11 @@ describe('checkpoint save / restore (default lab)', () => {
     ]);
     expect(typed.exitCode, typed.stderr).toBe(0);
     expect(await runningConfig('fra')).toContain('typed-by-an-attendee');
-    const drain = await labJson<ChangeReport>(['withdraw', 'nrt']);
+    const drain = await labJson<ChangeReport>(['withdraw', '--lab', L, 'nrt']);
     expect(drain.catchment.find((c) => c.client === 'c-jp')?.after).toBe('fra');
 
     const t0 = performance.now();
-    const r = await labJson<RestoreResult>(['checkpoint', 'restore', NAME], 180_000);
+    const r = await labJson<RestoreResult>(['checkpoint', '--lab', L, 'restore', NAME], 180_000);
     console.log(`checkpoint restore: ${Math.round(performance.now() - t0)} ms wall, catchment final ${r.shiftMs} ms after the change`);
     expect(r.settled).toBe(true);
     expect(Object.keys(r.changed).sort()).toEqual(['fra', 'iad']);
@@ -73,12 +78,12 @@ describe('checkpoint save / restore (default lab)', () => {
     expect(await answerOf('c-jp')).toBe('nrt');
 
     // Restoring what is already there changes nothing.
-    const again = await labJson<RestoreResult>(['checkpoint', 'restore', NAME]);
+    const again = await labJson<RestoreResult>(['checkpoint', '--lab', L, 'restore', NAME]);
     expect(again.applied).toEqual([]);
   });
 
   it('names the saved checkpoints when asked for one that does not exist (exit 1)', async () => {
-    const r = await lab(['checkpoint', 'restore', 'no-such-checkpoint']);
+    const r = await lab(['checkpoint', '--lab', L, 'restore', 'no-such-checkpoint']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`saved: `);
     expect(r.stderr).toContain(NAME);

@@ -9,12 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpResult } from '../../src/lab/up.js';
 import type { WhoReport } from '../../src/probe/who.js';
 import { withSydUnderTap } from '../fixtures/live-edit.js';
-import { lab, labelled, labJson, REPO, type VtyshBgpSummary, vtyshJson } from './cli.js';
+import { lab, labelled, labJson, TEST_LAB, TEST_LAB_FILE, type VtyshBgpSummary, vtyshJson } from './cli.js';
 
-const DEFAULT = join(REPO, 'labs', 'default.yaml');
+// The suite's lab (default.yaml's topology under its own name), so a user's default lab is left alone.
+const LAB = TEST_LAB_FILE;
+const L = TEST_LAB.name;
 const dir = mkdtempSync(join(tmpdir(), 'live-edit-'));
-const WITH_SYD = join(dir, 'default.yaml');
-writeFileSync(WITH_SYD, withSydUnderTap(readFileSync(DEFAULT, 'utf8')));
+const WITH_SYD = join(dir, 'lab.yaml');
+writeFileSync(WITH_SYD, withSydUnderTap(readFileSync(LAB, 'utf8')));
 
 /** The syd lab plus PoP mel under t-ap that expects t-ap in AS65099: its session never comes up, yet the file is valid. */
 const BROKEN = join(dir, 'broken.yaml');
@@ -30,39 +32,39 @@ writeFileSync(
 
 /** node → container id and creation time: a recreated node gets new ones. */
 async function containerIds(): Promise<Record<string, string>> {
-  const { containers } = await labelled('default');
+  const { containers } = await labelled(L);
   return Object.fromEntries(
     containers.filter((c) => c.Labels['anycast-lab.kind'] !== 'helper').map((c) => [c.Labels['anycast-lab.node'], `${c.Id.slice(0, 12)}@${c.Created}`]),
   );
 }
 
 async function everyClientAnsweredAsExpected(): Promise<WhoReport['clients']> {
-  const who = await labJson<WhoReport>(['who']);
+  const who = await labJson<WhoReport>(['who', '--lab', L]);
   return who.clients.filter((c) => !c.matches);
 }
 
-describe('live edits of the default lab', () => {
+describe("live edits of the suite's lab", () => {
   let before: Record<string, string>;
   let fullUp: UpResult;
 
   beforeAll(async () => {
-    await labJson(['down', '--all']);
-    fullUp = await labJson<UpResult>(['up', DEFAULT]);
+    await labJson(['down', LAB]);
+    fullUp = await labJson<UpResult>(['up', LAB]);
     before = await containerIds();
   }, 300_000);
 
   afterAll(async () => {
-    // Back to the default lab for whoever comes next (the global teardown removes it).
-    await lab(['up', DEFAULT]);
+    // Back to the suite's lab as the file has it, for whoever comes next (the global teardown removes it).
+    await lab(['up', LAB]);
   }, 300_000);
 
   it('plans a PoP under t-ap as one node and one link to add and t-ap to reconfigure in place, without changing anything', async () => {
     const plan = await lab(['plan', WITH_SYD]);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout.split('\n')[0]).toBe(
-      'lab "default": 1 to add, 1 to reconfigure in place, 0 to start, 0 to recreate, 0 to remove, 15 unchanged; 1 network change',
+      `lab "${L}": 1 to add, 1 to reconfigure in place, 0 to start, 0 to recreate, 0 to remove, 15 unchanged; 1 network change`,
     );
-    expect(plan.stdout).toMatch(/^ {4}~ t-ap +transit +link added: al-default-syd--t-ap; frr\.conf changed$/m);
+    expect(plan.stdout).toMatch(new RegExp(`^ {4}~ t-ap +transit +link added: al-${L}-syd--t-ap; frr\\.conf changed$`, 'm'));
     expect(await containerIds()).toEqual(before);
   }, 60_000);
 
@@ -88,7 +90,7 @@ describe('live edits of the default lab', () => {
     const r = await lab(['up', BROKEN, '--timeout', '20']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/mel/);
-    expect(r.stderr).toMatch(/The previous lab is back: "default" as it converged at /);
+    expect(r.stderr).toContain(`The previous lab is back: "${L}" as it converged at `);
     const after = await containerIds();
     expect(Object.keys(after).sort()).toEqual(Object.keys(ids).sort());
     // Only t-ap was touched (reconfigured and reconfigured back); nothing was recreated.

@@ -6,10 +6,13 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackResult } from '../../src/lab/pack.js';
-import { docker, lab } from './cli.js';
+import { docker, lab, labJson, REPO, TEST_LAB_FILE } from './cli.js';
+
+// The lab the extracted project brings up: the suite's (default.yaml's topology under its own name), by its path in the project, so a user's default lab is never touched.
+const SUITE_LAB_REL = relative(REPO, TEST_LAB_FILE);
 
 const STAND_INS = ['apt-get', 'apt', 'apt-cache', 'dpkg', 'mmdebstrap', 'curl', 'wget', 'pip', 'pip3', 'snap'];
 
@@ -60,7 +63,7 @@ describe('lab pack → prepare-host.sh --from, with every package client failing
   });
 
   afterAll(async () => {
-    if (freshUp) await sh('npm', ['run', '-s', 'lab', '--', 'down'], { cwd: fresh, timeoutMs: 120_000 });
+    if (freshUp) await sh('npm', ['run', '-s', 'lab', '--', 'down', SUITE_LAB_REL], { cwd: fresh, timeoutMs: 120_000 });
     // The images are shared with every other test and helper: whatever happened, they go back.
     const missing = (await Promise.all(refs.map(async (r) => ((await imagePresent(r)) ? undefined : r)))).filter(Boolean);
     if (missing.length && existsSync(packFile)) {
@@ -104,7 +107,9 @@ describe('lab pack → prepare-host.sh --from, with every package client failing
     };
     mkdirSync(env.HOME as string);
 
-    // No lab images on the engine: only the pack's refs, and only when no container uses them (under the docker lock, none should).
+    // No lab images on the engine: only the pack's refs, and only when no container uses them.
+    // The suite's own lab goes first; a lab of the user's using them stops the test here rather than being removed.
+    await labJson(['down', TEST_LAB_FILE]);
     const users = await docker.listContainers({ all: true, filters: { ancestor: refs } });
     expect(
       users.map((c) => c.Names[0]),
@@ -123,7 +128,7 @@ describe('lab pack → prepare-host.sh --from, with every package client failing
     console.log(`prepare-host --from: ${(prep.ms / 1000).toFixed(1)} s`);
 
     // 4. The lab, as an attendee starts it (prepare-host --quiet runs first and must stay offline too).
-    const up = await sh('npm', ['run', '-s', 'lab', '--', 'up', '--json'], { cwd: fresh, env, timeoutMs: 300_000 });
+    const up = await sh('npm', ['run', '-s', 'lab', '--', 'up', SUITE_LAB_REL, '--json'], { cwd: fresh, env, timeoutMs: 300_000 });
     freshUp = true;
     expect(up.code, up.stderr.slice(-3000)).toBe(0);
     const upJson = JSON.parse(up.stdout) as { wallMs: number; created: { containers: string[] } };
@@ -133,7 +138,7 @@ describe('lab pack → prepare-host.sh --from, with every package client failing
     expect(up.stderr).toMatch(/"subject":"img:client","step":"cached"/);
     console.log(`up from the extracted project: ${(up.ms / 1000).toFixed(1)} s (converged in ${(upJson.wallMs / 1000).toFixed(1)} s)`);
 
-    const down = await sh('npm', ['run', '-s', 'lab', '--', 'down'], { cwd: fresh, env, timeoutMs: 120_000 });
+    const down = await sh('npm', ['run', '-s', 'lab', '--', 'down', SUITE_LAB_REL], { cwd: fresh, env, timeoutMs: 120_000 });
     expect(down.code, down.stderr.slice(-2000)).toBe(0);
     freshUp = false;
 
