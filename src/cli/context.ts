@@ -6,6 +6,7 @@ import { createProgress, formatProgress, type Progress } from '../lab/progress.j
 import { REPO_ROOT } from '../paths.js';
 import { createDockerRuntime } from '../runtime/docker-runtime.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { processTerminal, type Terminal } from './attach-terminal.js';
 
 export { REPO_ROOT };
 export const DEFAULT_LAB = join(REPO_ROOT, 'labs', 'default.yaml');
@@ -16,6 +17,8 @@ export const BENCH_RESULTS = join(REPO_ROOT, 'bench', 'results');
 
 export interface CliContext {
   rt: ContainerRuntime;
+  /** This process's terminal, for commands that attach a node's process to it (`exec`, `vtysh`, `shell`). */
+  terminal: Terminal;
   /** Progress on stderr: aligned lines for people, NDJSON with --json. */
   progress(json: boolean): Progress;
   /** The result on stdout: pretty JSON with --json, else the human text. */
@@ -25,6 +28,7 @@ export interface CliContext {
 export function makeContext(): CliContext {
   return {
     rt: createDockerRuntime(),
+    terminal: processTerminal(),
     progress: (json) => createProgress((ev) => process.stderr.write(json ? `${JSON.stringify({ progress: ev })}\n` : `${formatProgress(ev)}\n`)),
     print: (json, data, human) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`),
   };

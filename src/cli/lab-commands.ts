@@ -14,9 +14,11 @@ import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
 import { policyCommand } from './commands/policy.js';
+import { shellCommand } from './commands/shell.js';
 import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
+import { vtyshCommand } from './commands/vtysh.js';
 import { webCommand } from './commands/web.js';
 import { whoCommand } from './commands/who.js';
 
@@ -25,6 +27,8 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   downCommand,
   statusCommand,
   execCommand,
+  vtyshCommand,
+  shellCommand,
   lgCommand,
   collectorCommand,
   doctorCommand,

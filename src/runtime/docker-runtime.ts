@@ -1,12 +1,14 @@
 // ContainerRuntime on dockerode. Every network is Internal: lab traffic never
 // leaves the lab's own bridges (network safety rule).
 
-import { PassThrough, type Readable } from 'node:stream';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import pRetry from 'p-retry';
 import { LabError } from '../errors.js';
+import { waitUntil } from '../util/wait.js';
 import { ExecGate } from './exec-gate.js';
 import type {
+  AttachedIo,
   BuildSpec,
   ContainerInfo,
   ContainerRuntime,
@@ -19,6 +21,7 @@ import type {
   ImportSpec,
   NetworkInfo,
   NetworkSpec,
+  TermSize,
 } from './runtime.js';
 
 const labelFilter = (labels: Record<string, string>) => ({ label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) });
@@ -273,6 +276,41 @@ export class DockerRuntime implements ContainerRuntime {
     return { stdout, stderr, done };
   }
 
+  async execAttached(id: string, cmd: string[], io: AttachedIo): Promise<number> {
+    // Gated until started, like execStream: a shell left open must not hold off a `freeze` for as long as someone types.
+    const { exec, socket } = await this.gate.exec(id, `${id}: ${cmd.join(' ')}`, async () => {
+      const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, Tty: io.tty, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+      // `Tty` again at start: the engine multiplexes stdout and stderr into frames unless the start says TTY.
+      return { exec, socket: (await exec.start({ hijack: true, stdin: true, Tty: io.tty })) as Duplex };
+    });
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.once('end', resolve);
+      socket.once('close', resolve);
+      socket.once('error', reject);
+    });
+    if (io.tty) socket.pipe(io.stdout, { end: false });
+    else this.docker.modem.demuxStream(socket, io.stdout, io.stderr);
+    // The input's end half-closes the connection: the engine closes the process's stdin (EOF), output keeps flowing.
+    io.stdin.pipe(socket);
+    const resize = (size: TermSize) => exec.resize({ h: size.rows, w: size.cols });
+    let unsubscribe: (() => void) | undefined;
+    if (io.tty) {
+      // API 1.41 (Docker 20.10) takes no size at start: resized just after, retried as the docker CLI does while the
+      // process starts. A failed resize is not the session's failure (a process that already ended has no TTY left).
+      const size = io.size;
+      if (size) await pRetry(() => resize(size), { retries: 4, minTimeout: 10, maxTimeout: 50 }).catch(() => undefined);
+      unsubscribe = io.onResize?.((s) => void resize(s).catch(() => undefined));
+    }
+    try {
+      await ended;
+    } finally {
+      unsubscribe?.();
+      io.stdin.unpipe(socket);
+      socket.unpipe(io.stdout);
+    }
+    return exitCodeOf(exec);
+  }
+
   async runToCompletion(spec: ContainerSpec, timeoutMs = 60_000): Promise<ExecResult> {
     const id = await this.createContainer(spec);
     try {
@@ -317,6 +355,18 @@ export function demuxBuffer(buf: Buffer): { stdout: string; stderr: string } {
     i += 8 + len;
   }
   return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+/** The exit code of an exec whose output has ended: the engine may record it a moment after closing the stream. */
+async function exitCodeOf(exec: Docker.Exec): Promise<number> {
+  const info = await waitUntil(
+    async () => {
+      const i = await exec.inspect();
+      return !i.Running && i;
+    },
+    { timeoutMs: 2_000, intervalMs: 20 },
+  );
+  return info?.ExitCode ?? -1;
 }
 
 const isNotFound = (err: unknown): boolean => (err as { statusCode?: number })?.statusCode === 404;
