@@ -6,6 +6,7 @@
 // the arrows for its history) goes to the process's own line discipline, and
 // it is put back on every way out: the command ends, the engine fails, or we
 // are killed by SIGTERM or a hung-up terminal.
+import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ContainerRuntime, TermSize } from '../runtime/runtime.js';
 
@@ -15,6 +16,8 @@ export interface Terminal {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   signals: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
+  /** Raw mode on stdin's terminal (off: as it was before). */
+  setRaw(on: boolean): void;
   /** Leaves at once with this status (process.exit). */
   exit(code: number): void;
 }
@@ -24,6 +27,14 @@ export const processTerminal = (): Terminal => ({
   stdout: process.stdout,
   stderr: process.stderr,
   signals: process,
+  setRaw: (on) => {
+    process.stdin.setRawMode(on);
+    // Node's raw mode keeps output processing (libuv leaves OPOST/ONLCR on), so the "\r\n" the container's own
+    // terminal already sends would arrive as "\r\r\n", and a bare "\n" from a full-screen program (vi, top) that
+    // means "down one line" would also return the cursor to column 0. `docker exec -t` turns it off; so do we.
+    // Turning raw mode off restores the whole saved state, this included. Without stty, only that cosmetic remains.
+    if (on) spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  },
   exit: (code) => process.exit(code),
 });
 
@@ -50,14 +61,14 @@ export async function runAttached(rt: ContainerRuntime, id: string, cmd: string[
 
 /** Raw mode on, and a restore that also runs if a signal ends us first; the restore undoes the signal handlers too. */
 function enterRawMode(term: Terminal): () => void {
-  term.stdin.setRawMode(true);
+  term.setRaw(true);
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
     for (const [sig, h] of handlers) term.signals.off(sig, h);
     try {
-      term.stdin.setRawMode(false);
+      term.setRaw(false);
     } catch {
       // The terminal is gone (SIGHUP): nothing left to restore.
     }

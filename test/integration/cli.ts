@@ -14,10 +14,16 @@ export interface CliRun {
   ms: number;
 }
 
+/** The argv that runs `lab <args>` (program first), for tests that must start it themselves (under a PTY, detached). */
+export function labArgv(args: string[]): string[] {
+  return [TSX, join(REPO, 'src', 'cli', 'main.ts'), ...args];
+}
+
 export function lab(args: string[], timeoutMs = 600_000): Promise<CliRun> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [join(REPO, 'src', 'cli', 'main.ts'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, ...argv] = labArgv(args);
+    const child = spawn(program, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));

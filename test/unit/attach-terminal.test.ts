@@ -20,7 +20,8 @@ function fakeTerminal(tty: boolean): FakeTerminal {
   const exited: number[] = [];
   const emitter = new EventEmitter();
   const t = { raw, exited, emitter, size: [120, 40] as [number, number] } as FakeTerminal;
-  t.stdin = Object.assign(new PassThrough(), { isTTY: tty, setRawMode: (on: boolean) => raw.push(on) }) as unknown as NodeJS.ReadStream;
+  t.stdin = Object.assign(new PassThrough(), { isTTY: tty }) as unknown as NodeJS.ReadStream;
+  t.setRaw = (on) => raw.push(on);
   t.stdout = Object.assign(new PassThrough(), { isTTY: tty, getWindowSize: () => t.size }) as unknown as NodeJS.WriteStream;
   t.stderr = Object.assign(new PassThrough(), { isTTY: tty }) as unknown as NodeJS.WriteStream;
   t.signals = emitter;
