@@ -283,10 +283,16 @@ export class DockerRuntime implements ContainerRuntime {
       // `Tty` again at start: the engine multiplexes stdout and stderr into frames unless the start says TTY.
       return { exec, socket: (await exec.start({ hijack: true, stdin: true, Tty: io.tty })) as Duplex };
     });
-    const ended = new Promise<void>((resolve, reject) => {
+    // A process that exits before reading all its input (`yes | lab exec fra -- head -1`) makes the connection fail
+    // under our writes: that is its end, not ours, when the engine has its exit code.
+    let failure: Error | undefined;
+    const ended = new Promise<void>((resolve) => {
       socket.once('end', resolve);
       socket.once('close', resolve);
-      socket.once('error', reject);
+      socket.once('error', (err) => {
+        failure = err;
+        resolve();
+      });
     });
     if (io.tty) socket.pipe(io.stdout, { end: false });
     else this.docker.modem.demuxStream(socket, io.stdout, io.stderr);
@@ -308,7 +314,9 @@ export class DockerRuntime implements ContainerRuntime {
       io.stdin.unpipe(socket);
       socket.unpipe(io.stdout);
     }
-    return exitCodeOf(exec);
+    const code = await exitCodeOf(exec);
+    if (code === undefined && failure) throw failure;
+    return code ?? -1;
   }
 
   async runToCompletion(spec: ContainerSpec, timeoutMs = 60_000): Promise<ExecResult> {
@@ -357,8 +365,8 @@ export function demuxBuffer(buf: Buffer): { stdout: string; stderr: string } {
   return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
-/** The exit code of an exec whose output has ended: the engine may record it a moment after closing the stream. */
-async function exitCodeOf(exec: Docker.Exec): Promise<number> {
+/** The exit code of an exec whose output has ended (the engine may record it a moment after closing the stream); undefined while it still runs. */
+async function exitCodeOf(exec: Docker.Exec): Promise<number | undefined> {
   const info = await waitUntil(
     async () => {
       const i = await exec.inspect();
@@ -366,7 +374,7 @@ async function exitCodeOf(exec: Docker.Exec): Promise<number> {
     },
     { timeoutMs: 2_000, intervalMs: 20 },
   );
-  return info?.ExitCode ?? -1;
+  return info ? (info.ExitCode ?? -1) : undefined;
 }
 
 const isNotFound = (err: unknown): boolean => (err as { statusCode?: number })?.statusCode === 404;
