@@ -18,6 +18,8 @@ function labPiped(args: string[], input: string): Promise<{ code: number; stdout
     child.stderr.on('data', (b) => (stderr += b));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A command that stops reading early closes the pipe under us (EPIPE): that is its business, not a test failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
