@@ -1,8 +1,8 @@
-// `npm run bench -- report [--check]`: the README's numbers, regenerated from
+// `npm run bench -- report [--check]`: the numbers of README.md and docs/*.md, regenerated from
 // the committed result files under bench/results/. Each generated block sits
 // between `<!-- bench:<id> -->` and `<!-- /bench:<id> -->` and names the file
 // it came from; nothing between the markers is written by hand. `--check`
-// (and a unit test) fails when the README differs from what the files say.
+// (and a unit test) fails when a doc differs from what the files say.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
@@ -74,7 +74,7 @@ function upSample(doc: UpDoc, file: string): string {
     `  phases (s since start): networks ${s1(p.networks)}, containers started ${s1(p.start)}, FRR config verified ${s1(p.configVerified)}, BGP ${s1(p.bgpEstablished)}, BFD ${s1(p.bfdUp)}, routes ${s1(p.routesInstalled)}, clients answered ${s1(p.clientsAnswered)}`,
     '```',
     '',
-    `(The last lines show the medians of \`npm run bench -- up\`. ${source(file)} See Benchmarks.)`,
+    `(The last lines show the medians of \`npm run bench -- up\`. ${source(file)} See docs/benchmarks.md.)`,
   ].join('\n');
 }
 
@@ -301,7 +301,12 @@ export function resultFiles(dir: string, bench: string): ResultFile[] {
  * files in, the text out. A marker whose block has no fitting result file is
  * an error, not an old number left standing.
  */
-export function renderReport(readme: string, filesOf: (bench: string) => ResultFile[], blocks = REPORT_BLOCKS): { text: string; used: Record<string, string> } {
+export function renderReport(
+  readme: string,
+  filesOf: (bench: string) => ResultFile[],
+  blocks = REPORT_BLOCKS,
+  docName = 'README.md',
+): { text: string; used: Record<string, string> } {
   const used: Record<string, string> = {};
   let text = readme;
   for (const b of blocks) {
@@ -310,10 +315,10 @@ export function renderReport(readme: string, filesOf: (bench: string) => ResultF
     const start = text.indexOf(open);
     if (start < 0) continue;
     const end = text.indexOf(close, start);
-    if (end < 0) throw new LabError('USAGE', `README.md: ${open} has no ${close}`);
+    if (end < 0) throw new LabError('USAGE', `${docName}: ${open} has no ${close}`);
     const all = filesOf(b.bench).filter((f) => b.fits(f.doc));
     const file = all[0];
-    if (!file) throw new LabError('USAGE', `README.md: no result file in bench/results/ for block "${b.id}" (run \`npm run bench -- ${b.bench}\` first)`);
+    if (!file) throw new LabError('USAGE', `${docName}: no result file in bench/results/ for block "${b.id}" (run \`npm run bench -- ${b.bench}\` first)`);
     used[b.id] = file.name;
     text = `${text.slice(0, start + open.length)}\n${b.render(file.doc, file.name, all)}\n${text.slice(end)}`;
   }
@@ -321,18 +326,43 @@ export function renderReport(readme: string, filesOf: (bench: string) => ResultF
 }
 
 export interface ReportBenchResult {
-  changed: boolean;
+  /** The docs (relative to the repo) whose text changed, or would with `check`. */
+  changed: string[];
   check: boolean;
   /** Block id → the result file it came from. */
   blocks: Record<string, string>;
 }
 
-/** Rewrites `readmePath` from the files in `resultsDir`; with `check`, only compares (and throws OUT_OF_DATE on a difference). */
-export function runReportBench(o: { readmePath: string; resultsDir: string; check: boolean }): ReportBenchResult {
-  const before = readFileSync(o.readmePath, 'utf8');
-  const { text, used } = renderReport(before, (bench) => resultFiles(o.resultsDir, bench));
-  const changed = text !== before;
-  if (o.check && changed) throw new LabError('OUT_OF_DATE', 'README.md does not match bench/results/: run `npm run bench -- report` and commit the result');
-  if (!o.check && changed) writeFileSync(o.readmePath, text);
-  return { changed, check: o.check, blocks: used };
+/** README.md and every Markdown file under docs/: the pages a generated block may sit in. */
+export function reportDocs(repoRoot: string): string[] {
+  const docs = readdirSync(join(repoRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => join('docs', f));
+  return ['README.md', ...docs];
+}
+
+/**
+ * Rewrites every doc in `docs` (paths relative to `repoRoot`) from the files in
+ * `resultsDir`; with `check`, only compares, and throws OUT_OF_DATE naming the
+ * docs that differ.
+ */
+export function runReportBench(o: { repoRoot: string; docs: string[]; resultsDir: string; check: boolean }): ReportBenchResult {
+  const blocks: Record<string, string> = {};
+  const changed: string[] = [];
+  for (const doc of o.docs) {
+    const path = join(o.repoRoot, doc);
+    const before = readFileSync(path, 'utf8');
+    const { text, used } = renderReport(before, (bench) => resultFiles(o.resultsDir, bench), REPORT_BLOCKS, doc);
+    Object.assign(blocks, used);
+    if (text === before) continue;
+    changed.push(doc);
+    if (!o.check) writeFileSync(path, text);
+  }
+  if (o.check && changed.length)
+    throw new LabError(
+      'OUT_OF_DATE',
+      `${changed.join(', ')} ${changed.length > 1 ? 'do' : 'does'} not match bench/results/: run \`npm run bench -- report\` and commit the result`,
+    );
+  return { changed, check: o.check, blocks };
 }

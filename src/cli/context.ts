@@ -6,6 +6,7 @@ import { createProgress, formatProgress, type Progress } from '../lab/progress.j
 import { REPO_ROOT } from '../paths.js';
 import { createDockerRuntime } from '../runtime/docker-runtime.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { type ClassroomReporter, classroomReporter } from '../web/classroom-reporter.js';
 import { processTerminal, type Terminal } from './attach-terminal.js';
 
 export { REPO_ROOT };
@@ -14,6 +15,16 @@ export const DEFAULT_LAB = join(REPO_ROOT, 'labs', 'default.yaml');
 export const CONFIG_ROOT = join(REPO_ROOT, 'frr-configs');
 /** Benchmark result files; the README's tables are generated from them. */
 export const BENCH_RESULTS = join(REPO_ROOT, 'bench', 'results');
+/**
+ * This checkout's classroom membership (`classroom join`): in the project's
+ * .cache, not ~/.config, because the lab an attendee reports on is this
+ * checkout, whoever runs it (with sudo or without, HOME differs; the
+ * checkout does not), and a fresh clone for another workshop does not report
+ * to an old board. ANYCAST_CLASSROOM_FILE moves it (tests: one per simulated attendee).
+ */
+export const CLASSROOM_FILE = process.env.ANYCAST_CLASSROOM_FILE ?? join(REPO_ROOT, '.cache', 'classroom.json');
+/** The trainer's board and its join code (`classroom serve`), kept across restarts. */
+export const CLASSROOM_BOARD_FILE = join(REPO_ROOT, '.cache', 'classroom-board.json');
 
 export interface CliContext {
   rt: ContainerRuntime;
@@ -23,6 +34,8 @@ export interface CliContext {
   progress(json: boolean): Progress;
   /** The result on stdout: pretty JSON with --json, else the human text. */
   print(json: boolean, data: unknown, human: () => string): void;
+  /** Tells the trainer's board what happened, when this checkout joined one (best effort, ≤ ~300 ms). */
+  classroom?: ClassroomReporter;
 }
 
 export function makeContext(): CliContext {
@@ -31,5 +44,6 @@ export function makeContext(): CliContext {
     terminal: processTerminal(),
     progress: (json) => createProgress((ev) => process.stderr.write(json ? `${JSON.stringify({ progress: ev })}\n` : `${formatProgress(ev)}\n`)),
     print: (json, data, human) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`),
+    classroom: classroomReporter(CLASSROOM_FILE),
   };
 }

@@ -2,6 +2,7 @@
 // commands/, one line here.
 import type { CliCommand } from './command.js';
 import { breakCommand, restoreCommand } from './commands/break.js';
+import { classroomCommand } from './commands/classroom.js';
 import { collectorCommand } from './commands/collector.js';
 import { composeCommand } from './commands/compose.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -45,4 +46,5 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   exerciseCommand,
   genCommand,
   webCommand,
+  classroomCommand,
 ];

@@ -1,7 +1,7 @@
 // Issue "Workshop mode", exercises that grade themselves: every registered
 // exercise is solvable, and its checker tells a broken lab from a fixed one.
 // For each: `exercise start` → `check` fails (exit 1, passed=false) →
-// `exercise solve` → `check` passes (exit 0). The lab is put back at the end.
+// `exercise solve --trainer` → `check` passes (exit 0). The lab is put back at the end.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/exercise/exercise.js';
 import { EXERCISES } from '../../src/exercise/index.js';
@@ -53,7 +53,7 @@ describe('exercises (default lab)', () => {
     expect(before.result.criteria.some((c) => !c.passed)).toBe(true);
     for (const c of before.result.criteria) expect(c.reason).not.toBe('');
 
-    const solved = await lab(['exercise', 'solve', id, '--json']);
+    const solved = await lab(['exercise', 'solve', id, '--trainer', '--json']);
     expect(solved.code, solved.stderr).toBe(0);
 
     const after = await check(id);

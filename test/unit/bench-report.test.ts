@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPORT_BLOCKS, type ResultFile, renderReport, resultFiles, scaleTable } from '../../src/bench/report.js';
+import { REPORT_BLOCKS, type ResultFile, renderReport, reportDocs, resultFiles, scaleTable } from '../../src/bench/report.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -31,12 +31,20 @@ describe('bench report', () => {
     expect(() => renderReport('<!-- bench:x -->\n', () => files, [block])).toThrow(/has no <!-- \/bench:x -->/);
   });
 
-  it('README.md holds exactly what the committed result files say', () => {
-    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    const { text, used } = renderReport(readme, (bench) => resultFiles(join(REPO, 'bench', 'results'), bench));
-    // Every block is in the README, each from a file.
+  it('README.md and docs/*.md hold exactly what the committed result files say', () => {
+    const used: Record<string, string> = {};
+    for (const doc of reportDocs(REPO)) {
+      const before = readFileSync(join(REPO, doc), 'utf8');
+      const r = renderReport(before, (bench) => resultFiles(join(REPO, 'bench', 'results'), bench), REPORT_BLOCKS, doc);
+      Object.assign(used, r.used);
+      expect(r.text, `run \`npm run bench -- report\` and commit ${doc}`).toBe(before);
+    }
+    // Every block is in some doc, each from a file.
     expect(Object.keys(used).sort()).toEqual(REPORT_BLOCKS.map((b) => b.id).sort());
-    expect(text, 'run `npm run bench -- report` and commit README.md').toBe(readme);
+  });
+
+  it('names the doc whose marker is broken', () => {
+    expect(() => renderReport('<!-- bench:x -->\n', () => files, [block], 'docs/failover.md')).toThrow(/^docs\/failover.md: /);
   });
 
   describe('scale table', () => {

@@ -20,6 +20,7 @@ import { vtysh } from '../../src/lab/router-query.js';
 import { ImageBuildError } from '../../src/runtime/image-build-error.js';
 import type { ContainerInfo } from '../../src/runtime/runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import type { Report } from '../../src/web/classroom-reporter.js';
 import { listingRuntime } from './support/listing-runtime.js';
 
 const SRC = join(import.meta.dirname, '..', '..', 'src');
@@ -112,6 +113,7 @@ describe('command lists', () => {
       'exercise',
       'gen',
       'web',
+      'classroom',
     ]);
     expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
   });
@@ -207,6 +209,23 @@ describe('commands through the program', () => {
   it.each([['x'], ['-1'], ['65536']])('web refuses --port %s before looking for a lab', async (port) => {
     const rt = listingRuntime([]);
     await expect(run(rt, 'web', '--port', port)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining(port) });
+  });
+
+  it('exercise solve without --trainer refuses before touching the lab, and says what to do instead', async () => {
+    const rt = listingRuntime(runningLabFixture());
+    await expect(run(rt, 'exercise', 'solve', 'prepend-catchment')).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/solve is for trainers[\s\S]*exercise hint prepend-catchment[\s\S]*solve prepend-catchment --trainer/),
+    });
+    expect(rt.execCalls).toEqual([]);
+  });
+
+  it('exercise hint tells the classroom board, through the context the CLI hands it', async () => {
+    const reports: Report[] = [];
+    const ctx = { rt: listingRuntime([]), print: () => {}, classroom: { report: async (r: Report) => void reports.push(r) } } as unknown as CliContext;
+    const program = buildProgram(LAB_PROGRAM, LAB_COMMANDS, ctx);
+    await program.parseAsync(['exercise', 'hint', 'missing-bfd', '--n', '2'], { from: 'user' });
+    expect(reports).toEqual([{ type: 'hint', exercise: 'missing-bfd', n: 2 }]);
   });
 
   it('a usage error is thrown for reportError, not exited on', async () => {

@@ -16,6 +16,7 @@ export const downCommand = defineCommand({
   async run(ctx, [file]: [string], o: { all?: boolean; json?: boolean }) {
     const name = o.all ? undefined : labNameOf(file);
     const r = await labDown(ctx.rt, name, ctx.progress(!!o.json), await helperImage(ctx.rt));
+    await ctx.classroom?.report({ type: 'down', lab: name });
     ctx.print(
       !!o.json,
       r,

@@ -1,5 +1,7 @@
-// `lab exercise list | start <id> | check <id> | hint <id> [--n k | --all] | solve <id>`:
-// exercises that grade themselves against the running lab's real state.
+// `lab exercise list | start <id> | check <id> | hint <id> [--n k | --all] | solve <id> --trainer`:
+// exercises that grade themselves against the running lab's real state. When
+// this checkout joined a classroom board, start, check, hint and solve are
+// reported to it (ctx.classroom, best effort).
 import { join } from 'node:path';
 import { LabError } from '../../errors.js';
 import { EXERCISES, exerciseById } from '../../exercise/index.js';
@@ -18,13 +20,14 @@ const PATHS: ExercisePaths = { labsDir: join(REPO_ROOT, 'labs'), exercisesDir: j
 interface ExerciseFlags {
   n?: string;
   all?: boolean;
+  trainer?: boolean;
   lab?: string;
   json?: boolean;
 }
 
 export const exerciseCommand = defineCommand({
   name: 'exercise',
-  description: 'workshop exercises that grade themselves: list, start (reset the lab and break it), check, hint, solve',
+  description: 'workshop exercises that grade themselves: list, start (reset the lab and break it), check, hint, solve (--trainer)',
   arguments: [
     { name: '[action]', description: ACTIONS.join(' | '), default: 'list' },
     { name: '[id]', description: 'the exercise (see `exercise list`)' },
@@ -32,6 +35,7 @@ export const exerciseCommand = defineCommand({
   options: [
     { flags: '--n <k>', description: 'hint: which hint (1 = the first)', default: undefined },
     { flags: '--all', description: 'hint: every hint at once' },
+    { flags: '--trainer', description: 'solve: yes, apply the reference solution (it shows on the classroom board)' },
     labOption('lab name when several are up (check, solve)'),
     jsonOption(),
   ],
@@ -61,6 +65,7 @@ export const exerciseCommand = defineCommand({
       if (o.n !== undefined && o.all) throw new LabError('USAGE', 'hint takes --n <k> or --all, not both');
       const meta = exerciseMeta(PATHS, e);
       const h = pickHints(e.id, meta.hints, o.all ? 'all' : o.n === undefined ? 1 : positiveInt('--n', o.n));
+      await ctx.classroom?.report({ type: 'hint', exercise: e.id, n: o.all ? null : h.n });
       return ctx.print(json, { id: e.id, ...h }, () =>
         [
           ...h.hints.map((t, i) => `hint ${o.all ? i + 1 : h.n}/${h.of}: ${t}`),
@@ -68,11 +73,13 @@ export const exerciseCommand = defineCommand({
         ].join('\n'),
       );
     }
+    if ((action as Action) === 'solve' && !o.trainer) throw solveRefusal(e.id);
     const abort = abortOnSignals('exercise was interrupted');
     try {
       const deps: RunDeps = { rt: ctx.rt, progress: ctx.progress(json), paths: PATHS, signal: abort.signal };
       if ((action as Action) === 'start') {
         const r = await startExercise(deps, e);
+        await ctx.classroom?.report({ type: 'start', exercise: e.id });
         return ctx.print(json, r, () =>
           [
             `exercise ${r.id} started on lab ${r.lab}: ${r.title}`,
@@ -86,11 +93,13 @@ export const exerciseCommand = defineCommand({
       const lab = await runningLab(ctx.rt, o.lab);
       if ((action as Action) === 'solve') {
         const r = await solveExercise(deps, e, lab);
+        await ctx.classroom?.report({ type: 'solve', exercise: e.id });
         return ctx.print(json, r, () =>
           [`exercise ${r.id}: reference solution applied`, ...r.applied.map((l) => `  ${l}`), `  now: npm run lab -- exercise check ${r.id}`].join('\n'),
         );
       }
       const r = await checkExercise(deps, e, lab);
+      await ctx.classroom?.report({ type: 'check', exercise: e.id, result: r });
       // Not solved yet is a result, not an error: printed like a pass, exit status 1.
       if (!r.passed) process.exitCode = 1;
       ctx.print(json, r, () => renderCheck(r));
@@ -99,3 +108,12 @@ export const exerciseCommand = defineCommand({
     }
   },
 });
+
+/** `solve` gives the answer away: an attendee who types it by mistake (it is in --help) is told what it is, not given it. */
+const solveRefusal = (id: string) =>
+  new LabError(
+    'USAGE',
+    `exercise solve is for trainers: it applies the reference solution, and a solve shows on the classroom board next to your name.\n` +
+      `  stuck? npm run lab -- exercise hint ${id}   (then --n 2, --n 3)\n` +
+      `  trainer: npm run lab -- exercise solve ${id} --trainer`,
+  );

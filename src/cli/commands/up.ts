@@ -40,6 +40,7 @@ export const upCommand = defineCommand({
       });
       const p = r.phases;
       const reset = o.reset ? await resetAll(ctx.rt, lab, { progress, signal: abort.signal }) : undefined;
+      await ctx.classroom?.report({ type: 'up', lab: lab.name });
       ctx.print(!!o.json, reset ? { ...r, reset } : r, () =>
         [
           `lab "${lab.name}" is up and converged in ${(r.wallMs / 1000).toFixed(1)} s`,
