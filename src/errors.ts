@@ -34,6 +34,8 @@ export const EXIT_CODES = {
   /** A `--check` found a generated file that differs from what would be written. */
   OUT_OF_DATE: 1,
   FAULT: 1,
+  /** `lab pack` could not gather a part of the offline archive (git, npm, tar, the images). */
+  PACK: 1,
   EXPERIMENT: 1,
   INTERRUPTED: 130,
 } as const satisfies Record<string, 1 | 2 | 130>;

@@ -2,6 +2,7 @@
 // commands/, one line here.
 import type { CliCommand } from './command.js';
 import { breakCommand, restoreCommand } from './commands/break.js';
+import { checkpointCommand } from './commands/checkpoint.js';
 import { classroomCommand } from './commands/classroom.js';
 import { collectorCommand } from './commands/collector.js';
 import { composeCommand } from './commands/compose.js';
@@ -14,6 +15,7 @@ import { failoverCommand } from './commands/failover.js';
 import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
+import { packCommand } from './commands/pack.js';
 import { policyCommand } from './commands/policy.js';
 import { shellCommand } from './commands/shell.js';
 import { statusCommand } from './commands/status.js';
@@ -44,7 +46,9 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   failoverCommand,
   floodCommand,
   exerciseCommand,
+  checkpointCommand,
   genCommand,
   webCommand,
   classroomCommand,
+  packCommand,
 ];

@@ -176,3 +176,14 @@ export const recordingEnded = (r: Recording, id: string): string | null =>
   r.summary
     ? `${r.client}'s recording ended (${r.summary.stopReason}) after ${Math.round(r.summary.durationMs / 1000)} s: run \`npm run lab -- exercise start ${id}\` again`
     : null;
+
+/** Exercises whose recording runs in a client now (their pid files): the exercise in progress, for checkpoints. */
+export async function runningRecordings(rt: ContainerRuntime, lab: Lab): Promise<string[]> {
+  const client = lab.clients[0];
+  if (!client) return [];
+  const r = await rt.exec(containerName(lab.name, client.name), ['sh', '-c', `ls /tmp/${tag('')}*.pid 2>/dev/null; true`], { timeoutMs: 10_000 });
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().match(/al-exercise-(.+)\.pid$/)?.[1])
+    .filter((id): id is string => !!id);
+}

@@ -75,6 +75,15 @@ export class DockerRuntime implements ContainerRuntime {
     await this.followAndCheck(stream);
   }
 
+  async saveImages(refs: readonly string[], signal?: AbortSignal): Promise<Readable> {
+    // One request for all refs (GET /images/get?names=…): layers shared between images are written once.
+    // @types/dockerode lacks getImages; dockerode has it.
+    const docker = this.docker as unknown as { getImages(opts: { names: string[] }): Promise<Readable> };
+    const stream = await docker.getImages({ names: [...refs] });
+    signal?.addEventListener('abort', () => stream.destroy(signal.reason as Error), { once: true });
+    return stream;
+  }
+
   async buildImage(spec: BuildSpec, signal?: AbortSignal): Promise<void> {
     const stream = await this.docker.buildImage({ context: spec.contextDir, src: spec.files }, {
       t: spec.ref,

@@ -128,6 +128,8 @@ export interface ContainerRuntime {
   tagImage(ref: string, repo: string, tag: string): Promise<void>;
   removeImage(ref: string): Promise<void>;
   importImage(tar: Readable, spec: ImportSpec, signal?: AbortSignal): Promise<void>;
+  /** `docker save` of these refs as one tar stream (their tags included), for an offline copy of the lab. */
+  saveImages(refs: readonly string[], signal?: AbortSignal): Promise<Readable>;
   buildImage(spec: BuildSpec, signal?: AbortSignal): Promise<void>;
   createNetwork(spec: NetworkSpec): Promise<string>;
   listNetworks(labels: Record<string, string>): Promise<NetworkInfo[]>;

@@ -2,7 +2,7 @@
 // with labels, every call logged in order, failures injected per method, and
 // exec/run answered by the test. Enough for `up`, `down` and image tests
 // without an engine.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type {
   AttachedIo,
   BuildSpec,
@@ -156,6 +156,12 @@ export class FakeRuntime implements ContainerRuntime {
   async removeImage(ref: string): Promise<void> {
     this.log('removeImage', ref);
     this.images.delete(ref);
+  }
+
+  async saveImages(refs: readonly string[]): Promise<Readable> {
+    this.log('saveImages', refs.join(' '));
+    for (const ref of refs) if (!this.images.has(ref)) throw Object.assign(new Error(`no such image: ${ref}`), { statusCode: 404 });
+    return Readable.from([Buffer.from(`saved ${refs.join(' ')}`)]);
   }
 
   async importImage(_tar: Readable, spec: ImportSpec): Promise<void> {
