@@ -111,9 +111,11 @@ describe('command lists', () => {
       'failover',
       'flood',
       'exercise',
+      'checkpoint',
       'gen',
       'web',
       'classroom',
+      'pack',
     ]);
     expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
   });
