@@ -95,15 +95,16 @@ describe('interactive exec, vtysh and shell (default lab)', () => {
     expect(await s.end(60_000), s.transcript).toBe(7);
   });
 
-  it('Ctrl-C reaches the process in the node: a sleep 30 ends at once with 130, and nothing is left running', async () => {
-    const s = new PtySession(labArgv(['exec', 'c-de', '--', 'sh', '-c', 'echo started; exec sleep 30']));
+  it('Ctrl-C reaches the process in the node: a sleep ends at once with 130, and nothing is left running', async () => {
+    // 31, not 30: a number no other process in the client sleeps for (its image keeps a `sleep` of its own running).
+    const s = new PtySession(labArgv(['exec', 'c-de', '--', 'sh', '-c', 'echo started; exec sleep 31']));
     // Only once the process has printed is our terminal raw: a Ctrl-C before that would stop the CLI itself.
     await s.expect(/started/, 60_000);
     const t0 = performance.now();
     s.press('\x03');
     expect(await s.end(10_000), s.transcript).toBe(130);
     expect(performance.now() - t0).toBeLessThan(3_000);
-    const left = await lab(['exec', 'c-de', '--', 'pgrep', '-x', 'sleep']);
+    const left = await lab(['exec', 'c-de', '--', 'pgrep', '-fx', 'sleep 31']);
     expect(left.code, left.stdout).toBe(1);
   });
 
