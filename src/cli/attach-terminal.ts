@@ -43,6 +43,21 @@ const FATAL = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
 
 /** Runs `cmd` in the container attached to the terminal; resolves with its exit code. */
 export async function runAttached(rt: ContainerRuntime, id: string, cmd: string[], term: Terminal): Promise<number> {
+  // `lab exec c-de -- cat big | head`: the reader has gone. End as a process killed by SIGPIPE does (141, quietly),
+  // not with a stack trace from the unhandled write error.
+  const readerGone = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    term.exit(128 + constants.signals.SIGPIPE);
+  };
+  term.stdout.on('error', readerGone);
+  try {
+    return await attach(rt, id, cmd, term);
+  } finally {
+    term.stdout.off('error', readerGone);
+  }
+}
+
+async function attach(rt: ContainerRuntime, id: string, cmd: string[], term: Terminal): Promise<number> {
   if (!term.stdin.isTTY) return rt.execAttached(id, cmd, { tty: false, stdin: term.stdin, stdout: term.stdout, stderr: term.stderr });
   const restore = enterRawMode(term);
   try {

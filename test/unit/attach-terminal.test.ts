@@ -78,6 +78,17 @@ describe('runAttached', () => {
     expect(term.emitter.listenerCount('SIGWINCH')).toBe(0);
   });
 
+  it('a reader that has gone (EPIPE on stdout) ends the session as SIGPIPE would: 141, no stack trace', async () => {
+    const term = fakeTerminal(false);
+    const rt = attachedRuntime(async (io) => {
+      io.stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      return 0;
+    });
+    await runAttached(rt, 'fra', ['cat', 'big'], term);
+    expect(term.exited).toEqual([141]);
+    expect(term.stdout.listenerCount('error')).toBe(0);
+  });
+
   it('SIGTERM while raw: terminal restored first, then exit 143', async () => {
     const term = fakeTerminal(true);
     const rt = attachedRuntime(async () => {
