@@ -109,6 +109,8 @@ else
   command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
   # The dashboard's tests drive a real browser (playwright-core, no bundled browser).
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # Zonemaster checks the lab's zone from inside a client's netns (test/integration/zone.test.ts).
+  command -v zonemaster-cli >/dev/null 2>&1 || missing+=(zonemaster-cli)
   # docker.io pulls iptables; mmdebstrap in root mode needs nothing more.
   if ((${#missing[@]})); then
     say "installing: ${missing[*]}"
@@ -116,7 +118,7 @@ else
     as_root apt-get update -qq >&2
     as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    note "packages present: dockerd, docker, mmdebstrap, dig, chromium"
+    note "packages present: dockerd, docker, mmdebstrap, dig, chromium, zonemaster-cli"
   fi
 fi
 

@@ -5,7 +5,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { REPO_ROOT } from '../paths.js';
 
 export const AGENT_OUT = join(REPO_ROOT, 'dist', 'agent');
@@ -25,6 +24,8 @@ export async function buildAgents(force = false): Promise<string> {
   const marker = join(AGENT_OUT, 'router-init.sh');
   if (!force && existsSync(marker) && newestMtime(join(REPO_ROOT, 'src', 'agent')) <= statSync(marker).mtimeMs) return AGENT_OUT;
   mkdirSync(AGENT_OUT, { recursive: true });
+  // Loaded only to rebuild: every `lab` command imports this module, most never rebuild.
+  const { build } = await import('esbuild');
   const entryPoints = Object.fromEntries(
     Object.entries(ENTRIES)
       .filter(([, src]) => existsSync(join(REPO_ROOT, src)))

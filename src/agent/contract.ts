@@ -17,9 +17,55 @@ export interface PopAgentConfig {
   zone: string;
   /** Fully qualified name -> IPv4 address (A records). */
   records: Record<string, string>;
+  /** The apex NS RRset: fully qualified names, each with an A in `records`. */
+  nameservers: string[];
+  /** The apex SOA's fields (RFC 1035 §3.3.13). */
+  soa: SoaFields;
   health: { interval: number; failures: number; holdDown: number };
   tcp: { idleTimeoutMs: number; maxConnections: number };
 }
+
+export interface SoaFields {
+  /** MNAME: the primary name server, fully qualified. */
+  mname: string;
+  /** RNAME: the responsible mailbox as a name (hostmaster.lab. for hostmaster@lab). */
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  /** Upper bound on negative caching (RFC 2308 §4); the SOA record's own TTL is lower still. */
+  minimum: number;
+}
+
+/**
+ * SOA timers inside the ranges zone checkers accept: Zonemaster's ZONE02
+ * (refresh >= 4 h), ZONE04 (retry >= 1 h, below refresh), ZONE05 (expire
+ * >= 7 days and >= refresh) and ZONE06 (minimum 300..86400), which sit inside
+ * RFC 1912 §2.2's advice. Nothing transfers this zone, so they only have to pass.
+ */
+export const DEFAULT_SOA_TIMERS = { serial: 1, refresh: 14400, retry: 3600, expire: 1209600, minimum: 300 } as const;
+
+/**
+ * The apex name servers when the lab file names none: every record at the
+ * anycast DNS address (e.g. ns.lab.), else `ns.<zone>`, which the caller adds
+ * at that address. Sorted, so every PoP serves the same RRset order.
+ */
+export function defaultNameservers(zone: string, records: Record<string, string>, dnsAddress: string): string[] {
+  const at = Object.entries(records)
+    .filter(([, addr]) => addr === dnsAddress)
+    .map(([name]) => name.toLowerCase())
+    .sort();
+  return at.length ? at : [`ns.${zone === '.' ? '' : zone}`];
+}
+
+/** The SOA when the lab file sets none of it: MNAME the first name server, RNAME hostmaster.<zone>. */
+export const defaultSoa = (zone: string, nameservers: readonly string[], over: Partial<SoaFields> = {}): SoaFields => ({
+  mname: nameservers[0] ?? `ns.${zone === '.' ? '' : zone}`,
+  rname: `hostmaster.${zone === '.' ? '' : zone}`,
+  ...DEFAULT_SOA_TIMERS,
+  ...over,
+});
 
 /** Paths inside PoP containers. */
 export const POP_PATHS = {

@@ -10,6 +10,7 @@ import type { FailoverResult } from '../experiment/failover-result.js';
 import { summarize } from '../experiment/stats.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
 import type { RemedyBenchResult } from './bfd-remedy.js';
+import type { CliBenchResult } from './cli-start.js';
 import { type BenchRow, othersHurt, type runFailoverBench } from './failover.js';
 import type { ResponderBenchResult } from './responder.js';
 import type { SoakBenchResult, SoakRow } from './soak.js';
@@ -64,6 +65,37 @@ function block<D>(b: {
 const n = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Math.round(v).toLocaleString('en-US'));
 const s1 = (ms: number): string => (ms / 1000).toFixed(1);
 const source = (file: string, reproduce?: string) => `From \`bench/results/${file}\`${reproduce ? ` (\`${reproduce}\`)` : ''}.`;
+
+const mb = (bytes: number): string => Math.round(bytes / 1e6).toLocaleString('en-US');
+
+/** What `lab pack --json` wrote, with the command that made it. */
+interface PackDoc {
+  bytes: number;
+  parts: { images: number; npmCache: number; project: number };
+  ms: { total: number };
+  reproduce?: string;
+}
+
+function packLine(doc: PackDoc, file: string): string {
+  const p = doc.parts;
+  return `${source(file, doc.reproduce)} One uncompressed tar of **${mb(doc.bytes)} MB**: the two images as a gzipped \`docker save\` (${mb(p.images)} MB), an npm cache with every package of \`package-lock.json\` (${mb(p.npmCache)} MB), the project (${mb(p.project)} MB); written in ${s1(doc.ms.total)} s.`;
+}
+
+type CliDoc = Omit<CliBenchResult, 'file'>;
+
+function cliTable(doc: CliDoc, file: string): string {
+  const row = (how: string, cmd: string, r: { medianMs: number; p90Ms: number; runs: number }) =>
+    `| ${how} | \`${cmd}\` | ${n(r.medianMs)} | ${n(r.p90Ms)} | ${r.runs} |`;
+  const st = doc.status;
+  return [
+    `${source(file, doc.reproduce)} ${doc.machine.cpus} cores; milliseconds from start to exit:`,
+    '',
+    '| how | command | median | p90 | runs |',
+    '|---|---|---|---|---|',
+    ...doc.help.rows.map((r) => row(r.how, r.cmd, r)),
+    st.ran ? row(`${st.how}, lab up`, st.cmd, st) : `| status | did not run: ${st.reason} | | | |`,
+  ].join('\n');
+}
 
 function upSample(doc: UpDoc, file: string): string {
   const p = doc.warmPhasesMedianMs;
@@ -283,6 +315,18 @@ export const REPORT_BLOCKS: ReportBlock[] = [
     bench: 'failover-run',
     fits: (d): d is FailoverResult => isRecord(d) && Array.isArray(d.trials) && isRecord(d.summary),
     render: failoverRunText,
+  }),
+  block({
+    id: 'pack',
+    bench: 'pack',
+    fits: (d): d is PackDoc => isRecord(d) && typeof d.bytes === 'number' && isRecord(d.parts),
+    render: packLine,
+  }),
+  block({
+    id: 'cli',
+    bench: 'cli',
+    fits: (d): d is CliDoc => isRecord(d) && isRecord(d.help) && Array.isArray(d.help.rows),
+    render: cliTable,
   }),
   block({ id: 'responder', bench: 'responder', fits: (d): d is ResponderDoc => isRecord(d) && Array.isArray(d.servers), render: responderTable }),
 ];

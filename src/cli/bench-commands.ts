@@ -1,6 +1,7 @@
 // Every `bench` command: one file each under commands/bench/, one line here.
 import type { CliCommand } from './command.js';
 import { bfdRemedyBenchCommand } from './commands/bench/bfd-remedy.js';
+import { cliBenchCommand } from './commands/bench/cli.js';
 import { failoverBenchCommand } from './commands/bench/failover.js';
 import { reportBenchCommand } from './commands/bench/report.js';
 import { responderBenchCommand } from './commands/bench/responder.js';
@@ -13,5 +14,6 @@ export const BENCH_COMMANDS: readonly CliCommand[] = [
   upBenchCommand,
   soakBenchCommand,
   bfdRemedyBenchCommand,
+  cliBenchCommand,
   reportBenchCommand,
 ];

@@ -39,8 +39,13 @@ export interface CliContext {
 }
 
 export function makeContext(): CliContext {
+  let rt: ContainerRuntime | undefined;
   return {
-    rt: createDockerRuntime(),
+    // Made on first use: `--help` and usage errors never touch the engine.
+    get rt() {
+      rt ??= createDockerRuntime();
+      return rt;
+    },
     terminal: processTerminal(),
     progress: (json) => createProgress((ev) => process.stderr.write(json ? `${JSON.stringify({ progress: ev })}\n` : `${formatProgress(ev)}\n`)),
     print: (json, data, human) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`),

@@ -16,6 +16,7 @@ import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
 import { lgCommand } from './commands/lg.js';
 import { packCommand } from './commands/pack.js';
+import { planCommand } from './commands/plan.js';
 import { policyCommand } from './commands/policy.js';
 import { shellCommand } from './commands/shell.js';
 import { statusCommand } from './commands/status.js';
@@ -27,6 +28,7 @@ import { whoCommand } from './commands/who.js';
 
 export const LAB_COMMANDS: readonly CliCommand[] = [
   upCommand,
+  planCommand,
   downCommand,
   statusCommand,
   execCommand,

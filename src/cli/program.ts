@@ -55,13 +55,26 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
   }
 }
 
+/** Set by the launcher (bin/bundle.mjs) to the source path of the entry it imports from the bundle. */
+const LAUNCHED_ENTRY = Symbol.for('anycast-lab.cli-entry');
+
 /**
- * The entry point's whole job: when node was started on `src/cli/<entry>`
- * (not when a test imports it), build the program with the Docker context,
- * run it, and leave once the command is done (dockerode keeps sockets alive).
+ * Whether this process was started to run `src/cli/<entry>`: by the launcher
+ * (bin/anycast-lab.mjs, which imports the bundle) or by tsx/node on the source
+ * file, and not merely by a test importing the module.
+ */
+export function startedAs(entry: string, argv1: string | undefined, launched: unknown): boolean {
+  const source = `src/cli/${entry}`;
+  return launched === source || !!argv1?.replace(/\\/g, '/').endsWith(source);
+}
+
+/**
+ * The entry point's whole job: when started as the CLI (startedAs), build the
+ * program with the Docker context, run it, and leave once the command is done
+ * (dockerode keeps sockets alive).
  */
 export async function runAsCli(meta: ProgramMeta, commands: readonly CliCommand[], entry: string): Promise<void> {
-  if (!process.argv[1]?.replace(/\\/g, '/').endsWith(`src/cli/${entry}`)) return;
+  if (!startedAs(entry, process.argv[1], (globalThis as Record<symbol, unknown>)[LAUNCHED_ENTRY])) return;
   await runProgram(buildProgram(meta, commands, makeContext()), process.argv);
   setImmediate(() => process.exit());
 }

@@ -14,23 +14,48 @@ import { roleSpec } from '../topology/roles/registry.js';
 
 export interface Artifacts {
   agentDir: string;
-  /** node -> hash of everything mounted into it; a change recreates the node. */
+  /** node -> hash of everything mounted into it but frr.conf; a change recreates the node. */
   configHashes: Record<string, string>;
 }
 
 const agentFilesOf = (lab: Lab, router: Router): Record<string, string> => roleSpec(router.role).container.agentFiles(lab, router);
 
 /**
- * Pure: the config hash of one router, from the lab model alone — its FRR
- * files, plus its role's agent config files (a PoP's pop.json). `up` labels
- * containers with it and a recreated node gets the same, so a later `up` keeps it.
+ * Pure: what a router's container is made from, beside its image and
+ * addresses — its daemons and vtysh.conf (which daemons run), the start-up
+ * scripts, its role's agent config files (a PoP's pop.json, read once at
+ * start). A change here recreates the router. Its frr.conf is not part of
+ * it: that is applied in place (nodeFrrHash, reconfigure.ts), so a new
+ * neighbour does not cost a router its container.
  */
 export function nodeConfigHash(lab: Lab, node: string): string {
   const router = lab.routers.find((r) => r.name === node);
   if (!router) return '';
-  const frr = configHash(renderRouter(lab, node)) + routerInitHash();
+  const files = renderRouter(lab, node);
+  // Comments name the lab file: the same lab under another name is no change.
+  const frr =
+    configHash({ 'frr.conf': '', daemons: withoutComments(files.daemons, '#'), 'vtysh.conf': withoutComments(files['vtysh.conf'], '!') }) + routerInitHash();
   return frr + Object.values(agentFilesOf(lab, router)).join('');
 }
+
+/**
+ * Pure: a hash of a router's frr.conf statements, comments left out (the
+ * header names the lab file: the same lab under another file name is not a
+ * change). `up` labels a router with it and records it when the lab
+ * converged; a different one is a reconfiguration in place.
+ */
+export function nodeFrrHash(lab: Lab, node: string): string {
+  if (!lab.routers.some((r) => r.name === node)) return '';
+  return frrTextHash(renderRouter(lab, node)['frr.conf']);
+}
+
+export const frrTextHash = (conf: string): string => createHash('sha256').update(withoutComments(conf, '!')).digest('hex').slice(0, 12);
+
+const withoutComments = (text: string, mark: string): string =>
+  text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith(mark))
+    .join('\n');
 
 let initHash: string | undefined;
 /**

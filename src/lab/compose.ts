@@ -84,6 +84,6 @@ function service(spec: ContainerSpec): Record<string, unknown> {
 
 /** The absolute lab-file path and config hashes are machine-specific; the committed file must not be. */
 function withoutFile(labels: Record<string, string>): Record<string, string> {
-  const { [LABEL.file]: _file, [LABEL.configHash]: _hash, ...rest } = labels;
+  const { [LABEL.file]: _file, [LABEL.configHash]: _hash, [LABEL.frrHash]: _frr, ...rest } = labels;
   return rest;
 }

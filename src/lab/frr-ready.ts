@@ -21,6 +21,8 @@ export interface FrrReadyOptions {
   progress: Progress;
   /** Re-applications of frr.conf before giving up. */
   repairs?: number;
+  /** Unix ms the container was started again: a ready file written before is stale. */
+  startedAt?: number;
 }
 
 export interface FrrReady {
@@ -56,11 +58,15 @@ const MARK = '@@anycast-lab@@';
  * router's state (ROUTER_STATE_COMMANDS): the first poll of `up`'s
  * convergence wait, without an exec of its own.
  */
-export function readyScript(deadlineS: number): string {
+export function readyScript(deadlineS: number, notBefore?: number): string {
   const { frrReady, frrFailed } = ROUTER_PATHS;
+  // A container started again (after a dockerd restart) still has the ready
+  // file of its last run until frr-start.sh removes it: one older than the
+  // start is not an answer.
+  const stale = notBefore === undefined ? '' : ` || (( $(sed -n 's/.*"at":\\([0-9]*\\).*/\\1/p' ${frrReady} 2>/dev/null || echo 0) < ${notBefore} ))`;
   return [
     'exec 3<> <(:)',
-    `while [ ! -f ${frrReady} ] && [ ! -f ${frrFailed} ] && (( SECONDS < ${deadlineS} )); do read -rt 0.2 -u 3 || true; done`,
+    `while { [ ! -f ${frrReady} ]${stale}; } && [ ! -f ${frrFailed} ] && (( SECONDS < ${deadlineS} )); do read -rt 0.2 -u 3 || true; done`,
     `if [ -f ${frrReady} ]; then cat ${frrReady}; elif [ -f ${frrFailed} ]; then echo FAILED: $(cat ${frrFailed}); else echo TIMEOUT; fi`,
     // A PoP drained by `lab withdraw` (the marker only exists on PoPs).
     `${DRAIN_MARKER_TEST} || true`,
@@ -100,7 +106,7 @@ export function runtimeOwned(lab: Lab): RegExp[] {
 export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: string, router: string, o: FrrReadyOptions): Promise<FrrReady> {
   const rendered = renderRouter(lab, router)['frr.conf'];
   const deadlineS = Math.ceil(o.deadlineMs / 1000);
-  const r = await rt.exec(container, ['bash', '-c', readyScript(deadlineS)], { timeoutMs: o.deadlineMs + 15_000 });
+  const r = await rt.exec(container, ['bash', '-c', readyScript(deadlineS, o.startedAt)], { timeoutMs: o.deadlineMs + 15_000 });
   if (r.exitCode !== 0)
     throw new ConvergenceError(`${router}: cannot ask FRR whether it is ready: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`, [
       `${router}: FRR not reachable`,

@@ -1,7 +1,7 @@
 // Reads FRR's own JSON (vtysh `… json`) into plain data, and decides what a
 // converged router looks like. Pure: tested on captured FRR output.
 import { findRouter, type Lab, sessionsOf } from '../topology/model.js';
-import { roleSpec } from '../topology/roles/registry.js';
+import { expectedRoutes } from '../topology/reachability.js';
 
 export interface BgpPeerState {
   peer: string;
@@ -116,7 +116,8 @@ export function pendingKind(line: string): PendingKind {
 /**
  * What is still missing on one router for the lab to count as converged:
  * every session Established, every BFD peer up, and the routes its role
- * needs (RoleSpec.converge.routes).
+ * needs (RoleSpec.converge.routes) that the topology can bring it
+ * (topology/reachability.ts).
  */
 export function pendingOn(lab: Lab, router: string, state: RouterState): string[] {
   const pending: string[] = [];
@@ -129,7 +130,8 @@ export function pendingOn(lab: Lab, router: string, state: RouterState): string[
       if (bfd?.status !== 'up') pending.push(`${router}: BFD peer ${remote.node} (${remote.address}) is ${bfd?.status ?? 'absent'}`);
     }
   }
-  const need = self ? roleSpec(self.role).converge.routes(lab, self) : [];
+  // What reaches it as the policy stands (a peering-only PoP hears one LAN), not every prefix its role could carry.
+  const need = self ? expectedRoutes(lab, self.name) : [];
   for (const prefix of need) if (!state.routes.includes(prefix)) pending.push(`${router}: no route to ${prefix}`);
   return pending;
 }

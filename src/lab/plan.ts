@@ -7,6 +7,7 @@ import { containerName, LABEL, labLabels, networkName } from '../runtime/labels.
 import type { ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
 import type { Client, Collector, Lab, Router } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
+import { nodeFrrHash } from './artifacts.js';
 
 export interface PlanPaths {
   /** Host dir holding <lab>/<node>/frr.conf … */
@@ -138,9 +139,13 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
     name: containerName(lab.name, r.name),
     hostname: r.name,
     image: images.router,
+    // Addresses and frr.conf are not in the hash: a router's links and its
+    // FRR config change in place (live-plan.ts); the frr.conf it was created
+    // with is labelled on its own.
     labels: labLabels(lab.name, r.name, r.role, 'router', {
       [LABEL.file]: lab.file,
-      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(attachments), JSON.stringify(env)]),
+      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(env)]),
+      [LABEL.frrHash]: nodeFrrHash(lab, r.name),
     }),
     cmd: ['/bin/bash', `${AGENT_DIR}/router-init.sh`],
     env,

@@ -12,6 +12,24 @@ export interface WhoTargets {
   httpAddress: string;
 }
 
+/**
+ * The SOA serial of the zone as the client's PoP serves it. Every instance
+ * behind the one address must serve the same zone; a PoP restarted with an
+ * older one shows up as the client whose serial differs.
+ */
+export function soaSerialCommand(dnsAddress: string, zone: string, timeoutS = 2): string[] {
+  return ['dig', '+tries=1', `+time=${timeoutS}`, '+norec', `@${dnsAddress}`, zone, 'SOA', '+short'];
+}
+
+/** `dig +short SOA`: "ns.lab. hostmaster.lab. 2026120601 14400 3600 1209600 300" -> 2026120601. */
+export function parseSoaSerial(stdout: string): number | null {
+  for (const line of stdout.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length === 7 && /^\d+$/.test(f[2])) return Number(f[2]);
+  }
+  return null;
+}
+
 export interface WhoRow {
   client: string;
   udp: string | null;
@@ -22,6 +40,10 @@ export interface WhoRow {
   expected: string | null;
   /** Every channel answered, and from the expected PoP. */
   matches: boolean;
+  /** SOA serial of the zone from the answering PoP; null when it did not say. */
+  serial?: number | null;
+  /** The serial differs from the one most other clients see (markSerialMismatch). */
+  serialDiffers?: boolean;
   /** Per channel: why there is no answer (dig's or curl's last words). */
   errors?: Partial<Record<WhoChannel, string>>;
 }
@@ -106,13 +128,36 @@ export function whoRow(client: string, expected: string | null, answers: Record<
   };
 }
 
-/** For people: one line per client; a `!` marks a channel that differs from the catchment. */
+/**
+ * Flags each row whose serial differs from the serial most clients see
+ * (ties: the highest, the newer zone). Rows without a serial are left alone.
+ */
+export function markSerialMismatch(rows: WhoRow[]): WhoRow[] {
+  const counts = new Map<number, number>();
+  for (const r of rows) if (typeof r.serial === 'number') counts.set(r.serial, (counts.get(r.serial) ?? 0) + 1);
+  if (counts.size < 2) return rows;
+  const [common] = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0];
+  return rows.map((r) => (typeof r.serial === 'number' && r.serial !== common ? { ...r, serialDiffers: true } : r));
+}
+
+/** For people: one line per client; a `!` marks a channel that differs from the catchment, or a serial that differs from the others. */
 export function renderWhoTable(r: WhoReport): string {
   if (!r.clients.length) return `lab ${r.lab} has no clients`;
   const cell = (v: string | null, expected: string | null) => `${v ?? '-'}${expected !== null && v !== expected ? '!' : ''}`;
-  const head = ['client', 'udp', 'tcp', 'nsid', 'http', 'expected', ''];
-  const rows = r.clients.map((c) => [c.client, ...WHO_CHANNELS.map((ch) => cell(c[ch], c.expected)), c.expected ?? '-', c.matches ? 'ok' : 'DIFFERS']);
+  const head = ['client', 'udp', 'tcp', 'nsid', 'http', 'expected', 'serial', ''];
+  const rows = r.clients.map((c) => [
+    c.client,
+    ...WHO_CHANNELS.map((ch) => cell(c[ch], c.expected)),
+    c.expected ?? '-',
+    `${c.serial ?? '-'}${c.serialDiffers ? '!' : ''}`,
+    c.matches && !c.serialDiffers ? 'ok' : 'DIFFERS',
+  ]);
   const lines = [`lab ${r.lab}: which PoP answers each client`, formatTable(head, rows, [], { rule: false })];
+  const stale = r.clients.filter((c) => c.serialDiffers);
+  if (stale.length) {
+    lines.push('', `${stale.length} of ${r.clients.length} clients see a different SOA serial: the PoP answering them serves another version of the zone:`);
+    for (const c of stale) lines.push(`  ${c.client}: serial ${c.serial} from ${c.udp ?? 'an unknown PoP'}`);
+  }
   const bad = r.clients.filter((c) => !c.matches);
   if (bad.length) {
     lines.push('', `${bad.length} of ${r.clients.length} clients differ from expect.pop in the lab file (! marks the channel):`);

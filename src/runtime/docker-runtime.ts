@@ -9,6 +9,7 @@ import { waitUntil } from '../util/wait.js';
 import { ExecGate } from './exec-gate.js';
 import type {
   AttachedIo,
+  Attachment,
   BuildSpec,
   ContainerInfo,
   ContainerRuntime,
@@ -167,7 +168,19 @@ export class DockerRuntime implements ContainerRuntime {
       state: c.State as ContainerState,
       labels: c.Labels ?? {},
       image: c.Image,
+      networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([network, n]) => ({
+        network,
+        ipv4: n.IPAMConfig?.IPv4Address || n.IPAddress || '',
+      })),
     }));
+  }
+
+  async connectNetwork(container: string, att: Attachment): Promise<void> {
+    await this.docker.getNetwork(att.network).connect({ Container: container, EndpointConfig: { IPAMConfig: { IPv4Address: att.ipv4 } } });
+  }
+
+  async disconnectNetwork(container: string, network: string): Promise<void> {
+    await this.docker.getNetwork(network).disconnect({ Container: container, Force: true });
   }
 
   async inspectContainer(idOrName: string) {

@@ -5,12 +5,13 @@
 // that node comes from the distro (18), so the dns2 agent will not run on it
 // unless a Node 20 package source is added to the Dockerfile.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../paths.js';
 import { ImageBuildError } from './image-build-error.js';
 import { type ImageBuildStrategy, secs } from './image-builder.js';
 import { imageLabels } from './image-specs.js';
 
-const IMAGES_DIR = fileURLToPath(new URL('../../images/', import.meta.url));
+// From the repository root, not import.meta.url: this module also runs from the CLI bundle under dist/.
+const IMAGES_DIR = join(REPO_ROOT, 'images');
 
 export const dockerfileBuilder: ImageBuildStrategy = {
   name: 'dockerfile',

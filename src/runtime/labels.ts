@@ -11,6 +11,8 @@ export const LABEL = {
   file: 'anycast-lab.file',
   /** Hash of the rendered config a container was created with; `up` compares it to stay idempotent. */
   configHash: 'anycast-lab.config-hash',
+  /** Hash of a router's frr.conf statements when it was created (later ones are applied in place and recorded; see lab/lab-state.ts). */
+  frrHash: 'anycast-lab.frr-hash',
 } as const;
 
 export type ResourceKind = 'router' | 'client' | 'collector' | 'link' | 'lan' | 'helper' | 'image';

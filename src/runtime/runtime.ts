@@ -49,6 +49,8 @@ export interface ContainerInfo {
   state: ContainerState;
   labels: Record<string, string>;
   image: string;
+  /** Networks it is attached to with the address it asked for (kept while it is stopped). */
+  networks?: Attachment[];
 }
 
 export interface ExecResult {
@@ -139,6 +141,10 @@ export interface ContainerRuntime {
   listContainers(labels: Record<string, string>): Promise<ContainerInfo[]>;
   inspectContainer(idOrName: string): Promise<{ id: string; state: ContainerState; pid: number; labels: Record<string, string> } | undefined>;
   removeContainer(id: string): Promise<void>;
+  /** Attaches a container (running or not) to one more network at a fixed address: a new link of a live router. */
+  connectNetwork(container: string, att: Attachment): Promise<void>;
+  /** Detaches a container from a network: a link removed from a live router. */
+  disconnectNetwork(container: string, network: string): Promise<void>;
   pauseContainer(id: string): Promise<void>;
   unpauseContainer(id: string): Promise<void>;
   killContainer(id: string): Promise<void>;

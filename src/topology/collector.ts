@@ -15,7 +15,12 @@ export const COLLECTOR_DEFAULTS = {
   subnet: '10.79.0.0/24',
 } as const;
 
-/** Docker's bridge takes .1; the collector .2; transits from .10 in lab-file order. */
+/**
+ * Docker's bridge takes .1; the collector .2; transits from .10 in lab-file
+ * order. Unlike links and router IDs (resolve.ts, by name) this stays
+ * positional: the collector LAN's addresses are in captured fixtures and
+ * docs, and only a transit inserted before another moves it.
+ */
 const COLLECTOR_HOST = 2;
 const FIRST_PEER_HOST = 10;
 

@@ -59,26 +59,46 @@ export function overlaps(x: Cidr, y: Cidr): boolean {
 export const hostAt = (net: Cidr, n: number): string => fromInt((net.base + n) >>> 0);
 
 /**
- * Hands out consecutive subnets of one size from a pool, skipping any that
- * overlap a reserved (explicitly configured) subnet.
+ * FNV-1a of a name: a slot that depends on the name alone, not on where the
+ * name sits in the file, so adding or moving an entry moves nothing else.
  */
-export class SubnetAllocator {
-  private next: number;
+export function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * Hands out blocks of one size from a pool by key: each key starts at the
+ * slot its name hashes to and probes forward past taken or reserved slots.
+ * Callers allocate keys in sorted order, so the result depends on the set of
+ * keys, not on their order in the file; an added key can only move an
+ * existing one if it lands on that very slot and sorts first (a few in
+ * thousands of slots, for the pools' defaults).
+ * `skip`: slot indexes never handed out (a pool's network and broadcast address).
+ */
+export class KeyedAllocator {
+  private readonly taken = new Set<number>();
+  private readonly slots: number;
   constructor(
     private readonly pool: Cidr,
     private readonly bits: number,
     private readonly reserved: Cidr[] = [],
+    private readonly skip: (slot: number, slots: number) => boolean = () => false,
   ) {
-    this.next = pool.base;
+    this.slots = pool.bits > bits ? 0 : 2 ** (bits - pool.bits);
   }
 
-  allocate(): Cidr | undefined {
+  allocate(key: string): Cidr | undefined {
     const step = 2 ** (32 - this.bits);
-    const end = this.pool.base + size(this.pool);
-    while (this.next + step <= end) {
-      const candidate = { base: this.next >>> 0, bits: this.bits };
-      this.next += step;
-      if (!this.reserved.some((r) => overlaps(r, candidate))) return candidate;
+    const start = nameHash(key) % Math.max(1, this.slots);
+    for (let i = 0; i < this.slots; i++) {
+      const slot = (start + i) % this.slots;
+      if (this.taken.has(slot) || this.skip(slot, this.slots)) continue;
+      const candidate = { base: (this.pool.base + slot * step) >>> 0, bits: this.bits };
+      if (this.reserved.some((r) => overlaps(r, candidate))) continue;
+      this.taken.add(slot);
+      return candidate;
     }
     return undefined;
   }

@@ -1,6 +1,7 @@
 // The resolved lab: every default applied, every address allocated, every
 // reference checked. Everything after topology/ works on this shape only.
 
+import type { SoaFields } from '../agent/contract.js';
 import type { Role } from './roles/registry.js';
 
 /** One of the registered roles (topology/roles/registry.ts). */
@@ -97,6 +98,9 @@ export interface AnycastService {
   zone: string;
   /** Fully qualified name (trailing dot) -> IPv4 address. */
   records: Record<string, string>;
+  /** The apex NS RRset, each name with its address in `records`, inside the prefix. */
+  nameservers: string[];
+  soa: SoaFields;
 }
 
 export interface HealthOptions {

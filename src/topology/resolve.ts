@@ -4,10 +4,12 @@
 // issues come out in that order too. What differs by role is asked of the
 // role's spec (topology/roles/), never decided here by name.
 
+import { defaultNameservers, defaultSoa } from '../agent/contract.js';
 import { resolveCollector } from './collector.js';
 import { type FieldPath, formatPath } from './field-path.js';
-import { type Cidr, contains, formatCidr, hostAt, overlaps, parseCidr, SubnetAllocator, toInt } from './ipv4.js';
+import { type Cidr, contains, formatCidr, hostAt, KeyedAllocator, mask, nameHash, overlaps, parseCidr, toInt } from './ipv4.js';
 import type { AnycastService, BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
+import { unreachableExpectations } from './reachability.js';
 import { ROLE_NAMES, roleRouterFields, roleSpec, rolesWithRouterField } from './roles/registry.js';
 import type { RawRouter, RoleSpec } from './roles/role-spec.js';
 import type { LabFile, RawBfd, RawLinkEnd } from './schema.js';
@@ -105,7 +107,9 @@ export function resolveLab(raw: LabFile, file: string): ResolveResult {
 
   if (issues.length) return { ok: false, issues };
   const { net: _net, ...service } = anycast;
-  return { ok: true, lab: { name: raw.name, file, anycast: service, health, routers, clients, links, lans, ...(collector ? { collector } : {}) } };
+  const lab: Lab = { name: raw.name, file, anycast: service, health, routers, clients, links, lans, ...(collector ? { collector } : {}) };
+  checkExpectationsReachable(raw, lab, issue);
+  return issues.length ? { ok: false, issues } : { ok: true, lab };
 }
 
 // --- anycast service
@@ -131,7 +135,53 @@ function resolveAnycast(raw: LabFile, issue: Issue): Anycast {
     if (!(fq === zone || fq.endsWith(`.${zone}`))) issue(['anycast', 'records'], `record "${name}" is outside the zone "${zone}"`, name);
     records[fq.toLowerCase()] = addr;
   }
-  return { prefix, dnsAddress: dns, httpAddress: http, streamPort: raw.anycast?.streamPort ?? DEFAULTS.streamPort, zone, records, net };
+  const nameservers = resolveNameservers(raw, { zone, records, dns, prefix, net }, issue);
+  const rawSoa = raw.anycast?.soa ?? {};
+  const soa = defaultSoa(zone, nameservers, {
+    ...rawSoa,
+    ...(rawSoa.mname ? { mname: rawSoa.mname.toLowerCase() } : {}),
+    ...(rawSoa.rname ? { rname: rawSoa.rname.toLowerCase() } : {}),
+  });
+  // RFC 1912 §2.2 and Zonemaster ZONE03/ZONE05: retrying as often as refreshing, or expiring before a refresh, is a mistake.
+  if (soa.retry >= soa.refresh) issue(['anycast', 'soa', 'retry'], `SOA retry ${soa.retry} s is not below refresh ${soa.refresh} s`);
+  if (soa.expire < soa.refresh) issue(['anycast', 'soa', 'expire'], `SOA expire ${soa.expire} s is below refresh ${soa.refresh} s`);
+  return { prefix, dnsAddress: dns, httpAddress: http, streamPort: raw.anycast?.streamPort ?? DEFAULTS.streamPort, zone, records, nameservers, soa, net };
+}
+
+/**
+ * The apex NS RRset. Every name server must be answerable from inside the
+ * lab: in the zone, with a record inside the anycast prefix (an address
+ * elsewhere would send a resolver out of the lab, or nowhere). With none
+ * named, `ns.<zone>` at the DNS address is added when no record is there.
+ */
+function resolveNameservers(
+  raw: LabFile,
+  a: { zone: string; records: Record<string, string>; dns: string; prefix: string; net: Cidr },
+  issue: Issue,
+): string[] {
+  const named = raw.anycast?.nameservers;
+  if (!named) {
+    const nameservers = defaultNameservers(a.zone, a.records, a.dns);
+    const ns = nameservers[0];
+    if (a.records[ns] === undefined) a.records[ns] = a.dns;
+    else if (a.records[ns] !== a.dns)
+      issue(
+        ['anycast', 'records'],
+        `no record is at the DNS address ${a.dns}, and "${ns}" (the default name server) is at ${a.records[ns]}: point it at ${a.dns} or list anycast.nameservers`,
+        ns,
+      );
+    return nameservers;
+  }
+  const nameservers = named.map((n) => n.toLowerCase());
+  nameservers.forEach((ns, i) => {
+    const addr = a.records[ns];
+    if (!(ns === a.zone || ns.endsWith(`.${a.zone}`)))
+      issue(['anycast', 'nameservers', i], `name server "${ns}" is outside the zone "${a.zone}": its address would be looked up outside the lab`);
+    else if (addr === undefined)
+      issue(['anycast', 'nameservers', i], `name server "${ns}" has no address: add it to anycast.records with an address inside ${a.prefix}, e.g. ${a.dns}`);
+    else if (!contains(a.net, addr)) issue(['anycast', 'nameservers', i], `name server "${ns}" is at ${addr}, outside the anycast prefix ${a.prefix}`);
+  });
+  return nameservers;
 }
 
 // --- ASes and routers
@@ -202,27 +252,37 @@ function checkRequiredRoles(index: RouterIndex, issue: Issue): void {
 }
 
 function resolveRouters(raw: LabFile, index: RouterIndex, pools: Pools, issue: Issue): Router[] {
-  const explicitIds = new Set(raw.routers.map((r) => r.routerId).filter(Boolean));
-  let nextId = 1;
+  const ids = allocateRouterIds(raw, index, pools);
   const routers: Router[] = [];
   const seenIds = new Map<string, number>();
   for (const [i, r] of raw.routers.entries()) {
     const role = index.role.get(r.name);
     if (!role) continue;
-    let routerId = r.routerId;
+    const routerId = r.routerId ?? ids.get(r.name);
     if (!routerId) {
-      do routerId = hostAt(pools.routerIds, nextId++);
-      while (explicitIds.has(routerId));
-      if (!contains(pools.routerIds, routerId)) {
-        issue(['addressing', 'routerIds'], `routerIds pool ${formatCidr(pools.routerIds)} is exhausted`);
-        continue;
-      }
+      issue(['addressing', 'routerIds'], `routerIds pool ${formatCidr(pools.routerIds)} is exhausted`);
+      continue;
     }
     if (seenIds.has(routerId)) issue(['routers', i, 'routerId'], `router-id ${routerId} is already used by routers[${seenIds.get(routerId)}]`);
     seenIds.set(routerId, i);
     routers.push({ kind: 'router', name: r.name, role, asn: r.asn, routerId, location: r.location ?? '', ...roleSpec(role).topology.router(r) });
   }
   return routers;
+}
+
+/** Router IDs by name (see KeyedAllocator), clear of the pool's network and broadcast address and of IDs the file sets. */
+function allocateRouterIds(raw: LabFile, index: RouterIndex, pools: Pools): Map<string, string> {
+  const explicit = raw.routers.flatMap((r) => (r.routerId ? [{ base: toInt(r.routerId), bits: 32 }] : []));
+  const alloc = new KeyedAllocator(pools.routerIds, 32, explicit, (slot, slots) => slot === 0 || slot === slots - 1);
+  const out = new Map<string, string>();
+  for (const name of raw.routers
+    .filter((r) => !r.routerId && index.role.has(r.name))
+    .map((r) => r.name)
+    .sort()) {
+    const id = alloc.allocate(name);
+    if (id) out.set(name, hostAt(id, 0));
+  }
+  return out;
 }
 
 // --- session defaults and address pools
@@ -278,20 +338,21 @@ interface LinkContext {
 }
 
 function resolveLinks(raw: LabFile, ctx: LinkContext, issue: Issue): { links: Link[]; linked: Set<string> } {
-  const alloc = new SubnetAllocator(
-    ctx.pools.links,
-    LINK_BITS,
-    ctx.explicitSubnets.map((s) => s.cidr),
+  const pairSeen = new Map<string, number>();
+  const clientNames = new Set(raw.clients.map((c) => c.name));
+  const checked = raw.links.flatMap((l, i) => {
+    const ends = checkLinkEnds(l, i, ctx.index, clientNames, pairSeen, issue);
+    return ends ? [{ l, i, ends }] : [];
+  });
+  const subnets = allocateLinkSubnets(
+    checked.map(({ l, ends }) => ({ key: linkKey(ends[0].node, ends[1].node), explicit: l.subnet })),
+    ctx,
   );
   const links: Link[] = [];
-  const pairSeen = new Map<string, number>();
   const linked = new Set<string>();
-  const clientNames = new Set(raw.clients.map((c) => c.name));
-  for (const [i, l] of raw.links.entries()) {
-    const ends = checkLinkEnds(l, i, ctx.index, clientNames, pairSeen, issue);
-    if (!ends) continue;
+  for (const { l, i, ends } of checked) {
     const [a, b] = ends;
-    const subnet = l.subnet ? parseCidr(l.subnet) : alloc.allocate();
+    const subnet = subnets.get(linkKey(a.node, b.node));
     if (!subnet) {
       issue(['addressing', 'links'], `links pool ${formatCidr(ctx.pools.links)} is exhausted at links[${i}]: use a larger pool`);
       continue;
@@ -317,6 +378,35 @@ function resolveLinks(raw: LabFile, ctx: LinkContext, issue: Issue): { links: Li
     });
   }
   return { links, linked };
+}
+
+/** A link is known by its two routers, whichever is `a`: swapping the ends moves nothing. */
+const linkKey = (a: string, b: string): string => [a, b].sort().join('--');
+
+/**
+ * Link subnets by key (see KeyedAllocator): a link keeps its /29 when links
+ * or routers are added, removed or reordered anywhere in the file, so a live
+ * edit changes only the routers it touches. Positional allocation (the n-th
+ * link gets the n-th /29) shifted every link after an inserted one, and with
+ * the addresses every neighbour statement: one new PoP reconfigured the
+ * whole lab. A subnet set in the file is used as is and kept out of the pool.
+ */
+function allocateLinkSubnets(links: { key: string; explicit?: string }[], ctx: LinkContext): Map<string, Cidr> {
+  const alloc = new KeyedAllocator(
+    ctx.pools.links,
+    LINK_BITS,
+    ctx.explicitSubnets.map((s) => s.cidr),
+  );
+  const out = new Map<string, Cidr>();
+  for (const { key, explicit } of links) if (explicit) out.set(key, parseCidr(explicit));
+  for (const key of links
+    .filter((l) => !l.explicit)
+    .map((l) => l.key)
+    .sort()) {
+    const subnet = alloc.allocate(key);
+    if (subnet) out.set(key, subnet);
+  }
+  return out;
 }
 
 /** Both ends name distinct known routers in different ASes, the pair is new, and the roles may peer. */
@@ -388,11 +478,8 @@ function checkEveryRouterLinked(raw: LabFile, index: RouterIndex, linked: Set<st
 // --- clients and LANs
 
 function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicitSubnets: { cidr: Cidr }[], issue: Issue): { clients: Client[]; lans: Lan[] } {
-  const alloc = new SubnetAllocator(
-    pools.lans,
-    LAN_BITS,
-    explicitSubnets.map((s) => s.cidr),
-  );
+  const lanSubnets = allocateLans(raw, index, pools, explicitSubnets);
+  const hostsOf = allocateClientHosts(raw);
   const lans = new Map<string, Lan>();
   const clients: Client[] = [];
   const hosts = rolesWhere((t) => t.hostsClients);
@@ -415,7 +502,7 @@ function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicit
     }
     let lan = lans.get(c.eyeball);
     if (!lan) {
-      const subnet = alloc.allocate();
+      const subnet = lanSubnets.get(c.eyeball);
       if (!subnet) {
         issue(['addressing', 'lans'], `lans pool ${formatCidr(pools.lans)} is exhausted at clients[${i}]: use a larger pool`);
         continue;
@@ -431,7 +518,7 @@ function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicit
       lans.set(c.eyeball, lan);
     }
     const subnet = parseCidr(lan.subnet);
-    const address = c.address ?? hostAt(subnet, 10 + lan.clients.length);
+    const address = c.address ?? hostAt(subnet, hostsOf.get(c.name) ?? 0);
     if (c.address && (!contains(subnet, c.address) || toInt(c.address) - subnet.base < 3))
       issue(['clients', i, 'address'], `address ${c.address} must be in ${lan.subnet} and above .2 (.1 is Docker's bridge, .2 the eyeball router)`);
     lan.clients.push(c.name);
@@ -459,6 +546,70 @@ function resolveClients(raw: LabFile, index: RouterIndex, pools: Pools, explicit
     });
   }
   return { clients, lans: [...lans.values()] };
+}
+
+/**
+ * One /24 per eyeball with clients, by the eyeball's name (see
+ * KeyedAllocator). A client address set in the file pins its LAN: the /24
+ * holding it (how a lab file keeps the LANs it had before allocation was by
+ * name; labs/default.yaml does).
+ */
+function allocateLans(raw: LabFile, index: RouterIndex, pools: Pools, explicitSubnets: { cidr: Cidr }[]): Map<string, Cidr> {
+  const eyeballs = [...new Set(raw.clients.map((c) => c.eyeball).filter((e) => index.role.has(e)))].sort();
+  const out = new Map<string, Cidr>();
+  for (const e of eyeballs) {
+    const pin = raw.clients.find((c) => c.eyeball === e && c.address && contains(pools.lans, c.address))?.address;
+    if (pin) out.set(e, { base: (toInt(pin) & mask(LAN_BITS)) >>> 0, bits: LAN_BITS });
+  }
+  const alloc = new KeyedAllocator(pools.lans, LAN_BITS, [...explicitSubnets.map((s) => s.cidr), ...out.values()]);
+  for (const e of eyeballs.filter((x) => !out.has(x))) {
+    const subnet = alloc.allocate(e);
+    if (subnet) out.set(e, subnet);
+  }
+  return out;
+}
+
+/** First host a client may get: .1 is Docker's bridge, .2 the eyeball router, a few kept free. */
+const FIRST_CLIENT_HOST = 10;
+
+/**
+ * Each client's host number in its LAN, by its name (see KeyedAllocator),
+ * from .10 up, clear of addresses the file sets for that LAN's clients.
+ */
+function allocateClientHosts(raw: LabFile): Map<string, number> {
+  const out = new Map<string, number>();
+  const span = 2 ** (32 - LAN_BITS) - FIRST_CLIENT_HOST - 1;
+  for (const eyeball of new Set(raw.clients.map((c) => c.eyeball))) {
+    const mine = raw.clients.filter((c) => c.eyeball === eyeball);
+    const taken = new Set(mine.flatMap((c) => (c.address ? [toInt(c.address) & 0xff] : [])));
+    for (const name of mine
+      .filter((c) => !c.address)
+      .map((c) => c.name)
+      .sort()) {
+      const start = nameHash(name) % span;
+      for (let i = 0; i < span; i++) {
+        const host = FIRST_CLIENT_HOST + ((start + i) % span);
+        if (taken.has(host)) continue;
+        taken.add(host);
+        out.set(name, host);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A client can only be answered by a PoP whose announcement reaches its
+ * eyeball and whose routes reach back to its LAN; an expectation that no
+ * path can meet would only show as a convergence timeout after `up` had
+ * changed the lab. Checked on the resolved lab (the policy is the roles').
+ */
+function checkExpectationsReachable(raw: LabFile, lab: Lab, issue: Issue): void {
+  for (const u of unreachableExpectations(lab)) {
+    const i = raw.clients.findIndex((c) => c.name === u.client);
+    issue(['clients', i, 'expect', u.field], `${u.pop} cannot answer ${u.client}: ${u.why}; link ${u.pop} to a transit, or expect another PoP`);
+  }
 }
 
 // --- helpers

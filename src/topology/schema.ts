@@ -17,6 +17,12 @@ const network = z.string().refine(isNetwork, {
   },
 });
 
+const domainName = z.string().regex(/^([A-Za-z0-9-]+\.)+$/, { error: 'expected a fully qualified name ending in a dot, e.g. "ns.lab."' });
+const soaTimer = (field: string, min: number, max: number) => {
+  const error = `SOA ${field} out of range: expected ${min}..${max} seconds`;
+  return z.number().int().min(min, { error }).max(max, { error });
+};
+
 // RFC 6793 4-byte ASNs; 0 and 65535/4294967295 are reserved (RFC 7607, RFC 7300),
 // 23456 is AS_TRANS (RFC 6793) and would confuse 2-byte speakers.
 const asn = z
@@ -104,6 +110,20 @@ export const LabFileSchema = z.strictObject({
         .regex(/^([a-z0-9-]+\.)+$/, { error: 'expected a zone name ending in a dot, e.g. "lab."' })
         .optional(),
       records: z.record(z.string(), ipv4).optional(),
+      /** The apex NS RRset; default: the records at the DNS address (ns.lab.). */
+      nameservers: z.array(domainName).min(1, { error: 'expected at least one name server, e.g. [ns.lab.]' }).optional(),
+      soa: z
+        .strictObject({
+          mname: domainName.optional(),
+          rname: domainName.optional(),
+          serial: z.number().int().min(0).max(4294967295, { error: 'SOA serial out of range: expected 0..4294967295 (RFC 1982)' }).optional(),
+          // Zonemaster's ZONE02..ZONE06 lower bounds, RFC 1912 §2.2's upper ones.
+          refresh: soaTimer('refresh', 14400, 86400).optional(),
+          retry: soaTimer('retry', 3600, 86400).optional(),
+          expire: soaTimer('expire', 604800, 2419200).optional(),
+          minimum: soaTimer('minimum', 300, 86400).optional(),
+        })
+        .optional(),
     })
     .optional(),
   addressing: z

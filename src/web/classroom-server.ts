@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
@@ -19,11 +19,13 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { LabError } from '../errors.js';
 import { EXERCISES } from '../exercise/index.js';
+import { REPO_ROOT } from '../paths.js';
 import { applyEvent, type Board, BoardFullError, boardView, emptyBoard } from './classroom-board.js';
 import { GLOBAL, PER_ATTENDEE, type RateLimiter, rateLimiter } from './classroom-rate.js';
 import { codeMatches, MAX_BODY_BYTES, newJoinCode, parseClassroomEvent } from './classroom-schema.js';
 
-const PAGE_DIR = new URL('./page/', import.meta.url);
+// From the repository root, not import.meta.url: this module also runs from the CLI bundle under dist/.
+const PAGE_DIR = join(REPO_ROOT, 'src', 'web', 'page');
 const PAGE_FILES: Record<string, [string, string]> = {
   '/': ['classroom.html', 'text/html; charset=utf-8'],
   '/classroom.js': ['classroom.js', 'text/javascript; charset=utf-8'],
@@ -133,7 +135,7 @@ export function classroom(o: ClassroomOptions): Classroom {
   });
 
   for (const [route, [file, type]] of Object.entries(PAGE_FILES)) {
-    app.get(route, async (c) => c.body(await readFile(new URL(file, PAGE_DIR), 'utf8'), 200, { 'content-type': type, 'cache-control': 'no-cache' }));
+    app.get(route, async (c) => c.body(await readFile(join(PAGE_DIR, file), 'utf8'), 200, { 'content-type': type, 'cache-control': 'no-cache' }));
   }
 
   app.get('/api/board', (c) => c.json(boardView(board, exerciseIds, now())));

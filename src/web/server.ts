@@ -7,12 +7,14 @@ import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { LabError } from '../errors.js';
 import { FAULT_MODES } from '../fault/index.js';
 import type { LabStatus } from '../lab/status.js';
+import { REPO_ROOT } from '../paths.js';
 import { type Catchment, sameCatchment } from '../policy/catchment.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { topologyElements } from './elements.js';
@@ -31,7 +33,8 @@ export interface DashboardOptions {
   catchmentIntervalMs?: number;
 }
 
-const PAGE_DIR = new URL('./page/', import.meta.url);
+// From the repository root, not import.meta.url: this module also runs from the CLI bundle under dist/.
+const PAGE_DIR = join(REPO_ROOT, 'src', 'web', 'page');
 const PAGE_FILES: Record<string, string> = {
   '/': 'index.html',
   '/app.js': 'app.js',
@@ -198,7 +201,7 @@ export function dashboard(source: DashboardSource, o: DashboardOptions): Dashboa
 
   for (const [route, file] of Object.entries(PAGE_FILES)) {
     app.get(route, async (c) => {
-      const body = await readFile(new URL(file, PAGE_DIR), 'utf8');
+      const body = await readFile(join(PAGE_DIR, file), 'utf8');
       return c.body(body, 200, { 'content-type': TYPES[file.split('.').pop() ?? ''], 'cache-control': 'no-cache' });
     });
   }

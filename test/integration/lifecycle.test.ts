@@ -6,7 +6,7 @@ import type { DoctorReport } from '../../src/host/doctor.js';
 import type { DownResult } from '../../src/lab/down.js';
 import type { LabStatus } from '../../src/lab/status.js';
 import type { UpResult } from '../../src/lab/up.js';
-import { docker, type ExecJson, lab, labelled, labJson, until, type VtyshBfdPeer, type VtyshBgpSummary, vtyshJson } from './cli.js';
+import { docker, type ExecJson, lab, labelled, labJson, npmRunLab, until, type VtyshBfdPeer, type VtyshBgpSummary, vtyshJson } from './cli.js';
 
 const COLLECTOR = '10.79.0.2';
 
@@ -121,6 +121,14 @@ describe('lab lifecycle (default lab)', () => {
       return t;
     });
     expect(teu.bgp).toHaveLength(5);
+  });
+
+  it('answers `npm run -s lab -- status --json` with JSON alone on stdout (the documented pipe; every other call here runs the bin)', async () => {
+    const r = await npmRunLab(['status', '--json', 'default']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as LabStatus;
+    expect(s.labs).toContain('default');
+    expect(s.nodes).toHaveLength(16);
   });
 
   it('changes nothing when `up` runs again', async () => {

@@ -29,7 +29,7 @@ const pauseSteps: number[] = [];
 
 /** `npm run lab -- web …` as a child; resolves with its URL once it listens. */
 function startWeb(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(join(REPO, 'node_modules', '.bin', 'tsx'), [join(REPO, 'src', 'cli', 'main.ts'), 'web', '--json', '--port', '0', '--control'], {
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'anycast-lab.mjs'), 'web', '--json', '--port', '0', '--control'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

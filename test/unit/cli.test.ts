@@ -92,6 +92,7 @@ describe('command lists', () => {
   it('keeps every lab and bench command, in --help order', () => {
     expect(LAB_COMMANDS.map((c) => c.name)).toEqual([
       'up',
+      'plan',
       'down',
       'status',
       'exec',
@@ -117,7 +118,7 @@ describe('command lists', () => {
       'classroom',
       'pack',
     ]);
-    expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'report']);
+    expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'cli', 'report']);
   });
 
   it('nothing outside src/cli imports from it (no cycles through the CLI)', () => {

@@ -180,7 +180,10 @@ describe('pendingOn', () => {
   });
 
   it('does not wait for BFD on a link where the lab turns it off', () => {
-    const text = readFileSync('labs/default.yaml', 'utf8').replace('- { a: fra, b: t-eu }', '- { a: fra, b: t-eu, bfd: false }');
+    const text = readFileSync('labs/default.yaml', 'utf8').replace(
+      '- { a: fra, b: t-eu, subnet: 10.77.0.0/29 }',
+      '- { a: fra, b: t-eu, subnet: 10.77.0.0/29, bfd: false }',
+    );
     const noBfd = parseLab(text, 'labs/default.yaml');
     expect(pendingOn(noBfd, 'fra', { ...stateOf('fra'), bfd: [] })).toEqual([]);
     expect(pendingOn(lab, 'fra', { ...stateOf('fra'), bfd: [] })).toEqual(['fra: BFD peer t-eu (10.77.0.3) is absent']);

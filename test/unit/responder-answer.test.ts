@@ -69,7 +69,7 @@ describe('encodeResponse', () => {
     if (v.action !== 'reply') throw new Error('expected reply');
     const p = Packet.parse(encodeResponse(v, v.udpLimit).bytes);
     expect(p.errors).toEqual([]);
-    expect(p.authorities[0]).toMatchObject({ name: 'lab', type: 6, primary: 'ns.lab', admin: 'hostmaster.lab', minimum: 5 });
+    expect(p.authorities[0]).toMatchObject({ name: 'lab', type: 6, primary: 'ns.lab', admin: 'hostmaster.lab', minimum: 300, ttl: 5 });
     const opt = p.additionals[0];
     expect((opt.rdata![0] as unknown as { data: Buffer }).data.toString()).toBe('fra');
   });

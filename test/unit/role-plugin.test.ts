@@ -63,7 +63,7 @@ describe('a role added in one module', () => {
     const conf = frr('col')['frr.conf'];
     expect(conf).toContain('! col: route collector, AS65500, .');
     expect(conf).toContain('! A collector takes every route and sends none.');
-    expect(conf).toContain('ip prefix-list IN-t-one seq 5 permit 192.0.2.0/24\nip prefix-list IN-t-one seq 10 permit 10.78.0.0/24');
+    expect(conf).toContain(`ip prefix-list IN-t-one seq 5 permit 192.0.2.0/24\nip prefix-list IN-t-one seq 10 permit ${lab.lans[0].subnet}`);
     expect(conf).toContain('ip prefix-list OUT-t-one seq 5 deny any');
     expect(conf).toContain('  ! a collector announces nothing');
     expect(frr('col').daemons).toMatch(/^bgpd=yes$/m);
@@ -73,7 +73,7 @@ describe('a role added in one module', () => {
 
   it('changes what its neighbours send it, through its own accepts(), and nothing else', () => {
     const conf = frr('t-one')['frr.conf'];
-    expect(conf).toContain('ip prefix-list OUT-col seq 5 permit 192.0.2.0/24\nip prefix-list OUT-col seq 10 permit 10.78.0.0/24');
+    expect(conf).toContain(`ip prefix-list OUT-col seq 5 permit 192.0.2.0/24\nip prefix-list OUT-col seq 10 permit ${lab.lans[0].subnet}`);
     expect(conf).toContain('ip prefix-list IN-col seq 5 deny any');
     expect(frr('pop-a')).toEqual(renderRouter(parseLab(BASE, BASE_FILE), 'pop-a'));
   });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeConfigHash } from '../../src/lab/artifacts.js';
 import { findNodeContainer } from '../../src/lab/find-node.js';
+import { labStateOf, writeLabState } from '../../src/lab/lab-state.js';
 import { planLab } from '../../src/lab/plan.js';
 import { changedNodes, runningLab } from '../../src/lab/running-lab.js';
 import type { ContainerInfo } from '../../src/runtime/runtime.js';
@@ -41,7 +42,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('runningLab', () => {
   it('returns the model when the lab file is what the containers were created from', async () => {
     const lab = loadLabFile(file);
-    const got = await runningLab(listingRuntime(containersOf(lab)));
+    const got = await runningLab(listingRuntime(containersOf(lab)), undefined, undefined, dir);
     expect(got.name).toBe(lab.name);
     expect(got.routers.map((r) => r.name)).toEqual(lab.routers.map((r) => r.name));
   });
@@ -50,10 +51,10 @@ describe('runningLab', () => {
     const rt = listingRuntime(containersOf(loadLabFile(file)));
     // fra's router ID changes: its FRR config (and so its container) would be different.
     const text = readFileSync(file, 'utf8');
-    const edited = text.replace(/(- \{ name: fra,[^}]*)\}/, '$1, routerId: 10.255.9.9 }');
+    const edited = text.replace(/(- \{ name: fra,[^}]*routerId: )[\d.]+/, (_, head: string) => `${head}10.255.9.9`);
     expect(edited).not.toBe(text);
     writeFileSync(file, edited);
-    const err = await runningLab(rt).catch((e: unknown) => e);
+    const err = await runningLab(rt, undefined, undefined, dir).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'LabError', code: 'LAB_CHANGED' });
     expect((err as Error).message).toMatch(/\bfra\b.*created from another version of .*lab\.yaml/);
     expect((err as Error).message).toMatch(/run `npm run lab -- up .*lab\.yaml` again first/);
@@ -102,5 +103,18 @@ describe('findNodeContainer', () => {
     const found = await findNodeContainer(rt, 't-eu');
     expect(found.kind).toBe('router');
     expect(found.anycastPrefix).toBeUndefined();
+  });
+});
+
+describe('runningLab after a live edit', () => {
+  it('takes the lab file of the last converged up when kept containers name an older one', async () => {
+    const edited = join(dir, 'edited.yaml');
+    writeFileSync(edited, readFileSync(file, 'utf8'));
+    const lab = loadLabFile(edited);
+    // Kept containers still carry the file they were created from; one new one names the edited file.
+    const containers = containersOf(lab).map((c, i) => (i === 0 ? c : { ...c, labels: { ...c.labels, 'anycast-lab.file': file } }));
+    await expect(runningLab(listingRuntime(containers), undefined, undefined, dir)).rejects.toThrow(/name 2 lab files/);
+    await writeLabState(dir, labStateOf(lab, readFileSync(edited, 'utf8'), new Date()), lab.name);
+    expect((await runningLab(listingRuntime(containers), undefined, undefined, dir)).file).toBe(edited);
   });
 });

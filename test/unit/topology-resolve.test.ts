@@ -9,10 +9,10 @@ import {
   hostAt,
   isIPv4,
   isNetwork,
+  KeyedAllocator,
   mask,
   overlaps,
   parseCidr,
-  SubnetAllocator,
   size,
   toInt,
   tryParseCidr,
@@ -56,6 +56,8 @@ describe('labs/default.yaml', () => {
       streamPort: 7000,
       zone: 'lab.',
       records: { 'anycast.lab.': '192.0.2.80', 'www.lab.': '192.0.2.80', 'ns.lab.': '192.0.2.53' },
+      nameservers: ['ns.lab.'],
+      soa: { mname: 'ns.lab.', rname: 'hostmaster.lab.', serial: 2026120601, refresh: 14400, retry: 3600, expire: 1209600, minimum: 300 },
     });
   });
 
@@ -81,24 +83,69 @@ describe('labs/default.yaml', () => {
   });
 });
 
+const addressesOf = (lab: Lab) => ({
+  links: Object.fromEntries(lab.links.map((l) => [[l.a.node, l.b.node].sort().join('--'), l.subnet])),
+  routerIds: Object.fromEntries(lab.routers.map((r) => [r.name, r.routerId])),
+  lans: Object.fromEntries(lab.lans.map((l) => [l.eyeball, l.subnet])),
+  clients: Object.fromEntries(lab.clients.map((c) => [c.name, c.address])),
+});
+const base = addressesOf(parse(BASE));
+
 describe('link addressing', () => {
-  it('allocates /29s in link order: gateway .1, a-end .2, b-end .3', () => {
+  it('gives each link its own /29 of the pool: gateway .1, a-end .2, b-end .3', () => {
     const lab = parse(BASE);
-    expect(lab.links.map((l) => [l.name, l.subnet, l.gateway, l.a.address, l.b.address])).toEqual([
-      ['pop-a--t-one', '10.77.0.0/29', '10.77.0.1', '10.77.0.2', '10.77.0.3'],
-      ['pop-b--t-two', '10.77.0.8/29', '10.77.0.9', '10.77.0.10', '10.77.0.11'],
-      ['t-one--t-two', '10.77.0.16/29', '10.77.0.17', '10.77.0.18', '10.77.0.19'],
-      ['eb--t-one', '10.77.0.24/29', '10.77.0.25', '10.77.0.26', '10.77.0.27'],
-    ]);
+    const pool = parseCidr('10.77.0.0/16');
+    expect(new Set(lab.links.map((l) => l.subnet)).size).toBe(lab.links.length);
+    for (const l of lab.links) {
+      const net = parseCidr(l.subnet);
+      expect(net.bits).toBe(29);
+      expect(contains(pool, net.base)).toBe(true);
+      expect([l.gateway, l.a.address, l.b.address]).toEqual([hostAt(net, 1), hostAt(net, 2), hostAt(net, 3)]);
+    }
   });
 
-  it('skips subnets given explicitly, wherever they sit in the pool', () => {
-    // links[2] takes the pool's first /29 and links[3] a /28 (two /29s) further on.
-    let text = editLine(31, 'b: t-two }', 'b: t-two, subnet: 10.77.0.0/29 }');
-    text = editLine(32, 'b: t-one }', 'b: t-one, subnet: 10.77.0.16/28 }', text);
+  // Positional allocation shifted every later link (and so every neighbour
+  // statement) when one was inserted: a live edit reconfigured the whole lab.
+  it.each([
+    ['a PoP and its link inserted first', (t: string) => insertAfter(29, '  - { a: pop-c, b: t-two }', insertAfter(23, '  - { name: pop-c, asn: 64500 }', t))],
+    [
+      'a transit and its links in the middle',
+      (t: string) =>
+        insertAfter(
+          30,
+          '  - { a: t-three, b: pop-a }\n  - { a: t-three, b: eb }',
+          insertAfter(25, '  - { name: t-three, asn: 65030 }', insertAfter(20, '  - { asn: 65030, name: Transit Three, role: transit }', t)),
+        ),
+    ],
+    ['a second uplink added at the end', (t: string) => insertAfter(32, '  - { a: pop-a, b: t-two }', t)],
+    ['the ends of a link swapped', (t: string) => editLine(29, '{ a: pop-a, b: t-one }', '{ a: t-one, b: pop-a }', t)],
+    [
+      'the links and routers in reverse order',
+      (t: string) => {
+        const lines = t.split('\n');
+        return [...lines.slice(0, 22), ...lines.slice(22, 27).reverse(), lines[27], ...lines.slice(28, 32).reverse(), ...lines.slice(32)].join('\n');
+      },
+    ],
+    ['a second client inserted before the first', (t: string) => insertAfter(34, '  - { name: c0, eyeball: eb }', t)],
+  ])('keeps every existing address with %s', (_, edit) => {
+    const after = addressesOf(parse(edit(BASE)));
+    for (const kind of ['links', 'routerIds', 'lans', 'clients'] as const)
+      for (const [k, v] of Object.entries(base[kind])) if (k in after[kind]) expect(`${kind} ${k} ${after[kind][k]}`).toBe(`${kind} ${k} ${v}`);
+  });
+
+  it('never hands out a subnet the file sets on another link, wherever it sits in the pool', () => {
+    // pop-b--t-two is pinned to the /29 pop-a--t-one would get by its name, eb--t-one to a /28 elsewhere.
+    const taken = base.links['pop-a--t-one'];
+    const wide = '10.77.200.16/28';
+    let text = editLine(30, 'b: t-two }', `b: t-two, subnet: ${taken} }`);
+    text = editLine(32, 'b: t-one }', `b: t-one, subnet: ${wide} }`, text);
     const lab = parse(text);
-    expect(lab.links.map((l) => l.subnet)).toEqual(['10.77.0.8/29', '10.77.0.32/29', '10.77.0.0/29', '10.77.0.16/28']);
-    expect(link(lab, 'eb--t-one')).toMatchObject({ gateway: '10.77.0.17', a: { address: '10.77.0.18' }, b: { address: '10.77.0.19' } });
+    expect(link(lab, 'pop-b--t-two').subnet).toBe(taken);
+    expect(link(lab, 'eb--t-one').subnet).toBe(wide);
+    for (const l of lab.links.filter((x) => !['pop-b--t-two', 'eb--t-one'].includes(x.name))) {
+      expect(overlaps(parseCidr(l.subnet), parseCidr(taken))).toBe(false);
+      expect(overlaps(parseCidr(l.subnet), parseCidr(wide))).toBe(false);
+    }
   });
 
   it('allows an explicit subnet outside the pool and an explicit end address', () => {
@@ -109,17 +156,17 @@ describe('link addressing', () => {
       a: { address: '172.16.0.5' },
       b: { address: '172.16.0.3' },
     });
-    expect(link(lab, 'pop-b--t-two').subnet).toBe('10.77.0.0/29');
+    expect(link(lab, 'pop-b--t-two').subnet).toBe(base.links['pop-b--t-two']);
   });
 
   it('uses the addressing pools of the file', () => {
     const lab = parse(editLine(11, '10.78.0.0/16', '172.20.0.0/16', editLine(10, '10.77.0.0/16', '172.19.4.0/22')));
-    expect(lab.links[0].subnet).toBe('172.19.4.0/29');
-    expect(lab.lans[0].subnet).toBe('172.20.0.0/24');
+    for (const l of lab.links) expect(contains(parseCidr('172.19.4.0/22'), l.subnet.split('/')[0])).toBe(true);
+    expect(contains(parseCidr('172.20.0.0/16'), lab.lans[0].subnet.split('/')[0])).toBe(true);
   });
 
   it('reports an exhausted links pool instead of handing out addresses outside it', () => {
-    expect(() => parse(editLine(10, '10.77.0.0/16', '10.77.0.0/28'))).toThrow(/addressing\.links: links pool 10\.77\.0\.0\/28 is exhausted at links\[2\]/);
+    expect(() => parse(editLine(10, '10.77.0.0/16', '10.77.0.0/28'))).toThrow(/addressing\.links: links pool 10\.77\.0\.0\/28 is exhausted at links\[\d\]/);
   });
 });
 
@@ -131,18 +178,24 @@ describe('client LANs', () => {
     return `${t}  - { name: c2, eyeball: eb-two }\n  - { name: c3, eyeball: eb }\n  - { name: c4, eyeball: eb, address: 10.78.0.99 }\n`;
   })();
 
-  it('gives each eyeball with clients a /24: bridge .1, router .2, clients from .10', () => {
+  it('gives each eyeball with clients a /24: bridge .1, router .2, clients from .10; a client address set in the file pins its LAN', () => {
     const lab = parse(twoEyeballs);
+    const two = lab.lans.find((l) => l.eyeball === 'eb-two')!;
+    const net = parseCidr(two.subnet);
+    expect(net.bits).toBe(24);
     expect(lab.lans).toEqual([
       { name: 'lan-eb', eyeball: 'eb', subnet: '10.78.0.0/24', gateway: '10.78.0.1', routerAddress: '10.78.0.2', clients: ['c1', 'c3', 'c4'] },
-      { name: 'lan-eb-two', eyeball: 'eb-two', subnet: '10.78.1.0/24', gateway: '10.78.1.1', routerAddress: '10.78.1.2', clients: ['c2'] },
+      { name: 'lan-eb-two', eyeball: 'eb-two', subnet: two.subnet, gateway: hostAt(net, 1), routerAddress: hostAt(net, 2), clients: ['c2'] },
     ]);
-    expect(lab.clients.map((c) => [c.name, c.lan, c.address, c.gateway])).toEqual([
-      ['c1', '10.78.0.0/24', '10.78.0.10', '10.78.0.2'],
-      ['c2', '10.78.1.0/24', '10.78.1.10', '10.78.1.2'],
-      ['c3', '10.78.0.0/24', '10.78.0.11', '10.78.0.2'],
-      ['c4', '10.78.0.0/24', '10.78.0.99', '10.78.0.2'],
-    ]);
+    expect(two.subnet).not.toBe('10.78.0.0/24');
+    for (const c of lab.clients) {
+      const lan = lab.lans.find((l) => l.eyeball === c.eyeball)!;
+      expect([c.lan, c.gateway]).toEqual([lan.subnet, lan.routerAddress]);
+      expect(contains(parseCidr(lan.subnet), c.address)).toBe(true);
+      expect(toInt(c.address) - parseCidr(lan.subnet).base).toBeGreaterThanOrEqual(10);
+    }
+    expect(lab.clients.find((c) => c.name === 'c4')?.address).toBe('10.78.0.99');
+    expect(new Set(lab.clients.map((c) => c.address)).size).toBe(4);
   });
 
   it('rejects a client address on the bridge or the router', () => {
@@ -159,19 +212,19 @@ describe('client LANs', () => {
 });
 
 describe('router ids', () => {
-  it('are handed out in router order from the routerIds pool', () => {
-    expect(parse(BASE).routers.map((r) => r.routerId)).toEqual(['10.255.0.1', '10.255.0.2', '10.255.0.3', '10.255.0.4', '10.255.0.5']);
+  it('are distinct hosts of the routerIds pool', () => {
+    const ids = parse(BASE).routers.map((r) => r.routerId);
+    expect(new Set(ids).size).toBe(5);
+    for (const id of ids) expect(contains(parseCidr('10.255.0.0/16'), id) && id !== '10.255.0.0' && id !== '10.255.255.255').toBe(true);
   });
 
   it('skip ids that a router sets explicitly', () => {
-    const lab = parse(editLine(26, 'asn: 65020 }', 'asn: 65020, routerId: 10.255.0.2 }', editLine(24, 'asn: 64500 }', 'asn: 64500, routerId: 10.255.0.1 }')));
-    expect(lab.routers.map((r) => [r.name, r.routerId])).toEqual([
-      ['pop-a', '10.255.0.3'],
-      ['pop-b', '10.255.0.1'],
-      ['t-one', '10.255.0.4'],
-      ['t-two', '10.255.0.2'],
-      ['eb', '10.255.0.5'],
-    ]);
+    // t-two takes the id pop-a would get by its name.
+    const lab = parse(editLine(26, 'asn: 65020 }', `asn: 65020, routerId: ${base.routerIds['pop-a']} }`));
+    const byName = Object.fromEntries(lab.routers.map((r) => [r.name, r.routerId]));
+    expect(byName['t-two']).toBe(base.routerIds['pop-a']);
+    expect(byName['pop-a']).not.toBe(base.routerIds['pop-a']);
+    expect(new Set(Object.values(byName)).size).toBe(5);
   });
 
   it('may lie outside the pool when explicit, but not be used twice', () => {
@@ -281,7 +334,17 @@ describe('other defaults', () => {
 
   it('fills the anycast service and health check when the file leaves them out', () => {
     const lab = parse(deleteLines(2, 8));
-    expect(lab.anycast).toEqual({ prefix: '192.0.2.0/24', dnsAddress: '192.0.2.53', httpAddress: '192.0.2.80', streamPort: 7000, zone: 'lab.', records: {} });
+    // With no records, the apex still gets a name server: ns.<zone> at the DNS address.
+    expect(lab.anycast).toEqual({
+      prefix: '192.0.2.0/24',
+      dnsAddress: '192.0.2.53',
+      httpAddress: '192.0.2.80',
+      streamPort: 7000,
+      zone: 'lab.',
+      records: { 'ns.lab.': '192.0.2.53' },
+      nameservers: ['ns.lab.'],
+      soa: { mname: 'ns.lab.', rname: 'hostmaster.lab.', serial: 1, refresh: 14400, retry: 3600, expire: 1209600, minimum: 300 },
+    });
     expect(lab.health).toEqual({ interval: 200, failures: 3, holdDown: 2000 });
   });
 
@@ -344,32 +407,38 @@ describe('ipv4', () => {
     expect(overlaps(parseCidr(x), parseCidr(y))).toBe(want);
   });
 
-  describe('SubnetAllocator', () => {
-    const all = (a: SubnetAllocator): string[] => {
-      const out: string[] = [];
-      for (let c = a.allocate(); c; c = a.allocate()) out.push(formatCidr(c));
-      return out;
-    };
+  describe('KeyedAllocator', () => {
+    const all = (a: KeyedAllocator, keys: string[]): (string | undefined)[] =>
+      keys.map((k) => {
+        const c = a.allocate(k);
+        return c && formatCidr(c);
+      });
 
-    it('hands out consecutive subnets until the pool is exhausted, then nothing', () => {
-      const a = new SubnetAllocator(parseCidr('10.77.0.0/27'), 29);
-      expect(all(a)).toEqual(['10.77.0.0/29', '10.77.0.8/29', '10.77.0.16/29', '10.77.0.24/29']);
-      expect(a.allocate()).toBeUndefined();
+    it('hands out distinct subnets of the pool until it is exhausted, then nothing', () => {
+      const got = all(new KeyedAllocator(parseCidr('10.77.0.0/27'), 29), ['a', 'b', 'c', 'd', 'e']);
+      expect(new Set(got.slice(0, 4))).toEqual(new Set(['10.77.0.0/29', '10.77.0.8/29', '10.77.0.16/29', '10.77.0.24/29']));
+      expect(got[4]).toBeUndefined();
+    });
+
+    it('gives a key the same subnet whatever else is allocated, unless that slot was taken first', () => {
+      const alone = all(new KeyedAllocator(parseCidr('10.77.0.0/16'), 29), ['fra--t-eu'])[0];
+      expect(all(new KeyedAllocator(parseCidr('10.77.0.0/16'), 29), ['a', 'b', 'c', 'fra--t-eu'])[3]).toBe(alone);
     });
 
     it('skips reserved subnets, including larger ones and ones only partly inside the pool', () => {
-      const a = new SubnetAllocator(parseCidr('10.77.0.0/26'), 29, [parseCidr('10.77.0.8/29'), parseCidr('10.77.0.32/28'), parseCidr('10.77.0.56/29')]);
-      expect(all(a)).toEqual(['10.77.0.0/29', '10.77.0.16/29', '10.77.0.24/29', '10.77.0.48/29']);
+      const reserved = [parseCidr('10.77.0.8/29'), parseCidr('10.77.0.32/28'), parseCidr('10.77.0.56/29')];
+      const got = all(new KeyedAllocator(parseCidr('10.77.0.0/26'), 29, reserved), ['a', 'b', 'c', 'd', 'e']);
+      expect(new Set(got.slice(0, 4))).toEqual(new Set(['10.77.0.0/29', '10.77.0.16/29', '10.77.0.24/29', '10.77.0.48/29']));
+      expect(got[4]).toBeUndefined();
     });
 
     it('returns nothing from a pool smaller than one subnet, or one fully reserved', () => {
-      expect(new SubnetAllocator(parseCidr('10.77.0.0/30'), 29).allocate()).toBeUndefined();
-      expect(new SubnetAllocator(parseCidr('10.77.0.0/29'), 29, [parseCidr('10.0.0.0/8')]).allocate()).toBeUndefined();
+      expect(new KeyedAllocator(parseCidr('10.77.0.0/30'), 29).allocate('a')).toBeUndefined();
+      expect(new KeyedAllocator(parseCidr('10.77.0.0/29'), 29, [parseCidr('10.0.0.0/8')]).allocate('a')).toBeUndefined();
     });
 
     it('works at the top of the address space without wrapping', () => {
-      const a = new SubnetAllocator(parseCidr('255.255.255.240/28'), 29);
-      expect(all(a)).toEqual(['255.255.255.240/29', '255.255.255.248/29']);
+      expect(new Set(all(new KeyedAllocator(parseCidr('255.255.255.240/28'), 29), ['a', 'b']))).toEqual(new Set(['255.255.255.240/29', '255.255.255.248/29']));
     });
   });
 });

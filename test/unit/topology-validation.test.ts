@@ -221,6 +221,57 @@ const cases: Case[] = [
     message: /record "www\.example\." is outside the zone "lab\."/,
   },
 
+  // --- the zone's apex: NS inside the anycast prefix, SOA timers a checker accepts
+  {
+    name: 'name server without an address',
+    text: insertAfter(8, '  nameservers: [ns1.lab.]'),
+    field: 'anycast.nameservers[0]',
+    line: 9,
+    message: /name server "ns1\.lab\." has no address: add it to anycast\.records with an address inside 192\.0\.2\.0\/24/,
+  },
+  {
+    name: 'name server outside the anycast prefix',
+    text: insertAfter(8, '    ns1.lab.: 198.51.100.53\n  nameservers: [ns1.lab.]'),
+    field: 'anycast.nameservers[0]',
+    line: 10,
+    message: /name server "ns1\.lab\." is at 198\.51\.100\.53, outside the anycast prefix 192\.0\.2\.0\/24/,
+  },
+  {
+    name: 'name server outside the zone',
+    text: insertAfter(8, '  nameservers: [ns.example.]'),
+    field: 'anycast.nameservers[0]',
+    line: 9,
+    message: /name server "ns\.example\." is outside the zone "lab\."/,
+  },
+  {
+    name: 'default name server not at the DNS address',
+    text: insertAfter(8, '    ns.lab.: 198.51.100.53'),
+    field: 'anycast.records["ns.lab."]',
+    line: 9,
+    message: /no record is at the DNS address 192\.0\.2\.53, and "ns\.lab\." \(the default name server\) is at 198\.51\.100\.53/,
+  },
+  {
+    name: "SOA refresh below Zonemaster's 4 hours",
+    text: insertAfter(8, '  soa: { refresh: 3600 }'),
+    field: 'anycast.soa.refresh',
+    line: 9,
+    message: /SOA refresh out of range: expected 14400\.\.86400 seconds/,
+  },
+  {
+    name: 'SOA retry not below refresh',
+    text: insertAfter(8, '  soa: { refresh: 14400, retry: 14400 }'),
+    field: 'anycast.soa.retry',
+    line: 9,
+    message: /SOA retry 14400 s is not below refresh 14400 s/,
+  },
+  {
+    name: 'SOA RNAME that is not a name',
+    text: insertAfter(8, '  soa: { rname: hostmaster@lab }'),
+    field: 'anycast.soa.rname',
+    line: 9,
+    message: /expected a fully qualified name ending in a dot/,
+  },
+
   // --- BFD and timers (FRR's bfdd: 10..60000 ms, multiplier 2..255; RFC 4271 hold)
   {
     name: 'BFD interval 5 ms',

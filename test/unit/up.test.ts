@@ -1,16 +1,18 @@
 // `up` against the fake runtime: what is made, in which order, and that a
 // failure in the middle removes everything this run made and names the node
 // and the step.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LabError } from '../../src/errors.js';
+import { labStateOf, writeLabState } from '../../src/lab/lab-state.js';
 import { labUp } from '../../src/lab/up.js';
 import { renderRouter } from '../../src/render/frr-config.js';
 import { imageRefs } from '../../src/runtime/image-store.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { withSydUnderTap } from '../fixtures/live-edit.js';
 import { type FakeContainer, FakeRuntime } from './support/fake-runtime.js';
 
 // The agents are bundled by esbuild into dist/agent; `up` only mounts that dir.
@@ -154,5 +156,85 @@ describe('up with a fake runtime', () => {
     expect(rt.calls.filter((c) => c.startsWith('buildImage')).sort()).toEqual([`buildImage ${refs.client}`, `buildImage ${refs.router}`]);
     const lastBuild = Math.max(...rt.calls.map((c, i) => (c.startsWith('buildImage') ? i : -1)));
     expect(lastBuild).toBeLessThan(rt.calls.findIndex((c) => c.startsWith('createNetwork ')));
+  });
+});
+
+describe('up on a lab that runs (live edits)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'up-live-'));
+  const fileA = join(dir, 'default.yaml');
+  const fileB = join(dir, 'default-syd.yaml');
+  writeFileSync(fileA, readFileSync(lab.file, 'utf8'));
+  writeFileSync(fileB, withSydUnderTap(readFileSync(lab.file, 'utf8')));
+  const labA = loadLabFile(fileA);
+  const labB = loadLabFile(fileB);
+
+  /** Routers run what is in their bind-mounted /etc/frr: the rendered file on disk, as if applied. */
+  function liveRuntime(configRoot: string): FakeRuntime {
+    const rt = new FakeRuntime();
+    rt.addImage(refs.router);
+    rt.addImage(refs.client);
+    rt.onExec = (c, cmd) => {
+      const conf = readFileSync(join(configRoot, 'default', c.labels[LABEL.node], 'frr.conf'), 'utf8');
+      if (cmd[0] === 'vtysh' || cmd.join(' ').includes('vtysh-reconfigure')) return { exitCode: 0, stdout: conf, stderr: '' };
+      return { exitCode: 0, stdout: `${JSON.stringify({ daemonsMs: 5, applyMs: 3, at: Date.now() })}\n@@anycast-lab@@\n${conf}`, stderr: '' };
+    };
+    return rt;
+  }
+  const upOf = (rt: FakeRuntime, l: typeof lab, configRoot: string) => labUp(rt, l, { progress: quiet, paths: { configRoot }, noWait: true });
+  const snapshot = (rt: FakeRuntime) => ({
+    containers: [...rt.containers.values()].map((c) => `${c.name} ${c.id} ${(c.spec.networks ?? []).map((n) => `${n.network}=${n.ipv4}`).join(',')}`).sort(),
+    networks: [...rt.networks.values()].map((n) => `${n.name} ${n.subnet}`).sort(),
+  });
+
+  it('adds a PoP under t-ap: creates syd and its link, attaches t-ap in place, recreates nothing', async () => {
+    const configRoot = mkdtempSync(join(tmpdir(), 'up-test-'));
+    const rt = liveRuntime(configRoot);
+    await upOf(rt, labA, configRoot);
+    const before = snapshot(rt).containers;
+    rt.clearCalls();
+    const r = await upOf(rt, labB, configRoot);
+    expect(created(rt)).toEqual(['al-default-syd']);
+    expect(r.removed).toEqual([]);
+    expect(r.reconfigured).toEqual(['t-ap']);
+    expect(rt.lifecycle().filter((c) => /^(connect|disconnect)Network/.test(c))).toEqual(['connectNetwork al-default-t-ap al-default-syd--t-ap']);
+    expect(rt.execLog.filter((e) => e.cmd.join(' ').includes('vtysh-reconfigure')).map((e) => e.container)).toEqual(['al-default-t-ap']);
+    // Every other container is the one that ran before (same id, same addresses).
+    const after = snapshot(rt).containers;
+    for (const c of before.filter((x) => !x.startsWith('al-default-t-ap '))) expect(after).toContain(c);
+  });
+
+  it('after a dockerd restart (every container exited) starts them again, recreating none', async () => {
+    const configRoot = mkdtempSync(join(tmpdir(), 'up-test-'));
+    const rt = liveRuntime(configRoot);
+    await upOf(rt, labA, configRoot);
+    for (const c of rt.containers.values()) c.state = 'exited';
+    rt.clearCalls();
+    const r = await upOf(rt, labA, configRoot);
+    expect(created(rt)).toEqual([]);
+    expect(r.removed).toEqual([]);
+    expect(r.started).toHaveLength(labA.routers.length + labA.clients.length + 1);
+    expect([...rt.containers.values()].every((c) => c.state === 'running')).toBe(true);
+    // The ready file of the run before the restart is not taken as this start's.
+    expect(rt.execs('al-default-fra')[0]).toMatch(/"at":.*< \d{13} \)\)/);
+  });
+
+  it('when an edit fails, brings the lab that converged last back and says so', async () => {
+    const configRoot = mkdtempSync(join(tmpdir(), 'up-test-'));
+    const rt = liveRuntime(configRoot);
+    await upOf(rt, labA, configRoot);
+    // As a converged `up` records it (noWait runs do not).
+    await writeLabState(configRoot, labStateOf(labA, readFileSync(fileA, 'utf8'), new Date()), 'default');
+    const before = snapshot(rt);
+    rt.failOn('startContainer', /^al-default-syd$/, new Error('OCI runtime create failed: boom'));
+    const err = await upOf(rt, labB, configRoot).catch((e: unknown) => e);
+    expect((err as LabError).message).toMatch(/^node "syd" start: OCI runtime create failed: boom\nThe previous lab is back: "default" as it converged at /);
+    expect((err as LabError).code).toBe('NODE_START');
+    expect(snapshot(rt)).toEqual(before);
+    // t-ap was changed in place and changed back: detached from syd's link, its frr.conf re-applied.
+    expect(rt.lifecycle().filter((c) => /^(connect|disconnect)Network/.test(c))).toEqual([
+      'connectNetwork al-default-t-ap al-default-syd--t-ap',
+      'disconnectNetwork al-default-t-ap al-default-syd--t-ap',
+    ]);
+    expect(readFileSync(join(configRoot, 'default', 't-ap', 'frr.conf'), 'utf8')).toBe(renderRouter(labA, 't-ap')['frr.conf']);
   });
 });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { answerOf, parseDigNsid, parseTraceBody, renderWhoTable, whoCommands, whoRow } from '../../src/probe/who.js';
+import {
+  answerOf,
+  markSerialMismatch,
+  parseDigNsid,
+  parseSoaSerial,
+  parseTraceBody,
+  renderWhoTable,
+  soaSerialCommand,
+  whoCommands,
+  whoRow,
+} from '../../src/probe/who.js';
 import { parseShortTxt } from '../../src/util/chaos-dig.js';
 
 const DIG_NSID = `; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> +nsid @192.0.2.53 id.server CH TXT
@@ -67,8 +77,41 @@ describe('whoRow and the table', () => {
       lab: 'default',
       clients: [whoRow('c-de', 'fra', all('fra')), whoRow('c-us', 'iad', { ...all('iad'), http: { pop: 'gru' } })],
     });
-    expect(out).toContain('c-de    fra  fra  fra   fra   fra       ok');
-    expect(out).toMatch(/c-us\s+iad\s+iad\s+iad\s+gru!\s+iad\s+DIFFERS/);
+    expect(out).toMatch(/c-de\s+fra\s+fra\s+fra\s+fra\s+fra\s+-\s+ok/);
+    expect(out).toMatch(/c-us\s+iad\s+iad\s+iad\s+gru!\s+iad\s+-\s+DIFFERS/);
     expect(out).toContain('1 of 2 clients differ');
+  });
+});
+
+describe('the SOA serial each client sees', () => {
+  const all = (pop: string) => ({ udp: { pop }, tcp: { pop }, nsid: { pop }, http: { pop } });
+  const row = (client: string, pop: string, serial: number | null) => ({ ...whoRow(client, pop, all(pop)), serial });
+
+  it('asks the zone apex without recursion', () => {
+    expect(soaSerialCommand('192.0.2.53', 'lab.')).toEqual(['dig', '+tries=1', '+time=2', '+norec', '@192.0.2.53', 'lab.', 'SOA', '+short']);
+  });
+
+  it.each([
+    ['ns.lab. hostmaster.lab. 2026120601 14400 3600 1209600 300\n', 2026120601],
+    ['', null],
+    [';; communications error to 192.0.2.53#53: timed out\n', null],
+  ])('parseSoaSerial(%j) = %j', (out, want) => expect(parseSoaSerial(out)).toBe(want));
+
+  it.each<[string, (number | null)[], boolean[]]>([
+    ['all the same: nothing flagged', [7, 7, 7, 7], [false, false, false, false]],
+    ['one PoP with an older zone', [7, 7, 6, 7], [false, false, true, false]],
+    ['a tie goes to the newer serial', [7, 6], [false, true]],
+    ['no answer is not a mismatch', [7, null, 7], [false, false, false]],
+  ])('%s', (_n, serials, flagged) => {
+    const rows = markSerialMismatch(serials.map((s, i) => row(`c-${i}`, 'fra', s)));
+    expect(rows.map((r) => !!r.serialDiffers)).toEqual(flagged);
+  });
+
+  it('the table marks the stale serial and names the PoP', () => {
+    const out = renderWhoTable({ lab: 'default', clients: markSerialMismatch([row('c-de', 'fra', 7), row('c-jp', 'nrt', 6), row('c-us', 'iad', 7)]) });
+    expect(out).toMatch(/c-jp\s+nrt\s+nrt\s+nrt\s+nrt\s+nrt\s+6!\s+DIFFERS/);
+    expect(out).toMatch(/c-de\s+fra.*\s7\s+ok/);
+    expect(out).toContain('1 of 3 clients see a different SOA serial');
+    expect(out).toContain('c-jp: serial 6 from nrt');
   });
 });

@@ -30,6 +30,8 @@ export interface Reply {
   question: Buffer | null;
   answers: WireRR[];
   authorities: WireRR[];
+  /** Besides the OPT: the name servers' addresses with an NS answer (RFC 1035 §4.1; droppable, RFC 2181 §9). */
+  additionals: WireRR[];
   /** Present iff the query carried exactly one OPT. */
   opt: OptReply | null;
   /** Bytes the client accepts over UDP (RFC 6891 §6.2.3 / RFC 1035 §4.2.1). */
@@ -83,6 +85,7 @@ export function answerQuery(request: Packet, query: Buffer, ctx: QueryContext, z
     question: null,
     answers: [],
     authorities: [],
+    additionals: [],
     opt: opt ? optReply(opt, zone.nsid, limits) : null,
     udpLimit: opt ? Math.min(Math.max(opt.class, CLASSIC_UDP_LIMIT), limits.maxUdpPayload) : CLASSIC_UDP_LIMIT,
   };
@@ -112,7 +115,7 @@ export function answerQuery(request: Packet, query: Buffer, ctx: QueryContext, z
   if (q.type === TYPE.AXFR || q.type === TYPE_IXFR) return { ...reply, rcode: RCODE.REFUSED };
 
   reply.aa = true;
-  lookup(name, q.type, ctx, zone, reply.answers);
+  lookup(name, q.type, ctx, zone, reply);
   if (reply.answers.length === 0) {
     // RFC 2308 §3: negative answers carry the zone's SOA for negative caching.
     reply.authorities.push(zone.soa);
@@ -121,8 +124,15 @@ export function answerQuery(request: Packet, query: Buffer, ctx: QueryContext, z
   return reply;
 }
 
-function lookup(name: string, qtype: number, ctx: QueryContext, zone: ZoneData, out: WireRR[]): void {
+function lookup(name: string, qtype: number, ctx: QueryContext, zone: ZoneData, reply: Reply): void {
+  const out = reply.answers;
   const any = qtype === TYPE.ANY;
+  // The SOA's owner is the apex, which is the question name here.
+  if ((qtype === TYPE.SOA || any) && name === zone.zone) out.push({ ...zone.soa, owner: undefined });
+  if ((qtype === TYPE.NS || any) && name === zone.zone) {
+    for (const rdata of zone.ns) out.push({ type: TYPE.NS, class: CLASS.IN, ttl: zone.ttl.a, rdata });
+    reply.additionals.push(...zone.nsAddresses);
+  }
   if (qtype === TYPE.A || any) {
     const rdata = zone.a.get(name);
     if (rdata) out.push({ type: TYPE.A, class: CLASS.IN, ttl: zone.ttl.a, rdata });
@@ -132,8 +142,6 @@ function lookup(name: string, qtype: number, ctx: QueryContext, zone: ZoneData, 
     const rdata = zone.txt.get(name);
     if (rdata) out.push({ type: TYPE.TXT, class: CLASS.IN, ttl: zone.ttl.a, rdata });
   }
-  // The SOA's owner is the apex, which is the question name here.
-  if ((qtype === TYPE.SOA || any) && name === zone.zone) out.push({ ...zone.soa, owner: undefined });
 }
 
 function optReply(requestOpt: Resource, nsid: Buffer, limits: AnswerLimits): OptReply {

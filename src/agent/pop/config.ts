@@ -2,8 +2,8 @@
 // field. Missing health/tcp knobs fall back to the documented defaults.
 import { readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
-import type { PopAgentConfig } from '../contract.js';
-import { POP_PATHS } from '../contract.js';
+import type { PopAgentConfig, SoaFields } from '../contract.js';
+import { type DEFAULT_SOA_TIMERS, defaultNameservers, defaultSoa, POP_PATHS } from '../contract.js';
 import { PopAgentError } from './errors.js';
 
 export const DEFAULT_HEALTH = { interval: 200, failures: 3, holdDown: 2000 } as const;
@@ -67,6 +67,41 @@ export function checkPopConfig(raw: unknown, source = 'pop config'): PopAgentCon
     records[fq] = addr as string;
   }
 
+  // Missing in a pop.json written before the apex had NS and SOA: the same defaults the lab file gets.
+  const dnsAddress = ipv4('dnsAddress');
+  let nameservers: string[];
+  if (o.nameservers === undefined) {
+    nameservers = defaultNameservers(zone, records, dnsAddress);
+    for (const ns of nameservers) records[ns] ??= dnsAddress;
+  } else {
+    if (!Array.isArray(o.nameservers) || o.nameservers.length === 0) fail('nameservers', 'must be a non-empty array of names');
+    nameservers = (o.nameservers as unknown[]).map((n, i) => {
+      if (typeof n !== 'string' || n === '') return fail(`nameservers[${i}]`, 'must be a non-empty string');
+      return n.endsWith('.') ? n.toLowerCase() : `${n.toLowerCase()}.`;
+    });
+  }
+  const rawSoa = (typeof o.soa === 'object' && o.soa !== null ? o.soa : {}) as Record<string, unknown>;
+  const dflt = defaultSoa(zone, nameservers);
+  const soaName = (k: 'mname' | 'rname'): string => {
+    const v = rawSoa[k];
+    if (v === undefined) return dflt[k];
+    return typeof v === 'string' && v !== '' ? v : fail(`soa.${k}`, 'must be a non-empty name');
+  };
+  const u32 = (k: keyof typeof DEFAULT_SOA_TIMERS): number => {
+    const v = rawSoa[k];
+    if (v === undefined) return dflt[k];
+    return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff ? (v as number) : fail(`soa.${k}`, 'must be an integer 0..4294967295');
+  };
+  const soa: SoaFields = {
+    mname: soaName('mname'),
+    rname: soaName('rname'),
+    serial: u32('serial'),
+    refresh: u32('refresh'),
+    retry: u32('retry'),
+    expire: u32('expire'),
+    minimum: u32('minimum'),
+  };
+
   const health = (typeof o.health === 'object' && o.health !== null ? o.health : {}) as Record<string, unknown>;
   const tcp = (typeof o.tcp === 'object' && o.tcp !== null ? o.tcp : {}) as Record<string, unknown>;
   return {
@@ -74,12 +109,14 @@ export function checkPopConfig(raw: unknown, source = 'pop config'): PopAgentCon
     colo: str('colo'),
     asn: asn as number,
     prefix,
-    dnsAddress: ipv4('dnsAddress'),
+    dnsAddress,
     httpAddress: ipv4('httpAddress'),
     httpPort: port('httpPort'),
     streamPort: port('streamPort'),
     zone,
     records,
+    nameservers,
+    soa,
     health: {
       interval: positive(health, 'interval', 'health.interval', DEFAULT_HEALTH.interval),
       failures: positive(health, 'failures', 'health.failures', DEFAULT_HEALTH.failures),

@@ -25,7 +25,11 @@ export function encodeResponse(r: Reply, limit: number | null): Encoded {
   let size = fixed;
   for (const rr of r.answers) size += rrLength(rr);
   for (const rr of r.authorities) size += rrLength(rr);
-  if (size <= max) return { bytes: write(r, opt, false, size), truncated: false };
+  let extra = 0;
+  for (const rr of r.additionals) extra += rrLength(rr);
+  if (size + extra <= max) return { bytes: write(r, opt, false, size + extra), truncated: false };
+  // Additional data is a courtesy: dropping it does not set TC (RFC 2181 §9).
+  if (size <= max) return { bytes: write({ ...r, additionals: [] }, opt, false, size), truncated: false };
   if (fixed <= max) return { bytes: write(r, opt, true, fixed), truncated: true };
   const bare = HEADER_BYTES + (r.question?.length ?? 0);
   return { bytes: write({ ...r, question: bare <= max ? r.question : null }, null, true, bare <= max ? bare : HEADER_BYTES), truncated: true };
@@ -35,6 +39,7 @@ function write(r: Reply, opt: Buffer | null, truncated: boolean, size: number): 
   const out = Buffer.allocUnsafe(size);
   const answers = truncated ? [] : r.answers;
   const authorities = truncated ? [] : r.authorities;
+  const additionals = truncated ? [] : r.additionals;
   out.writeUInt16BE(r.id & 0xffff, 0);
   out[2] = 0x80 | ((r.opcode & 0xf) << 3) | (r.aa ? 0x04 : 0) | (truncated ? 0x02 : 0) | (r.rd ? 0x01 : 0);
   // Low 4 bits of the RCODE here, the rest in the OPT TTL (RFC 6891 §6.1.3).
@@ -42,11 +47,12 @@ function write(r: Reply, opt: Buffer | null, truncated: boolean, size: number): 
   out.writeUInt16BE(r.question ? 1 : 0, 4);
   out.writeUInt16BE(answers.length, 6);
   out.writeUInt16BE(authorities.length, 8);
-  out.writeUInt16BE(opt ? 1 : 0, 10);
+  out.writeUInt16BE(additionals.length + (opt ? 1 : 0), 10);
   let o = HEADER_BYTES;
   if (r.question) o += r.question.copy(out, o);
   for (const rr of answers) o = writeRR(out, o, rr);
   for (const rr of authorities) o = writeRR(out, o, rr);
+  for (const rr of additionals) o = writeRR(out, o, rr);
   if (opt) o += opt.copy(out, o);
   return out;
 }

@@ -1,6 +1,7 @@
 // The PoP's authoritative data, built once from pop.json, with RDATA already
 // in wire format so answering copies bytes. Pure.
 import type { PopAgentConfig } from '../contract.js';
+import { defaultSoa } from '../contract.js';
 import { inZone, normalizeZone } from './config.js';
 import { CLASS, TYPE } from './dns2.js';
 import type { WireRR } from './wire.js';
@@ -23,6 +24,10 @@ export interface ZoneData {
   names: ReadonlySet<string>;
   /** The apex SOA, owner written out, for negative answers (RFC 2308 §3). */
   soa: WireRR;
+  /** NS RDATA of the apex, one per name server. */
+  ns: Buffer[];
+  /** A records of the in-zone name servers, owner written out: the additional section of an NS answer. */
+  nsAddresses: WireRR[];
   ttl: { a: number; negative: number };
 }
 
@@ -40,7 +45,9 @@ export const PADDING_NAMES = { mid: 700, big: 1600 } as const;
 // Short TTLs: the lab measures which PoP answers; caches would hide it.
 const TTL = { a: 5, negative: 5 };
 
-export function buildZone(config: Pick<PopAgentConfig, 'pop' | 'zone' | 'records'>): ZoneData {
+export type ZoneConfig = Pick<PopAgentConfig, 'pop' | 'zone' | 'records'> & Partial<Pick<PopAgentConfig, 'nameservers' | 'soa'>>;
+
+export function buildZone(config: ZoneConfig): ZoneData {
   const zone = normalizeZone(config.zone);
   const under = (label: string) => `${label}.${zone === '.' ? '' : zone}`;
   const a = new Map<string, Buffer>();
@@ -57,14 +64,29 @@ export function buildZone(config: Pick<PopAgentConfig, 'pop' | 'zone' | 'records
       if (n === zone) break;
     }
   }
-  const apex = zone === '.' ? '' : zone;
+  const nameservers = (config.nameservers ?? [`ns.${zone === '.' ? '' : zone}`]).map(fqdn);
+  const fields = config.soa ?? defaultSoa(zone, nameservers);
+  // The record's TTL stays at 5 s whatever MINIMUM says: a negative answer is
+  // cached for the lower of the two (RFC 2308 §5), and the lab wants short.
   const soa: WireRR = {
     owner: nameWire(zone),
     type: TYPE.SOA,
     class: CLASS.IN,
     ttl: TTL.negative,
-    rdata: soaRdata({ primary: `ns.${apex}`, admin: `hostmaster.${apex}`, serial: 1, refresh: 3600, retry: 600, expiration: 86400, minimum: TTL.negative }),
+    rdata: soaRdata({
+      primary: fqdn(fields.mname),
+      admin: fqdn(fields.rname),
+      serial: fields.serial,
+      refresh: fields.refresh,
+      retry: fields.retry,
+      expiration: fields.expire,
+      minimum: fields.minimum,
+    }),
   };
+  const nsAddresses = nameservers.flatMap((ns) => {
+    const rdata = a.get(ns);
+    return rdata ? [{ owner: nameWire(ns), type: TYPE.A, class: CLASS.IN, ttl: TTL.a, rdata }] : [];
+  });
   return {
     pop: config.pop,
     nsid: Buffer.from(config.pop, 'ascii'),
@@ -75,6 +97,8 @@ export function buildZone(config: Pick<PopAgentConfig, 'pop' | 'zone' | 'records
     txt,
     names,
     soa,
+    ns: nameservers.map(nameWire),
+    nsAddresses,
     ttl: TTL,
   };
 }

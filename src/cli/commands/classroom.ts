@@ -5,7 +5,6 @@
 // Attendees only POST; nothing on the board reaches their machines.
 import { LabError } from '../../errors.js';
 import { joinBoard, leaveBoard, readMembership } from '../../web/classroom-reporter.js';
-import { startClassroom } from '../../web/classroom-server.js';
 import { defineCommand, jsonOption } from '../command.js';
 import { CLASSROOM_BOARD_FILE, CLASSROOM_FILE, type CliContext } from '../context.js';
 import { nonNegativeInt } from '../options.js';
@@ -88,6 +87,8 @@ async function serveBoard(ctx: CliContext, o: ClassroomFlags): Promise<void> {
   const port = nonNegativeInt('--port', o.port);
   if (port > 65535) throw new LabError('USAGE', `--port must be a TCP port, 0..65535 (0: any free one), got ${o.port}`);
   const host = o.lan ? '0.0.0.0' : (o.listen ?? '127.0.0.1');
+  // Imported here: hono and its node server (with undici behind it) cost every other command ~30 ms of start-up.
+  const { startClassroom } = await import('../../web/classroom-server.js');
   const room = await startClassroom({ port, host, file: o.board, newCode: o.newCode });
   const local = host === '127.0.0.1' || host === '::1' || host === 'localhost';
   ctx.print(!!o.json, { board: room.boardUrl, join: room.joinUrls, code: room.code, listen: host, file: o.board, attendees: room.attendees }, () =>

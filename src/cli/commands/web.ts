@@ -5,7 +5,6 @@
 import { LabError } from '../../errors.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { liveSource } from '../../web/live-source.js';
-import { startDashboard } from '../../web/server.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
 import { CONFIG_ROOT } from '../context.js';
 import { nonNegativeInt } from '../options.js';
@@ -26,6 +25,8 @@ export const webCommand = defineCommand({
     const lab = await runningLab(ctx.rt, o.lab);
     const control = !!o.control;
     // Catchment reads are cheap (the agents stream into memory): 4 a second keeps a row within ~0.25 s of its newest answer.
+    // Imported here: hono and its node server (with undici behind it) cost every other command ~30 ms of start-up.
+    const { startDashboard } = await import('../../web/server.js');
     const dash = await startDashboard(liveSource(ctx.rt, lab, ctx.progress(!!o.json), CONFIG_ROOT), { port, control, catchmentIntervalMs: 250 });
     ctx.print(
       !!o.json,

@@ -28,6 +28,8 @@ export function popAgentConfig(lab: Lab, pop: Router): PopAgentConfig {
     streamPort: lab.anycast.streamPort,
     zone: lab.anycast.zone,
     records: lab.anycast.records,
+    nameservers: lab.anycast.nameservers,
+    soa: lab.anycast.soa,
     health: { ...lab.health },
     tcp: { idleTimeoutMs: 10_000, maxConnections: 1000 },
   };

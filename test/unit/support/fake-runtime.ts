@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import type {
   AttachedIo,
+  Attachment,
   BuildSpec,
   ContainerInfo,
   ContainerRuntime,
@@ -206,7 +207,7 @@ export class FakeRuntime implements ContainerRuntime {
     this.log('listContainers');
     return [...this.containers.values()]
       .filter((c) => matches(c.labels, labels))
-      .map(({ id, name, state, labels: l, image }) => ({ id, name, state, labels: l, image }));
+      .map(({ id, name, state, labels: l, image, spec }) => ({ id, name, state, labels: l, image, networks: [...(spec.networks ?? [])] }));
   }
 
   async inspectContainer(idOrName: string) {
@@ -218,6 +219,18 @@ export class FakeRuntime implements ContainerRuntime {
   async removeContainer(id: string): Promise<void> {
     this.log('removeContainer', this.container(id)?.name ?? id);
     this.containers.delete(this.container(id)?.id ?? id);
+  }
+
+  async connectNetwork(container: string, att: Attachment): Promise<void> {
+    const c = this.mustContainer(container);
+    this.log('connectNetwork', `${c.name} ${att.network}`);
+    c.spec = { ...c.spec, networks: [...(c.spec.networks ?? []), att] };
+  }
+
+  async disconnectNetwork(container: string, network: string): Promise<void> {
+    const c = this.mustContainer(container);
+    this.log('disconnectNetwork', `${c.name} ${network}`);
+    c.spec = { ...c.spec, networks: (c.spec.networks ?? []).filter((n) => n.network !== network) };
   }
 
   async pauseContainer(id: string): Promise<void> {
