@@ -8,6 +8,7 @@ import { createDockerRuntime } from '../runtime/docker-runtime.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { versioned } from '../schema-version.js';
 import { type ClassroomReporter, classroomReporter } from '../web/classroom-reporter.js';
+import { processTerminal, type Terminal } from './attach-terminal.js';
 
 export { REPO_ROOT };
 export const DEFAULT_LAB = join(REPO_ROOT, 'labs', 'default.yaml');
@@ -28,6 +29,8 @@ export const CLASSROOM_BOARD_FILE = join(REPO_ROOT, '.cache', 'classroom-board.j
 
 export interface CliContext {
   rt: ContainerRuntime;
+  /** This process's terminal, for commands that attach a node's process to it (`exec`, `vtysh`, `shell`). */
+  terminal: Terminal;
   /** Progress on stderr: aligned lines for people, NDJSON with --json. */
   progress(json: boolean): Progress;
   /** The result on stdout: pretty JSON with --json, else the human text. */
@@ -44,6 +47,7 @@ export function makeContext(): CliContext {
       rt ??= createDockerRuntime();
       return rt;
     },
+    terminal: processTerminal(),
     progress: (json) => createProgress((ev) => process.stderr.write(json ? `${JSON.stringify({ progress: ev })}\n` : `${formatProgress(ev)}\n`)),
     // Every JSON document carries schemaVersion (docs/schema/), so a consumer can refuse one it does not understand.
     print: (json, data, human) => process.stdout.write(json ? `${JSON.stringify(versioned(data), null, 2)}\n` : `${human()}\n`),

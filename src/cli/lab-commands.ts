@@ -18,10 +18,12 @@ import { lgCommand } from './commands/lg.js';
 import { packCommand } from './commands/pack.js';
 import { planCommand } from './commands/plan.js';
 import { policyCommand } from './commands/policy.js';
+import { shellCommand } from './commands/shell.js';
 import { statusCommand } from './commands/status.js';
 import { traceCommand } from './commands/trace.js';
 import { upCommand } from './commands/up.js';
 import { verifyCommand } from './commands/verify.js';
+import { vtyshCommand } from './commands/vtysh.js';
 import { webCommand } from './commands/web.js';
 import { whoCommand } from './commands/who.js';
 
@@ -31,6 +33,8 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   downCommand,
   statusCommand,
   execCommand,
+  vtyshCommand,
+  shellCommand,
   lgCommand,
   collectorCommand,
   doctorCommand,

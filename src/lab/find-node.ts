@@ -37,6 +37,15 @@ export async function findNodeContainer(rt: ContainerRuntime, node: string, lab?
   return found;
 }
 
+/** A node that must be of one kind (`lab vtysh` needs a router): a node of another kind is named with those of the right kind. */
+export async function findNodeOfKind(rt: ContainerRuntime, node: string, kind: string, lab?: string): Promise<FoundNode> {
+  const found = await findNodeContainer(rt, node, lab);
+  if (found.kind === kind) return found;
+  const same = await rt.listContainers({ [LABEL.lab]: found.lab, [LABEL.kind]: kind });
+  const names = same.map((c) => c.labels[LABEL.node]).sort();
+  throw new LabError('USAGE', `${node} is a ${found.kind}, not a ${kind}; ${kind}s in lab ${found.lab}: ${names.join(', ') || 'none'}`);
+}
+
 /** `exec` and `lg` must still reach a node whose lab file was since broken: then there is no prefix, not an error. */
 function anycastPrefixOf(file: string): string | undefined {
   try {

@@ -1,12 +1,14 @@
 // ContainerRuntime on dockerode. Every network is Internal: lab traffic never
 // leaves the lab's own bridges (network safety rule).
 
-import { PassThrough, type Readable } from 'node:stream';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import pRetry from 'p-retry';
 import { LabError } from '../errors.js';
+import { waitUntil } from '../util/wait.js';
 import { ExecGate } from './exec-gate.js';
 import type {
+  AttachedIo,
   Attachment,
   BuildSpec,
   ContainerInfo,
@@ -20,6 +22,7 @@ import type {
   ImportSpec,
   NetworkInfo,
   NetworkSpec,
+  TermSize,
 } from './runtime.js';
 
 const labelFilter = (labels: Record<string, string>) => ({ label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) });
@@ -295,6 +298,49 @@ export class DockerRuntime implements ContainerRuntime {
     return { stdout, stderr, done };
   }
 
+  async execAttached(id: string, cmd: string[], io: AttachedIo): Promise<number> {
+    // Gated until started, like execStream: a shell left open must not hold off a `freeze` for as long as someone types.
+    const { exec, socket } = await this.gate.exec(id, `${id}: ${cmd.join(' ')}`, async () => {
+      const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, Tty: io.tty, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+      // `Tty` again at start: the engine multiplexes stdout and stderr into frames unless the start says TTY.
+      return { exec, socket: (await exec.start({ hijack: true, stdin: true, Tty: io.tty })) as Duplex };
+    });
+    // A process that exits before reading all its input (`yes | lab exec fra -- head -1`) makes the connection fail
+    // under our writes: that is its end, not ours, when the engine has its exit code.
+    let failure: Error | undefined;
+    const ended = new Promise<void>((resolve) => {
+      socket.once('end', resolve);
+      socket.once('close', resolve);
+      socket.once('error', (err) => {
+        failure = err;
+        resolve();
+      });
+    });
+    if (io.tty) socket.pipe(io.stdout, { end: false });
+    else this.docker.modem.demuxStream(socket, io.stdout, io.stderr);
+    // The input's end half-closes the connection: the engine closes the process's stdin (EOF), output keeps flowing.
+    io.stdin.pipe(socket);
+    const resize = (size: TermSize) => exec.resize({ h: size.rows, w: size.cols });
+    let unsubscribe: (() => void) | undefined;
+    if (io.tty) {
+      // API 1.41 (Docker 20.10) takes no size at start: resized just after, retried as the docker CLI does while the
+      // process starts. A failed resize is not the session's failure (a process that already ended has no TTY left).
+      const size = io.size;
+      if (size) await pRetry(() => resize(size), { retries: 4, minTimeout: 10, maxTimeout: 50 }).catch(() => undefined);
+      unsubscribe = io.onResize?.((s) => void resize(s).catch(() => undefined));
+    }
+    try {
+      await ended;
+    } finally {
+      unsubscribe?.();
+      io.stdin.unpipe(socket);
+      socket.unpipe(io.stdout);
+    }
+    const code = await exitCodeOf(exec);
+    if (code === undefined && failure) throw failure;
+    return code ?? -1;
+  }
+
   async runToCompletion(spec: ContainerSpec, timeoutMs = 60_000): Promise<ExecResult> {
     const id = await this.createContainer(spec);
     try {
@@ -339,6 +385,18 @@ export function demuxBuffer(buf: Buffer): { stdout: string; stderr: string } {
     i += 8 + len;
   }
   return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+/** The exit code of an exec whose output has ended (the engine may record it a moment after closing the stream); undefined while it still runs. */
+async function exitCodeOf(exec: Docker.Exec): Promise<number | undefined> {
+  const info = await waitUntil(
+    async () => {
+      const i = await exec.inspect();
+      return !i.Running && i;
+    },
+    { timeoutMs: 2_000, intervalMs: 20 },
+  );
+  return info ? (info.ExitCode ?? -1) : undefined;
 }
 
 const isNotFound = (err: unknown): boolean => (err as { statusCode?: number })?.statusCode === 404;

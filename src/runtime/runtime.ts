@@ -1,6 +1,6 @@
 // The one narrow interface between lab logic and the container engine.
 // docker-runtime.ts implements it with dockerode; unit tests use a fake.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface NetworkSpec {
   name: string;
@@ -66,6 +66,30 @@ export interface ExecStream {
   done: Promise<number>;
 }
 
+/** A terminal's size in character cells. */
+export interface TermSize {
+  rows: number;
+  cols: number;
+}
+
+/** The streams of an attached command (`docker exec -i`, and `-t` with `tty`). */
+export interface AttachedIo {
+  /**
+   * A pseudo-terminal in the container: the process sees a terminal (line
+   * editing, job control, Ctrl-C as SIGINT from its own line discipline) and
+   * its stdout and stderr arrive merged on `stdout`, as `docker exec -t`.
+   */
+  tty: boolean;
+  /** What the process reads; its end is the process's EOF. */
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** The TTY's size at start. */
+  size?: TermSize;
+  /** Subscribes the TTY's resize for as long as the process runs; returns the unsubscribe. */
+  onResize?: (resize: (size: TermSize) => void) => () => void;
+}
+
 export interface EngineVersion {
   version: string;
   apiVersion?: string;
@@ -126,6 +150,8 @@ export interface ContainerRuntime {
   killContainer(id: string): Promise<void>;
   exec(id: string, cmd: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
   execStream(id: string, cmd: string[]): Promise<ExecStream>;
+  /** Runs a command wired to `io` until it ends (an interactive shell, a piped script); resolves with its exit code. */
+  execAttached(id: string, cmd: string[], io: AttachedIo): Promise<number>;
   /** Runs a short-lived container to completion and removes it (also on timeout). */
   runToCompletion(spec: ContainerSpec, timeoutMs?: number): Promise<ExecResult>;
   stats(id: string): Promise<{ memoryBytes: number }>;

@@ -30,7 +30,13 @@ export interface CliRun {
   ms: number;
 }
 
-export const lab = (args: string[], timeoutMs = 600_000): Promise<CliRun> => run(process.execPath, [LAUNCHER, ...args], timeoutMs);
+/** The argv that runs `lab <args>` (program first), for tests that must start it themselves (under a PTY, detached). */
+export const labArgv = (args: string[]): string[] => [process.execPath, LAUNCHER, ...args];
+
+export const lab = (args: string[], timeoutMs = 600_000): Promise<CliRun> => {
+  const [program, ...argv] = labArgv(args);
+  return run(program, argv, timeoutMs);
+};
 
 /** `npm run -s lab -- <args>`, the form the README gives for piping JSON (host preparation first, then the bin). */
 export const npmRunLab = (args: string[], timeoutMs = 600_000): Promise<CliRun> => run('npm', ['run', '-s', 'lab', '--', ...args], timeoutMs);

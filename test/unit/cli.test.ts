@@ -3,9 +3,11 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BENCH_COMMANDS } from '../../src/cli/bench-commands.js';
+import { SHELL_CMD } from '../../src/cli/commands/shell.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { LAB_COMMANDS } from '../../src/cli/lab-commands.js';
 import { LAB_PROGRAM } from '../../src/cli/main.js';
@@ -94,6 +96,8 @@ describe('command lists', () => {
       'down',
       'status',
       'exec',
+      'vtysh',
+      'shell',
       'lg',
       'collector',
       'doctor',
@@ -156,7 +160,9 @@ describe('commands through the program', () => {
 
   async function run(rt: ReturnType<typeof listingRuntime>, ...args: string[]) {
     const printed: unknown[] = [];
-    const ctx = { rt, print: (_json: boolean, data: unknown) => printed.push(data) } as unknown as CliContext;
+    // Not this process's terminal: a test must never put the developer's terminal in raw mode.
+    const terminal = { stdin: Object.assign(new PassThrough(), { isTTY: false }), stdout: new PassThrough(), stderr: new PassThrough() };
+    const ctx = { rt, terminal, print: (_json: boolean, data: unknown) => printed.push(data) } as unknown as CliContext;
     const program = buildProgram(LAB_PROGRAM, LAB_COMMANDS, ctx);
     // Each command keeps the output settings it was created with.
     for (const c of [program, ...program.commands]) c.configureOutput({ writeErr: () => {}, writeOut: () => {} });
@@ -176,6 +182,32 @@ describe('commands through the program', () => {
     await run(rt, 'exec', '--lab', 'default', '--json', 'c-de', '--', 'dig', '--json', '+short');
     expect(rt.execCalls.map((e) => e.cmd)).toEqual([['dig', '--json', '+short']]);
     expect(process.exitCode).toBe(9);
+  });
+
+  it('vtysh runs vtysh attached in the router, its arguments passed through, and exits with its status', async () => {
+    const rt = listingRuntime(runningLabFixture(), { exitCode: 3, stdout: '', stderr: '' });
+    await run(rt, 'vtysh', 'fra', '-c', 'show bgp summary');
+    expect(rt.attachedLog).toEqual([{ id: 'id-0', cmd: ['vtysh', '-c', 'show bgp summary'], tty: false, size: undefined }]);
+    expect(process.exitCode).toBe(3);
+  });
+
+  it('vtysh on a client names the routers instead', async () => {
+    const rt = listingRuntime(runningLabFixture());
+    await expect(run(rt, 'vtysh', 'c-de')).rejects.toMatchObject({
+      code: 'USAGE',
+      message: 'c-de is a client, not a router; routers in lab default: eb-br, eb-de, eb-jp, eb-us, fra, gru, iad, nrt, t-ap, t-eu, t-us',
+    });
+    expect(rt.attachedLog).toEqual([]);
+  });
+
+  it('shell starts bash (sh where there is none) in any node; an unknown node lists the nodes', async () => {
+    const rt = listingRuntime(runningLabFixture());
+    await run(rt, 'shell', 'c-de');
+    expect(rt.attachedLog.map((a) => a.cmd)).toEqual([SHELL_CMD]);
+    await expect(run(rt, 'shell', 'nope')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/^no node "nope"; nodes: c-br, c-de, .*t-us$/),
+    });
   });
 
   it.each([['x'], ['-1'], ['65536']])('web refuses --port %s before looking for a lab', async (port) => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { catchmentProblems } from '../../src/exercise/catchment-check.js';
@@ -69,6 +69,46 @@ describe('hints', () => {
   it.each([0, 4])('hint %s is out of range', (n) => expect(() => pickHints('x', hints, n)).toThrow(`exercise x has hints 1 to 3 (got --n ${n})`));
   it('every exercise leads from a pointer to the answer: the last hint names the fix', () => {
     for (const e of EXERCISES) expect(loadMeta(join(EXERCISES_DIR, e.id)).hints.length, e.id).toBeGreaterThanOrEqual(3);
+  });
+
+  // Typed on the laptop, `dig @192.0.2.53` leaves the lab (network safety) and `vtysh -c` finds no router: a probe runs
+  // inside a client, a router's CLI through the lab, and every lab command as `npm run lab -- …` from the project folder.
+  it('every command in a hint and in the code lines of the exercise READMEs and the workshop guide runs as printed', () => {
+    /** Lines of indented or fenced code in markdown: what a reader copies. */
+    const codeLines = (md: string) => {
+      let fenced = false;
+      return md.split('\n').filter((l) => {
+        if (l.startsWith('```')) fenced = !fenced;
+        return (fenced && !l.startsWith('```')) || /^ {4}\S/.test(l);
+      });
+    };
+    const texts: [string, string][] = [
+      ...EXERCISES.flatMap((e) => loadMeta(join(EXERCISES_DIR, e.id)).hints.map((h): [string, string] => [`${e.id} hint`, h])),
+      ...EXERCISES.flatMap((e) =>
+        codeLines(readFileSync(join(EXERCISES_DIR, e.id, 'README.md'), 'utf8')).map((l): [string, string] => [`${e.id}/README.md`, l]),
+      ),
+      ...codeLines(readFileSync(join(REPO, 'docs', 'workshop.md'), 'utf8')).map((l): [string, string] => ['docs/workshop.md', l]),
+    ];
+    const names = [...lab.routers.map((r) => r.name), ...lab.clients.map((c) => c.name), ...EXERCISES.map((e) => e.id)].join('|');
+    const rules: [RegExp, RegExp][] = [
+      // a probe tool, run inside a client
+      [/\b(dig|curl|ping|traceroute)\s/g, /npm run lab -- exec [\w-]+ -- (timeout \d+ )?$/],
+      // a router's CLI, reached through the lab
+      [/\bvtysh -c\b/g, /npm run lab -- (exec [\w-]+ -- |vtysh [\w-]+ )$/],
+      // a lab command naming a node or an exercise (`a | b` shorthand would pipe into a command that does not exist)
+      [
+        new RegExp(`\\b(exercise (start|check|hint|solve)|withdraw|announce|restore|break|policy|trace|lg|exec|vtysh|shell) (${names})\\b`, 'g'),
+        /npm run lab -- $/,
+      ],
+    ];
+    const offenders = texts.flatMap(([where, text]) =>
+      rules.flatMap(([what, before]) =>
+        [...text.matchAll(what)]
+          .filter((m) => !before.test(text.slice(0, m.index)))
+          .map((m) => `${where}: …${text.slice(Math.max(0, (m.index ?? 0) - 30), (m.index ?? 0) + 30)}…`),
+      ),
+    );
+    expect(offenders).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@
 // without an engine.
 import { Readable } from 'node:stream';
 import type {
+  AttachedIo,
   Attachment,
   BuildSpec,
   ContainerInfo,
@@ -17,6 +18,7 @@ import type {
   ImportSpec,
   NetworkInfo,
   NetworkSpec,
+  TermSize,
 } from '../../../src/runtime/runtime.js';
 
 export interface FakeContainer extends ContainerInfo {
@@ -48,6 +50,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly calls: string[] = [];
   /** Every exec in full, in order (calls keeps a short form). */
   readonly execLog: { container: string; cmd: string[]; stdin?: string }[] = [];
+  /** Every execAttached, in order: how the terminal was passed on. */
+  readonly attachedLog: { id: string; cmd: string[]; tty: boolean; size?: TermSize }[] = [];
   private seq = 0;
   private readonly failures: { method: Method; arg: RegExp; error: Error }[] = [];
 
@@ -253,6 +257,15 @@ export class FakeRuntime implements ContainerRuntime {
 
   async execStream(id: string, cmd: string[]): Promise<ExecStream> {
     throw new Error(`FakeRuntime.execStream is not faked (${id}: ${cmd.join(' ')})`);
+  }
+
+  /** Answered like exec (through `this.exec`, so subclasses that record execs see these too); stdin is not read, `tty` is logged. */
+  async execAttached(id: string, cmd: string[], io: AttachedIo): Promise<number> {
+    this.attachedLog.push({ id, cmd, tty: io.tty, size: io.size });
+    const r = await this.exec(id, cmd);
+    io.stdout.write(io.tty ? r.stdout + r.stderr : r.stdout);
+    if (!io.tty) io.stderr.write(r.stderr);
+    return r.exitCode;
   }
 
   async runToCompletion(spec: ContainerSpec): Promise<ExecResult> {
