@@ -6,7 +6,11 @@
 // uses the one-shot commands the READMEs list.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/exercise/exercise.js';
-import { lab, labArgv, labJson, until, vtyshJson } from './cli.js';
+import { lab, labArgv, labJson, TEST_LAB, TEST_LAB_FILE, until, vtyshJson } from './cli.js';
+
+// The suite's lab, by name in every command: a user's default lab may be up beside it.
+const L = TEST_LAB.name;
+
 import { PtySession } from './support/pty-session.js';
 
 /** Any vtysh prompt: `fra# `, `t-ap(config)# `, `fra(config-router)# `. */
@@ -14,7 +18,7 @@ const PROMPT = /[\w-]+(\([\w-]+\))?# $/;
 
 /** Opens `lab vtysh <router>` in a PTY and types `lines`, each after a prompt; fails on any "% …" answer; leaves with exit 0. */
 async function typeIntoVtysh(router: string, lines: string[]): Promise<string> {
-  const s = new PtySession(labArgv(['vtysh', router]));
+  const s = new PtySession(labArgv(['vtysh', '--lab', L, router]));
   try {
     await s.expect(PROMPT, 60_000);
     for (const line of lines) {
@@ -31,7 +35,7 @@ async function typeIntoVtysh(router: string, lines: string[]): Promise<string> {
 }
 
 async function check(id: string): Promise<{ code: number; result: CheckResult }> {
-  const r = await lab(['exercise', 'check', id, '--json']);
+  const r = await lab(['exercise', 'check', id, '--lab', L, '--json']);
   return { code: r.code, result: JSON.parse(r.stdout) as CheckResult };
 }
 
@@ -48,12 +52,12 @@ async function peerAddress(router: string, peer: string): Promise<string> {
 describe('exercises solved by hand in vtysh (default lab)', () => {
   afterAll(async () => {
     // As exercises.test.ts: a start with no injection undoes every exercise's leftovers, these typed lines included.
-    const r = await lab(['exercise', 'start', 'prepend-catchment', '--json']);
+    const r = await lab(['exercise', 'start', 'prepend-catchment', '--file', TEST_LAB_FILE, '--json']);
     expect(r.code, r.stderr).toBe(0);
   });
 
   it('missing-bfd: BFD on fra only is not enough (check names t-eu); on both ends, check passes with a sub-second failover', async () => {
-    await labJson(['exercise', 'start', 'missing-bfd', '--json']);
+    await labJson(['exercise', 'start', 'missing-bfd', '--file', TEST_LAB_FILE, '--json']);
     const teu = await peerAddress('fra', 't-eu');
     const fra = await peerAddress('t-eu', 'fra');
 
@@ -74,7 +78,7 @@ describe('exercises solved by hand in vtysh (default lab)', () => {
   });
 
   it('prefix-leak: a deny after the permit changes nothing (check names the leaked /25); removing the le 25 entry and a soft clear pass', async () => {
-    await labJson(['exercise', 'start', 'prefix-leak', '--json']);
+    await labJson(['exercise', 'start', 'prefix-leak', '--file', TEST_LAB_FILE, '--json']);
     // Read the filter in t-ap's CLI, as the hints say.
     const shown = await typeIntoVtysh('t-ap', ['show ip prefix-list IN-nrt']);
     const wide = shown.match(/seq (\d+) permit (\S+) le 25/);
