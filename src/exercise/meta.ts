@@ -12,6 +12,8 @@ const MetaSchema = z.strictObject({
   /** The lab file it starts from, relative to labs/. */
   lab: z.string().default('default.yaml'),
   hints: z.array(z.string().min(1)).min(1),
+  /** What a trainer plans for it: an attendee's expected time, from start to a passing check. */
+  minutes: z.number().int().min(1).max(120),
 });
 
 export type ExerciseMeta = z.infer<typeof MetaSchema>;

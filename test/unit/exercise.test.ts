@@ -48,14 +48,16 @@ describe('exercise registry', () => {
   });
 
   it.each([
-    ['title: T\nsummary: S\nhints: [a]\n', null],
-    ['title: T\nsummary: S\nhints: []\n', /hints: /],
-    ['title: T\nhints: [a]\n', /summary: /],
-    ['title: T\nsummary: S\nhints: [a]\nextra: 1\n', /extra/],
+    ['title: T\nsummary: S\nminutes: 15\nhints: [a]\n', null],
+    ['title: T\nsummary: S\nminutes: 15\nhints: []\n', /hints: /],
+    ['title: T\nminutes: 15\nhints: [a]\n', /summary: /],
+    ['title: T\nsummary: S\nhints: [a]\n', /minutes: /],
+    ['title: T\nsummary: S\nminutes: 0\nhints: [a]\n', /minutes: /],
+    ['title: T\nsummary: S\nminutes: 15\nhints: [a]\nextra: 1\n', /extra/],
     ['title: [\n', /not YAML/],
   ])('parseMeta(%j)', (text, error) => {
     if (error) expect(() => parseMeta('x/exercise.yaml', text)).toThrow(error);
-    else expect(parseMeta('x/exercise.yaml', text)).toEqual({ title: 'T', summary: 'S', lab: 'default.yaml', hints: ['a'] });
+    else expect(parseMeta('x/exercise.yaml', text)).toEqual({ title: 'T', summary: 'S', lab: 'default.yaml', minutes: 15, hints: ['a'] });
   });
 });
 

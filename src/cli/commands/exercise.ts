@@ -50,12 +50,12 @@ export const exerciseCommand = defineCommand({
       const rows = EXERCISES.map((e) => ({ id: e.id, ...exerciseMeta(PATHS, e) }));
       return ctx.print(
         json,
-        rows.map(({ id, title, summary, lab, hints }) => ({ id, title, summary, lab, hints: hints.length })),
+        rows.map(({ id, title, summary, lab, hints, minutes }) => ({ id, title, summary, lab, minutes, hints: hints.length })),
         () =>
           [
             ...rows.map(
               (r) =>
-                `  ${r.id.padEnd(Math.max(...rows.map((x) => x.id.length)))}  ${r.title}\n  ${' '.repeat(Math.max(...rows.map((x) => x.id.length)))}  ${r.summary}`,
+                `  ${r.id.padEnd(Math.max(...rows.map((x) => x.id.length)))}  ${r.title} (~${r.minutes} min)\n  ${' '.repeat(Math.max(...rows.map((x) => x.id.length)))}  ${r.summary}`,
             ),
             '',
             'start one: npm run lab -- exercise start <id>   (resets the lab, then breaks it as the exercise says)',
