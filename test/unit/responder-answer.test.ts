@@ -8,6 +8,7 @@ import { registerNsidCodec } from '../../src/agent/pop/nsid.js';
 import type { QuerySpec } from '../../src/agent/pop/query.js';
 import { buildQuery, readHeader } from '../../src/agent/pop/query.js';
 import { buildZone } from '../../src/agent/pop/zone.js';
+import { popJsonFields } from './support/pop-fixture.js';
 
 registerNsidCodec();
 const zone = buildZone({ pop: 'fra', zone: 'Lab', records: { 'anycast.lab.': '192.0.2.80', 'www.deep.lab.': '192.0.2.81' } });
@@ -100,15 +101,7 @@ describe('encodeResponse', () => {
 
 describe('checkPopConfig', () => {
   const base = {
-    pop: 'fra',
-    colo: 'FRA',
-    asn: 65101,
-    prefix: '192.0.2.0/24',
-    dnsAddress: '192.0.2.53',
-    httpAddress: '192.0.2.80',
-    httpPort: 80,
-    streamPort: 7000,
-    zone: 'lab.',
+    ...popJsonFields,
     records: { 'anycast.lab.': '192.0.2.80' },
   };
   it('fills health and tcp defaults', () => {

@@ -9,6 +9,7 @@ import { registerNsidCodec } from '../../src/agent/pop/nsid.js';
 import type { QuerySpec } from '../../src/agent/pop/query.js';
 import { buildQuery, nsidRequest, readHeader } from '../../src/agent/pop/query.js';
 import { buildZone } from '../../src/agent/pop/zone.js';
+import { popJsonFields } from './support/pop-fixture.js';
 
 registerNsidCodec();
 const SOA = { mname: 'ns.lab.', rname: 'hostmaster.lab.', serial: 2026120601, refresh: 14400, retry: 3600, expire: 1209600, minimum: 300 };
@@ -124,15 +125,7 @@ describe('the apex a checker expects', () => {
 
 describe('pop.json without nameservers or soa (written before the apex had them)', () => {
   const base = {
-    pop: 'fra',
-    colo: 'FRA',
-    asn: 65101,
-    prefix: '192.0.2.0/24',
-    dnsAddress: '192.0.2.53',
-    httpAddress: '192.0.2.80',
-    httpPort: 80,
-    streamPort: 7000,
-    zone: 'lab.',
+    ...popJsonFields,
   };
   it.each<[string, Record<string, string>, string[], Record<string, string>]>([
     ['the record at the DNS address names the server', { 'ns.lab.': '192.0.2.53', 'www.lab.': '192.0.2.80' }, ['ns.lab.'], {}],

@@ -5,6 +5,19 @@ import type { PopAgentConfig } from '../../../src/agent/contract.js';
 import type { PopServices, PopServicesOverrides } from '../../../src/agent/pop/pop-services.js';
 import { startPopServices } from '../../../src/agent/pop/pop-services.js';
 
+/** A pop.json as a router's agent reads it, before checkPopConfig fills its defaults. */
+export const popJsonFields = {
+  pop: 'fra',
+  colo: 'FRA',
+  asn: 65101,
+  prefix: '192.0.2.0/24',
+  dnsAddress: '192.0.2.53',
+  httpAddress: '192.0.2.80',
+  httpPort: 80,
+  streamPort: 7000,
+  zone: 'lab.',
+};
+
 /** The fra PoP serving anycast.lab, every service on 127.0.0.1 and a free port. */
 export const popTestConfig = (over: Partial<PopAgentConfig> = {}): PopAgentConfig => ({
   pop: 'fra',
