@@ -157,7 +157,14 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.docker.getContainer(id).start();
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      // 304 "container already started": the goal state. It happens when a
+      // killed `up` left its start request in flight in dockerd: the container
+      // was "created" when the next `up` looked, running when it asked.
+      if ((err as { statusCode?: number })?.statusCode !== 304) throw err;
+    }
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {

@@ -16,9 +16,8 @@ import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { containerName } from '../../src/runtime/labels.js';
 import { generateLab } from '../../src/topology/generate.js';
 import { loadLabFile } from '../../src/topology/load.js';
-import { type ExecJson, lab, labelled, labJson, REPO, TEST_LAB, TEST_LAB_FILE, type VtyshBgpSummary, vtyshJson } from './cli.js';
+import { type ExecJson, lab, labArgv, labelled, labJson, REPO, TEST_LAB, TEST_LAB_FILE, type VtyshBgpSummary, vtyshJson } from './cli.js';
 
-const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
 const L = TEST_LAB.name;
 /** fra's and t-eu's ends of their link, from the lab file. */
 const FRA_UPLINK = TEST_LAB.links.find((l) => l.name === 'fra--t-eu')!;
@@ -191,7 +190,8 @@ describe('FRR config applied, verified and repaired', () => {
 describe('lifecycle faults', () => {
   it('rolls back what the run created on Ctrl-C (SIGINT)', async () => {
     await labJson(['down', TEST_LAB_FILE]);
-    const child = spawn(TSX, [join(REPO, 'src', 'cli', 'main.ts'), 'up', TEST_LAB_FILE, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, ...argv] = labArgv(['up', TEST_LAB_FILE, '--json']);
+    const child = spawn(program, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const started = new Promise<void>((resolve) =>
       child.stderr.on('data', (b) => {
@@ -219,10 +219,11 @@ describe('lifecycle faults', () => {
     const points = [0.03, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((f) => Math.round(f * full.ms));
     const interrupted: number[] = [];
     for (const ms of points) {
-      // Its own process group: tsx runs the CLI in a child node process, and
-      // the orchestrator is that whole tree (what a crash or `kill -9` of the
-      // terminal's job takes down).
-      const child = spawn(TSX, [join(REPO, 'src', 'cli', 'main.ts'), 'up', TEST_LAB_FILE], { cwd: REPO, stdio: 'ignore', detached: true });
+      // The bin a user runs, as the measured run above (its start-up is part
+      // of the points), in its own process group: the whole tree, what a crash
+      // or `kill -9` of the terminal's job takes down.
+      const [program, ...argv] = labArgv(['up', TEST_LAB_FILE]);
+      const child = spawn(program, argv, { cwd: REPO, stdio: 'ignore', detached: true });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
       await new Promise((r) => setTimeout(r, ms));
       try {

@@ -12,7 +12,7 @@ import { type ExecJson, lab, labJson, TEST_LAB, TEST_LAB_FILE, type VtyshBgpSumm
 const L = TEST_LAB.name;
 
 const NAME = 'itest-clean';
-const answerOf = async (client: string) => (await labJson<WhoReport>(['who', '--lab', L])).clients.find((c) => c.client === client)?.udp;
+const answerOf = async (client: string) => (await labJson<WhoReport>(['who', L])).clients.find((c) => c.client === client)?.udp;
 const runningConfig = async (node: string) => (await labJson<ExecJson>(['exec', '--lab', L, node, '--', 'vtysh', '-c', 'show running-config'])).stdout;
 
 describe("checkpoint save / restore (the suite's lab)", () => {

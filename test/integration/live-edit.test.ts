@@ -39,7 +39,7 @@ async function containerIds(): Promise<Record<string, string>> {
 }
 
 async function everyClientAnsweredAsExpected(): Promise<WhoReport['clients']> {
-  const who = await labJson<WhoReport>(['who', '--lab', L]);
+  const who = await labJson<WhoReport>(['who', L]);
   return who.clients.filter((c) => !c.matches);
 }
 
