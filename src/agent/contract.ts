@@ -23,6 +23,12 @@ export interface PopAgentConfig {
   soa: SoaFields;
   health: { interval: number; failures: number; holdDown: number };
   tcp: { idleTimeoutMs: number; maxConnections: number };
+  /**
+   * Dual-stack labs: the /48 and the addresses the responder and the HTTP
+   * trace also listen on, the AAAA records, and a health state of its own
+   * (a PoP whose IPv6 service dies withdraws only the /48).
+   */
+  ipv6?: { prefix: string; dnsAddress: string; httpAddress: string; records: Record<string, string> };
 }
 
 export interface SoaFields {

@@ -6,6 +6,8 @@ export interface NetworkSpec {
   name: string;
   subnet: string;
   gateway: string;
+  /** Dual-stack labs: the network's IPv6 /64 and Docker's address on it (EnableIPv6 on an internal network). */
+  ipv6?: { subnet: string; gateway: string };
   labels: Record<string, string>;
 }
 
@@ -19,6 +21,8 @@ export interface NetworkInfo {
 export interface Attachment {
   network: string;
   ipv4: string;
+  /** Static IPv6 address on a dual-stack network. */
+  ipv6?: string;
 }
 
 export interface ContainerSpec {

@@ -9,6 +9,9 @@ export type RouterRole = Role;
 /** A router's role, or a client. */
 export type NodeRole = RouterRole | 'client';
 
+/** An address family the lab runs. `[ipv4]` is the lab as it always was; with ipv6 every object below carries its `ipv6` part. */
+export type Family = 'ipv4' | 'ipv6';
+
 export interface BfdOptions {
   enabled: boolean;
   /** Transmit/receive interval, ms (FRR accepts 10..60000). */
@@ -46,6 +49,10 @@ export interface Client {
   location: string;
   /** Catchment the lab file promises: the PoP that answers, and the one that takes over when it fails. */
   expect?: { pop: string; backup?: string };
+  /** Dual-stack labs: the client's ULA address on its LAN's /64 and its IPv6 default gateway (the eyeball's LAN address). */
+  ipv6?: { address: string; gateway: string };
+  /** Where the IPv6 catchment is promised to differ from `expect` (the lab file's `expect6:`); absent = same as IPv4. */
+  expect6?: { pop: string; backup?: string };
 }
 
 /** One side of an eBGP session; policy is applied by this side. */
@@ -64,6 +71,13 @@ export interface LinkEnd {
    * exercises (the session never establishes).
    */
   remoteAs?: number;
+  /**
+   * Dual-stack labs: the IPv6 session's end. A separate session from the IPv4
+   * one (its own BFD, its own policy), so a family can be steered on its own:
+   * the policy defaults to this end's IPv4 policy unless the lab file sets
+   * `ipv6: { localPref, prepend, med }` on the end.
+   */
+  ipv6?: { address: string; localPref: number; prepend: number; med?: number };
 }
 
 export interface Link {
@@ -78,6 +92,8 @@ export interface Link {
   timers: BgpTimers;
   /** One-way delay in ms (netem on both ends); absent = no shaping. */
   delayMs?: number;
+  /** Dual-stack labs: the link's ULA /64 (Docker's bridge takes ::1). */
+  ipv6?: { subnet: string; gateway: string };
 }
 
 /** A client LAN: one per eyeball router that has clients. */
@@ -88,6 +104,8 @@ export interface Lan {
   gateway: string;
   routerAddress: string;
   clients: string[];
+  /** Dual-stack labs: the LAN's ULA /64, Docker's bridge address (::1) and the eyeball's address on it. */
+  ipv6?: { subnet: string; gateway: string; routerAddress: string };
 }
 
 export interface AnycastService {
@@ -101,6 +119,17 @@ export interface AnycastService {
   /** The apex NS RRset, each name with its address in `records`, inside the prefix. */
   nameservers: string[];
   soa: SoaFields;
+  /** Dual-stack labs: the /48 every PoP announces beside the IPv4 prefix, its service addresses, and the AAAA records. */
+  ipv6?: AnycastService6;
+}
+
+export interface AnycastService6 {
+  /** Documentation space by default: 2001:db8::/48. */
+  prefix: string;
+  dnsAddress: string;
+  httpAddress: string;
+  /** Fully qualified name -> IPv6 address (AAAA records), each inside `prefix`. */
+  records: Record<string, string>;
 }
 
 export interface HealthOptions {
@@ -129,6 +158,8 @@ export interface Collector {
   peers: { router: string; asn: number; address: string }[];
   /** The lab's BGP timers (`bgp:`), on both ends of each collector session. */
   timers: { keepalive: number; hold: number };
+  /** Dual-stack labs: the collector LAN's /64, and an IPv6 session to every transit. */
+  ipv6?: { subnet: string; gateway: string; address: string; peers: { router: string; address: string }[] };
 }
 
 /** Bounds of one verify case, durations in ms; absent = not gated. */
@@ -161,6 +192,8 @@ export interface Lab {
   name: string;
   /** Absolute path of the YAML the lab came from. */
   file: string;
+  /** Always at least ['ipv4']; the order is the lab file's. */
+  families: Family[];
   anycast: AnycastService;
   health: HealthOptions;
   routers: Router[];

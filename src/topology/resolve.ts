@@ -119,6 +119,7 @@ export function resolveLab(raw: LabFile, file: string, opts: ResolveOptions = {}
   const lab: Lab = {
     name: raw.name,
     file,
+    families: ['ipv4'],
     anycast: service,
     health,
     routers,
