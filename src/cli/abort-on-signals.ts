@@ -32,3 +32,22 @@ export function abortOnSignals(message: string, o: AbortOnSignalsOptions = {}): 
     },
   };
 }
+
+/**
+ * Runs `work` with a signal that Ctrl-C aborts, and stops listening when it
+ * ends. Whatever `work` was doing when the signal came fails in its own words
+ * (a cancelled exec, a closed stream); the reason reported is the
+ * interruption itself (INTERRUPTED, exit 130), after `work`'s own `finally`
+ * has undone what it did.
+ */
+export async function whileAbortable<T>(message: string, o: AbortOnSignalsOptions, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = abortOnSignals(message, o);
+  try {
+    return await work(abort.signal);
+  } catch (err) {
+    if (abort.signal.aborted) throw abort.signal.reason;
+    throw err;
+  } finally {
+    abort.dispose();
+  }
+}

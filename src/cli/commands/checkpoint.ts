@@ -6,7 +6,7 @@ import { LabError } from '../../errors.js';
 import { listCheckpoints, loadCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../exercise/checkpoint.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { renderChangeReport } from '../../policy/catchment.js';
-import { abortOnSignals } from '../abort-on-signals.js';
+import { whileAbortable } from '../abort-on-signals.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
 import { REPO_ROOT } from '../context.js';
 import { positiveInt } from '../options.js';
@@ -45,12 +45,9 @@ export const checkpointCommand = defineCommand({
     }
     const timeoutMs = positiveInt('--timeout', o.timeout) * 1000;
     const cp = await loadCheckpoint(CHECKPOINT_DIR, lab, name);
-    const abort = abortOnSignals('checkpoint restore was interrupted');
-    try {
-      const r = await restoreCheckpoint(ctx.rt, lab, cp, { progress: ctx.progress(json), timeoutMs, signal: abort.signal });
+    await whileAbortable('checkpoint restore was interrupted', {}, async (signal) => {
+      const r = await restoreCheckpoint(ctx.rt, lab, cp, { progress: ctx.progress(json), timeoutMs, signal });
       ctx.print(json, r, () => renderChangeReport(r));
-    } finally {
-      abort.dispose();
-    }
+    });
   },
 });

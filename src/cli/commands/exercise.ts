@@ -7,7 +7,7 @@ import { LabError } from '../../errors.js';
 import { EXERCISES, exerciseById } from '../../exercise/index.js';
 import { checkExercise, type ExercisePaths, exerciseMeta, pickHints, type RunDeps, renderCheck, solveExercise, startExercise } from '../../exercise/run.js';
 import { runningLab } from '../../lab/running-lab.js';
-import { abortOnSignals } from '../abort-on-signals.js';
+import { whileAbortable } from '../abort-on-signals.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
 import { CONFIG_ROOT, REPO_ROOT } from '../context.js';
 import { positiveInt } from '../options.js';
@@ -76,9 +76,8 @@ export const exerciseCommand = defineCommand({
       );
     }
     if ((action as Action) === 'solve' && !o.trainer) throw solveRefusal(e.id);
-    const abort = abortOnSignals('exercise was interrupted');
-    try {
-      const deps: RunDeps = { rt: ctx.rt, progress: ctx.progress(json), paths: PATHS, signal: abort.signal, labFile: o.file };
+    await whileAbortable('exercise was interrupted', {}, async (signal) => {
+      const deps: RunDeps = { rt: ctx.rt, progress: ctx.progress(json), paths: PATHS, signal, labFile: o.file };
       if ((action as Action) === 'start') {
         const r = await startExercise(deps, e);
         await ctx.classroom?.report({ type: 'start', exercise: e.id });
@@ -105,9 +104,7 @@ export const exerciseCommand = defineCommand({
       // Not solved yet is a result, not an error: printed like a pass, exit status 1.
       if (!r.passed) process.exitCode = 1;
       ctx.print(json, r, () => renderCheck(r));
-    } finally {
-      abort.dispose();
-    }
+    });
   },
 });
 

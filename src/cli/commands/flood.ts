@@ -9,7 +9,7 @@ import { runningLab } from '../../lab/running-lab.js';
 import { drainControl } from '../../policy/live-policy.js';
 import { monoMs } from '../../probe/sample.js';
 import { floodTickLine, renderFloodReport } from '../../report/flood-table.js';
-import { abortOnSignals } from '../abort-on-signals.js';
+import { whileAbortable } from '../abort-on-signals.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
 
 interface FloodFlags {
@@ -46,8 +46,7 @@ Example: npm run lab -- flood --from eyeballs --qps 200 --seconds 20 --drain fra
     const plan = planFlood(lab, { from: o.from, qps: o.qps, seconds: o.seconds, drain: o.drain, drainAt: o.drainAt });
     const json = !!o.json;
     const progress = ctx.progress(json);
-    const abort = abortOnSignals('flood was interrupted; its senders were stopped and a drained PoP announced again');
-    try {
+    await whileAbortable('flood was interrupted; its senders were stopped and a drained PoP announced again', {}, async (signal) => {
       const r = await runFlood(
         {
           rt: ctx.rt,
@@ -56,7 +55,7 @@ Example: npm run lab -- flood --from eyeballs --qps 200 --seconds 20 --drain fra
           monoMs,
           sleep: (ms) => delay(ms),
           drainControl: drainControl(ctx.rt, lab),
-          signal: abort.signal,
+          signal,
           tag: `anycast-lab-flood-${randomBytes(4).toString('hex')}`,
           onTick: (t) => progress.step('flood', floodTickLine(t)),
         },
@@ -64,8 +63,6 @@ Example: npm run lab -- flood --from eyeballs --qps 200 --seconds 20 --drain fra
         FLOOD_CAPS,
       );
       ctx.print(json, r, () => renderFloodReport(r));
-    } finally {
-      abort.dispose();
-    }
+    });
   },
 });

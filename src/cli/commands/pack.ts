@@ -1,7 +1,7 @@
 // `lab pack [--out file] [--json]`: one archive for installing the lab on a laptop with no registry.
 import { join } from 'node:path';
 import { DEFAULT_PACK_NAME, labPack, PROJECT_DIR } from '../../lab/pack.js';
-import { abortOnSignals } from '../abort-on-signals.js';
+import { whileAbortable } from '../abort-on-signals.js';
 import { defineCommand, jsonOption } from '../command.js';
 import { REPO_ROOT } from '../context.js';
 
@@ -14,9 +14,8 @@ export const packCommand = defineCommand({
   options: [jsonOption(), { flags: '--out <file>', description: 'archive to write', default: join(REPO_ROOT, '..', DEFAULT_PACK_NAME) }],
   helpAfter: `\nOn each laptop (Docker engine and Node >= 20 already installed):\n  tar -xf ${DEFAULT_PACK_NAME} ${PROJECT_DIR} && cd ${PROJECT_DIR}\n  bash scripts/prepare-host.sh --from ../${DEFAULT_PACK_NAME}\n  npm run lab -- up`,
   async run(ctx, _args: [], o: { json?: boolean; out: string }) {
-    const abort = abortOnSignals('pack was interrupted; its scratch directory has been removed');
-    try {
-      const r = await labPack(ctx.rt, { out: o.out, projectRoot: REPO_ROOT, progress: ctx.progress(!!o.json), signal: abort.signal });
+    await whileAbortable('pack was interrupted; its scratch directory has been removed', {}, async (signal) => {
+      const r = await labPack(ctx.rt, { out: o.out, projectRoot: REPO_ROOT, progress: ctx.progress(!!o.json), signal });
       ctx.print(!!o.json, r, () =>
         [
           `wrote ${r.out}: ${mb(r.bytes)} in ${sec(r.ms.total)}`,
@@ -26,11 +25,6 @@ export const packCommand = defineCommand({
           `  for ${r.manifest.platform} hosts; on each laptop: tar -xf ${r.out} ${PROJECT_DIR} && cd ${PROJECT_DIR} && bash scripts/prepare-host.sh --from ${r.out}`,
         ].join('\n'),
       );
-    } catch (err) {
-      if (abort.signal.aborted) throw abort.signal.reason;
-      throw err;
-    } finally {
-      abort.dispose();
-    }
+    });
   },
 });

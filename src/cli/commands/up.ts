@@ -7,7 +7,7 @@ import { labUp } from '../../lab/up.js';
 import { renderChangeReport } from '../../policy/catchment.js';
 import { resetAll } from '../../policy/live-policy.js';
 import { loadLabFile } from '../../topology/load.js';
-import { abortOnSignals } from '../abort-on-signals.js';
+import { whileAbortable } from '../abort-on-signals.js';
 import { defineCommand, jsonOption } from '../command.js';
 import { CONFIG_ROOT, DEFAULT_LAB } from '../context.js';
 import { positiveInt } from '../options.js';
@@ -35,20 +35,20 @@ export const upCommand = defineCommand({
     }
     // Ctrl-C: stop at the next step and remove what this run created. A
     // second Ctrl-C leaves at once (`down` still finds everything by label).
-    const abort = abortOnSignals('up was interrupted; what it created has been removed', {
+    const progress = ctx.progress(!!o.json);
+    const interrupted = {
       notice: 'interrupted: rolling back what this run created (Ctrl-C again to leave now)',
       secondExits: true,
-    });
-    const progress = ctx.progress(!!o.json);
-    try {
+    };
+    await whileAbortable('up was interrupted; what it created has been removed', interrupted, async (signal) => {
       const r = await labUp(ctx.rt, lab, {
         progress,
         paths: { configRoot: CONFIG_ROOT },
         timeoutMs,
-        signal: abort.signal,
+        signal,
       });
       const p = r.phases;
-      const reset = o.reset ? await resetAll(ctx.rt, lab, { progress, signal: abort.signal }) : undefined;
+      const reset = o.reset ? await resetAll(ctx.rt, lab, { progress, signal }) : undefined;
       await ctx.classroom?.report({ type: 'up', lab: lab.name });
       ctx.print(!!o.json, reset ? { ...r, reset } : r, () =>
         [
@@ -61,12 +61,6 @@ export const upCommand = defineCommand({
           ...(reset ? ['', renderChangeReport(reset)] : []),
         ].join('\n'),
       );
-    } catch (err) {
-      // Aborted: whatever was in flight failed; the reason (INTERRUPTED, exit 130) is the interruption.
-      if (abort.signal.aborted) throw abort.signal.reason;
-      throw err;
-    } finally {
-      abort.dispose();
-    }
+    });
   },
 });
