@@ -26,7 +26,7 @@ function lineOf(text: string, needle: string): number {
 }
 
 /** `base` with `text` inserted after the line that holds `needle`. */
-const after = (needle: string, text: string, base = DUAL): string => insertAfter(lineOf(base, needle), text, base);
+const addAfter = (needle: string, text: string, base = DUAL): string => insertAfter(lineOf(base, needle), text, base);
 
 /** `text` with `from` replaced by `to` on the line that holds `from`. */
 const edit = (text: string, from: string, to: string): string => editLine(lineOf(text, from), from, to, text);
@@ -122,7 +122,7 @@ describe('dual-stack defaults', () => {
   });
 
   it('explicit prefix6/dns6/http6/records6 are taken as written, in RFC 5952 form', () => {
-    const text = after('zone: lab.', '  prefix6: FD00:99:0::/48\n  dns6: fd00:99::0:53\n  http6: fd00:99::80\n  records6: { www.lab.: "fd00:99::80" }');
+    const text = addAfter('zone: lab.', '  prefix6: FD00:99:0::/48\n  dns6: fd00:99::0:53\n  http6: fd00:99::80\n  records6: { www.lab.: "fd00:99::80" }');
     expect(lab(text).anycast.ipv6).toEqual({
       prefix: 'fd00:99::/48',
       dnsAddress: 'fd00:99::53',
@@ -139,13 +139,13 @@ describe('allocation by name', () => {
   text = insertAfter(lineOf(text, '- { asn: 64601'), '  - { asn: 64602, name: Eyeball Two, role: eyeball }', text);
   text = insertAfter(lineOf(text, '- { a: pop-a, b: t-one }') - 1, '  - { a: pop-c, b: t-two }\n  - { a: eb-two, b: t-two }', text);
   text = insertAfter(lineOf(text, 'clients:'), '  - { name: c0, eyeball: eb-two }', text);
-  const after = lab(text);
+  const grown = lab(text);
 
   it('adding routers, links and a LAN moves no existing /64', () => {
     const v6 = (l: Lab) => Object.fromEntries([...l.links.map((x) => [x.name, x.ipv6]), ...l.lans.map((x) => [x.name, x.ipv6])]);
-    const kept = v6(after);
+    const kept = v6(grown);
     for (const [name, part] of Object.entries(v6(before))) expect(kept[name], name).toEqual(part);
-    expect(after.links.length).toBe(before.links.length + 2);
+    expect(grown.links.length).toBe(before.links.length + 2);
   });
 
   it('the same file gives the same addresses', () => {
@@ -157,14 +157,14 @@ describe('dual-stack validation: file, line and field', () => {
   const cases: { name: string; text: string; field: string; line: number; message: RegExp }[] = [
     {
       name: 'an anycast prefix outside documentation and ULA space',
-      text: after('zone: lab.', '  prefix6: 2a00:1450::/48'),
+      text: addAfter('zone: lab.', '  prefix6: 2a00:1450::/48'),
       field: 'anycast.prefix6',
       line: lineOf(DUAL, 'zone: lab.') + 1,
       message: /2a00:1450::\/48 is outside documentation space \(2001:db8::\/32\) and ULA/,
     },
     {
       name: 'an anycast prefix longer than /48',
-      text: after('zone: lab.', '  prefix6: 2001:db8:0:1::/64'),
+      text: addAfter('zone: lab.', '  prefix6: 2001:db8:0:1::/64'),
       field: 'anycast.prefix6',
       line: lineOf(DUAL, 'zone: lab.') + 1,
       message: /longer than \/48/,
@@ -193,7 +193,7 @@ describe('dual-stack validation: file, line and field', () => {
     },
     {
       name: 'the /48 overlapping a pool',
-      text: after('zone: lab.', '  prefix6: fd00:77::/48'),
+      text: addAfter('zone: lab.', '  prefix6: fd00:77::/48'),
       field: 'addressing.links6',
       line: lineOf(DUAL, 'links6:') + 1,
       message: /links6 pool fd00:77::\/48 overlaps the anycast prefix fd00:77::\/48/,
@@ -207,28 +207,28 @@ describe('dual-stack validation: file, line and field', () => {
     },
     {
       name: 'dns6 outside prefix6',
-      text: after('zone: lab.', '  dns6: 2001:db8:1::53'),
+      text: addAfter('zone: lab.', '  dns6: 2001:db8:1::53'),
       field: 'anycast.dns6',
       line: lineOf(DUAL, 'zone: lab.') + 1,
       message: /service address 2001:db8:1::53 is outside the anycast prefix 2001:db8::\/48/,
     },
     {
       name: 'http6 on the network address',
-      text: after('zone: lab.', '  http6: "2001:db8::"'),
+      text: addAfter('zone: lab.', '  http6: "2001:db8::"'),
       field: 'anycast.http6',
       line: lineOf(DUAL, 'zone: lab.') + 1,
       message: /network address/,
     },
     {
       name: 'an AAAA record outside the /48',
-      text: after('zone: lab.', '  records6: { www.lab.: "2001:db8:5::80" }'),
+      text: addAfter('zone: lab.', '  records6: { www.lab.: "2001:db8:5::80" }'),
       field: 'anycast.records6["www.lab."]',
       line: lineOf(DUAL, 'zone: lab.') + 1,
       message: /outside the anycast prefix/,
     },
     {
       name: 'an IPv6 setting in an [ipv4] lab',
-      text: after('routerIds:', '  links6: fd00:77::/48', BASE),
+      text: addAfter('routerIds:', '  links6: fd00:77::/48', BASE),
       field: 'addressing.links6',
       line: lineOf(BASE, 'routerIds:') + 1,
       message: /IPv6 setting, but families does not list ipv6/,
