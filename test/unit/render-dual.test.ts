@@ -1,8 +1,8 @@
-// FRR (and GoBGP) configs of the dual-stack lab, labs/dual-stack.yaml: a
-// golden per router of each role, the IPv6 session's shape, and that the
-// [ipv4] default lab still renders the bytes committed in frr-configs/default.
-// FRR 8.4 accepted these goldens (vtysh --dryrun, and applied to running
-// daemons, `show running-config` held every rendered statement).
+// FRR (and GoBGP) configs of the dual-stack lab, labs/dual-stack.yaml: every
+// router's files against frr-configs/dual (FRR 8.4 accepted them: `vtysh
+// --dryrun`, and applied to running daemons `show running-config` held every
+// rendered statement; gobgpd --dry-run took the collector's), the IPv6
+// sessions' shape, and the [ipv4] default lab byte-identical to frr-configs/default.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,6 @@ import { RENDERED_FILE_NAMES, renderRouter } from '../../src/render/index.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const GOLDEN = join(ROOT, 'test/golden/render-dual');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const dual = loadLabFile(join(ROOT, 'labs/dual-stack.yaml'));
 const conf = (router: string): string[] => renderRouter(dual, router)['frr.conf'].split('\n');
@@ -24,34 +23,33 @@ function block(lines: string[], head: string, end: string): string[] {
   return lines.slice(start, lines.indexOf(end, start) + 1);
 }
 
-describe('dual-stack golden files', () => {
-  const files: [string, () => string][] = [
-    ...['fra', 't-eu', 't-ap', 'eb-jp'].map((r): [string, () => string] => [`${r}/frr.conf`, () => renderRouter(dual, r)['frr.conf']]),
-    ['collector/gobgpd.toml', () => renderGobgpConfig(dual)],
-  ];
-  for (const [file, render] of files) {
-    it(`${file} matches golden`, async (ctx) => {
-      const path = join(GOLDEN, file);
-      const actual = render();
-      if (UPDATE) {
-        const before = await readFile(path, 'utf8').catch(() => undefined);
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, actual);
-        ctx.skip(`UPDATE_GOLDEN=1: ${path} ${before === actual ? 'unchanged' : 'rewritten'}, not compared`);
-      }
-      expect(actual).toBe(await readFile(path, 'utf8'));
-    });
-  }
-});
-
-describe('[ipv4] labs render what they always did', () => {
-  const def = loadLabFile(join(ROOT, 'labs/default.yaml'));
-  for (const r of def.routers) {
-    it(`default/${r.name}: byte-identical to frr-configs/default`, async () => {
-      const files = renderRouter(def, r.name);
-      for (const f of RENDERED_FILE_NAMES) expect(files[f], f).toBe(await readFile(join(ROOT, 'frr-configs/default', r.name, f), 'utf8'));
-    });
-  }
+/**
+ * frr-configs/<lab>/ is what `up` writes and the containers mount, committed
+ * for readers: it must be what the renderer makes of the lab file. The
+ * default lab ([ipv4]) is the proof that IPv4-only labs render the bytes they
+ * always did; the dual-stack lab's files are its goldens.
+ * UPDATE_GOLDEN=1 rewrites them (reported as skips).
+ */
+describe.each([
+  ['default', 'labs/default.yaml'],
+  ['dual', 'labs/dual-stack.yaml'],
+])('frr-configs/%s matches the render of %s', (dir, file) => {
+  const lab = loadLabFile(join(ROOT, file));
+  const expected: [string, () => string][] = lab.routers.flatMap((r) =>
+    RENDERED_FILE_NAMES.map((f): [string, () => string] => [`${r.name}/${f}`, () => renderRouter(lab, r.name)[f]]),
+  );
+  if (lab.families.includes('ipv6') && lab.collector) expected.push([`${lab.collector.name}/gobgpd.toml`, () => renderGobgpConfig(lab)]);
+  it.for(expected)('%s', async ([name, render], ctx) => {
+    const path = join(ROOT, 'frr-configs', dir, name);
+    const actual = render();
+    if (UPDATE) {
+      const before = await readFile(path, 'utf8').catch(() => undefined);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, actual);
+      ctx.skip(`UPDATE_GOLDEN=1: ${path} ${before === actual ? 'unchanged' : 'rewritten'}, not compared`);
+    }
+    expect(actual).toBe(await readFile(path, 'utf8'));
+  });
 });
 
 describe('the IPv6 sessions', () => {
