@@ -116,6 +116,10 @@ describe('dual-stack defaults', () => {
     expect(link.b.ipv6).toMatchObject({ localPref: 100, prepend: 0 });
   });
 
+  it('families keep the order the file lists them in', () => {
+    expect(lab(edit(DUAL, 'families: [ipv4, ipv6]', 'families: [ipv6, ipv4]')).families).toEqual(['ipv6', 'ipv4']);
+  });
+
   it('expect6 is carried to the client', () => {
     const text = edit(DUAL, 'expect: { pop: pop-a, backup: pop-b } }', 'expect: { pop: pop-a, backup: pop-b }, expect6: { pop: pop-b } }');
     expect(lab(text).clients[0].expect6).toEqual({ pop: 'pop-b' });
