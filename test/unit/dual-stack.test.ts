@@ -252,6 +252,20 @@ describe('dual-stack validation: file, line and field', () => {
       message: /"t-one" is not PoPs/,
     },
     {
+      name: 'expect6 naming a PoP whose /48 cannot reach the client',
+      // pop-b peers only with a second eyeball, which passes on nothing it learns.
+      text: (() => {
+        let t = edit(DUAL, '{ a: pop-b, b: t-two }', '{ a: pop-b, b: eb2 }');
+        t = addAfter('- { name: eb, asn: 64601 }', '  - { name: eb2, asn: 64602 }', t);
+        t = addAfter('- { asn: 64601', '  - { asn: 64602, name: Eyeball Two, role: eyeball }', t);
+        t = addAfter('- { a: eb, b: t-one }', '  - { a: eb2, b: t-two }', t);
+        return edit(t, 'expect: { pop: pop-a, backup: pop-b } }', 'expect: { pop: pop-a }, expect6: { pop: pop-b } }');
+      })(),
+      field: 'clients[0].expect6.pop',
+      line: lineOf(DUAL, 'name: c1') + 3,
+      message: /pop-b cannot answer c1: no path carries pop-b's 2001:db8::\/48 to eb /,
+    },
+    {
       name: 'an IPv6-only lab',
       text: edit(DUAL, 'families: [ipv4, ipv6]', 'families: [ipv6]'),
       field: 'families',
