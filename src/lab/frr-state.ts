@@ -158,25 +158,12 @@ export function pendingOn(lab: Lab, router: string, state: RouterState): string[
       }
     }
   }
-  // What reaches it as the policy stands (a peering-only PoP hears one LAN), not every prefix its role could carry.
+  // What reaches it as the policy stands (a peering-only PoP hears one LAN), not every prefix its role could carry;
+  // both families' in a dual-stack lab (the roles' converge.routes list the /48 and the LAN /64s too).
   const need = self ? expectedRoutes(lab, self.name) : [];
   const installed = new Set(state.routes.map(canonicalPrefix));
-  for (const prefix of [...need, ...need.flatMap((p) => ipv6Twin(lab, p))])
-    if (!installed.has(canonicalPrefix(prefix))) pending.push(`${router}: no route to ${prefix}`);
+  for (const prefix of need) if (!installed.has(canonicalPrefix(prefix))) pending.push(`${router}: no route to ${prefix}`);
   return pending;
-}
-
-/**
- * The IPv6 prefix that travels where an IPv4 one does: the anycast /48 beside
- * the /24, a LAN's /64 beside its /24. Both families run the same prefix-lists
- * per role (only preferences may differ by family), so what can reach a router
- * is the same set in each.
- */
-export function ipv6Twin(lab: Lab, prefix: string): string[] {
-  if (!lab.families.includes('ipv6')) return [];
-  if (prefix === lab.anycast.prefix) return lab.anycast.ipv6 ? [lab.anycast.ipv6.prefix] : [];
-  const lan = lab.lans.find((l) => l.subnet === prefix);
-  return lan?.ipv6 ? [lan.ipv6.subnet] : [];
 }
 
 /** One spelling per address (FRR prints IPv6 compressed, lower case), so a lab file's `fd00:87:0:05::3` still matches. */

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ipv6Twin,
   parseBfdPeers,
   parseBgpSummary,
   parseInstalledRoutes,
@@ -280,9 +279,13 @@ describe('a dual-stack lab: each family on its own', () => {
     expect(s.routes).toEqual(['192.0.2.0/24', '2001:db8::/48']);
   });
 
-  it('asks an [ipv4] lab for nothing of IPv6', () => {
-    expect(ipv6Twin(lab, lab.anycast.prefix)).toEqual([]);
-    expect(ipv6Twin(dualLab, '192.0.2.0/24')).toEqual(['2001:db8::/48']);
-    expect(ipv6Twin(dualLab, '10.78.1.0/24')).toEqual(['fd00:78:0:1::/64']);
+  it('waits in an [ipv4] lab for no IPv6 route', () => {
+    expect(
+      pendingOn(lab, 'eb-de', {
+        bgp: [{ peer: '10.77.0.59', state: 'Established', pfxRcd: 1, pfxSnt: 1 }],
+        bfd: [{ peer: '10.77.0.59', status: 'up' }],
+        routes: ['192.0.2.0/24'],
+      }),
+    ).toEqual([]);
   });
 });
