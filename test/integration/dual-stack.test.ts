@@ -160,6 +160,39 @@ describe('dual-stack lab: up waits for both families', () => {
   });
 });
 
+describe('dual-stack lab: status, lg and the collector show both families', () => {
+  it("`status` lists each router's IPv6 sessions, marked, beside the IPv4 ones, and their BFD peers", async () => {
+    const st = await labJson<{ nodes: { node: string; bgp?: { peer: string; family?: string; state: string }[]; bfd?: { peer: string; status: string }[] }[] }>(
+      ['status', L],
+    );
+    const teu = st.nodes.find((n) => n.node === 't-eu')!;
+    const v6 = teu.bgp!.filter((p) => p.family === 'ipv6');
+    const v4 = teu.bgp!.filter((p) => p.family === undefined);
+    expect(v6.length).toBe(v4.length);
+    for (const p of v6) expect(p.state, p.peer).toBe('Established');
+    expect(teu.bfd!.filter((p) => p.peer.includes(':')).every((p) => p.status === 'up')).toBe(true);
+  });
+
+  it("`lg <router>` shows the /48's paths after the /24's", async () => {
+    const lg = await labJson<{ command: string; command6?: string; output6?: { paths?: unknown[] } }>(['lg', '--lab', L, 'eb-jp']);
+    expect(lg.command6).toBe(`show bgp ipv6 unicast ${DUAL.anycast.ipv6!.prefix}`);
+    expect(lg.output6?.paths?.length).toBeGreaterThan(0);
+  });
+
+  it("the collector hears the /48 from every transit, as each transit's FRR has it", async () => {
+    const lg = await labJson<{ paths: { from: string; prefix: string }[]; checks: { transit: string; agree: boolean }[] }>([
+      'lg',
+      '--lab',
+      L,
+      'collector',
+      DUAL.anycast.ipv6!.prefix,
+    ]);
+    const transits = DUAL.routers.filter((r) => r.role === 'transit').map((r) => r.name);
+    expect([...new Set(lg.paths.map((p) => p.from))].sort()).toEqual([...transits].sort());
+    for (const c of lg.checks) expect(c.agree, c.transit).toBe(true);
+  });
+});
+
 describe('dual-stack lab: host safety over IPv6', () => {
   it('writes the ip6tables twin of the DOCKER-USER rules for every lab bridge (they go with `down`, see afterAll)', async () => {
     const { networks } = await labelled(L);
