@@ -7,6 +7,7 @@
 // packet from the lab reaching the host. More cases (the responder over IPv6,
 // probes and failover per family) are appended by their owners.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpResult } from '../../src/lab/up.js';
@@ -47,13 +48,13 @@ function hostRules6(labName: string): string[] {
   return [];
 }
 
-/** The host's own global IPv6 addresses (none of them a lab bridge's). */
+/** The host's own global IPv6 addresses (none of them a lab bridge's), from /proc/net/if_inet6: address, index, length, scope (00 = global), flags, device. */
 function hostAddresses6(): string[] {
-  const out = execFileSync('ip', ['-6', '-o', 'addr', 'show', 'scope', 'global'], { encoding: 'utf8' });
-  return out
+  return readFileSync('/proc/net/if_inet6', 'utf8')
     .split('\n')
-    .filter((l) => l.trim() && !/ br-[0-9a-f]{12} /.test(l))
-    .map((l) => l.split(/\s+/)[3].split('/')[0]);
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 6 && f[3] === '00' && !/^br-[0-9a-f]{12}$/.test(f[5]))
+    .map((f) => f[0].match(/.{4}/g)!.join(':'));
 }
 
 /** `lab exec --json` in a node of this lab; a command that fails (ping with no answer) is a result, not an error. */
