@@ -8,6 +8,7 @@ import { COLLECTOR_PATHS } from '../agent/contract.js';
 import { LabError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { familyOf } from '../topology/families.js';
 import type { Collector, Lab } from '../topology/model.js';
 import { formatTable } from '../util/format.js';
 
@@ -24,9 +25,13 @@ export function collectorOf(lab: Lab): Collector {
   return lab.collector;
 }
 
+/** Each transit by both its addresses: a dual-stack lab's IPv6 sessions report from the transit's IPv6 address. */
+const peerNames = (collector: Collector): Map<string, string> =>
+  new Map([...collector.peers, ...(collector.ipv6?.peers ?? [])].map((p) => [p.address, p.router]));
+
 /** Log lines → events (pure); lines that do not parse are skipped (a line cut by a crash). */
 export function collectorEvents(collector: Collector, ndjson: string): CollectorEvent[] {
-  const names = new Map(collector.peers.map((p) => [p.address, p.router]));
+  const names = peerNames(collector);
   const out: CollectorEvent[] = [];
   for (const line of ndjson.split('\n')) {
     if (!line.trim()) continue;
@@ -91,7 +96,7 @@ interface GobgpRibPath {
 
 /** `gobgp global rib -j` (prefix → paths) → rows, ordered by prefix then best first (pure). */
 export function collectorPaths(collector: Collector, json: string): CollectorPath[] {
-  const names = new Map(collector.peers.map((p) => [p.address, p.router]));
+  const names = peerNames(collector);
   const parsed = JSON.parse(json || '{}') as Record<string, GobgpRibPath[]>;
   const rows: CollectorPath[] = [];
   for (const [prefix, paths] of Object.entries(parsed)) {
@@ -112,7 +117,9 @@ export function collectorPaths(collector: Collector, json: string): CollectorPat
 
 export async function readCollectorRib(rt: ContainerRuntime, lab: Lab, prefix?: string): Promise<CollectorPath[]> {
   const c = collectorOf(lab);
-  const r = await rt.exec(containerName(lab.name, c.name), ['gobgp', 'global', 'rib', '-a', 'ipv4', ...(prefix ? [prefix] : []), '-j'], { timeoutMs: 15_000 });
+  // The table of the prefix's family (IPv4 when no prefix is given).
+  const family = prefix ? familyOf(prefix) : 'ipv4';
+  const r = await rt.exec(containerName(lab.name, c.name), ['gobgp', 'global', 'rib', '-a', family, ...(prefix ? [prefix] : []), '-j'], { timeoutMs: 15_000 });
   if (r.exitCode !== 0) throw new LabError('EXPERIMENT', `gobgp in the collector failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   return collectorPaths(c, r.stdout.trim());
 }

@@ -5,7 +5,7 @@
 // the orchestrator stays the main path.
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { allowScript } from '../runtime/host-firewall.js';
+import { allowScript, allowScript6 } from '../runtime/host-firewall.js';
 import { LABEL } from '../runtime/labels.js';
 import type { ContainerSpec } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
@@ -30,7 +30,8 @@ export function renderCompose(lab: Lab): string {
       internal: true,
       labels: withoutFile(n.labels),
       driver_opts: { 'com.docker.network.bridge.name': bridge },
-      ipam: { config: [{ subnet: n.subnet, gateway: n.gateway }] },
+      ...(n.ipv6 ? { enable_ipv6: true } : {}),
+      ipam: { config: [{ subnet: n.subnet, gateway: n.gateway }, ...(n.ipv6 ? [{ subnet: n.ipv6.subnet, gateway: n.ipv6.gateway }] : [])] },
     };
   }
   const services: Record<string, unknown> = {};
@@ -43,7 +44,15 @@ export function renderCompose(lab: Lab): string {
     cap_add: ['NET_ADMIN', 'NET_RAW'],
     labels: { [LABEL.lab]: lab.name, [LABEL.node]: 'host', [LABEL.role]: 'helper', [LABEL.kind]: 'helper' },
     // `$$`: Compose would otherwise interpolate the script's shell variables.
-    command: ['sh', '-c', allowScript(lab.name, bridges).replaceAll('$', '$$$$')],
+    command: [
+      'sh',
+      '-c',
+      hostRules(
+        lab.name,
+        bridges,
+        plan.networks.some((n) => n.ipv6),
+      ).replaceAll('$', '$$$$'),
+    ],
     depends_on: routerNames.slice(0, 1),
   };
   for (const n of plan.nodes) {
@@ -65,6 +74,9 @@ export function renderCompose(lab: Lab): string {
   return `${header}\n${stringify({ services, networks }, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
+/** The DOCKER-USER rules, and for a dual-stack lab their ip6tables twin (every network of such a lab has IPv6). */
+const hostRules = (lab: string, bridges: string[], ipv6: boolean): string => `${allowScript(lab, bridges)}${ipv6 ? allowScript6(lab, bridges) : ''}`;
+
 function service(spec: ContainerSpec): Record<string, unknown> {
   const s: Record<string, unknown> = {
     image: spec.image,
@@ -77,7 +89,8 @@ function service(spec: ContainerSpec): Record<string, unknown> {
   if (spec.sysctls) s.sysctls = spec.sysctls;
   if (spec.env) s.environment = spec.env;
   if (spec.binds?.length) s.volumes = spec.binds;
-  if (spec.networks?.length) s.networks = Object.fromEntries(spec.networks.map((a) => [a.network, { ipv4_address: a.ipv4 }]));
+  if (spec.networks?.length)
+    s.networks = Object.fromEntries(spec.networks.map((a) => [a.network, { ipv4_address: a.ipv4, ...(a.ipv6 ? { ipv6_address: a.ipv6 } : {}) }]));
   if (spec.cmd) s.command = spec.cmd;
   return s;
 }

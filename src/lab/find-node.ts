@@ -11,6 +11,8 @@ export interface FoundNode {
   role: string;
   /** Routers: the prefix the lab announces, from the lab file the container was created from (absent when that file no longer loads). */
   anycastPrefix?: string;
+  /** A dual-stack lab's /48 beside it. */
+  anycastPrefix6?: string;
 }
 
 /** A node by name; the lab may be omitted when only one lab has that node. */
@@ -31,8 +33,9 @@ export async function findNodeContainer(rt: ContainerRuntime, node: string, lab?
   if (c.state !== 'running') throw new LabError('NOT_FOUND', `node ${node} is ${c.state}, not running`);
   const found: FoundNode = { id: c.id, lab: c.labels[LABEL.lab], node, kind: c.labels[LABEL.kind], role: c.labels[LABEL.role] };
   if ((found.kind === 'router' || found.kind === 'collector') && c.labels[LABEL.file]) {
-    const anycastPrefix = anycastPrefixOf(c.labels[LABEL.file]);
-    if (anycastPrefix) found.anycastPrefix = anycastPrefix;
+    const { prefix, prefix6 } = anycastPrefixOf(c.labels[LABEL.file]);
+    if (prefix) found.anycastPrefix = prefix;
+    if (prefix6) found.anycastPrefix6 = prefix6;
   }
   return found;
 }
@@ -47,11 +50,12 @@ export async function findNodeOfKind(rt: ContainerRuntime, node: string, kind: s
 }
 
 /** `exec` and `lg` must still reach a node whose lab file was since broken: then there is no prefix, not an error. */
-function anycastPrefixOf(file: string): string | undefined {
+function anycastPrefixOf(file: string): { prefix?: string; prefix6?: string } {
   try {
-    return loadLabFile(file).anycast.prefix;
+    const { anycast } = loadLabFile(file);
+    return { prefix: anycast.prefix, prefix6: anycast.ipv6?.prefix };
   } catch (err) {
-    if (err instanceof LabFileError) return undefined;
+    if (err instanceof LabFileError) return {};
     throw err;
   }
 }

@@ -13,6 +13,7 @@ import { renderGobgpConfig } from '../../src/render/collector.js';
 import { renderRouter } from '../../src/render/frr-config.js';
 import { parseLab } from '../../src/topology/load.js';
 import type { Collector } from '../../src/topology/model.js';
+import { dualLab } from '../fixtures/render/dual-lab.js';
 
 const FILE = join(import.meta.dirname, '..', '..', 'labs', 'default.yaml');
 const TEXT = readFileSync(FILE, 'utf8');
@@ -191,4 +192,20 @@ describe('the recorder and the views', () => {
   ])('--since %s is %d ms', (v, ms) => expect(parseSince(v)).toBe(ms));
   it('--since rejects what it cannot read, naming the form', () =>
     expect(() => parseSince('30')).toThrow('--since expects a duration like 30s, 2m, 500ms or 1h (got "30")'));
+});
+
+describe('the collector of a dual-stack lab', () => {
+  it('names a transit by its IPv6 session address too, and reads the /48 from a GoBGP IPv6 path', () => {
+    const collector = dualLab.collector!;
+    const line = JSON.stringify([
+      {
+        nlri: { prefix: '2001:db8::/48' },
+        attrs: [{ type: 1 }, { type: 2, as_paths: [{ type: 2, asns: [65101, 65001] }] }, { type: 14, nexthop: 'fd00:79::11' }],
+        'neighbor-ip': 'fd00:79::11',
+      },
+    ]);
+    const updates = parseMonitorLine(line, { wallMs: 1, monoMs: 2 });
+    const events = collectorEvents(collector, updates.map((u) => JSON.stringify(u)).join('\n'));
+    expect(events).toMatchObject([{ from: 'transit-a', prefix: '2001:db8::/48', asPath: [65101, 65001], withdraw: false }]);
+  });
 });

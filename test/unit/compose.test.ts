@@ -47,3 +47,26 @@ describe('docker-compose.yml', () => {
     expect(script).not.toMatch(/[^$]\$IPT/);
   });
 });
+
+describe('docker-compose.yml of a dual-stack lab', () => {
+  const dual = parse(renderCompose(loadLabFile(join(REPO, 'labs', 'dual-stack.yaml')))) as ComposeFile & {
+    networks: Record<string, { enable_ipv6?: boolean }>;
+    services: Record<string, { networks?: Record<string, { ipv4_address: string; ipv6_address?: string }> }>;
+  };
+
+  it('enables IPv6 on every network, still internal, with the /64 as a second IPAM config', () => {
+    for (const n of Object.values(dual.networks)) {
+      expect(n.internal).toBe(true);
+      expect(n.enable_ipv6).toBe(true);
+      expect(n.ipam.config[1].subnet).toMatch(/^fd00:8[789]:.*\/64$/);
+    }
+    expect(Object.values(dual.services['c-de'].networks ?? {})[0].ipv6_address).toMatch(/^fd00:88:/);
+  });
+
+  it('writes the ip6tables twin of the host rules beside DOCKER-USER', () => {
+    const script = dual.services['host-firewall'].command.join(' ');
+    expect(script).toContain('DOCKER-USER');
+    expect(script).toContain('ANYCAST-LAB-IN');
+    expect((parse(renderCompose(lab)) as ComposeFile).services['host-firewall'].command.join(' ')).not.toContain('ip6tables');
+  });
+});

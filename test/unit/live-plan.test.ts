@@ -158,3 +158,37 @@ describe('removalCommands', () => {
     expect(removalCommands(OLD, OLD)).toEqual([]);
   });
 });
+
+describe('planChanges, dual-stack', () => {
+  const DUAL_FILE = join(import.meta.dirname, '..', '..', 'labs', 'dual-stack.yaml');
+  const dual = parseLab(readFileSync(DUAL_FILE, 'utf8'), DUAL_FILE);
+  /** What Docker lists for `up` of `lab`: networks with their IPv6 subnet, containers at both addresses. */
+  const runningDual = (lab: Lab) => {
+    const plan = planOf(lab);
+    return {
+      containers: plan.nodes.map((n, i) => ({
+        id: `c${i}`,
+        name: n.spec.name,
+        state: 'running' as const,
+        labels: n.spec.labels,
+        image: n.spec.image,
+        networks: n.spec.networks,
+      })),
+      networks: plan.networks.map((n, i) => ({ id: `n${i}`, name: n.name, subnet: n.subnet, ...(n.ipv6 ? { subnet6: n.ipv6.subnet } : {}), labels: n.labels })),
+    };
+  };
+
+  it('the same dual-stack file again: nothing changes', () => {
+    const c = planChanges('dual', planOf(dual), runningDual(dual));
+    expect(c.networks.filter((n) => n.action !== 'unchanged')).toEqual([]);
+    expect(actions(c)).toEqual({});
+  });
+
+  it('a network made without IPv6 (the lab was [ipv4]) is recreated, naming why', () => {
+    const was = runningDual(dual);
+    const v4only = { ...was, networks: was.networks.map(({ subnet6: _, ...n }) => n) };
+    const c = planChanges('dual', planOf(dual), v4only);
+    expect(c.networks.every((n) => n.action === 'recreate')).toBe(true);
+    expect(c.networks[0].why).toMatch(/^IPv6 subnet none → fd00:87:/);
+  });
+});

@@ -9,6 +9,7 @@ import { runningLab } from '../../lab/running-lab.js';
 import { containerName } from '../../runtime/labels.js';
 import type { ContainerRuntime } from '../../runtime/runtime.js';
 import { isNetwork } from '../../topology/ipv4.js';
+import { isNetwork6 } from '../../topology/ipv6.js';
 import type { Collector, Lab } from '../../topology/model.js';
 import { DEFAULTS } from '../../topology/resolve.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
@@ -24,7 +25,11 @@ export const lgCommand = defineCommand({
       // The route collector speaks GoBGP, not vtysh: the argument is a prefix, and the answer is every transit's view.
       const lab = await runningLab(ctx.rt, c.lab);
       const prefix = words.length ? words.join(' ') : lab.anycast.prefix;
-      if (!isNetwork(prefix)) throw new LabError('USAGE', `lg collector takes a prefix such as ${lab.anycast.prefix} (got "${prefix}")`);
+      if (!isNetwork(prefix) && !isNetwork6(prefix))
+        throw new LabError(
+          'USAGE',
+          `lg collector takes a prefix such as ${[lab.anycast.prefix, lab.anycast.ipv6?.prefix].filter(Boolean).join(' or ')} (got "${prefix}")`,
+        );
       const col = collectorOf(lab);
       const [paths, frrBest] = await Promise.all([readCollectorRib(ctx.rt, lab, prefix), transitBest(ctx.rt, lab, col, prefix)]);
       const checks = crossCheck(paths, frrBest);
@@ -36,8 +41,11 @@ export const lgCommand = defineCommand({
     const command = words.length ? words.join(' ') : bgpPathsCommand(c.anycastPrefix ?? DEFAULTS.prefix);
     const wantsJson = o.json && !/\bjson$/.test(command);
     const out = await vtysh(ctx.rt, containerName(c.lab, c.node), wantsJson ? `${command} json` : command);
-    if (o.json) ctx.print(true, { router, command, output: safeJson(out) }, () => '');
-    else process.stdout.write(out);
+    // A dual-stack lab's router, asked nothing in particular: the /48's paths too, after the /24's.
+    const command6 = !words.length && c.anycastPrefix6 ? bgpPathsCommand(c.anycastPrefix6) : undefined;
+    const out6 = command6 ? await vtysh(ctx.rt, containerName(c.lab, c.node), o.json ? `${command6} json` : command6) : undefined;
+    if (o.json) ctx.print(true, { router, command, output: safeJson(out), ...(command6 ? { command6, output6: safeJson(out6 ?? '') } : {}) }, () => '');
+    else process.stdout.write(out6 === undefined ? out : `${out}\n${out6}`);
   },
 });
 
