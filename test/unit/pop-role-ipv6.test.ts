@@ -40,16 +40,16 @@ describe('popAgentConfig', () => {
 describe('container', () => {
   it('puts the /48 addresses on anycast0 without DAD, before the link comes up', () => {
     const lines = pop.container.setup(dual).split('\n');
-    expect(lines).toContain('ip -6 addr replace 2001:db8::53/48 dev anycast0 nodad');
-    expect(lines).toContain('ip -6 addr replace 2001:db8::80/48 dev anycast0 nodad');
-    expect(lines.indexOf('ip -6 addr replace 2001:db8::80/48 dev anycast0 nodad')).toBeLessThan(lines.indexOf('ip link set anycast0 up'));
+    expect(lines).toContain('ip addr replace 2001:db8::53/48 dev anycast0 nodad');
+    expect(lines).toContain('ip addr replace 2001:db8::80/48 dev anycast0 nodad');
+    expect(lines.indexOf('ip addr replace 2001:db8::80/48 dev anycast0 nodad')).toBeLessThan(lines.indexOf('ip link set anycast0 up'));
     // Compose would interpolate a `$`.
     expect(pop.container.setup(dual)).not.toContain('$');
     expect(pop.container.env(dual).ANYCAST_ADDRS).toBe('192.0.2.53/24 192.0.2.80/24 2001:db8::53/48 2001:db8::80/48');
   });
 
   it('an IPv4-only lab sets up what it always did', () => {
-    expect(pop.container.setup(v4)).not.toMatch(/ip -6|ipv6/);
+    expect(pop.container.setup(v4)).not.toMatch(/nodad|:/);
     expect(pop.container.env(v4).ANYCAST_ADDRS).toBe('192.0.2.53/24 192.0.2.80/24');
   });
 });

@@ -3,7 +3,8 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { AGENT_DIR, DRAIN_MARKER_TEST, isDrained, POP_PATHS, type PopAgentConfig } from '../../agent/contract.js';
-import { allLans, type Lab, type Router } from '../model.js';
+import { allLansBoth, anycastPrefixes, familyOf } from '../families.js';
+import type { Lab, Router } from '../model.js';
 import { BGP_WITH_BFD } from './frr-daemons.js';
 import type { RoleSpec } from './role-spec.js';
 
@@ -51,31 +52,10 @@ const popAgentConfig6 = (a: NonNullable<Lab['anycast']['ipv6']>): NonNullable<Po
  */
 const anycastAddrs = (lab: Lab): string[] => {
   const prefixLen = lab.anycast.prefix.split('/')[1];
-  return [lab.anycast.dnsAddress, lab.anycast.httpAddress].map((a) => `${a}/${prefixLen}`);
-};
-
-/** The same for the /48 in dual-stack labs (the connected /48 satisfies import-check under address-family ipv6). */
-const anycastAddrs6 = (lab: Lab): string[] => {
   const v6 = lab.anycast.ipv6;
-  if (!v6) return [];
-  const prefixLen = v6.prefix.split('/')[1];
-  return [v6.dnsAddress, v6.httpAddress].map((a) => `${a}/${prefixLen}`);
-};
-
-/**
- * Shell that puts the /48's addresses on anycast0. nodad: duplicate address
- * detection would hold them "tentative" (unbindable, EADDRNOTAVAIL) for a
- * second or more, and every PoP holds the same addresses on purpose. IPv6 is
- * switched on for anycast0 itself in case the kernel's default for new
- * interfaces still says disabled.
- */
-const anycastSetup6 = (lab: Lab): string[] => {
-  const addrs = anycastAddrs6(lab);
-  if (!addrs.length) return [];
-  return [
-    '{ [ -w /proc/sys/net/ipv6/conf/anycast0/disable_ipv6 ] && echo 0 > /proc/sys/net/ipv6/conf/anycast0/disable_ipv6; } || true',
-    ...addrs.map((a) => `ip -6 addr replace ${a} dev anycast0 nodad`),
-  ];
+  // A dual-stack PoP holds the /48's service addresses too: their connected /48 is what `network 2001:db8::/48` announces.
+  const addrs6 = v6 ? [v6.dnsAddress, v6.httpAddress].map((a) => `${a}/${v6.prefix.split('/')[1]}`) : [];
+  return [...[lab.anycast.dnsAddress, lab.anycast.httpAddress].map((a) => `${a}/${prefixLen}`), ...addrs6];
 };
 
 const parseOr = (s: string, fallback: unknown): unknown => {
@@ -106,34 +86,44 @@ export const pop = {
     policySummary: 'A PoP sends only the anycast prefix and never passes on what it learns.',
     // Not the anycast prefix: a PoP learning it from another PoP would blur
     // catchment when its own announcement is withdrawn.
-    accepts: (lab) => allLans(lab),
-    sends: (lab) => [lab.anycast.prefix],
-    networkLines: (lab) => [
-      '  ! Announced only while the /24 route exists (import-check stays on); it comes',
-      '  ! from interface anycast0, so removing that address or link withdraws it.',
-      `  network ${lab.anycast.prefix}`,
-    ],
+    accepts: (lab) => allLansBoth(lab),
+    sends: (lab) => anycastPrefixes(lab),
+    networkLines: (lab, _self, family = 'ipv4') =>
+      family === 'ipv4'
+        ? [
+            '  ! Announced only while the /24 route exists (import-check stays on); it comes',
+            '  ! from interface anycast0, so removing that address or link withdraws it.',
+            `  network ${lab.anycast.prefix}`,
+          ]
+        : lab.anycast.ipv6
+          ? [
+              '  ! The /48 likewise: announced while anycast0 holds its addresses, withdrawn',
+              '  ! on its own when the IPv6 service fails (the health checker, per family).',
+              `  network ${lab.anycast.ipv6.prefix}`,
+            ]
+          : [],
     daemons: BGP_WITH_BFD,
   },
   converge: {
-    // Every client LAN, so answers find their way back.
-    routes: (lab) => allLans(lab),
-    // The announcement belongs to the health checker: it withdraws it on purpose.
-    runtimeOwned: (lab) => {
-      const p = lab.anycast.prefix.replace(/[./]/g, (c) => `\\${c}`);
-      return [new RegExp(`^router bgp \\d+ > address-family ipv4 unicast > network ${p}$`)];
-    },
+    // Every client LAN (both families'), so answers find their way back.
+    routes: (lab) => allLansBoth(lab),
+    // The announcements belong to the health checker: it withdraws them on purpose, each family's on its own.
+    runtimeOwned: (lab) =>
+      anycastPrefixes(lab).map((prefix) => {
+        const p = prefix.replace(/[./]/g, (c) => `\\${c}`);
+        return new RegExp(`^router bgp \\d+ > address-family ${familyOf(prefix)} unicast > network ${p}$`);
+      }),
   },
   container: {
     // For people and tools reading the container's environment; setup writes the addresses out.
-    env: (lab) => ({ ANYCAST_ADDRS: [...anycastAddrs(lab), ...anycastAddrs6(lab)].join(' ') }),
+    env: (lab) => ({ ANYCAST_ADDRS: anycastAddrs(lab).join(' ') }),
     // This kernel has no `dummy` link type; a bridge with no ports stays UP
     // with carrier and holds the anycast addresses just as well.
     setup: (lab) =>
       [
         'ip link show anycast0 >/dev/null 2>&1 || ip link add anycast0 type bridge',
-        ...anycastAddrs(lab).map((a) => `ip addr replace ${a} dev anycast0`),
-        ...anycastSetup6(lab),
+        // nodad: duplicate address detection on a bridge with no ports would hold an IPv6 address tentative, unusable.
+        ...anycastAddrs(lab).map((a) => `ip addr replace ${a} dev anycast0${a.includes(':') ? ' nodad' : ''}`),
         'ip link set anycast0 up',
       ].join('\n'),
     // Started with FRR, not after it, so the responder is listening by the
