@@ -5,7 +5,7 @@
 // that failed halfway.
 import type { Progress } from '../lab/progress.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import type { Lab } from '../topology/model.js';
+import type { Family, Lab } from '../topology/model.js';
 import type { DetectionMode } from './detection.js';
 
 export interface FaultContext {
@@ -21,6 +21,12 @@ export interface FaultContext {
    * so inject is only the breaking action. Restore never relies on it.
    */
   prepared: Record<string, unknown>;
+  /**
+   * Hit only this family's service or traffic (`--family ipv6`: only the /48
+   * is withdrawn); absent: the PoP as a whole. Only modes with `perFamily`
+   * honour it (checkFaultFamily refuses the others up front).
+   */
+  family?: Family;
 }
 
 export interface FaultMode {
@@ -40,6 +46,8 @@ export interface FaultMode {
    * not what notices; the bench then skips the BFD-off case.
    */
   bfdMatters: boolean;
+  /** Whether the mode can hit one family alone (FaultContext.family). */
+  perFamily?: boolean;
   /** Optional look-ups done before the fault time is taken (not part of the fault). */
   prepare?(ctx: FaultContext): Promise<void>;
   inject(ctx: FaultContext): Promise<void>;

@@ -1,5 +1,6 @@
 // Fault modes: one file each, one line in the list below (plus its import).
 import { LabError } from '../errors.js';
+import type { Family, Lab } from '../topology/model.js';
 import { bgp } from './bgp.js';
 import { cut } from './cut.js';
 import type { FaultMode } from './fault.js';
@@ -13,6 +14,23 @@ export type { FaultContext, FaultMode } from './fault.js';
 
 /** In `--help` order. */
 export const FAULT_MODES: readonly FaultMode[] = [cut, silent, freeze, kill, bgp, service, throttle];
+
+/**
+ * A fault aimed at one family needs a mode that can aim and a lab that runs
+ * that family beside another (in a single-stack lab the PoP as a whole is the
+ * one family: leave --family off).
+ */
+export function checkFaultFamily(mode: FaultMode, lab: Lab, family: Family | undefined): void {
+  if (family === undefined) return;
+  const aimable = FAULT_MODES.filter((m) => m.perFamily).map((m) => m.name);
+  if (!mode.perFamily) throw new LabError('USAGE', `fault mode "${mode.name}" hits every family at once; --family works with ${aimable.join(', ')}`);
+  if (!lab.families.includes(family) || lab.families.length < 2) {
+    throw new LabError(
+      'USAGE',
+      `lab "${lab.name}" runs ${lab.families.join(' and ')} only: --family ${family} needs a dual-stack lab (families: [ipv4, ipv6])`,
+    );
+  }
+}
 
 export function faultMode(name: string): FaultMode {
   const mode = FAULT_MODES.find((m) => m.name === name);

@@ -5,12 +5,15 @@
 import type { ChangeReport } from '../policy/catchment.js';
 import { checkAnycastRouter, type LiveOptions, measureChange } from '../policy/live-policy.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import type { Lab } from '../topology/model.js';
+import type { Family, Lab } from '../topology/model.js';
 import type { FaultContext, FaultMode } from './fault.js';
+import { checkFaultFamily } from './index.js';
 
 export interface ManualFaultOptions extends LiveOptions {
   /** Host dir holding <lab>/<node>/frr.conf, for a restore that recreates the node. */
   configRoot: string;
+  /** Hit only this family (a mode with `perFamily`, a dual-stack lab); absent: the PoP as a whole. */
+  family?: Family;
 }
 
 /**
@@ -27,9 +30,11 @@ export async function setFault(
   o: ManualFaultOptions,
 ): Promise<ChangeReport> {
   const pop = checkAnycastRouter(lab, popName, 'break/restore');
-  const ctx: FaultContext = { rt, lab, pop: pop.name, progress: o.progress, configRoot: o.configRoot, prepared: {} };
+  checkFaultFamily(mode, lab, o.family);
+  const ctx: FaultContext = { rt, lab, pop: pop.name, progress: o.progress, configRoot: o.configRoot, prepared: {}, ...(o.family ? { family: o.family } : {}) };
+  const only = o.family ? ` (${o.family} only)` : '';
   const change = broken
-    ? `break ${pop.name}: ${mode.name} (${mode.summary}); undo with \`restore ${pop.name} ${mode.name}\``
+    ? `break ${pop.name}: ${mode.name}${only} (${mode.summary}); undo with \`restore ${pop.name} ${mode.name}\``
     : `restore ${pop.name}: undo ${mode.name}`;
   return measureChange(
     rt,
@@ -45,7 +50,7 @@ export async function setFault(
           throw e;
         }
       } else await mode.restore(ctx);
-      return { applied: [{ node: pop.name, commands: [`fault ${mode.name}: ${broken ? 'inject' : 'restore'}`] }] };
+      return { applied: [{ node: pop.name, commands: [`fault ${mode.name}${only}: ${broken ? 'inject' : 'restore'}`] }] };
     },
     o,
   );

@@ -1,17 +1,24 @@
 // The uplinks stay up but carry nothing, in both directions, on both ends: a
 // blackhole no interface reports. Only BFD or the BGP hold timer can notice.
+import type { Family } from '../topology/model.js';
 import type { FaultMode } from './fault.js';
 import { onEveryUplinkEnd, prepareInterfaces, run, uplinkEnds } from './uplinks.js';
 
 export const SILENT_TABLE = 'anycast_lab_fault';
 
-/** One table, hooked before anything else (priority -400) on the way in and out; ARP is not IP and keeps working. */
-export function silentRuleset(ifnames: string[]): string {
+/**
+ * One table, hooked before anything else (priority -400) on the way in and
+ * out; ARP is not IP and keeps working. With a family only that family's
+ * packets go (IPv6 neighbour discovery with them): its sessions die on BFD and
+ * only its prefix moves.
+ */
+export function silentRuleset(ifnames: string[], family?: Family): string {
   const set = `{ ${ifnames.map((i) => JSON.stringify(i)).join(', ')} }`;
+  const only = family ? ` meta nfproto ${family}` : '';
   return [
     `table inet ${SILENT_TABLE} {`,
-    `  chain pre { type filter hook prerouting priority -400; policy accept; iifname ${set} drop; }`,
-    `  chain post { type filter hook postrouting priority -400; policy accept; oifname ${set} drop; }`,
+    `  chain pre { type filter hook prerouting priority -400; policy accept; iifname ${set}${only} drop; }`,
+    `  chain post { type filter hook postrouting priority -400; policy accept; oifname ${set}${only} drop; }`,
     '}',
     '',
   ].join('\n');
@@ -23,9 +30,14 @@ export const silent: FaultMode = {
   detection: 'silent',
   recreatesNode: false,
   bfdMatters: true,
+  perFamily: true,
   prepare: prepareInterfaces,
   inject: (ctx) =>
-    onEveryUplinkEnd(ctx, 'inject', 'drop all', (ifnames) => ({ cmd: ['nft', '-f', '-'], stdin: silentRuleset(ifnames), detail: ifnames.join(', ') })),
+    onEveryUplinkEnd(ctx, 'inject', ctx.family ? `drop ${ctx.family}` : 'drop all', (ifnames) => ({
+      cmd: ['nft', '-f', '-'],
+      stdin: silentRuleset(ifnames, ctx.family),
+      detail: ifnames.join(', '),
+    })),
   async restore(ctx) {
     // No interface names needed: the table is removed whole, where it exists.
     await Promise.all(

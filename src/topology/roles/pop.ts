@@ -33,8 +33,17 @@ export function popAgentConfig(lab: Lab, pop: Router): PopAgentConfig {
     soa: lab.anycast.soa,
     health: { ...lab.health },
     tcp: { idleTimeoutMs: 10_000, maxConnections: 1000 },
+    ...(lab.anycast.ipv6 ? { ipv6: popAgentConfig6(lab.anycast.ipv6) } : {}),
   };
 }
+
+/** Dual-stack labs: the /48, its service addresses and the AAAA records, as the responder and the health checker read them. */
+const popAgentConfig6 = (a: NonNullable<Lab['anycast']['ipv6']>): NonNullable<PopAgentConfig['ipv6']> => ({
+  prefix: a.prefix,
+  dnsAddress: a.dnsAddress,
+  httpAddress: a.httpAddress,
+  records: a.records,
+});
 
 /**
  * Anycast addresses sit on their own interface with the prefix length of the
@@ -141,8 +150,10 @@ export const pop = {
     },
     summary: (f) => {
       const words: string[] = [];
-      const ann = f.announce as { state?: string } | null | undefined;
-      if (ann?.state) words.push(`anycast ${ann.state}`);
+      // Dual-stack PoPs: the IPv4 state at the top, the IPv6 one under `ipv6` (health-families.ts).
+      const ann = f.announce as { state?: string; ipv6?: { state?: string } } | null | undefined;
+      if (ann?.ipv6?.state) words.push(`anycast ipv4 ${ann.state ?? '?'} ipv6 ${ann.ipv6.state}`);
+      else if (ann?.state) words.push(`anycast ${ann.state}`);
       if (f.drained === true) words.push('DRAINED (npm run lab -- announce to undo)');
       const q = f.queries as { udp?: { queries?: number }; tcp?: { queries?: number } } | null | undefined;
       if (q?.udp || q?.tcp) words.push(`queries udp=${q.udp?.queries ?? 0} tcp=${q.tcp?.queries ?? 0}`);
