@@ -85,7 +85,7 @@ async function peerAddress(router: string, peer: string): Promise<string> {
   return found[0];
 }
 
-describe('exercises solved by hand in vtysh (default lab)', () => {
+describe("exercises solved by hand, as their READMEs and hints say (the suite's lab)", () => {
   afterAll(async () => {
     // As exercises.test.ts: a start with no injection undoes every exercise's leftovers, these typed lines included.
     const r = await lab(['exercise', 'start', 'prepend-catchment', '--file', TEST_LAB_FILE, '--json']);
@@ -156,9 +156,18 @@ describe('exercises solved by hand in vtysh (default lab)', () => {
     await passes('prepend-catchment');
   });
 
-  it('drain-maintenance: withdrawn but still serving is not done (check names the responder); once c-de is on iad, stopping fra passes', async () => {
+  it('drain-maintenance: the blunt stop loses c-de answers (check counts them); withdrawn but serving is not done; withdraw, wait, stop passes', async () => {
     await start('drain-maintenance');
     expect((await answered())['c-de']).toBe('fra');
+
+    // The README: "Try it the blunt way first (stop fra, no drain) and read what the checker says about c-de".
+    await typed('break', 'fra', 'service');
+    const blunt = await check('drain-maintenance');
+    expect(blunt.code).toBe(1);
+    expect(failing(blunt.result).join('\n')).toMatch(/c-de lost \d+ answers in a row moving from fra to iad/);
+    // Hint 2's undo, and a fresh recording.
+    await typed('restore', 'fra', 'service');
+    await start('drain-maintenance');
 
     await typed('withdraw', 'fra');
     const half = await check('drain-maintenance');
@@ -171,11 +180,20 @@ describe('exercises solved by hand in vtysh (default lab)', () => {
     await passes('drain-maintenance');
   });
 
-  it('tcp-stream: drained, the stream is fed by iad and check wants fra back; announced again, check passes', async () => {
+  it('tcp-stream: a hard failure leaves the stream silent (check says how long); drained, it is fed by iad and check wants fra back; announced again, passes', async () => {
     await start('tcp-stream');
     // The README's own look at the stream (timeout ends it after 3 s, so its exit status is timeout's).
     const watch = async () => (await lab(['exec', '--lab', L, 'c-de', '--', 'timeout', '3', 'bash', '-c', 'cat </dev/tcp/192.0.2.80/7000'])).stdout;
     expect(await watch()).toMatch(/^pop=fra seq=\d+/m);
+
+    // Hint 2: the hard failure first, then a fresh start.
+    await typed('break', 'fra', 'freeze');
+    await new Promise((r) => setTimeout(r, 3_000));
+    await typed('restore', 'fra', 'freeze');
+    const hard = await check('tcp-stream');
+    expect(hard.code).toBe(1);
+    expect(failing(hard.result).join('\n')).toMatch(/it went silent for \d+ ms: a move the client had to time out on/);
+    await start('tcp-stream');
 
     await typed('withdraw', 'fra');
     const during = await watch();
