@@ -1,10 +1,10 @@
 // The hosts of a lab file as HostEngines for `lab hosts check`: one Engine
 // API client each (runtime/swarm/engine.ts), the probe a throwaway container
-// of the lab's router image on that host.
+// of a lab router image on that host.
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
-import { CURRENT_TAG, imageRef } from '../runtime/image-specs.js';
+import { helperImage } from '../runtime/image-store.js';
 import { labLabels } from '../runtime/labels.js';
 import { dockerFor } from '../runtime/swarm/engine.js';
 import type { Host } from '../topology/hosts.js';
@@ -16,7 +16,6 @@ const PROBE_TIMEOUT_MS = 30_000;
 export function hostEngine(host: Host, labFile: string): HostEngine {
   const docker = dockerFor(host.engine, dirname(labFile));
   const rt = new DockerRuntime(docker);
-  const image = imageRef('router', CURRENT_TAG);
   return {
     name: host.name,
     endpoint: host.endpoint,
@@ -32,7 +31,9 @@ export function hostEngine(host: Host, labFile: string): HostEngine {
     },
     swarmNodeIds: async () => (await docker.listNodes()).map((n) => n.ID as string),
     async probe(cmd) {
-      if (!(await rt.inspectImage(image))) return undefined;
+      // Any router image will do (a node fed by `docker save` has only the hash tag, not :current).
+      const image = await helperImage(rt);
+      if (!image) return undefined;
       return rt.runToCompletion(
         {
           name: `al-hosts-check-${randomBytes(3).toString('hex')}`,
