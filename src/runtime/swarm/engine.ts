@@ -2,11 +2,9 @@
 // STYLE "several engines: one client per host"). dockerode speaks unix
 // sockets, TLS over tcp and ssh (ssh2, through docker-modem) itself.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import Docker from 'dockerode';
 import type { Endpoint } from '../../topology/hosts.js';
-import { DockerRuntime } from '../docker-runtime.js';
-import type { ContainerRuntime } from '../runtime.js';
 
 /** `baseDir`: where relative TLS paths start (the lab file's directory). */
 export function dockerFor(engine: Endpoint, baseDir = '.'): Docker {
@@ -23,6 +21,3 @@ export function dockerFor(engine: Endpoint, baseDir = '.'): Docker {
     key: read(engine.tls.key),
   });
 }
-
-/** The lab's ContainerRuntime on that host: every container is created, paused, killed and exec'd through its own host's engine. */
-export const runtimeFor = (engine: Endpoint, labFile?: string): ContainerRuntime => new DockerRuntime(dockerFor(engine, labFile ? dirname(labFile) : '.'));
