@@ -19,9 +19,9 @@ import { waitUntil } from '../../src/util/wait.js';
 const NAME = 'swtest';
 const OVERLAY = `al-${NAME}-r1--r2`;
 const SUBNET = '10.99.0.0/29';
-// The top of the /29: each node's load-balancer address takes the lowest free one (.2, .3).
-const R1 = '10.99.0.6';
-const R2 = '10.99.0.5';
+// The lab's own link addressing (.2, .3): the overlay keeps Swarm's load-balancer addresses in its upper half.
+const R1 = '10.99.0.2';
+const R2 = '10.99.0.3';
 
 // The overlay's data plane is VXLAN; in a fresh netns, so the host's own links are untouched.
 const vxlan = spawnSync('unshare', ['--net', 'ip', 'link', 'add', 'vx0', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'dev', 'lo'], { encoding: 'utf8' });

@@ -12,6 +12,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { LabError } from '../../errors.js';
+import { formatCidr, parseCidr, size } from '../../topology/ipv4.js';
 import { waitUntil } from '../../util/wait.js';
 import { LABEL } from '../labels.js';
 
@@ -147,7 +148,9 @@ export async function formSwarm(host: Docker, name: string, nodes: DindNode[]): 
  * manager: plain containers on any node join it with static addresses. A /29,
  * not a /30: each node that attaches takes one load-balancer address, the
  * lowest free one when its first container attaches (measured: .3 after a
- * container took .2), so static ends go at the top of the /29 (.5, .6).
+ * container took .2, so the other end's .3 was refused on the worker with
+ * "context deadline exceeded"). The dynamic range is therefore the upper half
+ * of the subnet (overlayDynamicRange): the lab's own static ends (.2, .3) stay free.
  */
 export async function createOverlay(swarm: SwarmLab, name: string, subnet: string, gateway: string): Promise<string> {
   const net = await swarm.manager.createNetwork({
@@ -156,10 +159,16 @@ export async function createOverlay(swarm: SwarmLab, name: string, subnet: strin
     Attachable: true,
     Internal: true,
     CheckDuplicate: true,
-    IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
+    IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway, IPRange: overlayDynamicRange(subnet) }] },
     Labels: labelsOf(swarm.name, name),
   });
   return net.id;
+}
+
+/** The upper half of a link's subnet: where Swarm may put its load-balancer addresses (a /29 gives .4–.6: three nodes). */
+export function overlayDynamicRange(subnet: string): string {
+  const c = parseCidr(subnet);
+  return formatCidr({ base: (c.base + size(c) / 2) >>> 0, bits: c.bits + 1 });
 }
 
 /**
