@@ -19,6 +19,8 @@ export const EXIT_CODES = {
   HOST_CAPABILITY: 1,
   IMAGE_BUILD: 1,
   NODE_START: 1,
+  /** A host of a lab spread over engines (`hosts:`) is unreachable, or its Swarm is not as it must be. */
+  HOST: 1,
   /** A command was not started in a container that is paused, or being paused (`freeze`). */
   NODE_PAUSED: 1,
   /** A command in a container did not finish within its deadline. */

@@ -14,6 +14,7 @@ import { exerciseCommand } from './commands/exercise.js';
 import { failoverCommand } from './commands/failover.js';
 import { floodCommand } from './commands/flood.js';
 import { genCommand } from './commands/gen.js';
+import { hostsCommand } from './commands/hosts.js';
 import { lgCommand } from './commands/lg.js';
 import { packCommand } from './commands/pack.js';
 import { planCommand } from './commands/plan.js';
@@ -38,6 +39,7 @@ export const LAB_COMMANDS: readonly CliCommand[] = [
   lgCommand,
   collectorCommand,
   doctorCommand,
+  hostsCommand,
   composeCommand,
   whoCommand,
   traceCommand,

@@ -4,8 +4,11 @@
 
 import { createHash } from 'node:crypto';
 
-export type ImageKind = 'router' | 'client';
-export const IMAGE_KINDS: readonly ImageKind[] = ['router', 'client'];
+/** dind is a Docker-in-Docker Swarm node for tests of a lab spread over hosts (runtime/swarm/), built on demand, not by `up`. */
+export type ImageKind = LabImageKind | 'dind';
+/** The images every lab runs (`up`, `pack`, `doctor`). */
+export type LabImageKind = 'router' | 'client';
+export const IMAGE_KINDS: readonly LabImageKind[] = ['router', 'client'];
 
 export type ImageBuilder = 'mmdebstrap' | 'dockerfile';
 export const IMAGE_BUILDERS: readonly ImageBuilder[] = ['mmdebstrap', 'dockerfile'];
@@ -43,6 +46,8 @@ export const IMAGE_SPECS: Readonly<Record<ImageKind, ImageSpec>> = {
     // traceroute: `lab trace` (Debian's, 2.1: -I for ICMP echo, parallel probes).
     packages: ['dnsutils', 'curl', 'iproute2', 'dnsperf', 'procps', 'iputils-ping', 'nftables', 'traceroute'],
   },
+  // Debian's own Engine (docker.io, with containerd and runc), run as `dockerd --storage-driver vfs` inside a container.
+  dind: { kind: 'dind', packages: ['docker.io', 'iproute2', 'iptables', 'procps', 'iputils-ping'] },
 };
 
 /** Everything that, when changed, must produce a different image. */

@@ -14,6 +14,7 @@ import {
   imageHash,
   imageRef,
   imageRepo,
+  type LabImageKind,
   parseBuilder,
   RECIPE_VERSION,
   SUITE,
@@ -44,13 +45,13 @@ export interface PackedImages {
   builder: ImageBuilder;
   /** The node binary copied into the images. */
   node: ImageNode;
-  images: Record<ImageKind, { ref: string; hash: string }>;
+  images: Record<LabImageKind, { ref: string; hash: string }>;
 }
 
 export interface ImageRefs {
   router: string;
   client: string;
-  hashes: Record<ImageKind, string>;
+  hashes: Record<LabImageKind, string>;
   builder: ImageBuilder;
   /** The node binary the images hold: this host's, or a pack's (PACKED_IMAGES_FILE). */
   node: ImageNode;
@@ -76,8 +77,8 @@ export async function imageRefs(opts: ImageOptions = {}): Promise<ImageRefs> {
   return { router: imageRef('router', hashes.router), client: imageRef('client', hashes.client), hashes, builder, node };
 }
 
-function hashesFor(builder: ImageBuilder, node: ImageNode): Record<ImageKind, string> {
-  const hashes = {} as Record<ImageKind, string>;
+function hashesFor(builder: ImageBuilder, node: ImageNode): Record<LabImageKind, string> {
+  const hashes = {} as Record<LabImageKind, string>;
   for (const kind of IMAGE_KINDS) {
     hashes[kind] = imageHash({
       kind,
@@ -99,7 +100,7 @@ function hashesFor(builder: ImageBuilder, node: ImageNode): Record<ImageKind, st
  * since the pack (other packages, RECIPE_VERSION) gives other hashes and falls
  * back to this host's node: a build, as without a pack.
  */
-function packedHashes(builder: ImageBuilder, packed: PackedImages | undefined): Record<ImageKind, string> | undefined {
+function packedHashes(builder: ImageBuilder, packed: PackedImages | undefined): Record<LabImageKind, string> | undefined {
   if (!packed || packed.builder !== builder) return undefined;
   const hashes = hashesFor(builder, packed.node);
   return IMAGE_KINDS.every((k) => hashes[k] === packed.images[k]?.hash) ? hashes : undefined;

@@ -6,6 +6,7 @@ import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, 
 import type { z } from 'zod';
 import { LabFileError, type LabFileIssue } from '../errors.js';
 import { type FieldPath, formatPath } from './field-path.js';
+import { resolveHosts } from './hosts.js';
 import type { Lab } from './model.js';
 import { type PathIssue, type ResolveOptions, resolveLab } from './resolve.js';
 import { LabFileSchema } from './schema.js';
@@ -53,8 +54,10 @@ export function parseLab(text: string, file: string, opts: ResolveOptions = {}):
   });
   if (!parsed.success) throw new LabFileError(parsed.error.issues.flatMap(zodToPathIssues).map(locate));
   const result = resolveLab(parsed.data, file, opts);
-  if (!result.ok) throw new LabFileError(result.issues.map(locate));
-  return result.lab;
+  const hostIssues: PathIssue[] = [];
+  const hosts = resolveHosts(parsed.data, (path, message) => hostIssues.push({ path, message }));
+  if (!result.ok || hostIssues.length) throw new LabFileError([...(result.ok ? [] : result.issues), ...hostIssues].map(locate));
+  return hosts ? { ...result.lab, hosts } : result.lab;
 }
 
 function zodToPathIssues(issue: z.core.$ZodIssue): PathIssue[] {

@@ -2,6 +2,7 @@
 // reference checked. Everything after topology/ works on this shape only.
 
 import type { SoaFields } from '../agent/contract.js';
+import type { LabHosts } from './hosts.js';
 import type { Role } from './roles/registry.js';
 
 /** One of the registered roles (topology/roles/registry.ts). */
@@ -203,6 +204,8 @@ export interface Lab {
   collector?: Collector;
   /** Present when the lab file has a `verify:` block. */
   verify?: VerifyCase[];
+  /** Present when the lab file has `hosts:`: the engines and the pinned nodes (placement.ts places the rest). */
+  hosts?: LabHosts;
 }
 
 /** Subnets of the client LANs behind one router. */

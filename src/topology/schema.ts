@@ -1,6 +1,7 @@
 // The raw lab file, as written by a person. Shape and ranges only; checks
 // that need the whole file (references, overlaps) live in resolve.ts.
 import { z } from 'zod';
+import { HostsSchema, PlacementSchema } from './hosts.js';
 import { formatCidr, isIPv4, isNetwork, mask, tryParseCidr } from './ipv4.js';
 import { formatCidr6, isIPv6, isNetwork6, networkOf6, tryParseCidr6 } from './ipv6.js';
 import { ROLE_NAMES, type Role, roleRouterFields } from './roles/registry.js';
@@ -269,6 +270,9 @@ export const LabFileSchema = z.strictObject({
     .default([]),
   /** Failover gates for `lab verify` (k6-style thresholds); the project's own failover tests read them too. */
   verify: z.array(VerifyCaseSchema).optional(),
+  /** The Docker engines the lab is spread over, and nodes pinned to them (topology/hosts.ts); absent = one local engine. */
+  hosts: HostsSchema.optional(),
+  placement: PlacementSchema.optional(),
 });
 
 export type LabFile = z.infer<typeof LabFileSchema>;

@@ -101,6 +101,7 @@ describe('command lists', () => {
       'lg',
       'collector',
       'doctor',
+      'hosts',
       'compose',
       'who',
       'trace',
