@@ -2,6 +2,14 @@
 // family's trials, summary, report and verify verdicts sit side by side.
 import { describe, expect, it } from 'vitest';
 import { measuredFamilies } from '../../src/experiment/failover.js';
+import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
+import { FailoverResultSchema } from '../../src/experiment/failover-result-schema.js';
+import { countStreams } from '../../src/experiment/failover-streams.js';
+import { summarizeFailover } from '../../src/experiment/failover-summary.js';
+import { movedFailoverMs, renderFailoverHtml } from '../../src/report/failover-html.js';
+import { renderFailoverReport } from '../../src/report/failover-report.js';
+import { SCHEMA_VERSION } from '../../src/schema-version.js';
+import { judgeFamilies } from '../../src/verify/judge.js';
 
 const v4 = { name: 'default', families: ['ipv4' as const] };
 const dual = { name: 'dual', families: ['ipv4' as const, 'ipv6' as const] };
@@ -19,5 +27,129 @@ describe('measuredFamilies', () => {
   it('refuses IPv6 on a lab without it, naming the lab and its families', () => {
     expect(() => measuredFamilies(v4, 'ipv6')).toThrow('Expected `--family` to be ipv4 on lab "default" (families: ipv4), got "ipv6"');
     expect(() => measuredFamilies(v4, 'both')).toThrow(/got "both"/);
+  });
+});
+
+const streams = { ...countStreams([], 'fra'), details: [] };
+const client = (c: Partial<TrialClient> & Pick<TrialClient, 'client' | 'status'>): TrialClient => ({
+  affected: false,
+  fromPop: 'fra',
+  toPop: null,
+  failoverMs: null,
+  detectMs: null,
+  outageMs: 0,
+  maxGapMs: 10,
+  lostProbes: 0,
+  maxLostRun: 0,
+  popChanges: 0,
+  popSequence: ['fra'],
+  failedAfterFault: 0,
+  failbackMs: 800,
+  failbackOutageMs: 30,
+  tcpDns: { status: 'stayed-ok', failoverMs: null, outageMs: 0 },
+  http: { status: 'stayed-ok', failoverMs: null, outageMs: 0 },
+  streams,
+  probes: { samples: 1000, lostSamples: 0, udpPerS: 100, udpMissing: 0, cpuMs: 50 },
+  ...c,
+});
+const moved = (name: string, ms: number, to = 'ams') =>
+  client({
+    client: name,
+    status: 'moved',
+    affected: true,
+    toPop: to,
+    failoverMs: ms,
+    detectMs: ms + 20,
+    outageMs: ms,
+    popChanges: 1,
+    popSequence: ['fra', to],
+  });
+
+const bound = { ms: 300, basis: 'BFD 100 ms × 3' };
+const trial = (n: number, clients: TrialClient[]) => ({
+  trial: n,
+  phaseDelayMs: 42,
+  faultMs: 0,
+  faultAtUnixMs: 1_800_000_000_000,
+  restoreMs: 2000,
+  injectMs: 5,
+  allMoved: true,
+  failbackMs: 800,
+  baselineAfterMs: 3000,
+  clients,
+  routers: [],
+  health: [],
+});
+
+/** Two trials of c-de leaving fra: IPv4 at 320/340 ms, IPv6 at `v6` ms (null: no IPv6 side). */
+function result(v6: [number, number] | null, family?: 'ipv4'): FailoverResult {
+  const trials = [trial(1, [moved('c-de', 320), client({ client: 'c-us', status: 'stayed-ok' })]), trial(2, [moved('c-de', 340)])];
+  const ipv6Trials = v6 ? v6.map((ms, i) => ({ trial: i + 1, allMoved: true, failbackMs: 850, clients: [moved('c-de', ms)] })) : [];
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    lab: v6 || family ? 'dual' : 'default',
+    pop: 'fra',
+    fault: 'freeze',
+    detection: 'silent',
+    bfd: '100x3',
+    timers: { keepaliveS: 3, holdS: 9 },
+    bound,
+    seed: 16,
+    phaseSpanMs: 100,
+    probeIntervalMs: 10,
+    trials,
+    summary: summarizeFailover(trials, bound),
+    ...(v6 || family ? { family: family ?? 'ipv4' } : {}),
+    ...(v6 ? { ipv6: { trials: ipv6Trials, summary: summarizeFailover(ipv6Trials, bound) } } : {}),
+    wallMs: 10_000,
+  };
+}
+
+describe('a dual-stack failover result', () => {
+  it('the console report shows the IPv6 movers and both families side by side', () => {
+    const out = renderFailoverReport(result([330, 360]));
+    expect(out).toContain('family: ipv4 below, ipv6 after it');
+    expect(out).toContain('ipv6, the same trials:');
+    expect(out).toMatch(/trial 1: c-de fra→ams moved failover 330 ms/);
+    expect(out).toMatch(/per family\s+ipv4\s+ipv6/);
+    expect(out).toMatch(/moved\s+2\/2\s+2\/2/);
+    expect(out).toMatch(/failover p50\s+320 ms\s+330 ms/);
+    expect(out).toMatch(/failover max\s+340 ms\s+360 ms/);
+    expect(out).toContain('ipv6 p50 / ipv4 p50: 1.03×');
+  });
+
+  it('an [ipv4] lab’s report has no family in it', () => {
+    const out = renderFailoverReport(result(null));
+    expect(out).not.toMatch(/family|ipv6/);
+  });
+
+  it('report.html draws one CDF curve per family', () => {
+    const html = renderFailoverHtml(result([330, 360]), {});
+    expect(html).toContain('ipv4: freeze, BFD 100x3');
+    expect(html).toContain('ipv6: freeze, BFD 100x3');
+    expect(movedFailoverMs(result([330, 360]).ipv6!)).toEqual([330, 360]);
+  });
+
+  it('verify bounds apply to each family, each verdict named by its family', () => {
+    const bounds = { p50Ms: 350, maxMs: 350 };
+    const v = judgeFamilies({ expect: { 'c-de': 'ams' }, bounds }, result([330, 400]));
+    expect(v.map((x) => [x.bound, x.measured, x.pass])).toEqual([
+      ['ipv4 expect c-de', '2/2 on ams', true],
+      ['ipv4 p50', '320 ms', true],
+      ['ipv4 max', '340 ms', true],
+      ['ipv6 expect c-de', '2/2 on ams', true],
+      ['ipv6 p50', '330 ms', true],
+      ['ipv6 max', '400 ms', false],
+    ]);
+  });
+
+  it('an [ipv4] lab’s verdicts keep their names; --family ipv4 on a dual lab names its one family', () => {
+    expect(judgeFamilies({ expect: {}, bounds: { p50Ms: 350 } }, result(null)).map((x) => x.bound)).toEqual(['p50']);
+    expect(judgeFamilies({ expect: {}, bounds: { p50Ms: 350 } }, result(null, 'ipv4')).map((x) => x.bound)).toEqual(['ipv4 p50']);
+  });
+
+  it('the result with its IPv6 side fits the published schema', () => {
+    expect(FailoverResultSchema.safeParse(result([330, 360])).success).toBe(true);
+    expect(FailoverResultSchema.safeParse({ ...result([330, 360]), family: 'ipv5' }).success).toBe(false);
   });
 });
