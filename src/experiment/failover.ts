@@ -29,10 +29,10 @@ import { waitBaseline } from './baseline.js';
 import { applyBfd, type BfdScope, withBfd } from './bfd-override.js';
 import { controlPlaneDebugCommands } from './control-plane.js';
 import { type Bound, boundFor } from './failover-bounds.js';
-import type { FailoverResult, FamilyTrial, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
+import type { FailoverResult, FamilyTrial, RouterTiming, TrialResult } from './failover-result.js';
 import { summarizeFailover } from './failover-summary.js';
 import { type RouteMonitor, startRouteMonitor } from './route-monitor.js';
-import { clientResult, controlPlaneTimeline, readHealth, routerTimings } from './trial-analysis.js';
+import { controlPlaneTimeline, familyTrial, readHealth, routerTimings } from './trial-analysis.js';
 
 export interface Clock {
   /** CLOCK_MONOTONIC ms, the probes' clock. */
@@ -358,20 +358,18 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
   // The third clock, outside the operator: when the route collector heard each transit change its path.
   const collector = model.collector ? collectorTimes(await readCollectorLog(rt, model), model.anycast.prefix, faultMs, restoreMs) : undefined;
   const failedPop = judgedPop(o.fault, pop);
-  const judged = (family: Family): FamilyTrial => {
-    const mine = affectedBy[family] ?? [];
-    const clients = runs.map((r) =>
-      clientResult(model.anycast.ipv6 ? { ...r, samples: samplesOf(r.samples, family) } : r, {
-        faultMs,
-        restoreMs,
-        pop,
-        failedPop,
-        affected: mine.includes(r.client),
-        udpIntervalMs: s.probeIntervalMs,
-      }),
-    );
-    return { trial: s.trial, allMoved: times.allMoved[family] ?? false, failbackMs: slowestFailback(clients), clients };
-  };
+  const judged = (family: Family): FamilyTrial =>
+    familyTrial(runs, family, {
+      dual: model.anycast.ipv6 !== undefined,
+      trial: s.trial,
+      allMoved: times.allMoved[family] ?? false,
+      affected: affectedBy[family] ?? [],
+      faultMs,
+      restoreMs,
+      pop,
+      failedPop,
+      udpIntervalMs: s.probeIntervalMs,
+    });
   const [top, second] = s.families.map(judged);
   const { clients, failbackMs } = top;
   const controlPlane = controlPlaneTimeline(routers, clients);
@@ -392,12 +390,6 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
     ...(controlPlane ? { controlPlane } : {}),
   };
   return { trial, runs, ...(second ? { ipv6: second } : {}) };
-}
-
-/** The failback of a trial is the slowest affected client's; null when one never came back. */
-function slowestFailback(clients: TrialClient[]): number | null {
-  const backs = clients.filter((c) => c.affected).map((c) => c.failbackMs);
-  return backs.every((b) => b !== null) ? Math.max(...(backs as number[])) : null;
 }
 
 /** Debug logging of the control-plane steps on `routers`, on or back off. */

@@ -6,6 +6,9 @@ import type { FailoverResult, TrialClient } from '../../src/experiment/failover-
 import { FailoverResultSchema } from '../../src/experiment/failover-result-schema.js';
 import { countStreams } from '../../src/experiment/failover-streams.js';
 import { summarizeFailover } from '../../src/experiment/failover-summary.js';
+import { familyTrial } from '../../src/experiment/trial-analysis.js';
+import type { ClientProbeRun } from '../../src/probe/run-probes.js';
+import { type Sample, samplesOf } from '../../src/probe/sample.js';
 import { movedFailoverMs, renderFailoverHtml } from '../../src/report/failover-html.js';
 import { renderFailoverReport } from '../../src/report/failover-report.js';
 import { SCHEMA_VERSION } from '../../src/schema-version.js';
@@ -151,5 +154,43 @@ describe('a dual-stack failover result', () => {
   it('the result with its IPv6 side fits the published schema', () => {
     expect(FailoverResultSchema.safeParse(result([330, 360])).success).toBe(true);
     expect(FailoverResultSchema.safeParse({ ...result([330, 360]), family: 'ipv5' }).success).toBe(false);
+  });
+});
+
+describe('familyTrial: each family judged from its own samples', () => {
+  /** UDP answers every 10 ms from t=0 to 3000: `pop` before the move, `to` after it, nothing in between. */
+  const udp = (family: 'ipv4' | 'ipv6' | undefined, lastOld: number, firstNew: number, pop = 'fra', to = 'ams'): Sample[] => {
+    const out: Sample[] = [];
+    for (let t = 0, seq = 0; t < 3000; t += 10, seq++) {
+      const base = { client: 'c-de', kind: 'udp-dns' as const, seq, sentMs: t, ...(family ? { family } : {}) };
+      if (t <= lastOld) out.push({ ...base, recvMs: t + 1, rttMs: 1, pop, outcome: 'ok' });
+      else if (t >= firstNew) out.push({ ...base, recvMs: t + 1, rttMs: 1, pop: t >= 2500 ? pop : to, outcome: 'ok' });
+      else out.push({ ...base, outcome: 'timeout' });
+    }
+    return out;
+  };
+  const run = (samples: Sample[]): ClientProbeRun => ({ client: 'c-de', samples, invalid: [], stderr: '', exitCode: 0, lostSamples: 0 });
+  const args = { trial: 1, allMoved: true, faultMs: 1000, restoreMs: 2400, pop: 'fra', failedPop: 'fra', udpIntervalMs: 10 };
+
+  it('times IPv4 and IPv6 apart when one agent probed both', () => {
+    // IPv4 moves after ~300 ms, IPv6 after ~500 ms: the same run, tagged samples.
+    const both = [...udp('ipv4', 1000, 1300), ...udp('ipv6', 1000, 1500)].sort((a, b) => a.sentMs - b.sentMs);
+    const v4 = familyTrial([run(both)], 'ipv4', { ...args, dual: true, affected: ['c-de'] });
+    const v6 = familyTrial([run(both)], 'ipv6', { ...args, dual: true, affected: ['c-de'] });
+    expect(v4.clients[0]).toMatchObject({ status: 'moved', fromPop: 'fra', toPop: 'ams', failoverMs: 300 });
+    expect(v6.clients[0]).toMatchObject({ status: 'moved', fromPop: 'fra', toPop: 'ams', failoverMs: 500 });
+    expect(v4.clients[0].probes.samples).toBe(300);
+  });
+
+  it('a client on another PoP over IPv6 is not a mover there', () => {
+    const both = [...udp('ipv4', 1000, 1300), ...udp('ipv6', 3000, 3000, 'nrt')];
+    const v6 = familyTrial([run(both)], 'ipv6', { ...args, dual: true, affected: [] });
+    expect(v6.clients[0]).toMatchObject({ affected: false, status: 'stayed-ok', fromPop: 'nrt' });
+  });
+
+  it('an [ipv4] lab’s untagged samples are IPv4', () => {
+    const v4 = familyTrial([run(udp(undefined, 1000, 1300))], 'ipv4', { ...args, dual: false, affected: ['c-de'] });
+    expect(v4.clients[0]).toMatchObject({ status: 'moved', failoverMs: 300 });
+    expect(samplesOf(udp(undefined, 1000, 1300), 'ipv6')).toEqual([]);
   });
 });
