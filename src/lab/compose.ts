@@ -30,7 +30,8 @@ export function renderCompose(lab: Lab): string {
       internal: true,
       labels: withoutFile(n.labels),
       driver_opts: { 'com.docker.network.bridge.name': bridge },
-      ipam: { config: [{ subnet: n.subnet, gateway: n.gateway }] },
+      ...(n.ipv6 ? { enable_ipv6: true } : {}),
+      ipam: { config: [{ subnet: n.subnet, gateway: n.gateway }, ...(n.ipv6 ? [{ subnet: n.ipv6.subnet, gateway: n.ipv6.gateway }] : [])] },
     };
   }
   const services: Record<string, unknown> = {};
@@ -77,7 +78,8 @@ function service(spec: ContainerSpec): Record<string, unknown> {
   if (spec.sysctls) s.sysctls = spec.sysctls;
   if (spec.env) s.environment = spec.env;
   if (spec.binds?.length) s.volumes = spec.binds;
-  if (spec.networks?.length) s.networks = Object.fromEntries(spec.networks.map((a) => [a.network, { ipv4_address: a.ipv4 }]));
+  if (spec.networks?.length)
+    s.networks = Object.fromEntries(spec.networks.map((a) => [a.network, { ipv4_address: a.ipv4, ...(a.ipv6 ? { ipv6_address: a.ipv6 } : {}) }]));
   if (spec.cmd) s.command = spec.cmd;
   return s;
 }

@@ -1,10 +1,12 @@
 // Reads FRR's own JSON (vtysh `… json`) into plain data, and decides what a
 // converged router looks like. Pure: tested on captured FRR output.
-import { findRouter, type Lab, sessionsOf } from '../topology/model.js';
+import { type Family, findRouter, type Lab, sessionsOf } from '../topology/model.js';
 import { expectedRoutes } from '../topology/reachability.js';
 
 export interface BgpPeerState {
   peer: string;
+  /** 'ipv6' for an IPv6 session (a dual-stack lab's second session per link); absent for IPv4, as it always was. */
+  family?: Family;
   description?: string;
   remoteAs?: number;
   state: string;
@@ -25,22 +27,34 @@ export interface BfdPeerState {
 export interface RouterState {
   bgp: BgpPeerState[];
   bfd: BfdPeerState[];
-  /** Prefixes present and installed in the FIB. */
+  /** Prefixes present and installed in the FIB, IPv4 then IPv6 (`show ip route`, `show ipv6 route`). */
   routes: string[];
 }
 
+type SummaryAf = { peers?: Record<string, Record<string, unknown>> };
+
+/**
+ * `show bgp summary json` without an address family answers for every one
+ * that has peers: `ipv4Unicast`, and in a dual-stack lab `ipv6Unicast`. A
+ * session's family is its peer's address family (each family has its own
+ * sessions here); a peer listed under both is one session, listed once.
+ */
 export function parseBgpSummary(json: string): BgpPeerState[] {
-  const doc = JSON.parse(json || '{}') as { ipv4Unicast?: { peers?: Record<string, Record<string, unknown>> } };
-  const peers = doc.ipv4Unicast?.peers ?? {};
-  return Object.entries(peers).map(([peer, p]) => ({
-    peer,
-    description: (p.desc as string) ?? undefined,
-    remoteAs: p.remoteAs as number,
-    state: String(p.state ?? p.peerState ?? 'unknown'),
-    pfxRcd: Number(p.pfxRcd ?? 0),
-    pfxSnt: Number(p.pfxSnt ?? 0),
-    uptime: p.peerUptime as string,
-  }));
+  const doc = JSON.parse(json || '{}') as { ipv4Unicast?: SummaryAf; ipv6Unicast?: SummaryAf };
+  const entries = [...Object.entries(doc.ipv4Unicast?.peers ?? {}), ...Object.entries(doc.ipv6Unicast?.peers ?? {})];
+  const seen = new Set<string>();
+  return entries
+    .filter(([peer]) => !seen.has(peer) && seen.add(peer))
+    .map(([peer, p]) => ({
+      peer,
+      ...(peer.includes(':') ? { family: 'ipv6' as const } : {}),
+      description: (p.desc as string) ?? undefined,
+      remoteAs: p.remoteAs as number,
+      state: String(p.state ?? p.peerState ?? 'unknown'),
+      pfxRcd: Number(p.pfxRcd ?? 0),
+      pfxSnt: Number(p.pfxSnt ?? 0),
+      uptime: p.peerUptime as string,
+    }));
 }
 
 export function parseBfdPeers(json: string): BfdPeerState[] {
@@ -90,13 +104,22 @@ export function splitJsonDocuments(text: string): string[] {
   return docs;
 }
 
-/** The three documents of `ROUTER_STATE_COMMANDS`, parsed; a router still starting yields empty state. */
+/** The documents of `ROUTER_STATE_COMMANDS`, parsed; a router still starting yields empty state. */
 export function parseRouterState(text: string): RouterState {
-  const [bgp = '', bfd = '', routes = ''] = splitJsonDocuments(text);
-  return { bgp: safe(() => parseBgpSummary(bgp), []), bfd: safe(() => parseBfdPeers(bfd), []), routes: safe(() => parseInstalledRoutes(routes), []) };
+  const [bgp = '', bfd = '', routes = '', routes6 = ''] = splitJsonDocuments(text);
+  return {
+    bgp: safe(() => parseBgpSummary(bgp), []),
+    bfd: safe(() => parseBfdPeers(bfd), []),
+    routes: [...safe(() => parseInstalledRoutes(routes), []), ...safe(() => parseInstalledRoutes(routes6), [])],
+  };
 }
 
-export const ROUTER_STATE_COMMANDS = ['show bgp summary json', 'show bfd peers json', 'show ip route json'] as const;
+/**
+ * Both families' routes are read in every lab: an [ipv4] lab's routers run
+ * with IPv6 disabled and answer `{}` for the IPv6 table (one more question
+ * to zebra over the same vtysh or vty socket).
+ */
+export const ROUTER_STATE_COMMANDS = ['show bgp summary json', 'show bfd peers json', 'show ip route json', 'show ipv6 route json'] as const;
 
 function safe<T>(f: () => T, fallback: T): T {
   try {
@@ -122,16 +145,38 @@ export function pendingKind(line: string): PendingKind {
 export function pendingOn(lab: Lab, router: string, state: RouterState): string[] {
   const pending: string[] = [];
   const self = findRouter(lab, router);
+  const bgpPeers = new Map(state.bgp.map((p) => [canonicalAddress(p.peer), p]));
+  const bfdPeers = new Map(state.bfd.map((p) => [canonicalAddress(p.peer), p]));
   for (const { remote, link } of sessionsOf(lab, router)) {
-    const bgp = state.bgp.find((p) => p.peer === remote.address);
-    if (bgp?.state !== 'Established') pending.push(`${router}: BGP session to ${remote.node} (${remote.address}) is ${bgp?.state ?? 'not configured'}`);
-    if (link.bfd.enabled) {
-      const bfd = state.bfd.find((p) => p.peer === remote.address);
-      if (bfd?.status !== 'up') pending.push(`${router}: BFD peer ${remote.node} (${remote.address}) is ${bfd?.status ?? 'absent'}`);
+    // Each family's session on its own: both must be up (and their BFD), a dual-stack link is not half converged.
+    for (const address of [remote.address, ...(remote.ipv6 ? [remote.ipv6.address] : [])]) {
+      const bgp = bgpPeers.get(canonicalAddress(address));
+      if (bgp?.state !== 'Established') pending.push(`${router}: BGP session to ${remote.node} (${address}) is ${bgp?.state ?? 'not configured'}`);
+      if (link.bfd.enabled) {
+        const bfd = bfdPeers.get(canonicalAddress(address));
+        if (bfd?.status !== 'up') pending.push(`${router}: BFD peer ${remote.node} (${address}) is ${bfd?.status ?? 'absent'}`);
+      }
     }
   }
-  // What reaches it as the policy stands (a peering-only PoP hears one LAN), not every prefix its role could carry.
+  // What reaches it as the policy stands (a peering-only PoP hears one LAN), not every prefix its role could carry;
+  // both families' in a dual-stack lab (the roles' converge.routes list the /48 and the LAN /64s too).
   const need = self ? expectedRoutes(lab, self.name) : [];
-  for (const prefix of need) if (!state.routes.includes(prefix)) pending.push(`${router}: no route to ${prefix}`);
+  const installed = new Set(state.routes.map(canonicalPrefix));
+  for (const prefix of need) if (!installed.has(canonicalPrefix(prefix))) pending.push(`${router}: no route to ${prefix}`);
   return pending;
 }
+
+/** One spelling per address (FRR prints IPv6 compressed, lower case), so a lab file's `fd00:87:0:05::3` still matches. */
+export function canonicalAddress(address: string): string {
+  if (!address.includes(':')) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.toLowerCase();
+  }
+}
+
+const canonicalPrefix = (prefix: string): string => {
+  const [addr = '', len] = prefix.split('/');
+  return len === undefined ? canonicalAddress(addr) : `${canonicalAddress(addr)}/${len}`;
+};

@@ -84,6 +84,9 @@ function networkChanges(desired: LabPlan, observed: ObservedLab): NetworkChange[
     const n = have.get(spec.name);
     if (!n) return { name: spec.name, subnet: spec.subnet, action: 'add', why: 'new in the lab file' };
     if (n.subnet !== spec.subnet) return { name: spec.name, subnet: spec.subnet, action: 'recreate', why: `subnet ${n.subnet} → ${spec.subnet}`, id: n.id };
+    // IPv6 turned on or off, or its /64 moved: Docker cannot change a network's IPAM in place.
+    if ((n.subnet6 ?? '') !== (spec.ipv6?.subnet ?? ''))
+      return { name: spec.name, subnet: spec.subnet, action: 'recreate', why: `IPv6 subnet ${n.subnet6 ?? 'none'} → ${spec.ipv6?.subnet ?? 'none'}`, id: n.id };
     return { name: spec.name, subnet: spec.subnet, action: 'unchanged', why: '', id: n.id };
   });
   const wanted = new Set(desired.networks.map((n) => n.name));
@@ -125,8 +128,12 @@ function nodeChange(n: NodePlan, c: ContainerInfo | undefined, renewed: Set<stri
 function attachmentDiff(want: Attachment[], have: Attachment[] | undefined, renewed: Set<string>): { connect: Attachment[]; disconnect: string[] } {
   if (!have) return { connect: [], disconnect: [] };
   const haveBy = new Map(have.map((a) => [a.network, a.ipv4]));
-  const wantBy = new Map(want.map((a) => [a.network, a.ipv4]));
-  const disconnect = have.filter((a) => !wantBy.has(a.network) || (a.ipv4 && wantBy.get(a.network) !== a.ipv4) || renewed.has(a.network)).map((a) => a.network);
+  const wantBy = new Map(want.map((a) => [a.network, a]));
+  const moved = (a: Attachment): boolean => {
+    const w = wantBy.get(a.network);
+    return Boolean((a.ipv4 && w?.ipv4 !== a.ipv4) || (a.ipv6 ?? '') !== (w?.ipv6 ?? ''));
+  };
+  const disconnect = have.filter((a) => !wantBy.has(a.network) || moved(a) || renewed.has(a.network)).map((a) => a.network);
   const connect = want.filter((a) => !haveBy.has(a.network) || disconnect.includes(a.network));
   return { connect, disconnect };
 }

@@ -1,5 +1,5 @@
 // A looking glass on one router: its BGP paths to a prefix, as FRR itself
-// reports them (`show bgp ipv4 unicast <prefix> json`). One command string
+// reports them (`show bgp ipv4|ipv6 unicast <prefix> json`). One command string
 // for `lab lg` and the dashboard; a pure parser for the JSON.
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { vtysh } from './router-query.js';
@@ -27,7 +27,8 @@ export interface LookingGlass {
   paths: BgpPath[];
 }
 
-export const bgpPathsCommand = (prefix: string): string => `show bgp ipv4 unicast ${prefix}`;
+/** The family follows the prefix: a dual-stack lab's /48 is asked in the IPv6 table. */
+export const bgpPathsCommand = (prefix: string): string => `show bgp ${prefix.includes(':') ? 'ipv6' : 'ipv4'} unicast ${prefix}`;
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { AGENT_DIR } from '../agent/contract.js';
 import { containerName, LABEL, labLabels, networkName } from '../runtime/labels.js';
-import type { ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
+import type { Attachment, ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
 import type { Client, Collector, Lab, Router } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
 import { nodeFrrHash } from './artifacts.js';
@@ -44,6 +44,32 @@ export const ROUTER_SYSCTLS: Record<string, string> = {
   'net.ipv6.conf.all.disable_ipv6': '1',
 };
 
+/**
+ * A dual-stack lab's routers: IPv6 on, and forwarding on for every interface
+ * (`default` too: Docker may add an interface after the sysctls are applied).
+ * Router advertisements are not accepted: every address and route is static
+ * or learned over BGP (a router with forwarding=1 ignores RAs anyway).
+ */
+export const ROUTER_SYSCTLS_DUAL: Record<string, string> = {
+  'net.ipv4.ip_forward': '1',
+  'net.ipv4.conf.all.rp_filter': '0',
+  'net.ipv4.conf.default.rp_filter': '0',
+  'net.ipv6.conf.all.disable_ipv6': '0',
+  'net.ipv6.conf.default.disable_ipv6': '0',
+  'net.ipv6.conf.all.forwarding': '1',
+  'net.ipv6.conf.default.forwarding': '1',
+};
+
+/** True when the lab runs IPv6 beside IPv4 (its model then carries every `ipv6` part). */
+export const isDualStack = (lab: Lab): boolean => lab.families.includes('ipv6');
+
+/** A network's IPv6 half, when the lab has one: absent keeps an [ipv4] lab's spec exactly as it was. */
+const v6 = (ipv6: { subnet: string; gateway: string } | undefined): Pick<NetworkSpec, 'ipv6'> =>
+  ipv6 ? { ipv6: { subnet: ipv6.subnet, gateway: ipv6.gateway } } : {};
+
+/** An attachment, with its IPv6 address when there is one (no `ipv6` key otherwise). */
+const attach = (network: string, ipv4: string, ipv6?: string): Attachment => (ipv6 ? { network, ipv4, ipv6 } : { network, ipv4 });
+
 /** Where a role's agent config files (RoleSpec.container.agentFiles) are mounted, read-only. */
 const AGENT_CONFIG_DIR = '/etc/anycast-lab';
 
@@ -71,12 +97,14 @@ export function planLab(lab: Lab, images: PlanImages, paths: PlanPaths, configHa
       name: networkName(lab.name, l.name),
       subnet: l.subnet,
       gateway: l.gateway,
+      ...v6(l.ipv6),
       labels: labLabels(lab.name, l.name, 'link', 'link', { [LABEL.file]: lab.file }),
     })),
     ...lab.lans.map((lan) => ({
       name: networkName(lab.name, lan.name),
       subnet: lan.subnet,
       gateway: lan.gateway,
+      ...v6(lan.ipv6),
       labels: labLabels(lab.name, lan.name, 'lan', 'lan', { [LABEL.file]: lab.file }),
     })),
     ...(lab.collector
@@ -85,6 +113,7 @@ export function planLab(lab: Lab, images: PlanImages, paths: PlanPaths, configHa
             name: networkName(lab.name, COLLECTOR_LAN),
             subnet: lab.collector.subnet,
             gateway: lab.collector.gateway,
+            ...v6(lab.collector.ipv6),
             labels: labLabels(lab.name, COLLECTOR_LAN, 'collector', 'lan', { [LABEL.file]: lab.file }),
           },
         ]
@@ -107,7 +136,7 @@ export const COLLECTOR_LAN = 'collector-lan';
  * Docker's default set), its config read-only at /etc/gobgp.
  */
 function collectorPlan(lab: Lab, c: Collector, images: PlanImages, paths: PlanPaths, configHash: string): NodePlan {
-  const attachments = [{ network: networkName(lab.name, COLLECTOR_LAN), ipv4: c.address }];
+  const attachments = [attach(networkName(lab.name, COLLECTOR_LAN), c.address, c.ipv6?.address)];
   const spec: ContainerSpec = {
     name: containerName(lab.name, c.name),
     hostname: c.name,
@@ -125,11 +154,16 @@ function collectorPlan(lab: Lab, c: Collector, images: PlanImages, paths: PlanPa
 }
 
 function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, configHash: string): NodePlan {
+  const collectorPeer6 = (router: string) => lab.collector?.ipv6?.peers.find((p) => p.router === router)?.address;
   const attachments = [
-    ...lab.links.flatMap((l) => [l.a, l.b].filter((e) => e.node === r.name).map((e) => ({ network: networkName(lab.name, l.name), ipv4: e.address }))),
-    ...lab.lans.filter((lan) => lan.eyeball === r.name).map((lan) => ({ network: networkName(lab.name, lan.name), ipv4: lan.routerAddress })),
-    ...(lab.collector?.peers ?? []).filter((p) => p.router === r.name).map((p) => ({ network: networkName(lab.name, COLLECTOR_LAN), ipv4: p.address })),
+    ...lab.links.flatMap((l) => [l.a, l.b].filter((e) => e.node === r.name).map((e) => attach(networkName(lab.name, l.name), e.address, e.ipv6?.address))),
+    ...lab.lans.filter((lan) => lan.eyeball === r.name).map((lan) => attach(networkName(lab.name, lan.name), lan.routerAddress, lan.ipv6?.routerAddress)),
+    ...(lab.collector?.peers ?? [])
+      .filter((p) => p.router === r.name)
+      .map((p) => attach(networkName(lab.name, COLLECTOR_LAN), p.address, collectorPeer6(p.router))),
   ];
+  const dual = isDualStack(lab);
+  const sysctls = dual ? ROUTER_SYSCTLS_DUAL : ROUTER_SYSCTLS;
   const nodeDir = `${paths.configRoot}/${lab.name}/${r.name}`;
   const binds = [`${nodeDir}:/etc/frr`, `${paths.agentDir}:${AGENT_DIR}:ro`];
   // A directory, not a file: a rewritten file is a new inode a file bind would not see.
@@ -144,13 +178,14 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
     // with is labelled on its own.
     labels: labLabels(lab.name, r.name, r.role, 'router', {
       [LABEL.file]: lab.file,
-      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(env)]),
+      // The sysctls join the hash only in a dual-stack lab: an [ipv4] lab's hash stays what it always was.
+      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(env), ...(dual ? [JSON.stringify(sysctls)] : [])]),
       [LABEL.frrHash]: nodeFrrHash(lab, r.name),
     }),
     cmd: ['/bin/bash', `${AGENT_DIR}/router-init.sh`],
     env,
     capAdd: ROUTER_CAPS,
-    sysctls: ROUTER_SYSCTLS,
+    sysctls,
     binds,
     networks: attachments,
     init: true,
@@ -161,14 +196,14 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
 function clientPlan(lab: Lab, c: Client, images: PlanImages, paths: PlanPaths): NodePlan {
   const lan = lab.lans.find((l) => l.eyeball === c.eyeball)!;
   const name = containerName(lab.name, c.name);
-  const attachments = [{ network: networkName(lab.name, lan.name), ipv4: c.address }];
+  const attachments = [attach(networkName(lab.name, lan.name), c.address, c.ipv6?.address)];
   const spec: ContainerSpec = {
     name,
     hostname: c.name,
     image: images.client,
     labels: labLabels(lab.name, c.name, 'client', 'client', {
       [LABEL.file]: lab.file,
-      [LABEL.configHash]: hashOf([images.client, JSON.stringify(attachments), c.gateway]),
+      [LABEL.configHash]: hashOf([images.client, JSON.stringify(attachments), c.gateway, ...(c.ipv6 ? [c.ipv6.gateway] : [])]),
     }),
     // The probe agent and dig run through `docker exec`; the container itself idles.
     cmd: ['sleep', 'infinity'],
@@ -182,11 +217,20 @@ function clientPlan(lab: Lab, c: Client, images: PlanImages, paths: PlanPaths): 
     name: `${name}-routes`,
     image: images.client,
     labels: labLabels(lab.name, c.name, 'client', 'helper'),
-    cmd: ['sh', '-c', `ip route replace default via ${c.gateway} && ip route show default`],
+    cmd: ['sh', '-c', clientRouteCommands(c)],
     capAdd: ['NET_ADMIN'],
     networkMode: `container:${name}`,
   };
   return { node: c.name, role: 'client', spec, routeHelper };
+}
+
+/**
+ * A client's default routes via its eyeball: IPv4, and in a dual-stack lab
+ * IPv6 too (Docker's IPv6 default points at the host bridge's ::1 as well).
+ */
+export function clientRouteCommands(c: Pick<Client, 'gateway' | 'ipv6'>): string {
+  const v4 = `ip route replace default via ${c.gateway} && ip route show default`;
+  return c.ipv6 ? `${v4} && ip -6 route replace default via ${c.ipv6.gateway} && ip -6 route show default` : v4;
 }
 
 export const hashOf = (parts: string[]): string => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 12);

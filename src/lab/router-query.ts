@@ -25,6 +25,7 @@ const DAEMON_OF: Record<(typeof ROUTER_STATE_COMMANDS)[number], string> = {
   'show bgp summary json': 'bgpd',
   'show bfd peers json': 'bfdd',
   'show ip route json': 'zebra',
+  'show ipv6 route json': 'zebra',
 };
 
 /** Set once a vty socket was refused for lack of privilege: no use trying again. */
@@ -34,14 +35,14 @@ export async function readRouterState(rt: ContainerRuntime, container: string): 
   return (await readStateOverVty(rt, container)) ?? readStateViaVtysh(rt, container);
 }
 
-/** The three documents through one exec and one vtysh: the way when the vty sockets are out of reach. */
+/** The documents through one exec and one vtysh: the way when the vty sockets are out of reach. */
 export async function readStateViaVtysh(rt: ContainerRuntime, container: string): Promise<RouterState> {
   const r = await rt.exec(container, ['vtysh', ...ROUTER_STATE_COMMANDS.flatMap((c) => ['-c', c])], { timeoutMs: 15_000 });
   return parseRouterState(r.stdout);
 }
 
 /**
- * The same three documents straight from the daemons' vty sockets, without
+ * The same documents straight from the daemons' vty sockets, without
  * an exec (src/lab/vty-client.ts says why); undefined whenever that is not
  * possible (another host, not root, paused, a daemon down or slow), and the
  * caller asks vtysh as before, so a dead daemon reads exactly as it always did.
@@ -51,8 +52,19 @@ export async function readStateOverVty(rt: ContainerRuntime, container: string):
   try {
     const dir = await rt.hostPath(container, '/run/frr');
     if (!dir) return undefined;
-    const docs = await Promise.all(ROUTER_STATE_COMMANDS.map((c) => vtyQuery(`${dir}/${DAEMON_OF[c]}.vty`, [c])));
-    return parseRouterState(docs.flat().join('\n'));
+    // One connection per daemon, its questions in order (zebra answers both route tables).
+    const daemons = [...new Set(ROUTER_STATE_COMMANDS.map((c) => DAEMON_OF[c]))];
+    const answers = await Promise.all(
+      daemons.map((d) =>
+        vtyQuery(
+          `${dir}/${d}.vty`,
+          ROUTER_STATE_COMMANDS.filter((c) => DAEMON_OF[c] === d),
+        ),
+      ),
+    );
+    // Back in ROUTER_STATE_COMMANDS' order, which is how parseRouterState reads them.
+    const byCommand = new Map(daemons.flatMap((d, i) => ROUTER_STATE_COMMANDS.filter((c) => DAEMON_OF[c] === d).map((c, j) => [c, answers[i][j]] as const)));
+    return parseRouterState(ROUTER_STATE_COMMANDS.map((c) => byCommand.get(c) ?? '').join('\n'));
   } catch (err) {
     const { code } = err as NodeJS.ErrnoException;
     if (code === 'EACCES' || code === 'EPERM') vtyDenied = true;

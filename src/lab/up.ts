@@ -415,6 +415,7 @@ function setupHost(run: UpRun): Promise<void> {
       lab.name,
       labNets.map((n) => n.id),
       clients,
+      labNets.filter((n) => n.subnet6).map((n) => n.id),
     );
     for (const line of out.split('\n')) {
       const m = /^route (\S+): (.*)$/.exec(line);
@@ -572,7 +573,12 @@ async function createNetworkOrAdopt(rt: ContainerRuntime, labName: string, spec:
 /** Every client of the lab with its host pid, for the host helper. */
 async function clientRoutes(rt: ContainerRuntime, lab: Lab): Promise<ClientRoute[]> {
   return Promise.all(
-    lab.clients.map(async (c) => ({ node: c.name, pid: (await rt.inspectContainer(containerName(lab.name, c.name)))?.pid ?? 0, gateway: c.gateway })),
+    lab.clients.map(async (c) => ({
+      node: c.name,
+      pid: (await rt.inspectContainer(containerName(lab.name, c.name)))?.pid ?? 0,
+      gateway: c.gateway,
+      ...(c.ipv6 ? { gateway6: c.ipv6.gateway } : {}),
+    })),
   );
 }
 

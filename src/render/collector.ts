@@ -24,21 +24,29 @@ export function collectorRouteMapLines(lab: Lab, router: Router): string[] {
   ];
 }
 
-/** The neighbour lines (under `router bgp`) and the address-family lines. */
-export function collectorBgpLines(lab: Lab, router: Router): { neighbor: string[]; af: string[] } {
+/**
+ * The neighbour lines (under `router bgp`) and the address-family lines; in a
+ * dual-stack lab a second session over the collector LAN's /64 that carries
+ * IPv6 only (`v6Off` under ipv4, `af6` under ipv6), as the link sessions do.
+ */
+export function collectorBgpLines(lab: Lab, router: Router): { neighbor: string[]; af: string[]; v6Off: string[]; af6: string[] } {
   const c = lab.collector;
-  if (!c || !collectorPeer(lab, router.name)) return { neighbor: [], af: [] };
-  const a = c.address;
+  if (!c || !collectorPeer(lab, router.name)) return { neighbor: [], af: [], v6Off: [], af6: [] };
+  const neighbor = (a: string, on: string) => [
+    ` ! the route collector (GoBGP, AS${c.asn}) on ${on}: no BFD, it is an observer`,
+    ` neighbor ${a} remote-as ${c.asn}`,
+    ` neighbor ${a} description ${c.name}`,
+    ` neighbor ${a} timers ${c.timers.keepalive} ${c.timers.hold}`,
+    ` neighbor ${a} timers connect 1`,
+    ` neighbor ${a} advertisement-interval 0`,
+  ];
+  const maps = (a: string) => [`  neighbor ${a} route-map ${COLLECTOR_ROUTE_MAP.in} in`, `  neighbor ${a} route-map ${COLLECTOR_ROUTE_MAP.out} out`];
+  const a6 = c.ipv6?.address;
   return {
-    neighbor: [
-      ` ! the route collector (GoBGP, AS${c.asn}) on ${c.subnet}: no BFD, it is an observer`,
-      ` neighbor ${a} remote-as ${c.asn}`,
-      ` neighbor ${a} description ${c.name}`,
-      ` neighbor ${a} timers ${c.timers.keepalive} ${c.timers.hold}`,
-      ` neighbor ${a} timers connect 1`,
-      ` neighbor ${a} advertisement-interval 0`,
-    ],
-    af: [`  neighbor ${a} route-map ${COLLECTOR_ROUTE_MAP.in} in`, `  neighbor ${a} route-map ${COLLECTOR_ROUTE_MAP.out} out`],
+    neighbor: [...neighbor(c.address, c.subnet), ...(a6 ? neighbor(a6, c.ipv6!.subnet) : [])],
+    af: maps(c.address),
+    v6Off: a6 ? [`  no neighbor ${a6} activate`] : [],
+    af6: a6 ? [`  neighbor ${a6} activate`, ...maps(a6)] : [],
   };
 }
 
@@ -52,34 +60,39 @@ const q = (s: string) => JSON.stringify(s);
 export function renderGobgpConfig(lab: Lab): string {
   const c = lab.collector;
   if (!c) return '';
+  const v6 = c.ipv6;
   const lines = [
     `# Route collector of lab ${lab.name}: written by anycast-lab, do not edit.`,
     '[global.config]',
     `  as = ${c.asn}`,
     `  router-id = ${q(c.address)}`,
-    `  local-address-list = [${q(c.address)}]`,
+    `  local-address-list = [${[c.address, ...(v6 ? [v6.address] : [])].map(q).join(', ')}]`,
     '[global.apply-policy.config]',
     '  default-import-policy = "accept-route"',
     '  default-export-policy = "reject-route"',
   ];
-  for (const p of c.peers) {
-    lines.push(
-      '',
-      '[[neighbors]]',
-      '  [neighbors.config]',
-      `    neighbor-address = ${q(p.address)}`,
-      `    peer-as = ${p.asn}`,
-      `    description = ${q(p.router)}`,
-      '  [neighbors.transport.config]',
-      '    passive-mode = true',
-      `    local-address = ${q(c.address)}`,
-      '  [neighbors.timers.config]',
-      `    hold-time = ${c.timers.hold}`,
-      `    keepalive-interval = ${c.timers.keepalive}`,
-      '  [[neighbors.afi-safis]]',
-      '    [neighbors.afi-safis.config]',
-      '      afi-safi-name = "ipv4-unicast"',
-    );
+  const neighbor = (address: string, local: string, asn: number, router: string, afi: string) => [
+    '',
+    '[[neighbors]]',
+    '  [neighbors.config]',
+    `    neighbor-address = ${q(address)}`,
+    `    peer-as = ${asn}`,
+    `    description = ${q(router)}`,
+    '  [neighbors.transport.config]',
+    '    passive-mode = true',
+    `    local-address = ${q(local)}`,
+    '  [neighbors.timers.config]',
+    `    hold-time = ${c.timers.hold}`,
+    `    keepalive-interval = ${c.timers.keepalive}`,
+    '  [[neighbors.afi-safis]]',
+    '    [neighbors.afi-safis.config]',
+    `      afi-safi-name = ${q(afi)}`,
+  ];
+  for (const p of c.peers) lines.push(...neighbor(p.address, c.address, p.asn, p.router, 'ipv4-unicast'));
+  // Dual-stack labs: each transit's IPv6 session, one family per session as on the links.
+  for (const p of v6?.peers ?? []) {
+    const asn = c.peers.find((x) => x.router === p.router)?.asn;
+    if (asn !== undefined) lines.push(...neighbor(p.address, v6!.address, asn, p.router, 'ipv6-unicast'));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
 // router's /etc/frr out. Same Lab, same bytes: sessions are ordered by peer
 // name and everything else follows the model's order, so goldens stay stable.
 
+import { allLans6, routesByFamily } from '../topology/families.js';
 import { allLans, findRouter, type Lab, type Link, type LinkEnd, type Router, sessionsOf } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
 import { bannerText } from './banner.js';
@@ -21,10 +22,18 @@ export const PREFIX_LIST = {
   clientLans: 'CLIENT-LANS',
   in: (peer: string) => `IN-${peer}`,
   out: (peer: string) => `OUT-${peer}`,
+  /** Dual-stack labs: the IPv6 twins (`ipv6 prefix-list`). */
+  anycast6: 'ANYCAST6',
+  clientLans6: 'CLIENT-LANS6',
+  in6: (peer: string) => `IN6-${peer}`,
+  out6: (peer: string) => `OUT6-${peer}`,
 } as const;
 export const ROUTE_MAP = {
   from: (peer: string) => `FROM-${peer}`,
   to: (peer: string) => `TO-${peer}`,
+  /** Dual-stack labs: the IPv6 session's route-maps, with the IPv6 end's policy (LinkEnd.ipv6). */
+  from6: (peer: string) => `FROM6-${peer}`,
+  to6: (peer: string) => `TO6-${peer}`,
 } as const;
 
 /** One eBGP session seen from the router being rendered. */
@@ -34,6 +43,8 @@ interface Peer {
   remote: LinkEnd;
   router: Router;
   prefixes: PeerPrefixes;
+  /** Dual-stack labs: the IPv6 session over the same link, both ends' IPv6 parts. */
+  v6?: { subnet: string; local: NonNullable<LinkEnd['ipv6']>; remote: NonNullable<LinkEnd['ipv6']> };
 }
 
 export function renderRouter(lab: Lab, routerName: string): RenderedFiles {
@@ -87,7 +98,8 @@ function peersOf(lab: Lab, router: Router): Peer[] {
         `router "${router.name}" has two links to "${remote.name}" ("${twin.link.name}", "${s.link.name}"); keep one link per router pair`,
       );
     }
-    peers.push({ ...s, router: remote, prefixes: peerPrefixes(lab, router, remote) });
+    const v6 = s.link.ipv6 && s.local.ipv6 && s.remote.ipv6 ? { subnet: s.link.ipv6.subnet, local: s.local.ipv6, remote: s.remote.ipv6 } : undefined;
+    peers.push({ ...s, router: remote, prefixes: peerPrefixes(lab, router, remote), ...(v6 ? { v6 } : {}) });
   }
   return peers.sort((x, y) => (x.router.name < y.router.name ? -1 : x.router.name > y.router.name ? 1 : 0));
 }
@@ -113,10 +125,12 @@ function headerLines(banner: string, router: Router): string[] {
 }
 
 function globalPrefixListLines(lab: Lab): string[] {
+  const v6 = lab.anycast.ipv6;
   return [
     '! The anycast prefix every PoP announces, and the LANs the clients sit on.',
     ...prefixListLines(PREFIX_LIST.anycast, [lab.anycast.prefix]),
     ...prefixListLines(PREFIX_LIST.clientLans, allLans(lab)),
+    ...(v6 ? [...prefixListLines(PREFIX_LIST.anycast6, [v6.prefix], 'ipv6'), ...prefixListLines(PREFIX_LIST.clientLans6, allLans6(lab), 'ipv6')] : []),
     '!',
   ];
 }
@@ -129,7 +143,11 @@ function peerPrefixListLines(router: Router, peers: readonly Peer[]): string[] {
     `! ${roleSpec(router.role).render.policySummary}`,
   ];
   for (const p of peers) {
-    lines.push(...prefixListLines(PREFIX_LIST.in(p.router.name), p.prefixes.in), ...prefixListLines(PREFIX_LIST.out(p.router.name), p.prefixes.out));
+    const inn = routesByFamily(p.prefixes.in);
+    const out = routesByFamily(p.prefixes.out);
+    lines.push(...prefixListLines(PREFIX_LIST.in(p.router.name), inn.ipv4), ...prefixListLines(PREFIX_LIST.out(p.router.name), out.ipv4));
+    if (p.v6)
+      lines.push(...prefixListLines(PREFIX_LIST.in6(p.router.name), inn.ipv6, 'ipv6'), ...prefixListLines(PREFIX_LIST.out6(p.router.name), out.ipv6, 'ipv6'));
   }
   lines.push('!');
   return lines;
@@ -143,24 +161,46 @@ function routeMapLines(router: Router, peers: readonly Peer[]): string[] {
     '! neighbour we prefer before AS-path length is even looked at.',
   ];
   for (const p of peers) {
-    const name = p.router.name;
-    lines.push(
-      `route-map ${ROUTE_MAP.from(name)} permit 10`,
-      ` match ip address prefix-list ${PREFIX_LIST.in(name)}`,
-      ` set local-preference ${p.local.localPref}`,
-      'exit',
-    );
-    if (p.local.prepend > 0) {
-      lines.push(`! Prepending AS${router.asn} ${p.local.prepend}x makes this path look longer to ${name}, so shorter paths win.`);
-    }
-    if (p.local.med !== undefined) {
-      lines.push(`! MED ${p.local.med}: ${name} prefers the lowest MED among its paths from AS${router.asn}.`);
-    }
-    lines.push(`route-map ${ROUTE_MAP.to(name)} permit 10`, ` match ip address prefix-list ${PREFIX_LIST.out(name)}`);
-    if (p.local.prepend > 0) lines.push(` set as-path prepend ${Array(p.local.prepend).fill(router.asn).join(' ')}`);
-    if (p.local.med !== undefined) lines.push(` set metric ${p.local.med}`);
-    lines.push('exit', '!');
+    const names = { from: ROUTE_MAP.from, to: ROUTE_MAP.to, in: PREFIX_LIST.in, out: PREFIX_LIST.out };
+    lines.push(...sessionRouteMaps(router, p.router.name, p.local, 'ip', names));
+    if (p.v6)
+      lines.push(
+        ...sessionRouteMaps(router, p.router.name, p.v6.local, 'ipv6', {
+          from: ROUTE_MAP.from6,
+          to: ROUTE_MAP.to6,
+          in: PREFIX_LIST.in6,
+          out: PREFIX_LIST.out6,
+        }),
+      );
   }
+  return lines;
+}
+
+/** FROM-/TO- (or FROM6-/TO6-) of one session, with that session's own policy. */
+function sessionRouteMaps(
+  router: Router,
+  name: string,
+  policy: { localPref: number; prepend: number; med?: number },
+  ip: 'ip' | 'ipv6',
+  names: { from: (p: string) => string; to: (p: string) => string; in: (p: string) => string; out: (p: string) => string },
+): string[] {
+  const family = ip === 'ip' ? '' : ' (IPv6)';
+  const lines = [
+    `route-map ${names.from(name)} permit 10`,
+    ` match ${ip} address prefix-list ${names.in(name)}`,
+    ` set local-preference ${policy.localPref}`,
+    'exit',
+  ];
+  if (policy.prepend > 0) {
+    lines.push(`! Prepending AS${router.asn} ${policy.prepend}x makes this path look longer to ${name}${family}, so shorter paths win.`);
+  }
+  if (policy.med !== undefined) {
+    lines.push(`! MED ${policy.med}: ${name} prefers the lowest MED among its paths from AS${router.asn}${family}.`);
+  }
+  lines.push(`route-map ${names.to(name)} permit 10`, ` match ${ip} address prefix-list ${names.out(name)}`);
+  if (policy.prepend > 0) lines.push(` set as-path prepend ${Array(policy.prepend).fill(router.asn).join(' ')}`);
+  if (policy.med !== undefined) lines.push(` set metric ${policy.med}`);
+  lines.push('exit', '!');
   return lines;
 }
 
@@ -181,18 +221,8 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
     ' coalesce-time 0',
   ];
   for (const p of peers) {
-    const addr = p.remote.address;
-    lines.push(
-      ` ! ${p.router.name} over link ${p.link.name} (${p.link.subnet}), BFD ${p.link.bfd.enabled ? bfdProfileName(p.link.bfd) : 'off'}`,
-      ` neighbor ${addr} remote-as ${p.local.remoteAs ?? p.router.asn}`,
-      ` neighbor ${addr} description ${p.router.name}`,
-      ` neighbor ${addr} timers ${p.link.timers.keepalive} ${p.link.timers.hold}`,
-      ` neighbor ${addr} timers connect 1`,
-      ` neighbor ${addr} advertisement-interval 0`,
-    );
-    if (p.link.bfd.enabled) {
-      lines.push(` neighbor ${addr} bfd`, ` neighbor ${addr} bfd profile ${bfdProfileName(p.link.bfd)}`);
-    }
+    lines.push(...neighborLines(p, p.remote.address, `link ${p.link.name} (${p.link.subnet})`));
+    if (p.v6) lines.push(...neighborLines(p, p.v6.remote.address, `IPv6 on link ${p.link.name} (${p.v6.subnet})`));
   }
   const collector = collectorBgpLines(lab, router);
   lines.push(...collector.neighbor);
@@ -203,6 +233,51 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
     lines.push(`  neighbor ${addr} route-map ${ROUTE_MAP.from(p.router.name)} in`, `  neighbor ${addr} route-map ${ROUTE_MAP.to(p.router.name)} out`);
   }
   lines.push(...collector.af);
-  lines.push(' exit-address-family', 'exit', '!');
+  lines.push(...ipv4OffLines(peers, collector.v6Off));
+  lines.push(' exit-address-family');
+  lines.push(...ipv6AfLines(lab, router, peers, collector.af6));
+  lines.push('exit', '!');
+  return lines;
+}
+
+function neighborLines(p: Peer, addr: string, over: string): string[] {
+  const lines = [
+    ` ! ${p.router.name} over ${over}, BFD ${p.link.bfd.enabled ? bfdProfileName(p.link.bfd) : 'off'}`,
+    ` neighbor ${addr} remote-as ${p.local.remoteAs ?? p.router.asn}`,
+    ` neighbor ${addr} description ${p.router.name}`,
+    ` neighbor ${addr} timers ${p.link.timers.keepalive} ${p.link.timers.hold}`,
+    ` neighbor ${addr} timers connect 1`,
+    ` neighbor ${addr} advertisement-interval 0`,
+  ];
+  if (p.link.bfd.enabled) lines.push(` neighbor ${addr} bfd`, ` neighbor ${addr} bfd profile ${bfdProfileName(p.link.bfd)}`);
+  return lines;
+}
+
+/**
+ * `bgp default ipv4-unicast` (FRR's traditional default) activates every
+ * neighbour in the IPv4 family, the IPv6 sessions' too: switched off one by
+ * one, so each session carries one family and an IPv4-only lab renders no
+ * extra line.
+ */
+function ipv4OffLines(peers: readonly Peer[], collector: readonly string[]): string[] {
+  const v6 = peers.flatMap((p) => (p.v6 ? [p.v6.remote.address] : []));
+  if (!v6.length && !collector.length) return [];
+  return ['  ! The IPv6 sessions carry IPv6 only.', ...v6.map((a) => `  no neighbor ${a} activate`), ...collector];
+}
+
+/** `address-family ipv6 unicast`: the /48 or the LANs' /64s this router originates, and each IPv6 session's route-maps. */
+function ipv6AfLines(lab: Lab, router: Router, peers: readonly Peer[], collector: readonly string[]): string[] {
+  const v6 = peers.filter((p) => p.v6);
+  if (!v6.length && !collector.length) return [];
+  const lines = [' !', ' address-family ipv6 unicast', ...roleSpec(router.role).render.networkLines(lab, router, 'ipv6')];
+  for (const p of v6) {
+    const addr = p.v6!.remote.address;
+    lines.push(
+      `  neighbor ${addr} activate`,
+      `  neighbor ${addr} route-map ${ROUTE_MAP.from6(p.router.name)} in`,
+      `  neighbor ${addr} route-map ${ROUTE_MAP.to6(p.router.name)} out`,
+    );
+  }
+  lines.push(...collector, ' exit-address-family');
   return lines;
 }

@@ -4,13 +4,14 @@
 // OUT- list what we send. Every list is exact-match (no le/ge), so a
 // more-specific or a default route never slips through.
 
-import type { Lab, Router } from '../topology/model.js';
+import type { Family, Lab, Router } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
 
+/** Both families' prefixes in each list (split by routesByFamily into IN-/IN6- and OUT-/OUT6-). */
 export interface PeerPrefixes {
-  /** What the peer may announce to us (IN-<peer>). */
+  /** What the peer may announce to us (IN-<peer>, IN6-<peer>). */
   in: string[];
-  /** What we may send to the peer (OUT-<peer>). */
+  /** What we may send to the peer (OUT-<peer>, OUT6-<peer>). */
   out: string[];
 }
 
@@ -22,12 +23,13 @@ export function peerPrefixes(lab: Lab, local: Router, remote: Router): PeerPrefi
 }
 
 /**
- * `ip prefix-list` lines for one list. "Nothing allowed" is written as an
+ * `ip prefix-list` (`ipv6 prefix-list` for the ipv6 family) lines for one list. "Nothing allowed" is written as an
  * explicit `deny any`: FRR cannot express a list with no entries, and a list
  * whose entries were all removed permits everything (lib/plist.c), so the
  * deny entry is what keeps an empty policy closed.
  */
-export function prefixListLines(name: string, prefixes: readonly string[]): string[] {
-  if (prefixes.length === 0) return [`ip prefix-list ${name} seq 5 deny any`];
-  return prefixes.map((p, i) => `ip prefix-list ${name} seq ${(i + 1) * 5} permit ${p}`);
+export function prefixListLines(name: string, prefixes: readonly string[], family: Family = 'ipv4'): string[] {
+  const ip = family === 'ipv4' ? 'ip' : 'ipv6';
+  if (prefixes.length === 0) return [`${ip} prefix-list ${name} seq 5 deny any`];
+  return prefixes.map((p, i) => `${ip} prefix-list ${name} seq ${(i + 1) * 5} permit ${p}`);
 }

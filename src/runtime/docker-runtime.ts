@@ -108,21 +108,23 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createNetwork(spec: NetworkSpec): Promise<string> {
-    const net = await this.docker.createNetwork({
-      Name: spec.name,
-      Driver: 'bridge',
-      Internal: true,
-      CheckDuplicate: true,
-      Labels: spec.labels,
-      IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
-      Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
-    });
+    const net = await this.docker.createNetwork(networkCreateOptions(spec));
     return net.id;
   }
 
   async listNetworks(labels: Record<string, string>): Promise<NetworkInfo[]> {
     const nets = await this.docker.listNetworks({ filters: labelFilter(labels) });
-    return nets.map((n) => ({ id: n.Id, name: n.Name, subnet: n.IPAM?.Config?.[0]?.Subnet, labels: n.Labels ?? {} }));
+    return nets.map((n) => {
+      const configs = n.IPAM?.Config ?? [];
+      const subnet6 = n.EnableIPv6 ? configs.find((c) => c.Subnet?.includes(':'))?.Subnet : undefined;
+      return {
+        id: n.Id,
+        name: n.Name,
+        subnet: configs.find((c) => !c.Subnet?.includes(':'))?.Subnet ?? configs[0]?.Subnet,
+        ...(subnet6 ? { subnet6 } : {}),
+        labels: n.Labels ?? {},
+      };
+    });
   }
 
   async removeNetwork(idOrName: string): Promise<void> {
@@ -146,12 +148,12 @@ export class DockerRuntime implements ContainerRuntime {
         NetworkMode: spec.networkMode ?? first?.network ?? 'none',
         ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
       },
-      NetworkingConfig: first ? { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ipv4 } } } } : undefined,
+      NetworkingConfig: first ? { EndpointsConfig: { [first.network]: { IPAMConfig: ipamConfig(first) } } } : undefined,
     });
     // Engine API 1.41 (Docker 20.10) takes one network at create; the rest are
     // connected before start so the entrypoint sees every interface.
     for (const att of rest) {
-      await this.docker.getNetwork(att.network).connect({ Container: c.id, EndpointConfig: { IPAMConfig: { IPv4Address: att.ipv4 } } });
+      await this.docker.getNetwork(att.network).connect({ Container: c.id, EndpointConfig: { IPAMConfig: ipamConfig(att) } });
     }
     return c.id;
   }
@@ -175,15 +177,15 @@ export class DockerRuntime implements ContainerRuntime {
       state: c.State as ContainerState,
       labels: c.Labels ?? {},
       image: c.Image,
-      networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([network, n]) => ({
-        network,
-        ipv4: n.IPAMConfig?.IPv4Address || n.IPAddress || '',
-      })),
+      networks: Object.entries(c.NetworkSettings?.Networks ?? {}).map(([network, n]) => {
+        const ipv6 = n.IPAMConfig?.IPv6Address || n.GlobalIPv6Address;
+        return { network, ipv4: n.IPAMConfig?.IPv4Address || n.IPAddress || '', ...(ipv6 ? { ipv6 } : {}) };
+      }),
     }));
   }
 
   async connectNetwork(container: string, att: Attachment): Promise<void> {
-    await this.docker.getNetwork(att.network).connect({ Container: container, EndpointConfig: { IPAMConfig: { IPv4Address: att.ipv4 } } });
+    await this.docker.getNetwork(att.network).connect({ Container: container, EndpointConfig: { IPAMConfig: ipamConfig(att) } });
   }
 
   async disconnectNetwork(container: string, network: string): Promise<void> {
@@ -378,6 +380,29 @@ export class DockerRuntime implements ContainerRuntime {
     return { memoryBytes: Math.max(0, usage - cache) };
   }
 }
+
+/**
+ * Pure: the Engine API body of a lab network. Always internal, never
+ * masqueraded; a dual-stack network gets EnableIPv6 and its /64 as a second
+ * IPAM config (Docker's bridge takes the gateway, ::1), still internal.
+ */
+export function networkCreateOptions(spec: NetworkSpec): Docker.NetworkCreateOptions {
+  const config = [{ Subnet: spec.subnet, Gateway: spec.gateway }, ...(spec.ipv6 ? [{ Subnet: spec.ipv6.subnet, Gateway: spec.ipv6.gateway }] : [])];
+  return {
+    Name: spec.name,
+    Driver: 'bridge',
+    Internal: true,
+    CheckDuplicate: true,
+    ...(spec.ipv6 ? { EnableIPv6: true } : {}),
+    Labels: spec.labels,
+    IPAM: { Driver: 'default', Config: config },
+    Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+  };
+}
+
+/** Pure: an endpoint's static addresses (IPv6 only on a dual-stack network). */
+export const ipamConfig = (att: Attachment): { IPv4Address: string; IPv6Address?: string } =>
+  att.ipv6 ? { IPv4Address: att.ipv4, IPv6Address: att.ipv6 } : { IPv4Address: att.ipv4 };
 
 /** Docker's multiplexed log format: 8-byte header (stream, 0,0,0, size BE32) per frame. */
 export function demuxBuffer(buf: Buffer): { stdout: string; stderr: string } {

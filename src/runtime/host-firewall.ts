@@ -56,14 +56,87 @@ echo "$IPT: $(echo ${keep} | wc -w) lab bridges accepted"
 `;
 }
 
-/** Pure: removes every rule of one lab (or of all labs). */
+/** Pure: removes every rule of one lab (or of all labs), IPv4 and IPv6. */
 export function removeScript(lab?: string): string {
   const grepTag = lab ? `${RULE_TAG}${lab}"\\{0,1\\} ` : RULE_TAG;
   // Never list the backend Docker does not use: listing creates its tables.
   return `${PICK_IPT.replace('exit 3', 'exit 0')}
 ${DELETE_MATCHING(grepTag, ':')}
 echo "$IPT: removed"
+${removeScript6(grepTag)}
 `;
+}
+
+// IPv6. dockerd 20.10 writes no ip6tables rules unless its experimental
+// "ip6tables" option is on, so a dual-stack lab's bridges have no isolation
+// for IPv6 at all: the twin of Docker's internal-network rules is ours. In
+// chains of our own (Docker's DOCKER-USER may not exist for IPv6), jumped to
+// first from FORWARD and INPUT: a frame may be bridged within one lab bridge;
+// anything else entering or leaving a lab bridge through the host is dropped,
+// and nothing from a lab bridge reaches the host itself (its other
+// interfaces' addresses included: the host would answer for them on any).
+export const CHAIN6 = { forward: 'ANYCAST-LAB', input: 'ANYCAST-LAB-IN' } as const;
+
+/** The ip6tables of the backend IPv4 uses ($IPT, picked by PICK_IPT). */
+const PICK_IP6T = 'IP6T=$(echo "$IPT" | sed "s/^iptables/ip6tables/")';
+
+// Rules are rebuilt from their parts, as for IPv4: chain, -i, -o, comment, target.
+const DELETE_MATCHING6 = (grepTag: string, keepExpr: string) => `
+  for chain in ${CHAIN6.forward} ${CHAIN6.input}; do
+    $IP6T -S $chain 2>/dev/null | grep -- '${grepTag}' | while read -r rule; do
+      in=$(echo "$rule" | sed -n 's/.* -i \\([^ ]*\\) .*/\\1/p')
+      out=$(echo "$rule" | sed -n 's/.* -o \\([^ ]*\\) .*/\\1/p')
+      tag=$(echo "$rule" | sed -n 's/.*--comment "\\{0,1\\}\\(${RULE_TAG}[^" ]*\\).*/\\1/p')
+      target=$(echo "$rule" | sed -n 's/.* -j \\([A-Z]*\\).*/\\1/p')
+      br=\${in:-$out}
+      [ -n "$br" ] && [ -n "$tag" ] && [ -n "$target" ] || continue
+      ${keepExpr}
+      $IP6T -D $chain \${in:+-i $in} \${out:+-o $out} -m comment --comment "$tag" -j $target
+    done
+  done`;
+
+/**
+ * Pure: the IPv6 twin of allowScript for a dual-stack lab's bridges. Appended
+ * to it (it needs $IPT), so one helper writes both families' rules.
+ */
+export function allowScript6(lab: string, bridges: string[]): string {
+  const tag = `${RULE_TAG}${lab}`;
+  const keep = bridges.join(' ');
+  const rule = (chain: string, match: string, target: string) =>
+    `$IP6T -C ${chain} ${match} -m comment --comment ${tag} -j ${target} 2>/dev/null || $IP6T -A ${chain} ${match} -m comment --comment ${tag} -j ${target}`;
+  return `${PICK_IP6T}
+$IP6T -S >/dev/null 2>&1 || { echo "cannot use $IP6T on the host: a dual-stack lab needs ip6tables to keep its IPv6 traffic inside the lab" >&2; exit 4; }
+for chain in ${CHAIN6.forward} ${CHAIN6.input}; do $IP6T -N $chain 2>/dev/null || true; done
+$IP6T -C FORWARD -j ${CHAIN6.forward} 2>/dev/null || $IP6T -I FORWARD -j ${CHAIN6.forward}
+$IP6T -C INPUT -j ${CHAIN6.input} 2>/dev/null || $IP6T -I INPUT -j ${CHAIN6.input}
+# Order within the chain: a bridge's ACCEPT must come before its DROPs; -A
+# after -C keeps a bridge's three rules in this order, and no bridge's DROP
+# can match another bridge's frame.
+for br in ${keep}; do
+  ${rule(CHAIN6.forward, '-i $br -o $br', 'ACCEPT')}
+  ${rule(CHAIN6.forward, '-i $br', 'DROP')}
+  ${rule(CHAIN6.forward, '-o $br', 'DROP')}
+  ${rule(CHAIN6.input, '-i $br', 'DROP')}
+done
+${DELETE_MATCHING6(`${tag}"\\{0,1\\} `, `case " ${keep} " in *" $br "*) continue ;; esac`)}
+echo "$IP6T: $(echo ${keep} | wc -w) lab bridges kept to themselves"
+`;
+}
+
+/** Pure: removes IPv6 rules matching `grepTag`, and our chains once no lab has rules left. Quiet where there is no ip6tables. */
+function removeScript6(grepTag: string): string {
+  return `${PICK_IP6T}
+if command -v "$IP6T" >/dev/null 2>&1 && $IP6T -S ${CHAIN6.forward} >/dev/null 2>&1; then
+${DELETE_MATCHING6(grepTag, ':')}
+  for pair in FORWARD:${CHAIN6.forward} INPUT:${CHAIN6.input}; do
+    hook=\${pair%%:*}; chain=\${pair#*:}
+    if ! $IP6T -S $chain | grep -q -- '^-A '; then
+      $IP6T -D $hook -j $chain 2>/dev/null || true
+      $IP6T -X $chain 2>/dev/null || true
+    fi
+  done
+  echo "$IP6T: removed"
+fi`;
 }
 
 /** A client whose default route must point at its eyeball router; `pid` is its PID 1 on the host. */
@@ -71,6 +144,8 @@ export interface ClientRoute {
   node: string;
   pid: number;
   gateway: string;
+  /** Dual-stack labs: the eyeball's address on the LAN's /64, the client's IPv6 default route. */
+  gateway6?: string;
 }
 
 /**
@@ -80,10 +155,11 @@ export interface ClientRoute {
  */
 export function clientRoutesScript(clients: ClientRoute[]): string {
   return clients
-    .map(
-      (c) =>
-        `nsenter --net=/proc/${c.pid}/ns/net ip route replace default via ${c.gateway} && echo "route ${c.node}: $(nsenter --net=/proc/${c.pid}/ns/net ip route show default)"`,
-    )
+    .map((c) => {
+      const ns = `nsenter --net=/proc/${c.pid}/ns/net`;
+      const v4 = `${ns} ip route replace default via ${c.gateway} && echo "route ${c.node}: $(${ns} ip route show default)"`;
+      return c.gateway6 ? `${v4} &&\n${ns} ip -6 route replace default via ${c.gateway6} && echo "route ${c.node}: $(${ns} ip -6 route show default)"` : v4;
+    })
     .join(' &&\n');
 }
 
@@ -108,15 +184,15 @@ async function runOnHost(rt: ContainerRuntime, image: string, lab: string, scrip
  * One helper container for what `up` needs from the host after its
  * containers run: the DOCKER-USER rules and every client's default route.
  */
-export const hostSetup = (rt: ContainerRuntime, image: string, lab: string, networkIds: string[], clients: ClientRoute[]) =>
+export const hostSetup = (rt: ContainerRuntime, image: string, lab: string, networkIds: string[], clients: ClientRoute[], ipv6NetworkIds: string[] = []) =>
   runOnHost(
     rt,
     image,
     lab,
-    `${allowScript(lab, networkIds.map(bridgeOf))}${clients.length ? `\n${clientRoutesScript(clients)}\n` : ''}`,
-    'host setup (DOCKER-USER rules, client routes)',
+    `${allowScript(lab, networkIds.map(bridgeOf))}${ipv6NetworkIds.length ? allowScript6(lab, ipv6NetworkIds.map(bridgeOf)) : ''}${clients.length ? `\n${clientRoutesScript(clients)}\n` : ''}`,
+    `host setup (DOCKER-USER rules${ipv6NetworkIds.length ? ', ip6tables rules' : ''}, client routes)`,
     clients.length > 0,
   );
 
 export const removeLabRules = (rt: ContainerRuntime, image: string, lab?: string) =>
-  runOnHost(rt, image, lab ?? 'all', removeScript(lab), "removing the lab's DOCKER-USER rules");
+  runOnHost(rt, image, lab ?? 'all', removeScript(lab), "removing the lab's DOCKER-USER and ip6tables rules");

@@ -15,6 +15,8 @@ export interface NetworkInfo {
   id: string;
   name: string;
   subnet?: string;
+  /** The IPv6 subnet of a network created with EnableIPv6. */
+  subnet6?: string;
   labels: Record<string, string>;
 }
 

@@ -6,7 +6,8 @@
 // holds the receiver's own AS (RFC 4271 §9.1.2). Pure. `up` waits on each
 // router for what reaches it, not for every prefix its role could carry, and
 // validation refuses a client whose expected PoP cannot reach it at all.
-import { type Lab, lansOf, type Router, sessionsOf } from './model.js';
+import { anycastPrefixes, lansOf6 } from './families.js';
+import { type Client, type Lab, lansOf, type Router, sessionsOf } from './model.js';
 import { roleSpec } from './roles/registry.js';
 
 /** router → prefix → routers it can originate from (PoPs for the anycast prefix, eyeballs for their LANs). */
@@ -54,10 +55,10 @@ export function reachability(lab: Lab): Reach {
   return reach;
 }
 
-/** What a router announces itself: the anycast prefix of a PoP, the LANs of an eyeball. */
+/** What a router announces itself: the anycast prefix of a PoP, the LANs of an eyeball; in a dual-stack lab both families' (anycastPrefixes, lansOf6). */
 function originated(lab: Lab, r: Router): string[] {
   const t = roleSpec(r.role).topology;
-  return [...(t.servesAnycast ? [lab.anycast.prefix] : []), ...(t.hostsClients ? lansOf(lab, r.name) : [])];
+  return [...(t.servesAnycast ? anycastPrefixes(lab) : []), ...(t.hostsClients ? [...lansOf(lab, r.name), ...lansOf6(lab, r.name)] : [])];
 }
 
 /**
@@ -75,27 +76,40 @@ export function expectedRoutes(lab: Lab, router: string, reach: Reach = reachabi
 }
 
 /**
- * Pure: clients whose expected PoP (expect.pop, expect.backup) cannot
- * answer them whatever the others do: its anycast route never reaches the
- * client's eyeball, or the client's LAN never reaches the PoP.
+ * Pure: clients whose expected PoP (expect.pop, expect.backup; in a
+ * dual-stack lab expect6 too) cannot answer them whatever the others do: its
+ * anycast route never reaches the client's eyeball, or the client's LAN never
+ * reaches the PoP.
  */
-export function unreachableExpectations(lab: Lab, reach: Reach = reachability(lab)): { client: string; field: 'pop' | 'backup'; pop: string; why: string }[] {
-  const out: { client: string; field: 'pop' | 'backup'; pop: string; why: string }[] = [];
+export function unreachableExpectations(
+  lab: Lab,
+  reach: Reach = reachability(lab),
+): { client: string; expect: 'expect' | 'expect6'; field: 'pop' | 'backup'; pop: string; why: string }[] {
+  const out: { client: string; expect: 'expect' | 'expect6'; field: 'pop' | 'backup'; pop: string; why: string }[] = [];
   for (const c of lab.clients) {
-    for (const field of ['pop', 'backup'] as const) {
-      const pop = c.expect?.[field];
-      if (!pop) continue;
-      const there = reach.get(c.eyeball)?.get(lab.anycast.prefix)?.has(pop);
-      const back = reach.get(pop)?.get(c.lan)?.has(c.eyeball);
-      if (there && back) continue;
-      out.push({
-        client: c.name,
-        field,
-        pop,
-        why: !there
-          ? `no path carries ${pop}'s ${lab.anycast.prefix} to ${c.eyeball} (PoPs and eyeballs pass on nothing they learn: only transits carry routes further)`
-          : `no path carries ${c.name}'s LAN ${c.lan} from ${c.eyeball} to ${pop}`,
-      });
+    const checks: { expect: 'expect' | 'expect6'; want: Client['expect']; prefix: string; lan: string }[] = [
+      { expect: 'expect', want: c.expect, prefix: lab.anycast.prefix, lan: c.lan },
+    ];
+    const v6 = lab.anycast.ipv6;
+    const lan6 = lab.lans.find((l) => l.subnet === c.lan)?.ipv6?.subnet;
+    if (v6 && lan6 && c.expect6) checks.push({ expect: 'expect6', want: c.expect6, prefix: v6.prefix, lan: lan6 });
+    for (const { expect, want, prefix, lan } of checks) {
+      for (const field of ['pop', 'backup'] as const) {
+        const pop = want?.[field];
+        if (!pop) continue;
+        const there = reach.get(c.eyeball)?.get(prefix)?.has(pop);
+        const back = reach.get(pop)?.get(lan)?.has(c.eyeball);
+        if (there && back) continue;
+        out.push({
+          client: c.name,
+          expect,
+          field,
+          pop,
+          why: !there
+            ? `no path carries ${pop}'s ${prefix} to ${c.eyeball} (PoPs and eyeballs pass on nothing they learn: only transits carry routes further)`
+            : `no path carries ${c.name}'s LAN ${lan} from ${c.eyeball} to ${pop}`,
+        });
+      }
     }
   }
   return out;

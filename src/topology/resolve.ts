@@ -6,6 +6,7 @@
 
 import { defaultNameservers, defaultSoa } from '../agent/contract.js';
 import { resolveCollector } from './collector.js';
+import { addIpv6, checkExpect6, resolveFamilies, resolveIpv6Settings } from './dual-stack.js';
 import { type FieldPath, formatPath } from './field-path.js';
 import { type Cidr, contains, formatCidr, hostAt, KeyedAllocator, mask, nameHash, overlaps, parseCidr, toInt } from './ipv4.js';
 import type { AnycastService, BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
@@ -48,7 +49,7 @@ const LAN_BITS = 24;
 
 type Issue = (path: FieldPath, message: string, key?: string) => void;
 type RawLink = LabFile['links'][number];
-type RawEnd = { node: string; address?: string; localPref?: number; prepend?: number; med?: number; remoteAs?: number };
+type RawEnd = Exclude<RawLinkEnd, string>;
 
 /** Routers whose AS is declared: the only ones later sections look at. */
 interface RouterIndex {
@@ -82,7 +83,9 @@ export function resolveLab(raw: LabFile, file: string, opts: ResolveOptions = {}
   const issues: PathIssue[] = [];
   const issue: Issue = (path, message, key) => issues.push({ path, message, key });
 
+  const families = resolveFamilies(raw, issue);
   const anycast = resolveAnycast(raw, issue);
+  const ipv6 = resolveIpv6Settings(raw, families, issue);
   const ases = resolveAses(raw, issue);
   const index = resolveRouterRoles(raw, ases, issue);
   checkSharedAses(raw, ases, issue);
@@ -112,11 +115,12 @@ export function resolveLab(raw: LabFile, file: string, opts: ResolveOptions = {}
     issue,
   );
   const pops = routers.filter((r) => roleSpec(r.role).topology.servesAnycast).map((r) => r.name);
+  checkExpect6(raw, new Set(pops), `${manyOf(rolesWhere((t) => t.servesAnycast))} (${pops.join(', ') || 'none'})`, issue);
   const verify = resolveVerify(raw.verify, { pops, clients: clients.map((c) => c.name), faultModes: opts.faultModes }, issue);
 
   if (issues.length) return { ok: false, issues };
   const { net: _net, ...service } = anycast;
-  const lab: Lab = {
+  const ipv4Lab: Lab = {
     name: raw.name,
     file,
     families: ['ipv4'],
@@ -129,6 +133,7 @@ export function resolveLab(raw: LabFile, file: string, opts: ResolveOptions = {}
     ...(collector ? { collector } : {}),
     ...(verify ? { verify } : {}),
   };
+  const lab = ipv6 ? addIpv6(raw, ipv4Lab, ipv6, issue) : ipv4Lab;
   checkExpectationsReachable(raw, lab, issue);
   return issues.length ? { ok: false, issues } : { ok: true, lab };
 }
@@ -629,7 +634,7 @@ function allocateClientHosts(raw: LabFile): Map<string, number> {
 function checkExpectationsReachable(raw: LabFile, lab: Lab, issue: Issue): void {
   for (const u of unreachableExpectations(lab)) {
     const i = raw.clients.findIndex((c) => c.name === u.client);
-    issue(['clients', i, 'expect', u.field], `${u.pop} cannot answer ${u.client}: ${u.why}; link ${u.pop} to a transit, or expect another PoP`);
+    issue(['clients', i, u.expect, u.field], `${u.pop} cannot answer ${u.client}: ${u.why}; link ${u.pop} to a transit, or expect another PoP`);
   }
 }
 

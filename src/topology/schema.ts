@@ -2,6 +2,7 @@
 // that need the whole file (references, overlaps) live in resolve.ts.
 import { z } from 'zod';
 import { formatCidr, isIPv4, isNetwork, mask, tryParseCidr } from './ipv4.js';
+import { formatCidr6, isIPv6, isNetwork6, networkOf6, tryParseCidr6 } from './ipv6.js';
 import { ROLE_NAMES, type Role, roleRouterFields } from './roles/registry.js';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,23}$/;
@@ -15,6 +16,19 @@ const network = z.string().refine(isNetwork, {
     if (c) return `${iss.input} has host bits set (the network is ${formatCidr({ base: (c.base & mask(c.bits)) >>> 0, bits: c.bits })})`;
     return 'expected an IPv4 network such as 10.77.0.0/16 (address/prefix length 0..32, no host bits set)';
   },
+});
+
+const ipv6 = z.string().refine(isIPv6, { error: 'expected an IPv6 address such as 2001:db8::53' });
+const network6 = z.string().refine(isNetwork6, {
+  error: (iss) => {
+    const c = typeof iss.input === 'string' ? tryParseCidr6(iss.input) : undefined;
+    if (c) return `${iss.input} has host bits set (the network is ${formatCidr6(networkOf6(c))})`;
+    return 'expected an IPv6 network such as fd00:77::/48 (address/prefix length 0..128, no host bits set)';
+  },
+});
+const FAMILIES = ['ipv4', 'ipv6'] as const;
+const family = z.enum(FAMILIES, {
+  error: (iss) => `${typeof iss.input === 'string' ? `unknown address family "${iss.input}"` : 'expected an address family'} (families: ipv4, ipv6)`,
 });
 
 const domainName = z.string().regex(/^([A-Za-z0-9-]+\.)+$/, { error: 'expected a fully qualified name ending in a dot, e.g. "ns.lab."' });
@@ -66,19 +80,25 @@ const SessionOptions = {
   hold: seconds('hold', 65535).optional(),
 };
 
+const EndPolicy = {
+  localPref: z.number().int().min(0).max(4294967295, { error: 'local-pref out of range: expected 0..4294967295' }).optional(),
+  prepend: z.number().int().min(0).max(10, { error: 'prepend out of range: expected 0..10 repetitions' }).optional(),
+  med: z.number().int().min(0).max(4294967295, { error: 'MED out of range: expected 0..4294967295' }).optional(),
+};
+
 const LinkEndSchema = z.union(
   [
     nodeName,
     z.strictObject({
       node: nodeName,
       address: ipv4.optional(),
-      localPref: z.number().int().min(0).max(4294967295, { error: 'local-pref out of range: expected 0..4294967295' }).optional(),
-      prepend: z.number().int().min(0).max(10, { error: 'prepend out of range: expected 0..10 repetitions' }).optional(),
-      med: z.number().int().min(0).max(4294967295, { error: 'MED out of range: expected 0..4294967295' }).optional(),
+      ...EndPolicy,
       remoteAs: asn.optional(),
+      /** The IPv6 session's own policy (dual-stack labs); each field defaults to the IPv4 one above. */
+      ipv6: z.strictObject(EndPolicy).optional(),
     }),
   ],
-  { error: 'expected a node name or { node, localPref, prepend, med, address }' },
+  { error: 'expected a node name or { node, localPref, prepend, med, address, ipv6 }' },
 );
 
 export const LinkSchema = z.strictObject({
@@ -158,6 +178,8 @@ export const VerifyCaseSchema = z.strictObject({
 export const LabFileSchema = z.strictObject({
   name: nodeName,
   description: z.string().optional(),
+  /** Address families the lab runs: [ipv4] (the default) or [ipv4, ipv6]. */
+  families: z.array(family).min(1, { error: 'expected at least one family, e.g. [ipv4, ipv6]' }).optional(),
   anycast: z
     .strictObject({
       prefix: network.optional(),
@@ -169,6 +191,11 @@ export const LabFileSchema = z.strictObject({
         .regex(/^([a-z0-9-]+\.)+$/, { error: 'expected a zone name ending in a dot, e.g. "lab."' })
         .optional(),
       records: z.record(z.string(), ipv4).optional(),
+      /** Dual-stack labs: the /48 every PoP announces (default 2001:db8::/48), its service addresses and AAAA records. */
+      prefix6: network6.optional(),
+      dns6: ipv6.optional(),
+      http6: ipv6.optional(),
+      records6: z.record(z.string(), ipv6).optional(),
       /** The apex NS RRset; default: the records at the DNS address (ns.lab.). */
       nameservers: z.array(domainName).min(1, { error: 'expected at least one name server, e.g. [ns.lab.]' }).optional(),
       soa: z
@@ -190,6 +217,9 @@ export const LabFileSchema = z.strictObject({
       links: network.optional(),
       lans: network.optional(),
       routerIds: network.optional(),
+      /** Dual-stack labs: ULA pools, one /64 per link and one per LAN (and the collector LAN). */
+      links6: network6.optional(),
+      lans6: network6.optional(),
     })
     .optional(),
   /** A passive route collector (GoBGP) peering with every transit: `true`, or its AS and subnet. */
@@ -232,6 +262,8 @@ export const LabFileSchema = z.strictObject({
         location: z.string().optional(),
         address: ipv4.optional(),
         expect: z.strictObject({ pop: nodeName, backup: nodeName.optional() }).optional(),
+        /** Dual-stack labs: where IPv6 lands when it differs from `expect` on purpose. */
+        expect6: z.strictObject({ pop: nodeName, backup: nodeName.optional() }).optional(),
       }),
     )
     .default([]),

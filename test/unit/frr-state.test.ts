@@ -15,6 +15,7 @@ import {
   splitJsonDocuments,
 } from '../../src/lab/frr-state.js';
 import { loadLabFile, parseLab } from '../../src/topology/load.js';
+import { dualLab } from '../fixtures/render/dual-lab.js';
 
 type Capture = 'bgp-summary' | 'bfd-peers' | 'ip-route';
 const capture = (who: 't-eu' | 'fra' | 'fra-pending', what: Capture): string =>
@@ -220,5 +221,71 @@ describe('one vtysh, three documents', () => {
     expect(pendingKind('fra: BGP session to t-eu (10.77.0.3) is Active')).toBe('bgp');
     expect(pendingKind('fra: BFD peer t-eu (10.77.0.3) is down')).toBe('bfd');
     expect(pendingKind('t-eu: no route to 192.0.2.0/24')).toBe('route');
+  });
+});
+
+describe('a dual-stack lab: each family on its own', () => {
+  // eyeball-de of test/fixtures/render/dual-lab.ts: sessions to transit-a, transit-b and pop-ams, each IPv4 and IPv6.
+  const PEERS = [
+    ['transit-a', '10.77.0.26', 'fd00:77:0:3::2'],
+    ['transit-b', '10.77.0.34', 'fd00:77:0:4::2'],
+    ['pop-ams', '10.77.0.42', 'fd00:77:0:5::2'],
+  ] as const;
+  const peer = (state: string) => ({ state, pfxRcd: 1, pfxSnt: 1, peerUptime: '00:01:00' });
+  const summary = (v6State = 'Established', v6Key = (a: string) => a) =>
+    JSON.stringify({
+      ipv4Unicast: { peers: Object.fromEntries(PEERS.map(([, v4]) => [v4, peer('Established')])) },
+      ipv6Unicast: { peers: Object.fromEntries(PEERS.map(([name, , v6]) => [v6Key(v6), peer(name === 'transit-b' ? v6State : 'Established')])) },
+    });
+  const converged = (): RouterState => ({
+    bgp: parseBgpSummary(summary()),
+    bfd: PEERS.flatMap(([, v4, v6]) => [v4, v6].map((p) => ({ peer: p, status: 'up' }))),
+    routes: ['192.0.2.0/24', '2001:db8::/48'],
+  });
+
+  it('reads both address families of `show bgp summary json`, marking the IPv6 sessions', () => {
+    const peers = parseBgpSummary(summary());
+    expect(peers.map((p) => [p.peer, p.family ?? 'ipv4'])).toEqual([
+      ['10.77.0.26', 'ipv4'],
+      ['10.77.0.34', 'ipv4'],
+      ['10.77.0.42', 'ipv4'],
+      ['fd00:77:0:3::2', 'ipv6'],
+      ['fd00:77:0:4::2', 'ipv6'],
+      ['fd00:77:0:5::2', 'ipv6'],
+    ]);
+    // An IPv4 session stays exactly what it was (no family key).
+    expect(peers[0]).not.toHaveProperty('family');
+  });
+
+  it('is empty when both families are converged, and names an IPv6 session, BFD peer or route that is not', () => {
+    expect(pendingOn(dualLab, 'eyeball-de', converged())).toEqual([]);
+    expect(pendingOn(dualLab, 'eyeball-de', { ...converged(), bgp: parseBgpSummary(summary('Active')) })).toEqual([
+      'eyeball-de: BGP session to transit-b (fd00:77:0:4::2) is Active',
+    ]);
+    expect(pendingOn(dualLab, 'eyeball-de', { ...converged(), bfd: converged().bfd.filter((p) => p.peer !== 'fd00:77:0:5::2') })).toEqual([
+      'eyeball-de: BFD peer pop-ams (fd00:77:0:5::2) is absent',
+    ]);
+    expect(pendingOn(dualLab, 'eyeball-de', { ...converged(), routes: ['192.0.2.0/24'] })).toEqual(['eyeball-de: no route to 2001:db8::/48']);
+  });
+
+  it('matches an IPv6 peer however it is spelled', () => {
+    const expanded = (a: string) => a.replace('fd00:77:0:', 'FD00:0077:0000:000').replace('::2', ':0:0:0:2');
+    expect(pendingOn(dualLab, 'eyeball-de', { ...converged(), bgp: parseBgpSummary(summary('Established', expanded)) })).toEqual([]);
+  });
+
+  it('reads the IPv6 table as the fourth document of the one vtysh run', () => {
+    const routes6 = JSON.stringify({ '2001:db8::/48': [{ selected: true, installed: true }], 'fd00:78:0:1::/64': [{ selected: true, installed: false }] });
+    const s = parseRouterState(`${summary()}\n[]\n{"192.0.2.0/24":[{"selected":true,"installed":true}]}\n${routes6}\n`);
+    expect(s.routes).toEqual(['192.0.2.0/24', '2001:db8::/48']);
+  });
+
+  it('waits in an [ipv4] lab for no IPv6 route', () => {
+    expect(
+      pendingOn(lab, 'eb-de', {
+        bgp: [{ peer: '10.77.0.59', state: 'Established', pfxRcd: 1, pfxSnt: 1 }],
+        bfd: [{ peer: '10.77.0.59', status: 'up' }],
+        routes: ['192.0.2.0/24'],
+      }),
+    ).toEqual([]);
   });
 });

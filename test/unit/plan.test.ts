@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planLab } from '../../src/lab/plan.js';
+import { clientRouteCommands, planLab, ROUTER_SYSCTLS } from '../../src/lab/plan.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { popAgentConfig } from '../../src/topology/roles/pop.js';
+import { dualLab } from '../fixtures/render/dual-lab.js';
+import { smallLab } from '../fixtures/render/small-lab.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
 const plan = planLab(lab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' }, { fra: 'h1' });
@@ -65,5 +68,73 @@ describe('planLab', () => {
     });
     expect(cfg.records['anycast.lab.']).toBe('192.0.2.80');
     expect(cfg.health).toEqual({ interval: 200, failures: 3, holdDown: 2000 });
+  });
+});
+
+describe('planLab, [ipv4] labs exactly as before dual-stack', () => {
+  it('plans the default lab byte for byte as it did before (networks, containers, labels, hashes, sysctls, route helpers)', () => {
+    // test/fixtures/plan/default-ipv4.json: the plan written by planLab as it was before IPv6 (commit f703b3d).
+    const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'plan', 'default-ipv4.json'), 'utf8'));
+    const now = planLab(
+      { ...lab, file: '/labs/default.yaml' },
+      { router: 'anycast-lab/router:r1', client: 'anycast-lab/client:c1' },
+      { configRoot: '/cfg', agentDir: '/agent' },
+      { fra: 'h1', collector: 'h2' },
+    );
+    expect(JSON.parse(JSON.stringify(now))).toEqual(golden);
+    expect(JSON.stringify(now)).not.toMatch(/"ipv6"|ip -6/);
+    expect(node('fra').spec.sysctls?.['net.ipv6.conf.all.disable_ipv6']).toBe('1');
+  });
+});
+
+describe('planLab, a dual-stack lab', () => {
+  const dual = planLab(dualLab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' });
+  const dnode = (n: string) => dual.nodes.find((p) => p.node === n)!;
+
+  it('gives every link, LAN and the collector LAN its IPv6 /64 beside the IPv4 subnet', () => {
+    expect(dual.networks).toHaveLength(dualLab.links.length + dualLab.lans.length + 1);
+    for (const n of dual.networks) expect(n.ipv6?.subnet, n.name).toMatch(/^fd00:7[789]:.*\/64$/);
+    expect(dual.networks.find((n) => n.name === 'al-dual-pop-fra--transit-a')).toMatchObject({
+      subnet: '10.77.0.0/29',
+      gateway: '10.77.0.1',
+      ipv6: { subnet: 'fd00:77:0:0::/64', gateway: 'fd00:77:0:0::1' },
+    });
+    expect(dual.networks.find((n) => n.name === 'al-dual-lan-eyeball-de')?.ipv6).toEqual({ subnet: 'fd00:78:0:1::/64', gateway: 'fd00:78:0:1::1' });
+    expect(dual.networks.find((n) => n.name === 'al-dual-collector-lan')?.ipv6).toEqual({ subnet: 'fd00:79::/64', gateway: 'fd00:79::1' });
+  });
+
+  it('attaches routers, the collector and clients at both addresses', () => {
+    expect(dnode('eyeball-de').spec.networks).toEqual([
+      { network: 'al-dual-transit-a--eyeball-de', ipv4: '10.77.0.27', ipv6: 'fd00:77:0:3::3' },
+      { network: 'al-dual-transit-b--eyeball-de', ipv4: '10.77.0.35', ipv6: 'fd00:77:0:4::3' },
+      { network: 'al-dual-pop-ams--eyeball-de', ipv4: '10.77.0.43', ipv6: 'fd00:77:0:5::3' },
+      { network: 'al-dual-lan-eyeball-de', ipv4: '10.78.1.2', ipv6: 'fd00:78:0:1::2' },
+    ]);
+    expect(dnode('transit-a').spec.networks).toContainEqual({ network: 'al-dual-collector-lan', ipv4: '10.79.0.11', ipv6: 'fd00:79::11' });
+    expect(dnode('collector').spec.networks).toEqual([{ network: 'al-dual-collector-lan', ipv4: '10.79.0.2', ipv6: 'fd00:79::2' }]);
+    expect(dnode('client-de').spec.networks).toEqual([{ network: 'al-dual-lan-eyeball-de', ipv4: '10.78.1.10', ipv6: 'fd00:78:0:1::10' }]);
+  });
+
+  it('turns IPv6 and its forwarding on in routers, and nothing else of their sysctls changes', () => {
+    expect(dnode('pop-fra').spec.sysctls).toEqual({
+      ...ROUTER_SYSCTLS,
+      'net.ipv6.conf.all.disable_ipv6': '0',
+      'net.ipv6.conf.default.disable_ipv6': '0',
+      'net.ipv6.conf.all.forwarding': '1',
+      'net.ipv6.conf.default.forwarding': '1',
+    });
+  });
+
+  it("sets a client's IPv6 default route via its eyeball's LAN address, after the IPv4 one", () => {
+    const cmd = dnode('client-de').routeHelper!.cmd!.join(' ');
+    expect(cmd).toContain('ip route replace default via 10.78.1.2');
+    expect(cmd).toContain('ip -6 route replace default via fd00:78:0:1::2');
+    expect(clientRouteCommands(smallLab.clients[0])).not.toContain('ip -6');
+  });
+
+  it('recreates a router that turns dual-stack (its sysctls are in its hash) but not one of an [ipv4] lab', () => {
+    const single = planLab(smallLab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' });
+    const hash = (p: typeof dual, n: string) => p.nodes.find((x) => x.node === n)!.spec.labels['anycast-lab.config-hash'];
+    expect(hash(dual, 'transit-a')).not.toBe(hash(single, 'transit-a'));
   });
 });

@@ -90,7 +90,8 @@ describe('readRouterState', () => {
   const docs = {
     bgpd: { 'show bgp summary json': fixture('fra.bgp-summary.json') },
     bfdd: { 'show bfd peers json': fixture('fra.bfd-peers.json') },
-    zebra: { 'show ip route json': fixture('fra.ip-route.json') },
+    // An [ipv4] lab's router (IPv6 disabled) answers the IPv6 table with an empty document.
+    zebra: { 'show ip route json': fixture('fra.ip-route.json'), 'show ipv6 route json': '{}\n' },
   };
   const fraDocs = ['bgp-summary', 'bfd-peers', 'ip-route'].map((w) => fixture(`fra.${w}.json`)).join('\n');
 

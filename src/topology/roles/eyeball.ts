@@ -1,5 +1,6 @@
 // An eyeball network: the access network clients sit behind. Buys transit,
 // announces only its own LANs and accepts only the anycast prefix.
+import { anycastPrefixes, lansOf6, lansOfBoth } from '../families.js';
 import { lansOf } from '../model.js';
 import { BGP_WITH_BFD } from './frr-daemons.js';
 import { FRR_ONLY_CONTAINER, type RoleSpec } from './role-spec.js';
@@ -22,13 +23,13 @@ export const eyeball = {
   render: {
     describe: () => 'eyeball network (client access)',
     policySummary: 'An eyeball announces only its own LANs and accepts only the anycast prefix.',
-    accepts: (lab) => [lab.anycast.prefix],
-    sends: (lab, self) => lansOf(lab, self.name),
-    networkLines: (lab, self) => lansOf(lab, self.name).map((subnet) => `  network ${subnet}`),
+    accepts: (lab) => anycastPrefixes(lab),
+    sends: (lab, self) => lansOfBoth(lab, self.name),
+    networkLines: (lab, self, family = 'ipv4') => (family === 'ipv4' ? lansOf(lab, self.name) : lansOf6(lab, self.name)).map((subnet) => `  network ${subnet}`),
     daemons: BGP_WITH_BFD,
   },
   converge: {
-    routes: (lab) => [lab.anycast.prefix],
+    routes: (lab) => anycastPrefixes(lab),
     runtimeOwned: () => [],
   },
   container: FRR_ONLY_CONTAINER,

@@ -3,7 +3,8 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { AGENT_DIR, DRAIN_MARKER_TEST, isDrained, POP_PATHS, type PopAgentConfig } from '../../agent/contract.js';
-import { allLans, type Lab, type Router } from '../model.js';
+import { allLansBoth, anycastPrefixes, familyOf } from '../families.js';
+import type { Lab, Router } from '../model.js';
 import { BGP_WITH_BFD } from './frr-daemons.js';
 import type { RoleSpec } from './role-spec.js';
 
@@ -73,23 +74,33 @@ export const pop = {
     policySummary: 'A PoP sends only the anycast prefix and never passes on what it learns.',
     // Not the anycast prefix: a PoP learning it from another PoP would blur
     // catchment when its own announcement is withdrawn.
-    accepts: (lab) => allLans(lab),
-    sends: (lab) => [lab.anycast.prefix],
-    networkLines: (lab) => [
-      '  ! Announced only while the /24 route exists (import-check stays on); it comes',
-      '  ! from interface anycast0, so removing that address or link withdraws it.',
-      `  network ${lab.anycast.prefix}`,
-    ],
+    accepts: (lab) => allLansBoth(lab),
+    sends: (lab) => anycastPrefixes(lab),
+    networkLines: (lab, _self, family = 'ipv4') =>
+      family === 'ipv4'
+        ? [
+            '  ! Announced only while the /24 route exists (import-check stays on); it comes',
+            '  ! from interface anycast0, so removing that address or link withdraws it.',
+            `  network ${lab.anycast.prefix}`,
+          ]
+        : lab.anycast.ipv6
+          ? [
+              '  ! The /48 likewise: announced while anycast0 holds its addresses, withdrawn',
+              '  ! on its own when the IPv6 service fails (the health checker, per family).',
+              `  network ${lab.anycast.ipv6.prefix}`,
+            ]
+          : [],
     daemons: BGP_WITH_BFD,
   },
   converge: {
-    // Every client LAN, so answers find their way back.
-    routes: (lab) => allLans(lab),
-    // The announcement belongs to the health checker: it withdraws it on purpose.
-    runtimeOwned: (lab) => {
-      const p = lab.anycast.prefix.replace(/[./]/g, (c) => `\\${c}`);
-      return [new RegExp(`^router bgp \\d+ > address-family ipv4 unicast > network ${p}$`)];
-    },
+    // Every client LAN (both families'), so answers find their way back.
+    routes: (lab) => allLansBoth(lab),
+    // The announcements belong to the health checker: it withdraws them on purpose, each family's on its own.
+    runtimeOwned: (lab) =>
+      anycastPrefixes(lab).map((prefix) => {
+        const p = prefix.replace(/[./]/g, (c) => `\\${c}`);
+        return new RegExp(`^router bgp \\d+ > address-family ${familyOf(prefix)} unicast > network ${p}$`);
+      }),
   },
   container: {
     // For people and tools reading the container's environment; setup writes the addresses out.

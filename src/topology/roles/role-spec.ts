@@ -5,7 +5,7 @@
 // forgets one does not compile. Pure data and pure functions: specs sit just
 // above the model, and render/ and lab/ read them instead of naming roles.
 import type { z } from 'zod';
-import type { Lab, Router } from '../model.js';
+import type { Family, Lab, Router } from '../model.js';
 import type { FrrDaemon } from './frr-daemons.js';
 
 /** Router fields only some roles carry (set by `topology.router`). */
@@ -59,18 +59,24 @@ export interface RoleSpec<Name extends string = string> {
     describe(router: Router): string;
     /** One comment line above the per-neighbour prefix-lists. */
     policySummary: string;
-    /** Prefixes it accepts from any neighbour; IN-<peer> is what that neighbour sends, narrowed to these. */
+    /**
+     * Prefixes it accepts from any neighbour; IN-<peer> is what that neighbour sends, narrowed to these.
+     * Both families' in one list (topology/families.ts): the prefix-lists split them into IN- and IN6-.
+     */
     accepts(lab: Lab, self: Router): string[];
-    /** Prefixes it sends one neighbour (OUT-<peer>); `peerAccepts` is what that neighbour accepts. */
+    /** Prefixes it sends one neighbour (OUT-<peer>, OUT6-<peer>); `peerAccepts` is what that neighbour accepts. */
     sends(lab: Lab, self: Router, peerAccepts: readonly string[]): string[];
-    /** `network` statements under `address-family ipv4 unicast` (with their comments). */
-    networkLines(lab: Lab, self: Router): string[];
+    /** `network` statements under `address-family <family> unicast` (with their comments); ipv4 when not given. */
+    networkLines(lab: Lab, self: Router, family?: Family): string[];
     daemons: readonly FrrDaemon[];
   };
 
   /** Convergence (lab/frr-state.ts, lab/frr-ready.ts). */
   converge: {
-    /** Routes that must be installed before the router counts as converged. */
+    /**
+     * Routes that must be installed before the router counts as converged: both
+     * families' in one list, IPv4 first (split with routesByFamily, topology/families.ts).
+     */
     routes(lab: Lab, self: Router): string[];
     /** Rendered statements something in the container changes at run time; `up` must not "repair" them. */
     runtimeOwned(lab: Lab): RegExp[];

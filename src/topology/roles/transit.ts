@@ -1,8 +1,15 @@
 // A transit network: carries the anycast prefix toward clients and the client
 // LANs toward PoPs, and prefers routes from its customers (Gao-Rexford).
-import { allLans } from '../model.js';
+import { allLansBoth, anycastPrefixes } from '../families.js';
+import type { Lab } from '../model.js';
 import { BGP_WITH_BFD } from './frr-daemons.js';
 import { FRR_ONLY_CONTAINER, type RoleSpec } from './role-spec.js';
+
+/** Each family's anycast prefix, then each family's client LANs: [ipv4 anycast, (ipv6 anycast,) ipv4 LANs…, (ipv6 LANs…)]. */
+const carried = (lab: Lab): string[] => {
+  const [v4, ...v6] = anycastPrefixes(lab);
+  return [v4, ...v6, ...allLansBoth(lab)];
+};
 
 export const transit = {
   name: 'transit',
@@ -21,15 +28,15 @@ export const transit = {
   render: {
     describe: () => 'transit network',
     policySummary: 'A transit carries the anycast prefix toward clients and client LANs toward PoPs.',
-    accepts: (lab) => [lab.anycast.prefix, ...allLans(lab)],
+    accepts: (lab) => carried(lab),
     // Whatever it carries that the neighbour takes: no more-specifics, no defaults.
-    sends: (lab, _self, peerAccepts) => [lab.anycast.prefix, ...allLans(lab)].filter((p) => peerAccepts.includes(p)),
+    sends: (lab, _self, peerAccepts) => carried(lab).filter((p) => peerAccepts.includes(p)),
     networkLines: () => [],
     daemons: BGP_WITH_BFD,
   },
   converge: {
     // The anycast prefix toward clients, every client LAN toward PoPs.
-    routes: (lab) => [lab.anycast.prefix, ...allLans(lab)],
+    routes: (lab) => carried(lab),
     runtimeOwned: () => [],
   },
   container: FRR_ONLY_CONTAINER,
