@@ -1,5 +1,6 @@
 // Failover per address family: which families a run times, and how each
 // family's trials, summary, report and verify verdicts sit side by side.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measuredFamilies } from '../../src/experiment/failover.js';
 import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
@@ -7,11 +8,13 @@ import { FailoverResultSchema } from '../../src/experiment/failover-result-schem
 import { countStreams } from '../../src/experiment/failover-streams.js';
 import { summarizeFailover } from '../../src/experiment/failover-summary.js';
 import { familyTrial } from '../../src/experiment/trial-analysis.js';
-import type { ClientProbeRun } from '../../src/probe/run-probes.js';
+import { expectedPop } from '../../src/probe/ask-clients.js';
+import { type ClientProbeRun, probeConfig } from '../../src/probe/run-probes.js';
 import { type Sample, samplesOf } from '../../src/probe/sample.js';
 import { movedFailoverMs, renderFailoverHtml } from '../../src/report/failover-html.js';
 import { renderFailoverReport } from '../../src/report/failover-report.js';
 import { SCHEMA_VERSION } from '../../src/schema-version.js';
+import { loadLabFile } from '../../src/topology/load.js';
 import { judgeFamilies } from '../../src/verify/judge.js';
 
 const v4 = { name: 'default', families: ['ipv4' as const] };
@@ -192,5 +195,20 @@ describe('familyTrial: each family judged from its own samples', () => {
     const v4 = familyTrial([run(udp(undefined, 1000, 1300))], 'ipv4', { ...args, dual: false, affected: ['c-de'] });
     expect(v4.clients[0]).toMatchObject({ status: 'moved', failoverMs: 300 });
     expect(samplesOf(udp(undefined, 1000, 1300), 'ipv6')).toEqual([]);
+  });
+});
+
+describe('labs/dual-stack.yaml as resolved', () => {
+  const dualLab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'dual-stack.yaml'));
+
+  it('is timed on both families, its probes get the IPv6 service addresses, c-jp is promised fra over IPv6', () => {
+    expect(measuredFamilies(dualLab)).toEqual(['ipv4', 'ipv6']);
+    expect(probeConfig(dualLab, 'c-jp', 'r1', 1000).ipv6).toEqual({
+      dns: { address: '2001:db8::53', port: 53 },
+      http: { address: '2001:db8::80', port: 80 },
+      stream: { address: '2001:db8::80', port: 7000 },
+    });
+    const jp = dualLab.clients.find((c) => c.name === 'c-jp')!;
+    expect([expectedPop(jp, 'ipv4'), expectedPop(jp, 'ipv6')]).toEqual(['nrt', 'fra']);
   });
 });
