@@ -2,6 +2,8 @@
 // family's trials, summary, report and verify verdicts sit side by side.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { benchRows, renderBench } from '../../src/bench/failover.js';
+import { REPORT_BLOCKS } from '../../src/bench/report.js';
 import { measuredFamilies } from '../../src/experiment/failover.js';
 import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
 import { FailoverResultSchema } from '../../src/experiment/failover-result-schema.js';
@@ -210,5 +212,34 @@ describe('labs/dual-stack.yaml as resolved', () => {
     });
     const jp = dualLab.clients.find((c) => c.name === 'c-jp')!;
     expect([expectedPop(jp, 'ipv4'), expectedPop(jp, 'ipv6')]).toEqual(['nrt', 'fra']);
+  });
+});
+
+describe('the failover bench per family', () => {
+  const c = { fault: 'freeze', bfd: '100x3' };
+
+  it('one row per family from a dual-stack run, one unlabelled row from an [ipv4] one', () => {
+    const rows = benchRows(c, result([330, 360]));
+    expect(rows.map((r) => [r.family, r.failoverMs.p50, r.failoverValuesMs])).toEqual([
+      ['ipv4', 320, [320, 340]],
+      ['ipv6', 330, [330, 360]],
+    ]);
+    const [only] = benchRows(c, result(null));
+    expect(only).not.toHaveProperty('family');
+    expect(renderBench([only])).not.toContain('family');
+    const text = renderBench(rows);
+    expect(text).toMatch(/fault\s+bfd\s+family\s+n\s+moved/);
+    expect(text).toMatch(/freeze\s+100x3\s+ipv6\s+2\s+2\/2\s+330\s+330\s+360\s+360/);
+  });
+
+  it('the README table from a result file puts the families side by side', () => {
+    const block = REPORT_BLOCKS.find((b) => b.id === 'failover')!;
+    const doc = { trialsPerCase: 2, modes: 'freeze', bfds: '100x3', rows: benchRows(c, result([330, 360])) };
+    const md = block.render(doc, 'failover-x.json');
+    expect(md).toContain('| fault | BFD | family | trials |');
+    expect(md).toContain('| freeze | 100x3 | ipv4 | 2 | 320 | 320 | 340 | 340 |');
+    expect(md).toContain('| freeze | 100x3 | ipv6 | 2 | 330 | 330 | 360 | 360 |');
+    const v4 = block.render({ ...doc, rows: benchRows(c, result(null)) }, 'failover-x.json');
+    expect(v4).toContain('| fault | BFD | trials |');
   });
 });
