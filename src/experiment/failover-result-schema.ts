@@ -57,6 +57,7 @@ const RouterTimingSchema = z.object({
   holdExpiredMs: msOrNull,
   bgpDownMs: msOrNull,
   routeChangeMs: msOrNull,
+  routeChange6Ms: msOrNull.optional().describe('dual-stack labs: the first FIB change of the IPv6 prefix after the fault'),
 });
 
 const TrialSchema = z.object({

@@ -38,6 +38,8 @@ export interface RouterTiming {
   /** First change of the FIB entry for the anycast prefix after the fault. */
   routeChangeMs: number | null;
   routeChange?: string;
+  /** Dual-stack labs: the first change of the FIB entry for the IPv6 prefix (the /48) after the fault. */
+  routeChange6Ms?: number | null;
   /** Neighbours: each control-plane step after the fault, from FRR's debug log (see control-plane.ts), ms from the fault. */
   controlPlane?: ControlPlaneTimes;
 }

@@ -38,6 +38,9 @@ export async function routerTimings(
     const ev = role === 'neighbour' ? frrEvents(logs.get(router) ?? '', peers).filter((e) => during(e.wallMs)) : [];
     const first = (k: string) => ev.find((e) => e.kind === k)?.wallMs;
     const change = routeChanges(monitorText.get(router) ?? '', model.anycast.prefix).find((c) => during(c.wallMs));
+    // `ip monitor route` watches both families: the /48's change is in the same text.
+    const v6 = model.anycast.ipv6;
+    const change6 = v6 ? routeChanges(monitorText.get(router) ?? '', v6.prefix).find((c) => during(c.wallMs)) : undefined;
     const window = { fromWallMs: faultWall - 5, toWallMs: t.restoreMs + t.offsetMs, zeroWallMs: faultWall };
     const controlPlane = role === 'neighbour' ? firstSteps(controlPlaneEvents(logs.get(router) ?? '', peers, model.anycast.prefix), window) : undefined;
     return {
@@ -48,6 +51,7 @@ export async function routerTimings(
       bgpDownMs: rel(first('bgp-down')),
       routeChangeMs: rel(change?.wallMs),
       ...(change ? { routeChange: change.line } : {}),
+      ...(v6 ? { routeChange6Ms: rel(change6?.wallMs) } : {}),
       ...(controlPlane ? { controlPlane } : {}),
     };
   });

@@ -141,6 +141,14 @@ function familyLines(r: FailoverResult, v6: FamilyFailover): string[] {
     );
     lines.push(`  trial ${t.trial}: ${each.length ? each.join('; ') : 'no client on the PoP over ipv6'}; failback ${ms(t.failbackMs)}`);
   }
+  const fib = r.trials.map((t) =>
+    t.routers
+      .filter((x) => x.routeChange6Ms !== undefined)
+      .map((x) => `${x.router} ${ms(x.routeChange6Ms ?? null)}`)
+      .join('; '),
+  );
+  if (fib.some((f) => f))
+    lines.push(`  /48 FIB change per watched router, ms from the fault: ${fib.map((f, i) => `trial ${r.trials[i].trial}: ${f || '-'}`).join('  |  ')}`);
   const top = r.family ?? 'ipv4';
   const cols: [string, FailoverSummary][] = [
     [top, r.summary],

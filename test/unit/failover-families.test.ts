@@ -126,6 +126,15 @@ describe('a dual-stack failover result', () => {
     expect(out).toContain('ipv6 p50 / ipv4 p50: 1.03×');
   });
 
+  it('the console report gives each watched router’s /48 FIB change', () => {
+    const r = result([330, 360]);
+    const router = { router: 't-eu', role: 'neighbour' as const, bfdDownMs: 300, holdExpiredMs: null, bgpDownMs: 301, routeChangeMs: 305 };
+    r.trials[0].routers = [{ ...router, routeChange6Ms: 312 }];
+    r.trials[1].routers = [{ ...router, routeChange6Ms: null }];
+    expect(renderFailoverReport(r)).toContain('/48 FIB change per watched router, ms from the fault: trial 1: t-eu 312 ms  |  trial 2: t-eu -');
+    expect(FailoverResultSchema.safeParse(r).success).toBe(true);
+  });
+
   it('an [ipv4] lab’s report has no family in it', () => {
     const out = renderFailoverReport(result(null));
     expect(out).not.toMatch(/family|ipv6/);
