@@ -12,6 +12,7 @@ import type { ImageKind } from '../runtime/image-specs.js';
 import { type ImageRefs, imageRefs } from '../runtime/image-store.js';
 import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { IPV6_FIX, ipv6NetworkProblem } from './ipv6.js';
 
 export type CheckStatus = 'ok' | 'missing' | 'warn';
 
@@ -75,6 +76,8 @@ export async function runDoctor(rt: ContainerRuntime): Promise<DoctorReport> {
   const mmdebstrap = await run('mmdebstrap', ['--version']);
   checks.push(checkMmdebstrap(mmdebstrap, refs?.builder ?? 'mmdebstrap', Boolean(present.router && present.client)));
 
+  if (dockerOk) checks.push(await checkIpv6Networks(rt));
+
   if (dockerOk && refs && present.router) {
     try {
       // No network; removed afterwards, also on timeout.
@@ -107,6 +110,20 @@ export async function runDoctor(rt: ContainerRuntime): Promise<DoctorReport> {
 
 export function summarize(checks: DoctorCheck[]): DoctorReport {
   return { ok: checks.every((c) => c.status !== 'missing' || c.optional), checks };
+}
+
+/** `doctor`: optional, an [ipv4] lab needs none of it. */
+export async function checkIpv6Networks(rt: ContainerRuntime): Promise<DoctorCheck> {
+  const problem = await ipv6NetworkProblem(rt, 'doctor');
+  return problem === undefined
+    ? { name: 'ipv6 networks', status: 'ok', detail: 'the engine creates internal IPv6 networks (dual-stack labs, `families: [ipv4, ipv6]`)', optional: true }
+    : {
+        name: 'ipv6 networks',
+        status: 'missing',
+        detail: `dual-stack labs cannot run here: an internal network with EnableIPv6 failed: ${problem}`,
+        fix: IPV6_FIX,
+        optional: true,
+      };
 }
 
 // --- pure checks --------------------------------------------------------------------

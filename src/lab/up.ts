@@ -5,6 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
+import { assertIpv6Available } from '../host/ipv6.js';
 import { renderRouter } from '../render/frr-config.js';
 import { ensureImages } from '../runtime/ensure-images.js';
 import { type ClientRoute, hostSetup, removeLabRules } from '../runtime/host-firewall.js';
@@ -151,6 +152,8 @@ async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number
   await atStep(theLab, 'link delay check', () => assertNetemAvailable(rt, lab, images.router));
   const plan = planLab(lab, images, { configRoot: opts.paths.configRoot, agentDir }, configHashes);
   const { changes, previous, running } = await atStep(theLab, 'plan', () => labChanges(rt, lab, { configRoot: opts.paths.configRoot, images, plan }));
+  // A dual-stack lab with networks to make: refused, before anything is made, on a host that cannot make IPv6 ones.
+  if (changes.networks.some((n) => n.action === 'add' || n.action === 'recreate')) await atStep(theLab, 'ipv6 check', () => assertIpv6Available(rt, lab));
   if (hasChanges(changes)) opts.progress.step('lab', 'plan', renderChanges(changes).split('\n')[0]);
   const run: UpRun = {
     rt,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkDockerVersion,
+  checkIpv6Networks,
   checkMmdebstrap,
   checkNode,
   classifyHostModules,
@@ -9,6 +10,8 @@ import {
   parseProbeOutput,
   summarize,
 } from '../../src/host/doctor.js';
+import { probeSubnets } from '../../src/host/ipv6.js';
+import { FakeRuntime } from './support/fake-runtime.js';
 
 // Output captured from the router image on a host without sch_netem and dummy.
 const PROBE_OUTPUT = [
@@ -121,5 +124,35 @@ describe('classifyHostModules', () => {
   it('reports modprobe failures as missing and an absent modprobe as warn', () => {
     expect(checks['kernel: sch_netem'].status).toBe('missing');
     expect(checks['kernel: dummy link'].status).toBe('warn');
+  });
+});
+
+describe('checkIpv6Networks', () => {
+  it('is ok where an internal IPv6 network can be made, and leaves no network behind', async () => {
+    const rt = new FakeRuntime();
+    expect(await checkIpv6Networks(rt)).toMatchObject({ name: 'ipv6 networks', status: 'ok', optional: true });
+    expect(rt.networks.size).toBe(0);
+  });
+
+  it('says why not, and how to fix it, where the engine or kernel refuses (optional: [ipv4] labs need none of it)', async () => {
+    const rt = new FakeRuntime().failOn(
+      'createNetwork',
+      /ipv6-probe/,
+      new Error('Error response from daemon: could not find an available, non-overlapping IPv6 address pool'),
+    );
+    const c = await checkIpv6Networks(rt);
+    expect(c).toMatchObject({ status: 'missing', optional: true });
+    expect(c.detail).toMatch(/EnableIPv6 failed: .*IPv6 address pool/);
+    expect(c.fix).toMatch(/ipv6\.disable=1/);
+    expect(summarize([c]).ok).toBe(true);
+  });
+
+  it('probes with subnets of its own per process: never a lab pool, never another probe', () => {
+    const a = probeSubnets(4242);
+    const b = probeSubnets(4243);
+    expect(a.v4.subnet).toMatch(/^198\.1[89]\.\d+\.\d+\/30$/);
+    expect(a.v6).toEqual({ subnet: 'fdff:a1ab:0:1092::/64', gateway: 'fdff:a1ab:0:1092::1' });
+    expect(b.v4.subnet).not.toBe(a.v4.subnet);
+    expect(probeSubnets(32767 + 32768).v4).toEqual({ subnet: '198.19.255.252/30', gateway: '198.19.255.253' });
   });
 });

@@ -238,3 +238,44 @@ describe('up on a lab that runs (live edits)', () => {
     expect(readFileSync(join(configRoot, 'default', 't-ap', 'frr.conf'), 'utf8')).toBe(renderRouter(labA, 't-ap')['frr.conf']);
   });
 });
+
+describe('up of a dual-stack lab on a host that cannot do IPv6', () => {
+  const dual = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'dual-stack.yaml'));
+  const upLab = (rt: FakeRuntime, l = dual) => labUp(rt, l, { progress: quiet, paths: { configRoot: mkdtempSync(join(tmpdir(), 'up-test-')) }, noWait: true });
+  const NO_IPV6 = new Error('failed to set up IPv6 on bridge: open /proc/sys/net/ipv6/conf/br-1/disable_ipv6: no such file or directory');
+
+  it('is refused before anything is created, naming the reason', async () => {
+    const rt = readyRuntime().failOn('createNetwork', /ipv6-probe/, NO_IPV6);
+    const err = await upLab(rt).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect((err as LabError).code).toBe('HOST_CAPABILITY');
+    expect((err as LabError).message).toMatch(
+      /families: \[ipv4, ipv6\] asks for IPv6, but this host cannot create an internal IPv6 network: .*disable_ipv6: no such file/,
+    );
+    expect((err as LabError).message).toContain('Nothing was created');
+    expect(rt.calls.filter((c) => c.startsWith('createNetwork ')).map((c) => c.split(' ')[1])).toEqual([expect.stringMatching(/^al-dual-ipv6-probe-\d+$/)]);
+    expect(created(rt)).toEqual([]);
+    expect(rt.networks.size).toBe(0);
+  });
+
+  it('goes ahead where the probe network can be made, and removes the probe', async () => {
+    const rt = readyRuntime();
+    rt.onExec = (c) => ({
+      exitCode: 0,
+      stdout: `${JSON.stringify({ daemonsMs: 5, applyMs: 3, at: Date.now() })}\n@@anycast-lab@@\n${renderRouter(dual, c.labels[LABEL.node])['frr.conf']}`,
+      stderr: '',
+    });
+    const r = await upLab(rt);
+    expect(r.created.networks).toHaveLength(dual.links.length + dual.lans.length + 1);
+    expect([...rt.networks.values()].map((n) => n.name)).not.toContainEqual(expect.stringMatching(/ipv6-probe/));
+    expect(indexOf(rt, `removeNetwork ${rt.calls.find((c) => c.includes('ipv6-probe'))!.split(' ')[1]}`)).toBeLessThan(
+      indexOf(rt, 'createNetwork al-dual-fra--t-eu'),
+    );
+  });
+
+  it('is never asked of an [ipv4] lab', async () => {
+    const rt = readyRuntime();
+    await up(rt);
+    expect(rt.calls.filter((c) => c.includes('ipv6-probe'))).toEqual([]);
+  });
+});

@@ -43,7 +43,10 @@ export function popAgentConfig(lab: Lab, pop: Router): PopAgentConfig {
  */
 const anycastAddrs = (lab: Lab): string[] => {
   const prefixLen = lab.anycast.prefix.split('/')[1];
-  return [lab.anycast.dnsAddress, lab.anycast.httpAddress].map((a) => `${a}/${prefixLen}`);
+  const v6 = lab.anycast.ipv6;
+  // A dual-stack PoP holds the /48's service addresses too: their connected /48 is what `network 2001:db8::/48` announces.
+  const addrs6 = v6 ? [v6.dnsAddress, v6.httpAddress].map((a) => `${a}/${v6.prefix.split('/')[1]}`) : [];
+  return [...[lab.anycast.dnsAddress, lab.anycast.httpAddress].map((a) => `${a}/${prefixLen}`), ...addrs6];
 };
 
 const parseOr = (s: string, fallback: unknown): unknown => {
@@ -110,7 +113,8 @@ export const pop = {
     setup: (lab) =>
       [
         'ip link show anycast0 >/dev/null 2>&1 || ip link add anycast0 type bridge',
-        ...anycastAddrs(lab).map((a) => `ip addr replace ${a} dev anycast0`),
+        // nodad: duplicate address detection on a bridge with no ports would hold an IPv6 address tentative, unusable.
+        ...anycastAddrs(lab).map((a) => `ip addr replace ${a} dev anycast0${a.includes(':') ? ' nodad' : ''}`),
         'ip link set anycast0 up',
       ].join('\n'),
     // Started with FRR, not after it, so the responder is listening by the
