@@ -137,6 +137,10 @@ function lookup(name: string, qtype: number, ctx: QueryContext, zone: ZoneData, 
     const rdata = zone.a.get(name);
     if (rdata) out.push({ type: TYPE.A, class: CLASS.IN, ttl: zone.ttl.a, rdata });
   }
+  if (qtype === TYPE.AAAA || any) {
+    const rdata = zone.aaaa.get(name);
+    if (rdata) out.push({ type: TYPE.AAAA, class: CLASS.IN, ttl: zone.ttl.a, rdata });
+  }
   if (qtype === TYPE.TXT || any) {
     if (name === zone.whoami) out.push({ type: TYPE.TXT, class: CLASS.IN, ttl: 0, rdata: txtRdata([`pop=${zone.pop}`, `client=${ctx.clientAddress}`]) });
     const rdata = zone.txt.get(name);

@@ -1,5 +1,6 @@
 // Announce or withdraw the anycast prefix by adding or removing the `network`
-// statement frr.conf renders under `router bgp <asn>`. The prefix is
+// statement frr.conf renders under `router bgp <asn>` (the /24), or under its
+// `address-family ipv6 unicast` (the /48: each family is withdrawn alone). The prefix is
 // originated from anycast0, so the route stays in the RIB and only the BGP
 // origination changes. The command runner is injected: tests record argv.
 import { execFile } from 'node:child_process';
@@ -23,9 +24,15 @@ export interface BgpControl {
 export const VTYSH = 'vtysh';
 const TIMEOUT_MS = 5000;
 
-/** vtysh argv for the `network` statement, with or without `no`. */
+/**
+ * vtysh argv for the `network` statement, with or without `no`. The prefix
+ * says its family: an IPv4 one goes where frr.conf has it (the implicit IPv4
+ * unicast of `router bgp`, so the argv is what it always was), an IPv6 one
+ * under `address-family ipv6 unicast`.
+ */
 export function vtyshNetworkArgs(asn: number, prefix: string, announce: boolean): string[] {
-  return ['-c', 'configure terminal', '-c', `router bgp ${asn}`, '-c', `${announce ? '' : 'no '}network ${prefix}`];
+  const af = prefix.includes(':') ? ['-c', 'address-family ipv6 unicast'] : [];
+  return ['-c', 'configure terminal', '-c', `router bgp ${asn}`, ...af, '-c', `${announce ? '' : 'no '}network ${prefix}`];
 }
 
 /**

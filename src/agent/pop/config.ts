@@ -1,7 +1,7 @@
 // Reads and checks pop.json once at start-up, so the hot path can trust every
 // field. Missing health/tcp knobs fall back to the documented defaults.
 import { readFile } from 'node:fs/promises';
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { PopAgentConfig, SoaFields } from '../contract.js';
 import { type DEFAULT_SOA_TIMERS, defaultNameservers, defaultSoa, POP_PATHS } from '../contract.js';
 import { PopAgentError } from './errors.js';
@@ -102,6 +102,8 @@ export function checkPopConfig(raw: unknown, source = 'pop config'): PopAgentCon
     minimum: u32('minimum'),
   };
 
+  const ipv6 = o.ipv6 === undefined ? undefined : checkIpv6(o.ipv6, zone, fail);
+
   const health = (typeof o.health === 'object' && o.health !== null ? o.health : {}) as Record<string, unknown>;
   const tcp = (typeof o.tcp === 'object' && o.tcp !== null ? o.tcp : {}) as Record<string, unknown>;
   return {
@@ -126,7 +128,30 @@ export function checkPopConfig(raw: unknown, source = 'pop config'): PopAgentCon
       idleTimeoutMs: positive(tcp, 'idleTimeoutMs', 'tcp.idleTimeoutMs', DEFAULT_TCP.idleTimeoutMs),
       maxConnections: positive(tcp, 'maxConnections', 'tcp.maxConnections', DEFAULT_TCP.maxConnections),
     },
+    ...(ipv6 ? { ipv6 } : {}),
   };
+}
+
+/** The dual-stack part: the /48 and its addresses, and AAAA records inside the zone. */
+function checkIpv6(raw: unknown, zone: string, fail: (field: string, want: string) => never): NonNullable<PopAgentConfig['ipv6']> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('ipv6', 'must be an object');
+  const o = raw as Record<string, unknown>;
+  const addr = (k: string): string =>
+    typeof o[k] === 'string' && isIPv6(o[k] as string) ? (o[k] as string) : fail(`ipv6.${k}`, `must be an IPv6 address, got ${JSON.stringify(o[k])}`);
+  const prefix = o.prefix;
+  const [net, len] = typeof prefix === 'string' ? prefix.split('/') : [];
+  if (typeof prefix !== 'string' || !isIPv6(net ?? '') || !/^\d{1,3}$/.test(len ?? '') || Number(len) > 128)
+    fail('ipv6.prefix', 'must be an IPv6 CIDR like 2001:db8::/48');
+  const records: Record<string, string> = {};
+  const rawRecords = o.records ?? {};
+  if (typeof rawRecords !== 'object' || rawRecords === null || Array.isArray(rawRecords)) fail('ipv6.records', 'must be an object of name -> IPv6');
+  for (const [name, a] of Object.entries(rawRecords as Record<string, unknown>)) {
+    if (typeof a !== 'string' || !isIPv6(a)) fail(`ipv6.records["${name}"]`, 'must be an IPv6 address');
+    const fq = name.endsWith('.') ? name : `${name}.`;
+    if (!inZone(fq.toLowerCase(), zone)) fail(`ipv6.records["${name}"]`, `is outside zone "${zone}": it would be answered REFUSED`);
+    records[fq] = a as string;
+  }
+  return { prefix: prefix as string, dnsAddress: addr('dnsAddress'), httpAddress: addr('httpAddress'), records };
 }
 
 /** "Lab" / "lab" / "lab." -> "lab." (lower case, one trailing dot). */

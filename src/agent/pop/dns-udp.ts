@@ -3,6 +3,7 @@
 // decide and serialize. Its send() promise rejects on e.g. a source port 0
 // and is always caught here.
 import type { RemoteInfo } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import type { AnswerLimits } from './answer.js';
 import { answerQuery } from './answer.js';
 import type { Packet } from './dns2.js';
@@ -33,7 +34,7 @@ export interface UdpDns {
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export async function startUdpDns(o: UdpDnsOptions): Promise<UdpDns> {
-  const server = new UDPServer({ type: 'udp4' });
+  const server = new UDPServer({ type: isIPv6(o.address) ? 'udp6' : 'udp4' });
   const counters = o.stats.udp;
   const onSendError = () => {
     counters.sendErrors++;

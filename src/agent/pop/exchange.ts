@@ -1,13 +1,13 @@
 // Minimal DNS transport clients: one UDP exchange, pipelined TCP exchanges.
 // Used by tests and usable from a client container; no DNS parsing here.
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, isIPv6 } from 'node:net';
 import { tcpFrame } from './query.js';
 
 /** Sends one datagram; resolves with the first reply, or null after `timeoutMs`. */
 export function udpExchange(host: string, port: number, message: Buffer, timeoutMs = 1000): Promise<Buffer | null> {
   return new Promise((resolve) => {
-    const s = createSocket('udp4');
+    const s = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
     const done = (reply: Buffer | null) => {
       clearTimeout(timer);
       s.close();

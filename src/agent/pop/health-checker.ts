@@ -10,8 +10,13 @@ import { checkPolicy, initialHealthState, stepDrain, stepHealth, wantsAnnounce }
 import type { Logger } from './log.js';
 import { errorFields } from './log.js';
 
+/** The family a checker watches in a dual-stack PoP (one checker, one prefix each). */
+export type HealthFamily = 'ipv4' | 'ipv6';
+
 /** One line of POP_PATHS.healthLog. */
 export interface HealthLogLine {
+  /** Dual-stack PoPs only: whose prefix this line is about. */
+  family?: HealthFamily;
   /** Unix ms. */
   ts: number;
   /** CLOCK_MONOTONIC ms (process.hrtime.bigint), comparable with probe samples across containers. */
@@ -20,8 +25,10 @@ export interface HealthLogLine {
   reason: string;
 }
 
-/** Contents of POP_PATHS.health. */
+/** One family's health state; POP_PATHS.health holds the IPv4 one at the top level (see PopHealthFile). */
 export interface HealthFile {
+  /** Dual-stack PoPs only: whose prefix this state is about. */
+  family?: HealthFamily;
   /** What we last told BGP; null until the first command succeeded. */
   state: 'announced' | 'withdrawn' | null;
   /** Unix ms at which `state` last changed. */
@@ -54,6 +61,8 @@ export interface HealthCheckerDeps {
 }
 
 export interface HealthCheckerOptions {
+  /** Stamped on every log line and state: set in dual-stack PoPs, where two checkers share the files. */
+  family?: HealthFamily;
   intervalMs: number;
   /** Defaults to the interval: a check never overlaps the next one. */
   timeoutMs?: number;
@@ -82,9 +91,10 @@ export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps
   let applied: boolean | null = null;
   let appliedSince = d.wallMs();
   let bgpError: string | undefined;
+  const stamp = o.family ? { family: o.family } : {};
 
   const logLine = (label: HealthLogLine['state'], reason: string) =>
-    d.appendLog({ ts: d.wallMs(), tsMono: d.monoMs(), state: label, reason }).catch((e) => d.log.error('health log write failed', errorFields(e)));
+    d.appendLog({ ...stamp, ts: d.wallMs(), tsMono: d.monoMs(), state: label, reason }).catch((e) => d.log.error('health log write failed', errorFields(e)));
 
   async function reconcile(): Promise<void> {
     const want = wantsAnnounce(state);
@@ -131,6 +141,7 @@ export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps
       if (step.transition) await logLine(step.transition.label, step.transition.reason);
       await d
         .writeState({
+          ...stamp,
           state: applied === null ? null : applied ? 'announced' : 'withdrawn',
           since: appliedSince,
           consecutiveFailures: state.consecutiveFailures,
@@ -158,6 +169,16 @@ export function startHealthChecker(o: HealthCheckerOptions, d: HealthCheckerDeps
     done,
   };
 }
+
+/**
+ * Contents of POP_PATHS.health: the IPv4 state where it always was, so every
+ * reader of `state`/`drained` keeps working, and the IPv6 state beside it.
+ */
+export type PopHealthFile = HealthFile & { ipv6?: HealthFile };
+
+/** Nothing until the IPv4 checker has a state: the file's top level is always a whole IPv4 state. */
+export const popHealthFile = (v4: HealthFile | undefined, v6: HealthFile | undefined): PopHealthFile | undefined =>
+  v4 && { ...v4, ...(v6 ? { ipv6: v6 } : {}) };
 
 /** setTimeout that resolves early (not rejects) on abort, so stop() is prompt. */
 export const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>

@@ -1,14 +1,16 @@
 // Entry point bundled to /opt/anycast-lab/health.js:
 //   node health.js [/etc/anycast-lab/pop.json]
 // A separate process from the responder, so SIGSTOPping the responder is
-// seen (and acted on) by this one.
+// seen (and acted on) by this one. A dual-stack PoP runs one checker per
+// family (health-families.ts).
 import { access } from 'node:fs/promises';
 import { POP_PATHS } from '../contract.js';
 import { execRunner, vtyshBgp } from './bgp.js';
 import { configPathFromArgv, loadPopConfig } from './config.js';
 import { appendJsonLine, writeJsonAtomic, writePidFile } from './files.js';
-import { abortableSleep, startHealthChecker } from './health-checker.js';
-import { chaosProbe } from './health-probe.js';
+import { abortableSleep } from './health-checker.js';
+import { startFamilyCheckers, watchedFamilies } from './health-families.js';
+import { type ChaosProbe, chaosProbe } from './health-probe.js';
 import { errorFields, jsonLogger } from './log.js';
 import { installProcessGuards } from './process-guards.js';
 
@@ -20,14 +22,16 @@ async function main(): Promise<void> {
   installProcessGuards(log);
   const config = await loadPopConfig(configPathFromArgv(process.argv));
   await writePidFile(POP_PATHS.healthPid);
-  const probe = chaosProbe(config.dnsAddress, DNS_PORT);
-  const checker = startHealthChecker(
+  // One probe (one socket) per address checked.
+  const probes = new Map<string, ChaosProbe>(watchedFamilies(config).map((w) => [w.dnsAddress, chaosProbe(w.dnsAddress, DNS_PORT)]));
+  const running = startFamilyCheckers(
+    config,
     // Started with FRR and the responder (router-init.sh): up to 10 s for the
     // responder's first answer before failures count.
     { intervalMs: config.health.interval, policy: { failures: config.health.failures, holdDownMs: config.health.holdDown }, startupGraceMs: 10_000 },
     {
-      check: (t) => probe.check(t),
-      bgp: vtyshBgp(config.asn, config.prefix, execRunner),
+      check: (address, t) => probes.get(address)?.check(t) ?? Promise.resolve({ ok: false, rttMs: null, reason: `no probe for ${address}` }),
+      bgpFor: (prefix) => vtyshBgp(config.asn, prefix, execRunner),
       monoMs,
       wallMs: Date.now,
       writeState: (s) => writeJsonAtomic(POP_PATHS.health, s),
@@ -41,11 +45,13 @@ async function main(): Promise<void> {
         ),
     },
   );
-  log.info('health checker started', { pop: config.pop, target: `${config.dnsAddress}:${DNS_PORT}`, ...config.health });
+  for (const w of watchedFamilies(config)) {
+    log.info('health checker started', { pop: config.pop, family: w.family, target: `${w.dnsAddress}:${DNS_PORT}`, prefix: w.prefix, ...config.health });
+  }
   const stop = async (signal: string) => {
     log.info('stopping', { signal });
-    await checker.stop();
-    probe.close();
+    await Promise.all(running.map((r) => r.checker.stop()));
+    for (const p of probes.values()) p.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

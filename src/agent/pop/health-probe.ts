@@ -1,9 +1,11 @@
 // One health check: a real CHAOS TXT hostname.bind query over UDP to our own
-// responder, the same path a client's query takes (minus the network).
+// responder, the same path a client's query takes (minus the network), over
+// the family of the address it checks.
 
 import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import { hostnameBindQuery, readHeader } from './query.js';
 
 export interface ProbeResult {
@@ -32,7 +34,7 @@ export function chaosProbe(address: string, port: number, now: () => number = ()
   let pending: { id: number; done: (r: ProbeResult) => void } | null = null;
 
   const open = (): Socket => {
-    const s = createSocket('udp4');
+    const s = createSocket(isIPv6(address) ? 'udp6' : 'udp4');
     s.on('message', (msg) => {
       if (!pending) return;
       const verdict = judgeReply(msg, pending.id);

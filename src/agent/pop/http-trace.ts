@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import { isIPv6 } from 'node:net';
 import { stripMapped } from './dns-tcp.js';
 import { closeServer, listenTcp } from './listen.js';
 import type { ResponderStats } from './stats.js';
@@ -25,12 +26,17 @@ export function unixSecondsWithMs(ms: number): string {
   return `${Math.floor(whole / 1000)}.${String(whole % 1000).padStart(3, '0')}`;
 }
 
-/** key=value lines; `colo`, `pop`, `ip`, `ts`, `proto` are the contract, the rest is mimicry. */
+/**
+ * key=value lines; `colo`, `pop`, `ip`, `ts`, `proto` are the contract, the
+ * rest is mimicry, except `family`: which family the request came over, so a
+ * dual-stack client can tell its IPv6 catchment from its IPv4 one in one read.
+ */
 export function traceBody(f: TraceFields): string {
   const lines = [
     'fl=anycast-lab',
     `h=${oneLine(f.host ?? '')}`,
     `ip=${f.ip}`,
+    `family=${isIPv6(f.ip) ? 'ipv6' : 'ipv4'}`,
     `ts=${unixSecondsWithMs(f.nowMs)}`,
     'visit_scheme=http',
     `uag=${oneLine(f.userAgent ?? '')}`,

@@ -35,6 +35,27 @@ export function aRdata(address: string): Buffer {
   return Buffer.from(address.split('.').map((o) => Number(o)));
 }
 
+/** 16 bytes of an IPv6 address (RFC 3596 §2.2); the caller has checked it with isIPv6. */
+export function aaaaRdata(address: string): Buffer {
+  let text = address.split('%')[0];
+  // A trailing dotted quad (::ffff:192.0.2.1) is the last two groups.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number);
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const groups = (s: string | undefined) => (s ? s.split(':') : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const all = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  const out = Buffer.alloc(16);
+  all.forEach((g, i) => {
+    out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
+  });
+  return out;
+}
+
 export function soaRdata(s: { primary: string; admin: string; serial: number; refresh: number; retry: number; expiration: number; minimum: number }): Buffer {
   const nums = Buffer.alloc(20);
   for (const [i, n] of [s.serial, s.refresh, s.retry, s.expiration, s.minimum].entries()) nums.writeUInt32BE(n >>> 0, i * 4);

@@ -5,7 +5,7 @@ import { defaultSoa } from '../contract.js';
 import { inZone, normalizeZone } from './config.js';
 import { CLASS, TYPE } from './dns2.js';
 import type { WireRR } from './wire.js';
-import { aRdata, nameWire, soaRdata, txtRdata } from './wire.js';
+import { aaaaRdata, aRdata, nameWire, soaRdata, txtRdata } from './wire.js';
 
 export interface ZoneData {
   pop: string;
@@ -18,6 +18,8 @@ export interface ZoneData {
   whoami: string;
   /** Owner name -> A RDATA. */
   a: ReadonlyMap<string, Buffer>;
+  /** Owner name -> AAAA RDATA (dual-stack labs; empty otherwise). */
+  aaaa: ReadonlyMap<string, Buffer>;
   /** Owner name -> TXT RDATA. */
   txt: ReadonlyMap<string, Buffer>;
   /** Every owner name plus its ancestors inside the zone: an empty non-terminal is NODATA, not NXDOMAIN (RFC 8020). */
@@ -26,7 +28,7 @@ export interface ZoneData {
   soa: WireRR;
   /** NS RDATA of the apex, one per name server. */
   ns: Buffer[];
-  /** A records of the in-zone name servers, owner written out: the additional section of an NS answer. */
+  /** A and AAAA records of the in-zone name servers, owner written out: the additional section of an NS answer. */
   nsAddresses: WireRR[];
   ttl: { a: number; negative: number };
 }
@@ -45,20 +47,22 @@ export const PADDING_NAMES = { mid: 700, big: 1600 } as const;
 // Short TTLs: the lab measures which PoP answers; caches would hide it.
 const TTL = { a: 5, negative: 5 };
 
-export type ZoneConfig = Pick<PopAgentConfig, 'pop' | 'zone' | 'records'> & Partial<Pick<PopAgentConfig, 'nameservers' | 'soa'>>;
+export type ZoneConfig = Pick<PopAgentConfig, 'pop' | 'zone' | 'records'> & Partial<Pick<PopAgentConfig, 'nameservers' | 'soa' | 'ipv6'>>;
 
 export function buildZone(config: ZoneConfig): ZoneData {
   const zone = normalizeZone(config.zone);
   const under = (label: string) => `${label}.${zone === '.' ? '' : zone}`;
   const a = new Map<string, Buffer>();
   for (const [name, address] of Object.entries(config.records)) a.set(fqdn(name), aRdata(address));
+  const aaaa = new Map<string, Buffer>();
+  for (const [name, address] of Object.entries(config.ipv6?.records ?? {})) aaaa.set(fqdn(name), aaaaRdata(address));
   const txt = new Map<string, Buffer>();
   for (const [label, bytes] of Object.entries(PADDING_NAMES)) {
-    if (!a.has(under(label))) txt.set(under(label), txtRdata(paddingStrings(config.pop, bytes)));
+    if (!a.has(under(label)) && !aaaa.has(under(label))) txt.set(under(label), txtRdata(paddingStrings(config.pop, bytes)));
   }
   const whoami = under('whoami');
   const names = new Set<string>([zone, whoami]);
-  for (const name of [...a.keys(), ...txt.keys()]) {
+  for (const name of [...a.keys(), ...aaaa.keys(), ...txt.keys()]) {
     for (let n = name; inZone(n, zone); n = parent(n)) {
       names.add(n);
       if (n === zone) break;
@@ -84,8 +88,12 @@ export function buildZone(config: ZoneConfig): ZoneData {
     }),
   };
   const nsAddresses = nameservers.flatMap((ns) => {
-    const rdata = a.get(ns);
-    return rdata ? [{ owner: nameWire(ns), type: TYPE.A, class: CLASS.IN, ttl: TTL.a, rdata }] : [];
+    const v4 = a.get(ns);
+    const v6 = aaaa.get(ns);
+    return [
+      ...(v4 ? [{ owner: nameWire(ns), type: TYPE.A, class: CLASS.IN, ttl: TTL.a, rdata: v4 }] : []),
+      ...(v6 ? [{ owner: nameWire(ns), type: TYPE.AAAA, class: CLASS.IN, ttl: TTL.a, rdata: v6 }] : []),
+    ];
   });
   return {
     pop: config.pop,
@@ -94,6 +102,7 @@ export function buildZone(config: ZoneConfig): ZoneData {
     zone,
     whoami,
     a,
+    aaaa,
     txt,
     names,
     soa,

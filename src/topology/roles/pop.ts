@@ -33,8 +33,17 @@ export function popAgentConfig(lab: Lab, pop: Router): PopAgentConfig {
     soa: lab.anycast.soa,
     health: { ...lab.health },
     tcp: { idleTimeoutMs: 10_000, maxConnections: 1000 },
+    ...(lab.anycast.ipv6 ? { ipv6: popAgentConfig6(lab.anycast.ipv6) } : {}),
   };
 }
+
+/** Dual-stack labs: the /48, its service addresses and the AAAA records, as the responder and the health checker read them. */
+const popAgentConfig6 = (a: NonNullable<Lab['anycast']['ipv6']>): NonNullable<PopAgentConfig['ipv6']> => ({
+  prefix: a.prefix,
+  dnsAddress: a.dnsAddress,
+  httpAddress: a.httpAddress,
+  records: a.records,
+});
 
 /**
  * Anycast addresses sit on their own interface with the prefix length of the
@@ -43,10 +52,31 @@ export function popAgentConfig(lab: Lab, pop: Router): PopAgentConfig {
  */
 const anycastAddrs = (lab: Lab): string[] => {
   const prefixLen = lab.anycast.prefix.split('/')[1];
+  return [lab.anycast.dnsAddress, lab.anycast.httpAddress].map((a) => `${a}/${prefixLen}`);
+};
+
+/** The same for the /48 in dual-stack labs (the connected /48 satisfies import-check under address-family ipv6). */
+const anycastAddrs6 = (lab: Lab): string[] => {
   const v6 = lab.anycast.ipv6;
-  // A dual-stack PoP holds the /48's service addresses too: their connected /48 is what `network 2001:db8::/48` announces.
-  const addrs6 = v6 ? [v6.dnsAddress, v6.httpAddress].map((a) => `${a}/${v6.prefix.split('/')[1]}`) : [];
-  return [...[lab.anycast.dnsAddress, lab.anycast.httpAddress].map((a) => `${a}/${prefixLen}`), ...addrs6];
+  if (!v6) return [];
+  const prefixLen = v6.prefix.split('/')[1];
+  return [v6.dnsAddress, v6.httpAddress].map((a) => `${a}/${prefixLen}`);
+};
+
+/**
+ * Shell that puts the /48's addresses on anycast0. nodad: duplicate address
+ * detection would hold them "tentative" (unbindable, EADDRNOTAVAIL) for a
+ * second or more, and every PoP holds the same addresses on purpose. IPv6 is
+ * switched on for anycast0 itself in case the kernel's default for new
+ * interfaces still says disabled.
+ */
+const anycastSetup6 = (lab: Lab): string[] => {
+  const addrs = anycastAddrs6(lab);
+  if (!addrs.length) return [];
+  return [
+    '{ [ -w /proc/sys/net/ipv6/conf/anycast0/disable_ipv6 ] && echo 0 > /proc/sys/net/ipv6/conf/anycast0/disable_ipv6; } || true',
+    ...addrs.map((a) => `ip -6 addr replace ${a} dev anycast0 nodad`),
+  ];
 };
 
 const parseOr = (s: string, fallback: unknown): unknown => {
@@ -107,14 +137,14 @@ export const pop = {
   },
   container: {
     // For people and tools reading the container's environment; setup writes the addresses out.
-    env: (lab) => ({ ANYCAST_ADDRS: anycastAddrs(lab).join(' ') }),
+    env: (lab) => ({ ANYCAST_ADDRS: [...anycastAddrs(lab), ...anycastAddrs6(lab)].join(' ') }),
     // This kernel has no `dummy` link type; a bridge with no ports stays UP
     // with carrier and holds the anycast addresses just as well.
     setup: (lab) =>
       [
         'ip link show anycast0 >/dev/null 2>&1 || ip link add anycast0 type bridge',
-        // nodad: duplicate address detection on a bridge with no ports would hold an IPv6 address tentative, unusable.
-        ...anycastAddrs(lab).map((a) => `ip addr replace ${a} dev anycast0${a.includes(':') ? ' nodad' : ''}`),
+        ...anycastAddrs(lab).map((a) => `ip addr replace ${a} dev anycast0`),
+        ...anycastSetup6(lab),
         'ip link set anycast0 up',
       ].join('\n'),
     // Started with FRR, not after it, so the responder is listening by the
@@ -141,8 +171,10 @@ export const pop = {
     },
     summary: (f) => {
       const words: string[] = [];
-      const ann = f.announce as { state?: string } | null | undefined;
-      if (ann?.state) words.push(`anycast ${ann.state}`);
+      // Dual-stack PoPs: the IPv4 state at the top, the IPv6 one under `ipv6` (health-families.ts).
+      const ann = f.announce as { state?: string; ipv6?: { state?: string } } | null | undefined;
+      if (ann?.ipv6?.state) words.push(`anycast ipv4 ${ann.state ?? '?'} ipv6 ${ann.ipv6.state}`);
+      else if (ann?.state) words.push(`anycast ${ann.state}`);
       if (f.drained === true) words.push('DRAINED (npm run lab -- announce to undo)');
       const q = f.queries as { udp?: { queries?: number }; tcp?: { queries?: number } } | null | undefined;
       if (q?.udp || q?.tcp) words.push(`queries udp=${q.udp?.queries ?? 0} tcp=${q.tcp?.queries ?? 0}`);
