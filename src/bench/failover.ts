@@ -20,6 +20,7 @@ import { renderCdf } from '../report/cdf-svg.js';
 import { movedFailoverMs } from '../report/failover-html.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { versioned } from '../schema-version.js';
+import type { Family } from '../topology/model.js';
 import { formatTable } from '../util/format.js';
 import { timestamp } from '../util/timestamp.js';
 import { reasonOf } from './reason.js';
@@ -46,6 +47,8 @@ function skippedNote(modes: string[]): string[] {
 export interface BenchRow {
   fault: string;
   bfd: string;
+  /** Dual-stack labs: the family this row times (one row per family, side by side); absent on an [ipv4] lab. */
+  family?: Family;
   /** Set when the case could not run (e.g. BFD at this interval never settled): the edge of what the machine does. */
   error?: string;
   trials: number;
@@ -74,7 +77,23 @@ export interface BenchRow {
   wallMs: number;
 }
 
-export function benchRow(c: BenchCase, r: FailoverResult): BenchRow {
+/**
+ * A case's rows: one, or on a dual-stack lab one per family from the same
+ * trials (router timings are the IPv4 session's in both: BFD runs per
+ * session, and the runner watches the IPv4 FIB).
+ */
+export function benchRows(c: BenchCase, r: FailoverResult): BenchRow[] {
+  if (!r.family) return [benchRow(c, r)];
+  const rows = [{ ...benchRow(c, r), family: r.family }];
+  const v6 = r.ipv6;
+  if (v6) {
+    const trials = r.trials.map((t, i) => ({ ...t, clients: v6.trials[i]?.clients ?? [] }));
+    rows.push({ ...benchRow(c, { ...r, trials, summary: v6.summary }), family: 'ipv6' });
+  }
+  return rows;
+}
+
+function benchRow(c: BenchCase, r: FailoverResult): BenchRow {
   const clients = r.trials.flatMap((t) => t.clients);
   const neighbours = r.trials.flatMap((t) => t.routers.filter((x) => x.role === 'neighbour'));
   const nums = (xs: (number | null | undefined)[]) => xs.filter((v): v is number => typeof v === 'number');
@@ -150,10 +169,14 @@ export function failedRow(c: BenchCase, err: unknown): BenchRow {
 export function renderBench(rows: BenchRow[]): string {
   const ms = (v: number | null) => (v === null ? '-' : !Number.isFinite(v) ? '∞' : `${Math.round(v)}`);
   const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}×`);
+  // A family column only when some row has one: an [ipv4] lab's table stays as it was.
+  const dual = rows.some((r) => r.family);
+  const family = (r: BenchRow) => (dual ? [r.family ?? '-'] : []);
   const table = formatTable(
     [
       'fault',
       'bfd',
+      ...(dual ? ['family'] : []),
       'n',
       'moved',
       'min ms',
@@ -170,10 +193,11 @@ export function renderBench(rows: BenchRow[]): string {
     ],
     rows.map((r) =>
       r.error
-        ? [r.fault, r.bfd, '0', '-', `did not run: ${r.error}`]
+        ? [r.fault, r.bfd, ...family(r), '0', '-', `did not run: ${r.error}`]
         : [
             r.fault,
             r.bfd,
+            ...family(r),
             String(r.trials),
             `${r.moved}/${r.affected}`,
             ms(r.failoverMs.min),
@@ -189,7 +213,7 @@ export function renderBench(rows: BenchRow[]): string {
             String(r.probes.lostSamples),
           ],
     ),
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
+    ['l', 'l', ...(dual ? (['l'] as const) : []), 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
   );
   return `${table}\n(failover: last answer from the old PoP → first from the new, per affected client and trial, each fault after a random delay over one BFD/keepalive interval; router: neighbour's BFD-down/hold-expiry after the fault; others hurt: client-trials not on the failed PoP that lost answers or changed PoP; lost: samples written by an agent that never reached the orchestrator)\n`;
 }
@@ -230,7 +254,7 @@ export async function runFailoverBench(ctx: FailoverBenchDeps, o: FailoverBenchO
         { rt: ctx.rt, lab, configRoot: ctx.configRoot, clock: { monoMs, wallMs: () => Date.now() }, progress, signal: ctx.signal },
         { pop: o.pop, fault: mode, trials, bfd: setting.bfd, bfdScope: setting.scope, seed },
       );
-      rows.push(benchRow(c, r));
+      rows.push(...benchRows(c, r));
     } catch (err) {
       // Ctrl-C ends the bench; a case the machine cannot do (BFD never
       // settles at 10 ms) is a result, and the next case still runs:
@@ -270,7 +294,7 @@ export async function runFailoverBench(ctx: FailoverBenchDeps, o: FailoverBenchO
 export function renderBenchCdfHtml(lab: string, pop: string, trials: number, rows: BenchRow[]): string {
   const series = rows
     .filter((r) => !r.error && r.failoverValuesMs?.length)
-    .map((r) => ({ label: `${r.fault}, BFD ${r.bfd}`, values: r.failoverValuesMs ?? [], boundMs: r.boundMs }));
+    .map((r) => ({ label: `${r.fault}, BFD ${r.bfd}${r.family ? `, ${r.family}` : ''}`, values: r.failoverValuesMs ?? [], boundMs: r.boundMs }));
   const title = `failover bench: ${pop} (lab ${lab}), ${trials} trials per case`;
   return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${title}</title>\n</head>\n<body style="font-family: sans-serif">\n${renderCdf(title, series)}\n</body>\n</html>\n`;
 }

@@ -178,17 +178,20 @@ function failoverTable(doc: FailoverDoc, file: string): string {
   const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : String(Math.round(v)));
   const x = (v: number | null) => (v === null ? '-' : v.toFixed(2));
   const bfd = (r: BenchRow) => (r.bfd === 'off' ? `off (hold ${r.boundMs / 1000} s)` : r.bfd);
+  // Dual-stack benches: a family column, IPv4 and IPv6 rows side by side; files from [ipv4] labs keep their table.
+  const dual = doc.rows.some((r) => r.family);
+  const fam = (r: BenchRow) => (dual ? ` ${r.family ?? '-'} |` : '');
   const rows = doc.rows.map((r) =>
     r.error
-      ? `| ${r.fault} | ${bfd(r)} | did not run: ${r.error.replace(/\|/g, '/')} | | | | | | | | |`
-      : `| ${r.fault} | ${bfd(r)} | ${r.trials} | ${ms(r.failoverMs.min)} | ${ms(r.failoverMs.p50)} | ${ms(r.failoverMs.p95)} | ${ms(r.failoverMs.max)} | ${ms(r.boundMs)} | ${x(r.ratio.p50)} | ${ms(r.routerDetectMs.p50)} | ${othersHurt(r)} |`,
+      ? `| ${r.fault} | ${bfd(r)} |${fam(r)} did not run: ${r.error.replace(/\|/g, '/')} | | | | | | | | |`
+      : `| ${r.fault} | ${bfd(r)} |${fam(r)} ${r.trials} | ${ms(r.failoverMs.min)} | ${ms(r.failoverMs.p50)} | ${ms(r.failoverMs.p95)} | ${ms(r.failoverMs.max)} | ${ms(r.boundMs)} | ${x(r.ratio.p50)} | ${ms(r.routerDetectMs.p50)} | ${othersHurt(r)} |`,
   );
   const reproduce = `npm run bench -- failover --trials ${doc.trialsPerCase}${doc.modes ? ` --modes ${doc.modes}` : ''}${doc.bfds ? ` --bfd ${doc.bfds}` : ''}`;
   return [
     `${source(file, reproduce)} Client-visible failover in ms, per affected client and trial; each fault after a random delay over one BFD interval (one keepalive interval without BFD):`,
     '',
-    '| fault | BFD | trials | min | p50 | p95 | max | bound | p50 / bound | transit saw it (p50) | other clients hurt |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| fault | BFD |${dual ? ' family |' : ''} trials | min | p50 | p95 | max | bound | p50 / bound | transit saw it (p50) | other clients hurt |`,
+    `|---|---|${dual ? '---|' : ''}---|---|---|---|---|---|---|---|---|`,
     ...rows,
   ].join('\n');
 }
@@ -211,10 +214,15 @@ function failoverRunText(doc: FailoverResult, file: string): string {
   });
   return [
     `${source(file, `npm run lab -- failover --pop ${doc.pop} --fault ${doc.fault} --trials ${doc.trials.length}`)} ${doc.trials.length} ${doc.fault} faults of ${doc.pop}, BFD ${doc.bfd}:`,
-    `${movers}'s failover (last answer from ${doc.pop} → first from another PoP) p50 ${n(f.p50)} ms, p95 ${n(f.p95)} ms, max ${n(f.max)} ms, min ${n(f.min)} ms, against a ${n(doc.bound.ms)} ms bound (${doc.bound.basis}).`,
+    `${movers}'s failover${doc.family ? ` over ${doc.family}` : ''} (last answer from ${doc.pop} → first from another PoP) p50 ${n(f.p50)} ms, p95 ${n(f.p95)} ms, max ${n(f.max)} ms, min ${n(f.min)} ms, against a ${n(doc.bound.ms)} ms bound (${doc.bound.basis}).`,
+    ...(doc.ipv6 ? [ipv6Sentence(doc.ipv6.summary.failoverMs)] : []),
     collector.length ? `The route collector heard ${collector.join('; ')}.` : 'No route collector in this lab.',
   ].join('\n');
 }
+
+/** The IPv6 side of a dual-stack run, in the same words. */
+const ipv6Sentence = (f: FailoverResult['summary']['failoverMs']): string =>
+  `Over ipv6, in the same trials: p50 ${n(f.p50)} ms, p95 ${n(f.p95)} ms, max ${n(f.max)} ms, min ${n(f.min)} ms.`;
 
 function responderTable(doc: ResponderDoc, file: string): string {
   const label: Record<string, string> = {

@@ -8,7 +8,7 @@ import { AGENT_DIR } from '../agent/contract.js';
 import { LabError } from '../errors.js';
 import { parseNdjson } from '../probe/ndjson.js';
 import { type ProbeRates, probeConfig } from '../probe/run-probes.js';
-import type { ProbeSummary, Sample } from '../probe/sample.js';
+import { familyOf, type ProbeSummary, type Sample } from '../probe/sample.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
@@ -93,8 +93,13 @@ export interface Outage {
   to: string | null;
 }
 
-/** Request/response probes of one kind in send order. */
-const ofKind = (samples: readonly Sample[], kind: Sample['kind']) => samples.filter((s) => s.kind === kind).sort((a, b) => a.seq - b.seq);
+/**
+ * Request/response probes of one kind in send order. IPv4's only: on a
+ * dual-stack lab the agent also probes IPv6, whose probes are numbered apart
+ * (and may land on another PoP); the checkers judge IPv4's.
+ */
+const ofKind = (samples: readonly Sample[], kind: Sample['kind']) =>
+  samples.filter((s) => s.kind === kind && familyOf(s) === 'ipv4').sort((a, b) => a.seq - b.seq);
 
 /** The longest run of unanswered UDP probes; null when every probe was answered. */
 export function longestOutage(samples: readonly Sample[]): Outage | null {

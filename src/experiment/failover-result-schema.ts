@@ -57,6 +57,7 @@ const RouterTimingSchema = z.object({
   holdExpiredMs: msOrNull,
   bgpDownMs: msOrNull,
   routeChangeMs: msOrNull,
+  routeChange6Ms: msOrNull.optional().describe('dual-stack labs: the first FIB change of the IPv6 prefix after the fault'),
 });
 
 const TrialSchema = z.object({
@@ -75,6 +76,30 @@ const TrialSchema = z.object({
   svg: z.string().optional(),
 });
 
+const SummarySchema = z.object({
+  trials: z.number().int(),
+  affected: z.number().int(),
+  moved: z.number().int(),
+  failoverMs: StatsSchema,
+  detectMs: StatsSchema,
+  outageMs: StatsSchema,
+  lostProbes: StatsSchema,
+  failbackMs: StatsSchema,
+  statuses: z.record(ClientStatusSchema, z.number().int()),
+  nonMoverOutageMs: StatsSchema,
+  bound: BoundSchema,
+  ratio: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable() }),
+});
+
+const FamilySchema = z.enum(['ipv4', 'ipv6']);
+
+const FamilyTrialSchema = z.object({
+  trial: z.number().int(),
+  allMoved: z.boolean(),
+  failbackMs: msOrNull,
+  clients: z.array(TrialClientSchema),
+});
+
 export const FailoverResultSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   lab: z.string(),
@@ -88,20 +113,12 @@ export const FailoverResultSchema = z.object({
   phaseSpanMs: ms,
   probeIntervalMs: ms,
   trials: z.array(TrialSchema),
-  summary: z.object({
-    trials: z.number().int(),
-    affected: z.number().int(),
-    moved: z.number().int(),
-    failoverMs: StatsSchema,
-    detectMs: StatsSchema,
-    outageMs: StatsSchema,
-    lostProbes: StatsSchema,
-    failbackMs: StatsSchema,
-    statuses: z.record(ClientStatusSchema, z.number().int()),
-    nonMoverOutageMs: StatsSchema,
-    bound: BoundSchema,
-    ratio: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable() }),
-  }),
+  summary: SummarySchema,
+  family: FamilySchema.optional().describe('the address family trials[].clients and summary measure; absent = ipv4 (results from [ipv4] labs)'),
+  ipv6: z
+    .object({ trials: z.array(FamilyTrialSchema), summary: SummarySchema })
+    .optional()
+    .describe('--family both on a dual-stack lab: the IPv6 side of the same trials, measured by the same probe agents at the same rates'),
   outDir: z.string().optional(),
   wallMs: ms,
 });

@@ -4,6 +4,7 @@
 import type { DetectionMode } from '../fault/detection.js';
 import type { CollectorSeen } from '../lab/collector.js';
 import type { SCHEMA_VERSION } from '../schema-version.js';
+import type { Family } from '../topology/model.js';
 import type { ControlPlaneTimes } from './control-plane.js';
 import type { Bound } from './failover-bounds.js';
 import type { ClientStatus } from './failover-clients.js';
@@ -37,6 +38,8 @@ export interface RouterTiming {
   /** First change of the FIB entry for the anycast prefix after the fault. */
   routeChangeMs: number | null;
   routeChange?: string;
+  /** Dual-stack labs: the first change of the FIB entry for the IPv6 prefix (the /48) after the fault. */
+  routeChange6Ms?: number | null;
   /** Neighbours: each control-plane step after the fault, from FRR's debug log (see control-plane.ts), ms from the fault. */
   controlPlane?: ControlPlaneTimes;
 }
@@ -101,6 +104,27 @@ export interface FailoverResult {
   probeIntervalMs: number;
   trials: TrialResult[];
   summary: FailoverSummary;
+  /**
+   * The family `trials[].clients` and `summary` measure; absent = ipv4 (an
+   * [ipv4] lab writes none, so its result.json reads as before).
+   */
+  family?: Family;
+  /** `--family both` on a dual-stack lab: the IPv6 side of the same trials, measured by the same agents at the same rates. */
+  ipv6?: FamilyFailover;
   outDir?: string;
   wallMs: number;
+}
+
+/** One more family's view of the trials: its clients' verdicts and their summary, as the top level has them for `family`. */
+export interface FamilyFailover {
+  trials: FamilyTrial[];
+  summary: FailoverSummary;
+}
+
+export interface FamilyTrial {
+  trial: number;
+  /** Every client on the failed PoP over this family moved before the deadline. */
+  allMoved: boolean;
+  failbackMs: number | null;
+  clients: TrialClient[];
 }

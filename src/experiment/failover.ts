@@ -15,12 +15,12 @@ import { collectorTimes, readCollectorLog } from '../lab/collector.js';
 import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
 import { type ClientProbeRun, type ProbeRates, startProbes } from '../probe/run-probes.js';
-import type { Sample } from '../probe/sample.js';
+import { familyOf, type Sample, samplesOf } from '../probe/sample.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { SCHEMA_VERSION } from '../schema-version.js';
-import { type BfdOptions, type Lab, sessionsOf } from '../topology/model.js';
+import { type BfdOptions, type Family, type Lab, sessionsOf } from '../topology/model.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { formatMs as fmt } from '../util/format.js';
 import { newSeed, seededRandom } from '../util/rng.js';
@@ -29,10 +29,10 @@ import { waitBaseline } from './baseline.js';
 import { applyBfd, type BfdScope, withBfd } from './bfd-override.js';
 import { controlPlaneDebugCommands } from './control-plane.js';
 import { type Bound, boundFor } from './failover-bounds.js';
-import type { FailoverResult, RouterTiming, TrialResult } from './failover-result.js';
+import type { FailoverResult, FamilyTrial, RouterTiming, TrialResult } from './failover-result.js';
 import { summarizeFailover } from './failover-summary.js';
 import { type RouteMonitor, startRouteMonitor } from './route-monitor.js';
-import { clientResult, controlPlaneTimeline, readHealth, routerTimings } from './trial-analysis.js';
+import { controlPlaneTimeline, familyTrial, readHealth, routerTimings } from './trial-analysis.js';
 
 export interface Clock {
   /** CLOCK_MONOTONIC ms, the probes' clock. */
@@ -100,12 +100,34 @@ export interface FailoverOptions {
   baselineTimeoutMs?: number;
   failbackTimeoutMs?: number;
   /**
+   * Which families' moves to time: default both on a dual-stack lab, ipv4
+   * on an [ipv4] one (see measuredFamilies). The probes run on every family
+   * the lab has either way.
+   */
+  family?: FamilyChoice;
+  /**
    * Seed of the random fault phase (default: a fresh one, recorded in the
    * result). Before each fault the runner waits a random delay, uniform over
    * one BFD interval (BFD on) or one keepalive interval (off), so trials are
    * not phase-locked to the timers that decide detection.
    */
   seed?: number;
+}
+
+export type FamilyChoice = Family | 'both';
+
+/**
+ * The families a run times, the first one in the result's top level: both on
+ * a dual-stack lab unless one is asked for; an IPv6 run on a lab without
+ * IPv6 is a usage error naming the lab's families.
+ */
+export function measuredFamilies(lab: Pick<Lab, 'name' | 'families'>, choice?: FamilyChoice): Family[] {
+  const dual = lab.families.includes('ipv6');
+  const want = choice ?? (dual ? 'both' : 'ipv4');
+  if (want !== 'ipv4' && !dual) {
+    throw new LabError('USAGE', `Expected \`--family\` to be ipv4 on lab "${lab.name}" (families: ${lab.families.join(', ')}), got "${want}"`);
+  }
+  return want === 'both' ? ['ipv4', 'ipv6'] : [want];
 }
 
 const DEFAULTS = { preFaultMs: 1500, holdMs: 1500, baselineTimeoutMs: 90_000, failbackTimeoutMs: 60_000 };
@@ -142,12 +164,14 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   }
   if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new LabError('USAGE', `Expected \`--trials\` to be a positive integer, got ${opts.trials}`);
   const o = { ...DEFAULTS, ...opts };
+  const families = measuredFamilies(lab, opts.family);
   const scope = opts.bfdScope ?? 'all';
   const model = opts.bfd === 'lab' ? lab : withBfd(lab, opts.bfd, scope === 'pop' ? pop.name : undefined);
   const label = bfdLabel(opts.bfd, lab, scope);
   const bound = boundFor(model, pop.name, opts.fault.detection);
   const ctx: FaultContext = { rt, lab, pop: pop.name, progress, configRoot: deps.configRoot, prepared: {} };
   const trials: TrialResult[] = [];
+  const ipv6Trials: FamilyTrial[] = [];
   const seed = opts.seed ?? newSeed();
   const random = seededRandom(seed);
   const phaseSpanMs = faultPhaseSpanMs(model, pop.name);
@@ -169,16 +193,18 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
       progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${label}`);
-      const { trial, runs } = await runTrial(deps, o, {
+      const { trial, runs, ipv6 } = await runTrial(deps, o, {
         model,
         ctx,
         bound,
         trial: i,
-        catchment: baseline.catchment,
+        families,
+        catchment: { ipv4: baseline.catchment, ipv6: baseline.catchment6 ?? {} },
         phaseDelayMs: Math.round(random() * phaseSpanMs),
         probeIntervalMs,
       });
       trials.push(trial);
+      if (ipv6) ipv6Trials.push(ipv6);
       if (o.outDir && deps.onTrial) {
         trial.svg = await deps.onTrial({
           outDir: o.outDir,
@@ -190,7 +216,8 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
           preFaultMs: o.preFaultMs,
           failedPop: judgedPop(opts.fault, pop.name),
           trial,
-          runs,
+          // The timeline draws the top-level family's probes (one family per picture).
+          runs: lab.anycast.ipv6 ? runs.map((r) => ({ ...r, samples: samplesOf(r.samples, families[0]) })) : runs,
         });
       }
       baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
@@ -234,6 +261,9 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     probeIntervalMs,
     trials,
     summary: summarizeFailover(trials, bound),
+    // Only a dual-stack lab says which family: an [ipv4] lab's result reads as it always did.
+    ...(lab.families.includes('ipv6') ? { family: families[0] } : {}),
+    ...(families.length > 1 ? { ipv6: { trials: ipv6Trials, summary: summarizeFailover(ipv6Trials, bound) } } : {}),
     outDir: o.outDir,
     wallMs: Math.round(performance.now() - t0),
   };
@@ -253,7 +283,10 @@ interface TrialSetup {
   ctx: FaultContext;
   bound: Bound;
   trial: number;
-  catchment: Record<string, string | null>;
+  /** The families timed, the top-level one first. */
+  families: Family[];
+  /** Per family: client -> the PoP answering it at the last baseline. */
+  catchment: Record<Family, Record<string, string | null>>;
   phaseDelayMs: number;
   probeIntervalMs: number;
 }
@@ -263,21 +296,32 @@ interface FaultTimes {
   faultMs: number;
   restoreMs: number;
   injectMs: number;
-  allMoved: boolean;
+  /** Per timed family: every client on the failed PoP moved before the deadline. */
+  allMoved: Partial<Record<Family, boolean>>;
 }
 
+/** Per timed family, the clients the failed PoP answered at the baseline: they are expected to move. */
+type Affected = Partial<Record<Family, string[]>>;
+
 /** One trial: routers watched and clients probed around one fault, then the analysis. The samples come back for the timeline. */
-async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<{ trial: TrialResult; runs: ClientProbeRun[] }> {
+async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<{ trial: TrialResult; runs: ClientProbeRun[]; ipv6?: FamilyTrial }> {
   const { rt, clock } = deps;
   const { model, ctx } = s;
   const pop = ctx.pop;
-  const affected = model.clients.filter((c) => s.catchment[c.name] === pop).map((c) => c.name);
+  const affectedBy: Affected = Object.fromEntries(s.families.map((f) => [f, model.clients.filter((c) => s.catchment[f][c.name] === pop).map((c) => c.name)]));
+  // Every family's movers: the routers in front of any of them are watched.
+  const affected = [...new Set(Object.values(affectedBy).flat())];
   if (affected.length === 0) {
+    const tag = (f: Family) => (s.families.length > 1 ? `${f} ` : '');
     throw new LabError(
       'EXPERIMENT',
-      `no client is answered by ${pop} (catchment: ${Object.entries(s.catchment)
-        .map(([c, p]) => `${c}→${p}`)
-        .join(', ')}); pick a PoP some client uses`,
+      `no client is answered by ${pop} (catchment: ${s.families
+        .map((f) =>
+          Object.entries(s.catchment[f])
+            .map(([c, p]) => `${tag(f)}${c}→${p}`)
+            .join(', '),
+        )
+        .join('; ')}); pick a PoP some client uses`,
     );
   }
   const moveDeadline = moveDeadlineMs(s.bound);
@@ -295,8 +339,11 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
     for (const w of watched) monitors.push(await startRouteMonitor(rt, w.router, containerName(model.name, w.router), maxMs));
     const targets = model.clients.map((c) => ({ client: c.name, container: containerName(model.name, c.name) }));
     session = await startProbes(rt, model, targets, { maxDurationMs: maxMs, rates: o.rates });
-    deps.onLive?.({ type: 'probing', trial: s.trial, atMs: clock.monoMs(), samples: session.samples });
-    times = await faultUnderProbes(deps, o, s, session, affected, moveDeadline);
+    const live = session;
+    // The live timeline draws the top-level family, like the SVG.
+    const samples = model.anycast.ipv6 ? (c: string) => samplesOf(live.samples(c), s.families[0]) : session.samples;
+    deps.onLive?.({ type: 'probing', trial: s.trial, atMs: clock.monoMs(), samples });
+    times = await faultUnderProbes(deps, o, s, session, affectedBy, moveDeadline);
   } finally {
     if (session) {
       runs = await session.stop();
@@ -311,12 +358,20 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
   // The third clock, outside the operator: when the route collector heard each transit change its path.
   const collector = model.collector ? collectorTimes(await readCollectorLog(rt, model), model.anycast.prefix, faultMs, restoreMs) : undefined;
   const failedPop = judgedPop(o.fault, pop);
-  const clients = runs.map((r) =>
-    clientResult(r, { faultMs, restoreMs, pop, failedPop, affected: affected.includes(r.client), udpIntervalMs: s.probeIntervalMs }),
-  );
-  // The failback of the trial is the slowest affected client's.
-  const backs = clients.filter((c) => c.affected).map((c) => c.failbackMs);
-  const failbackMs = backs.every((b) => b !== null) ? Math.max(...(backs as number[])) : null;
+  const judged = (family: Family): FamilyTrial =>
+    familyTrial(runs, family, {
+      dual: model.anycast.ipv6 !== undefined,
+      trial: s.trial,
+      allMoved: times.allMoved[family] ?? false,
+      affected: affectedBy[family] ?? [],
+      faultMs,
+      restoreMs,
+      pop,
+      failedPop,
+      udpIntervalMs: s.probeIntervalMs,
+    });
+  const [top, second] = s.families.map(judged);
+  const { clients, failbackMs } = top;
   const controlPlane = controlPlaneTimeline(routers, clients);
   const trial: TrialResult = {
     trial: s.trial,
@@ -325,7 +380,7 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
     faultAtUnixMs: Math.round(faultMs + offsetMs),
     restoreMs,
     injectMs: Math.round(times.injectMs * 10) / 10,
-    allMoved: times.allMoved,
+    allMoved: top.allMoved,
     failbackMs,
     baselineAfterMs: null,
     clients,
@@ -334,7 +389,7 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
     ...(collector ? { collector } : {}),
     ...(controlPlane ? { controlPlane } : {}),
   };
-  return { trial, runs };
+  return { trial, runs, ...(second ? { ipv6: second } : {}) };
 }
 
 /** Debug logging of the control-plane steps on `routers`, on or back off. */
@@ -361,39 +416,63 @@ async function faultUnderProbes(
   o: Options,
   s: TrialSetup,
   session: Awaited<ReturnType<typeof startProbes>>,
-  affected: string[],
+  affectedBy: Affected,
   moveDeadline: number,
 ): Promise<FaultTimes> {
   const { rt, clock, progress, signal } = deps;
   const { model, ctx } = s;
   const pop = ctx.pop;
-  const okFrom = (client: string, pred: (smp: Sample) => boolean, after: number) =>
-    session.samples(client).some((x) => x.kind === 'udp-dns' && x.outcome === 'ok' && x.recvMs !== undefined && x.recvMs > after && pred(x));
-  const clients = model.clients.map((c) => c.name);
+  const okFrom = (client: string, family: Family, pred: (smp: Sample) => boolean, after: number) =>
+    session
+      .samples(client)
+      .some((x) => x.kind === 'udp-dns' && x.outcome === 'ok' && x.recvMs !== undefined && x.recvMs > after && familyOf(x) === family && pred(x));
+  // Every client over every timed family, and every family's movers.
+  const pairs = (byFamily: Affected) => s.families.flatMap((f) => (byFamily[f] ?? []).map((c) => [c, f] as const));
+  const everyone = pairs(Object.fromEntries(s.families.map((f) => [f, model.clients.map((c) => c.name)])));
+  const movers = pairs(affectedBy);
+  const name = ([c, f]: readonly [string, Family]) => (s.families.length > 1 ? `${c} (${f})` : c);
   const t = clock.monoMs();
-  const ready = await waitUntil(() => clients.every((c) => okFrom(c, () => true, t - 1)), { timeoutMs: 10_000, signal });
-  if (!ready) throw new LabError('EXPERIMENT', `probes got no answer within 10 s from: ${clients.filter((c) => !okFrom(c, () => true, t - 1)).join(', ')}`);
+  const answered = ([c, f]: readonly [string, Family]) => okFrom(c, f, () => true, t - 1);
+  const ready = await waitUntil(() => everyone.every(answered), { timeoutMs: 10_000, signal });
+  if (!ready)
+    throw new LabError(
+      'EXPERIMENT',
+      `probes got no answer within 10 s from: ${everyone
+        .filter((p) => !answered(p))
+        .map(name)
+        .join(', ')}`,
+    );
   ctx.prepared = {};
   await o.fault.prepare?.(ctx);
   await hold(o.preFaultMs + s.phaseDelayMs, signal);
 
   const faultMs = clock.monoMs();
   let injectMs = NaN;
-  let allMoved = false;
   let restoreMs: number;
-  const moved = () => affected.every((c) => okFrom(c, (x) => x.pop !== pop, faultMs));
+  const left = ([c, f]: readonly [string, Family]) => okFrom(c, f, (x) => x.pop !== pop, faultMs);
+  const moved = () => movers.every(left);
+  const movedBy = (): FaultTimes['allMoved'] => Object.fromEntries(s.families.map((f) => [f, movers.filter(([, g]) => g === f).every(left)]));
+  let allMoved: FaultTimes['allMoved'] = {};
   try {
     progress.step(pop, `inject ${o.fault.name}`);
     deps.onLive?.({ type: 'fault', trial: s.trial, atMs: faultMs });
     await o.fault.inject(ctx);
     injectMs = clock.monoMs() - faultMs;
     if (withdrawsRoute(o.fault.detection)) {
-      allMoved = !!(await waitUntil(moved, { timeoutMs: moveDeadline, signal }));
-      if (!allMoved)
-        progress.step(pop, 'not moved', `after ${moveDeadline} ms: ${affected.filter((c) => !okFrom(c, (x) => x.pop !== pop, faultMs)).join(', ')}`);
+      const all = !!(await waitUntil(moved, { timeoutMs: moveDeadline, signal }));
+      allMoved = movedBy();
+      if (!all)
+        progress.step(
+          pop,
+          'not moved',
+          `after ${moveDeadline} ms: ${movers
+            .filter((p) => !left(p))
+            .map(name)
+            .join(', ')}`,
+        );
     } else {
       await hold(moveDeadline, signal);
-      allMoved = moved();
+      allMoved = movedBy();
     }
     await hold(o.holdMs, signal);
   } finally {
@@ -404,7 +483,7 @@ async function faultUnderProbes(
   }
   // A recreated PoP runs its lab-file config: give it the run's BFD again.
   if (o.bfd !== 'lab' && o.fault.recreatesNode) await applyBfd(rt, model, { routers: [pop], timeoutMs: o.baselineTimeoutMs, signal });
-  const back = await waitUntil(() => affected.every((c) => okFrom(c, (x) => x.pop === pop, restoreMs)), { timeoutMs: o.failbackTimeoutMs, signal });
+  const back = await waitUntil(() => movers.every(([c, f]) => okFrom(c, f, (x) => x.pop === pop, restoreMs)), { timeoutMs: o.failbackTimeoutMs, signal });
   if (!back) progress.step(pop, 'no failback', `within ${o.failbackTimeoutMs} ms`);
   await hold(500, signal);
   return { faultMs, restoreMs, injectMs, allMoved };

@@ -4,12 +4,13 @@
 import { POP_PATHS } from '../agent/contract.js';
 import { uplinksOf } from '../fault/uplinks.js';
 import type { ClientProbeRun } from '../probe/run-probes.js';
+import { type SampleFamily, samplesOf } from '../probe/sample.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { controlPlaneEvents, controlPlaneLine, firstSteps } from './control-plane.js';
 import { analyzeClient } from './failover-clients.js';
-import type { ControlPlaneTimeline, RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
+import type { ControlPlaneTimeline, FamilyTrial, RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
 import { analyzeStreams, countStreams } from './failover-streams.js';
 import { probePrecision } from './probe-precision.js';
 import { readFrrLog } from './route-monitor.js';
@@ -37,6 +38,9 @@ export async function routerTimings(
     const ev = role === 'neighbour' ? frrEvents(logs.get(router) ?? '', peers).filter((e) => during(e.wallMs)) : [];
     const first = (k: string) => ev.find((e) => e.kind === k)?.wallMs;
     const change = routeChanges(monitorText.get(router) ?? '', model.anycast.prefix).find((c) => during(c.wallMs));
+    // `ip monitor route` watches both families: the /48's change is in the same text.
+    const v6 = model.anycast.ipv6;
+    const change6 = v6 ? routeChanges(monitorText.get(router) ?? '', v6.prefix).find((c) => during(c.wallMs)) : undefined;
     const window = { fromWallMs: faultWall - 5, toWallMs: t.restoreMs + t.offsetMs, zeroWallMs: faultWall };
     const controlPlane = role === 'neighbour' ? firstSteps(controlPlaneEvents(logs.get(router) ?? '', peers, model.anycast.prefix), window) : undefined;
     return {
@@ -47,6 +51,7 @@ export async function routerTimings(
       bgpDownMs: rel(first('bgp-down')),
       routeChangeMs: rel(change?.wallMs),
       ...(change ? { routeChange: change.line } : {}),
+      ...(v6 ? { routeChange6Ms: rel(change6?.wallMs) } : {}),
       ...(controlPlane ? { controlPlane } : {}),
     };
   });
@@ -115,6 +120,27 @@ export function clientResult(
       cpuMs: run.summary?.cpuMs ?? null,
     },
   };
+}
+
+/**
+ * One family's verdicts for a trial: every client judged from that family's
+ * samples only (a dual-stack agent tags each one; an IPv4-only agent's are
+ * all IPv4), the clients the failed PoP answered over that family as movers.
+ */
+export function familyTrial(
+  runs: readonly ClientProbeRun[],
+  family: SampleFamily,
+  a: { dual: boolean; trial: number; allMoved: boolean; affected: readonly string[] } & Omit<Parameters<typeof clientResult>[1], 'affected'>,
+): FamilyTrial {
+  const { dual, trial, allMoved, affected, ...rest } = a;
+  const clients = runs.map((r) => clientResult(dual ? { ...r, samples: samplesOf(r.samples, family) } : r, { ...rest, affected: affected.includes(r.client) }));
+  return { trial, allMoved, failbackMs: slowestFailback(clients), clients };
+}
+
+/** The failback of a trial is the slowest affected client's; null when one never came back. */
+function slowestFailback(clients: TrialClient[]): number | null {
+  const backs = clients.filter((c) => c.affected).map((c) => c.failbackMs);
+  return backs.every((b) => b !== null) ? Math.max(...(backs as number[])) : null;
 }
 
 export async function readHealth(rt: ContainerRuntime, lab: Lab, pop: string, faultMs: number): Promise<TrialResult['health']> {

@@ -7,7 +7,7 @@ import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { type ProbeSession, startProbes } from './run-probes.js';
-import { monoMs, type Sample } from './sample.js';
+import { familyOf, monoMs, type Sample, type SampleFamily } from './sample.js';
 
 export interface CatchmentStreamOptions {
   /** Time between UDP probes per client (default 200 ms). */
@@ -24,7 +24,11 @@ export interface CatchmentStreamOptions {
 
 const DEFAULTS = { udpIntervalMs: 200, udpTimeoutMs: 1000, idleStopMs: 15_000, sessionMs: 600_000, firstAnswerMs: 2_000 };
 
-/** How many of the newest samples to look at: more than the probes that can be in flight at once (timeout / interval). */
+/**
+ * How many of the newest samples to look at: more than the probes that can
+ * be in flight at once (timeout / interval), for each of the two families a
+ * dual-stack agent interleaves.
+ */
 const LOOKBACK = 32;
 
 /**
@@ -34,11 +38,12 @@ const LOOKBACK = 32;
  * frozen PoP arrives after newer probes answered by the backup, and must not
  * turn the row back to "no answer".
  */
-export function newestAnswer(samples: readonly Sample[], staleBeforeMs: number): string | null | undefined {
+export function newestAnswer(samples: readonly Sample[], staleBeforeMs: number, family: SampleFamily = 'ipv4'): string | null | undefined {
   let best: Sample | undefined;
+  // Each family numbers its own probes: compare seq within one family only.
   for (let i = samples.length - 1; i >= 0 && i >= samples.length - LOOKBACK; i--) {
     const s = samples[i];
-    if (s.kind !== 'udp-dns' || s.sentMs < staleBeforeMs) continue;
+    if (s.kind !== 'udp-dns' || s.sentMs < staleBeforeMs || familyOf(s) !== family) continue;
     if (!best || s.seq > best.seq) best = s;
   }
   if (!best) return undefined;

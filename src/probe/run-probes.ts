@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { AGENT_DIR } from '../agent/contract.js';
 import { LabError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import type { Lab } from '../topology/model.js';
+import type { AnycastService6, Lab } from '../topology/model.js';
 import { createNdjsonParser } from './ndjson.js';
 import type { ProbeSummary, Sample } from './sample.js';
 
@@ -66,10 +66,18 @@ export function probeConfig(lab: Lab, client: string, runId: string, durationMs:
     dns: { address: lab.anycast.dnsAddress, port: 53 },
     http: { address: lab.anycast.httpAddress, port: 80 },
     stream: { address: lab.anycast.httpAddress, port: lab.anycast.streamPort },
+    // Dual-stack labs: the agent probes the IPv6 addresses too, at the same rates.
+    ...(lab.anycast.ipv6 ? { ipv6: ipv6Endpoints(lab.anycast.ipv6, lab.anycast.streamPort) } : {}),
     durationMs,
     ...rates,
   };
 }
+
+const ipv6Endpoints = (v6: AnycastService6, streamPort: number) => ({
+  dns: { address: v6.dnsAddress, port: 53 },
+  http: { address: v6.httpAddress, port: 80 },
+  stream: { address: v6.httpAddress, port: streamPort },
+});
 
 // An agent that ignores SIGTERM past its own in-flight deadline (≤ 1.25 s) is stuck.
 const STOP_GRACE_MS = 5_000;

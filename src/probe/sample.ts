@@ -4,6 +4,8 @@
 // orchestrator's fault time.
 
 export type ProbeKind = 'udp-dns' | 'tcp-dns' | 'http' | 'stream';
+/** The address family a probe went over; the same strings as the model's `Family` (the agent may not import the model). */
+export type SampleFamily = 'ipv4' | 'ipv6';
 export type Outcome = 'ok' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'error' | 'closed';
 
 /**
@@ -36,7 +38,18 @@ export interface Sample {
   pop?: string;
   outcome: Outcome;
   detail?: string;
+  /**
+   * Written by an agent that probes both families; absent = ipv4 (an
+   * IPv4-only agent writes no family, so result files from before dual-stack
+   * and [ipv4] labs read the same). Use familyOf().
+   */
+  family?: SampleFamily;
 }
+
+export const familyOf = (s: Pick<Sample, 'family'>): SampleFamily => s.family ?? 'ipv4';
+
+/** The samples of one family, in order. */
+export const samplesOf = <S extends Pick<Sample, 'family'>>(samples: readonly S[], family: SampleFamily): S[] => samples.filter((s) => familyOf(s) === family);
 
 /** Counters for one request/response probe kind. */
 export interface KindSummary {
@@ -65,6 +78,8 @@ export interface ProbeSummary {
   samples: number;
   /** UDP answers that arrived after their probe had timed out, or with an unknown id. */
   lateAnswers: number;
+  /** Dual-stack agents: the IPv6 probers' counters (the fields above are IPv4's). */
+  ipv6?: Pick<ProbeSummary, 'probes' | 'streams' | 'lateAnswers'>;
   /** CPU time the agent used (user + system), to check it stays light next to 3 other clients. */
   cpuMs: number;
 }

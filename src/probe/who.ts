@@ -46,7 +46,18 @@ export interface WhoRow {
   serialDiffers?: boolean;
   /** Per channel: why there is no answer (dig's or curl's last words). */
   errors?: Partial<Record<WhoChannel, string>>;
+  /** Dual-stack labs: the same four questions asked of the IPv6 addresses (the fields above are IPv4's). */
+  ipv6?: WhoFamilyRow;
+  /**
+   * Dual-stack labs: the client's two families land on different PoPs (UDP
+   * DNS). On purpose when the lab file says so (`expect6:`); otherwise the
+   * IPv6 routing differs from the IPv4 one where nobody meant it to.
+   */
+  familiesDiffer?: boolean;
 }
+
+/** One family's answers for a client: what whoRow returns, without the client and the serial. */
+export type WhoFamilyRow = Omit<WhoRow, 'client' | 'serial' | 'serialDiffers' | 'ipv6' | 'familiesDiffer'>;
 
 export interface WhoReport {
   lab: string;
@@ -65,7 +76,10 @@ export function whoCommands(t: WhoTargets, timeoutS = 2, source?: string): Recor
     tcp: chaosDig(t.dnsAddress, { timeoutS, source, tcp: true }),
     // Full output: +short hides the OPT pseudosection that carries NSID.
     nsid: [...DIG, '+nsid', '+norec', `@${t.dnsAddress}`, 'id.server', 'CH', 'TXT'],
-    http: ['curl', '-sS', '--max-time', '3', `http://${t.httpAddress}/cdn-cgi/trace`],
+    http: t.httpAddress.includes(':')
+      ? // An IPv6 literal goes in brackets (RFC 3986 §3.2.2); -g so curl does not read them as a glob range.
+        ['curl', '-sS', '-g', '--max-time', '3', `http://[${t.httpAddress}]/cdn-cgi/trace`]
+      : ['curl', '-sS', '--max-time', '3', `http://${t.httpAddress}/cdn-cgi/trace`],
   };
 }
 
@@ -128,6 +142,12 @@ export function whoRow(client: string, expected: string | null, answers: Record<
   };
 }
 
+/** A dual-stack client's row: IPv4's answers, IPv6's beside them, and whether the two families land on different PoPs. */
+export function withIpv6(row: WhoRow, v6: WhoFamilyRow): WhoRow {
+  const differ = row.udp !== null && v6.udp !== null && row.udp !== v6.udp;
+  return { ...row, ipv6: v6, familiesDiffer: differ };
+}
+
 /**
  * Flags each row whose serial differs from the serial most clients see
  * (ties: the highest, the newer zone). Rows without a serial are left alone.
@@ -140,30 +160,60 @@ export function markSerialMismatch(rows: WhoRow[]): WhoRow[] {
   return rows.map((r) => (typeof r.serial === 'number' && r.serial !== common ? { ...r, serialDiffers: true } : r));
 }
 
-/** For people: one line per client; a `!` marks a channel that differs from the catchment, or a serial that differs from the others. */
+/**
+ * For people: one line per client (two on a dual-stack lab: ipv4, ipv6); a
+ * `!` marks a channel that differs from the catchment, or a serial that
+ * differs from the others.
+ */
 export function renderWhoTable(r: WhoReport): string {
   if (!r.clients.length) return `lab ${r.lab} has no clients`;
+  const dual = r.clients.some((c) => c.ipv6);
   const cell = (v: string | null, expected: string | null) => `${v ?? '-'}${expected !== null && v !== expected ? '!' : ''}`;
-  const head = ['client', 'udp', 'tcp', 'nsid', 'http', 'expected', 'serial', ''];
-  const rows = r.clients.map((c) => [
-    c.client,
-    ...WHO_CHANNELS.map((ch) => cell(c[ch], c.expected)),
-    c.expected ?? '-',
-    `${c.serial ?? '-'}${c.serialDiffers ? '!' : ''}`,
-    c.matches && !c.serialDiffers ? 'ok' : 'DIFFERS',
-  ]);
-  const lines = [`lab ${r.lab}: which PoP answers each client`, formatTable(head, rows, [], { rule: false })];
+  const head = ['client', ...(dual ? ['family'] : []), 'udp', 'tcp', 'nsid', 'http', 'expected', 'serial', ''];
+  const line = (c: WhoRow, f: WhoFamilyRow, family: string | undefined, serial: string) => [
+    family === 'ipv6' ? '' : c.client,
+    ...(family ? [family] : []),
+    ...WHO_CHANNELS.map((ch) => cell(f[ch], f.expected)),
+    f.expected ?? '-',
+    serial,
+    f.matches && !c.serialDiffers ? 'ok' : 'DIFFERS',
+  ];
+  const rows = r.clients.flatMap((c) => {
+    const serial = `${c.serial ?? '-'}${c.serialDiffers ? '!' : ''}`;
+    if (!dual) return [line(c, c, undefined, serial)];
+    return [line(c, c, 'ipv4', serial), ...(c.ipv6 ? [line(c, c.ipv6, 'ipv6', '')] : [])];
+  });
+  const lines = [`lab ${r.lab}: which PoP answers each client${dual ? ', per family' : ''}`, formatTable(head, rows, [], { rule: false })];
   const stale = r.clients.filter((c) => c.serialDiffers);
   if (stale.length) {
     lines.push('', `${stale.length} of ${r.clients.length} clients see a different SOA serial: the PoP answering them serves another version of the zone:`);
     for (const c of stale) lines.push(`  ${c.client}: serial ${c.serial} from ${c.udp ?? 'an unknown PoP'}`);
   }
-  const bad = r.clients.filter((c) => !c.matches);
+  const split = r.clients.filter((c) => c.familiesDiffer);
+  if (split.length) {
+    lines.push('', `${split.length} of ${r.clients.length} clients land on different PoPs over IPv4 and IPv6:`);
+    for (const c of split) {
+      const meant = c.ipv6?.expected !== null && c.ipv6?.expected !== c.expected;
+      lines.push(
+        `  ${c.client}: ipv4 ${c.udp}, ipv6 ${c.ipv6?.udp}${meant ? ' (expect6 in the lab file says so)' : ' (the lab file expects the same PoP for both)'}`,
+      );
+    }
+  }
+  const bad = r.clients.flatMap((c) => [
+    ...(c.matches ? [] : [{ c, f: c as WhoFamilyRow, family: dual ? ' ipv4' : '', key: 'expect.pop' }]),
+    ...(c.ipv6 && !c.ipv6.matches ? [{ c, f: c.ipv6, family: ' ipv6', key: 'expect6.pop' }] : []),
+  ]);
   if (bad.length) {
-    lines.push('', `${bad.length} of ${r.clients.length} clients differ from expect.pop in the lab file (! marks the channel):`);
-    for (const c of bad) {
-      const why = Object.entries(c.errors ?? {}).map(([ch, e]) => `${ch}: ${e}`);
-      lines.push(`  ${c.client}: expected ${c.expected ?? '(none in the lab file)'}${why.length ? `; ${why.join('; ')}` : ''}`);
+    const what = dual ? 'client families' : 'clients';
+    lines.push(
+      '',
+      `${bad.length} of ${r.clients.length * (dual ? 2 : 1)} ${what} differ from ${dual ? 'expect.pop / expect6.pop' : 'expect.pop'} in the lab file (! marks the channel):`,
+    );
+    for (const { c, f, family, key } of bad) {
+      const why = Object.entries(f.errors ?? {}).map(([ch, e]) => `${ch}: ${e}`);
+      lines.push(
+        `  ${c.client}${family}: expected ${f.expected ?? (dual ? `(no ${key} in the lab file)` : '(none in the lab file)')}${why.length ? `; ${why.join('; ')}` : ''}`,
+      );
     }
   }
   return lines.join('\n');

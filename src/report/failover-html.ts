@@ -5,19 +5,26 @@
 // writeFailoverHtml reads the trial SVGs and writes it.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FailoverResult } from '../experiment/failover-result.js';
+import type { FailoverResult, FamilyFailover } from '../experiment/failover-result.js';
 import { renderCdf } from './cdf-svg.js';
 import { renderFailoverReport } from './failover-report.js';
 import { esc } from './svg-style.js';
 
 /** Every affected client-trial that moved: the failover times the CDF draws. */
-export const movedFailoverMs = (r: FailoverResult): number[] =>
+export const movedFailoverMs = (r: Pick<FailoverResult, 'trials'> | FamilyFailover): number[] =>
   r.trials.flatMap((t) => t.clients.filter((c) => c.affected && typeof c.failoverMs === 'number').map((c) => c.failoverMs as number));
 
 /** `timelines`: each trial's SVG text, by trial number (missing ones are left out). */
 export function renderFailoverHtml(r: FailoverResult, timelines: Record<number, string>): string {
   const title = `failover: ${r.fault} ${r.pop}, BFD ${r.bfd} (lab ${r.lab})`;
-  const cdf = renderCdf(`${title}: ${r.trials.length} trials`, [{ label: `${r.fault}, BFD ${r.bfd}`, values: movedFailoverMs(r), boundMs: r.bound.ms }]);
+  // A dual-stack run: one curve per family on the same axes.
+  const series = r.ipv6
+    ? [
+        { label: `${r.family ?? 'ipv4'}: ${r.fault}, BFD ${r.bfd}`, values: movedFailoverMs(r), boundMs: r.bound.ms },
+        { label: `ipv6: ${r.fault}, BFD ${r.bfd}`, values: movedFailoverMs(r.ipv6), boundMs: r.bound.ms },
+      ]
+    : [{ label: `${r.fault}, BFD ${r.bfd}`, values: movedFailoverMs(r), boundMs: r.bound.ms }];
+  const cdf = renderCdf(`${title}: ${r.trials.length} trials`, series);
   const trials = r.trials
     .filter((t) => timelines[t.trial])
     .map((t) => {

@@ -1,6 +1,7 @@
 // Console report of a failover experiment: one row per trial and affected
 // client, router-side instants, then the spread against the bound. Pure.
-import type { FailoverResult } from '../experiment/failover-result.js';
+import type { FailoverResult, FamilyFailover } from '../experiment/failover-result.js';
+import type { FailoverSummary } from '../experiment/failover-summary.js';
 import type { Stats } from '../experiment/stats.js';
 import type { CollectorSeen } from '../lab/collector.js';
 import { formatMs, formatTable } from '../util/format.js';
@@ -14,6 +15,7 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
   lines.push(
     `failover: ${r.fault} ${r.pop} (lab ${r.lab}), BFD ${r.bfd}, keepalive ${r.timers.keepaliveS} s / hold ${r.timers.holdS} s, ${r.trials.length} trial${r.trials.length === 1 ? '' : 's'}`,
     `random fault phase: uniform over ${r.phaseSpanMs} ms, seed ${r.seed} (replay: --seed ${r.seed})`,
+    ...(r.family ? [`family: ${r.ipv6 ? `${r.family} below, ipv6 after it; both probed at the same rate in the same trials` : r.family}`] : []),
     '',
   );
   const header = [
@@ -115,6 +117,7 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
   lines.push(`probes: UDP ${Math.min(...rates)}–${Math.max(...rates)}/s per client, ${lost} samples lost in transfer`);
   const baseline = r.trials.map((t) => t.baselineAfterMs).filter((v): v is number => v !== null);
   if (baseline.length) lines.push(`back at baseline after restore: ${Math.min(...baseline)}–${Math.max(...baseline)} ms`);
+  if (r.ipv6) lines.push('', ...familyLines(r, r.ipv6));
   const svgs = r.trials.map((t) => t.svg).filter(Boolean);
   if (svgs.length) lines.push(`timelines: ${r.outDir} (${svgs.length} SVG; report.html: the CDF and every timeline on one page)`);
   return `${lines.join('\n')}\n`;
@@ -123,6 +126,55 @@ export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean 
 const ms = formatMs;
 const ratio = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}×`);
 const stats = (s: Stats): string => (s.n === 0 ? 'n=0' : `n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  min ${ms(s.min)}`);
+
+/**
+ * A dual-stack run: the IPv6 movers trial by trial, then both families side
+ * by side (the same trials, the same probe rate), and IPv6's p50 as a
+ * multiple of IPv4's.
+ */
+function familyLines(r: FailoverResult, v6: FamilyFailover): string[] {
+  const lines = ['ipv6, the same trials:'];
+  for (const t of v6.trials) {
+    const movers = t.clients.filter((c) => c.affected || FINDING.has(c.status));
+    const each = movers.map(
+      (c) => `${c.client} ${c.fromPop ?? '-'}→${c.toPop ?? '?'} ${c.status} failover ${ms(c.failoverMs)} detect ${ms(c.detectMs)} outage ${ms(c.outageMs)}`,
+    );
+    lines.push(`  trial ${t.trial}: ${each.length ? each.join('; ') : 'no client on the PoP over ipv6'}; failback ${ms(t.failbackMs)}`);
+  }
+  const fib = r.trials.map((t) =>
+    t.routers
+      .filter((x) => x.routeChange6Ms !== undefined)
+      .map((x) => `${x.router} ${ms(x.routeChange6Ms ?? null)}`)
+      .join('; '),
+  );
+  if (fib.some((f) => f))
+    lines.push(`  /48 FIB change per watched router, ms from the fault: ${fib.map((f, i) => `trial ${r.trials[i].trial}: ${f || '-'}`).join('  |  ')}`);
+  const top = r.family ?? 'ipv4';
+  const cols: [string, FailoverSummary][] = [
+    [top, r.summary],
+    ['ipv6', v6.summary],
+  ];
+  const row = (name: string, f: (s: FailoverSummary) => string) => [name, ...cols.map(([, s]) => f(s))];
+  const table = formatTable(
+    ['per family', ...cols.map(([f]) => f)],
+    [
+      row('moved', (s) => `${s.moved}/${s.affected}`),
+      row('failover p50', (s) => ms(s.failoverMs.p50)),
+      row('failover p95', (s) => ms(s.failoverMs.p95)),
+      row('failover max', (s) => ms(s.failoverMs.max)),
+      row('detect p50', (s) => ms(s.detectMs.p50)),
+      row('outage max', (s) => ms(s.outageMs.max)),
+      row('failback p50', (s) => ms(s.failbackMs.p50)),
+      row('measured/bound p50', (s) => ratio(s.ratio.p50)),
+    ],
+    ['l', 'r', 'r'],
+  );
+  const a = r.summary.failoverMs.p50;
+  const b = v6.summary.failoverMs.p50;
+  lines.push('', table);
+  if (a !== null && b !== null && a > 0) lines.push(`ipv6 p50 / ${top} p50: ${(b / a).toFixed(2)}×`);
+  return lines;
+}
 
 /** `t-eu announce 65010 65020 64500 +342 ms; t-us —` style, or "no update heard". */
 function collectorLine(seen: readonly CollectorSeen[]): string {

@@ -58,6 +58,24 @@ export function judge(c: Pick<VerifyCase, 'expect' | 'bounds'>, run: JudgedRun):
   return verdicts;
 }
 
+/** What judgeFamilies() reads: the top-level family's run, and IPv6's beside it (`--family both`). */
+export interface JudgedFamilies extends JudgedRun {
+  /** Absent on an [ipv4] lab's result: its verdicts keep their names. */
+  family?: 'ipv4' | 'ipv6';
+  ipv6?: JudgedRun;
+}
+
+/**
+ * The bounds apply to each family on its own: a dual-stack run gets every
+ * verdict once per family, named `ipv4 p50`, `ipv6 p50`, …; an [ipv4] lab's
+ * run is judged exactly as judge() does.
+ */
+export function judgeFamilies(c: Pick<VerifyCase, 'expect' | 'bounds'>, run: JudgedFamilies): Verdict[] {
+  if (run.family === undefined) return judge(c, run);
+  const named = (family: string, vs: Verdict[]) => vs.map((v) => ({ ...v, bound: `${family} ${v.bound}` }));
+  return [...named(run.family, judge(c, run)), ...(run.ipv6 ? named('ipv6', judge(c, run.ipv6)) : [])];
+}
+
 /** Every trial, the client moved once and landed on `pop`. */
 function catchmentVerdict(client: string, pop: string, clients: (JudgedClient & { trial: number })[]): Verdict {
   const mine = clients.filter((cl) => cl.client === client);

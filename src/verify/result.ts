@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { SCHEMA_VERSION } from '../schema-version.js';
 
 export const VerdictSchema = z.object({
-  bound: z.string().describe('what is gated: p50, p95, max, failback, collateral, flaps, lost, or "expect <client>"'),
+  bound: z
+    .string()
+    .describe('what is gated: p50, p95, max, failback, collateral, flaps, lost, or "expect <client>"; on a dual-stack run prefixed by the family ("ipv6 p50")'),
   limit: z.string().describe('the bound as written for a person, e.g. "≤ 450 ms"'),
   measured: z.string().describe('the measured value as shown'),
   value: z.number().nullable().describe('the number behind `measured`; null when nothing was measured'),

@@ -10,7 +10,7 @@ import { faultMode } from '../fault/index.js';
 import { recordFailover } from '../report/failover-run.js';
 import { SCHEMA_VERSION } from '../schema-version.js';
 import type { Lab, VerifyCase } from '../topology/model.js';
-import { judge } from './judge.js';
+import { judgeFamilies } from './judge.js';
 import type { VerifyCaseReport, VerifyResult } from './result.js';
 
 export interface VerifyOptions {
@@ -54,7 +54,7 @@ async function runCase(deps: Omit<FailoverDeps, 'onTrial'>, c: VerifyCase, outDi
   const { bfd, scope } = parseBfdScoped(c.bfd);
   try {
     const { result } = await recordFailover(deps, { pop: c.pop, fault: faultMode(c.mode), trials: c.trials, bfd, bfdScope: scope, outDir, seed: c.seed });
-    const verdicts = judge(c, result);
+    const verdicts = judgeFamilies(c, result);
     return { ...head, passed: verdicts.every((v) => v.pass), wallMs: Math.round(performance.now() - t0), outDir, verdicts };
   } catch (err) {
     // Interrupted: stop here (the runner has restored the fault); anything else fails this case only.

@@ -32,6 +32,15 @@ describe('newestAnswer', () => {
     const tcp: Sample = { client: 'c-de', kind: 'tcp-dns', seq: 99, sentMs: 900, pop: 'gru', outcome: 'ok' };
     expect(newestAnswer([udp(1, 100, 'fra'), tcp], 0)).toBe('fra');
   });
+
+  it('reads one family of a dual-stack agent: each numbers its own probes', () => {
+    // c-jp: nrt over IPv4, fra over IPv6; the IPv6 probe with the higher seq must not turn the IPv4 row.
+    const v4 = (seq: number, pop: string): Sample => ({ ...udp(seq, seq * 100, pop, 'c-jp'), family: 'ipv4' });
+    const v6 = (seq: number, pop: string): Sample => ({ ...udp(seq, seq * 100, pop, 'c-jp'), family: 'ipv6' });
+    const arrived = [v4(1, 'nrt'), v6(1, 'fra'), v4(2, 'nrt'), v6(2, 'fra'), v6(3, 'fra')];
+    expect(newestAnswer(arrived, 0)).toBe('nrt');
+    expect(newestAnswer(arrived, 0, 'ipv6')).toBe('fra');
+  });
 });
 
 function fakeRuntime() {

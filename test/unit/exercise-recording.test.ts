@@ -29,6 +29,13 @@ describe('longestOutage and moves (UDP recording)', () => {
     expect(moveProblems(moves(s), 'c-de', 'fra', 1)).toEqual({ problems: [], move: moves(s)[0] });
   });
 
+  it('a dual-stack recorder: the IPv6 probes (numbered apart, on another PoP) are not IPv4 moves', () => {
+    const v4 = udp(['nrt', 'nrt', 'nrt']).map((x) => ({ ...x, family: 'ipv4' as const }));
+    const v6 = udp(['fra', 'fra', 'fra']).map((x) => ({ ...x, family: 'ipv6' as const }));
+    expect(moves([...v4, ...v6])).toEqual([]);
+    expect(longestOutage([...v4, ...v6.map((x) => ({ ...x, outcome: 'timeout' as const }))])).toBeNull();
+  });
+
   it('just stopping fra: 6 probes lost before iad answers, the longest outage wins, samples out of order are sorted', () => {
     const s = udp(['fra', null, 'fra', null, null, null, null, null, null, 'iad']).reverse();
     expect(longestOutage(s)).toEqual({ ms: 600, failed: 6, from: 'fra', to: 'iad' });

@@ -64,12 +64,12 @@ interface FakePop {
   close(): Promise<void>;
 }
 
-async function startFakePop(pop: string): Promise<FakePop> {
+async function startFakePop(pop: string, host = HOST): Promise<FakePop> {
   const state = { pop, udpMode: 'answer' as 'answer' | 'silent' };
   const listen = (srv: net.Server | http.Server, port = 0): Promise<number> =>
     new Promise((resolve, reject) => {
       srv.once('error', reject);
-      srv.listen(port, HOST, () => resolve((srv.address() as net.AddressInfo).port));
+      srv.listen(port, host, () => resolve((srv.address() as net.AddressInfo).port));
     });
 
   // TCP DNS first on a free port, then UDP on the same number (the agent uses one port for both).
@@ -87,10 +87,10 @@ async function startFakePop(pop: string): Promise<FakePop> {
     sock.on('error', () => {});
   });
   const dnsPort = await listen(tcpDns);
-  const udp = dgram.createSocket('udp4');
+  const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
     udp.once('error', reject);
-    udp.bind(dnsPort, HOST, () => resolve());
+    udp.bind(dnsPort, host, () => resolve());
   });
   udp.on('message', (msg, rinfo) => {
     if (state.udpMode === 'answer') udp.send(chaosAnswer(msg, state.pop), rinfo.port, rinfo.address);
@@ -238,6 +238,24 @@ describe('probe config', () => {
     expect(() => parseProbeConfig({ ...c, udpIntervalMs: 'fast' })).toThrow('Expected `udpIntervalMs` to be a number >= 0, got "fast"');
     expect(() => parseProbeConfig({ ...c, dns: { address: '1.2.3.4', port: 70000 } })).toThrow('`dns.port`');
     expect(() => parseProbeConfig('{')).toThrow(/JSON/);
+    expect(c.ipv6).toBeUndefined();
+  });
+
+  it('takes IPv6 endpoints beside the IPv4 ones, each checked by its path', () => {
+    const v4 = { client: 'c1', dns: { address: '192.0.2.53' }, http: { address: '192.0.2.80' }, stream: { address: '192.0.2.80' } };
+    const c = parseProbeConfig({
+      ...v4,
+      ipv6: { dns: { address: '2001:db8::53' }, http: { address: '2001:db8::80' }, stream: { address: '2001:db8::80', port: 9000 } },
+    });
+    expect(c.ipv6).toEqual({
+      dns: { address: '2001:db8::53', port: 53 },
+      http: { address: '2001:db8::80', port: 80 },
+      stream: { address: '2001:db8::80', port: 9000 },
+    });
+    expect(() => parseProbeConfig({ ...v4, ipv6: { dns: { address: '2001:db8::53' }, http: {}, stream: { address: '2001:db8::80' } } })).toThrow(
+      'Expected `ipv6.http.address` to be an IPv6 address string',
+    );
+    expect(() => parseProbeConfig({ ...v4, ipv6: 'yes' })).toThrow('`ipv6`');
   });
 });
 
@@ -317,6 +335,46 @@ describe('probe agent against fake PoPs', () => {
     // Slots are only skipped after a stall of more than 50 ms (seen at load 6 on 2 cores).
     expect(udpPrecision.missing).toBeLessThanOrEqual(10);
     expect(udpPrecision.lateP95Ms!).toBeLessThan(40);
+  });
+
+  it('probes both families at the same rates and tags each sample with its family', async () => {
+    const v4 = await startFakePop('fra');
+    const v6 = await startFakePop('ams', '::1');
+    pops.push(v4, v6);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+    const ipv6 = { dns: { address: '::1', port: v6.dnsPort }, http: { address: '::1', port: v6.httpPort }, stream: { address: '::1', port: v6.streamPort } };
+    const summary = await runProbeAgent(configFor(v4, { ipv6, udpIntervalMs: 20, streams: 1, durationMs: 600 }), { out });
+    const { samples, invalid } = parseNdjson(text);
+    expect(invalid).toEqual([]);
+    const of = (family: string, kind: string) => samples.filter((s) => s.family === family && s.kind === kind);
+    for (const kind of ['udp-dns', 'tcp-dns', 'http', 'stream']) {
+      expect(of('ipv4', kind).length, `ipv4 ${kind}`).toBeGreaterThan(0);
+      expect(of('ipv6', kind).length, `ipv6 ${kind}`).toBeGreaterThan(0);
+      // Each family reached its own PoP: the fake on ::1 is "ams".
+      expect(of('ipv4', kind).every((s) => s.outcome === 'ok' && s.pop === 'fra')).toBe(true);
+      expect(of('ipv6', kind).every((s) => s.outcome === 'ok' && s.pop === 'ams')).toBe(true);
+    }
+    expect(samples.every((s) => s.family === 'ipv4' || s.family === 'ipv6')).toBe(true);
+    // The same rate per family: slot counts differ by at most a tick or two.
+    expect(Math.abs(of('ipv4', 'udp-dns').length - of('ipv6', 'udp-dns').length)).toBeLessThanOrEqual(2);
+    expect(summary.ipv6?.probes['udp-dns']?.sent).toBe(of('ipv6', 'udp-dns').length);
+    expect(summary.probes['udp-dns']?.sent).toBe(of('ipv4', 'udp-dns').length);
+    expect(summary.samples).toBe(samples.length);
+  });
+
+  it('an IPv4-only agent writes no family field', async () => {
+    const pop = await startFakePop('fra');
+    pops.push(pop);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+    const summary = await runProbeAgent(configFor(pop, { udpIntervalMs: 50, streams: 0, durationMs: 200 }), { out });
+    const { samples } = parseNdjson(text);
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples.some((s) => 'family' in s)).toBe(false);
+    expect(summary.ipv6).toBeUndefined();
   });
 
   it('reports a stream that goes quiet as a timeout', async () => {

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { startProbes } from '../../src/probe/run-probes.js';
+import { probeConfig, startProbes } from '../../src/probe/run-probes.js';
 import type { ContainerRuntime, ExecResult } from '../../src/runtime/runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
@@ -85,5 +85,19 @@ describe('startProbes', () => {
   it('refuses a run without a positive cap', async () => {
     const { rt } = fakeRuntime();
     await expect(startProbes(rt, lab, [], { maxDurationMs: 0 })).rejects.toThrow(/maxDurationMs/);
+  });
+
+  it('gives the agent the IPv6 endpoints on a dual-stack lab, and none on an [ipv4] lab', () => {
+    expect(probeConfig(lab, 'c-de', 'r1', 1000)).not.toHaveProperty('ipv6');
+    const dual = {
+      ...lab,
+      families: ['ipv4', 'ipv6'] as const,
+      anycast: { ...lab.anycast, ipv6: { prefix: '2001:db8::/48', dnsAddress: '2001:db8::53', httpAddress: '2001:db8::80', records: {} } },
+    };
+    expect(probeConfig({ ...dual, families: [...dual.families] }, 'c-de', 'r1', 1000).ipv6).toEqual({
+      dns: { address: '2001:db8::53', port: 53 },
+      http: { address: '2001:db8::80', port: 80 },
+      stream: { address: '2001:db8::80', port: lab.anycast.streamPort },
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectedPop } from '../../src/probe/ask-clients.js';
 import {
   answerOf,
   markSerialMismatch,
@@ -9,6 +10,7 @@ import {
   soaSerialCommand,
   whoCommands,
   whoRow,
+  withIpv6,
 } from '../../src/probe/who.js';
 import { parseShortTxt } from '../../src/util/chaos-dig.js';
 
@@ -113,5 +115,52 @@ describe('the SOA serial each client sees', () => {
     expect(out).toMatch(/c-de\s+fra.*\s7\s+ok/);
     expect(out).toContain('1 of 3 clients see a different SOA serial');
     expect(out).toContain('c-jp: serial 6 from nrt');
+  });
+});
+
+describe('who per family (dual-stack labs)', () => {
+  const all = (pop: string | null) => ({ udp: { pop }, tcp: { pop }, nsid: { pop }, http: { pop } });
+  const fam = (expected: string | null, pop: string | null) => {
+    const { client: _, ...r } = whoRow('x', expected, all(pop));
+    return r;
+  };
+
+  it('asks the IPv6 addresses, the HTTP literal in brackets', () => {
+    const c = whoCommands({ dnsAddress: '2001:db8::53', httpAddress: '2001:db8::80' });
+    expect(c.udp).toContain('@2001:db8::53');
+    expect(c.http).toEqual(['curl', '-sS', '-g', '--max-time', '3', 'http://[2001:db8::80]/cdn-cgi/trace']);
+  });
+
+  it('takes expect6 for IPv6 where the lab file gives one, else expect', () => {
+    const c = { name: 'c-jp', expect: { pop: 'nrt' } } as Parameters<typeof expectedPop>[0];
+    expect(expectedPop(c, 'ipv4')).toBe('nrt');
+    expect(expectedPop(c, 'ipv6')).toBe('nrt');
+    expect(expectedPop({ ...c, expect6: { pop: 'fra' } }, 'ipv6')).toBe('fra');
+    expect(expectedPop({ ...c, expect6: { pop: 'fra' } }, 'ipv4')).toBe('nrt');
+  });
+
+  it('flags a client whose families land on different PoPs, and says whether the lab file meant it', () => {
+    const same = withIpv6(whoRow('c-de', 'fra', all('fra')), fam('fra', 'fra'));
+    const meant = withIpv6(whoRow('c-jp', 'nrt', all('nrt')), fam('fra', 'fra'));
+    const unmeant = withIpv6(whoRow('c-us', 'iad', all('iad')), fam('iad', 'gru'));
+    const silent = withIpv6(whoRow('c-br', 'gru', all('gru')), fam('gru', null));
+    expect([same, meant, unmeant, silent].map((r) => r.familiesDiffer)).toEqual([false, true, true, false]);
+    const out = renderWhoTable({ lab: 'dual', clients: [same, meant, unmeant, silent] });
+    expect(out).toMatch(/^client\s+family\s+udp/m);
+    expect(out).toMatch(/c-jp\s+ipv4\s+nrt\s+nrt\s+nrt\s+nrt\s+nrt\s+-\s+ok/);
+    expect(out).toMatch(/\n\s+ipv6\s+fra\s+fra\s+fra\s+fra\s+fra\s+ok/);
+    expect(out).toMatch(/\n\s+ipv6\s+gru!\s+gru!\s+gru!\s+gru!\s+iad\s+DIFFERS/);
+    expect(out).toContain('2 of 4 clients land on different PoPs over IPv4 and IPv6');
+    expect(out).toContain('c-jp: ipv4 nrt, ipv6 fra (expect6 in the lab file says so)');
+    expect(out).toContain('c-us: ipv4 iad, ipv6 gru (the lab file expects the same PoP for both)');
+    expect(out).toContain('2 of 8 client families differ from expect.pop / expect6.pop');
+    expect(out).toContain('c-us ipv6: expected iad');
+    expect(out).toContain('c-br ipv6: expected gru');
+  });
+
+  it('an [ipv4] lab keeps its table: no family column', () => {
+    const out = renderWhoTable({ lab: 'default', clients: [whoRow('c-de', 'fra', all('fra'))] });
+    expect(out).not.toContain('family');
+    expect(out.split('\n')[0]).toBe('lab default: which PoP answers each client');
   });
 });

@@ -1,10 +1,10 @@
 import type { Writable } from 'node:stream';
-import { monoMs, type ProbeSummary, type Sample } from '../../probe/sample.js';
+import { monoMs, type ProbeSummary, type Sample, type SampleFamily } from '../../probe/sample.js';
 import type { ProbeConfig } from './config.js';
-import type { Prober } from './context.js';
+import type { ProbeContext, Prober } from './context.js';
 import { startHttpTrace } from './http-trace.js';
 import { NdjsonWriter } from './ndjson-writer.js';
-import { startStreams } from './streams.js';
+import { type StreamSet, startStreams } from './streams.js';
 import { startTcpDns } from './tcp-dns.js';
 import { startUdpDns } from './udp-dns.js';
 
@@ -24,26 +24,24 @@ export interface ProbeAgentDeps {
 export async function runProbeAgent(config: ProbeConfig, deps: ProbeAgentDeps): Promise<ProbeSummary> {
   const now = deps.now ?? monoMs;
   const writer = new NdjsonWriter(deps.out, config.flushMs);
-  const ctx = { config, now, emit: (s: Sample) => writer.write(s) };
   const startMs = now();
   const cpu0 = process.cpuUsage();
 
-  const probers: Partial<Record<'udp-dns' | 'tcp-dns' | 'http', Prober>> = {};
-  if (config.udpIntervalMs > 0) probers['udp-dns'] = await startUdpDns(ctx);
-  if (config.tcpIntervalMs > 0) probers['tcp-dns'] = startTcpDns(ctx);
-  if (config.httpIntervalMs > 0) probers.http = startHttpTrace(ctx);
-  const streams = startStreams(ctx);
+  // One set of probers per family, side by side at the same rates.
+  const families: FamilyProbers[] = [];
+  for (const ctx of familyContexts(config, now, (s) => writer.write(s))) families.push(await startFamily(ctx));
 
   const stopReason = await untilStop(config.durationMs, deps.signal);
 
-  const all = Object.values(probers);
+  const all = families.flatMap((f) => Object.values(f.probers));
   for (const p of all) p.stop();
   // Streams are closed by us: their end is not a measurement, so no sample.
-  streams.stop();
+  for (const f of families) f.streams.stop();
   // Every probe ends by its own deadline; the margin covers timer lateness.
   await Promise.all(all.map((p) => p.finish(Math.max(config.timeoutMs, config.udpTimeoutMs) + 250)));
 
   const endMs = now();
+  const [v4, v6] = families.map(counters);
   const summary: ProbeSummary = {
     type: 'summary',
     client: config.client,
@@ -51,14 +49,53 @@ export async function runProbeAgent(config: ProbeConfig, deps: ProbeAgentDeps): 
     endMs,
     durationMs: endMs - startMs,
     stopReason,
-    probes: Object.fromEntries(Object.entries(probers).map(([k, p]) => [k, p.summary()])),
-    streams: streams.summary(),
+    probes: v4.probes,
+    streams: v4.streams,
     samples: writer.count,
-    lateAnswers: probers['udp-dns']?.lateAnswers?.() ?? 0,
+    lateAnswers: v4.lateAnswers,
+    ...(v6 ? { ipv6: v6 } : {}),
     cpuMs: cpuMsSince(cpu0),
   };
   await writer.close(summary);
   return summary;
+}
+
+type Kind = 'udp-dns' | 'tcp-dns' | 'http';
+
+interface FamilyProbers {
+  probers: Partial<Record<Kind, Prober>>;
+  streams: StreamSet;
+}
+
+/**
+ * A context per family: IPv4 always (the config's own endpoints), IPv6 when
+ * the config has its endpoints. A dual-stack agent tags every sample with its
+ * family; an IPv4-only one writes exactly what it always did.
+ */
+function familyContexts(config: ProbeConfig, now: () => number, emit: (s: Sample) => void): ProbeContext[] {
+  if (!config.ipv6) return [{ config, now, emit }];
+  const tagged = (family: SampleFamily) => (s: Sample) => emit({ ...s, family });
+  return [
+    { config, now, emit: tagged('ipv4') },
+    { config: { ...config, ...config.ipv6 }, now, emit: tagged('ipv6') },
+  ];
+}
+
+async function startFamily(ctx: ProbeContext): Promise<FamilyProbers> {
+  const { config } = ctx;
+  const probers: Partial<Record<Kind, Prober>> = {};
+  if (config.udpIntervalMs > 0) probers['udp-dns'] = await startUdpDns(ctx);
+  if (config.tcpIntervalMs > 0) probers['tcp-dns'] = startTcpDns(ctx);
+  if (config.httpIntervalMs > 0) probers.http = startHttpTrace(ctx);
+  return { probers, streams: startStreams(ctx) };
+}
+
+function counters(f: FamilyProbers): Pick<ProbeSummary, 'probes' | 'streams' | 'lateAnswers'> {
+  return {
+    probes: Object.fromEntries(Object.entries(f.probers).map(([k, p]) => [k, p.summary()])),
+    streams: f.streams.summary(),
+    lateAnswers: f.probers['udp-dns']?.lateAnswers?.() ?? 0,
+  };
 }
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {

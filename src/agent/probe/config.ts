@@ -6,11 +6,21 @@ export interface Endpoint {
   port: number;
 }
 
-export interface ProbeConfig {
-  client: string;
+/** Where one family's probes go: the DNS responder, the HTTP trace and the stream port. */
+export interface FamilyEndpoints {
   dns: Endpoint;
   http: Endpoint;
   stream: Endpoint;
+}
+
+export interface ProbeConfig extends FamilyEndpoints {
+  client: string;
+  /**
+   * Dual-stack labs: the IPv6 endpoints. Every prober then runs twice, once
+   * per family, at the same rates: a catchment or a failover can differ by
+   * family, so each needs the same resolution to be compared.
+   */
+  ipv6?: FamilyEndpoints;
   /** 0 disables the kind. */
   udpIntervalMs: number;
   tcpIntervalMs: number;
@@ -82,11 +92,11 @@ export function parseProbeConfig(input: unknown): ProbeConfig {
     return v;
   };
   const timeoutMs = num('timeoutMs', 1);
+  if (raw.ipv6 !== undefined && !isObject(raw.ipv6)) throw new ProbeConfigError('Expected `ipv6` to be an object with dns, http and stream');
   return {
     client,
-    dns: endpoint(raw, 'dns'),
-    http: endpoint(raw, 'http'),
-    stream: endpoint(raw, 'stream'),
+    ...endpoints(raw),
+    ...(isObject(raw.ipv6) ? { ipv6: endpoints(raw.ipv6, 'ipv6.') } : {}),
     udpIntervalMs: num('udpIntervalMs', 0),
     tcpIntervalMs: num('tcpIntervalMs', 0),
     httpIntervalMs: num('httpIntervalMs', 0),
@@ -100,14 +110,19 @@ export function parseProbeConfig(input: unknown): ProbeConfig {
   };
 }
 
-function endpoint(raw: Record<string, unknown>, key: keyof typeof DEFAULT_PORTS): Endpoint {
+function endpoints(raw: Record<string, unknown>, path = ''): FamilyEndpoints {
+  return { dns: endpoint(raw, 'dns', path), http: endpoint(raw, 'http', path), stream: endpoint(raw, 'stream', path) };
+}
+
+function endpoint(raw: Record<string, unknown>, key: keyof typeof DEFAULT_PORTS, path: string): Endpoint {
   const v = raw[key];
+  const family = path === 'ipv6.' ? 'IPv6' : 'IPv4';
   if (!isObject(v) || typeof v.address !== 'string' || v.address === '') {
-    throw new ProbeConfigError(`Expected \`${key}.address\` to be an IPv4 address string`);
+    throw new ProbeConfigError(`Expected \`${path}${key}.address\` to be an ${family} address string`);
   }
   const port = v.port ?? DEFAULT_PORTS[key];
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ProbeConfigError(`Expected \`${key}.port\` to be an integer 1..65535, got ${JSON.stringify(port)}`);
+    throw new ProbeConfigError(`Expected \`${path}${key}.port\` to be an integer 1..65535, got ${JSON.stringify(port)}`);
   }
   return { address: v.address, port };
 }

@@ -31,7 +31,9 @@ export function parseTraceResponse(data: Buffer): TraceResponse | undefined {
 /** GET /cdn-cgi/trace on a fresh connection; the `pop=` line names the PoP. */
 export function startHttpTrace(ctx: ProbeContext): Prober {
   const { config } = ctx;
-  const request = Buffer.from(`GET /cdn-cgi/trace HTTP/1.1\r\nHost: ${config.http.address}\r\nUser-Agent: anycast-lab-probe\r\nConnection: close\r\n\r\n`);
+  // RFC 7230 §5.4: an IPv6 literal in Host goes in brackets.
+  const host = config.http.address.includes(':') ? `[${config.http.address}]` : config.http.address;
+  const request = Buffer.from(`GET /cdn-cgi/trace HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: anycast-lab-probe\r\nConnection: close\r\n\r\n`);
   return startTcpProber(ctx, {
     kind: 'http',
     endpoint: config.http,

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import net from 'node:net';
 import type { Outcome } from '../../probe/sample.js';
 import { KindCounters, type ProbeContext, type Prober } from './context.js';
 import { decodeChaosResponse, encodeChaosQuery, popOf, queryIdOf } from './dns-wire.js';
@@ -27,7 +28,7 @@ export async function startUdpDns(ctx: ProbeContext): Promise<Prober> {
   let nextId = Math.floor(Math.random() * 0x10000);
   let lateAnswers = 0;
 
-  const socket = dgram.createSocket('udp4');
+  const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
     // Node hands a connect failure (e.g. ENETUNREACH: no route yet) to this callback.
     socket.connect(port, address, (err?: Error) => {

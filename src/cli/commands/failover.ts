@@ -4,13 +4,14 @@
 
 import { LabError } from '../../errors.js';
 import { parseBfdScoped } from '../../experiment/bfd-override.js';
+import type { FamilyChoice } from '../../experiment/failover.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
 import { defaultFailoverDir, recordFailover } from '../../report/failover-run.js';
 import { BOUND_FLAGS, type BoundFlags, boundsFromFlags } from '../../verify/flags.js';
-import { judge } from '../../verify/judge.js';
+import { judgeFamilies } from '../../verify/judge.js';
 import { abortOnSignals } from '../abort-on-signals.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';
 import { CONFIG_ROOT } from '../context.js';
@@ -24,6 +25,7 @@ interface FailoverFlags extends BoundFlags {
   out?: string;
   lab?: string;
   seed?: string;
+  family?: FamilyChoice;
   json?: boolean;
 }
 
@@ -40,6 +42,11 @@ export const failoverCommand = defineCommand({
       default: 'on',
     },
     { flags: '--out <dir>', description: 'where the SVG timelines, result.json and report.html (CDF + timelines) go (default out/failover-<timestamp>/)' },
+    {
+      flags: '--family <family>',
+      description: 'which address family to time: both side by side (default on a dual-stack lab), ipv4 (default on an [ipv4] lab) or ipv6',
+      choices: ['ipv4', 'ipv6', 'both'],
+    },
     labOption(),
     { flags: '--seed <n>', description: 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)' },
     jsonOption('machine-readable result on stdout (progress as NDJSON on stderr)'),
@@ -58,13 +65,13 @@ export const failoverCommand = defineCommand({
     try {
       const { result: r } = await recordFailover(
         { rt: ctx.rt, lab, configRoot: CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal },
-        { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed },
+        { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed, family: o.family },
       );
       if (Object.keys(bounds).length === 0) {
         ctx.print(!!o.json, r, () => renderFailoverReport(r, { color: process.stdout.isTTY }));
         return;
       }
-      const verdicts = judge({ expect: {}, bounds }, r);
+      const verdicts = judgeFamilies({ expect: {}, bounds }, r);
       const lines = verdicts.map((v) => `${v.pass ? 'pass' : 'FAIL'}  ${v.bound} ${v.limit}: measured ${v.measured}`);
       ctx.print(!!o.json, { ...r, verdicts }, () => `${renderFailoverReport(r, { color: process.stdout.isTTY })}\n\n${lines.join('\n')}`);
       const failed = verdicts.filter((v) => !v.pass);
