@@ -13,11 +13,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/exercise/exercise.js';
 import type { WhoReport } from '../../src/probe/who.js';
 import { lab, labArgv, labJson, REPO, TEST_LAB, TEST_LAB_FILE, until, vtyshJson } from './cli.js';
+import { PtySession } from './support/pty-session.js';
 
 // The suite's lab, by name in every command: a user's default lab may be up beside it.
 const L = TEST_LAB.name;
-
-import { PtySession } from './support/pty-session.js';
 
 /** Any vtysh prompt: `fra# `, `t-ap(config)# `, `fra(config-router)# `. */
 const PROMPT = /[\w-]+(\([\w-]+\))?# $/;
@@ -57,6 +56,7 @@ async function passes(id: string): Promise<void> {
   expect(done.code).toBe(0);
 }
 
+/** `exercise start <id>` on the suite's lab (default.yaml's topology under its own name), as `--file` allows. */
 const start = (id: string) => labJson(['exercise', 'start', id, '--file', TEST_LAB_FILE, '--json']);
 
 /**
@@ -88,12 +88,11 @@ async function peerAddress(router: string, peer: string): Promise<string> {
 describe("exercises solved by hand, as their READMEs and hints say (the suite's lab)", () => {
   afterAll(async () => {
     // As exercises.test.ts: a start with no injection undoes every exercise's leftovers, these typed lines included.
-    const r = await lab(['exercise', 'start', 'prepend-catchment', '--file', TEST_LAB_FILE, '--json']);
-    expect(r.code, r.stderr).toBe(0);
+    await start('prepend-catchment');
   });
 
   it('missing-bfd: BFD on fra only is not enough (check names t-eu); on both ends, check passes with a sub-second failover', async () => {
-    await labJson(['exercise', 'start', 'missing-bfd', '--file', TEST_LAB_FILE, '--json']);
+    await start('missing-bfd');
     const teu = await peerAddress('fra', 't-eu');
     const fra = await peerAddress('t-eu', 'fra');
 
@@ -114,7 +113,7 @@ describe("exercises solved by hand, as their READMEs and hints say (the suite's 
   });
 
   it('prefix-leak: a deny after the permit changes nothing (check names the leaked /25); removing the le 25 entry and a soft clear pass', async () => {
-    await labJson(['exercise', 'start', 'prefix-leak', '--file', TEST_LAB_FILE, '--json']);
+    await start('prefix-leak');
     // Read the filter in t-ap's CLI, as the hints say.
     const shown = await typeIntoVtysh('t-ap', ['show ip prefix-list IN-nrt']);
     const wide = shown.match(/seq (\d+) permit (\S+) le 25/);
