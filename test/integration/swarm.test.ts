@@ -148,6 +148,45 @@ describe.skipIf(noVxlan !== '')(`two-node Swarm on one machine${noVxlan ? ` (ski
     expect(measured.lossPct).toBe(0);
   });
 
+  it('costs little over a local bridge: the same ping to a container on this host', async () => {
+    const rt = r1.rt;
+    const local = `al-${NAME}-local`;
+    await rt.createNetwork({ name: local, subnet: '10.99.0.8/29', gateway: '10.99.0.9', labels: { [SWARM_LABEL]: NAME } });
+    const id = await rt.createContainer({
+      name: `al-${NAME}-r3`,
+      image: (await imageRefs()).router,
+      labels: { [SWARM_LABEL]: NAME },
+      cmd: ['sleep', 'infinity'],
+      networks: [{ network: local, ipv4: '10.99.0.11' }],
+    });
+    await rt.startContainer(id);
+    await rt.connectNetwork(r1.id, { network: local, ipv4: '10.99.0.10' });
+    const rtt = await rt.exec(r1.id, ['ping', '-c', '50', '-i', '0.02', '-q', '10.99.0.11'], { timeoutMs: 20_000 });
+    const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\//.exec(rtt.stdout);
+    expect(m, rtt.stdout).not.toBeNull();
+    Object.assign(measured, { bridgeRttMinMs: Number(m?.[1]), bridgeRttAvgMs: Number(m?.[2]), bridgeRttMaxMs: Number(m?.[3]) });
+    await rt.disconnectNetwork(r1.id, local);
+    await rt.removeContainer(id);
+    await rt.removeNetwork(local);
+  });
+
+  it("detects a freeze of the router on the other host with BFD (pause through that host's own engine)", async () => {
+    const bfdStatus = async () => {
+      const x = await r1.rt.exec(r1.id, ['vtysh', '-c', 'show bfd peers json']);
+      return (JSON.parse(x.stdout) as { peer: string; status: string }[]).find((p) => p.peer === R2)?.status;
+    };
+    const t = performance.now();
+    await r2.rt.pauseContainer(r2.id);
+    try {
+      const down = await waitUntil(async () => (await bfdStatus()) === 'down', { timeoutMs: 5_000, intervalMs: 20 });
+      measured.bfdDownAfterPauseMs = Math.round(performance.now() - t);
+      expect(down, 'r1 sees BFD down within 5 s of pausing r2').toBe(true);
+    } finally {
+      await r2.rt.unpauseContainer(r2.id);
+    }
+    expect(await waitUntil(async () => (await bfdStatus()) === 'up', { timeoutMs: 30_000, intervalMs: 100 })).toBe(true);
+  });
+
   it('`lab hosts check` passes both engines: reachable, one Swarm, VXLAN, memory, clock', async () => {
     const engines = [
       hostEngine({ name: 'h1', endpoint: 'unix:///var/run/docker.sock', engine: { kind: 'unix', socketPath: '/var/run/docker.sock' } }, '/tmp/lab.yaml'),
