@@ -58,10 +58,10 @@ describe.skipIf(noVxlan !== '')(`two-node Swarm on one machine${noVxlan ? ` (ski
   const t0 = performance.now();
 
   beforeAll(async () => {
-    const state = (await host.info()).Swarm?.LocalNodeState;
-    if (state !== 'inactive') throw new Error(`the host engine is already in a Swarm (${state}): refusing to touch it`);
-    // A previous run killed mid-way: its labels find what it left.
+    // A previous run killed mid-way (or `lab down --all` after it, which removes the nodes but not the Swarm): its labels find what it left.
     await teardownSwarm(host, NAME);
+    const state = (await host.info()).Swarm?.LocalNodeState;
+    if (state !== 'inactive') throw new Error(`the host engine is in a Swarm this test did not make (${state}): refusing to touch it`);
     let t = performance.now();
     const dind = await ensureDindImage(new DockerRuntime(host));
     measured.dindImageS = (performance.now() - t) / 1000;
