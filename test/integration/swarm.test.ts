@@ -58,10 +58,10 @@ describe.skipIf(noVxlan !== '')(`two-node Swarm on one machine${noVxlan ? ` (ski
   const t0 = performance.now();
 
   beforeAll(async () => {
-    const state = (await host.info()).Swarm?.LocalNodeState;
-    if (state !== 'inactive') throw new Error(`the host engine is already in a Swarm (${state}): refusing to touch it`);
-    // A previous run killed mid-way: its labels find what it left.
+    // A previous run killed mid-way (or `lab down --all` after it, which removes the nodes but not the Swarm): its labels find what it left.
     await teardownSwarm(host, NAME);
+    const state = (await host.info()).Swarm?.LocalNodeState;
+    if (state !== 'inactive') throw new Error(`the host engine is in a Swarm this test did not make (${state}): refusing to touch it`);
     let t = performance.now();
     const dind = await ensureDindImage(new DockerRuntime(host));
     measured.dindImageS = (performance.now() - t) / 1000;
@@ -146,6 +146,45 @@ describe.skipIf(noVxlan !== '')(`two-node Swarm on one machine${noVxlan ? ` (ski
     expect(m, rtt.stdout).not.toBeNull();
     Object.assign(measured, { lossPct: Number(m?.[1]), rttMinMs: Number(m?.[2]), rttAvgMs: Number(m?.[3]), rttMaxMs: Number(m?.[4]) });
     expect(measured.lossPct).toBe(0);
+  });
+
+  it('costs little over a local bridge: the same ping to a container on this host', async () => {
+    const rt = r1.rt;
+    const local = `al-${NAME}-local`;
+    await rt.createNetwork({ name: local, subnet: '10.99.0.8/29', gateway: '10.99.0.9', labels: { [SWARM_LABEL]: NAME } });
+    const id = await rt.createContainer({
+      name: `al-${NAME}-r3`,
+      image: (await imageRefs()).router,
+      labels: { [SWARM_LABEL]: NAME },
+      cmd: ['sleep', 'infinity'],
+      networks: [{ network: local, ipv4: '10.99.0.11' }],
+    });
+    await rt.startContainer(id);
+    await rt.connectNetwork(r1.id, { network: local, ipv4: '10.99.0.10' });
+    const rtt = await rt.exec(r1.id, ['ping', '-c', '50', '-i', '0.02', '-q', '10.99.0.11'], { timeoutMs: 20_000 });
+    const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\//.exec(rtt.stdout);
+    expect(m, rtt.stdout).not.toBeNull();
+    Object.assign(measured, { bridgeRttMinMs: Number(m?.[1]), bridgeRttAvgMs: Number(m?.[2]), bridgeRttMaxMs: Number(m?.[3]) });
+    await rt.disconnectNetwork(r1.id, local);
+    await rt.removeContainer(id);
+    await rt.removeNetwork(local);
+  });
+
+  it("detects a freeze of the router on the other host with BFD (pause through that host's own engine)", async () => {
+    const bfdStatus = async () => {
+      const x = await r1.rt.exec(r1.id, ['vtysh', '-c', 'show bfd peers json']);
+      return (JSON.parse(x.stdout) as { peer: string; status: string }[]).find((p) => p.peer === R2)?.status;
+    };
+    const t = performance.now();
+    await r2.rt.pauseContainer(r2.id);
+    try {
+      const down = await waitUntil(async () => (await bfdStatus()) === 'down', { timeoutMs: 5_000, intervalMs: 20 });
+      measured.bfdDownAfterPauseMs = Math.round(performance.now() - t);
+      expect(down, 'r1 sees BFD down within 5 s of pausing r2').toBe(true);
+    } finally {
+      await r2.rt.unpauseContainer(r2.id);
+    }
+    expect(await waitUntil(async () => (await bfdStatus()) === 'up', { timeoutMs: 30_000, intervalMs: 100 })).toBe(true);
   });
 
   it('`lab hosts check` passes both engines: reachable, one Swarm, VXLAN, memory, clock', async () => {

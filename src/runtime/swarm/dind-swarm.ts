@@ -8,7 +8,7 @@
 // seccomp/apparmor profile, the host's cgroup tree, its own cgroup parent,
 // /run on tmpfs and a volume for /var/lib/docker; dockerd uses vfs, since
 // overlayfs on overlayfs is refused.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { LabError } from '../../errors.js';
@@ -120,7 +120,8 @@ export async function formSwarm(host: Docker, name: string, nodes: DindNode[]): 
     throw new LabError('HOST', `the host engine is already in a Swarm (state ${state}); this test swarm only forms on an engine outside one`);
   }
   const managerAddress = await bridgeGateway(host);
-  await host.swarmInit({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: managerAddress, DataPathAddr: managerAddress });
+  // The label marks the Swarm as this test's: teardown leaves only a Swarm that carries it.
+  await host.swarmInit({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: managerAddress, DataPathAddr: managerAddress, Spec: { Labels: { [SWARM_LABEL]: name } } });
   const token = (await host.swarmInspect()).JoinTokens.Worker as string;
   for (const n of nodes) {
     await n.docker.swarmJoin({
@@ -203,14 +204,25 @@ export async function teardownSwarm(host: Docker, name: string): Promise<string[
   for (const n of nodes.filter((x) => x.State === 'running')) {
     await attempt(`leave swarm on ${n.Names[0]}`, () => nodeEngine(n).swarmLeave({ force: true }).catch(ignoreNotInSwarm));
   }
-  if ((await host.info()).Swarm?.LocalNodeState !== 'inactive') {
-    await attempt('leave swarm on the host', () => host.swarmLeave({ force: true }).catch(ignoreNotInSwarm));
-  }
-  await attempt('remove docker_gwbridge', () => removeIfUnused(host, 'docker_gwbridge'));
+  if (await isOurSwarm(host, name)) await attempt('leave swarm on the host', () => host.swarmLeave({ force: true }).catch(ignoreNotInSwarm));
+  // Only outside swarm mode: another Swarm on this engine still needs its gwbridge.
+  if ((await host.info()).Swarm?.LocalNodeState === 'inactive') await attempt('remove docker_gwbridge', () => removeIfUnused(host, 'docker_gwbridge'));
   for (const n of nodes) await attempt(`remove ${n.Names[0]}`, () => host.getContainer(n.Id).remove({ force: true, v: true }));
   for (const v of (await host.listVolumes({ filters })).Volumes ?? []) await attempt(`remove volume ${v.Name}`, () => host.getVolume(v.Name).remove());
-  for (const n of nodes) rmSync(join(SOCKET_ROOT, n.Names[0].replace(/^\//, '')), { recursive: true, force: true });
+  // By name, not by container: `lab down --all` may have removed a crashed run's nodes already.
+  const dirs = existsSync(SOCKET_ROOT) ? readdirSync(SOCKET_ROOT) : [];
+  for (const dir of dirs.filter((d) => d.startsWith(`al-${name}-`))) rmSync(join(SOCKET_ROOT, dir), { recursive: true, force: true });
   return errors;
+}
+
+/** Whether the host manages the Swarm `formSwarm(…, name, …)` made (a crashed run's included), and no other. */
+async function isOurSwarm(host: Docker, name: string): Promise<boolean> {
+  if ((await host.info()).Swarm?.LocalNodeState === 'inactive') return false;
+  const spec = await host.swarmInspect().then(
+    (s) => s.Spec as { Labels?: Record<string, string> },
+    () => undefined,
+  );
+  return spec?.Labels?.[SWARM_LABEL] === name;
 }
 
 const ignoreNotInSwarm = (err: Error & { statusCode?: number }) => {
