@@ -43,6 +43,8 @@ const MAX_ANYCAST_BITS = 48;
 const HOST = { gateway: 1, a: 2, b: 3, lanRouter: 2, collector: 2 } as const;
 
 export interface Ipv6Settings {
+  /** `families:` as the file lists them (ipv6 among them). */
+  families: Family[];
   anycast: AnycastService6;
   net: Cidr6;
   /** records6 came from the file; otherwise addIpv6 derives them from the A records. */
@@ -76,7 +78,7 @@ export function resolveIpv6Settings(raw: LabFile, families: readonly Family[], i
   }
   const anycast = resolveAnycast6(raw, issue);
   const pools = resolvePools6(raw, anycast, issue);
-  return pools ? { ...anycast, ...pools } : undefined;
+  return pools ? { families: [...families], ...anycast, ...pools } : undefined;
 }
 
 function ipv6FieldsOf(raw: LabFile): FieldPath[] {
@@ -204,7 +206,7 @@ export function addIpv6(raw: LabFile, lab: Lab, s: Ipv6Settings, issue: Issue): 
   const collector = lab.collector && lanNets.get(lab.collector.name);
   return {
     ...lab,
-    families: ['ipv4', 'ipv6'],
+    families: s.families,
     anycast: { ...lab.anycast, ipv6: s.explicitRecords ? s.anycast : { ...s.anycast, records: defaultRecords6(lab.anycast, s.anycast) } },
     links,
     lans,
