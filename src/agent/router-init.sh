@@ -9,7 +9,10 @@ log() { echo "$(date +%H:%M:%S.%3N) router-init[$NODE]: $*"; }
 
 # Docker installs `default via <host bridge>` even on internal networks.
 # Routers learn everything from BGP; nothing may fall back to the host.
+# A dual-stack lab's routers get one for IPv6 too (via the bridge's ::1);
+# with IPv6 disabled ([ipv4] labs) there is none to delete.
 ip route del default 2>/dev/null || true
+ip -6 route del default 2>/dev/null || true
 
 if [ -n "${ROLE_SETUP:-}" ]; then eval "$ROLE_SETUP"; fi
 

@@ -410,7 +410,7 @@ function setupHost(run: UpRun): Promise<void> {
     progress.step(
       'lab',
       'host setup',
-      `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER)${clients.length ? `; default routes of ${clients.length} clients` : ''}`,
+      `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER${labNets.some((n) => n.subnet6) ? '; IPv6: ip6tables, nothing else in or out' : ''})${clients.length ? `; default routes of ${clients.length} clients` : ''}`,
     );
     const out = await hostSetup(
       rt,

@@ -3,7 +3,7 @@
 // name and everything else follows the model's order, so goldens stay stable.
 
 import { allLans6, routesByFamily } from '../topology/families.js';
-import { allLans, findRouter, type Lab, type Link, type LinkEnd, type Router, sessionsOf } from '../topology/model.js';
+import { allLans, type Family, findRouter, type Lab, type Link, type LinkEnd, type Router, sessionsOf } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
 import { bannerText } from './banner.js';
 import { bfdBlockLines, bfdProfileName, bfdProfilesOf } from './bfd-profiles.js';
@@ -161,30 +161,23 @@ function routeMapLines(router: Router, peers: readonly Peer[]): string[] {
     '! neighbour we prefer before AS-path length is even looked at.',
   ];
   for (const p of peers) {
-    const names = { from: ROUTE_MAP.from, to: ROUTE_MAP.to, in: PREFIX_LIST.in, out: PREFIX_LIST.out };
-    lines.push(...sessionRouteMaps(router, p.router.name, p.local, 'ip', names));
-    if (p.v6)
-      lines.push(
-        ...sessionRouteMaps(router, p.router.name, p.v6.local, 'ipv6', {
-          from: ROUTE_MAP.from6,
-          to: ROUTE_MAP.to6,
-          in: PREFIX_LIST.in6,
-          out: PREFIX_LIST.out6,
-        }),
-      );
+    lines.push(...sessionRouteMaps(router, p.router.name, p.local, 'ipv4'));
+    if (p.v6) lines.push(...sessionRouteMaps(router, p.router.name, p.v6.local, 'ipv6'));
   }
   return lines;
 }
 
-/** FROM-/TO- (or FROM6-/TO6-) of one session, with that session's own policy. */
-function sessionRouteMaps(
-  router: Router,
-  name: string,
-  policy: { localPref: number; prepend: number; med?: number },
-  ip: 'ip' | 'ipv6',
-  names: { from: (p: string) => string; to: (p: string) => string; in: (p: string) => string; out: (p: string) => string },
-): string[] {
-  const family = ip === 'ip' ? '' : ' (IPv6)';
+/** Each family's names: its session's route-maps and prefix-lists, and the keyword FRR matches them with. */
+const FAMILY_POLICY = {
+  ipv4: { match: 'ip', note: '', from: ROUTE_MAP.from, to: ROUTE_MAP.to, in: PREFIX_LIST.in, out: PREFIX_LIST.out },
+  ipv6: { match: 'ipv6', note: ' (IPv6)', from: ROUTE_MAP.from6, to: ROUTE_MAP.to6, in: PREFIX_LIST.in6, out: PREFIX_LIST.out6 },
+} as const;
+
+/** FROM-/TO- (FROM6-/TO6-) of one session, with that session's own policy. */
+function sessionRouteMaps(router: Router, name: string, policy: { localPref: number; prepend: number; med?: number }, family: Family): string[] {
+  const names = FAMILY_POLICY[family];
+  const ip = names.match;
+  const note = names.note;
   const lines = [
     `route-map ${names.from(name)} permit 10`,
     ` match ${ip} address prefix-list ${names.in(name)}`,
@@ -192,10 +185,10 @@ function sessionRouteMaps(
     'exit',
   ];
   if (policy.prepend > 0) {
-    lines.push(`! Prepending AS${router.asn} ${policy.prepend}x makes this path look longer to ${name}${family}, so shorter paths win.`);
+    lines.push(`! Prepending AS${router.asn} ${policy.prepend}x makes this path look longer to ${name}${note}, so shorter paths win.`);
   }
   if (policy.med !== undefined) {
-    lines.push(`! MED ${policy.med}: ${name} prefers the lowest MED among its paths from AS${router.asn}${family}.`);
+    lines.push(`! MED ${policy.med}: ${name} prefers the lowest MED among its paths from AS${router.asn}${note}.`);
   }
   lines.push(`route-map ${names.to(name)} permit 10`, ` match ${ip} address prefix-list ${names.out(name)}`);
   if (policy.prepend > 0) lines.push(` set as-path prepend ${Array(policy.prepend).fill(router.asn).join(' ')}`);

@@ -17,7 +17,8 @@ export function renderStatusTable(s: LabStatus): string {
     for (const p of n.bgp ?? []) {
       const bfd = n.bfd?.find((b) => b.peer === p.peer);
       lines.push(
-        `    bgp ${(p.neighbor ?? p.peer).padEnd(peerW)} ${p.peer.padEnd(12)} AS${String(p.remoteAs ?? '?').padEnd(6)} ${p.state.padEnd(12)} rcvd ${p.pfxRcd} sent ${p.pfxSnt}  bfd ${bfd ? `${bfd.status} ${bfd.transmitInterval}ms x${bfd.detectMultiplier}` : 'off'}`,
+        // `bgp6`: a dual-stack lab's IPv6 session with the same neighbour, listed after the IPv4 ones.
+        `    bgp${p.family === 'ipv6' ? '6' : ''} ${(p.neighbor ?? p.peer).padEnd(peerW)} ${p.peer.padEnd(12)} AS${String(p.remoteAs ?? '?').padEnd(6)} ${p.state.padEnd(12)} rcvd ${p.pfxRcd} sent ${p.pfxSnt}  bfd ${bfd ? `${bfd.status} ${bfd.transmitInterval}ms x${bfd.detectMultiplier}` : 'off'}`,
       );
     }
     for (const o of n.policy ?? []) lines.push(`    policy ${describeOverride(o)}`);

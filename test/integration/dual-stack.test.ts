@@ -180,6 +180,12 @@ describe('dual-stack lab: status, lg and the collector show both families', () =
     expect(lg.output6?.paths?.length).toBeGreaterThan(0);
   });
 
+  it("the collector's recorder logs the /48's updates from every transit, by name", async () => {
+    const transits = DUAL.routers.filter((r) => r.role === 'transit').map((r) => r.name);
+    const { events } = await labJson<{ events: { from: string; prefix: string }[] }>(['collector', '--lab', L, '--prefix', DUAL.anycast.ipv6!.prefix]);
+    expect([...new Set(events.map((e) => e.from))].sort()).toEqual([...transits].sort());
+  });
+
   it("the collector hears the /48 from every transit, as each transit's FRR has it", async () => {
     const lg = await labJson<{ paths: { from: string; prefix: string }[]; checks: { transit: string; agree: boolean }[] }>([
       'lg',

@@ -50,4 +50,30 @@ describe('status with live overrides', () => {
     const table = renderStatusTable({ labs: ['default'], nodes: [{ lab: 'default', node: 'iad', role: 'pop', container: 'x', state: 'running', policy: [] }] });
     expect(table).not.toContain('active overrides');
   });
+
+  it("marks a dual-stack lab's IPv6 sessions `bgp6`, each with its own BFD, and leaves the IPv4 lines as they were", () => {
+    const table = renderStatusTable({
+      labs: ['dual'],
+      nodes: [
+        {
+          lab: 'dual',
+          node: 'fra',
+          role: 'transit',
+          container: 'al-dual-fra',
+          state: 'running',
+          bgp: [
+            { peer: '10.87.0.3', neighbor: 't-eu', remoteAs: 65010, state: 'Established', pfxRcd: 4, pfxSnt: 1 },
+            { peer: 'fd00:87:0:7103::3', family: 'ipv6', neighbor: 't-eu', remoteAs: 65010, state: 'Established', pfxRcd: 4, pfxSnt: 1 },
+          ],
+          bfd: [
+            { peer: '10.87.0.3', status: 'up', transmitInterval: 100, detectMultiplier: 3 },
+            { peer: 'fd00:87:0:7103::3', status: 'down', transmitInterval: 100, detectMultiplier: 3 },
+          ],
+        },
+      ],
+    });
+    const lines = table.split('\n');
+    expect(lines[1]).toMatch(/^ {4}bgp t-eu {4}10\.87\.0\.3 {4}AS65010 .* bfd up 100ms x3$/);
+    expect(lines[2]).toMatch(/^ {4}bgp6 t-eu {4}fd00:87:0:7103::3 AS65010 .* bfd down 100ms x3$/);
+  });
 });
