@@ -247,8 +247,9 @@ export async function runFailoverBench(ctx: FailoverBenchDeps, o: FailoverBenchO
   const lab = await runningLab(ctx.rt, o.lab);
   const rows: BenchRow[] = [];
   const started = new Date();
-  for (const { mode, setting, ...c } of cases) {
-    progress.step('bench', `${c.fault} bfd ${c.bfd}`, `${rows.length + 1}/${cases.length}, ${trials} trials`);
+  // Counted by case: a dual-stack case adds two rows.
+  for (const [i, { mode, setting, ...c }] of cases.entries()) {
+    progress.step('bench', `${c.fault} bfd ${c.bfd}`, `${i + 1}/${cases.length}, ${trials} trials`);
     try {
       const r = await runFailover(
         { rt: ctx.rt, lab, configRoot: ctx.configRoot, clock: { monoMs, wallMs: () => Date.now() }, progress, signal: ctx.signal },

@@ -174,25 +174,93 @@ export function scaleTable(doc: Pick<UpDoc, 'scale' | 'reproduce'>, file: string
   ].join('\n');
 }
 
-function failoverTable(doc: FailoverDoc, file: string): string {
+/** The command that reproduces a failover bench file. A lab other than the default one is named, as is a PoP other than fra. */
+function failoverReproduce(doc: FailoverDoc): string {
+  const lab = doc.lab && doc.lab !== 'default' ? ` --lab ${doc.lab}` : '';
+  const pop = doc.pop && doc.pop !== 'fra' ? ` --pop ${doc.pop}` : '';
+  return `npm run bench -- failover${lab}${pop} --trials ${doc.trialsPerCase}${doc.modes ? ` --modes ${doc.modes}` : ''}${doc.bfds ? ` --bfd ${doc.bfds}` : ''}`;
+}
+
+const FAILOVER_INTRO =
+  'Client-visible failover in ms, per affected client and trial; each fault after a random delay over one BFD interval (one keepalive interval without BFD):';
+
+function failoverRowsMd(rows: BenchRow[]): string[] {
   const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : String(Math.round(v)));
   const x = (v: number | null) => (v === null ? '-' : v.toFixed(2));
   const bfd = (r: BenchRow) => (r.bfd === 'off' ? `off (hold ${r.boundMs / 1000} s)` : r.bfd);
   // Dual-stack benches: a family column, IPv4 and IPv6 rows side by side; files from [ipv4] labs keep their table.
-  const dual = doc.rows.some((r) => r.family);
+  const dual = rows.some((r) => r.family);
   const fam = (r: BenchRow) => (dual ? ` ${r.family ?? '-'} |` : '');
-  const rows = doc.rows.map((r) =>
-    r.error
-      ? `| ${r.fault} | ${bfd(r)} |${fam(r)} did not run: ${r.error.replace(/\|/g, '/')} | | | | | | | | |`
-      : `| ${r.fault} | ${bfd(r)} |${fam(r)} ${r.trials} | ${ms(r.failoverMs.min)} | ${ms(r.failoverMs.p50)} | ${ms(r.failoverMs.p95)} | ${ms(r.failoverMs.max)} | ${ms(r.boundMs)} | ${x(r.ratio.p50)} | ${ms(r.routerDetectMs.p50)} | ${othersHurt(r)} |`,
-  );
-  const reproduce = `npm run bench -- failover --trials ${doc.trialsPerCase}${doc.modes ? ` --modes ${doc.modes}` : ''}${doc.bfds ? ` --bfd ${doc.bfds}` : ''}`;
   return [
-    `${source(file, reproduce)} Client-visible failover in ms, per affected client and trial; each fault after a random delay over one BFD interval (one keepalive interval without BFD):`,
-    '',
     `| fault | BFD |${dual ? ' family |' : ''} trials | min | p50 | p95 | max | bound | p50 / bound | transit saw it (p50) | other clients hurt |`,
     `|---|---|${dual ? '---|' : ''}---|---|---|---|---|---|---|---|---|`,
-    ...rows,
+    ...rows.map((r) =>
+      r.error
+        ? `| ${r.fault} | ${bfd(r)} |${fam(r)} did not run: ${r.error.replace(/\|/g, '/')} | | | | | | | | |`
+        : `| ${r.fault} | ${bfd(r)} |${fam(r)} ${r.trials} | ${ms(r.failoverMs.min)} | ${ms(r.failoverMs.p50)} | ${ms(r.failoverMs.p95)} | ${ms(r.failoverMs.max)} | ${ms(r.boundMs)} | ${x(r.ratio.p50)} | ${ms(r.routerDetectMs.p50)} | ${othersHurt(r)} |`,
+    ),
+  ];
+}
+
+function failoverTable(doc: FailoverDoc, file: string): string {
+  return [`${source(file, failoverReproduce(doc))} ${FAILOVER_INTRO}`, '', ...failoverRowsMd(doc.rows)].join('\n');
+}
+
+/**
+ * The default lab's matrix, merged: each case (fault × BFD) from the newest
+ * file of the same lab and PoP that ran it, in the order of the files before.
+ * A rerun of a few cases then replaces their rows and leaves the others'
+ * standing, each row's file named; the full matrix takes hours on 2 cores.
+ */
+export function mergeFailover(all: { name: string; doc: FailoverDoc }[]): { rows: BenchRow[]; fileOf: string[]; files: { name: string; doc: FailoverDoc }[] } {
+  const newest = all[0]?.doc;
+  const same = all.filter((f) => f.doc.lab === newest?.lab && f.doc.pop === newest?.pop);
+  const byCase = new Map<string, { row: BenchRow; file: string }>();
+  // Oldest first: a newer file's row takes the older one's place (a Map keeps the first insertion's position).
+  for (const f of [...same].reverse()) for (const row of f.doc.rows) byCase.set(`${row.fault} ${row.bfd}`, { row, file: f.name });
+  const used = new Set([...byCase.values()].map((v) => v.file));
+  return {
+    rows: [...byCase.values()].map((v) => v.row),
+    fileOf: [...byCase.values()].map((v) => v.file),
+    files: same.filter((f) => used.has(f.name)),
+  };
+}
+
+function failoverMatrix(doc: FailoverDoc, file: string, all: { name: string; doc: FailoverDoc }[] = []): string {
+  const m = mergeFailover(all.length ? all : [{ name: file, doc }]);
+  if (m.files.length <= 1) return failoverTable(m.files[0]?.doc ?? doc, m.files[0]?.name ?? file);
+  // Newest first; every file but the oldest says which rows it gave.
+  const [oldest, ...newer] = [...m.files].reverse();
+  const casesOf = (name: string) =>
+    m.rows
+      .filter((_, i) => m.fileOf[i] === name)
+      .map((r) => `${r.fault} ${r.bfd}`)
+      .join(', ');
+  const from = [
+    ...newer.reverse().map((f) => `${casesOf(f.name)} from \`bench/results/${f.name}\` (\`${failoverReproduce(f.doc)}\`)`),
+    `the rest from \`bench/results/${oldest.name}\` (\`${failoverReproduce(oldest.doc)}\`)`,
+  ];
+  return [`${from.join('; ')}. ${FAILOVER_INTRO}`, '', ...failoverRowsMd(m.rows)].join('\n');
+}
+
+/**
+ * A dual-stack bench: the table with a family column, and per case how far
+ * IPv6's p50 is from IPv4's in the same trials (issue #24 asks for within 10 %).
+ */
+function failoverDualTable(doc: FailoverDoc, file: string): string {
+  const cases = [...new Set(doc.rows.map((r) => `${r.fault} ${r.bfd}`))];
+  const gaps = cases.flatMap((c) => {
+    const p50 = (f: string) => doc.rows.find((r) => `${r.fault} ${r.bfd}` === c && r.family === f && !r.error)?.failoverMs.p50;
+    const v4 = p50('ipv4');
+    const v6 = p50('ipv6');
+    if (typeof v4 !== 'number' || typeof v6 !== 'number' || v4 <= 0) return [];
+    const pct = ((v6 - v4) / v4) * 100;
+    return [`${c}: ${n(v6)} vs ${n(v4)} ms, ${pct >= 0 ? '+' : '−'}${Math.abs(pct).toFixed(1)} %`];
+  });
+  return [
+    failoverTable(doc, file),
+    '',
+    gaps.length ? `IPv6 p50 against IPv4 p50, same trials: ${gaps.join('; ')}.` : 'No case has both families measured.',
   ].join('\n');
 }
 
@@ -299,6 +367,7 @@ function bfdRemedyTable(doc: RemedyDoc, file: string): string {
 }
 
 const hasRows = (d: unknown): d is { rows: unknown[] } => isRecord(d) && Array.isArray(d.rows);
+const failoverRows = (d: unknown): d is { rows: unknown[] } => hasRows(d) && d.rows.some((r) => isRecord(r) && 'statuses' in r);
 const upReps = (d: unknown): d is Record<string, unknown> & { reps: number } => isRecord(d) && typeof d.reps === 'number' && d.reps >= 5;
 
 export const REPORT_BLOCKS: ReportBlock[] = [
@@ -315,8 +384,15 @@ export const REPORT_BLOCKS: ReportBlock[] = [
   block({
     id: 'failover',
     bench: 'failover',
-    fits: (d): d is FailoverDoc => hasRows(d) && d.rows.some((r) => isRecord(r) && 'statuses' in r),
-    render: failoverTable,
+    fits: (d): d is FailoverDoc => failoverRows(d) && !d.rows.some((r) => isRecord(r) && 'family' in r),
+    render: failoverMatrix,
+  }),
+  // A dual-stack lab's bench is its own block: a newer dual-stack file must not replace the default lab's matrix.
+  block({
+    id: 'failover-dual',
+    bench: 'failover',
+    fits: (d): d is FailoverDoc => failoverRows(d) && d.rows.some((r) => isRecord(r) && 'family' in r),
+    render: failoverDualTable,
   }),
   block({
     id: 'failover-run',

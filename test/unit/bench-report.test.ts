@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPORT_BLOCKS, type ResultFile, renderReport, reportDocs, resultFiles, scaleTable } from '../../src/bench/report.js';
+import { type BenchRow, failedRow } from '../../src/bench/failover.js';
+import { mergeFailover, REPORT_BLOCKS, type ResultFile, renderReport, reportDocs, resultFiles, scaleTable } from '../../src/bench/report.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -77,6 +78,40 @@ describe('bench report', () => {
       const t = scaleTable({ scale: [row(4, 6605)], reproduce: 'npm run bench -- up' }, 'up-old.json');
       expect(t).not.toContain('floor');
       expect(t).toContain('| 4 / 2 / 4 | 10 | 6,605 | 44.5 / 47.5 |');
+    });
+  });
+
+  describe('failover matrix', () => {
+    const ok = (fault: string, bfd: string, p50: number): BenchRow => {
+      const { error: _, ...r } = failedRow({ fault, bfd }, '');
+      return { ...r, trials: 10, failoverMs: { ...r.failoverMs, n: 10, p50 } };
+    };
+    const doc = (rows: BenchRow[], bfds: string, pop = 'fra') => ({ lab: 'default', pop, trialsPerCase: 10, modes: 'freeze,silent', bfds, rows });
+    const old = {
+      name: 'failover-2026-11-30T13-15-39Z.json',
+      doc: doc([{ ...failedRow({ fault: 'freeze', bfd: '20x3' }, new Error('BFD did not settle within 90 s:')) }, ok('silent', '100x3', 330)], '20x3,100x3'),
+    };
+    const rerun = { name: 'failover-2026-12-06T07-11-00Z.json', doc: doc([ok('freeze', '20x3', 130), ok('freeze', '50x3', 200)], '20x3,50x3') };
+
+    it('takes each case from the newest file that ran it, in the older files’ order, and names which rows came from where', () => {
+      const m = mergeFailover([rerun, old] as never);
+      expect(m.rows.map((r) => [r.fault, r.bfd, r.failoverMs.p50])).toEqual([
+        ['freeze', '20x3', 130],
+        ['silent', '100x3', 330],
+        ['freeze', '50x3', 200],
+      ]);
+      const md = REPORT_BLOCKS.find((b) => b.id === 'failover')!.render(rerun.doc, rerun.name, [rerun, old]);
+      expect(md).toMatch(
+        /^freeze 20x3, freeze 50x3 from `bench\/results\/failover-2026-12-06T07-11-00Z.json` \(`npm run bench -- failover --trials 10 --modes freeze,silent --bfd 20x3,50x3`\); the rest from `bench\/results\/failover-2026-11-30T13-15-39Z.json`/,
+      );
+      expect(md).not.toContain('did not run');
+    });
+
+    it('merges only files of the same lab and PoP; one file is its own table', () => {
+      const iad = { name: 'failover-2026-12-07T00-00-00Z.json', doc: doc([ok('freeze', '100x3', 300)], '100x3', 'iad') };
+      expect(mergeFailover([iad, rerun, old] as never).files.map((f) => f.name)).toEqual([iad.name]);
+      const md = REPORT_BLOCKS.find((b) => b.id === 'failover')!.render(iad.doc, iad.name, [iad, rerun, old]);
+      expect(md).toMatch(/^From `bench\/results\/failover-2026-12-07T00-00-00Z.json` \(`npm run bench -- failover --pop iad /);
     });
   });
 });

@@ -241,14 +241,22 @@ describe('the failover bench per family', () => {
     expect(text).toMatch(/freeze\s+100x3\s+ipv6\s+2\s+2\/2\s+330\s+330\s+360\s+360/);
   });
 
-  it('the README table from a result file puts the families side by side', () => {
-    const block = REPORT_BLOCKS.find((b) => b.id === 'failover')!;
-    const doc = { trialsPerCase: 2, modes: 'freeze', bfds: '100x3', rows: benchRows(c, result([330, 360])) };
-    const md = block.render(doc, 'failover-x.json');
+  it('the docs table from a result file puts the families side by side, with IPv6 p50 against IPv4 p50', () => {
+    const dual = REPORT_BLOCKS.find((b) => b.id === 'failover-dual')!;
+    const single = REPORT_BLOCKS.find((b) => b.id === 'failover')!;
+    const doc = { lab: 'dual', pop: 'fra', trialsPerCase: 2, modes: 'freeze', bfds: '100x3', rows: benchRows(c, result([330, 360])) };
+    expect([dual.fits(doc), single.fits(doc)]).toEqual([true, false]);
+    const md = dual.render(doc, 'failover-x.json');
+    expect(md).toContain('`npm run bench -- failover --lab dual --trials 2 --modes freeze --bfd 100x3`');
     expect(md).toContain('| fault | BFD | family | trials |');
     expect(md).toContain('| freeze | 100x3 | ipv4 | 2 | 320 | 320 | 340 | 340 |');
     expect(md).toContain('| freeze | 100x3 | ipv6 | 2 | 330 | 330 | 360 | 360 |');
-    const v4 = block.render({ ...doc, rows: benchRows(c, result(null)) }, 'failover-x.json');
+    expect(md).toContain('IPv6 p50 against IPv4 p50, same trials: freeze 100x3: 330 vs 320 ms, +3.1 %.');
+    // An [ipv4] lab's file is the default matrix's block, its table as before.
+    const v4doc = { ...doc, lab: 'default', rows: benchRows(c, result(null)) };
+    expect([dual.fits(v4doc), single.fits(v4doc)]).toEqual([false, true]);
+    const v4 = single.render(v4doc, 'failover-x.json');
     expect(v4).toContain('| fault | BFD | trials |');
+    expect(v4).toContain('`npm run bench -- failover --trials 2 --modes freeze --bfd 100x3`');
   });
 });
