@@ -4,7 +4,7 @@
 // file `lab collector` and the failover report read. The raw lines go to
 // collector-raw.log for a human who wants GoBGP's own words.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseMonitorLine } from './collector/update.js';
 import { COLLECTOR_PATHS } from './contract.js';
@@ -14,23 +14,8 @@ mkdirSync('/var/log/anycast-lab', { recursive: true });
 /** gobgpd's API is up a moment after its start; the monitor is retried, and restarted should it end. */
 const RETRY_MS = 250;
 
-/**
- * One monitor per address family gobgpd runs: `monitor adj-in` follows one
- * family (IPv4 unless `-a` says otherwise), and a dual-stack lab's collector
- * has an IPv6 session to every transit beside the IPv4 one.
- */
-const GOBGPD_CONFIG = '/etc/gobgp/gobgpd.toml';
-const dualStack = (() => {
-  try {
-    return readFileSync(GOBGPD_CONFIG, 'utf8').includes('"ipv6-unicast"');
-  } catch {
-    return false;
-  }
-})();
-
-function follow(family: 'ipv4' | 'ipv6'): void {
-  const args = ['monitor', 'adj-in', '--current', ...(family === 'ipv6' ? ['-a', 'ipv6'] : []), '-j'];
-  const child = spawn('gobgp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function follow(): void {
+  const child = spawn('gobgp', ['monitor', 'adj-in', '--current', '-j'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => {
     const stamp = { wallMs: Date.now(), monoMs: Number(process.hrtime.bigint()) / 1e6 };
@@ -39,9 +24,8 @@ function follow(family: 'ipv4' | 'ipv6'): void {
     appendFileSync(COLLECTOR_PATHS.raw, `${stamp.wallMs} ${line}\n`);
   });
   child.stderr.resume();
-  child.on('error', () => setTimeout(() => follow(family), RETRY_MS));
-  child.on('exit', () => setTimeout(() => follow(family), RETRY_MS));
+  child.on('error', () => setTimeout(follow, RETRY_MS));
+  child.on('exit', () => setTimeout(follow, RETRY_MS));
 }
 
-follow('ipv4');
-if (dualStack) follow('ipv6');
+follow();
