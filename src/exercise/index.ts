@@ -5,13 +5,23 @@ import { asymmetricPath } from './asymmetric-path.js';
 import { drainMaintenance } from './drain-maintenance.js';
 import type { Exercise } from './exercise.js';
 import { identifyPops } from './identify-pops.js';
+import { ipv6Catchment } from './ipv6-catchment.js';
 import { missingBfd } from './missing-bfd.js';
 import { prefixLeak } from './prefix-leak.js';
 import { prependCatchment } from './prepend-catchment.js';
 import { tcpStream } from './tcp-stream.js';
 
 /** In workshop order (`exercise list`). */
-export const EXERCISES: readonly Exercise[] = [prependCatchment, drainMaintenance, tcpStream, missingBfd, prefixLeak, identifyPops, asymmetricPath];
+export const EXERCISES: readonly Exercise[] = [
+  prependCatchment,
+  drainMaintenance,
+  tcpStream,
+  missingBfd,
+  prefixLeak,
+  identifyPops,
+  asymmetricPath,
+  ipv6Catchment,
+];
 
 export function exerciseById(id: string | undefined, list: readonly Exercise[] = EXERCISES): Exercise {
   const valid = list.map((e) => e.id).join(', ');

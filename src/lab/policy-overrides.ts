@@ -6,7 +6,7 @@
 // with the frr.conf rendered for it, so the router itself is the truth.
 import { LabError } from '../errors.js';
 import { ROUTE_MAP } from '../render/frr-config.js';
-import { findRouter, type Lab, type Router, sessionsOf } from '../topology/model.js';
+import { type Family, findRouter, type Lab, type Router, sessionsOf } from '../topology/model.js';
 
 export type PolicyKind = 'prepend' | 'local-pref' | 'med';
 export const POLICY_KINDS: readonly PolicyKind[] = ['prepend', 'local-pref', 'med'];
@@ -35,13 +35,17 @@ export interface PolicyOverride {
   value: number | null;
   /** What the lab file says. */
   base: number | null;
+  /** Set for the IPv6 session's route-maps (FROM6-/TO6-) only; absent: IPv4 (FROM-/TO-). */
+  family?: 'ipv6';
 }
 
 /** A checked `policy` request. */
 export interface PolicyRequest {
   router: Router;
   neighbor: Router;
-  /** The neighbour's address on the shared link: what `neighbor … ` and `clear bgp` name. */
+  /** Which of the link's two sessions: a dual-stack link runs one per family, each with its own route-maps. */
+  family: Family;
+  /** The neighbour's address on the shared link in that family: what `neighbor … ` and `clear bgp` name. */
   peerAddress: string;
   /** The session's policy in the lab file, for `reset`. */
   base: SessionPolicy;
@@ -50,6 +54,27 @@ export interface PolicyRequest {
 
 export const POLICY_ACTIONS = [...POLICY_KINDS, 'reset'] as const;
 
+/**
+ * `--family ipv4|ipv6|both` against the lab's families. Default: every family
+ * the lab runs, because a knob on a link end in the lab file (`localPref`,
+ * `prepend`, `med`) is both sessions' policy unless the end sets `ipv6:`; a
+ * bare `policy` acts the same way, and `--family` narrows it to one session.
+ */
+export function policyFamilies(lab: Lab, flag: string | undefined): Family[] {
+  if (flag === undefined) return [...lab.families];
+  const want: Family[] | undefined = flag === 'both' ? ['ipv4', 'ipv6'] : flag === 'ipv4' || flag === 'ipv6' ? [flag] : undefined;
+  if (!want) throw new LabError('USAGE', `--family "${flag}": one of ipv4, ipv6, both`);
+  const missing = want.filter((f) => !lab.families.includes(f));
+  if (missing.length) {
+    throw new LabError(
+      'USAGE',
+      `--family ${flag}: lab "${lab.name}" runs ${lab.families.join(', ')} only (no ${missing.join(', ')} sessions); ` +
+        'add ipv6 to `families:` in its lab file, or leave --family out',
+    );
+  }
+  return want;
+}
+
 /** Checks `policy <router> <neighbor> <action> [value]` against the lab, naming the valid choices on error. */
 export function parsePolicyRequest(
   lab: Lab,
@@ -57,6 +82,7 @@ export function parsePolicyRequest(
   neighbor: string | undefined,
   action: string | undefined,
   value: string | undefined,
+  family: Family = 'ipv4',
 ): PolicyRequest {
   const r = findRouter(lab, router);
   if (!r) throw new LabError('USAGE', `unknown router "${router}" in lab "${lab.name}" (routers: ${lab.routers.map((x) => x.name).join(', ')})`);
@@ -81,8 +107,13 @@ export function parsePolicyRequest(
   if (!(POLICY_ACTIONS as readonly string[]).includes(action)) {
     throw new LabError('USAGE', `unknown policy action "${action}" (valid: ${POLICY_ACTIONS.join(', ')})`);
   }
-  const base: SessionPolicy = { prepend: s.local.prepend, 'local-pref': s.local.localPref, med: s.local.med ?? null };
-  const common = { router: r, neighbor: peer, peerAddress: s.remote.address, base };
+  const local = family === 'ipv6' ? s.local.ipv6 : s.local;
+  const remote = family === 'ipv6' ? s.remote.ipv6 : s.remote;
+  if (!local || !remote) {
+    throw new LabError('USAGE', `${r.name} ↔ ${neighbor} has no IPv6 session: lab "${lab.name}" runs ${lab.families.join(', ')} only`);
+  }
+  const base: SessionPolicy = { prepend: local.prepend, 'local-pref': local.localPref, med: local.med ?? null };
+  const common = { router: r, neighbor: peer, family, peerAddress: remote.address, base };
   if (action === 'reset') {
     if (value !== undefined) throw new LabError('USAGE', `policy … reset takes no value (got "${value}")`);
     return { ...common, change: { kind: 'reset' } };
@@ -102,8 +133,9 @@ export function parsePolicyRequest(
  * route-map sets nothing, FRR's default). Setting replaces what the entry had:
  * an entry holds one `set as-path prepend`, one `set metric`.
  */
-export function policyLines(asn: number, neighbor: string, kind: PolicyKind, value: number | null): string[] {
-  const map = kind === 'local-pref' ? ROUTE_MAP.from(neighbor) : ROUTE_MAP.to(neighbor);
+export function policyLines(asn: number, neighbor: string, kind: PolicyKind, value: number | null, family: Family = 'ipv4'): string[] {
+  const v6 = family === 'ipv6';
+  const map = kind === 'local-pref' ? (v6 ? ROUTE_MAP.from6 : ROUTE_MAP.from)(neighbor) : (v6 ? ROUTE_MAP.to6 : ROUTE_MAP.to)(neighbor);
   const set =
     kind === 'prepend'
       ? value
@@ -125,16 +157,17 @@ export function policyLines(asn: number, neighbor: string, kind: PolicyKind, val
  * FRR's automatic re-processing after a route-map change. `soft` never resets
  * the session (outbound: re-sends; inbound: asks for a ROUTE-REFRESH).
  */
-export const softClear = (peerAddress: string, direction: 'in' | 'out'): string => `clear bgp ipv4 unicast ${peerAddress} soft ${direction}`;
+export const softClear = (peerAddress: string, direction: 'in' | 'out', family: Family = 'ipv4'): string =>
+  `clear bgp ${family} unicast ${peerAddress} soft ${direction}`;
 
 /** vtysh `-c` commands for a set of knob changes on one router, soft clears last (once per peer and direction). */
 export function vtyshPolicyCommands(
   asn: number,
-  changes: readonly { neighbor: string; peerAddress: string; kind: PolicyKind; value: number | null }[],
+  changes: readonly { neighbor: string; peerAddress: string; kind: PolicyKind; value: number | null; family?: Family }[],
 ): string[] {
   if (!changes.length) return [];
-  const clears = [...new Set(changes.map((c) => softClear(c.peerAddress, POLICY_LIMITS[c.kind].direction)))];
-  return ['configure terminal', ...changes.flatMap((c) => policyLines(asn, c.neighbor, c.kind, c.value)), 'end', ...clears];
+  const clears = [...new Set(changes.map((c) => softClear(c.peerAddress, POLICY_LIMITS[c.kind].direction, c.family)))];
+  return ['configure terminal', ...changes.flatMap((c) => policyLines(asn, c.neighbor, c.kind, c.value, c.family)), 'end', ...clears];
 }
 
 /**
@@ -143,10 +176,11 @@ export function vtyshPolicyCommands(
  * (a reset). Neighbours the lab no longer has a session with are skipped.
  */
 export function overrideCommands(lab: Lab, router: string, overrides: readonly PolicyOverride[], to: 'value' | 'base'): string[] {
-  const peers = new Map(sessionsOf(lab, router).map((s) => [s.remote.node, s.remote.address]));
+  const sessions = new Map(sessionsOf(lab, router).map((s) => [s.remote.node, s.remote]));
   const changes = overrides.flatMap((ov) => {
-    const peerAddress = peers.get(ov.neighbor);
-    return peerAddress ? [{ neighbor: ov.neighbor, peerAddress, kind: ov.kind, value: ov[to] }] : [];
+    const remote = sessions.get(ov.neighbor);
+    const peerAddress = ov.family === 'ipv6' ? remote?.ipv6?.address : remote?.address;
+    return peerAddress ? [{ neighbor: ov.neighbor, peerAddress, kind: ov.kind, value: ov[to], family: ov.family ?? ('ipv4' as Family) }] : [];
   });
   return vtyshPolicyCommands(findRouter(lab, router)?.asn ?? 0, changes);
 }
@@ -162,9 +196,11 @@ const samePolicy = (kind: PolicyKind, a: number | null, b: number | null): boole
 
 /**
  * Per neighbour, what its FROM-/TO- route-maps (entry permit 10) set, read
- * from FRR config text (frr.conf or `show running-config`).
+ * from FRR config text (frr.conf or `show running-config`); `ipv6`: the IPv6
+ * session's FROM6-/TO6- instead.
  */
-export function sessionPolicies(config: string): Map<string, SessionPolicy> {
+export function sessionPolicies(config: string, family: Family = 'ipv4'): Map<string, SessionPolicy> {
+  const six = family === 'ipv6' ? '6' : '';
   const out = new Map<string, SessionPolicy>();
   const get = (n: string): SessionPolicy => {
     const have = out.get(n);
@@ -176,9 +212,13 @@ export function sessionPolicies(config: string): Map<string, SessionPolicy> {
   let current: { neighbor: string; dir: 'FROM' | 'TO' } | null = null;
   for (const raw of config.split('\n')) {
     const line = raw.trim();
-    const head = /^route-map (FROM|TO)-(\S+) permit 10$/.exec(line);
+    const head = /^route-map (FROM|TO)(6?)-(\S+) permit 10$/.exec(line);
+    if (head && head[2] !== six) {
+      current = null;
+      continue;
+    }
     if (head) {
-      current = { neighbor: head[2], dir: head[1] as 'FROM' | 'TO' };
+      current = { neighbor: head[3], dir: head[1] as 'FROM' | 'TO' };
       get(current.neighbor);
       continue;
     }
@@ -200,23 +240,27 @@ export function sessionPolicies(config: string): Map<string, SessionPolicy> {
 
 /** Knobs whose running value differs from the rendered one, in rendered neighbour order. */
 export function policyOverrides(router: string, rendered: string, running: string): PolicyOverride[] {
-  const want = sessionPolicies(rendered);
-  const have = sessionPolicies(running);
   const out: PolicyOverride[] = [];
-  for (const [neighbor, base] of want) {
-    const now = have.get(neighbor);
-    // A route-map missing altogether is config drift (`up` repairs it), not an override.
-    if (!now) continue;
-    for (const kind of POLICY_KINDS) if (!samePolicy(kind, now[kind], base[kind])) out.push({ router, neighbor, kind, value: now[kind], base: base[kind] });
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const want = sessionPolicies(rendered, family);
+    const have = sessionPolicies(running, family);
+    const tag = family === 'ipv6' ? { family } : {};
+    for (const [neighbor, base] of want) {
+      const now = have.get(neighbor);
+      // A route-map missing altogether is config drift (`up` repairs it), not an override.
+      if (!now) continue;
+      for (const kind of POLICY_KINDS)
+        if (!samePolicy(kind, now[kind], base[kind])) out.push({ router, neighbor, kind, value: now[kind], base: base[kind], ...tag });
+    }
   }
   return out;
 }
 
-/** "iad → t-us prepend 3 (lab file: none)" */
+/** "iad → t-us prepend 3 (lab file: none)", "t-ap ← t-eu ipv6 local-pref 100 (lab file: 250)" */
 export function describeOverride(o: PolicyOverride): string {
   const v = (x: number | null) => (x === null || (o.kind === 'prepend' && x === 0) ? 'none' : String(x));
   const dir = POLICY_LIMITS[o.kind].direction === 'out' ? '→' : '←';
-  return `${o.router} ${dir} ${o.neighbor} ${o.kind} ${v(o.value)} (lab file: ${v(o.base)})`;
+  return `${o.router} ${dir} ${o.neighbor} ${o.family === 'ipv6' ? 'ipv6 ' : ''}${o.kind} ${v(o.value)} (lab file: ${v(o.base)})`;
 }
 
 /**
@@ -224,4 +268,4 @@ export function describeOverride(o: PolicyOverride): string {
  * "repair" them back to frr.conf (RoleSpec.converge.runtimeOwned's sibling
  * for policy every role shares); `up --reset` and `policy --reset-all` do.
  */
-export const POLICY_RUNTIME_OWNED: readonly RegExp[] = [/^route-map (FROM|TO)-\S+ permit 10 > set (local-preference|as-path prepend|metric)( |$)/];
+export const POLICY_RUNTIME_OWNED: readonly RegExp[] = [/^route-map (FROM|TO)6?-\S+ permit 10 > set (local-preference|as-path prepend|metric)( |$)/];

@@ -13,7 +13,7 @@ import { vtysh } from '../lab/router-query.js';
 import { askCatchment } from '../probe/ask-clients.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { findRouter, type Lab, type Router } from '../topology/model.js';
+import { type Family, findRouter, type Lab, type Router } from '../topology/model.js';
 import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 import { waitUntil } from '../util/wait.js';
 import { type Catchment, type CatchmentPoll, type ChangeReport, catchmentRows, SETTLE_DEFAULTS, type SettleOptions, settle } from './catchment.js';
@@ -28,6 +28,8 @@ export interface LiveOptions {
   pollEveryMs?: number;
   /** Monotonic ms (default performance.now). */
   now?: () => number;
+  /** The families whose catchment is watched (default IPv4; others key rows "<client>/<family>"). */
+  families?: readonly Family[];
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -48,7 +50,7 @@ async function watchCatchment(rt: ContainerRuntime, lab: Lab, before: Catchment,
   const polls: CatchmentPoll[] = [];
   const done = await waitUntil(
     async () => {
-      const catchment = await askCatchment(rt, lab);
+      const catchment = await askCatchment(rt, lab, o.families);
       polls.push({ atMs: Math.round(now() - t0), catchment });
       return settle(before, polls, o.settle ?? SETTLE_DEFAULTS);
     },
@@ -72,8 +74,12 @@ export async function measureChange(
   o: LiveOptions,
 ): Promise<ChangeReport> {
   const now = o.now ?? (() => performance.now());
-  o.progress.step('lab', 'catchment', `asking ${lab.clients.length} clients which PoP answers`);
-  const before = await askCatchment(rt, lab);
+  o.progress.step(
+    'lab',
+    'catchment',
+    `asking ${lab.clients.length} clients which PoP answers${o.families?.includes('ipv6') ? ` (${o.families.join(', ')})` : ''}`,
+  );
+  const before = await askCatchment(rt, lab, o.families);
   o.progress.step('lab', 'apply', change);
   const done = await apply();
   if (!done) {
@@ -98,31 +104,45 @@ export async function measureChange(
 
 const shown = (kind: PolicyKind, v: number | null): string => (v === null || (kind === 'prepend' && v === 0) ? 'none' : String(v));
 
-/** `policy <router> <neighbor> <kind> <n> | reset`, applied with a soft clear, and its effect on the catchment. */
-export async function applyPolicy(rt: ContainerRuntime, lab: Lab, req: PolicyRequest, o: LiveOptions): Promise<ChangeReport> {
-  const r = req.router.name;
-  const n = req.neighbor.name;
+/**
+ * `policy <router> <neighbor> <kind> <n> | reset`, applied with a soft clear,
+ * and its effect on the catchment of the requests' families. Several requests
+ * (one per family, same router and neighbour) apply together: one vtysh run.
+ */
+export async function applyPolicy(rt: ContainerRuntime, lab: Lab, requests: PolicyRequest | readonly PolicyRequest[], o: LiveOptions): Promise<ChangeReport> {
+  const reqs: readonly PolicyRequest[] = Array.isArray(requests) ? requests : [requests as PolicyRequest];
+  const first = reqs[0];
+  if (!first) throw new LabError('USAGE', 'policy: no session to change');
+  const r = first.router.name;
+  const n = first.neighbor.name;
   const container = containerName(lab.name, r);
-  const running = sessionPolicies(await vtysh(rt, container, 'show running-config')).get(n);
-  const changes = requestChanges(req, running);
-  const what =
-    req.change.kind === 'reset'
-      ? `${r} ↔ ${n}: reset to the lab file${changes.length ? ` (${changes.map((c) => `${c.kind} ${shown(c.kind, c.value)}`).join(', ')})` : ''}`
-      : `${r} ${req.change.kind === 'local-pref' ? '←' : '→'} ${n}: ${req.change.kind} ${req.change.value} (was ${shown(req.change.kind, running?.[req.change.kind] ?? null)}, lab file ${shown(req.change.kind, req.base[req.change.kind])})`;
+  const config = await vtysh(rt, container, 'show running-config');
+  const families = reqs.map((q) => q.family);
+  const tagged = lab.families.length > 1;
+  const planned = reqs.map((req) => {
+    const running = sessionPolicies(config, req.family).get(n);
+    const changes = requestChanges(req, running);
+    const fam = tagged ? `${req.family} ` : '';
+    const what =
+      req.change.kind === 'reset'
+        ? `${fam}reset to the lab file${changes.length ? ` (${changes.map((c) => `${c.kind} ${shown(c.kind, c.value)}`).join(', ')})` : ''}`
+        : `${fam}${req.change.kind} ${req.change.value} (was ${shown(req.change.kind, running?.[req.change.kind] ?? null)}, lab file ${shown(req.change.kind, req.base[req.change.kind])})`;
+    return { req, changes, what };
+  });
+  const arrow = first.change.kind === 'reset' ? '↔' : first.change.kind === 'local-pref' ? '←' : '→';
+  const what = `${r} ${arrow} ${n}: ${planned.map((p) => p.what).join('; ')}`;
+  const changes = planned.flatMap((p) => p.changes.map((c) => ({ ...c, neighbor: n, peerAddress: p.req.peerAddress, family: p.req.family })));
   return measureChange(
     rt,
     lab,
     what,
     async () => {
       if (!changes.length) return null;
-      const commands = vtyshPolicyCommands(
-        req.router.asn,
-        changes.map((c) => ({ ...c, neighbor: n, peerAddress: req.peerAddress })),
-      );
+      const commands = vtyshPolicyCommands(first.router.asn, changes);
       await vtysh(rt, container, ...commands);
       return { applied: [{ node: r, commands }] };
     },
-    o,
+    { ...o, families: o.families ?? families },
   );
 }
 
@@ -221,7 +241,7 @@ export async function setDrain(rt: ContainerRuntime, lab: Lab, popName: string, 
   );
 }
 
-/** `policy --reset-all`, `up --reset`: every session back to the lab file's policy, every drained PoP announced. */
+/** `policy --reset-all`, `up --reset`: every session of every family back to the lab file's policy, every drained PoP announced. */
 export async function resetAll(rt: ContainerRuntime, lab: Lab, o: LiveOptions): Promise<ChangeReport> {
   const found = await readOverrides(rt, lab);
   const n = found.policy.length + found.drained.length;
@@ -253,6 +273,7 @@ export async function resetAll(rt: ContainerRuntime, lab: Lab, o: LiveOptions): 
       ]);
       return { applied };
     },
-    o,
+    // An override may sit on either session: watch every family the lab runs.
+    { ...o, families: o.families ?? lab.families },
   );
 }

@@ -44,11 +44,25 @@ export async function askClient(
   return answerOf(channel, out);
 }
 
-/** Which PoP answers each client now: one UDP CHAOS query from inside each, all at once (dig's default 2 s deadline). */
-export async function askCatchment(rt: ContainerRuntime, lab: Lab): Promise<Record<string, string | null>> {
-  const answers = await Promise.all(lab.clients.map(async (c) => [c.name, (await askClient(rt, lab, c.name, 'udp')).pop] as const));
+/**
+ * Which PoP answers each client now: one UDP CHAOS query from inside each, all
+ * at once (dig's default 2 s deadline). `families` other than just IPv4 asks
+ * each family and keys the answers "<client>/<family>" (a live change on one
+ * session can move one family only).
+ */
+export async function askCatchment(rt: ContainerRuntime, lab: Lab, families: readonly Family[] = ['ipv4']): Promise<Record<string, string | null>> {
+  const keyed = !(families.length === 1 && families[0] === 'ipv4');
+  const asks = lab.clients.flatMap((c) => families.map((family) => ({ client: c.name, family })));
+  const answers = await Promise.all(
+    asks.map(
+      async (a) => [keyed ? catchmentKey(a.client, a.family) : a.client, (await askClient(rt, lab, a.client, 'udp', { family: a.family })).pop] as const,
+    ),
+  );
   return Object.fromEntries(answers);
 }
+
+/** A client's row in a per-family catchment: "c-jp/ipv6". */
+export const catchmentKey = (client: string, family: Family): string => `${client}/${family}`;
 
 /** The zone's SOA serial as the PoP answering `client` serves it; null when it did not answer. */
 async function askSerial(rt: ContainerRuntime, lab: Lab, client: string): Promise<number | null> {
