@@ -385,7 +385,8 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
 
   const { faultMs, restoreMs } = times;
   const routers = await routerTimings(rt, model, pop, watched, monitorText, { faultMs, restoreMs, offsetMs });
-  const health = await readHealth(rt, model, pop, faultMs);
+  // The top-level family's checker: the other one's lines would list each transition twice.
+  const health = await readHealth(rt, model, pop, faultMs, s.families[0]);
   // The third clock, outside the operator: when the route collector heard each transit change its path.
   const collector = model.collector ? collectorTimes(await readCollectorLog(rt, model), model.anycast.prefix, faultMs, restoreMs) : undefined;
   const failedPop = judgedPop(o.fault, pop);
