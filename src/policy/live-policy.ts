@@ -16,7 +16,16 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import { findRouter, type Lab, type Router } from '../topology/model.js';
 import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 import { waitUntil } from '../util/wait.js';
-import { type Catchment, type CatchmentPoll, type ChangeReport, catchmentRows, SETTLE_DEFAULTS, type SettleOptions, settle } from './catchment.js';
+import {
+  type Catchment,
+  type CatchmentPoll,
+  type ChangeReport,
+  familyCatchmentRows,
+  familyKey,
+  SETTLE_DEFAULTS,
+  type SettleOptions,
+  settle,
+} from './catchment.js';
 
 export interface LiveOptions {
   progress: Progress;
@@ -42,13 +51,19 @@ interface Watched {
   pollEveryMs: number;
 }
 
+/** Every family's catchment in one poll (familyKey): a change that moves only IPv6 is seen, and settles, like any other. */
+async function askCatchments(rt: ContainerRuntime, lab: Lab): Promise<Catchment> {
+  const polls = await Promise.all(lab.families.map(async (f) => [f, await askCatchment(rt, lab, f)] as const));
+  return Object.fromEntries(polls.flatMap(([f, c]) => Object.entries(c).map(([client, pop]) => [familyKey(client, f), pop] as const)));
+}
+
 /** Polls from `t0` (the apply) until the catchment is settled or the deadline passes. */
 async function watchCatchment(rt: ContainerRuntime, lab: Lab, before: Catchment, t0: number, o: LiveOptions): Promise<Watched> {
   const now = o.now ?? (() => performance.now());
   const polls: CatchmentPoll[] = [];
   const done = await waitUntil(
     async () => {
-      const catchment = await askCatchment(rt, lab);
+      const catchment = await askCatchments(rt, lab);
       polls.push({ atMs: Math.round(now() - t0), catchment });
       return settle(before, polls, o.settle ?? SETTLE_DEFAULTS);
     },
@@ -73,11 +88,21 @@ export async function measureChange(
 ): Promise<ChangeReport> {
   const now = o.now ?? (() => performance.now());
   o.progress.step('lab', 'catchment', `asking ${lab.clients.length} clients which PoP answers`);
-  const before = await askCatchment(rt, lab);
+  const before = await askCatchments(rt, lab);
   o.progress.step('lab', 'apply', change);
   const done = await apply();
   if (!done) {
-    return { lab: lab.name, change, applied: [], catchment: catchmentRows(before, before), shiftMs: null, settled: true, polls: 0, pollEveryMs: 0, notes: [] };
+    return {
+      lab: lab.name,
+      change,
+      applied: [],
+      catchment: familyCatchmentRows(before, before, lab.families),
+      shiftMs: null,
+      settled: true,
+      polls: 0,
+      pollEveryMs: 0,
+      notes: [],
+    };
   }
   // A drain's clock starts when the marker appeared, not when the checker confirmed it.
   const t0 = done.appliedAt ?? now();
@@ -87,7 +112,7 @@ export async function measureChange(
     lab: lab.name,
     change,
     applied: done.applied,
-    catchment: catchmentRows(before, w.after),
+    catchment: familyCatchmentRows(before, w.after, lab.families),
     shiftMs: w.shiftMs,
     settled: w.settled,
     polls: w.polls,

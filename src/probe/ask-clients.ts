@@ -44,9 +44,9 @@ export async function askClient(
   return answerOf(channel, out);
 }
 
-/** Which PoP answers each client now: one UDP CHAOS query from inside each, all at once (dig's default 2 s deadline). */
-export async function askCatchment(rt: ContainerRuntime, lab: Lab): Promise<Record<string, string | null>> {
-  const answers = await Promise.all(lab.clients.map(async (c) => [c.name, (await askClient(rt, lab, c.name, 'udp')).pop] as const));
+/** Which PoP answers each client now over `family` (default IPv4): one UDP CHAOS query from inside each, all at once (dig's default 2 s deadline). */
+export async function askCatchment(rt: ContainerRuntime, lab: Lab, family: Family = 'ipv4'): Promise<Record<string, string | null>> {
+  const answers = await Promise.all(lab.clients.map(async (c) => [c.name, (await askClient(rt, lab, c.name, 'udp', { family })).pop] as const));
   return Object.fromEntries(answers);
 }
 
