@@ -1,6 +1,7 @@
 // Which PoP answers each client, before and after a live change, and when the
 // change had settled. Pure: polls in, the settled catchment and the shift
 // time out; the rows and the table people read.
+import { familyKey } from '../probe/who.js';
 import type { Family } from '../topology/model.js';
 import { formatTable } from '../util/format.js';
 
@@ -65,12 +66,6 @@ export function catchmentRows(before: Catchment, after: Catchment): CatchmentRow
     return { client, before: b, after: a, moved: b !== a };
   });
 }
-
-/**
- * A dual-stack poll holds both families in one Catchment (so one settle
- * watches both): IPv4 under the client's name, IPv6 under this key.
- */
-export const familyKey = (client: string, family: Family): string => (family === 'ipv4' ? client : `${client}/${family}`);
 
 /** The rows of a poll that asked `families`: one per client as ever on a single-stack lab, one per client per family on a dual-stack one. */
 export function familyCatchmentRows(before: Catchment, after: Catchment, families: readonly Family[]): CatchmentRow[] {

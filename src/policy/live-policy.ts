@@ -11,21 +11,13 @@ import { overrideCommands, type PolicyKind, type PolicyRequest, requestChanges, 
 import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
 import { askCatchment } from '../probe/ask-clients.js';
+import { familyKey } from '../probe/who.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { findRouter, type Lab, type Router } from '../topology/model.js';
 import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 import { waitUntil } from '../util/wait.js';
-import {
-  type Catchment,
-  type CatchmentPoll,
-  type ChangeReport,
-  familyCatchmentRows,
-  familyKey,
-  SETTLE_DEFAULTS,
-  type SettleOptions,
-  settle,
-} from './catchment.js';
+import { type Catchment, type CatchmentPoll, type ChangeReport, familyCatchmentRows, SETTLE_DEFAULTS, type SettleOptions, settle } from './catchment.js';
 
 export interface LiveOptions {
   progress: Progress;
