@@ -223,7 +223,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     progress.step('lab', 'baseline', 'sessions, BFD, routes and catchment');
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
-      progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${label}`);
+      progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name}${opts.faultFamily ? ` (${opts.faultFamily} only)` : ''} ${pop.name}, BFD ${label}`);
       const { trial, runs, ipv6 } = await runTrial(deps, o, {
         model,
         ctx,
