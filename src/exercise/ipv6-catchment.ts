@@ -8,7 +8,8 @@ import { POP_PATHS } from '../agent/contract.js';
 import { readOverrides } from '../lab/overrides.js';
 import { describeOverride, parsePolicyRequest } from '../lab/policy-overrides.js';
 import { applyPolicy } from '../policy/live-policy.js';
-import { askCatchment, catchmentKey, expectedPop } from '../probe/ask-clients.js';
+import { askCatchment, expectedPop } from '../probe/ask-clients.js';
+import { familyKey } from '../probe/who.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Family, Lab } from '../topology/model.js';
@@ -54,7 +55,7 @@ export const ipv6Catchment: Exercise = {
     const keep = Object.fromEntries(
       lab.clients.flatMap((c) =>
         FAMILIES.flatMap((f) => {
-          const key = catchmentKey(c.name, f);
+          const key = familyKey(c.name, f);
           const pop = c.name === CLIENT && f === 'ipv6' ? null : expectedPop(c, f);
           return pop ? [[key, pop] as const] : [];
         }),
@@ -64,8 +65,8 @@ export const ipv6Catchment: Exercise = {
     return [
       criterion(
         `${CLIENT}'s IPv6 is answered by ${WANT}, like its IPv4`,
-        catchmentProblems(seen, { [catchmentKey(CLIENT, 'ipv6')]: WANT }),
-        `${catchmentKey(CLIENT, 'ipv6')} → ${WANT}`,
+        catchmentProblems(seen, { [familyKey(CLIENT, 'ipv6')]: WANT }),
+        `${familyKey(CLIENT, 'ipv6')} → ${WANT}`,
       ),
       criterion(
         'every other answer keeps its PoP, both families',

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { PROBE_DEFAULTS } from '../agent/probe/config.js';
 import { LabError } from '../errors.js';
 import { withdrawsRoute } from '../fault/detection.js';
-import type { FaultContext, FaultMode } from '../fault/index.js';
+import { checkFaultFamily, type FaultContext, type FaultMode } from '../fault/index.js';
 import { uplinksOf } from '../fault/uplinks.js';
 import { collectorTimes, readCollectorLog } from '../lab/collector.js';
 import type { Progress } from '../lab/progress.js';
@@ -106,6 +106,11 @@ export interface FailoverOptions {
    */
   family?: FamilyChoice;
   /**
+   * Aim the fault at this family only (a mode with `perFamily`, a dual-stack
+   * lab); absent: the PoP as a whole. It also sets the default of `family`.
+   */
+  faultFamily?: Family;
+  /**
    * Seed of the random fault phase (default: a fresh one, recorded in the
    * result). Before each fault the runner waits a random delay, uniform over
    * one BFD interval (BFD on) or one keepalive interval (off), so trials are
@@ -128,6 +133,24 @@ export function measuredFamilies(lab: Pick<Lab, 'name' | 'families'>, choice?: F
     throw new LabError('USAGE', `Expected \`--family\` to be ipv4 on lab "${lab.name}" (families: ${lab.families.join(', ')}), got "${want}"`);
   }
   return want === 'both' ? ['ipv4', 'ipv6'] : [want];
+}
+
+/**
+ * The families timed when the fault may be aimed at one: an aimed fault is
+ * timed on its own family (the other one has no mover to wait for), and
+ * timing a family the fault leaves alone is a usage error.
+ */
+export function aimedFamilies(lab: Pick<Lab, 'name' | 'families'>, fault: FaultMode, choice?: FamilyChoice, faultFamily?: Family): Family[] {
+  checkFaultFamily(fault, lab, faultFamily, '--fault-family');
+  const families = measuredFamilies(lab, choice ?? faultFamily);
+  const untouched = families.filter((f) => faultFamily !== undefined && f !== faultFamily);
+  if (untouched.length) {
+    throw new LabError(
+      'USAGE',
+      `Expected \`--family\` to be ${faultFamily} with \`--fault-family ${faultFamily}\` (a ${faultFamily}-only fault moves no ${untouched.join(', ')} client), got "${choice}"`,
+    );
+  }
+  return families;
 }
 
 const DEFAULTS = { preFaultMs: 1500, holdMs: 1500, baselineTimeoutMs: 90_000, failbackTimeoutMs: 60_000 };
@@ -164,12 +187,20 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   }
   if (!Number.isInteger(opts.trials) || opts.trials < 1) throw new LabError('USAGE', `Expected \`--trials\` to be a positive integer, got ${opts.trials}`);
   const o = { ...DEFAULTS, ...opts };
-  const families = measuredFamilies(lab, opts.family);
+  const families = aimedFamilies(lab, opts.fault, opts.family, opts.faultFamily);
   const scope = opts.bfdScope ?? 'all';
   const model = opts.bfd === 'lab' ? lab : withBfd(lab, opts.bfd, scope === 'pop' ? pop.name : undefined);
   const label = bfdLabel(opts.bfd, lab, scope);
   const bound = boundFor(model, pop.name, opts.fault.detection);
-  const ctx: FaultContext = { rt, lab, pop: pop.name, progress, configRoot: deps.configRoot, prepared: {} };
+  const ctx: FaultContext = {
+    rt,
+    lab,
+    pop: pop.name,
+    progress,
+    configRoot: deps.configRoot,
+    prepared: {},
+    ...(opts.faultFamily ? { family: opts.faultFamily } : {}),
+  };
   const trials: TrialResult[] = [];
   const ipv6Trials: FamilyTrial[] = [];
   const seed = opts.seed ?? newSeed();
@@ -192,7 +223,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     progress.step('lab', 'baseline', 'sessions, BFD, routes and catchment');
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
-      progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name} ${pop.name}, BFD ${label}`);
+      progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name}${opts.faultFamily ? ` (${opts.faultFamily} only)` : ''} ${pop.name}, BFD ${label}`);
       const { trial, runs, ipv6 } = await runTrial(deps, o, {
         model,
         ctx,
@@ -354,7 +385,8 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
 
   const { faultMs, restoreMs } = times;
   const routers = await routerTimings(rt, model, pop, watched, monitorText, { faultMs, restoreMs, offsetMs });
-  const health = await readHealth(rt, model, pop, faultMs);
+  // The top-level family's checker: the other one's lines would list each transition twice.
+  const health = await readHealth(rt, model, pop, faultMs, s.families[0]);
   // The third clock, outside the operator: when the route collector heard each transit change its path.
   const collector = model.collector ? collectorTimes(await readCollectorLog(rt, model), model.anycast.prefix, faultMs, restoreMs) : undefined;
   const failedPop = judgedPop(o.fault, pop);

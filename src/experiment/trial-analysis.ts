@@ -7,7 +7,7 @@ import type { ClientProbeRun } from '../probe/run-probes.js';
 import { type SampleFamily, samplesOf } from '../probe/sample.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import type { Lab } from '../topology/model.js';
+import type { Family, Lab } from '../topology/model.js';
 import { controlPlaneEvents, controlPlaneLine, firstSteps } from './control-plane.js';
 import { analyzeClient } from './failover-clients.js';
 import type { ControlPlaneTimeline, FamilyTrial, RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
@@ -143,13 +143,24 @@ function slowestFailback(clients: TrialClient[]): number | null {
   return backs.every((b) => b !== null) ? Math.max(...(backs as number[])) : null;
 }
 
-export async function readHealth(rt: ContainerRuntime, lab: Lab, pop: string, faultMs: number): Promise<TrialResult['health']> {
-  const r = await rt.exec(containerName(lab.name, pop), ['tail', '-n', '50', POP_PATHS.healthLog], { timeoutMs: 10_000 }).catch(() => undefined);
+/**
+ * One family's PoP health-checker transitions after the fault. A dual-stack
+ * PoP runs a checker per family writing one log, each line stamped with its
+ * family; a single-stack PoP's lines carry none and are its IPv4 checker's.
+ */
+export async function readHealth(rt: ContainerRuntime, lab: Lab, pop: string, faultMs: number, family: Family = 'ipv4'): Promise<TrialResult['health']> {
+  // Two checkers write the log on a dual-stack PoP: twice the tail for the same span.
+  const r = await rt.exec(containerName(lab.name, pop), ['tail', '-n', '100', POP_PATHS.healthLog], { timeoutMs: 10_000 }).catch(() => undefined);
+  return healthTransitions(r?.stdout ?? '', faultMs, family);
+}
+
+/** The transitions of `family` at or after the fault in a health log's text (ms relative to the fault). */
+export function healthTransitions(text: string, faultMs: number, family: Family): TrialResult['health'] {
   const out: TrialResult['health'] = [];
-  for (const line of (r?.stdout ?? '').split('\n')) {
+  for (const line of text.split('\n')) {
     try {
-      const l = JSON.parse(line) as { tsMono: number; state: string; reason: string };
-      if (l.tsMono >= faultMs) out.push({ state: l.state, atMs: Math.round(l.tsMono - faultMs), reason: l.reason });
+      const l = JSON.parse(line) as { tsMono: number; state: string; reason: string; family?: Family };
+      if ((l.family ?? 'ipv4') === family && l.tsMono >= faultMs) out.push({ state: l.state, atMs: Math.round(l.tsMono - faultMs), reason: l.reason });
     } catch {
       // a partial last line while the checker writes
     }

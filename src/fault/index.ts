@@ -18,17 +18,15 @@ export const FAULT_MODES: readonly FaultMode[] = [cut, silent, freeze, kill, bgp
 /**
  * A fault aimed at one family needs a mode that can aim and a lab that runs
  * that family beside another (in a single-stack lab the PoP as a whole is the
- * one family: leave --family off).
+ * one family: leave the flag off). `flag` is the option's name in the message
+ * (break says --family, failover --fault-family).
  */
-export function checkFaultFamily(mode: FaultMode, lab: Lab, family: Family | undefined): void {
+export function checkFaultFamily(mode: FaultMode, lab: Pick<Lab, 'name' | 'families'>, family: Family | undefined, flag = '--family'): void {
   if (family === undefined) return;
   const aimable = FAULT_MODES.filter((m) => m.perFamily).map((m) => m.name);
-  if (!mode.perFamily) throw new LabError('USAGE', `fault mode "${mode.name}" hits every family at once; --family works with ${aimable.join(', ')}`);
+  if (!mode.perFamily) throw new LabError('USAGE', `fault mode "${mode.name}" hits every family at once; ${flag} works with ${aimable.join(', ')}`);
   if (!lab.families.includes(family) || lab.families.length < 2) {
-    throw new LabError(
-      'USAGE',
-      `lab "${lab.name}" runs ${lab.families.join(' and ')} only: --family ${family} needs a dual-stack lab (families: [ipv4, ipv6])`,
-    );
+    throw new LabError('USAGE', `lab "${lab.name}" runs ${lab.families.join(' and ')} only: ${flag} ${family} needs a dual-stack lab (families: [ipv4, ipv6])`);
   }
 }
 

@@ -1,6 +1,8 @@
 // Which PoP answers each client, before and after a live change, and when the
 // change had settled. Pure: polls in, the settled catchment and the shift
 // time out; the rows and the table people read.
+import { familyKey } from '../probe/who.js';
+import type { Family } from '../topology/model.js';
 import { formatTable } from '../util/format.js';
 
 /** Client → the PoP that answered it (null: no answer). */
@@ -49,6 +51,8 @@ export function settle(before: Catchment, polls: readonly CatchmentPoll[], o: Se
 
 export interface CatchmentRow {
   client: string;
+  /** Dual-stack labs only: which family's answer (a row per client per family). */
+  family?: Family;
   before: string | null;
   after: string | null;
   moved: boolean;
@@ -61,6 +65,19 @@ export function catchmentRows(before: Catchment, after: Catchment): CatchmentRow
     const a = after[client] ?? null;
     return { client, before: b, after: a, moved: b !== a };
   });
+}
+
+/** The rows of a poll that asked `families`: one per client as ever on a single-stack lab, one per client per family on a dual-stack one. */
+export function familyCatchmentRows(before: Catchment, after: Catchment, families: readonly Family[]): CatchmentRow[] {
+  const rows = catchmentRows(before, after);
+  if (families.length < 2) return rows;
+  const clients = rows.map((r) => r.client).filter((c) => !c.includes('/'));
+  return clients.flatMap((client) =>
+    families.map((family) => {
+      const row = rows.find((r) => r.client === familyKey(client, family));
+      return { client, family, before: row?.before ?? null, after: row?.after ?? null, moved: row?.moved ?? false };
+    }),
+  );
 }
 
 /** What a live change did, for the table and for `--json`. */
@@ -85,17 +102,28 @@ export function renderChangeReport(r: ChangeReport): string {
   const lines = [`lab ${r.lab}: ${r.change}`];
   for (const a of r.applied) for (const c of a.commands) lines.push(`  ${a.node}# ${c}`);
   if (!r.applied.length) lines.push('  nothing to change');
-  const head = ['client', 'before', 'after', 'moved?'];
-  const rows = r.catchment.map((c) => [c.client, c.before ?? '-', c.after ?? '-', c.moved ? 'MOVED' : '']);
+  const families = [...new Set(r.catchment.flatMap((c) => (c.family ? [c.family] : [])))];
+  const head = ['client', ...(families.length ? ['family'] : []), 'before', 'after', 'moved?'];
+  const rows = r.catchment.map((c) => [c.client, ...(c.family ? [c.family] : []), c.before ?? '-', c.after ?? '-', c.moved ? 'MOVED' : '']);
   lines.push('', formatTable(head, rows, [], { rule: false }), '');
-  const moved = r.catchment.filter((c) => c.moved).length;
   const res = `polled ${r.polls}× every ~${r.pollEveryMs} ms`;
   // Nothing applied: nothing was polled, the notes say why.
   if (r.applied.length) {
     if (!r.settled) lines.push(`catchment NOT stable by the deadline (${res}); the after column is the last poll`);
     else if (r.shiftMs === null) lines.push(`no client moved (${res})`);
-    else lines.push(`${moved} of ${r.catchment.length} clients moved; catchment final ${r.shiftMs} ms after the change (${res})`);
+    else if (!families.length)
+      lines.push(
+        `${r.catchment.filter((c) => c.moved).length} of ${r.catchment.length} clients moved; catchment final ${r.shiftMs} ms after the change (${res})`,
+      );
+    else lines.push(`${families.map((f) => familyMoved(r.catchment, f)).join(', ')}; catchment final ${r.shiftMs} ms after the change (${res})`);
   }
   lines.push(...r.notes);
   return lines.join('\n');
+}
+
+/** "ipv6: 2 of 6 clients moved" / "ipv4: no client moved". */
+function familyMoved(rows: readonly CatchmentRow[], family: Family): string {
+  const of = rows.filter((c) => c.family === family);
+  const moved = of.filter((c) => c.moved).length;
+  return `${family}: ${moved ? `${moved} of ${of.length} clients moved` : 'no client moved'}`;
 }

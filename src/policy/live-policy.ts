@@ -13,10 +13,10 @@ import { vtysh } from '../lab/router-query.js';
 import { askCatchment } from '../probe/ask-clients.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { type Family, findRouter, type Lab, type Router } from '../topology/model.js';
+import { findRouter, type Lab, type Router } from '../topology/model.js';
 import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 import { waitUntil } from '../util/wait.js';
-import { type Catchment, type CatchmentPoll, type ChangeReport, catchmentRows, SETTLE_DEFAULTS, type SettleOptions, settle } from './catchment.js';
+import { type Catchment, type CatchmentPoll, type ChangeReport, familyCatchmentRows, SETTLE_DEFAULTS, type SettleOptions, settle } from './catchment.js';
 
 export interface LiveOptions {
   progress: Progress;
@@ -28,8 +28,6 @@ export interface LiveOptions {
   pollEveryMs?: number;
   /** Monotonic ms (default performance.now). */
   now?: () => number;
-  /** The families whose catchment is watched (default IPv4; others key rows "<client>/<family>"). */
-  families?: readonly Family[];
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -44,13 +42,16 @@ interface Watched {
   pollEveryMs: number;
 }
 
+/** Every family's catchment in one poll (familyKey): a change that moves only IPv6 is seen, and settles, like any other. */
+const askCatchments = (rt: ContainerRuntime, lab: Lab): Promise<Catchment> => askCatchment(rt, lab, lab.families);
+
 /** Polls from `t0` (the apply) until the catchment is settled or the deadline passes. */
 async function watchCatchment(rt: ContainerRuntime, lab: Lab, before: Catchment, t0: number, o: LiveOptions): Promise<Watched> {
   const now = o.now ?? (() => performance.now());
   const polls: CatchmentPoll[] = [];
   const done = await waitUntil(
     async () => {
-      const catchment = await askCatchment(rt, lab, o.families);
+      const catchment = await askCatchments(rt, lab);
       polls.push({ atMs: Math.round(now() - t0), catchment });
       return settle(before, polls, o.settle ?? SETTLE_DEFAULTS);
     },
@@ -74,16 +75,22 @@ export async function measureChange(
   o: LiveOptions,
 ): Promise<ChangeReport> {
   const now = o.now ?? (() => performance.now());
-  o.progress.step(
-    'lab',
-    'catchment',
-    `asking ${lab.clients.length} clients which PoP answers${o.families?.includes('ipv6') ? ` (${o.families.join(', ')})` : ''}`,
-  );
-  const before = await askCatchment(rt, lab, o.families);
+  o.progress.step('lab', 'catchment', `asking ${lab.clients.length} clients which PoP answers`);
+  const before = await askCatchments(rt, lab);
   o.progress.step('lab', 'apply', change);
   const done = await apply();
   if (!done) {
-    return { lab: lab.name, change, applied: [], catchment: catchmentRows(before, before), shiftMs: null, settled: true, polls: 0, pollEveryMs: 0, notes: [] };
+    return {
+      lab: lab.name,
+      change,
+      applied: [],
+      catchment: familyCatchmentRows(before, before, lab.families),
+      shiftMs: null,
+      settled: true,
+      polls: 0,
+      pollEveryMs: 0,
+      notes: [],
+    };
   }
   // A drain's clock starts when the marker appeared, not when the checker confirmed it.
   const t0 = done.appliedAt ?? now();
@@ -93,7 +100,7 @@ export async function measureChange(
     lab: lab.name,
     change,
     applied: done.applied,
-    catchment: catchmentRows(before, w.after),
+    catchment: familyCatchmentRows(before, w.after, lab.families),
     shiftMs: w.shiftMs,
     settled: w.settled,
     polls: w.polls,
@@ -117,7 +124,6 @@ export async function applyPolicy(rt: ContainerRuntime, lab: Lab, requests: Poli
   const n = first.neighbor.name;
   const container = containerName(lab.name, r);
   const config = await vtysh(rt, container, 'show running-config');
-  const families = reqs.map((q) => q.family);
   const tagged = lab.families.length > 1;
   const planned = reqs.map((req) => {
     const running = sessionPolicies(config, req.family).get(n);
@@ -142,7 +148,7 @@ export async function applyPolicy(rt: ContainerRuntime, lab: Lab, requests: Poli
       await vtysh(rt, container, ...commands);
       return { applied: [{ node: r, commands }] };
     },
-    { ...o, families: o.families ?? families },
+    o,
   );
 }
 
@@ -273,7 +279,6 @@ export async function resetAll(rt: ContainerRuntime, lab: Lab, o: LiveOptions): 
       ]);
       return { applied };
     },
-    // An override may sit on either session: watch every family the lab runs.
-    { ...o, families: o.families ?? lab.families },
+    o,
   );
 }

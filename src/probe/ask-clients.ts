@@ -7,6 +7,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Family, Lab } from '../topology/model.js';
 import {
   answerOf,
+  familyKey,
   markSerialMismatch,
   parseSoaSerial,
   soaSerialCommand,
@@ -45,24 +46,18 @@ export async function askClient(
 }
 
 /**
- * Which PoP answers each client now: one UDP CHAOS query from inside each, all
- * at once (dig's default 2 s deadline). `families` other than just IPv4 asks
- * each family and keys the answers "<client>/<family>" (a live change on one
- * session can move one family only).
+ * Which PoP answers each client now: one UDP CHAOS query from inside each, per
+ * family, all at once (dig's default 2 s deadline). Keyed by familyKey: an
+ * IPv4 answer under the client's name as ever, an IPv6 one under
+ * "<client>/ipv6" (a live change on one session can move one family only).
  */
 export async function askCatchment(rt: ContainerRuntime, lab: Lab, families: readonly Family[] = ['ipv4']): Promise<Record<string, string | null>> {
-  const keyed = !(families.length === 1 && families[0] === 'ipv4');
   const asks = lab.clients.flatMap((c) => families.map((family) => ({ client: c.name, family })));
   const answers = await Promise.all(
-    asks.map(
-      async (a) => [keyed ? catchmentKey(a.client, a.family) : a.client, (await askClient(rt, lab, a.client, 'udp', { family: a.family })).pop] as const,
-    ),
+    asks.map(async (a) => [familyKey(a.client, a.family), (await askClient(rt, lab, a.client, 'udp', { family: a.family })).pop] as const),
   );
   return Object.fromEntries(answers);
 }
-
-/** A client's row in a per-family catchment: "c-jp/ipv6". */
-export const catchmentKey = (client: string, family: Family): string => `${client}/${family}`;
 
 /** The zone's SOA serial as the PoP answering `client` serves it; null when it did not answer. */
 async function askSerial(rt: ContainerRuntime, lab: Lab, client: string): Promise<number | null> {

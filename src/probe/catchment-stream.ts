@@ -8,6 +8,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { type ProbeSession, startProbes } from './run-probes.js';
 import { familyOf, monoMs, type Sample, type SampleFamily } from './sample.js';
+import { familyKey } from './who.js';
 
 export interface CatchmentStreamOptions {
   /** Time between UDP probes per client (default 200 ms). */
@@ -51,7 +52,11 @@ export function newestAnswer(samples: readonly Sample[], staleBeforeMs: number, 
 }
 
 export interface CatchmentStream {
-  /** Client → the PoP answering it now (null: no answer). Starts the agents on first use, and again after they ended. */
+  /**
+   * Client → the PoP answering it now over IPv4 (null: no answer); on a
+   * dual-stack lab also familyKey(client, 'ipv6') → the IPv6 one. Starts the
+   * agents on first use, and again after they ended.
+   */
   read(): Promise<Record<string, string | null>>;
   /** Ends the agents now. */
   close(): Promise<void>;
@@ -112,7 +117,8 @@ export function catchmentStream(rt: ContainerRuntime, lab: Lab, o: CatchmentStre
 
   const answers = (s: ProbeSession) => {
     const staleBefore = monoMs() - staleMs;
-    return lab.clients.map((c) => [c.name, newestAnswer(s.samples(c.name), staleBefore)] as const);
+    // The agent probes every family the lab has: one row per client per family, IPv6 under its familyKey.
+    return lab.clients.flatMap((c) => lab.families.map((f) => [familyKey(c.name, f), newestAnswer(s.samples(c.name), staleBefore, f)] as const));
   };
   const missing = (rows: ReturnType<typeof answers>) => rows.some(([, p]) => p === undefined);
 

@@ -1,6 +1,7 @@
 // `lab who`: which PoP answers each client, asked four ways from inside the
 // client (dig over UDP and TCP, NSID, the HTTP trace). Pure: the commands to
 // run, parsers for what dig and curl print, and the table.
+import type { Family } from '../topology/model.js';
 import { chaosDig, parseShortTxt } from '../util/chaos-dig.js';
 import { formatTable } from '../util/format.js';
 
@@ -220,3 +221,9 @@ export function renderWhoTable(r: WhoReport): string {
 }
 
 const lastLine = (s: string): string => s.trim().split('\n').pop()?.trim() ?? '';
+
+/**
+ * A dual-stack poll holds both families in one Catchment (so one settle
+ * watches both, and one dashboard read carries both): IPv4 under the client's name, IPv6 under this key.
+ */
+export const familyKey = (client: string, family: Family): string => (family === 'ipv4' ? client : `${client}/${family}`);

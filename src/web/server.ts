@@ -16,6 +16,7 @@ import { FAULT_MODES } from '../fault/index.js';
 import type { LabStatus } from '../lab/status.js';
 import { REPO_ROOT } from '../paths.js';
 import { type Catchment, sameCatchment } from '../policy/catchment.js';
+import { expectedPop } from '../probe/ask-clients.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { topologyElements } from './elements.js';
 import type { FailoverLiveView } from './failover-live.js';
@@ -211,6 +212,8 @@ export function dashboard(source: DashboardSource, o: DashboardOptions): Dashboa
     c.json({
       lab: lab.name,
       prefix: lab.anycast.prefix,
+      // A dual-stack lab only: the page then shows each client's IPv6 PoP beside its IPv4 one.
+      ...(lab.anycast.ipv6 ? { prefix6: lab.anycast.ipv6.prefix } : {}),
       control: o.control,
       elements: topologyElements(lab),
       pops: anycastRouters(lab).map((r) => ({ name: r.name, colo: r.colo ?? r.name, location: r.location })),
@@ -218,7 +221,13 @@ export function dashboard(source: DashboardSource, o: DashboardOptions): Dashboa
       maxTrials: MAX_PANEL_TRIALS,
       colours: popColours(lab),
       routers: lab.routers.map((r) => ({ name: r.name, role: r.role, asn: r.asn, location: r.location })),
-      clients: lab.clients.map((cl) => ({ name: cl.name, location: cl.location, eyeball: cl.eyeball, expected: cl.expect?.pop ?? null })),
+      clients: lab.clients.map((cl) => ({
+        name: cl.name,
+        location: cl.location,
+        eyeball: cl.eyeball,
+        expected: cl.expect?.pop ?? null,
+        ...(lab.anycast.ipv6 ? { expected6: expectedPop(cl, 'ipv6') } : {}),
+      })),
     }),
   );
 

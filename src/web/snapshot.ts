@@ -2,7 +2,9 @@
 // `lab status`, and the catchment asked from inside the clients. Pure.
 import type { LabStatus, NodeStatus } from '../lab/status.js';
 import type { Catchment } from '../policy/catchment.js';
-import type { Lab, Link } from '../topology/model.js';
+import { expectedPop } from '../probe/ask-clients.js';
+import { familyKey } from '../probe/who.js';
+import type { Family, Lab, Link } from '../topology/model.js';
 import { colourOf, popColours } from './pop-colours.js';
 
 /** up: both ends that report say Established (BFD: Up); down: one says otherwise; unknown: no end reports. `off`: BFD not configured. */
@@ -23,12 +25,17 @@ export interface PopState {
   colour: string;
 }
 
-export interface CatchmentRowState {
-  client: string;
+export interface CatchmentCell {
   /** The PoP that answered, null: no answer within the probe's deadline. */
   pop: string | null;
   expected: string | null;
   colour: string;
+}
+
+/** A client's IPv4 answer at the top level (as on an [ipv4] lab); a dual-stack lab adds its IPv6 one. */
+export interface CatchmentRowState extends CatchmentCell {
+  client: string;
+  ipv6?: CatchmentCell;
 }
 
 export interface DashboardEvent {
@@ -99,8 +106,11 @@ export function buildEvent(
     links: linkStates(lab, status),
     pops,
     catchment: lab.clients.map((c) => {
-      const pop = catchment?.[c.name] ?? null;
-      return { client: c.name, pop, expected: c.expect?.pop ?? null, colour: colourOf(colours, pop) };
+      const cell = (family: Family): CatchmentCell => {
+        const pop = catchment?.[familyKey(c.name, family)] ?? null;
+        return { pop, expected: expectedPop(c, family), colour: colourOf(colours, pop) };
+      };
+      return { client: c.name, ...cell('ipv4'), ...(lab.anycast.ipv6 ? { ipv6: cell('ipv6') } : {}) };
     }),
     errors,
   };

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchRows, renderBench } from '../../src/bench/failover.js';
 import { REPORT_BLOCKS } from '../../src/bench/report.js';
-import { measuredFamilies } from '../../src/experiment/failover.js';
+import { aimedFamilies, measuredFamilies } from '../../src/experiment/failover.js';
 import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
 import { FailoverResultSchema } from '../../src/experiment/failover-result-schema.js';
 import { countStreams } from '../../src/experiment/failover-streams.js';
 import { summarizeFailover } from '../../src/experiment/failover-summary.js';
 import { familyTrial } from '../../src/experiment/trial-analysis.js';
+import { faultMode } from '../../src/fault/index.js';
 import { expectedPop } from '../../src/probe/ask-clients.js';
 import { type ClientProbeRun, probeConfig } from '../../src/probe/run-probes.js';
 import { type Sample, samplesOf } from '../../src/probe/sample.js';
@@ -112,6 +113,31 @@ function result(v6: [number, number] | null, family?: 'ipv4'): FailoverResult {
     wallMs: 10_000,
   };
 }
+
+describe('aimedFamilies: failover --fault-family', () => {
+  const service = faultMode('service');
+  it('an IPv6-only fault is timed on IPv6 by default; no aim keeps measuredFamilies', () => {
+    expect(aimedFamilies(dual, service, undefined, 'ipv6')).toEqual(['ipv6']);
+    expect(aimedFamilies(dual, service, 'ipv6', 'ipv6')).toEqual(['ipv6']);
+    expect(aimedFamilies(dual, faultMode('silent'), undefined, 'ipv4')).toEqual(['ipv4']);
+    expect(aimedFamilies(dual, faultMode('freeze'))).toEqual(['ipv4', 'ipv6']);
+    expect(aimedFamilies(v4, faultMode('freeze'), 'ipv4')).toEqual(['ipv4']);
+  });
+
+  it('refuses timing a family the aimed fault leaves alone', () => {
+    expect(() => aimedFamilies(dual, service, 'both', 'ipv6')).toThrow(
+      'Expected `--family` to be ipv6 with `--fault-family ipv6` (a ipv6-only fault moves no ipv4 client), got "both"',
+    );
+    expect(() => aimedFamilies(dual, service, 'ipv4', 'ipv6')).toThrow(/moves no ipv4 client/);
+  });
+
+  it('refuses a mode that cannot aim, and an aim on a single-stack lab, naming --fault-family', () => {
+    expect(() => aimedFamilies(dual, faultMode('freeze'), undefined, 'ipv6')).toThrow(
+      'fault mode "freeze" hits every family at once; --fault-family works with silent, service',
+    );
+    expect(() => aimedFamilies(v4, service, undefined, 'ipv4')).toThrow(/--fault-family ipv4 needs a dual-stack lab/);
+  });
+});
 
 describe('a dual-stack failover result', () => {
   it('the console report shows the IPv6 movers and both families side by side', () => {

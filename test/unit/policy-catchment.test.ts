@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyRequest } from '../../src/lab/policy-overrides.js';
-import { type Catchment, type CatchmentPoll, catchmentRows, renderChangeReport, settle } from '../../src/policy/catchment.js';
+import { type Catchment, type CatchmentPoll, catchmentRows, familyCatchmentRows, renderChangeReport, settle } from '../../src/policy/catchment.js';
 import { applyPolicy, checkAnycastRouter, resetAll, setDrain } from '../../src/policy/live-policy.js';
 import { renderRouter } from '../../src/render/frr-config.js';
 import { LABEL } from '../../src/runtime/labels.js';
@@ -66,6 +66,50 @@ describe('catchmentRows and the table', () => {
         'c-us    iad     gru    MOVED',
         '',
         '1 of 2 clients moved; catchment final 420 ms after the change (polled 6× every ~300 ms)',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('a dual-stack catchment: per family', () => {
+  // `break fra service --family ipv6`: IPv4 stays, c-de's IPv6 moves to iad.
+  const before: Catchment = { 'c-de': 'fra', 'c-de/ipv6': 'fra', 'c-us': 'iad', 'c-us/ipv6': 'iad' };
+  const after: Catchment = { 'c-de': 'fra', 'c-de/ipv6': 'iad', 'c-us': 'iad', 'c-us/ipv6': 'iad' };
+  const report = (catchment: ReturnType<typeof familyCatchmentRows>, shiftMs: number | null) => ({
+    lab: 'dual',
+    change: 'break fra: service (ipv6 only)',
+    applied: [{ node: 'fra', commands: ['fault service (ipv6 only): inject'] }],
+    catchment,
+    shiftMs,
+    settled: true,
+    polls: 8,
+    pollEveryMs: 300,
+    notes: [],
+  });
+
+  it('a row per client per family; one family keeps today’s rows', () => {
+    expect(familyCatchmentRows(before, after, ['ipv4', 'ipv6'])).toEqual([
+      { client: 'c-de', family: 'ipv4', before: 'fra', after: 'fra', moved: false },
+      { client: 'c-de', family: 'ipv6', before: 'fra', after: 'iad', moved: true },
+      { client: 'c-us', family: 'ipv4', before: 'iad', after: 'iad', moved: false },
+      { client: 'c-us', family: 'ipv6', before: 'iad', after: 'iad', moved: false },
+    ]);
+    expect(familyCatchmentRows(US_IAD, US_GRU, ['ipv4'])).toEqual(catchmentRows(US_IAD, US_GRU));
+  });
+
+  it('an IPv6-only move is reported as one, with IPv4 untouched', () => {
+    expect(renderChangeReport(report(familyCatchmentRows(before, after, ['ipv4', 'ipv6']), 610))).toBe(
+      [
+        'lab dual: break fra: service (ipv6 only)',
+        '  fra# fault service (ipv6 only): inject',
+        '',
+        'client  family  before  after  moved?',
+        'c-de    ipv4    fra     fra',
+        'c-de    ipv6    fra     iad    MOVED',
+        'c-us    ipv4    iad     iad',
+        'c-us    ipv6    iad     iad',
+        '',
+        'ipv4: no client moved, ipv6: 1 of 2 clients moved; catchment final 610 ms after the change (polled 8× every ~300 ms)',
       ].join('\n'),
     );
   });

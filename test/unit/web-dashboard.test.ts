@@ -112,6 +112,22 @@ describe('event payload', () => {
     expect(ev.catchment.find((c) => c.client === 'c-jp')).toMatchObject({ pop: null, colour: NO_POP_COLOUR });
   });
 
+  it('a dual-stack lab carries each client’s IPv6 PoP beside its IPv4 one; an [ipv4] lab’s rows have no ipv6', async () => {
+    const dual = loadLabFile(join(REPO_ROOT, 'labs', 'dual-stack.yaml'));
+    const colours = popColours(dual);
+    const ev = buildEvent(dual, 1, new Date(), null, { 'c-jp': 'nrt', 'c-jp/ipv6': 'fra', 'c-de': 'fra', 'c-de/ipv6': null });
+    expect(ev.catchment.find((c) => c.client === 'c-jp')).toEqual({
+      client: 'c-jp',
+      pop: 'nrt',
+      expected: 'nrt',
+      colour: colours.nrt,
+      ipv6: { pop: 'fra', expected: 'fra', colour: colours.fra },
+    });
+    expect(ev.catchment.find((c) => c.client === 'c-de')?.ipv6).toEqual({ pop: null, expected: 'fra', colour: NO_POP_COLOUR });
+    const v4 = buildEvent(lab, 1, new Date(), null, { 'c-de': 'fra', 'c-de/ipv6': 'iad' });
+    expect(v4.catchment.every((c) => !('ipv6' in c))).toBe(true);
+  });
+
   it('a PoP whose container is not running announces nothing', async () => {
     const src = fakeDashboardSource(lab);
     src.nodeState.fra = 'exited';

@@ -49,6 +49,29 @@ describe('liveSource', () => {
     expect(rt.execCalls.map((e) => e.cmd.slice(0, 2))).toEqual(lab.clients.map(() => ['pkill', '-TERM']));
   });
 
+  it('on a dual-stack lab the catchment carries each client’s IPv6 answer under client/ipv6', async () => {
+    const dual = loadLabFile(join(REPO_ROOT, 'labs', 'dual-stack.yaml'));
+    const rt = listingRuntime([], { exitCode: 0, stdout: '', stderr: '' });
+    rt.execStream = async (_id: string, cmd: string[]) => {
+      const config = JSON.parse(cmd[2]) as Record<string, unknown>;
+      const stdout = new PassThrough();
+      const sentMs = monoMs();
+      // One agent, both families interleaved, each numbering its own probes (IPv6 answered by iad here).
+      stdout.write(`${JSON.stringify({ client: config.client, kind: 'udp-dns', seq: 0, sentMs, pop: 'fra', outcome: 'ok' })}\n`);
+      stdout.write(`${JSON.stringify({ client: config.client, family: 'ipv6', kind: 'udp-dns', seq: 0, sentMs, pop: 'iad', outcome: 'ok' })}\n`);
+      return { stdout, stderr: new PassThrough(), done: new Promise<number>(() => {}) };
+    };
+    const c = await liveSource(rt, dual, progress, '/nonexistent-config-root').catchment();
+    expect(c).toEqual(
+      Object.fromEntries(
+        dual.clients.flatMap((x) => [
+          [x.name, 'fra'],
+          [`${x.name}/ipv6`, 'iad'],
+        ]),
+      ),
+    );
+  });
+
   it("runs lg's command on the router and parses the paths", async () => {
     const out = JSON.stringify({ paths: [{ aspath: { string: '64500' }, valid: true, bestpath: { overall: true }, peer: { peerId: '10.77.0.2' } }] });
     const rt = listingRuntime([], { exitCode: 0, stdout: out, stderr: '' });

@@ -48,6 +48,9 @@ describe('web dashboard in Chromium (fake source)', () => {
     for (const c of lab.clients) expect(ids).toContain(c.name);
     const rows = await page.locator('#catchment tr[data-client]').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-client')));
     expect(rows.sort()).toEqual(lab.clients.map((c) => c.name).sort());
+    // An [ipv4] lab's table as it always was: no column heads, no IPv6 column.
+    expect(await page.locator('#catchment thead, #catchment td.pop6').count()).toBe(0);
+    expect(await page.locator('#prefix').textContent()).toBe('192.0.2.0/24');
   });
 
   it("shows a catchment change in c-de's row within 2 s", async () => {
@@ -174,6 +177,49 @@ describe('web dashboard with --control in Chromium (fake source)', () => {
       { pop: 'fra', mode: 'silent', broken: true },
       { pop: 'fra', mode: 'silent', broken: false },
     ]);
+    expect(ui.consoleErrors).toEqual([]);
+  });
+});
+
+describe('web dashboard of a dual-stack lab in Chromium (fake source)', () => {
+  const lab = loadLabFile(join(REPO_ROOT, 'labs', 'dual-stack.yaml'));
+  let source: FakeDashboardSource;
+  let dash: RunningDashboard;
+  let ui: DashboardPage;
+  let page: Page;
+  const cell = (client: string, family: 'pop' | 'pop6') => page.locator(`tr[data-client="${client}"] td.${family}`);
+
+  beforeAll(async () => {
+    source = fakeDashboardSource(lab);
+    // The live source's keys: IPv4 under the client, IPv6 under client/ipv6 (c-jp's IPv6 lands on fra, as the lab file says).
+    for (const c of lab.clients) source.catchmentNow[`${c.name}/ipv6`] = c.expect6?.pop ?? c.expect?.pop ?? null;
+    dash = await startDashboard(source, { port: 0, control: false, intervalMs: 250 });
+    ui = await openDashboardPage(dash.url);
+    page = ui.page;
+  }, 60_000);
+
+  afterAll(async () => {
+    await ui?.browser.close();
+    await dash?.close();
+  });
+
+  it('shows each client’s IPv4 and IPv6 PoP side by side, under column heads', async () => {
+    await page.waitForFunction(() => document.querySelector('tr[data-client="c-jp"] td.pop6')?.textContent === 'fra', undefined, { timeout: 10_000 });
+    expect(await cell('c-jp', 'pop').textContent()).toBe('nrt');
+    expect(await page.locator('#catchment thead th').allTextContents()).toEqual(['client', 'where', 'IPv4', 'IPv6', '']);
+    expect(await page.locator('tr[data-client="c-jp"] td.expect').textContent()).toBe('expect nrt / fra');
+    expect(await page.locator('tr[data-client="c-de"] td.expect').textContent()).toBe('expect fra');
+    expect(await page.locator('#prefix').textContent()).toBe(`${lab.anycast.prefix} ${lab.anycast.ipv6?.prefix}`);
+    expect(ui.consoleErrors).toEqual([]);
+  });
+
+  it('an IPv6-only move shows in the IPv6 column only, coloured by its PoP and flagged', async () => {
+    source.catchmentNow['c-de/ipv6'] = 'iad';
+    await page.waitForFunction(() => document.querySelector('tr[data-client="c-de"] td.pop6')?.textContent === 'iad', undefined, { timeout: 2_000 });
+    expect(await cell('c-de', 'pop').textContent()).toBe('fra');
+    const colours = await page.evaluate(() => (window as unknown as { dashboard: { topo: { colours: Record<string, string> } } }).dashboard.topo.colours);
+    expect(await cell('c-de', 'pop6').evaluate((td) => getComputedStyle(td).backgroundColor)).toBe(hexToRgb(colours.iad));
+    expect(await page.locator('tr[data-client="c-de"] td.expect').getAttribute('class')).toContain('moved');
     expect(ui.consoleErrors).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
 import { defaultFailoverDir, recordFailover } from '../../report/failover-run.js';
+import type { Family } from '../../topology/model.js';
 import { BOUND_FLAGS, type BoundFlags, boundsFromFlags } from '../../verify/flags.js';
 import { judgeFamilies } from '../../verify/judge.js';
 import { abortOnSignals } from '../abort-on-signals.js';
@@ -26,6 +27,7 @@ interface FailoverFlags extends BoundFlags {
   lab?: string;
   seed?: string;
   family?: FamilyChoice;
+  faultFamily?: Family;
   json?: boolean;
 }
 
@@ -47,6 +49,13 @@ export const failoverCommand = defineCommand({
       description: 'which address family to time: both side by side (default on a dual-stack lab), ipv4 (default on an [ipv4] lab) or ipv6',
       choices: ['ipv4', 'ipv6', 'both'],
     },
+    {
+      flags: '--fault-family <family>',
+      description: `aim the fault at one family of a dual-stack lab, leaving the other one serving (modes: ${FAULT_MODES.filter((m) => m.perFamily)
+        .map((m) => m.name)
+        .join(', ')}); default: the whole PoP. Times that family unless --family says otherwise (it must name the same family)`,
+      choices: ['ipv4', 'ipv6'],
+    },
     labOption(),
     { flags: '--seed <n>', description: 'seed of the random delay before each fault (replays a run; default: a fresh one, printed)' },
     jsonOption('machine-readable result on stdout (progress as NDJSON on stderr)'),
@@ -65,7 +74,7 @@ export const failoverCommand = defineCommand({
     try {
       const { result: r } = await recordFailover(
         { rt: ctx.rt, lab, configRoot: CONFIG_ROOT, clock: { monoMs, wallMs: () => Date.now() }, progress: ctx.progress(!!o.json), signal: abort.signal },
-        { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed, family: o.family },
+        { pop: o.pop, fault, trials, bfd, bfdScope, outDir, seed, family: o.family, faultFamily: o.faultFamily },
       );
       if (Object.keys(bounds).length === 0) {
         ctx.print(!!o.json, r, () => renderFailoverReport(r, { color: process.stdout.isTTY }));

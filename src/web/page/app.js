@@ -127,9 +127,17 @@ async function popAction(pop, action, btn) {
   }
 }
 
+// A dual-stack lab (topo.prefix6): an IPv6 column beside the IPv4 one, so a
+// client whose two families land on different PoPs reads as such.
 function drawCatchmentRows(topo) {
+  const dual = !!topo.prefix6;
+  if (dual) {
+    const head = ['client', 'where', 'IPv4', 'IPv6', ''].map((h) => el('th', {}, h));
+    $('#catchment').prepend(el('thead', {}, el('tr', {}, ...head)));
+  }
   const body = $('#catchment tbody');
   for (const c of topo.clients) {
+    const expect = dual && c.expected6 !== c.expected ? `expect ${c.expected ?? '-'} / ${c.expected6 ?? '-'}` : c.expected ? `expect ${c.expected}` : '';
     body.append(
       el(
         'tr',
@@ -137,11 +145,18 @@ function drawCatchmentRows(topo) {
         el('td', { class: 'client' }, c.name),
         el('td', { class: 'where' }, c.location),
         el('td', { class: 'pop none' }, '…'),
-        el('td', { class: 'expect' }, c.expected ? `expect ${c.expected}` : ''),
+        ...(dual ? [el('td', { class: 'pop6 none' }, '…')] : []),
+        el('td', { class: 'expect' }, expect),
       ),
     );
   }
 }
+
+const paintCell = (cell, c) => {
+  cell.textContent = c.pop ?? 'no answer';
+  cell.classList.toggle('none', !c.pop);
+  cell.style.background = c.colour;
+};
 
 function applyEvent(ev) {
   state.lastAt = Date.now();
@@ -195,12 +210,11 @@ function applyEvent(ev) {
   for (const c of ev.catchment) {
     const row = document.querySelector(`tr[data-client="${c.client}"]`);
     if (!row) continue;
-    const cell = row.querySelector('.pop');
-    cell.textContent = c.pop ?? 'no answer';
-    cell.classList.toggle('none', !c.pop);
-    cell.style.background = c.colour;
-    const ex = row.querySelector('.expect');
-    ex.classList.toggle('moved', !!c.expected && c.pop !== c.expected);
+    paintCell(row.querySelector('.pop'), c);
+    const cell6 = row.querySelector('.pop6');
+    if (cell6 && c.ipv6) paintCell(cell6, c.ipv6);
+    const off = (x) => !!x && !!x.expected && x.pop !== x.expected;
+    row.querySelector('.expect').classList.toggle('moved', off(c) || off(c.ipv6));
   }
 }
 
@@ -318,7 +332,7 @@ async function main() {
   const topo = await getJson('/api/topology');
   state.topo = topo;
   $('#lab-name').textContent = topo.lab;
-  $('#prefix').textContent = topo.prefix;
+  $('#prefix').textContent = topo.prefix6 ? `${topo.prefix} ${topo.prefix6}` : topo.prefix;
   $('#mode').textContent = topo.control ? 'CONTROL' : 'read-only';
   $('#mode').className = topo.control ? 'control' : 'readonly';
   drawTopology(topo);
