@@ -97,10 +97,10 @@ describe('exercise ipv6-catchment by hand, on the dual-stack lab', () => {
         ],
       },
     ]);
-    // The report watches the one family it changed: only c-jp's IPv6 row moved.
-    expect(r.catchment.filter((c) => c.moved)).toEqual([{ client: 'c-jp/ipv6', before: 'fra', after: 'nrt', moved: true }]);
-    expect(r.catchment.map((c) => c.client)).toEqual(['c-br/ipv6', 'c-de/ipv6', 'c-jp/ipv6', 'c-us/ipv6']);
-    console.log(`policy --family ipv6: c-jp/ipv6 fra → nrt, settled ${r.shiftMs} ms after the change (${r.polls} polls, every ~${r.pollEveryMs} ms)`);
+    // The report watches both families the lab runs: of the eight rows only c-jp's IPv6 moved.
+    expect(r.catchment.filter((c) => c.moved)).toEqual([{ client: 'c-jp', family: 'ipv6', before: 'fra', after: 'nrt', moved: true }]);
+    expect(r.catchment.map((c) => `${c.client}/${c.family}`)).toEqual(Object.keys(BEFORE).sort());
+    console.log(`policy --family ipv6: c-jp's IPv6 fra → nrt, settled ${r.shiftMs} ms after the change (${r.polls} polls, every ~${r.pollEveryMs} ms)`);
     expect(await who()).toEqual(FIXED);
     const c = await check();
     expect(failing(c.result)).toEqual([]);
