@@ -16,14 +16,17 @@ describe("route collector (the suite's lab)", () => {
     await labJson<UpResult>(['up', TEST_LAB_FILE]);
   });
 
-  it('every transit is an established GoBGP peer, and FRR on each transit sees the collector session up', async () => {
+  it('every transit is an established GoBGP peer over each family, and FRR on each transit sees the collector sessions up', async () => {
+    type Peers = { peers: Record<string, { state: string; remoteAs: number }> };
     for (const t of TRANSITS) {
-      const s = await vtyshJson<{ ipv4Unicast: { peers: Record<string, { state: string; remoteAs: number }> } }>(t, 'show bgp summary');
+      const s = await vtyshJson<{ ipv4Unicast: Peers; ipv6Unicast?: Peers }>(t, 'show bgp summary');
       expect(s.ipv4Unicast.peers[TEST_LAB.collector!.address], t).toMatchObject({ state: 'Established', remoteAs: 64999 });
+      expect(s.ipv6Unicast?.peers[TEST_LAB.collector!.ipv6!.address], `${t} over IPv6`).toMatchObject({ state: 'Established', remoteAs: 64999 });
     }
     const r = await lab(['exec', '--lab', L, 'collector', '--', 'gobgp', 'neighbor']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.match(/Establ/g)).toHaveLength(3);
+    // The suite's lab is dual-stack: one session per transit and family.
+    expect(r.stdout.match(/Establ/g)).toHaveLength(TRANSITS.length * TEST_LAB.families.length);
   });
 
   it('`collector --json` lists each transit announcing the anycast prefix with its AS path', async () => {

@@ -3,17 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderCompose } from '../../src/lab/compose.js';
-import { loadLabFile, parseLab } from '../../src/topology/load.js';
+import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const lab = loadLabFile(join(REPO, 'labs', 'default.yaml'));
-/** labs/default.yaml with `families: [ipv4]` and no IPv6 fields: the IPv4-only lab. */
-const ipv4Lab = parseLab(
-  readFileSync(join(REPO, 'labs', 'default.yaml'), 'utf8')
-    .replace(/^families: \[ipv4, ipv6\]$/m, 'families: [ipv4]')
-    .replace(/^ {2}(prefix6|dns6|http6|links6|lans6): .*\n/gm, ''),
-  'labs/default.yaml (as [ipv4])',
-);
+const ipv4Lab = defaultIpv4Lab();
 
 /** The parts of docker-compose.yml these tests read. */
 interface ComposeFile {

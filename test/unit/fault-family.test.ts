@@ -10,9 +10,10 @@ import { SERVICE_TABLE, serviceDropRuleset } from '../../src/fault/service.js';
 import { silentRuleset } from '../../src/fault/silent.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { FakeRuntime } from './support/fake-runtime.js';
 
-const v4 = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+const v4 = defaultIpv4Lab();
 const dual: Lab = {
   ...v4,
   families: ['ipv4', 'ipv6'],

@@ -8,8 +8,9 @@ import { checkPopConfig } from '../../src/agent/pop/config.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
 import { pop, popAgentConfig } from '../../src/topology/roles/pop.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
-const v4 = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+const v4 = defaultIpv4Lab();
 const dual: Lab = {
   ...v4,
   families: ['ipv4', 'ipv6'],

@@ -5,15 +5,14 @@
 // sessions' shape, and default.yaml read as [ipv4] byte-identical to
 // test/golden/default-ipv4 (the files frr-configs/default held before the
 // default lab turned dual-stack).
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderGobgpConfig } from '../../src/render/collector.js';
 import { RENDERED_FILE_NAMES, renderRouter } from '../../src/render/index.js';
-import { loadLabFile, parseLab } from '../../src/topology/load.js';
-import type { Lab } from '../../src/topology/model.js';
+import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -27,14 +26,6 @@ function block(lines: string[], head: string, end: string): string[] {
   return lines.slice(start, lines.indexOf(end, start) + 1);
 }
 
-/** labs/default.yaml as an IPv4-only lab: `families: [ipv4]` and no IPv6 fields, as a user would write it. */
-function defaultAsIpv4(): Lab {
-  const text = readFileSync(join(ROOT, 'labs/default.yaml'), 'utf8');
-  const v4 = text.replace(/^families: \[ipv4, ipv6\]$/m, 'families: [ipv4]').replace(/^ {2}(prefix6|dns6|http6|links6|lans6): .*\n/gm, '');
-  if (!/^families: \[ipv4\]$/m.test(v4)) throw new Error('labs/default.yaml: no `families: [ipv4, ipv6]` line to turn into [ipv4]');
-  return parseLab(v4, 'labs/default.yaml (as [ipv4])');
-}
-
 /**
  * frr-configs/<lab>/ is what `up` writes and the containers mount, committed
  * for readers: it must be what the renderer makes of the lab file. The
@@ -46,7 +37,7 @@ function defaultAsIpv4(): Lab {
 describe.each([
   ['frr-configs/default', () => loadLabFile(join(ROOT, 'labs/default.yaml'))],
   ['frr-configs/dual', () => loadLabFile(join(ROOT, 'labs/dual-stack.yaml'))],
-  ['test/golden/default-ipv4', defaultAsIpv4],
+  ['test/golden/default-ipv4', defaultIpv4Lab],
 ])('%s matches the render of its lab', (dir, load) => {
   const lab = load();
   const expected: [string, () => string][] = lab.routers.flatMap((r) =>
