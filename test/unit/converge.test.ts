@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { waitConverged } from '../../src/lab/converge.js';
 import { splitRunningAndState } from '../../src/lab/frr-ready.js';
 import { parseBfdPeers, parseBgpSummary, parseInstalledRoutes, type RouterState } from '../../src/lab/frr-state.js';
-import { loadLabFile } from '../../src/topology/load.js';
 import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { FakeRuntime } from './support/fake-runtime.js';
 

@@ -14,7 +14,7 @@ import {
   type RouterState,
   splitJsonDocuments,
 } from '../../src/lab/frr-state.js';
-import { loadLabFile, parseLab } from '../../src/topology/load.js';
+import { parseLab } from '../../src/topology/load.js';
 import { defaultIpv4Lab, defaultIpv4Text } from '../fixtures/labs/default-ipv4.js';
 import { dualLab } from '../fixtures/render/dual-lab.js';
 

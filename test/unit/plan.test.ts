@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clientRouteCommands, planLab, ROUTER_SYSCTLS } from '../../src/lab/plan.js';
-import { loadLabFile } from '../../src/topology/load.js';
 import { popAgentConfig } from '../../src/topology/roles/pop.js';
 import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { dualLab } from '../fixtures/render/dual-lab.js';
