@@ -12,6 +12,7 @@ import { renderRouter } from '../../src/render/frr-config.js';
 import { imageRefs } from '../../src/runtime/image-store.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { withSydUnderTap } from '../fixtures/live-edit.js';
 import { type FakeContainer, FakeRuntime } from './support/fake-runtime.js';
 
@@ -273,9 +274,12 @@ describe('up of a dual-stack lab on a host that cannot do IPv6', () => {
     );
   });
 
-  it('is never asked of an [ipv4] lab', async () => {
+  it('is never asked of an [ipv4] lab, and is asked of the (dual-stack) default', async () => {
     const rt = readyRuntime();
-    await up(rt);
+    await labUp(rt, defaultIpv4Lab(), { progress: quiet, paths: { configRoot: mkdtempSync(join(tmpdir(), 'up-test-')) }, noWait: true });
     expect(rt.calls.filter((c) => c.includes('ipv6-probe'))).toEqual([]);
+    const dualRt = readyRuntime();
+    await up(dualRt);
+    expect(dualRt.calls.filter((c) => c.includes('ipv6-probe'))).not.toEqual([]);
   });
 });
