@@ -110,7 +110,8 @@ const line = (e: ZonemasterEntry) => `${e.level} ${e.testcase} ${e.tag}${e.messa
  * zonemaster-cli on the host, inside `node`'s network namespace, whose only
  * routes lead into the lab. The root hints name only the anycast DNS
  * address, so whatever Zonemaster resolves (the parent, the name servers'
- * names) is asked of the lab; --no-ipv6 because the lab has none. Checked by
+ * names) is asked of the lab; --no-ipv6: this run checks the IPv4 side (the
+ * IPv6 service is asked directly in dual-stack-service.test.ts). Checked by
  * hand with tcpdump in that namespace: every packet went to 192.0.2.53:53.
  */
 async function zonemaster(node: string): Promise<ZonemasterEntry[]> {
