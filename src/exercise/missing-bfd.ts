@@ -16,19 +16,31 @@ const POP = 'fra';
 const CLIENT = 'c-de';
 const MAX_MS = 1000;
 
-/** Both ends of every session of `pop`: [router, its peer's address]. */
+/** Both ends of every session of `pop` (each family's): [router, its peer's address]. */
 const sessionEnds = (lab: Lab, pop: string): { router: string; peer: string }[] =>
   sessionsOf(lab, pop).flatMap((s) => [
     { router: pop, peer: s.remote.address },
     { router: s.remote.node, peer: s.local.address },
+    ...(s.remote.ipv6 && s.local.ipv6
+      ? [
+          { router: pop, peer: s.remote.ipv6.address },
+          { router: s.remote.node, peer: s.local.ipv6.address },
+        ]
+      : []),
   ]);
 
-/** fra's sessions whose BFD peer is not up, as fra sees them (pure). */
+/**
+ * fra's sessions whose BFD peer is not up, as fra sees them (pure). A
+ * dual-stack link has two sessions, each with its own BFD peer: putting BFD
+ * back on the IPv4 one alone leaves the IPv6 one waiting for the hold timer.
+ */
 export function bfdProblems(lab: Lab, pop: string, peers: readonly BfdPeerState[]): string[] {
-  return sessionsOf(lab, pop).flatMap(({ remote }) => {
-    const p = peers.find((b) => b.peer === remote.address);
-    return p?.status === 'up' ? [] : [`${pop} ↔ ${remote.node}: BFD peer ${p ? p.status : 'not configured'}`];
-  });
+  return sessionsOf(lab, pop).flatMap(({ remote }) =>
+    [{ address: remote.address, label: '' }, ...(remote.ipv6 ? [{ address: remote.ipv6.address, label: ' (IPv6)' }] : [])].flatMap(({ address, label }) => {
+      const p = peers.find((b) => b.peer === address);
+      return p?.status === 'up' ? [] : [`${pop} ↔ ${remote.node}${label}: BFD peer ${p ? p.status : 'not configured'}`];
+    }),
+  );
 }
 
 export const missingBfd: Exercise = {

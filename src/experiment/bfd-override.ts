@@ -8,7 +8,7 @@ import { readRouterState, vtysh } from '../lab/router-query.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { type BfdOptions, type Lab, sessionsOf } from '../topology/model.js';
+import { type BfdOptions, type Lab, type LinkEnd, sessionsOf } from '../topology/model.js';
 import { waitUntil } from '../util/wait.js';
 import { waitBaseline } from './baseline.js';
 
@@ -52,6 +52,16 @@ export function withBfd(lab: Lab, bfd: BfdOptions, onlyRouter?: string): Lab {
 }
 
 /**
+ * A session's peer addresses, one per family, with a label for messages: a
+ * dual-stack link is two BGP sessions, each with its own BFD peer, and a BFD
+ * change must reach both (else IPv6 keeps BFD under `--bfd off`).
+ */
+const peerAddresses = (remote: LinkEnd): [string, string][] => [
+  [remote.address, ''],
+  ...(remote.ipv6 ? [[remote.ipv6.address, ' (IPv6)'] as [string, string]] : []),
+];
+
+/**
  * vtysh -c lines that make `router` match `target`'s BFD settings; profiles
  * named in `dropProfiles` are removed once no session uses them.
  */
@@ -71,8 +81,10 @@ export function bfdCommands(target: Lab, router: string, dropProfiles: string[] 
   }
   lines.push(`router bgp ${r.asn}`);
   for (const { link, remote } of sessions) {
-    if (link.bfd.enabled) lines.push(`neighbor ${remote.address} bfd`, `neighbor ${remote.address} bfd profile ${bfdProfileName(link.bfd)}`);
-    else lines.push(`no neighbor ${remote.address} bfd`);
+    for (const [address] of peerAddresses(remote)) {
+      if (link.bfd.enabled) lines.push(`neighbor ${address} bfd`, `neighbor ${address} bfd profile ${bfdProfileName(link.bfd)}`);
+      else lines.push(`no neighbor ${address} bfd`);
+    }
   }
   lines.push('exit');
   const drop = dropProfiles.filter((p) => !profiles.has(p));
@@ -118,11 +130,15 @@ async function bfdMismatches(rt: ContainerRuntime, target: Lab, router: string):
   const state = await readRouterState(rt, containerName(target.name, router));
   const out: string[] = [];
   for (const { link, remote } of sessionsOf(target, router)) {
-    const p = state.bfd.find((b) => b.peer === remote.address);
     if (!link.bfd.enabled) continue;
-    if (p?.status !== 'up') out.push(`${router}: BFD peer ${remote.node} is ${p?.status ?? 'absent'}`);
-    else if (p.transmitInterval !== link.bfd.interval || p.detectMultiplier !== link.bfd.multiplier) {
-      out.push(`${router}: BFD peer ${remote.node} runs ${p.transmitInterval}x${p.detectMultiplier}, want ${link.bfd.interval}x${link.bfd.multiplier}`);
+    for (const [address, family] of peerAddresses(remote)) {
+      const p = state.bfd.find((b) => b.peer === address);
+      if (p?.status !== 'up') out.push(`${router}: BFD peer ${remote.node}${family} is ${p?.status ?? 'absent'}`);
+      else if (p.transmitInterval !== link.bfd.interval || p.detectMultiplier !== link.bfd.multiplier) {
+        out.push(
+          `${router}: BFD peer ${remote.node}${family} runs ${p.transmitInterval}x${p.detectMultiplier}, want ${link.bfd.interval}x${link.bfd.multiplier}`,
+        );
+      }
     }
   }
   return out;

@@ -58,6 +58,11 @@ export const ROUTER_SYSCTLS_DUAL: Record<string, string> = {
   'net.ipv6.conf.default.disable_ipv6': '0',
   'net.ipv6.conf.all.forwarding': '1',
   'net.ipv6.conf.default.forwarding': '1',
+  // Linux drops an interface's IPv6 addresses when it goes down; Docker put
+  // them there once and never again, so after a `cut` (link down, then up)
+  // the IPv6 session would stay Active for good. IPv4 addresses are kept anyway.
+  'net.ipv6.conf.all.keep_addr_on_down': '1',
+  'net.ipv6.conf.default.keep_addr_on_down': '1',
 };
 
 /** True when the lab runs IPv6 beside IPv4 (its model then carries every `ipv6` part). */

@@ -561,10 +561,14 @@ async function createNetworkOrAdopt(rt: ContainerRuntime, labName: string, spec:
       const mine = (await rt.listNetworks({ [LABEL.lab]: labName })).find((n) => n.name === spec.name && n.subnet === spec.subnet);
       if (mine) return false;
       if (attempt >= 10) {
-        const holder = (await rt.listNetworks({})).find((n) => n.subnet === spec.subnet);
+        // A dual-stack network may collide on either family: a copy of a dual-stack lab with new IPv4 pools still has the IPv6 ones.
+        const subnet6 = spec.ipv6?.subnet;
+        const holder = (await rt.listNetworks({})).find((n) => n.subnet === spec.subnet || (subnet6 !== undefined && n.subnet6 === subnet6));
+        const wanted = subnet6 ? `${spec.subnet} and ${subnet6}` : spec.subnet;
+        const pools = subnet6 ? 'addressing.links / addressing.lans, addressing.links6 / addressing.lans6' : 'addressing.links / addressing.lans';
         throw new LabError(
           'NODE_START',
-          `needs ${spec.subnet}, but ${holder ? `Docker network "${holder.name}"${holder.labels[LABEL.lab] ? ` (lab "${holder.labels[LABEL.lab]}")` : ''} already uses it` : 'it overlaps a Docker network'}: ${msg}. Remove that network, or give this lab other address pools (addressing.links / addressing.lans).`,
+          `needs ${wanted}, but ${holder ? `Docker network "${holder.name}"${holder.labels[LABEL.lab] ? ` (lab "${holder.labels[LABEL.lab]}")` : ''} already uses it` : 'it overlaps a Docker network'}: ${msg}. Remove that network, or give this lab other address pools (${pools}).`,
           { cause: err },
         );
       }

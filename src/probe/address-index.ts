@@ -68,11 +68,17 @@ export function targetChoices(lab: Lab, source: string): TargetChoice[] {
   return [...out].map(([name, address]) => ({ name, address })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The first router a trace from `source` crosses (itself, or a client's eyeball), and the prefixes it routes beyond its links. */
+/**
+ * The first router a trace from `source` crosses (itself, or a client's
+ * eyeball), and the IPv4 prefixes it routes beyond its links: `trace` runs
+ * over IPv4, and a dual-stack router's converge routes also list its /48 and
+ * /64s, which no IPv4 address falls in.
+ */
 export function firstRouter(lab: Lab, source: string): { name: string; routes: string[] } | undefined {
   const client = lab.clients.find((c) => c.name === source);
   const first = lab.routers.find((r) => r.name === (client ? client.eyeball : source));
   if (!first) return undefined;
   const own = lab.lans.filter((l) => l.eyeball === first.name).map((l) => l.subnet);
-  return { name: first.name, routes: [...new Set([...roleSpec(first.role).converge.routes(lab, first), ...own])] };
+  const routes = roleSpec(first.role).converge.routes(lab, first).filter((p) => !p.includes(':'));
+  return { name: first.name, routes: [...new Set([...routes, ...own])] };
 }

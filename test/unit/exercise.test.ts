@@ -219,6 +219,18 @@ describe('checker logic (pure)', () => {
     expect(bfdProblems(lab, 'fra', peers)).toEqual(problems);
   });
 
+  it("bfdProblems on a dual-stack lab asks for each family's BFD peer", () => {
+    const dual = loadLabFile(join(REPO, 'labs', 'dual-stack.yaml'));
+    const teu = dual.links.find((l) => l.name === 'fra--t-eu')!.b;
+    expect(bfdProblems(dual, 'fra', [{ peer: teu.address, status: 'up' }])).toEqual(['fra ↔ t-eu (IPv6): BFD peer not configured']);
+    expect(
+      bfdProblems(dual, 'fra', [
+        { peer: teu.address, status: 'up' },
+        { peer: teu.ipv6!.address, status: 'up' },
+      ]),
+    ).toEqual([]);
+  });
+
   it.each([
     ['c-de: fra\nc-us: IAD\nc-jp: nrt\nc-br: gru\n', { 'c-de': 'fra', 'c-us': 'iad', 'c-jp': 'nrt', 'c-br': 'gru' }, []],
     [

@@ -113,6 +113,20 @@ describe('BFD override', () => {
     ]);
   });
 
+  it('on a dual-stack lab points the IPv6 session of each link at the profile too', () => {
+    const dual = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'dual-stack.yaml'));
+    const teu = dual.links.find((l) => l.name === 'fra--t-eu')!.b;
+    const lines = bfdCommands(withBfd(dual, { enabled: true, interval: 50, multiplier: 3 }), 'fra');
+    expect(lines.slice(-6)).toEqual([
+      'router bgp 64500',
+      `neighbor ${teu.address} bfd`,
+      `neighbor ${teu.address} bfd profile bfd-50x3`,
+      `neighbor ${teu.ipv6!.address} bfd`,
+      `neighbor ${teu.ipv6!.address} bfd profile bfd-50x3`,
+      'exit',
+    ]);
+  });
+
   it('removes BFD from every session for off, and drops a temporary profile on the way back', () => {
     expect(bfdCommands(withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }), 't-eu').filter((l) => l.startsWith('no '))).toHaveLength(4);
     const back = bfdCommands(lab, 'fra', ['bfd-50x3']);

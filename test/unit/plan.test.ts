@@ -115,13 +115,15 @@ describe('planLab, a dual-stack lab', () => {
     expect(dnode('client-de').spec.networks).toEqual([{ network: 'al-dual-lan-eyeball-de', ipv4: '10.78.1.10', ipv6: 'fd00:78:0:1::10' }]);
   });
 
-  it('turns IPv6 and its forwarding on in routers, and nothing else of their sysctls changes', () => {
+  it('turns IPv6 and its forwarding on in routers, keeps their addresses across a link down (cut), and nothing else of their sysctls changes', () => {
     expect(dnode('pop-fra').spec.sysctls).toEqual({
       ...ROUTER_SYSCTLS,
       'net.ipv6.conf.all.disable_ipv6': '0',
       'net.ipv6.conf.default.disable_ipv6': '0',
       'net.ipv6.conf.all.forwarding': '1',
       'net.ipv6.conf.default.forwarding': '1',
+      'net.ipv6.conf.all.keep_addr_on_down': '1',
+      'net.ipv6.conf.default.keep_addr_on_down': '1',
     });
   });
 
