@@ -79,6 +79,8 @@ export function firstRouter(lab: Lab, source: string): { name: string; routes: s
   const first = lab.routers.find((r) => r.name === (client ? client.eyeball : source));
   if (!first) return undefined;
   const own = lab.lans.filter((l) => l.eyeball === first.name).map((l) => l.subnet);
-  const routes = roleSpec(first.role).converge.routes(lab, first).filter((p) => !p.includes(':'));
+  const routes = roleSpec(first.role)
+    .converge.routes(lab, first)
+    .filter((p) => !p.includes(':'));
   return { name: first.name, routes: [...new Set([...routes, ...own])] };
 }
