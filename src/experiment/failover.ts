@@ -20,6 +20,7 @@ import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { SCHEMA_VERSION } from '../schema-version.js';
+import { isDualStack } from '../topology/families.js';
 import { type BfdOptions, type Family, type Lab, sessionsOf } from '../topology/model.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { formatMs as fmt } from '../util/format.js';
@@ -127,7 +128,7 @@ export type FamilyChoice = Family | 'both';
  * IPv6 is a usage error naming the lab's families.
  */
 export function measuredFamilies(lab: Pick<Lab, 'name' | 'families'>, choice?: FamilyChoice): Family[] {
-  const dual = lab.families.includes('ipv6');
+  const dual = isDualStack(lab);
   const want = choice ?? (dual ? 'both' : 'ipv4');
   if (want !== 'ipv4' && !dual) {
     throw new LabError('USAGE', `Expected \`--family\` to be ipv4 on lab "${lab.name}" (families: ${lab.families.join(', ')}), got "${want}"`);
@@ -293,7 +294,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     trials,
     summary: summarizeFailover(trials, bound),
     // Only a dual-stack lab says which family: an [ipv4] lab's result reads as it always did.
-    ...(lab.families.includes('ipv6') ? { family: families[0] } : {}),
+    ...(isDualStack(lab) ? { family: families[0] } : {}),
     ...(families.length > 1 ? { ipv6: { trials: ipv6Trials, summary: summarizeFailover(ipv6Trials, bound) } } : {}),
     outDir: o.outDir,
     wallMs: Math.round(performance.now() - t0),
@@ -392,7 +393,7 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
   const failedPop = judgedPop(o.fault, pop);
   const judged = (family: Family): FamilyTrial =>
     familyTrial(runs, family, {
-      dual: model.anycast.ipv6 !== undefined,
+      dual: isDualStack(model),
       trial: s.trial,
       allMoved: times.allMoved[family] ?? false,
       affected: affectedBy[family] ?? [],

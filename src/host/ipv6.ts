@@ -7,6 +7,7 @@
 import { LabError } from '../errors.js';
 import { labLabels } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { isDualStack } from '../topology/families.js';
 import type { Lab } from '../topology/model.js';
 
 /**
@@ -52,7 +53,7 @@ export const IPV6_FIX =
  * lab rolled back.
  */
 export async function assertIpv6Available(rt: ContainerRuntime, lab: Lab): Promise<void> {
-  if (!lab.families.includes('ipv6')) return;
+  if (!isDualStack(lab)) return;
   const problem = await ipv6NetworkProblem(rt, lab.name);
   if (problem === undefined) return;
   throw new LabError(

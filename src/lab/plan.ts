@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { AGENT_DIR } from '../agent/contract.js';
 import { containerName, LABEL, labLabels, networkName } from '../runtime/labels.js';
 import type { Attachment, ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
+import { isDualStack } from '../topology/families.js';
 import type { Client, Collector, Lab, Router } from '../topology/model.js';
 import { roleSpec } from '../topology/roles/registry.js';
 import { nodeFrrHash } from './artifacts.js';
@@ -51,9 +52,7 @@ export const ROUTER_SYSCTLS: Record<string, string> = {
  * or learned over BGP (a router with forwarding=1 ignores RAs anyway).
  */
 export const ROUTER_SYSCTLS_DUAL: Record<string, string> = {
-  'net.ipv4.ip_forward': '1',
-  'net.ipv4.conf.all.rp_filter': '0',
-  'net.ipv4.conf.default.rp_filter': '0',
+  ...ROUTER_SYSCTLS,
   'net.ipv6.conf.all.disable_ipv6': '0',
   'net.ipv6.conf.default.disable_ipv6': '0',
   'net.ipv6.conf.all.forwarding': '1',
@@ -64,9 +63,6 @@ export const ROUTER_SYSCTLS_DUAL: Record<string, string> = {
   'net.ipv6.conf.all.keep_addr_on_down': '1',
   'net.ipv6.conf.default.keep_addr_on_down': '1',
 };
-
-/** True when the lab runs IPv6 beside IPv4 (its model then carries every `ipv6` part). */
-export const isDualStack = (lab: Lab): boolean => lab.families.includes('ipv6');
 
 /** A network's IPv6 half, when the lab has one: absent keeps an [ipv4] lab's spec exactly as it was. */
 const v6 = (ipv6: { subnet: string; gateway: string } | undefined): Pick<NetworkSpec, 'ipv6'> =>

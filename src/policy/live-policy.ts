@@ -13,6 +13,7 @@ import { vtysh } from '../lab/router-query.js';
 import { askCatchment } from '../probe/ask-clients.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { isDualStack } from '../topology/families.js';
 import { findRouter, type Lab, type Router } from '../topology/model.js';
 import { anycastRouters, roleSpec } from '../topology/roles/registry.js';
 import { waitUntil } from '../util/wait.js';
@@ -124,7 +125,7 @@ export async function applyPolicy(rt: ContainerRuntime, lab: Lab, requests: Poli
   const n = first.neighbor.name;
   const container = containerName(lab.name, r);
   const config = await vtysh(rt, container, 'show running-config');
-  const tagged = lab.families.length > 1;
+  const tagged = isDualStack(lab);
   const planned = reqs.map((req) => {
     const running = sessionPolicies(config, req.family).get(n);
     const changes = requestChanges(req, running);

@@ -4,6 +4,7 @@
 import { LabError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { isDualStack } from '../topology/families.js';
 import type { Family, Lab } from '../topology/model.js';
 import {
   answerOf,
@@ -69,7 +70,7 @@ async function askSerial(rt: ContainerRuntime, lab: Lab, client: string): Promis
 
 /** `lab who`: every client over every channel (and every family), next to the catchment the lab file promises, with the SOA serial each one sees. */
 export async function askWho(rt: ContainerRuntime, lab: Lab): Promise<WhoReport> {
-  const dual = lab.anycast.ipv6 !== undefined;
+  const dual = isDualStack(lab);
   const rows = await Promise.all(
     lab.clients.map(async (c): Promise<WhoRow> => {
       const serial = askSerial(rt, lab, c.name);

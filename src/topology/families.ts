@@ -6,6 +6,9 @@
 // `routesByFamily`.
 import { type Family, type Lab, lansOf } from './model.js';
 
+/** True when the lab runs IPv6 beside IPv4: its model then carries every `ipv6` part (anycast.ipv6, links, LANs, clients). */
+export const isDualStack = (lab: Pick<Lab, 'families'>): boolean => lab.families.includes('ipv6');
+
 /** The address family of a prefix or address: IPv6 ones hold a colon. */
 export const familyOf = (prefixOrAddress: string): Family => (prefixOrAddress.includes(':') ? 'ipv6' : 'ipv4');
 
