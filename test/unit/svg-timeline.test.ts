@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyzeClient } from '../../src/experiment/failover-clients.js';
 import type { Outcome, Sample } from '../../src/probe/sample.js';
@@ -119,6 +121,17 @@ describe('renderTimeline', () => {
     expect(row).toContain('collateral: outage 130 ms');
     const calm = svg.slice(svg.indexOf('data-client="client-ams"'), svg.indexOf('</g>', svg.indexOf('data-client="client-ams"')));
     expect(calm).not.toContain('#C2185B');
+  });
+
+  // An [ipv4] run's picture, byte for byte: rows per family must not change it.
+  it('matches the golden file (UPDATE_GOLDEN=1 rewrites it)', (ctx) => {
+    const path = join(dirname(fileURLToPath(import.meta.url)), '../golden/timeline/ipv4-trial.svg');
+    if (process.env.UPDATE_GOLDEN === '1') {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, svg);
+      ctx.skip(`UPDATE_GOLDEN=1: ${path} rewritten, not compared`);
+    }
+    expect(svg).toBe(readFileSync(path, 'utf8'));
   });
 
   it('escapes names', () => {
