@@ -80,7 +80,10 @@ export interface TrialRecord {
   /** The PoP clients on it were expected to leave; absent when the fault promises no move. */
   failedPop?: string;
   trial: TrialResult;
+  /** Every timed family's samples: one family's on a run that timed one, both on a run that timed both (see `families`). */
   runs: ClientProbeRun[];
+  /** A run that timed both families, the top-level one first: the picture gets a row per client and family. */
+  families?: Family[];
 }
 
 export interface FailoverOptions {
@@ -255,8 +258,9 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
           preFaultMs: o.preFaultMs,
           failedPop: judgedPop(opts.fault, pop.name),
           trial,
-          // The timeline draws the top-level family's probes (one family per picture).
-          runs: lab.anycast.ipv6 ? runs.map((r) => ({ ...r, samples: samplesOf(r.samples, families[0]) })) : runs,
+          // One family timed: its probes only. Both: every probe, a row per client and family.
+          runs: lab.anycast.ipv6 && families.length === 1 ? runs.map((r) => ({ ...r, samples: samplesOf(r.samples, families[0]) })) : runs,
+          ...(families.length > 1 ? { families } : {}),
         });
       }
       baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
