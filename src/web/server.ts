@@ -175,7 +175,7 @@ export function crossSite(origin: string | undefined, fetchSite: string | undefi
  * --family` checks it (a mode that can aim, a dual-stack lab). `both` or
  * none: the PoP as a whole. Undefined when the break hits every family.
  */
-export function breakFamily(lab: Pick<Lab, 'name' | 'families'>, mode: string, family: string | undefined): Family | undefined {
+function breakFamily(lab: Pick<Lab, 'name' | 'families'>, mode: string, family: string | undefined): Family | undefined {
   if (family === undefined || family === '' || family === 'both') return undefined;
   if (family !== 'ipv4' && family !== 'ipv6') throw new LabError('USAGE', `Expected \`family\` to be ipv4, ipv6 or both, got "${family}"`);
   checkFaultFamily(faultMode(mode), lab, family);
