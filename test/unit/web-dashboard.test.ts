@@ -409,6 +409,10 @@ describe('failover panel: list entries', () => {
     expect(e.result).toBe('/api/failover/runs/failover-2026-01-01T00-00-00Z/result.json');
     expect(e.report).toBe('/api/failover/runs/failover-2026-01-01T00-00-00Z/report.html');
     expect(e.clients.find((c) => c.client === 'c-de')?.text).toMatch(/^c-de \d+ ms(, \d+ ms){9}$/);
+    // An [ipv4] run has no fault family; a dual-stack run's entry carries the one its result names.
+    expect(e).not.toHaveProperty('faultFamily');
+    const aimed = finishedEntry('failover-2026-01-01T00-00-01Z', { ...r, faultFamily: 'ipv6' }, { origin: 'disk', hasReport: true });
+    expect(aimed).toMatchObject({ fault: 'freeze', faultFamily: 'ipv6' });
   });
 });
 

@@ -1,7 +1,7 @@
 // The dashboard in a real Chromium (Debian's, driven by playwright-core),
 // served from a fake source: no Docker. prepare-host.sh installs chromium;
 // without it this test fails and says so, it never skips.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -236,6 +236,11 @@ describe('breaking one family of a dual-stack lab from a PoP card in Chromium (f
   beforeAll(async () => {
     source = fakeDashboardSource(lab);
     for (const c of lab.clients) source.catchmentNow[`${c.name}/ipv6`] = c.expect6?.pop ?? c.expect?.pop ?? null;
+    // A CLI run of `failover --fault service --fault-family ipv6` on disk: the runs list names its family.
+    const run = join(source.runsDir, 'failover-2026-01-01T00-00-00Z');
+    mkdirSync(run);
+    const cli = JSON.parse(readFileSync(join(REPO_ROOT, 'bench', 'results', 'failover-run-2026-12-01T00-01Z.json'), 'utf8'));
+    writeFileSync(join(run, 'result.json'), JSON.stringify({ ...cli, fault: 'service', faultFamily: 'ipv6' }));
     dash = await startDashboard(source, { port: 0, control: true, intervalMs: 250 });
     ui = await openDashboardPage(dash.url);
     page = ui.page;
@@ -270,6 +275,7 @@ describe('breaking one family of a dual-stack lab from a PoP card in Chromium (f
     await family.selectOption('both');
     await card.locator('button.fault').click();
     await page.waitForFunction(`(${state})() === 'broken: service'`, undefined, { timeout: 2_000 });
+    expect(await page.locator('#fo-runs li[data-run="failover-2026-01-01T00-00-00Z"] .what').textContent()).toBe('service (ipv6 only) fra');
     expect(source.faultCalls).toEqual([
       { pop: 'fra', mode: 'service', broken: true, family: 'ipv6' },
       { pop: 'fra', mode: 'service', broken: false },

@@ -335,7 +335,7 @@ function applyFailover(v) {
 const runLine = (r) => {
   const li = el('li', { 'data-run': r.id, class: r.state });
   li.append(
-    el('span', { class: 'what' }, `${r.fault} ${r.pop}`),
+    el('span', { class: 'what' }, `${r.fault}${r.faultFamily && r.faultFamily !== 'both' ? ` (${r.faultFamily} only)` : ''} ${r.pop}`),
     ` ×${r.trials} `,
     el('span', { class: 'when' }, `${new Date(r.at).toLocaleString()}${r.origin === 'disk' ? ' (out/)' : ''} `),
   );
