@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SuiteSequencer from './test/sequencer.js';
 
 // Unit tests are pure and fast; integration tests start real containers and
 // share one Docker engine, so they run one file at a time.
@@ -6,6 +7,9 @@ export default defineConfig({
   test: {
     // The JSON summary lets .ci/run print a plain "N passed, N failed" line.
     reporters: ['default', ['json', { outputFile: '.cache/vitest-results.json' }]],
+    // Integration files in an explicit order: one `up` of the shared lab for
+    // the files that only use it, the ones that take it down last (test/sequencer.ts).
+    sequence: { sequencer: SuiteSequencer },
     projects: [
       {
         extends: true,
