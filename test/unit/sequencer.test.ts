@@ -25,6 +25,11 @@ describe('integration file order', () => {
     expect(order).toEqual(files('failover', 'new-b', 'new-a', 'dual-stack', 'pack'));
   });
 
+  it('runs dual-stack-failover right after dual-stack-service, which leaves the dual lab up for it', () => {
+    const i = INTEGRATION_ORDER.indexOf('dual-stack-service');
+    expect(INTEGRATION_ORDER[i + 1]).toBe('dual-stack-failover');
+  });
+
   it('leaves the CI recipe right after bringup, which leaves the suite lab up for its `up`', () => {
     const order = orderIntegrationFiles(files('ci-recipe', 'verify', 'bringup'));
     expect(order).toEqual(files('bringup', 'ci-recipe', 'verify'));
