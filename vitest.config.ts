@@ -15,7 +15,10 @@ export default defineConfig({
         extends: true,
         // Unit tests finish before integration starts: failover timings must
         // not compete with CPU-heavy unit tests (fuzzing, probe rates).
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } },
+        // One worker per core: vitest's default (cores - 1) is a single worker
+        // on a 2-core machine, importing 95 files one by one (73 s wall for
+        // 41 s of tests; 51 s with 2 workers, measured 2026-12-06).
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: '100%', sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
