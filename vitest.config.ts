@@ -16,8 +16,8 @@ export default defineConfig({
         // Unit tests finish before integration starts: failover timings must
         // not compete with CPU-heavy unit tests (fuzzing, probe rates).
         // One worker per core: vitest's default (cores - 1) is a single worker
-        // on a 2-core machine, importing 95 files one by one (73 s wall for
-        // 41 s of tests; 51 s with 2 workers, measured 2026-12-06).
+        // on a 2-core machine, importing 95 files one by one, where half the
+        // unit project's wall time was imports.
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: '100%', sequence: { groupOrder: 0 } },
       },
       {
