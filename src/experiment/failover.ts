@@ -30,7 +30,7 @@ import { waitBaseline } from './baseline.js';
 import { applyBfd, type BfdScope, withBfd } from './bfd-override.js';
 import { controlPlaneDebugCommands } from './control-plane.js';
 import { type Bound, boundFor } from './failover-bounds.js';
-import type { FailoverResult, FamilyTrial, FaultFamily, RouterTiming, TrialResult } from './failover-result.js';
+import type { FailoverResult, FamilyChoice, FamilyTrial, RouterTiming, TrialResult } from './failover-result.js';
 import { summarizeFailover } from './failover-summary.js';
 import { type RouteMonitor, startRouteMonitor } from './route-monitor.js';
 import { controlPlaneTimeline, familyTrial, readHealth, routerTimings } from './trial-analysis.js';
@@ -123,8 +123,6 @@ export interface FailoverOptions {
   seed?: number;
 }
 
-export type FamilyChoice = Family | 'both';
-
 /**
  * The families a run times, the first one in the result's top level: both on
  * a dual-stack lab unless one is asked for; an IPv6 run on a lab without
@@ -162,7 +160,7 @@ export function aimedFamilies(lab: Pick<Lab, 'name' | 'families'>, fault: FaultM
  * (the PoP as a whole) on a dual-stack lab; nothing on a single-stack lab,
  * whose only family is the one every fault hits.
  */
-export const faultFamilyOf = (lab: Pick<Lab, 'families'>, aimed?: Family): FaultFamily | undefined => (isDualStack(lab) ? (aimed ?? 'both') : undefined);
+export const faultFamilyOf = (lab: Pick<Lab, 'families'>, aimed?: Family): FamilyChoice | undefined => (isDualStack(lab) ? (aimed ?? 'both') : undefined);
 
 const DEFAULTS = { preFaultMs: 1500, holdMs: 1500, baselineTimeoutMs: 90_000, failbackTimeoutMs: 60_000 };
 

@@ -3,7 +3,7 @@
 // wrote to its default place (out/failover-<timestamp>/) are listed alike.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FailoverResult, FaultFamily } from '../experiment/failover-result.js';
+import type { FailoverResult, FamilyChoice } from '../experiment/failover-result.js';
 import { FAILOVER_DIR_PREFIX } from '../report/failover-run.js';
 import { formatMs } from '../util/format.js';
 import type { RunState } from './failover-live.js';
@@ -29,7 +29,7 @@ export interface RunEntry {
   pop: string;
   fault: string;
   /** A dual-stack run's result: the family the fault hit (result.json's faultFamily). */
-  faultFamily?: FaultFamily;
+  faultFamily?: FamilyChoice;
   trials: number;
   error: string | null;
   clients: RunClient[];
