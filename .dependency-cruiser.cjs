@@ -1,6 +1,7 @@
 // The pipeline, lowest first: a module may import from its own layer or a lower one.
-// `npm run lint` fails on an import that runs upwards (Biome's noImportCycles
-// finds cycles: it knows `import type` is erased, which swc here does not).
+// `npm run lint` fails on an import that runs upwards, and on any import cycle:
+// type-only imports count too (a type cycle ties two modules together just as
+// tightly, and lets a runtime one creep in unnoticed).
 // agent/ is the code that runs inside containers (bundled separately): it may use
 // the shared wire types (probe/sample.ts) and util, nothing else of the orchestrator.
 const LAYERS = ['util|errors\\.ts|paths\\.ts|schema-version\\.ts', 'topology', 'render', 'runtime', 'host', 'lab', 'probe', 'policy', 'fault', 'experiment', 'report', 'verify', 'exercise', 'web', 'bench', 'cli'];
@@ -16,6 +17,13 @@ const upward = LAYERS.map((from, i) => ({
 
 module.exports = {
   forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'no import cycles, `import type` included: move the shared piece to a module both may import',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'agent-stays-inside',
       severity: 'error',

@@ -3,10 +3,13 @@
 
 import type { SoaFields } from '../agent/contract.js';
 import type { LabHosts } from './hosts.js';
-import type { Role } from './roles/registry.js';
 
-/** One of the registered roles (topology/roles/registry.ts). */
-export type RouterRole = Role;
+/**
+ * The router roles, one per spec in topology/roles/registry.ts (its ROLES must
+ * list exactly these: the compiler checks). Named here, not derived from the
+ * registry, because the specs import this model: deriving it would close a cycle.
+ */
+export type RouterRole = 'pop' | 'transit' | 'eyeball';
 /** A router's role, or a client. */
 export type NodeRole = RouterRole | 'client';
 

@@ -2,22 +2,21 @@
 // exports a `RoleSpec`, and one line in ROLES. Order matters only for display
 // (`lab status` lists nodes by it).
 import type { z } from 'zod';
-import type { Lab, Router } from '../model.js';
+import type { Lab, Router, RouterRole } from '../model.js';
 import { eyeball } from './eyeball.js';
 import { pop } from './pop.js';
 import type { RoleSpec } from './role-spec.js';
 import { transit } from './transit.js';
 
+// Each spec is filed under its own name, so ROLES[router.role] is that role's
+// spec; and every name of the model's RouterRole has one, and only those.
 export const ROLES = {
   pop,
   transit,
   eyeball,
-};
+} satisfies { [R in RouterRole]: RoleSpec<R> };
 
 export type Role = keyof typeof ROLES;
-
-// Each spec is filed under its own name, so ROLES[router.role] is that role's spec.
-ROLES satisfies { [R in Role]: RoleSpec<R> };
 
 /**
  * Lookups over one set of roles. The lab uses ROLES; a test can build the
