@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseMonitorLine } from './collector/update.js';
-import { COLLECTOR_PATHS } from './contract.js';
+import { COLLECTOR_PATHS } from '../contract/agent.js';
+import { parseMonitorLine } from '../contract/collector-update.js';
 
 mkdirSync('/var/log/anycast-lab', { recursive: true });
 

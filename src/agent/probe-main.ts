@@ -3,8 +3,8 @@
 // the summary last; errors on stderr. Exit 0 after a clean stop, 2 for a bad
 // config, 1 for anything else.
 
+import { ProbeConfigError, parseProbeConfig } from '../contract/probe-config.js';
 import { runProbeAgent } from './probe/agent.js';
-import { ProbeConfigError, parseProbeConfig } from './probe/config.js';
 
 async function main(): Promise<number> {
   const config = parseProbeConfig(process.argv[2] ?? '');

@@ -7,6 +7,7 @@
 // router tear the session down at once, whatever BFD does.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monoMs } from '../contract/sample.js';
 import { LabError } from '../errors.js';
 import { parseBfdScoped } from '../experiment/bfd-override.js';
 import { runFailover } from '../experiment/failover.js';
@@ -15,7 +16,6 @@ import { type Stats, summarize } from '../experiment/stats.js';
 import { faultMode } from '../fault/index.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
-import { monoMs } from '../probe/sample.js';
 import { renderCdf } from '../report/cdf-svg.js';
 import { movedFailoverMs } from '../report/failover-html.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';

@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pRetry from 'p-retry';
 import { buildAgents } from '../agent/build.js';
-import { AGENT_DIR, POP_PATHS } from '../agent/contract.js';
+import { AGENT_DIR, POP_PATHS } from '../contract/agent.js';
 import { LabError } from '../errors.js';
 import { runningLab } from '../lab/running-lab.js';
 import { type DnsperfSummary, latencyColumn, type Percentiles, parseDnsperfSummary, percentiles } from '../probe/dnsperf.js';

@@ -4,7 +4,7 @@
 // query is lost; "just stop it" loses every query until the health checker
 // or BFD notices. The recording started with the exercise shows which one
 // the attendee did, probe by probe.
-import { POP_PATHS } from '../agent/contract.js';
+import { POP_PATHS } from '../contract/agent.js';
 import { freeze } from '../fault/freeze.js';
 import { setFault } from '../fault/manual.js';
 import { service } from '../fault/service.js';

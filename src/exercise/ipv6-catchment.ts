@@ -4,7 +4,7 @@
 // sets 100. Nothing is injected: labs/dual-stack.yaml ships that policy, the
 // way a real IPv6 peering drifts from its IPv4 one. The fix is per family: the
 // IPv6 session's route-map (`policy … --family ipv6`), IPv4 left as it is.
-import { POP_PATHS } from '../agent/contract.js';
+import { POP_PATHS } from '../contract/agent.js';
 import { readOverrides } from '../lab/overrides.js';
 import { describeOverride, parsePolicyRequest } from '../lab/policy-overrides.js';
 import { applyPolicy } from '../policy/live-policy.js';

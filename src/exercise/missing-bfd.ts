@@ -2,12 +2,12 @@
 // hold timer (9 s) expires. Start removes BFD from both ends of fra's
 // sessions; the attendee puts it back and proves failover under 1 s.
 
+import { monoMs } from '../contract/sample.js';
 import { applyBfd, withBfd } from '../experiment/bfd-override.js';
 import { runFailover } from '../experiment/failover.js';
 import { freeze } from '../fault/freeze.js';
 import type { BfdPeerState } from '../lab/frr-state.js';
 import { readRouterState } from '../lab/router-query.js';
-import { monoMs } from '../probe/sample.js';
 import { containerName } from '../runtime/labels.js';
 import { type Lab, sessionsOf } from '../topology/model.js';
 import { criterion, type Exercise } from './exercise.js';

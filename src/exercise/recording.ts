@@ -4,11 +4,11 @@
 // long as they like (up to RECORDING_MS); `exercise check` reads the file and
 // judges what the clients lived through, not only the state at the end.
 // Reading and judging are split: the judgements below are pure.
-import { AGENT_DIR } from '../agent/contract.js';
+import { AGENT_DIR } from '../contract/agent.js';
+import { familyOf, type ProbeSummary, type Sample } from '../contract/sample.js';
 import { LabError } from '../errors.js';
 import { parseNdjson } from '../probe/ndjson.js';
 import { type ProbeRates, probeConfig } from '../probe/run-probes.js';
-import { familyOf, type ProbeSummary, type Sample } from '../probe/sample.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';

@@ -7,9 +7,10 @@
 // silent until the client's idle timeout (1 s) gives up on it. The checker
 // reads the stream's own recording: who fed it, how each connection ended,
 // and its longest silence.
+
+import { monoMs } from '../contract/sample.js';
 import { readOverrides } from '../lab/overrides.js';
 import { setDrain } from '../policy/live-policy.js';
-import { monoMs } from '../probe/sample.js';
 import { maintenanceCleanup, popAnswers } from './drain-maintenance.js';
 import { type Criterion, criterion, type Exercise } from './exercise.js';
 import { readRecording, recordingEnded, startRecording, streamStory } from './recording.js';

@@ -2,7 +2,7 @@
 // out, no clock. All instants are CLOCK_MONOTONIC ms, the same clock as the
 // fault time. Answer times use recvMs (when the client *saw* the answer);
 // probe counts use sentMs (when the question left).
-import type { ProbeKind, Sample } from '../probe/sample.js';
+import type { ProbeKind, Sample } from '../contract/sample.js';
 import { lastMatching } from './series.js';
 
 export type RequestKind = Exclude<ProbeKind, 'stream'>;

@@ -1,6 +1,6 @@
 // What happened to each long-lived TCP stream of a client around the fault:
 // survived, reset, timed out; whether and where it reconnected. Pure.
-import type { Outcome, Sample } from '../probe/sample.js';
+import type { Outcome, Sample } from '../contract/sample.js';
 import { lastMatching, seqGaps } from './series.js';
 
 export type StreamFate = 'survived' | 'down' | Exclude<Outcome, 'ok'>;

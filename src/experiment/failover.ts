@@ -6,7 +6,8 @@
 // stopped → analysis. Times are CLOCK_MONOTONIC ms throughout.
 
 import { mkdir } from 'node:fs/promises';
-import { PROBE_DEFAULTS } from '../agent/probe/config.js';
+import { PROBE_DEFAULTS } from '../contract/probe-config.js';
+import { familyOf, type Sample, samplesOf } from '../contract/sample.js';
 import { LabError } from '../errors.js';
 import { withdrawsRoute } from '../fault/detection.js';
 import { checkFaultFamily, type FaultContext, type FaultMode } from '../fault/index.js';
@@ -15,7 +16,6 @@ import { collectorTimes, readCollectorLog } from '../lab/collector.js';
 import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
 import { type ClientProbeRun, type ProbeRates, startProbes } from '../probe/run-probes.js';
-import { familyOf, type Sample, samplesOf } from '../probe/sample.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';

@@ -3,7 +3,7 @@
 // both read by one short exec per PoP per sample. Pure apart from the command
 // string: parsing, rates with counter resets, the per-PoP summary.
 
-import { POP_PATHS } from '../agent/contract.js';
+import { POP_PATHS } from '../contract/agent.js';
 import { cgroupCpuS } from '../util/cgroup-cpu.js';
 
 /**

@@ -1,6 +1,6 @@
 // How well a probe agent kept its schedule: the precision behind every
 // failover number (a late or skipped probe widens the gaps we measure). Pure.
-import type { ProbeKind, Sample } from '../probe/sample.js';
+import type { ProbeKind, Sample } from '../contract/sample.js';
 import { seqGaps } from './series.js';
 import { type Stats, summarize } from './stats.js';
 

@@ -1,10 +1,10 @@
 // After a trial: what the watched routers and the PoP's health checker
 // logged, and each client's verdict from its samples, all relative to the
 // fault instant.
-import { POP_PATHS } from '../agent/contract.js';
+import { POP_PATHS } from '../contract/agent.js';
+import { type SampleFamily, samplesOf } from '../contract/sample.js';
 import { uplinksOf } from '../fault/uplinks.js';
 import type { ClientProbeRun } from '../probe/run-probes.js';
-import { type SampleFamily, samplesOf } from '../probe/sample.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Family, Lab } from '../topology/model.js';

@@ -8,7 +8,7 @@
 // the health checker's own probe included (it is delivered through the same
 // input hook), so that family's checker withdraws its prefix and the other
 // family stays announced and answered.
-import { POP_PATHS } from '../agent/contract.js';
+import { POP_PATHS } from '../contract/agent.js';
 import { containerName } from '../runtime/labels.js';
 import type { Family, Lab } from '../topology/model.js';
 import type { FaultContext, FaultMode } from './fault.js';

@@ -3,8 +3,8 @@
 // RIB, every transit's view of a prefix (`lg collector`). The reads exec in
 // the collector's container; the views are pure.
 
-import { asPathOf, type CollectorUpdate, type GobgpAttrs } from '../agent/collector/update.js';
-import { COLLECTOR_PATHS } from '../agent/contract.js';
+import { COLLECTOR_PATHS } from '../contract/agent.js';
+import { asPathOf, type CollectorUpdate, type GobgpAttrs } from '../contract/collector-update.js';
 import { LabError } from '../errors.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';

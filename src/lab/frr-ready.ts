@@ -3,7 +3,7 @@
 // rendered, and repair a router that drifted. A router whose FRR failed or
 // whose config cannot be applied is an error now, not a convergence timeout
 // two minutes later.
-import { DRAIN_MARKER_TEST, isDrained, ROUTER_PATHS } from '../agent/contract.js';
+import { DRAIN_MARKER_TEST, isDrained, ROUTER_PATHS } from '../contract/agent.js';
 import { ConvergenceError } from '../errors.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';

@@ -3,7 +3,7 @@
 // PoPs drained by `lab withdraw` (their marker file). `status`, `up` (which
 // keeps them) and `policy --reset-all` (which undoes them) all ask here.
 
-import { DRAIN_MARKER_TEST, isDrained } from '../agent/contract.js';
+import { DRAIN_MARKER_TEST, isDrained } from '../contract/agent.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab, Router } from '../topology/model.js';

@@ -2,7 +2,7 @@
 // addresses, labels and capabilities. Pure, so `up`, the Compose generator
 // and unit tests all read the same plan.
 import { createHash } from 'node:crypto';
-import { AGENT_DIR } from '../agent/contract.js';
+import { AGENT_DIR } from '../contract/agent.js';
 import { containerName, LABEL, labLabels, networkName } from '../runtime/labels.js';
 import type { Attachment, ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
 import { isDualStack } from '../topology/families.js';

@@ -4,7 +4,7 @@
 // exercises. Nothing here resets a BGP session: route-maps are re-run with a
 // soft clear, and a drain goes through the PoP's own health checker.
 
-import { DRAIN_MARKER_TEST, isDrained, POP_PATHS } from '../agent/contract.js';
+import { DRAIN_MARKER_TEST, isDrained, POP_PATHS } from '../contract/agent.js';
 import { LabError } from '../errors.js';
 import { describeOverrides, readOverrides } from '../lab/overrides.js';
 import { overrideCommands, type PolicyKind, type PolicyRequest, requestChanges, sessionPolicies, vtyshPolicyCommands } from '../lab/policy-overrides.js';

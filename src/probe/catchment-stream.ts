@@ -3,11 +3,12 @@
 // `dig`s waits for its slowest client, so one query stuck on a frozen PoP held
 // every row back; here each client's row is its own newest answer, and a
 // whole session costs one exec per client instead of one per client per second.
+
+import { familyOf, monoMs, type Sample, type SampleFamily } from '../contract/sample.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { type ProbeSession, startProbes } from './run-probes.js';
-import { familyOf, monoMs, type Sample, type SampleFamily } from './sample.js';
 import { familyKey } from './who.js';
 
 export interface CatchmentStreamOptions {

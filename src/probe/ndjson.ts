@@ -5,7 +5,7 @@
 // line must not end a measurement.
 
 import { StringDecoder } from 'node:string_decoder';
-import type { ProbeSummary, Sample } from './sample.js';
+import type { ProbeSummary, Sample } from '../contract/sample.js';
 
 export type ProbeLine = { type: 'sample'; sample: Sample } | { type: 'summary'; summary: ProbeSummary } | { type: 'invalid'; line: string; reason: string };
 

@@ -3,12 +3,12 @@
 // docker's frame boundaries) and visible live, so an experiment can wait for
 // "every client has moved" while the probes are still running.
 import { randomBytes } from 'node:crypto';
-import { AGENT_DIR } from '../agent/contract.js';
+import { AGENT_DIR } from '../contract/agent.js';
+import type { ProbeSummary, Sample } from '../contract/sample.js';
 import { LabError } from '../errors.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { AnycastService6, Lab } from '../topology/model.js';
 import { createNdjsonParser } from './ndjson.js';
-import type { ProbeSummary, Sample } from './sample.js';
 
 export interface ProbeTarget {
   client: string;

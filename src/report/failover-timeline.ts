@@ -2,8 +2,8 @@
 // out of the trial loop: the trial measures, this draws what it measured.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { samplesOf } from '../contract/sample.js';
 import type { TrialRecord } from '../experiment/failover.js';
-import { samplesOf } from '../probe/sample.js';
 import { formatMs as fmt } from '../util/format.js';
 import { renderTimeline, type TimelineRow } from './svg-timeline.js';
 

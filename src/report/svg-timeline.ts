@@ -4,8 +4,8 @@
 // in between; its length is written at the end of the row. Pure: data in,
 // SVG text out.
 
+import type { Sample } from '../contract/sample.js';
 import { analyzeClient, type ClientFailover, type RequestKind } from '../experiment/failover-clients.js';
-import type { Sample } from '../probe/sample.js';
 import type { Family } from '../topology/model.js';
 import { formatMs } from '../util/format.js';
 import { esc, FONT, PALETTE } from './svg-style.js';

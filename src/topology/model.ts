@@ -1,7 +1,7 @@
 // The resolved lab: every default applied, every address allocated, every
 // reference checked. Everything after topology/ works on this shape only.
 
-import type { SoaFields } from '../agent/contract.js';
+import type { SoaFields } from '../contract/agent.js';
 import type { LabHosts } from './hosts.js';
 
 /**

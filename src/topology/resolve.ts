@@ -4,7 +4,7 @@
 // issues come out in that order too. What differs by role is asked of the
 // role's spec (topology/roles/), never decided here by name.
 
-import { defaultNameservers, defaultSoa } from '../agent/contract.js';
+import { defaultNameservers, defaultSoa } from '../contract/agent.js';
 import { resolveCollector } from './collector.js';
 import { addIpv6, checkExpect6, resolveFamilies, resolveIpv6Settings } from './dual-stack.js';
 import { type FieldPath, formatPath } from './field-path.js';

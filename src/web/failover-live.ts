@@ -13,8 +13,9 @@
 // for 60 s, ~5 KB of SVG; at 4 renders a second that is ≤ 4 % of a core and
 // 20 KB/s on the SSE stream. Exposing the samples took one optional hook in
 // runFailover (`onLive`).
+
+import type { Sample } from '../contract/sample.js';
 import type { TrialLiveEvent } from '../experiment/failover.js';
-import type { Sample } from '../probe/sample.js';
 import { renderTimeline } from '../report/svg-timeline.js';
 import type { Lab } from '../topology/model.js';
 import { popColours } from './pop-colours.js';

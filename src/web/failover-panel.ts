@@ -10,11 +10,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROBE_DEFAULTS } from '../agent/probe/config.js';
+import { PROBE_DEFAULTS } from '../contract/probe-config.js';
+import { monoMs } from '../contract/sample.js';
 import { LabError } from '../errors.js';
 import { judgedPop } from '../experiment/failover.js';
 import { FAULT_MODES, faultMode } from '../fault/index.js';
-import { monoMs } from '../probe/sample.js';
 import { FAILOVER_DIR_PREFIX } from '../report/failover-run.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { timestamp } from '../util/timestamp.js';

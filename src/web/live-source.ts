@@ -2,6 +2,8 @@
 // uses: `status` (labStatus), the failover runs' probe agent (catchmentStream),
 // `lg` (readBgpPaths), `withdraw`/`announce` (setDrain), `break`/`restore`
 // (setFault), `failover` (recordFailover).
+
+import { monoMs } from '../contract/sample.js';
 import { LabError } from '../errors.js';
 import { faultMode } from '../fault/index.js';
 import { setFault } from '../fault/manual.js';
@@ -10,7 +12,6 @@ import { createProgress, type Progress } from '../lab/progress.js';
 import { labStatus } from '../lab/status.js';
 import { setDrain } from '../policy/live-policy.js';
 import { catchmentStream } from '../probe/catchment-stream.js';
-import { monoMs } from '../probe/sample.js';
 import { FAILOVER_RUNS_ROOT, recordFailover } from '../report/failover-run.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';

@@ -9,7 +9,7 @@
 //   flock /tmp/anycast-docker.lock npx vitest run --project integration test/integration/dual-stack-service.test.ts
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POP_PATHS } from '../../src/agent/contract.js';
+import { POP_PATHS } from '../../src/contract/agent.js';
 import { parseDigNsid, parseTraceBody } from '../../src/probe/who.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { lab, labJson, REPO, until } from './cli.js';

@@ -7,10 +7,10 @@
 //   ANYCAST_LAB_FILE=/tmp/lab-svc.yaml npx vitest run test/integration/service-plane.test.ts
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { POP_PATHS } from '../../src/agent/contract.js';
 import type { FuzzSummary } from '../../src/agent/fuzz-main.js';
 import type { ResponderStats } from '../../src/agent/pop/stats.js';
-import type { Sample } from '../../src/probe/sample.js';
+import { POP_PATHS } from '../../src/contract/agent.js';
+import type { Sample } from '../../src/contract/sample.js';
 import { parseDigNsid, parseTraceBody } from '../../src/probe/who.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';

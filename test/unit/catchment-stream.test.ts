@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { monoMs, type Sample } from '../../src/contract/sample.js';
 import { catchmentStream, newestAnswer } from '../../src/probe/catchment-stream.js';
-import { monoMs, type Sample } from '../../src/probe/sample.js';
 import type { ContainerRuntime, ExecResult } from '../../src/runtime/runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
 

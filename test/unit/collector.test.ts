@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseMonitorLine } from '../../src/agent/collector/update.js';
+import { parseMonitorLine } from '../../src/contract/collector-update.js';
 import { LabFileError } from '../../src/errors.js';
 import { collectorEvents, collectorPaths, collectorTimes, crossCheck, parseSince, renderCollectorRib, renderCollectorTable } from '../../src/lab/collector.js';
 import { planLab } from '../../src/lab/plan.js';

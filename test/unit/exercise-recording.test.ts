@@ -2,10 +2,10 @@
 // asymmetric-path), on hand-made probe samples: pure, no containers.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../src/contract/sample.js';
 import { nextHopRouters } from '../../src/exercise/asymmetric-path.js';
 import { moveProblems } from '../../src/exercise/drain-maintenance.js';
 import { longestOutage, moves, recorderScript, recordingEnded, streamStory } from '../../src/exercise/recording.js';
-import type { Sample } from '../../src/probe/sample.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Outcome, Sample } from '../../src/contract/sample.js';
 import { analyzeClient } from '../../src/experiment/failover-clients.js';
 import { analyzeStreams } from '../../src/experiment/failover-streams.js';
 import { probePrecision } from '../../src/experiment/probe-precision.js';
 import { summarize } from '../../src/experiment/stats.js';
 import { explainBound, theoreticalBoundMs } from '../../src/fault/detection.js';
-import type { Outcome, Sample } from '../../src/probe/sample.js';
 
 /** A UDP probe every 10 ms from t=0; each segment says who answers until `until` (exclusive). */
 function udp(client: string, segments: { until: number; pop?: string; outcome?: Outcome }[], rtt = 2): Sample[] {

@@ -4,12 +4,12 @@
 // one beside it. Fakes and a virtual clock; the probe against the real
 // responder on ::1.
 import { describe, expect, it } from 'vitest';
-import type { PopAgentConfig } from '../../src/agent/contract.js';
 import { vtyshNetworkArgs } from '../../src/agent/pop/bgp.js';
 import type { HealthLogLine, PopHealthFile } from '../../src/agent/pop/health-checker.js';
 import { startFamilyCheckers, watchedFamilies } from '../../src/agent/pop/health-families.js';
 import { chaosProbe } from '../../src/agent/pop/health-probe.js';
 import { silentLogger } from '../../src/agent/pop/log.js';
+import type { PopAgentConfig } from '../../src/contract/agent.js';
 import { popTestConfig, usePopServices } from './support/pop-fixture.js';
 
 const ipv6: NonNullable<PopAgentConfig['ipv6']> = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../src/contract/sample.js';
 import { createNdjsonParser, parseNdjson, parseProbeLine } from '../../src/probe/ndjson.js';
-import type { Sample } from '../../src/probe/sample.js';
 
 const a: Sample = { client: 'c1', kind: 'udp-dns', seq: 0, sentMs: 1.5, recvMs: 2.5, rttMs: 1, pop: 'fra', outcome: 'ok' };
 const b: Sample = { client: 'c1', kind: 'stream', stream: 1, conn: 0, seq: 4, sentMs: 3, outcome: 'reset', detail: 'ECONNRESET' };

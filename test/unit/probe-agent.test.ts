@@ -9,15 +9,15 @@ import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runProbeAgent } from '../../src/agent/probe/agent.js';
-import { parseProbeConfig } from '../../src/agent/probe/config.js';
 import { decodeChaosResponse, encodeChaosQuery, popOf } from '../../src/agent/probe/dns-wire.js';
 import { startFixedRate } from '../../src/agent/probe/schedule.js';
 import { parseStreamLine } from '../../src/agent/probe/streams.js';
+import { parseProbeConfig } from '../../src/contract/probe-config.js';
+import { monoMs, type Sample } from '../../src/contract/sample.js';
 import { analyzeClient } from '../../src/experiment/failover-clients.js';
 import { analyzeStreams } from '../../src/experiment/failover-streams.js';
 import { probePrecision } from '../../src/experiment/probe-precision.js';
 import { parseNdjson } from '../../src/probe/ndjson.js';
-import { monoMs, type Sample } from '../../src/probe/sample.js';
 
 const HOST = '127.0.0.1';
 

@@ -3,12 +3,12 @@
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { PopAgentConfig } from '../../src/agent/contract.js';
 import { checkPopConfig } from '../../src/agent/pop/config.js';
 import { Packet } from '../../src/agent/pop/dns2.js';
 import { tcpExchange, udpExchange } from '../../src/agent/pop/exchange.js';
 import { buildQuery, nsidRequest, readHeader } from '../../src/agent/pop/query.js';
 import { aaaaRdata } from '../../src/agent/pop/wire.js';
+import type { PopAgentConfig } from '../../src/contract/agent.js';
 import { popJsonFields, popTestConfig, usePopServices } from './support/pop-fixture.js';
 
 const A = 1,

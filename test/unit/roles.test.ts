@@ -3,7 +3,7 @@
 // answers an unknown kind: with the file, line, field and the supported roles.
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { POP_PATHS } from '../../src/agent/contract.js';
+import { POP_PATHS } from '../../src/contract/agent.js';
 import { LabFileError } from '../../src/errors.js';
 import { planLab } from '../../src/lab/plan.js';
 import { renderRouter } from '../../src/render/frr-config.js';

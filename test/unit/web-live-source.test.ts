@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { monoMs } from '../../src/contract/sample.js';
 import { createProgress } from '../../src/lab/progress.js';
 import { REPO_ROOT } from '../../src/paths.js';
-import { monoMs } from '../../src/probe/sample.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { liveSource } from '../../src/web/live-source.js';
 import { listingRuntime } from './support/listing-runtime.js';

@@ -5,7 +5,7 @@
 // origination changes. The command runner is injected: tests record argv.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ROUTER_PATHS } from '../contract.js';
+import { ROUTER_PATHS } from '../../contract/agent.js';
 import { PopAgentError } from './errors.js';
 
 export interface CommandResult {

@@ -2,8 +2,8 @@
 // field. Missing health/tcp knobs fall back to the documented defaults.
 import { readFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { PopAgentConfig, SoaFields } from '../contract.js';
-import { type DEFAULT_SOA_TIMERS, defaultNameservers, defaultSoa, POP_PATHS } from '../contract.js';
+import type { PopAgentConfig, SoaFields } from '../../contract/agent.js';
+import { type DEFAULT_SOA_TIMERS, defaultNameservers, defaultSoa, POP_PATHS } from '../../contract/agent.js';
 import { PopAgentError } from './errors.js';
 
 export const DEFAULT_HEALTH = { interval: 200, failures: 3, holdDown: 2000 } as const;

@@ -3,7 +3,7 @@
 // the /48, an IPv4 one only the /24. The two share one state file (the IPv4
 // state at the top, as single-stack PoPs write it, the IPv6 one under `ipv6`)
 // and one log (each line says its family). I/O is injected, as in the checker.
-import type { PopAgentConfig } from '../contract.js';
+import type { PopAgentConfig } from '../../contract/agent.js';
 import type { BgpControl } from './bgp.js';
 import type { HealthChecker, HealthCheckerDeps, HealthFamily, HealthFile, PopHealthFile } from './health-checker.js';
 import { popHealthFile, startHealthChecker } from './health-checker.js';

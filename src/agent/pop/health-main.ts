@@ -4,7 +4,7 @@
 // seen (and acted on) by this one. A dual-stack PoP runs one checker per
 // family (health-families.ts).
 import { access } from 'node:fs/promises';
-import { POP_PATHS } from '../contract.js';
+import { POP_PATHS } from '../../contract/agent.js';
 import { execRunner, vtyshBgp } from './bgp.js';
 import { configPathFromArgv, loadPopConfig } from './config.js';
 import { appendJsonLine, writeJsonAtomic, writePidFile } from './files.js';

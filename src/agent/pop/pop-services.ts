@@ -2,8 +2,8 @@
 // UDP and TCP, the HTTP trace and the stream. One process on purpose: a
 // SIGSTOP of the responder freezes every service of the PoP at once, which is
 // the "hung PoP" fault, while the health checker (its own process) notices.
-import type { PopAgentConfig } from '../contract.js';
-import { POP_PATHS } from '../contract.js';
+import type { PopAgentConfig } from '../../contract/agent.js';
+import { POP_PATHS } from '../../contract/agent.js';
 import type { AnswerLimits } from './answer.js';
 import { DEFAULT_LIMITS } from './answer.js';
 import { startTcpDns } from './dns-tcp.js';

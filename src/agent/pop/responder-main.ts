@@ -1,7 +1,7 @@
 // Entry point bundled to /opt/anycast-lab/responder.js:
 //   node responder.js [/etc/anycast-lab/pop.json]
 // Serves DNS (UDP+TCP), the HTTP trace and the stream until SIGTERM/SIGINT.
-import { POP_PATHS } from '../contract.js';
+import { POP_PATHS } from '../../contract/agent.js';
 import { configPathFromArgv, loadPopConfig } from './config.js';
 import { writePidFile } from './files.js';
 import { errorFields, jsonLogger } from './log.js';

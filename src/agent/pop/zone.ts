@@ -1,7 +1,7 @@
 // The PoP's authoritative data, built once from pop.json, with RDATA already
 // in wire format so answering copies bytes. Pure.
-import type { PopAgentConfig } from '../contract.js';
-import { defaultSoa } from '../contract.js';
+import type { PopAgentConfig } from '../../contract/agent.js';
+import { defaultSoa } from '../../contract/agent.js';
 import { inZone, normalizeZone } from './config.js';
 import { CLASS, TYPE } from './dns2.js';
 import type { WireRR } from './wire.js';

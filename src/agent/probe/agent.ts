@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import { monoMs, type ProbeSummary, type Sample, type SampleFamily } from '../../probe/sample.js';
-import type { ProbeConfig } from './config.js';
+import type { ProbeConfig } from '../../contract/probe-config.js';
+import { monoMs, type ProbeSummary, type Sample, type SampleFamily } from '../../contract/sample.js';
 import type { ProbeContext, Prober } from './context.js';
 import { startHttpTrace } from './http-trace.js';
 import { NdjsonWriter } from './ndjson-writer.js';

@@ -1,5 +1,5 @@
-import type { KindSummary, Sample } from '../../probe/sample.js';
-import type { ProbeConfig } from './config.js';
+import type { ProbeConfig } from '../../contract/probe-config.js';
+import type { KindSummary, Sample } from '../../contract/sample.js';
 import type { FixedRate } from './schedule.js';
 
 /** What every prober gets: the config, the clock and where samples go. */

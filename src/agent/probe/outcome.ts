@@ -1,4 +1,4 @@
-import type { Outcome } from '../../probe/sample.js';
+import type { Outcome } from '../../contract/sample.js';
 
 // Socket error codes → what a failover analysis cares about. ICMP errors on a
 // connected UDP socket arrive as ECONNREFUSED (port unreachable) or

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Outcome, ProbeSummary, Sample } from '../../probe/sample.js';
+import type { Outcome, ProbeSummary, Sample } from '../../contract/sample.js';
 import type { ProbeContext } from './context.js';
 import { errorDetail, outcomeOfError } from './outcome.js';
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Outcome } from '../../probe/sample.js';
+import type { Outcome } from '../../contract/sample.js';
 import { errorDetail, outcomeOfError } from './outcome.js';
 
 export interface ExchangeResult {

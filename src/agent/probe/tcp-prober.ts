@@ -1,5 +1,5 @@
-import type { Sample } from '../../probe/sample.js';
-import type { Endpoint } from './config.js';
+import type { Endpoint } from '../../contract/probe-config.js';
+import type { Sample } from '../../contract/sample.js';
 import { KindCounters, type ProbeContext, type Prober } from './context.js';
 import { InFlight } from './in-flight.js';
 import { startFixedRate } from './schedule.js';

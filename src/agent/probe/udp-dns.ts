@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Outcome } from '../../probe/sample.js';
+import type { Outcome } from '../../contract/sample.js';
 import { KindCounters, type ProbeContext, type Prober } from './context.js';
 import { decodeChaosResponse, encodeChaosQuery, popOf, queryIdOf } from './dns-wire.js';
 import { InFlight } from './in-flight.js';

@@ -2,12 +2,12 @@
 // [--max-p50 450ms …]`: the product's stopwatch. Builds the clock; the runner
 // does the rest. With bounds it is a gate, judged as `lab verify` judges.
 
+import { monoMs } from '../../contract/sample.js';
 import { LabError } from '../../errors.js';
 import { parseBfdScoped } from '../../experiment/bfd-override.js';
 import type { FamilyChoice } from '../../experiment/failover-result.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
 import { runningLab } from '../../lab/running-lab.js';
-import { monoMs } from '../../probe/sample.js';
 import { renderFailoverReport } from '../../report/failover-report.js';
 import { defaultFailoverDir, recordFailover } from '../../report/failover-run.js';
 import type { Family } from '../../topology/model.js';

@@ -3,11 +3,11 @@
 // own counters show where the load lands.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { monoMs } from '../../contract/sample.js';
 import { runFlood } from '../../experiment/flood.js';
 import { FLOOD_CAPS, planFlood } from '../../experiment/flood-plan.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { drainControl } from '../../policy/live-policy.js';
-import { monoMs } from '../../probe/sample.js';
 import { floodTickLine, renderFloodReport } from '../../report/flood-table.js';
 import { whileAbortable } from '../abort-on-signals.js';
 import { defineCommand, jsonOption, labOption } from '../command.js';

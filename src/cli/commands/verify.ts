@@ -4,10 +4,10 @@
 // measured value), 2 on bad input — what a CI job needs, as k6 thresholds.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { monoMs } from '../../contract/sample.js';
 import { LabError } from '../../errors.js';
 import { FAULT_MODES } from '../../fault/index.js';
 import { runningLab } from '../../lab/running-lab.js';
-import { monoMs } from '../../probe/sample.js';
 import { FAILOVER_RUNS_ROOT } from '../../report/failover-run.js';
 import { loadLabFile } from '../../topology/load.js';
 import { timestamp } from '../../util/timestamp.js';

@@ -2,7 +2,7 @@
 // and withdraws it when its own health checker says the service is down.
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { AGENT_DIR, DRAIN_MARKER_TEST, isDrained, POP_PATHS, type PopAgentConfig } from '../../agent/contract.js';
+import { AGENT_DIR, DRAIN_MARKER_TEST, isDrained, POP_PATHS, type PopAgentConfig } from '../../contract/agent.js';
 import { allLansBoth, anycastPrefixes, familyOf } from '../families.js';
 import type { Lab, Router } from '../model.js';
 import { BGP_WITH_BFD } from './frr-daemons.js';

@@ -1,9 +1,9 @@
 // The real PoP services, in-process on 127.0.0.1 with free ports, for the
 // tests that talk to them over sockets.
 import { afterAll, beforeAll } from 'vitest';
-import type { PopAgentConfig } from '../../../src/agent/contract.js';
 import type { PopServices, PopServicesOverrides } from '../../../src/agent/pop/pop-services.js';
 import { startPopServices } from '../../../src/agent/pop/pop-services.js';
+import type { PopAgentConfig } from '../../../src/contract/agent.js';
 
 /** A pop.json as a router's agent reads it, before checkPopConfig fills its defaults. */
 export const popJsonFields = {

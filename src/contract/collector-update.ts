@@ -1,8 +1,9 @@
 // One line of `gobgp monitor adj-in -j` → the updates the collector records.
-// Pure, so the recorder (collector-main.ts) and its tests share it. GoBGP
-// prints one JSON array of paths per event; each path carries its NLRI, its
-// attributes (AS_PATH is type 2), the neighbour it came from and, for a
-// withdrawal, `withdrawal: true`.
+// Pure, so the recorder (agent/collector-main.ts), the orchestrator that reads
+// its file (lab/collector.ts) and the tests share it. GoBGP prints one JSON
+// array of paths per event; each path carries its NLRI, its attributes
+// (AS_PATH is type 2), the neighbour it came from and, for a withdrawal,
+// `withdrawal: true`.
 
 /** One route change as the collector heard it, stamped on arrival. */
 export interface CollectorUpdate {
