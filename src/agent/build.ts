@@ -19,10 +19,13 @@ const ENTRIES: Record<string, string> = {
   'bench-responder': 'src/agent/bench-responder-main.ts',
 };
 
-/** Rebuilds only when a source under src/agent is newer than the bundle. */
+/** The agents' own code and the contract bundled into them: an edit to either rebuilds. */
+const AGENT_SOURCES = ['agent', 'contract'].map((dir) => join(REPO_ROOT, 'src', dir));
+
+/** Rebuilds only when a source under AGENT_SOURCES is newer than the bundle. */
 export async function buildAgents(force = false): Promise<string> {
   const marker = join(AGENT_OUT, 'router-init.sh');
-  if (!force && existsSync(marker) && newestMtime(join(REPO_ROOT, 'src', 'agent')) <= statSync(marker).mtimeMs) return AGENT_OUT;
+  if (!force && existsSync(marker) && Math.max(...AGENT_SOURCES.map(newestMtime)) <= statSync(marker).mtimeMs) return AGENT_OUT;
   mkdirSync(AGENT_OUT, { recursive: true });
   // Loaded only to rebuild: every `lab` command imports this module, most never rebuild.
   const { build } = await import('esbuild');
