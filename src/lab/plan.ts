@@ -6,7 +6,9 @@ import { AGENT_DIR } from '../contract/agent.js';
 import { containerName, LABEL, labLabels, networkName } from '../runtime/labels.js';
 import type { Attachment, ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
 import { isDualStack } from '../topology/families.js';
-import type { Client, Collector, Lab, Router } from '../topology/model.js';
+import type { Client, Lab, Router } from '../topology/model.js';
+import type { ObserverNode, ObserverSpec } from '../topology/roles/observer-spec.js';
+import { observersOf } from '../topology/roles/observers.js';
 import { roleSpec } from '../topology/roles/registry.js';
 import { nodeFrrHash } from './artifacts.js';
 
@@ -108,60 +110,54 @@ export function planLab(lab: Lab, images: PlanImages, paths: PlanPaths, configHa
       ...v6(lan.ipv6),
       labels: labLabels(lab.name, lan.name, 'lan', 'lan', { [LABEL.file]: lab.file }),
     })),
-    ...(lab.collector
-      ? [
-          {
-            name: networkName(lab.name, COLLECTOR_LAN),
-            subnet: lab.collector.subnet,
-            gateway: lab.collector.gateway,
-            ...v6(lab.collector.ipv6),
-            labels: labLabels(lab.name, COLLECTOR_LAN, 'collector', 'lan', { [LABEL.file]: lab.file }),
-          },
-        ]
-      : []),
+    // Each observer's LAN (the collector LAN: one bridge shared by the collector and every transit).
+    ...observersOf(lab).map(({ spec, node }) => ({
+      name: networkName(lab.name, node.lan.name),
+      subnet: node.lan.subnet,
+      gateway: node.lan.gateway,
+      ...v6(node.lan.ipv6),
+      labels: labLabels(lab.name, node.lan.name, spec.name, 'lan', { [LABEL.file]: lab.file }),
+    })),
   ];
   const nodes: NodePlan[] = [
     ...lab.routers.map((r) => routerPlan(lab, r, images, paths, configHashes[r.name] ?? '')),
-    ...(lab.collector ? [collectorPlan(lab, lab.collector, images, paths, configHashes[lab.collector.name] ?? '')] : []),
+    ...observersOf(lab).map(({ spec, node }) => observerPlan(lab, spec, node, images, paths, configHashes[node.name] ?? '')),
     ...lab.clients.map((c) => clientPlan(lab, c, images, paths)),
   ];
   return { networks, nodes };
 }
 
-/** The collector LAN's network: one bridge shared by the collector and every transit. */
-export const COLLECTOR_LAN = 'collector-lan';
-
 /**
- * GoBGP and the recorder that stamps every update it hears (collector-init.sh):
- * the router image (it carries gobgpd), no capabilities (port 179 is in
- * Docker's default set), its config read-only at /etc/gobgp.
+ * An observer (the route collector): the image and command its spec names, no
+ * capabilities, its config directory read-only at the spec's configDir. Its
+ * containers carry the `collector` kind, which find-node and `down` look up.
  */
-function collectorPlan(lab: Lab, c: Collector, images: PlanImages, paths: PlanPaths, configHash: string): NodePlan {
-  const attachments = [attach(networkName(lab.name, COLLECTOR_LAN), c.address, c.ipv6?.address)];
+function observerPlan(lab: Lab, o: ObserverSpec, node: ObserverNode, images: PlanImages, paths: PlanPaths, configHash: string): NodePlan {
+  const attachments = [attach(networkName(lab.name, node.lan.name), node.address, node.address6)];
+  const image = images[o.container.image];
   const spec: ContainerSpec = {
-    name: containerName(lab.name, c.name),
-    hostname: c.name,
-    image: images.router,
-    labels: labLabels(lab.name, c.name, 'collector', 'collector', {
+    name: containerName(lab.name, node.name),
+    hostname: node.name,
+    image,
+    labels: labLabels(lab.name, node.name, o.name, 'collector', {
       [LABEL.file]: lab.file,
-      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(attachments)]),
+      [LABEL.configHash]: hashOf([configHash, image, JSON.stringify(attachments)]),
     }),
-    cmd: ['/bin/bash', `${AGENT_DIR}/collector-init.sh`],
-    binds: [`${paths.configRoot}/${lab.name}/${c.name}:/etc/gobgp:ro`, `${paths.agentDir}:${AGENT_DIR}:ro`],
+    cmd: o.container.cmd,
+    binds: [`${paths.configRoot}/${lab.name}/${node.name}:${o.container.configDir}:ro`, `${paths.agentDir}:${AGENT_DIR}:ro`],
     networks: attachments,
     init: true,
   };
-  return { node: c.name, role: 'collector', spec };
+  return { node: node.name, role: o.name, spec };
 }
 
 function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, configHash: string): NodePlan {
-  const collectorPeer6 = (router: string) => lab.collector?.ipv6?.peers.find((p) => p.router === router)?.address;
   const attachments = [
     ...lab.links.flatMap((l) => [l.a, l.b].filter((e) => e.node === r.name).map((e) => attach(networkName(lab.name, l.name), e.address, e.ipv6?.address))),
     ...lab.lans.filter((lan) => lan.eyeball === r.name).map((lan) => attach(networkName(lab.name, lan.name), lan.routerAddress, lan.ipv6?.routerAddress)),
-    ...(lab.collector?.peers ?? [])
-      .filter((p) => p.router === r.name)
-      .map((p) => attach(networkName(lab.name, COLLECTOR_LAN), p.address, collectorPeer6(p.router))),
+    ...observersOf(lab).flatMap(({ node }) =>
+      node.peers.filter((p) => p.router === r.name).map((p) => attach(networkName(lab.name, node.lan.name), p.address, p.address6)),
+    ),
   ];
   const dual = isDualStack(lab);
   const sysctls = dual ? ROUTER_SYSCTLS_DUAL : ROUTER_SYSCTLS;

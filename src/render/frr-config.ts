@@ -4,10 +4,11 @@
 
 import { allLans6, routesByFamily } from '../topology/families.js';
 import { allLans, type Family, findRouter, type Lab, type Link, type LinkEnd, type Router, sessionsOf } from '../topology/model.js';
+import type { PeerLines } from '../topology/roles/observer-spec.js';
+import { observersOf } from '../topology/roles/observers.js';
 import { roleSpec } from '../topology/roles/registry.js';
 import { bannerText } from './banner.js';
 import { bfdBlockLines, bfdProfileName, bfdProfilesOf } from './bfd-profiles.js';
-import { collectorBgpLines, collectorRouteMapLines } from './collector.js';
 import { renderDaemons } from './daemons.js';
 import { RenderError } from './errors.js';
 import { type PeerPrefixes, peerPrefixes, prefixListLines } from './prefix-lists.js';
@@ -60,15 +61,16 @@ export function renderRouter(lab: Lab, routerName: string): RenderedFiles {
   }
   const banner = bannerText(lab);
   const peers = peersOf(lab, router);
+  const observed = observerLines(lab, router);
   return {
     'frr.conf': toFile([
       ...headerLines(banner, router),
       ...globalPrefixListLines(lab),
       ...peerPrefixListLines(router, peers),
       ...routeMapLines(router, peers),
-      ...collectorRouteMapLines(lab, router),
+      ...observed.routeMaps,
       ...bfdBlockLines(bfdProfilesOf(peers.map((p) => p.link))),
-      ...bgpLines(lab, router, peers),
+      ...bgpLines(lab, router, peers, observed),
     ]),
     daemons: renderDaemons(banner, roleSpec(router.role).render.daemons),
     'vtysh.conf': toFile([`! ${banner}`, 'service integrated-vtysh-config', `hostname ${router.name}`]),
@@ -81,6 +83,13 @@ export function renderLab(lab: Lab): Map<string, RenderedFiles> {
 }
 
 const toFile = (lines: readonly string[]): string => `${lines.join('\n')}\n`;
+
+/** What the lab's observers (the route collector) add to a router that peers with them, in registry order. */
+function observerLines(lab: Lab, router: Router): PeerLines {
+  const all = observersOf(lab).map(({ spec }) => spec.render.peerLines(lab, router));
+  const merged = (key: keyof PeerLines) => all.flatMap((lines) => lines[key]);
+  return { routeMaps: merged('routeMaps'), neighbor: merged('neighbor'), af: merged('af'), v6Off: merged('v6Off'), af6: merged('af6') };
+}
 
 function peersOf(lab: Lab, router: Router): Peer[] {
   const peers: Peer[] = [];
@@ -197,7 +206,7 @@ function sessionRouteMaps(router: Router, name: string, policy: { localPref: num
   return lines;
 }
 
-function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
+function bgpLines(lab: Lab, router: Router, peers: readonly Peer[], observed: PeerLines): string[] {
   const lines = [
     '! compare-routerid: the last tie-break is the lowest router-id, not the oldest',
     '! path, so catchment does not depend on which session happened to come up first.',
@@ -217,18 +226,17 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[]): string[] {
     lines.push(...neighborLines(p, p.remote.address, `link ${p.link.name} (${p.link.subnet})`));
     if (p.v6) lines.push(...neighborLines(p, p.v6.remote.address, `IPv6 on link ${p.link.name} (${p.v6.subnet})`));
   }
-  const collector = collectorBgpLines(lab, router);
-  lines.push(...collector.neighbor);
+  lines.push(...observed.neighbor);
   lines.push(' !', ' address-family ipv4 unicast');
   lines.push(...roleSpec(router.role).render.networkLines(lab, router));
   for (const p of peers) {
     const addr = p.remote.address;
     lines.push(`  neighbor ${addr} route-map ${ROUTE_MAP.from(p.router.name)} in`, `  neighbor ${addr} route-map ${ROUTE_MAP.to(p.router.name)} out`);
   }
-  lines.push(...collector.af);
-  lines.push(...ipv4OffLines(peers, collector.v6Off));
+  lines.push(...observed.af);
+  lines.push(...ipv4OffLines(peers, observed.v6Off));
   lines.push(' exit-address-family');
-  lines.push(...ipv6AfLines(lab, router, peers, collector.af6));
+  lines.push(...ipv6AfLines(lab, router, peers, observed.af6));
   lines.push('exit', '!');
   return lines;
 }
@@ -252,16 +260,16 @@ function neighborLines(p: Peer, addr: string, over: string): string[] {
  * one, so each session carries one family and an IPv4-only lab renders no
  * extra line.
  */
-function ipv4OffLines(peers: readonly Peer[], collector: readonly string[]): string[] {
+function ipv4OffLines(peers: readonly Peer[], observed: readonly string[]): string[] {
   const v6 = peers.flatMap((p) => (p.v6 ? [p.v6.remote.address] : []));
-  if (!v6.length && !collector.length) return [];
-  return ['  ! The IPv6 sessions carry IPv6 only.', ...v6.map((a) => `  no neighbor ${a} activate`), ...collector];
+  if (!v6.length && !observed.length) return [];
+  return ['  ! The IPv6 sessions carry IPv6 only.', ...v6.map((a) => `  no neighbor ${a} activate`), ...observed];
 }
 
 /** `address-family ipv6 unicast`: the /48 or the LANs' /64s this router originates, and each IPv6 session's route-maps. */
-function ipv6AfLines(lab: Lab, router: Router, peers: readonly Peer[], collector: readonly string[]): string[] {
+function ipv6AfLines(lab: Lab, router: Router, peers: readonly Peer[], observed: readonly string[]): string[] {
   const v6 = peers.filter((p) => p.v6);
-  if (!v6.length && !collector.length) return [];
+  if (!v6.length && !observed.length) return [];
   const lines = [' !', ' address-family ipv6 unicast', ...roleSpec(router.role).render.networkLines(lab, router, 'ipv6')];
   for (const p of v6) {
     const addr = p.v6!.remote.address;
@@ -271,6 +279,6 @@ function ipv6AfLines(lab: Lab, router: Router, peers: readonly Peer[], collector
       `  neighbor ${addr} route-map ${ROUTE_MAP.to6(p.router.name)} out`,
     );
   }
-  lines.push(...collector, ' exit-address-family');
+  lines.push(...observed, ' exit-address-family');
   return lines;
 }

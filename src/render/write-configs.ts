@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Lab } from '../topology/model.js';
-import { GOBGP_CONFIG_FILE, renderGobgpConfig } from './collector.js';
+import { observersOf } from '../topology/roles/observers.js';
 import { RenderError } from './errors.js';
 import { RENDERED_FILE_NAMES, type RenderedFiles, renderLab } from './frr-config.js';
 
@@ -49,17 +49,20 @@ export async function writeLabConfigs(lab: Lab, rootDir: string): Promise<Map<st
     for (const name of RENDERED_FILE_NAMES) await writeIfChanged(join(dir, name), files[name]);
     hashes.set(node, configHash(files));
   }
-  // The collector's GoBGP config, in a directory of its own (mounted as /etc/gobgp).
-  const collector = lab.collector;
-  if (collector) {
-    assertSafe('node', collector.name);
-    const dir = join(labDir, collector.name);
-    const toml = renderGobgpConfig(lab);
+  // Each observer's config (the collector's gobgpd.toml), in a directory of its own (its container's configDir).
+  const observers = observersOf(lab);
+  for (const { spec, node } of observers) {
+    assertSafe('node', node.name);
+    const dir = join(labDir, node.name);
+    const files = spec.render.files(lab);
     await mkdir(dir, { recursive: true });
-    await writeIfChanged(join(dir, GOBGP_CONFIG_FILE), toml);
-    hashes.set(collector.name, createHash('sha256').update(toml).digest('hex').slice(0, 12));
+    for (const [name, content] of Object.entries(files)) await writeIfChanged(join(dir, name), content);
+    // The contents in order, names left out: with the collector's one file, the hash of that file as it always was.
+    const h = createHash('sha256');
+    for (const content of Object.values(files)) h.update(content);
+    hashes.set(node.name, h.digest('hex').slice(0, 12));
   }
-  await removeStaleNodeDirs(labDir, new Set([...rendered.keys(), ...(collector ? [collector.name] : [])]));
+  await removeStaleNodeDirs(labDir, new Set([...rendered.keys(), ...observers.map((o) => o.node.name)]));
   return hashes;
 }
 

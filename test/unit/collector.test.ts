@@ -9,10 +9,10 @@ import { parseMonitorLine } from '../../src/contract/collector-update.js';
 import { LabFileError } from '../../src/errors.js';
 import { collectorEvents, collectorPaths, collectorTimes, crossCheck, parseSince, renderCollectorRib, renderCollectorTable } from '../../src/lab/collector.js';
 import { planLab } from '../../src/lab/plan.js';
-import { renderGobgpConfig } from '../../src/render/collector.js';
 import { renderRouter } from '../../src/render/frr-config.js';
 import { parseLab } from '../../src/topology/load.js';
 import type { Collector } from '../../src/topology/model.js';
+import { renderGobgpConfig } from '../../src/topology/roles/collector.js';
 import { dualLab } from '../fixtures/render/dual-lab.js';
 
 const FILE = join(import.meta.dirname, '..', '..', 'labs', 'default.yaml');

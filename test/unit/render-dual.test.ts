@@ -7,9 +7,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { renderGobgpConfig } from '../../src/render/collector.js';
 import { RENDERED_FILE_NAMES, renderRouter } from '../../src/render/index.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { renderGobgpConfig } from '../../src/topology/roles/collector.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

@@ -1,17 +1,21 @@
-// What the route collector adds to the configs: on each transit, a session to
-// the collector that sends everything the transit selected and takes nothing
-// back; in the collector, GoBGP's config (passive, accept all, export none).
-// Pure, like the rest of render/.
-import type { Collector, Lab, Router } from '../topology/model.js';
+// The route collector as an observer (observer-spec.ts): GoBGP in its own
+// container on one LAN shared with every transit. What it adds to the configs:
+// on each transit, a session to the collector that sends everything the
+// transit selected and takes nothing back; in the collector, GoBGP's config
+// (passive, accept all, export none). Its place in the lab (AS, LAN, peers) is
+// resolved by topology/collector.ts into `lab.collector`.
+import { AGENT_DIR } from '../../contract/agent.js';
+import type { Collector, Lab, Router } from '../model.js';
+import type { ObserverNode, ObserverSpec, PeerLines } from './observer-spec.js';
 
 export const COLLECTOR_ROUTE_MAP = { in: 'COLLECTOR-IN', out: 'COLLECTOR-OUT' } as const;
-export const GOBGP_CONFIG_FILE = 'gobgpd.toml';
+const GOBGP_CONFIG_FILE = 'gobgpd.toml';
 
 /** The collector's peer entry for `router`, if it peers with the collector. */
 export const collectorPeer = (lab: Lab, router: string): Collector['peers'][number] | undefined => lab.collector?.peers.find((p) => p.router === router);
 
 /** Route-maps of the collector session (ebgp-requires-policy: a session without both exchanges nothing). */
-export function collectorRouteMapLines(lab: Lab, router: Router): string[] {
+function collectorRouteMapLines(lab: Lab, router: Router): string[] {
   if (!collectorPeer(lab, router.name)) return [];
   return [
     '! The route collector: it hears every path this router selected (like a RIS',
@@ -29,7 +33,7 @@ export function collectorRouteMapLines(lab: Lab, router: Router): string[] {
  * dual-stack lab a second session over the collector LAN's /64 that carries
  * IPv6 only (`v6Off` under ipv4, `af6` under ipv6), as the link sessions do.
  */
-export function collectorBgpLines(lab: Lab, router: Router): { neighbor: string[]; af: string[]; v6Off: string[]; af6: string[] } {
+function collectorBgpLines(lab: Lab, router: Router): { neighbor: string[]; af: string[]; v6Off: string[]; af6: string[] } {
   const c = lab.collector;
   if (!c || !collectorPeer(lab, router.name)) return { neighbor: [], af: [], v6Off: [], af6: [] };
   const neighbor = (a: string, on: string) => [
@@ -96,3 +100,33 @@ export function renderGobgpConfig(lab: Lab): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** The collector LAN's network: one bridge shared by the collector and every transit. */
+const COLLECTOR_LAN = 'collector-lan';
+
+const observerNode = (c: Collector): ObserverNode => ({
+  name: c.name,
+  lan: { name: COLLECTOR_LAN, subnet: c.subnet, gateway: c.gateway, ...(c.ipv6 ? { ipv6: { subnet: c.ipv6.subnet, gateway: c.ipv6.gateway } } : {}) },
+  address: c.address,
+  ...(c.ipv6 ? { address6: c.ipv6.address } : {}),
+  peers: c.peers.map((p) => {
+    const address6 = c.ipv6?.peers.find((q) => q.router === p.router)?.address;
+    return { router: p.router, address: p.address, ...(address6 ? { address6 } : {}) };
+  }),
+});
+
+export const collector = {
+  name: 'collector',
+  node: (lab) => (lab.collector ? observerNode(lab.collector) : undefined),
+  render: {
+    files: (lab) => ({ [GOBGP_CONFIG_FILE]: renderGobgpConfig(lab) }),
+    peerLines: (lab, router): PeerLines => ({ routeMaps: collectorRouteMapLines(lab, router), ...collectorBgpLines(lab, router) }),
+  },
+  container: {
+    // GoBGP and the recorder that stamps every update it hears (collector-init.sh):
+    // the router image carries gobgpd; no capabilities (port 179 is in Docker's default set).
+    image: 'router',
+    configDir: '/etc/gobgp',
+    cmd: ['/bin/bash', `${AGENT_DIR}/collector-init.sh`],
+  },
+} satisfies ObserverSpec<'collector'>;
