@@ -6,9 +6,11 @@
 // the transit's host and balances routers, ~45 MB each, across hosts.
 import type { LabHosts } from './hosts.js';
 import type { Lab } from './model.js';
+import type { ObserverNode } from './roles/observer-spec.js';
+import { observersOf } from './roles/observers.js';
 
 export interface Placement {
-  /** node (router, client, collector) → host name. */
+  /** node (router, client, observer such as the collector) → host name. */
   host: Record<string, string>;
   /** Hosts in lab-file order, with the routers and clients each one runs. */
   hosts: { name: string; routers: string[]; clients: string[] }[];
@@ -40,7 +42,7 @@ export function placeLab(lab: Lab, hosts: LabHosts): Placement {
     load.set(chosen, (load.get(chosen) ?? 0) + free.length);
   }
   for (const c of lab.clients) host[c.name] ??= host[c.eyeball];
-  if (lab.collector) host[lab.collector.name] ??= collectorHost(lab, host, order, hosts.manager);
+  for (const { node } of observersOf(lab)) host[node.name] ??= observerHost(node, host, order, hosts.manager);
   return {
     host,
     hosts: order.map((name) => ({
@@ -64,9 +66,9 @@ export function crossingLinks(lab: Lab, placement: Placement): CrossingLink[] {
     const hosts = spread([lan.eyeball, ...lan.clients]);
     if (hosts.length > 1) out.push({ name: lan.name, kind: 'lan', hosts });
   }
-  if (lab.collector) {
-    const hosts = spread([lab.collector.name, ...lab.collector.peers.map((p) => p.router)]);
-    if (hosts.length > 1) out.push({ name: `${lab.collector.name} LAN`, kind: 'lan', hosts });
+  for (const { node } of observersOf(lab)) {
+    const hosts = spread([node.name, ...node.peers.map((p) => p.router)]);
+    if (hosts.length > 1) out.push({ name: `${node.name} LAN`, kind: 'lan', hosts });
   }
   return out;
 }
@@ -110,9 +112,9 @@ function pickHost(
   });
 }
 
-/** The collector shares one LAN with every transit: put it where most of them are (ties: the manager). */
-function collectorHost(lab: Lab, host: Readonly<Record<string, string>>, order: string[], manager: string): string {
-  const peersOn = (h: string): number => (lab.collector?.peers ?? []).filter((p) => host[p.router] === h).length;
+/** An observer shares one LAN with its peers (the collector: every transit): put it where most of them are (ties: the manager). */
+function observerHost(node: ObserverNode, host: Readonly<Record<string, string>>, order: string[], manager: string): string {
+  const peersOn = (h: string): number => node.peers.filter((p) => host[p.router] === h).length;
   return [manager, ...order.filter((h) => h !== manager)].reduce((best, h) => (peersOn(h) > peersOn(best) ? h : best));
 }
 
