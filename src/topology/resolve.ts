@@ -5,12 +5,12 @@
 // role's spec (topology/roles/), never decided here by name.
 
 import { defaultNameservers, defaultSoa } from '../contract/agent.js';
-import { resolveCollector } from './collector.js';
 import { addIpv6, checkExpect6, resolveFamilies, resolveIpv6Settings } from './dual-stack.js';
 import { type FieldPath, formatPath } from './field-path.js';
 import { type Cidr, contains, formatCidr, hostAt, KeyedAllocator, mask, nameHash, overlaps, parseCidr, toInt } from './ipv4.js';
 import type { AnycastService, BfdOptions, Client, Lab, Lan, Link, LinkEnd, Router, RouterRole } from './model.js';
 import { unreachableExpectations } from './reachability.js';
+import { resolveCollector } from './roles/collector.js';
 import { ROLE_NAMES, roleRouterFields, roleSpec, rolesWithRouterField } from './roles/registry.js';
 import type { RawRouter, RoleSpec } from './roles/role-spec.js';
 import type { LabFile, RawBfd, RawLinkEnd } from './schema.js';
