@@ -23,6 +23,7 @@ import {
   within6,
 } from './ipv6.js';
 import type { AnycastService6, Family, Lab, Link, LinkEnd } from './model.js';
+import { collectorIpv6 } from './roles/collector.js';
 import type { LabFile, RawLinkEnd } from './schema.js';
 
 type Issue = (path: FieldPath, message: string, key?: string) => void;
@@ -40,7 +41,7 @@ const NET_BITS = 64;
 /** Transits filter IPv6 announcements longer than /48, as they filter IPv4 longer than /24. */
 const MAX_ANYCAST_BITS = 48;
 /** In each /64, as in the IPv4 subnets: Docker's bridge ::1, link end a (or the eyeball on a LAN) ::2, link end b ::3. */
-const HOST = { gateway: 1, a: 2, b: 3, lanRouter: 2, collector: 2 } as const;
+const HOST = { gateway: 1, a: 2, b: 3, lanRouter: 2 } as const;
 
 export interface Ipv6Settings {
   /** `families:` as the file lists them (ipv6 among them). */
@@ -211,23 +212,7 @@ export function addIpv6(raw: LabFile, lab: Lab, s: Ipv6Settings, issue: Issue): 
     links,
     lans,
     clients,
-    ...(lab.collector && collector
-      ? {
-          collector: {
-            ...lab.collector,
-            ipv6: {
-              subnet: formatCidr6(collector),
-              gateway: hostAt6(collector, HOST.gateway),
-              address: hostAt6(collector, HOST.collector),
-              // The transit's IPv4 host number on the collector LAN, spelled alike (.10 → ::10).
-              peers: lab.collector.peers.map((p) => ({
-                router: p.router,
-                address: mirrorHost6(collector, toInt(p.address) - parseCidr(lab.collector!.subnet).base),
-              })),
-            },
-          },
-        }
-      : {}),
+    ...(lab.collector && collector ? { collector: { ...lab.collector, ipv6: collectorIpv6(lab.collector, collector) } } : {}),
   };
 }
 

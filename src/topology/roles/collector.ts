@@ -9,7 +9,8 @@
 // (passive, accept all, export none). Pure.
 import { AGENT_DIR } from '../../contract/agent.js';
 import type { FieldPath } from '../field-path.js';
-import { type Cidr, contains, formatCidr, hostAt, overlaps, parseCidr } from '../ipv4.js';
+import { type Cidr, contains, formatCidr, hostAt, overlaps, parseCidr, toInt } from '../ipv4.js';
+import { type Cidr6, formatCidr6, hostAt6, mirrorHost6 } from '../ipv6.js';
 import type { Collector, Lab, Router } from '../model.js';
 import type { ObserverNode, ObserverSpec, PeerLines } from './observer-spec.js';
 
@@ -67,6 +68,19 @@ export function resolveCollector(raw: RawCollector, ctx: CollectorContext, issue
     timers: ctx.timers,
   };
 }
+
+/**
+ * Dual-stack labs: the collector LAN's /64 (allocated with the client LANs', by
+ * the collector's name, topology/dual-stack.ts), numbered as its IPv4 subnet:
+ * Docker's bridge ::1, the collector ::2, each transit its IPv4 host number
+ * spelled alike (.10 → ::10).
+ */
+export const collectorIpv6 = (c: Collector, net: Cidr6): NonNullable<Collector['ipv6']> => ({
+  subnet: formatCidr6(net),
+  gateway: hostAt6(net, 1),
+  address: hostAt6(net, COLLECTOR_HOST),
+  peers: c.peers.map((p) => ({ router: p.router, address: mirrorHost6(net, toInt(p.address) - parseCidr(c.subnet).base) })),
+});
 
 export const COLLECTOR_ROUTE_MAP = { in: 'COLLECTOR-IN', out: 'COLLECTOR-OUT' } as const;
 const GOBGP_CONFIG_FILE = 'gobgpd.toml';
