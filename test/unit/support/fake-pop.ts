@@ -1,7 +1,8 @@
 // Tiny fake PoP services on 127.0.0.1 (or ::1) for the real probe agent: UDP
 // and TCP DNS on one port, HTTP trace, and the line stream. The fake PoP can
 // go silent, change its id, reset streams or close, like a PoP in a failover.
-// Shared by the agent's unit tests and its timed rate test (integration).
+// Shared by the agent's unit tests (DNS wire format) and its timed tests
+// (test/integration/probe-agent-timed.test.ts).
 
 import dgram from 'node:dgram';
 import http from 'node:http';
