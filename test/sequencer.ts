@@ -3,13 +3,20 @@
 // (~1 s) and builds one that is not (~10 s). vitest's own order (failed
 // first, then longest, or largest without a cache) let files that take the
 // lab down land between files that need it up, each of those paying a cold
-// `up` again. Here: the files that only use the lab first, one `up` for all
-// of them; then the dual-stack lab's files together; the files that take the
-// suite's lab down (or need it built from nothing) last, chained so that one
-// leaves what the next wants where it can (bringup leaves the lab up for the
-// CI recipe's `up`). Any order must stay green: this one only saves ups.
+// `up` again. Here: the files that start no lab (timed ones) first; then the
+// files that only use the lab, one `up` for all of them; then the dual-stack
+// lab's files together; the files that take the suite's lab down (or need it
+// built from nothing) last, chained so that one leaves what the next wants
+// where it can (bringup leaves the lab up for the CI recipe's `up`). Any order must stay green: this one only saves ups.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
+/**
+ * Files that start no lab, first, on an engine with nothing running: the
+ * probe agent's measured rates and the classroom board's room of 30 (each
+ * counts on time: probes per second, a report's 250 ms budget), without 11
+ * FRR routers beside them.
+ */
+const NO_LAB = ['probe-agent-timed', 'classroom-page'];
 /** Files on the suite's lab as it is: one cold `up` for all of them. */
 const SHARED = [
   'images',
@@ -35,7 +42,7 @@ const OTHER_LABS = ['dual-stack', 'dual-stack-service', 'dual-stack-failover', '
 const DESTRUCTIVE = ['live-edit', 'lifecycle', 'bringup', 'ci-recipe', 'verify', 'pack'];
 
 /** Every file the order names, by its name under test/integration/ without `.test.ts`. */
-export const INTEGRATION_ORDER = [...SHARED, ...OTHER_LABS, ...DESTRUCTIVE];
+export const INTEGRATION_ORDER = [...NO_LAB, ...SHARED, ...OTHER_LABS, ...DESTRUCTIVE];
 
 const nameOf = (path: string) => /([^/\\]+)\.test\.ts$/.exec(path)?.[1] ?? path;
 
@@ -45,7 +52,7 @@ const nameOf = (path: string) => /([^/\\]+)\.test\.ts$/.exec(path)?.[1] ?? path;
  * safe place), in the order it came.
  */
 export function orderIntegrationFiles(paths: readonly string[]): string[] {
-  const unnamed = SHARED.length - 0.5;
+  const unnamed = NO_LAB.length + SHARED.length - 0.5;
   const rank = (p: string) => {
     const i = INTEGRATION_ORDER.indexOf(nameOf(p));
     return i < 0 ? unnamed : i;

@@ -19,6 +19,9 @@ import { loadLabFile } from '../../src/topology/load.js';
 import { type ExecJson, lab, labArgv, labelled, labJson, REPO, TEST_LAB, TEST_LAB_FILE, until, type VtyshBgpSummary, vtyshJson } from './cli.js';
 
 const L = TEST_LAB.name;
+/** The small lab of the SIGKILL loop (test/fixtures/labs/small.yaml). */
+const SMALL_LAB_FILE = join(REPO, 'test/fixtures/labs/small.yaml');
+const SMALL = 'small';
 /** fra's and t-eu's ends of their link, from the lab file. */
 const FRA_UPLINK = TEST_LAB.links.find((l) => l.name === 'fra--t-eu')!;
 const ROUTERS = ['fra', 'iad', 'nrt', 'gru', 't-eu', 't-us', 't-ap', 'eb-de', 'eb-us', 'eb-jp', 'eb-br'];
@@ -202,9 +205,12 @@ describe('FRR config applied, verified and repaired', () => {
 });
 
 describe('lifecycle faults', () => {
+  // Both on the small lab: what is tested (a rollback, a recovery) does not
+  // depend on the lab's size, and the suite's lab stays up for the side-by-side
+  // test (a warm `up` there) and the CI recipe after this file.
   it('rolls back what the run created on Ctrl-C (SIGINT)', async () => {
-    await labJson(['down', TEST_LAB_FILE]);
-    const [program, ...argv] = labArgv(['up', TEST_LAB_FILE, '--json']);
+    await labJson(['down', SMALL_LAB_FILE]);
+    const [program, ...argv] = labArgv(['up', SMALL_LAB_FILE, '--json']);
     const child = spawn(program, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const started = new Promise<void>((resolve) =>
@@ -217,26 +223,32 @@ describe('lifecycle faults', () => {
     await started;
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toMatch(/"step":"rollback","detail":"interrupted; removing \d+ containers and 16 networks/);
+    // Its 4 networks: 3 links and the eyeball's LAN, all made before any container.
+    expect(stderr).toMatch(/"step":"rollback","detail":"interrupted; removing \d+ containers and 4 networks/);
     expect(stderr).toMatch(/up was interrupted/);
-    await expectNothingLeft(L);
+    await expectNothingLeft(SMALL);
   });
 
   it('recovers from a SIGKILL of the orchestrator at 10 points through `up`: the next `up` succeeds, `down` leaves nothing', async () => {
-    // Spread over a warm `up` of the default lab as this machine runs it:
-    // networks, container creation, FRR start, host setup, convergence,
-    // client checks. Measured first, including the CLI's own start-up.
-    await labJson(['down', TEST_LAB_FILE]);
-    const full = await lab(['up', TEST_LAB_FILE, '--json']);
+    // On the small lab (2 PoPs, 1 transit, 1 eyeball, 1 client), not the
+    // suite's: an `up` has the same phases whatever the lab's size, and
+    // recovering from a kill in any of them is what is tested; the default
+    // lab's 11 routers only made each of the 10 kills, recoveries and
+    // `down`s longer (~146 s for the loop). The points are spread over a warm
+    // `up` of that lab as this machine runs it: networks, container creation,
+    // FRR start, host setup, convergence, client checks. Measured first,
+    // including the CLI's own start-up.
+    await labJson(['down', SMALL_LAB_FILE]);
+    const full = await lab(['up', SMALL_LAB_FILE, '--json']);
     expect(full.code, full.stderr.slice(-2000)).toBe(0);
-    await labJson(['down', TEST_LAB_FILE]);
+    await labJson(['down', SMALL_LAB_FILE]);
     const points = [0.03, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((f) => Math.round(f * full.ms));
     const interrupted: number[] = [];
     for (const ms of points) {
       // The bin a user runs, as the measured run above (its start-up is part
       // of the points), in its own process group: the whole tree, what a crash
       // or `kill -9` of the terminal's job takes down.
-      const [program, ...argv] = labArgv(['up', TEST_LAB_FILE]);
+      const [program, ...argv] = labArgv(['up', SMALL_LAB_FILE]);
       const child = spawn(program, argv, { cwd: REPO, stdio: 'ignore', detached: true });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
       await new Promise((r) => setTimeout(r, ms));
@@ -251,12 +263,12 @@ describe('lifecycle faults', () => {
       // `up` exits 0 only once every client is answered by its expected PoP
       // (its last phase), so no separate `who` here; `down` is read back from
       // Docker and the host's firewall, independently of the CLI.
-      const r = await lab(['up', TEST_LAB_FILE, '--json', '--timeout', '120']);
+      const r = await lab(['up', SMALL_LAB_FILE, '--json', '--timeout', '120']);
       expect(r.code, `up after SIGKILL at ${ms} ms:\n${r.stderr.slice(-2000)}`).toBe(0);
       expect((JSON.parse(r.stdout) as UpResult).phases.clientsAnswered).toBeGreaterThan(0);
-      const d = await lab(['down', TEST_LAB_FILE, '--json']);
+      const d = await lab(['down', SMALL_LAB_FILE, '--json']);
       expect(d.code).toBe(0);
-      await expectNothingLeft(L);
+      await expectNothingLeft(SMALL);
     }
     console.log(`bringup: ${interrupted.length} of ${points.length} SIGKILLs interrupted a running up (a ${full.ms} ms run; at ${interrupted.join(', ')} ms)`);
     // The points spread over one measured run; a faster run may beat the last
@@ -272,14 +284,13 @@ describe('two labs side by side', () => {
   // A generated lab of 8 PoPs: its own name and address pools (10.80/10.81).
   writeFileSync(second, generateLab({ pops: 8, transits: 3, eyeballs: 4, name: 'eight' }));
 
-  beforeAll(async () => {
-    await labJson(['down', TEST_LAB_FILE]);
-  });
   afterAll(async () => {
     await lab(['down', second]);
   });
 
   it('both converge, each client is answered by its own lab, and neither reaches the other', async () => {
+    // The suite's lab as the tests above left it (up), or built here; the
+    // second lab from nothing beside it, as a user adds one.
     const a = await labJson<UpResult>(['up', TEST_LAB_FILE, '--timeout', '120'], 180_000);
     const b = await labJson<UpResult>(['up', second, '--timeout', '180'], 240_000);
     expect(a.lab).toBe(L);

@@ -1,7 +1,7 @@
 // The classroom board with one real lab: an attendee joins with the CLI, and
 // their real `lab up`, `exercise start`, a failing `exercise check`, a
 // trainer's `exercise solve --trainer` and a passing check show on the board,
-// read in Chromium. The 30-attendee room (no lab) is test/unit/classroom-page.test.ts.
+// read in Chromium. The 30-attendee room (no lab) is test/integration/classroom-page.test.ts.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

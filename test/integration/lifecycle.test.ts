@@ -34,7 +34,11 @@ const addressOf = (node: string, peer: string) => {
 
 describe("lab lifecycle (the suite's lab)", () => {
   beforeAll(async () => {
-    await labJson(['down', TEST_LAB_FILE]);
+    // The lab as live-edit (before this file, test/sequencer.ts) left it, put
+    // back to the file by `up`, or built from nothing when this file runs
+    // alone: what is checked below holds for any lab `up` leaves. A `down`
+    // and a cold `up` here (~20 s) tested nothing more: bringup converges
+    // the lab from nothing and reads every session back.
     await labJson<UpResult>(['up', TEST_LAB_FILE]);
   });
 

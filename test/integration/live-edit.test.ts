@@ -48,7 +48,11 @@ describe("live edits of the suite's lab", () => {
   let fullUp: UpResult;
 
   beforeAll(async () => {
-    await labJson(['down', LAB]);
+    // The lab as the files before this one left it (test/sequencer.ts: up,
+    // after the shared files), put back to the file by `up`; built from
+    // nothing when this file runs alone. The edits are planned and applied
+    // against whatever `up` leaves: a down and a cold up first (~20 s) only
+    // timed a full up for the log.
     fullUp = await labJson<UpResult>(['up', LAB]);
     before = await containerIds();
   }, 300_000);
@@ -70,7 +74,7 @@ describe("live edits of the suite's lab", () => {
 
   it('adds the PoP: syd is created, t-ap reconfigured in place, no other container recreated, every client still answered', async () => {
     const r = await labJson<UpResult>(['up', WITH_SYD]);
-    console.log(`[live-edit] full up ${fullUp.wallMs} ms; edit-up (add syd under t-ap) ${r.wallMs} ms`);
+    console.log(`[live-edit] up ${fullUp.wallMs} ms (${fullUp.created.containers.length} containers created); edit-up (add syd under t-ap) ${r.wallMs} ms`);
     expect(r.created.containers).toHaveLength(1);
     expect(r.removed).toEqual([]);
     expect(r.reconfigured).toEqual(['t-ap']);

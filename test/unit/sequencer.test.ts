@@ -25,6 +25,11 @@ describe('integration file order', () => {
     expect(order).toEqual(files('failover', 'new-b', 'new-a', 'dual-stack', 'pack'));
   });
 
+  it('runs the files that start no lab (the timed probe agent tests) first, before any lab is up', () => {
+    const order = orderIntegrationFiles(files('failover', 'new-a', 'probe-agent-timed', 'pack'));
+    expect(order).toEqual(files('probe-agent-timed', 'failover', 'new-a', 'pack'));
+  });
+
   it('runs dual-stack-failover right after dual-stack-service, which leaves the dual lab up for it', () => {
     const i = INTEGRATION_ORDER.indexOf('dual-stack-service');
     expect(INTEGRATION_ORDER[i + 1]).toBe('dual-stack-failover');

@@ -14,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/paths.js';
 import type { BoardView } from '../../src/web/classroom-board.js';
 import { type RunningClassroom, startClassroom } from '../../src/web/classroom-server.js';
-import { type DashboardPage, openDashboardPage } from './support/chromium.js';
+import { type DashboardPage, openDashboardPage } from '../unit/support/chromium.js';
 
 const ATTENDEES = 30;
 // Into out/, like the dashboard's: docs/classroom-board.png is copied from it by hand, so a test run leaves the tree clean.
 const SCREENSHOT = join(REPO_ROOT, 'out', 'classroom-board.png');
-const SIM = join(import.meta.dirname, 'support', 'classroom-attendee.mjs');
+const SIM = join(import.meta.dirname, '..', 'unit', 'support', 'classroom-attendee.mjs');
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const EVIL = '<img src=x onerror="window.pwned=1">';
 const NAMES = [
