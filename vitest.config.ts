@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SuiteSequencer from './test/sequencer.js';
 
 // Unit tests are pure and fast; integration tests start real containers and
 // share one Docker engine, so they run one file at a time.
@@ -6,11 +7,17 @@ export default defineConfig({
   test: {
     // The JSON summary lets .ci/run print a plain "N passed, N failed" line.
     reporters: ['default', ['json', { outputFile: '.cache/vitest-results.json' }]],
+    // Integration files in an explicit order: one `up` of the shared lab for
+    // the files that only use it, the ones that take it down last (test/sequencer.ts).
+    sequence: { sequencer: SuiteSequencer },
     projects: [
       {
         extends: true,
         // Unit tests finish before integration starts: failover timings must
         // not compete with CPU-heavy unit tests (fuzzing, probe rates).
+        // vitest's default worker count (cores - 1: one here). Two workers cut
+        // ~20 s of imports but put probe-agent's rate test (probes/s from a
+        // real agent) beside another file on 2 cores, where it fell short.
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } },
       },
       {

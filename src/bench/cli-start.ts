@@ -101,6 +101,10 @@ function helpLaunches(o: CliBenchOptions): Launch[] {
     { how: 'bin', cmd: 'node bin/anycast-lab.mjs --help', argv: [process.execPath, BIN, '--help'], runs: o.runs },
     { how: 'npm run -s lab', cmd: 'npm run -s lab -- --help', argv: ['npm', 'run', '-s', 'lab', '--', '--help'], runs: o.wrapperRuns },
     { how: 'npx', cmd: 'npx anycast-lab --help', argv: ['npx', 'anycast-lab', '--help'], runs: o.wrapperRuns },
+    // npm's own start-up, for scale: npm 11's `exec` of the project's own bin
+    // also reads node_modules and checks its npx cache for the local package
+    // (libnpmexec: hasPkgBin → loadActual), which neither this nor our code does.
+    { how: 'npx alone', cmd: 'npx --version', argv: ['npx', '--version'], runs: o.wrapperRuns },
     // How every command started before the bundle: the baseline.
     { how: 'tsx (before)', cmd: 'npx tsx src/cli/main.ts --help', argv: [TSX, 'src/cli/main.ts', '--help'], runs: o.wrapperRuns },
   ].filter((l) => l.runs > 0);

@@ -76,5 +76,16 @@ export function startedAs(entry: string, argv1: string | undefined, launched: un
 export async function runAsCli(meta: ProgramMeta, commands: readonly CliCommand[], entry: string): Promise<void> {
   if (!startedAs(entry, process.argv[1], (globalThis as Record<symbol, unknown>)[LAUNCHED_ENTRY])) return;
   await runProgram(buildProgram(meta, commands, makeContext()), process.argv);
+  // process.exit drops what a pipe has not taken yet (a `lab exec --json` of
+  // 1 MB arrived cut at 64-219 kB): leave only once both streams are drained.
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   setImmediate(() => process.exit());
+}
+
+/** Resolves once everything written to the stream before it has been flushed (or the stream failed: nothing more can arrive). */
+export function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
 }

@@ -115,6 +115,10 @@ export const FailoverResultSchema = z.object({
   trials: z.array(TrialSchema),
   summary: SummarySchema,
   family: FamilySchema.optional().describe('the address family trials[].clients and summary measure; absent = ipv4 (results from [ipv4] labs)'),
+  faultFamily: z
+    .enum(['ipv4', 'ipv6', 'both'])
+    .optional()
+    .describe('dual-stack labs: the family the fault hit (--fault-family), both = the PoP as a whole; absent on [ipv4] labs'),
   ipv6: z
     .object({ trials: z.array(FamilyTrialSchema), summary: SummarySchema })
     .optional()

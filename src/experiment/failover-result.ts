@@ -109,11 +109,20 @@ export interface FailoverResult {
    * [ipv4] lab writes none, so its result.json reads as before).
    */
   family?: Family;
+  /**
+   * Which family the fault hit: one (`--fault-family`, the other left
+   * serving) or both (the PoP as a whole). Dual-stack labs only: on an
+   * [ipv4] lab the fault can only hit IPv4, and its result.json reads as before.
+   */
+  faultFamily?: FamilyChoice;
   /** `--family both` on a dual-stack lab: the IPv6 side of the same trials, measured by the same agents at the same rates. */
   ipv6?: FamilyFailover;
   outDir?: string;
   wallMs: number;
 }
+
+/** One family or both: what `--family` measures, and the family a fault hit (`both`: the PoP as a whole). */
+export type FamilyChoice = Family | 'both';
 
 /** One more family's view of the trials: its clients' verdicts and their summary, as the top level has them for `family`. */
 export interface FamilyFailover {

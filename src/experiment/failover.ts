@@ -30,7 +30,7 @@ import { waitBaseline } from './baseline.js';
 import { applyBfd, type BfdScope, withBfd } from './bfd-override.js';
 import { controlPlaneDebugCommands } from './control-plane.js';
 import { type Bound, boundFor } from './failover-bounds.js';
-import type { FailoverResult, FamilyTrial, RouterTiming, TrialResult } from './failover-result.js';
+import type { FailoverResult, FamilyChoice, FamilyTrial, RouterTiming, TrialResult } from './failover-result.js';
 import { summarizeFailover } from './failover-summary.js';
 import { type RouteMonitor, startRouteMonitor } from './route-monitor.js';
 import { controlPlaneTimeline, familyTrial, readHealth, routerTimings } from './trial-analysis.js';
@@ -80,7 +80,10 @@ export interface TrialRecord {
   /** The PoP clients on it were expected to leave; absent when the fault promises no move. */
   failedPop?: string;
   trial: TrialResult;
+  /** Every timed family's samples: one family's on a run that timed one, both on a run that timed both (see `families`). */
   runs: ClientProbeRun[];
+  /** A run that timed both families, the top-level one first: the picture gets a row per client and family. */
+  families?: Family[];
 }
 
 export interface FailoverOptions {
@@ -120,8 +123,6 @@ export interface FailoverOptions {
   seed?: number;
 }
 
-export type FamilyChoice = Family | 'both';
-
 /**
  * The families a run times, the first one in the result's top level: both on
  * a dual-stack lab unless one is asked for; an IPv6 run on a lab without
@@ -153,6 +154,13 @@ export function aimedFamilies(lab: Pick<Lab, 'name' | 'families'>, fault: FaultM
   }
   return families;
 }
+
+/**
+ * The family the fault hit, as the result records it: the aimed one, or both
+ * (the PoP as a whole) on a dual-stack lab; nothing on a single-stack lab,
+ * whose only family is the one every fault hits.
+ */
+export const faultFamilyOf = (lab: Pick<Lab, 'families'>, aimed?: Family): FamilyChoice | undefined => (isDualStack(lab) ? (aimed ?? 'both') : undefined);
 
 const DEFAULTS = { preFaultMs: 1500, holdMs: 1500, baselineTimeoutMs: 90_000, failbackTimeoutMs: 60_000 };
 
@@ -248,8 +256,9 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
           preFaultMs: o.preFaultMs,
           failedPop: judgedPop(opts.fault, pop.name),
           trial,
-          // The timeline draws the top-level family's probes (one family per picture).
-          runs: lab.anycast.ipv6 ? runs.map((r) => ({ ...r, samples: samplesOf(r.samples, families[0]) })) : runs,
+          // One family timed: its probes only. Both: every probe, a row per client and family.
+          runs: lab.anycast.ipv6 && families.length === 1 ? runs.map((r) => ({ ...r, samples: samplesOf(r.samples, families[0]) })) : runs,
+          ...(families.length > 1 ? { families } : {}),
         });
       }
       baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
@@ -294,7 +303,7 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     trials,
     summary: summarizeFailover(trials, bound),
     // Only a dual-stack lab says which family: an [ipv4] lab's result reads as it always did.
-    ...(isDualStack(lab) ? { family: families[0] } : {}),
+    ...(isDualStack(lab) ? { family: families[0], faultFamily: faultFamilyOf(lab, opts.faultFamily) } : {}),
     ...(families.length > 1 ? { ipv6: { trials: ipv6Trials, summary: summarizeFailover(ipv6Trials, bound) } } : {}),
     outDir: o.outDir,
     wallMs: Math.round(performance.now() - t0),

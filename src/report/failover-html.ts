@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FailoverResult, FamilyFailover } from '../experiment/failover-result.js';
 import { renderCdf } from './cdf-svg.js';
-import { renderFailoverReport } from './failover-report.js';
+import { faultLabel, renderFailoverReport } from './failover-report.js';
 import { esc } from './svg-style.js';
 
 /** Every affected client-trial that moved: the failover times the CDF draws. */
@@ -16,7 +16,7 @@ export const movedFailoverMs = (r: Pick<FailoverResult, 'trials'> | FamilyFailov
 
 /** `timelines`: each trial's SVG text, by trial number (missing ones are left out). */
 export function renderFailoverHtml(r: FailoverResult, timelines: Record<number, string>): string {
-  const title = `failover: ${r.fault} ${r.pop}, BFD ${r.bfd} (lab ${r.lab})`;
+  const title = `failover: ${faultLabel(r)} ${r.pop}, BFD ${r.bfd} (lab ${r.lab})`;
   // A dual-stack run: one curve per family on the same axes.
   const series = r.ipv6
     ? [

@@ -10,10 +10,20 @@ import { formatMs, formatTable } from '../util/format.js';
 const FINDING = new Set(['collateral', 'flapped', 'lost', 'not-moved', 'no-baseline']);
 const MAGENTA = (s: string) => `\x1b[35m${s}\x1b[0m`;
 
+/**
+ * The fault as a run's header names it: with the family it hit on a
+ * dual-stack lab (`service (ipv6 only)`, as the trial lines say it, or
+ * `freeze (both families)`); the bare mode on an [ipv4] lab.
+ */
+export function faultLabel(r: Pick<FailoverResult, 'fault' | 'faultFamily'>): string {
+  if (r.faultFamily === undefined) return r.fault;
+  return `${r.fault} (${r.faultFamily === 'both' ? 'both families' : `${r.faultFamily} only`})`;
+}
+
 export function renderFailoverReport(r: FailoverResult, opts: { color?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(
-    `failover: ${r.fault} ${r.pop} (lab ${r.lab}), BFD ${r.bfd}, keepalive ${r.timers.keepaliveS} s / hold ${r.timers.holdS} s, ${r.trials.length} trial${r.trials.length === 1 ? '' : 's'}`,
+    `failover: ${faultLabel(r)} ${r.pop} (lab ${r.lab}), BFD ${r.bfd}, keepalive ${r.timers.keepaliveS} s / hold ${r.timers.holdS} s, ${r.trials.length} trial${r.trials.length === 1 ? '' : 's'}`,
     `random fault phase: uniform over ${r.phaseSpanMs} ms, seed ${r.seed} (replay: --seed ${r.seed})`,
     ...(r.family ? [`family: ${r.ipv6 ? `${r.family} below, ipv6 after it; both probed at the same rate in the same trials` : r.family}`] : []),
     '',

@@ -6,12 +6,13 @@
 
 import { analyzeClient, type ClientFailover, type RequestKind } from '../experiment/failover-clients.js';
 import type { Sample } from '../probe/sample.js';
+import type { Family } from '../topology/model.js';
 import { formatMs } from '../util/format.js';
 import { esc, FONT, PALETTE } from './svg-style.js';
 
 export interface TimelineInput {
   title: string;
-  clients: { client: string; samples: Sample[] /** Precomputed; analyzed from samples if absent. */; failover?: ClientFailover }[];
+  clients: TimelineRow[];
   /** Absent while a live trial has not reached its fault: time then counts from `startMs`, and no row has a verdict. */
   faultMs?: number;
   restoreMs?: number;
@@ -29,6 +30,16 @@ export interface TimelineInput {
    * row ends with the PoP of its newest answer instead. Default true.
    */
   verdicts?: boolean;
+}
+
+/** One row: a client's probes, or one family's of them when a run measured both. */
+export interface TimelineRow {
+  client: string;
+  samples: Sample[];
+  /** Precomputed; analyzed from samples if absent. */
+  failover?: ClientFailover;
+  /** A run that measured both families: the row's family, named after the client (rows without one read as before). */
+  family?: Family;
 }
 
 const TIMEOUT = '#A0A0A0';
@@ -98,10 +109,13 @@ export function renderTimeline(input: TimelineInput): string {
     const barY = y + (ROW - BAR) / 2;
     const fo = judge ? (c.failover ?? analyzeClient(c.samples, { faultMs, restoreMs: input.restoreMs, kind, failedPop: input.failedPop })) : undefined;
     const now = fo ? undefined : newestPop(c.samples, kind);
-    out.push(`<g class="row" data-client="${esc(c.client)}" ${fo ? `data-status="${fo.status}"` : `data-now="${esc(now ?? '')}"`}>`);
+    const family = c.family ? ` data-family="${c.family}"` : '';
+    out.push(`<g class="row" data-client="${esc(c.client)}"${family} ${fo ? `data-status="${fo.status}"` : `data-now="${esc(now ?? '')}"`}>`);
     const tone = fo && STATUS_COLOR[fo.status];
+    // The family after the name, lighter: `c-de ipv4` above `c-de ipv6`.
+    const tag = c.family ? ` <tspan font-weight="normal" fill="${tone ?? '#555'}">${c.family}</tspan>` : '';
     out.push(
-      `<text x="${LEFT - 10}" y="${f(barY + BAR / 2 + 4)}" text-anchor="end" font-weight="bold"${tone ? ` fill="${tone}"` : ''}>${esc(c.client)}</text>`,
+      `<text x="${LEFT - 10}" y="${f(barY + BAR / 2 + 4)}" text-anchor="end" font-weight="bold"${tone ? ` fill="${tone}"` : ''}>${esc(c.client)}${tag}</text>`,
     );
     out.push(`<rect x="${LEFT}" y="${f(barY)}" width="${plotW}" height="${BAR}" fill="#f4f4f4"/>`);
     for (const run of runs(c.samples, kind, startMs, endMs, colors)) {

@@ -20,7 +20,7 @@ import { anycastRouters } from '../topology/roles/registry.js';
 import { timestamp } from '../util/timestamp.js';
 import { type FailoverLiveView, type LiveRun, liveRun, type RunRequest } from './failover-live.js';
 import { diskRuns, finishedEntry, RUN_ID, type RunEntry } from './failover-runs.js';
-import type { DashboardSource } from './source.js';
+import { brokenLabel, type DashboardSource } from './source.js';
 
 /** The panel's trials: a wall demo, not a benchmark (`lab failover --trials 50` is the CLI's). */
 export const MAX_PANEL_TRIALS = 5;
@@ -113,7 +113,7 @@ export function failoverPanel(source: DashboardSource, now: () => Date = () => n
       if (broken.length)
         throw new LabError(
           'LAB_BUSY',
-          `${broken.map(([p, m]) => `${p} is broken (${m})`).join(', ')} from its card: restore it first, a failover run starts from every client at its baseline`,
+          `${broken.map(([p, b]) => `${p} is broken (${brokenLabel(b)})`).join(', ')} from its card: restore it first, a failover run starts from every client at its baseline`,
         );
       const entry: RunEntry = {
         id: freshId(),

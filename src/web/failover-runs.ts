@@ -3,7 +3,7 @@
 // wrote to its default place (out/failover-<timestamp>/) are listed alike.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FailoverResult } from '../experiment/failover-result.js';
+import type { FailoverResult, FamilyChoice } from '../experiment/failover-result.js';
 import { FAILOVER_DIR_PREFIX } from '../report/failover-run.js';
 import { formatMs } from '../util/format.js';
 import type { RunState } from './failover-live.js';
@@ -28,6 +28,8 @@ export interface RunEntry {
   state: RunState;
   pop: string;
   fault: string;
+  /** A dual-stack run's result: the family the fault hit (result.json's faultFamily). */
+  faultFamily?: FamilyChoice;
   trials: number;
   error: string | null;
   clients: RunClient[];
@@ -67,6 +69,7 @@ export function finishedEntry(id: string, r: FailoverResult, o: { origin: RunEnt
     state: 'done',
     pop: r.pop,
     fault: r.fault,
+    ...(r.faultFamily ? { faultFamily: r.faultFamily } : {}),
     trials: r.trials.length,
     error: null,
     clients: runClients(r),

@@ -15,14 +15,14 @@ import { FAILOVER_RUNS_ROOT, recordFailover } from '../report/failover-run.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { findRouter, type Lab } from '../topology/model.js';
-import type { DashboardSource } from './source.js';
+import { type BrokenFault, brokenLabel, type DashboardSource } from './source.js';
 
 /** `configRoot`: the rendered configs, for a restore that recreates a node (`kill`). */
 export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress, configRoot: string): DashboardSource {
   // A client's row follows its newest answer: a probe every 200 ms, so a
   // frozen PoP's clients show the backup about BFD's detection + 200 ms after the fault.
   const catchment = catchmentStream(rt, lab);
-  const broken = new Map<string, string>();
+  const broken = new Map<string, BrokenFault>();
   return {
     topology: () => lab,
     status: () => labStatus(rt, lab.name, { overrides: false }),
@@ -34,18 +34,18 @@ export function liveSource(rt: ContainerRuntime, lab: Lab, progress: Progress, c
       return readBgpPaths(rt, containerName(lab.name, router), router, lab.anycast.prefix);
     },
     setDrain: (pop, drained) => setDrain(rt, lab, pop, drained, { progress }),
-    async setFault(pop, modeName, doBreak) {
+    async setFault(pop, modeName, doBreak, family) {
       const mode = faultMode(modeName);
-      const o = { progress, configRoot };
+      const o = { progress, configRoot, ...(doBreak && family ? { family } : {}) };
       if (!doBreak) {
         const r = await setFault(rt, lab, pop, mode, false, o);
         broken.delete(pop);
         return r;
       }
       const already = broken.get(pop);
-      if (already) throw new LabError('USAGE', `${pop} is already broken (${already}): restore it first`);
+      if (already) throw new LabError('USAGE', `${pop} is already broken (${brokenLabel(already)}): restore it first`);
       // Marked before the inject: a fault that breaks the PoP and then fails to report still shows a restore button.
-      broken.set(pop, mode.name);
+      broken.set(pop, { mode: mode.name, ...(family ? { family } : {}) });
       try {
         return await setFault(rt, lab, pop, mode, true, o);
       } catch (e) {

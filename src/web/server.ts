@@ -12,11 +12,13 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { LabError } from '../errors.js';
-import { FAULT_MODES } from '../fault/index.js';
+import { checkFaultFamily, FAULT_MODES, faultMode } from '../fault/index.js';
 import type { LabStatus } from '../lab/status.js';
 import { REPO_ROOT } from '../paths.js';
 import { type Catchment, sameCatchment } from '../policy/catchment.js';
 import { expectedPop } from '../probe/ask-clients.js';
+import { isDualStack } from '../topology/families.js';
+import type { Family, Lab } from '../topology/model.js';
 import { anycastRouters } from '../topology/roles/registry.js';
 import { topologyElements } from './elements.js';
 import type { FailoverLiveView } from './failover-live.js';
@@ -168,6 +170,18 @@ export function crossSite(origin: string | undefined, fetchSite: string | undefi
   }
 }
 
+/**
+ * A card's break aimed at one family (`?family=ipv6`): checked as `break
+ * --family` checks it (a mode that can aim, a dual-stack lab). `both` or
+ * none: the PoP as a whole. Undefined when the break hits every family.
+ */
+function breakFamily(lab: Pick<Lab, 'name' | 'families'>, mode: string, family: string | undefined): Family | undefined {
+  if (family === undefined || family === '' || family === 'both') return undefined;
+  if (family !== 'ipv4' && family !== 'ipv6') throw new LabError('USAGE', `Expected \`family\` to be ipv4, ipv6 or both, got "${family}"`);
+  checkFaultFamily(faultMode(mode), lab, family);
+  return family;
+}
+
 const readOnly = (what: string) => ({ error: `read-only dashboard: start it with \`npm run lab -- web --control\` to ${what}` });
 
 export interface Dashboard {
@@ -217,7 +231,8 @@ export function dashboard(source: DashboardSource, o: DashboardOptions): Dashboa
       control: o.control,
       elements: topologyElements(lab),
       pops: anycastRouters(lab).map((r) => ({ name: r.name, colo: r.colo ?? r.name, location: r.location })),
-      faultModes: FAULT_MODES.map((m) => ({ name: m.name, summary: m.summary })),
+      // A dual-stack lab marks the modes a break can aim at one family: the page offers the choice for those only.
+      faultModes: FAULT_MODES.map((m) => ({ name: m.name, summary: m.summary, ...(isDualStack(lab) && m.perFamily ? { perFamily: true } : {}) })),
       maxTrials: MAX_PANEL_TRIALS,
       colours: popColours(lab),
       routers: lab.routers.map((r) => ({ name: r.name, role: r.role, asn: r.asn, location: r.location })),
@@ -334,7 +349,8 @@ export function dashboard(source: DashboardSource, o: DashboardOptions): Dashboa
     const conflict = busy(`${action} ${pop}`);
     if (conflict) return c.json(conflict, 409);
     try {
-      const report = await source.setFault(pop, mode, action === 'break');
+      const family = action === 'break' ? breakFamily(lab, mode, c.req.query('family')) : undefined;
+      const report = await source.setFault(pop, mode, action === 'break', family);
       loop.poke();
       return c.json(report);
     } catch (e) {

@@ -6,6 +6,7 @@ import { expectedPop } from '../probe/ask-clients.js';
 import { familyKey } from '../probe/who.js';
 import type { Family, Lab, Link } from '../topology/model.js';
 import { colourOf, popColours } from './pop-colours.js';
+import type { BrokenFault } from './source.js';
 
 /** up: both ends that report say Established (BFD: Up); down: one says otherwise; unknown: no end reports. `off`: BFD not configured. */
 export type SessionState = 'up' | 'down' | 'unknown';
@@ -22,6 +23,8 @@ export interface PopState {
   drained: boolean;
   /** The fault mode the dashboard broke it with (`break` from its card), until restored; null: none. */
   broken: string | null;
+  /** A dual-stack lab's break aimed at one family: that family (absent: the PoP as a whole, or no break). */
+  brokenFamily?: Family;
   colour: string;
 }
 
@@ -87,7 +90,7 @@ export function buildEvent(
   status: LabStatus | null,
   catchment: Catchment | null,
   errors: string[] = [],
-  faults: Record<string, string> = {},
+  faults: Record<string, BrokenFault> = {},
 ): DashboardEvent {
   const colours = popColours(lab);
   const byNode = new Map((status?.nodes ?? []).filter((n) => n.lab === lab.name).map((n) => [n.node, n]));
@@ -96,7 +99,9 @@ export function buildEvent(
       const n = byNode.get(name);
       const ann = n?.announce as { state?: unknown } | null | undefined;
       const announce = n?.state === 'running' && typeof ann?.state === 'string' ? ann.state : null;
-      return [name, { announce, drained: n?.drained === true, broken: faults[name] ?? null, colour: colours[name] }];
+      const fault = faults[name];
+      const family = fault?.family ? { brokenFamily: fault.family } : {};
+      return [name, { announce, drained: n?.drained === true, broken: fault?.mode ?? null, ...family, colour: colours[name] }];
     }),
   );
   return {

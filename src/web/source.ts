@@ -6,7 +6,7 @@ import type { LookingGlass } from '../lab/looking-glass.js';
 import type { LabStatus } from '../lab/status.js';
 import type { Catchment, ChangeReport } from '../policy/catchment.js';
 import type { RecordedFailover } from '../report/failover-run.js';
-import type { Lab } from '../topology/model.js';
+import type { Family, Lab } from '../topology/model.js';
 
 /** A failover run as the panel asks for it: checked already (a PoP, a fault mode, 1–5 trials). */
 export interface FailoverRunRequest {
@@ -16,6 +16,15 @@ export interface FailoverRunRequest {
   /** Where its files go (a fresh directory under failoverRunsDir()). */
   outDir: string;
 }
+
+/** A fault broken from a PoP's card: its mode, and the one family it hit (absent: the PoP as a whole). */
+export interface BrokenFault {
+  mode: string;
+  family?: Family;
+}
+
+/** `service, ipv6 only` / `freeze`: the fault as messages name it. */
+export const brokenLabel = (b: BrokenFault): string => (b.family ? `${b.mode}, ${b.family} only` : b.mode);
 
 export interface FailoverRunHooks {
   /** The trial as it happens (runFailover's onLive). */
@@ -37,10 +46,14 @@ export interface DashboardSource {
   lookingGlass(router: string): Promise<LookingGlass>;
   /** `lab withdraw <pop>` (drained) / `lab announce <pop>`. */
   setDrain(pop: string, drained: boolean): Promise<ChangeReport>;
-  /** `lab break <pop> <mode>` (broken) / `lab restore <pop> <mode>`. */
-  setFault(pop: string, mode: string, broken: boolean): Promise<ChangeReport>;
-  /** PoP → the fault mode broken through this source and not restored yet. */
-  faults(): Record<string, string>;
+  /**
+   * `lab break <pop> <mode> [--family f]` (broken) / `lab restore <pop> <mode>`.
+   * `family`: a break aimed at one family of a dual-stack lab (checked as
+   * `break --family` checks it); a restore undoes every family.
+   */
+  setFault(pop: string, mode: string, broken: boolean, family?: Family): Promise<ChangeReport>;
+  /** PoP → the fault broken through this source and not restored yet. */
+  faults(): Record<string, BrokenFault>;
   /** `lab failover --pop … --fault … --trials …` with the CLI's other defaults, writing the files the CLI writes. */
   runFailover(req: FailoverRunRequest, hooks: FailoverRunHooks): Promise<RecordedFailover>;
   /** Where `lab failover` puts its runs by default (out/): the panel lists them, and puts its own there. */

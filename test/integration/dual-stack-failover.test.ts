@@ -3,7 +3,7 @@
 // the lab file promises for that family; a freeze of fra moves c-de on both
 // families, each within the IPv4 bounds of labs/default.yaml's freeze-fra
 // case. Through the CLI a user runs; probes only inside the client containers.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,16 @@ describe('dual-stack: who and failover per family', () => {
     expect(text.stdout).toMatch(/^client\s+family\s+udp\s+tcp\s+nsid\s+http/m);
     expect(text.stdout).toMatch(/c-de\s+ipv4\s+fra\s+fra\s+fra\s+fra\s+fra/);
     expect(text.stdout).toMatch(/\n\s+ipv6\s+fra\s+fra\s+fra\s+fra\s+fra/);
+    // who asked c-de's PoP over both families: fra's responder counted each (stats.json families), and status says so.
+    const st = await labJson<{ nodes: { node: string; queries?: { families?: Record<'ipv4' | 'ipv6', { udpQueries: number; tcpQueries: number }> } }[] }>([
+      'status',
+      DUAL.name,
+    ]);
+    const fra = st.nodes.find((n) => n.node === 'fra')?.queries?.families;
+    expect(fra?.ipv4.udpQueries, 'fra counted IPv4 UDP queries').toBeGreaterThan(0);
+    expect(fra?.ipv6.udpQueries, 'fra counted IPv6 UDP queries').toBeGreaterThan(0);
+    expect(fra?.ipv6.tcpQueries, 'fra counted IPv6 TCP queries').toBeGreaterThan(0);
+    expect((await lab(['status', DUAL.name])).stdout).toMatch(/queries ipv4 udp=\d+ tcp=\d+ ipv6 udp=\d+ tcp=\d+/);
   }, 120_000);
 
   it('a freeze of fra moves c-de on both families within the IPv4 bounds', async () => {
@@ -61,7 +71,17 @@ describe('dual-stack: who and failover per family', () => {
       600_000,
     );
     expect(r.family).toBe('ipv4');
+    // The fault hit the PoP as a whole, and the header says so.
+    expect(r.faultFamily).toBe('both');
+    expect(readFileSync(join(OUT, 'freeze', 'report.html'), 'utf8')).toContain('<h1>failover: freeze (both families) fra');
     expect(r.ipv6?.trials).toHaveLength(2);
+    // Each trial's timeline: a row per client and family, c-de moved on both.
+    for (const t of r.trials) {
+      const svg = readFileSync(t.svg!, 'utf8');
+      for (const family of ['ipv4', 'ipv6'])
+        expect(svg, `trial ${t.trial} ${family}`).toContain(`data-client="c-de" data-family="${family}" data-status="moved"`);
+      expect(svg.match(/<g class="row"/g)).toHaveLength(DUAL.clients.length * 2);
+    }
     const byFamily: [string, { clients: TrialClient[] }[]][] = [
       ['ipv4', r.trials],
       ['ipv6', r.ipv6?.trials ?? []],

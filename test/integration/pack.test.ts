@@ -72,7 +72,7 @@ describe('lab pack → prepare-host.sh --from, with every package client failing
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('brings up a converged lab on a machine with no images, no node_modules and no registry', async () => {
+  it('brings up a converged lab on a machine with no images, no node_modules and no registry', async (ctx) => {
     // 1. The trainer's machine writes the archive.
     const pack = await lab(['pack', '--json', '--out', packFile], 480_000);
     expect(pack.code, pack.stderr.slice(-3000)).toBe(0);
@@ -110,11 +110,13 @@ describe('lab pack → prepare-host.sh --from, with every package client failing
     // No lab images on the engine: only the pack's refs, and only when no container uses them.
     // The suite's own lab goes first; a lab of the user's using them stops the test here rather than being removed.
     await labJson(['down', TEST_LAB_FILE]);
-    const users = await docker.listContainers({ all: true, filters: { ancestor: refs } });
-    expect(
-      users.map((c) => c.Names[0]),
-      'containers still use the lab images',
-    ).toEqual([]);
+    // `npm test` beside a user's running lab is supported: that lab is never
+    // touched, so this one test cannot play a bare machine and says so.
+    const users = (await docker.listContainers({ all: true, filters: { ancestor: refs } })).map((c) => c.Names[0]);
+    ctx.skip(
+      users.length > 0,
+      `containers outside the suite use the lab images (${users.join(', ')}): a bare machine needs them removed, and a user's lab is never removed; run it with no other lab up`,
+    );
     for (const ref of refs) await docker.getImage(ref).remove();
     for (const ref of refs) expect(await imagePresent(ref), `${ref} removed`).toBe(false);
 

@@ -18,10 +18,12 @@ import { waitUntil } from '../../src/util/wait.js';
 
 const NAME = 'swtest';
 const OVERLAY = `al-${NAME}-r1--r2`;
-const SUBNET = '10.99.0.0/29';
+// 10.59/16: clear of every lab's pools (the suite's own lab, 10.97-10.99, can be
+// up when this file runs, and a local bridge may not overlap it).
+const SUBNET = '10.59.0.0/29';
 // The lab's own link addressing (.2, .3): the overlay keeps Swarm's load-balancer addresses in its upper half.
-const R1 = '10.99.0.2';
-const R2 = '10.99.0.3';
+const R1 = '10.59.0.2';
+const R2 = '10.59.0.3';
 
 // The overlay's data plane is VXLAN; in a fresh netns, so the host's own links are untouched.
 const vxlan = spawnSync('unshare', ['--net', 'ip', 'link', 'add', 'vx0', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'dev', 'lo'], { encoding: 'utf8' });
@@ -70,7 +72,7 @@ describe.skipIf(noVxlan !== '')(`two-node Swarm on one machine${noVxlan ? ` (ski
     t = performance.now();
     [node] = await startDindNodes(host, NAME, dind, 1);
     swarm = await formSwarm(host, NAME, [node]);
-    await createOverlay(swarm, OVERLAY, SUBNET, '10.99.0.1');
+    await createOverlay(swarm, OVERLAY, SUBNET, '10.59.0.1');
     measured.swarmUpS = (performance.now() - t) / 1000;
 
     // No registry: the image goes over as a tar, engine to engine.
@@ -151,17 +153,17 @@ describe.skipIf(noVxlan !== '')(`two-node Swarm on one machine${noVxlan ? ` (ski
   it('costs little over a local bridge: the same ping to a container on this host', async () => {
     const rt = r1.rt;
     const local = `al-${NAME}-local`;
-    await rt.createNetwork({ name: local, subnet: '10.99.0.8/29', gateway: '10.99.0.9', labels: { [SWARM_LABEL]: NAME } });
+    await rt.createNetwork({ name: local, subnet: '10.59.0.8/29', gateway: '10.59.0.9', labels: { [SWARM_LABEL]: NAME } });
     const id = await rt.createContainer({
       name: `al-${NAME}-r3`,
       image: (await imageRefs()).router,
       labels: { [SWARM_LABEL]: NAME },
       cmd: ['sleep', 'infinity'],
-      networks: [{ network: local, ipv4: '10.99.0.11' }],
+      networks: [{ network: local, ipv4: '10.59.0.11' }],
     });
     await rt.startContainer(id);
-    await rt.connectNetwork(r1.id, { network: local, ipv4: '10.99.0.10' });
-    const rtt = await rt.exec(r1.id, ['ping', '-c', '50', '-i', '0.02', '-q', '10.99.0.11'], { timeoutMs: 20_000 });
+    await rt.connectNetwork(r1.id, { network: local, ipv4: '10.59.0.10' });
+    const rtt = await rt.exec(r1.id, ['ping', '-c', '50', '-i', '0.02', '-q', '10.59.0.11'], { timeoutMs: 20_000 });
     const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\//.exec(rtt.stdout);
     expect(m, rtt.stdout).not.toBeNull();
     Object.assign(measured, { bridgeRttMinMs: Number(m?.[1]), bridgeRttAvgMs: Number(m?.[2]), bridgeRttMaxMs: Number(m?.[3]) });

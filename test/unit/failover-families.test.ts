@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchRows, renderBench } from '../../src/bench/failover.js';
 import { REPORT_BLOCKS } from '../../src/bench/report.js';
-import { aimedFamilies, measuredFamilies } from '../../src/experiment/failover.js';
+import { aimedFamilies, faultFamilyOf, measuredFamilies } from '../../src/experiment/failover.js';
 import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
 import { FailoverResultSchema } from '../../src/experiment/failover-result-schema.js';
 import { countStreams } from '../../src/experiment/failover-streams.js';
@@ -108,7 +108,7 @@ function result(v6: [number, number] | null, family?: 'ipv4'): FailoverResult {
     probeIntervalMs: 10,
     trials,
     summary: summarizeFailover(trials, bound),
-    ...(v6 || family ? { family: family ?? 'ipv4' } : {}),
+    ...(v6 || family ? { family: family ?? 'ipv4', faultFamily: 'both' as const } : {}),
     ...(v6 ? { ipv6: { trials: ipv6Trials, summary: summarizeFailover(ipv6Trials, bound) } } : {}),
     wallMs: 10_000,
   };
@@ -136,6 +136,37 @@ describe('aimedFamilies: failover --fault-family', () => {
       'fault mode "freeze" hits every family at once; --fault-family works with silent, service',
     );
     expect(() => aimedFamilies(v4, service, undefined, 'ipv4')).toThrow(/--fault-family ipv4 needs a dual-stack lab/);
+  });
+});
+
+describe('the family the fault hit (faultFamily)', () => {
+  it('is the aimed family, or both for the PoP as a whole, on a dual-stack lab; absent on an [ipv4] lab', () => {
+    expect(faultFamilyOf(dual, 'ipv6')).toBe('ipv6');
+    expect(faultFamilyOf(dual, 'ipv4')).toBe('ipv4');
+    expect(faultFamilyOf(dual)).toBe('both');
+    expect(faultFamilyOf(v4)).toBeUndefined();
+  });
+
+  /** An IPv6-only service fault, timed on IPv6 (the top level). */
+  const aimed = (): FailoverResult => ({ ...result(null, 'ipv4'), fault: 'service', detection: 'service', family: 'ipv6', faultFamily: 'ipv6' });
+
+  it('the console report names it in its first line', () => {
+    expect(renderFailoverReport(aimed()).split('\n')[0]).toMatch(/^failover: service \(ipv6 only\) fra \(lab dual\), BFD 100x3/);
+    expect(renderFailoverReport(result([330, 360])).split('\n')[0]).toMatch(/^failover: freeze \(both families\) fra \(lab dual\)/);
+    expect(renderFailoverReport(result(null)).split('\n')[0]).toMatch(/^failover: freeze fra \(lab default\)/);
+  });
+
+  it('report.html names it in its title and heading', () => {
+    const html = renderFailoverHtml(aimed(), {});
+    expect(html).toContain('<title>failover: service (ipv6 only) fra, BFD 100x3 (lab dual)</title>');
+    expect(html).toContain('<h1>failover: service (ipv6 only) fra, BFD 100x3 (lab dual)</h1>');
+    expect(renderFailoverHtml(result([330, 360]), {})).toContain('<h1>failover: freeze (both families) fra');
+    expect(renderFailoverHtml(result(null), {})).toContain('<h1>failover: freeze fra, BFD 100x3 (lab default)</h1>');
+  });
+
+  it('fits the published schema: ipv4, ipv6 or both', () => {
+    for (const faultFamily of ['ipv4', 'ipv6', 'both'] as const) expect(FailoverResultSchema.safeParse({ ...aimed(), faultFamily }).success).toBe(true);
+    expect(FailoverResultSchema.safeParse({ ...aimed(), faultFamily: 'ipv5' }).success).toBe(false);
   });
 });
 

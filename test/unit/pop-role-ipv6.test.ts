@@ -64,4 +64,18 @@ describe('status', () => {
   it('shows a single-stack PoP as before', () => {
     expect(pop.status.summary(read({ state: 'announced' }))).toContain('anycast announced');
   });
+
+  const withStats = (stats: unknown) => pop.status.read(`{"state":"announced"}\n@@\n${JSON.stringify(stats)}\n@@\n`);
+  it('shows a dual-stack responder’s queries per family', () => {
+    const stats = {
+      udp: { queries: 130 },
+      tcp: { queries: 7 },
+      families: { ipv4: { udpQueries: 100, tcpQueries: 5, httpRequests: 3 }, ipv6: { udpQueries: 30, tcpQueries: 2, httpRequests: 1 } },
+    };
+    expect(pop.status.summary(withStats(stats))).toContain('queries ipv4 udp=100 tcp=5 ipv6 udp=30 tcp=2');
+  });
+
+  it('shows a single-stack responder’s queries as before', () => {
+    expect(pop.status.summary(withStats({ udp: { queries: 130 }, tcp: { queries: 7 } }))).toContain('queries udp=130 tcp=7');
+  });
 });

@@ -159,6 +159,37 @@ describe('HTTP trace and stream over IPv6', () => {
   });
 });
 
+describe('query counters per family', () => {
+  it('count what reached each family’s addresses beside the totals', async () => {
+    const before = structuredClone(pop.services.stats);
+    expect(before.families).toBeDefined();
+    await udp6(q({ name: 'hostname.bind', type: TXT, class: CH }));
+    await udp6(q({ name: 'hostname.bind', type: TXT, class: CH }));
+    await tcp6(q({ name: 'hostname.bind', type: TXT, class: CH }));
+    await udpExchange('127.0.0.1', pop.services.dns.port, q({ name: 'hostname.bind', type: TXT, class: CH }), 1000);
+    const s = pop.services.stats;
+    const delta = (f: 'ipv4' | 'ipv6') => ({
+      udp: s.families![f].udpQueries - before.families![f].udpQueries,
+      tcp: s.families![f].tcpQueries - before.families![f].tcpQueries,
+    });
+    expect(delta('ipv6')).toEqual({ udp: 2, tcp: 1 });
+    expect(delta('ipv4')).toEqual({ udp: 1, tcp: 0 });
+    expect(s.udp.queries - before.udp.queries).toBe(3);
+    expect(s.tcp.queries - before.tcp.queries).toBe(1);
+  });
+
+  it('count trace requests per family', async () => {
+    const before = pop.services.stats.families!.ipv6.httpRequests;
+    await new Promise<void>((resolve, reject) => {
+      get({ host: '::1', port: v6().http.port, path: '/cdn-cgi/trace' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      }).on('error', reject);
+    });
+    expect(pop.services.stats.families!.ipv6.httpRequests - before).toBe(1);
+  });
+});
+
 describe('pop.json ipv6 section', () => {
   const base = { ...popJsonFields, records: { 'anycast.lab.': '192.0.2.80' } };
   it('is kept when valid, records made fully qualified', () => {

@@ -1,8 +1,15 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { TrialRecord } from '../../src/experiment/failover.js';
 import { analyzeClient } from '../../src/experiment/failover-clients.js';
+import type { TrialResult } from '../../src/experiment/failover-result.js';
+import type { ClientProbeRun } from '../../src/probe/run-probes.js';
 import type { Outcome, Sample } from '../../src/probe/sample.js';
 import { renderFailoverTable } from '../../src/report/failover-table.js';
+import { writeTrialTimeline } from '../../src/report/failover-timeline.js';
 import { niceTicks, renderTimeline } from '../../src/report/svg-timeline.js';
 
 /** UDP probes every 10 ms from `from`, segment by segment. */
@@ -121,6 +128,17 @@ describe('renderTimeline', () => {
     expect(calm).not.toContain('#C2185B');
   });
 
+  // An [ipv4] run's picture, byte for byte: rows per family must not change it.
+  it('matches the golden file (UPDATE_GOLDEN=1 rewrites it)', (ctx) => {
+    const path = join(dirname(fileURLToPath(import.meta.url)), '../golden/timeline/ipv4-trial.svg');
+    if (process.env.UPDATE_GOLDEN === '1') {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, svg);
+      ctx.skip(`UPDATE_GOLDEN=1: ${path} rewritten, not compared`);
+    }
+    expect(svg).toBe(readFileSync(path, 'utf8'));
+  });
+
   it('escapes names', () => {
     const s = renderTimeline({ ...input, title: 'a <b> & "c"', clients: [{ client: 'x<y', samples: [] }] });
     assertWellFormed(s);
@@ -134,6 +152,76 @@ describe('renderTimeline', () => {
     writeFileSync('/tmp/example-table.txt', table);
     expect(table).toContain('client-ber');
     expect(table).toMatch(/p50 300 ms/);
+  });
+});
+
+describe('a run that measured both families', () => {
+  // c-de leaves fra at the fault over IPv4 (300 ms) and 200 ms later over IPv6 (500 ms); c-us stays on iad over both.
+  const v6 = (samples: Sample[]): Sample[] => samples.map((x) => ({ ...x, family: 'ipv6' }));
+  const de4 = udp('c-de', 48_000, [
+    { until: 50_000, pop: 'fra' },
+    { until: 50_290, outcome: 'timeout' },
+    { until: 56_000, pop: 'ams' },
+  ]);
+  const de6 = v6(
+    udp('c-de', 48_000, [
+      { until: 50_000, pop: 'fra' },
+      { until: 50_490, outcome: 'timeout' },
+      { until: 56_000, pop: 'ams' },
+    ]),
+  );
+  const us4 = udp('c-us', 48_000, [{ until: 56_000, pop: 'iad' }]);
+  const us6 = v6(udp('c-us', 48_000, [{ until: 56_000, pop: 'iad' }]));
+  const run = (client: string, samples: Sample[]): ClientProbeRun => ({ client, samples, invalid: [], stderr: '', exitCode: 0, lostSamples: 0 });
+  const record = (families?: TrialRecord['families']): TrialRecord => ({
+    outDir: '',
+    lab: 'dual',
+    fault: 'freeze',
+    pop: 'fra',
+    bfd: '100x3',
+    probeIntervalMs: 10,
+    preFaultMs: 1500,
+    failedPop: 'fra',
+    trial: { trial: 1, faultMs: FAULT, restoreMs: RESTORE, routers: [] } as unknown as TrialResult,
+    runs: families ? [run('c-de', [...de4, ...de6]), run('c-us', [...us4, ...us6])] : [run('c-de', de4), run('c-us', us4)],
+    ...(families ? { families } : {}),
+  });
+  const rowsOf = (svg: string) =>
+    [...svg.matchAll(/<g class="row" data-client="([^"]+)"(?: data-family="([^"]+)")? data-status="([^"]+)"/g)].map((m) => m.slice(1));
+  /** writeTrialTimeline into a fresh directory; the SVG text it wrote. */
+  async function drawn(r: TrialRecord): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'timeline-'));
+    try {
+      return readFileSync(await writeTrialTimeline({ ...r, outDir: dir }), 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('draws a row per client and family, each client’s two together, each judged on its own probes', async () => {
+    const svg = await drawn(record(['ipv4', 'ipv6']));
+    assertWellFormed(svg);
+    expect(rowsOf(svg)).toEqual([
+      ['c-de', 'ipv4', 'moved'],
+      ['c-de', 'ipv6', 'moved'],
+      ['c-us', 'ipv4', 'stayed-ok'],
+      ['c-us', 'ipv6', 'stayed-ok'],
+    ]);
+    const row = (family: string) =>
+      svg.slice(svg.indexOf(`data-client="c-de" data-family="${family}"`), svg.indexOf('</g>', svg.indexOf(`data-family="${family}"`)));
+    expect(row('ipv4')).toContain('failover 300 ms');
+    expect(row('ipv6')).toContain('failover 500 ms');
+    expect(row('ipv6')).toContain('c-de <tspan font-weight="normal" fill="#555">ipv6</tspan>');
+    expect(svg).toContain('one row per client and family');
+  });
+
+  it('draws one row per client, as before, when the run measured one family', async () => {
+    const svg = await drawn(record());
+    expect(rowsOf(svg)).toEqual([
+      ['c-de', undefined, 'moved'],
+      ['c-us', undefined, 'stayed-ok'],
+    ]);
+    expect(svg).not.toMatch(/data-family|tspan|row per client and family/);
   });
 });
 

@@ -279,6 +279,50 @@ describe('dashboard server (fake source)', () => {
     expect(rw.faults()).toEqual({});
   });
 
+  it('a dual-stack lab’s break may hit one family, checked as `break --family` checks it; an [ipv4] lab offers no choice', async () => {
+    const dual = loadLabFile(join(REPO_ROOT, 'labs', 'dual-stack.yaml'));
+    const rw = fakeDashboardSource(dual);
+    const app = dashboardApp(rw, { control: true });
+    const post = (path: string) => app.request(path, { method: 'POST' });
+    const modes = (await (await app.request('/api/topology')).json()).faultModes as { name: string; perFamily?: boolean }[];
+    expect(modes.filter((m) => m.perFamily).map((m) => m.name)).toEqual(['silent', 'service']);
+
+    expect((await post('/api/pops/fra/break/service?family=ipv6')).status).toBe(200);
+    expect(rw.faultCalls).toEqual([{ pop: 'fra', mode: 'service', broken: true, family: 'ipv6' }]);
+    const ev = buildEvent(dual, 1, new Date(), await rw.status(), await rw.catchment(), [], rw.faults());
+    expect(ev.pops.fra).toMatchObject({ broken: 'service', brokenFamily: 'ipv6' });
+    expect(ev.pops.iad).not.toHaveProperty('brokenFamily');
+    // The failover panel names the aim when it refuses to run beside the break.
+    const run = await app.request('/api/failover', { method: 'POST', body: JSON.stringify({ pop: 'fra', mode: 'freeze', trials: 1 }) });
+    expect((await run.json()).error).toMatch(/^fra is broken \(service, ipv6 only\) from its card/);
+    // A restore undoes every family: a family in its URL is not passed on.
+    expect((await post('/api/pops/fra/restore/service?family=ipv6')).status).toBe(200);
+    expect(rw.faultCalls[1]).toEqual({ pop: 'fra', mode: 'service', broken: false });
+    // both (or none): the PoP as a whole.
+    expect((await post('/api/pops/iad/break/silent?family=both')).status).toBe(200);
+    expect(rw.faultCalls[2]).toEqual({ pop: 'iad', mode: 'silent', broken: true });
+    expect(buildEvent(dual, 2, new Date(), null, null, [], rw.faults()).pops.iad).toMatchObject({ broken: 'silent' });
+    expect(buildEvent(dual, 2, new Date(), null, null, [], rw.faults()).pops.iad).not.toHaveProperty('brokenFamily');
+
+    const refused = async (path: string, message: string | RegExp) => {
+      const r = await post(path);
+      expect(r.status, path).toBe(400);
+      expect((await r.json()).error).toMatch(message);
+    };
+    await refused('/api/pops/nrt/break/freeze?family=ipv6', 'fault mode "freeze" hits every family at once; --family works with silent, service');
+    await refused('/api/pops/nrt/break/service?family=ipv5', 'Expected `family` to be ipv4, ipv6 or both, got "ipv5"');
+    expect(rw.faultCalls).toHaveLength(3);
+
+    const v4 = fakeDashboardSource(lab);
+    const app4 = dashboardApp(v4, { control: true });
+    const modes4 = (await (await app4.request('/api/topology')).json()).faultModes as object[];
+    expect(modes4.filter((m) => 'perFamily' in m)).toEqual([]);
+    const r = await app4.request('/api/pops/fra/break/service?family=ipv6', { method: 'POST' });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toBe('lab "default" runs ipv4 only: --family ipv6 needs a dual-stack lab (families: [ipv4, ipv6])');
+    expect(v4.faultCalls).toEqual([]);
+  });
+
   it('reads the catchment on its own interval and publishes only when a row changed', async () => {
     const src = fakeDashboardSource(lab);
     let statusCalls = 0;
@@ -365,6 +409,10 @@ describe('failover panel: list entries', () => {
     expect(e.result).toBe('/api/failover/runs/failover-2026-01-01T00-00-00Z/result.json');
     expect(e.report).toBe('/api/failover/runs/failover-2026-01-01T00-00-00Z/report.html');
     expect(e.clients.find((c) => c.client === 'c-de')?.text).toMatch(/^c-de \d+ ms(, \d+ ms){9}$/);
+    // An [ipv4] run has no fault family; a dual-stack run's entry carries the one its result names.
+    expect(e).not.toHaveProperty('faultFamily');
+    const aimed = finishedEntry('failover-2026-01-01T00-00-01Z', { ...r, faultFamily: 'ipv6' }, { origin: 'disk', hasReport: true });
+    expect(aimed).toMatchObject({ fault: 'freeze', faultFamily: 'ipv6' });
   });
 });
 

@@ -1,7 +1,7 @@
 // The dashboard in a real Chromium (Debian's, driven by playwright-core),
 // served from a fake source: no Docker. prepare-host.sh installs chromium;
 // without it this test fails and says so, it never skips.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +164,8 @@ describe('web dashboard with --control in Chromium (fake source)', () => {
     const state = () => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent;
     await page.waitForFunction(`(${state})() === 'announced'`, undefined, { timeout: 5_000 });
     expect(await card.locator('select.fault-mode').inputValue()).toBe('freeze');
+    // An [ipv4] lab: no family to choose.
+    expect(await page.locator('select.fault-family').count()).toBe(0);
     await card.locator('select.fault-mode').selectOption('silent');
     await card.locator('button.fault').click();
     await page.waitForFunction(`(${state})() === 'broken: silent'`, undefined, { timeout: 2_000 });
@@ -220,6 +222,65 @@ describe('web dashboard of a dual-stack lab in Chromium (fake source)', () => {
     const colours = await page.evaluate(() => (window as unknown as { dashboard: { topo: { colours: Record<string, string> } } }).dashboard.topo.colours);
     expect(await cell('c-de', 'pop6').evaluate((td) => getComputedStyle(td).backgroundColor)).toBe(hexToRgb(colours.iad));
     expect(await page.locator('tr[data-client="c-de"] td.expect').getAttribute('class')).toContain('moved');
+    expect(ui.consoleErrors).toEqual([]);
+  });
+});
+
+describe('breaking one family of a dual-stack lab from a PoP card in Chromium (fake source)', () => {
+  const lab = loadLabFile(join(REPO_ROOT, 'labs', 'dual-stack.yaml'));
+  let source: FakeDashboardSource;
+  let dash: RunningDashboard;
+  let ui: DashboardPage;
+  let page: Page;
+
+  beforeAll(async () => {
+    source = fakeDashboardSource(lab);
+    for (const c of lab.clients) source.catchmentNow[`${c.name}/ipv6`] = c.expect6?.pop ?? c.expect?.pop ?? null;
+    // A CLI run of `failover --fault service --fault-family ipv6` on disk: the runs list names its family.
+    const run = join(source.runsDir, 'failover-2026-01-01T00-00-00Z');
+    mkdirSync(run);
+    const cli = JSON.parse(readFileSync(join(REPO_ROOT, 'bench', 'results', 'failover-run-2026-12-01T00-01Z.json'), 'utf8'));
+    writeFileSync(join(run, 'result.json'), JSON.stringify({ ...cli, fault: 'service', faultFamily: 'ipv6' }));
+    dash = await startDashboard(source, { port: 0, control: true, intervalMs: 250 });
+    ui = await openDashboardPage(dash.url);
+    page = ui.page;
+  }, 60_000);
+
+  afterAll(async () => {
+    await ui?.browser.close();
+    await dash?.close();
+  });
+
+  it('offers the family for a mode that can aim, breaks IPv6 only as `break --family ipv6` does, then restores', async () => {
+    const card = page.locator('.pop-card[data-pop="fra"]');
+    const family = card.locator('select.fault-family');
+    const state = () => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent;
+    await page.waitForFunction(`(${state})() === 'announced'`, undefined, { timeout: 10_000 });
+    // freeze stops the whole PoP: no choice; service can aim.
+    expect(await family.inputValue()).toBe('both');
+    expect(await family.isDisabled()).toBe(true);
+    await card.locator('select.fault-mode').selectOption('service');
+    expect(await family.isDisabled()).toBe(false);
+    expect(await family.locator('option').allTextContents()).toEqual(['both', 'IPv4 only', 'IPv6 only']);
+    await family.selectOption('ipv6');
+    await card.locator('button.fault').click();
+    await page.waitForFunction(`(${state})() === 'broken: service (ipv6 only)'`, undefined, { timeout: 2_000 });
+    await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] button.fault')?.textContent === 'restore', undefined, {
+      timeout: 2_000,
+    });
+    expect(await family.isDisabled()).toBe(true);
+    await card.locator('button.fault').click();
+    await page.waitForFunction(`(${state})() === 'announced'`, undefined, { timeout: 2_000 });
+    // both: the PoP as a whole, no family sent.
+    await family.selectOption('both');
+    await card.locator('button.fault').click();
+    await page.waitForFunction(`(${state})() === 'broken: service'`, undefined, { timeout: 2_000 });
+    expect(await page.locator('#fo-runs li[data-run="failover-2026-01-01T00-00-00Z"] .what').textContent()).toBe('service (ipv6 only) fra');
+    expect(source.faultCalls).toEqual([
+      { pop: 'fra', mode: 'service', broken: true, family: 'ipv6' },
+      { pop: 'fra', mode: 'service', broken: false },
+      { pop: 'fra', mode: 'service', broken: true },
+    ]);
     expect(ui.consoleErrors).toEqual([]);
   });
 });

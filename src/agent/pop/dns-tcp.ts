@@ -13,7 +13,7 @@ import { encodeResponse } from './encode.js';
 import { closeServer, listenTcp } from './listen.js';
 import type { Logger } from './log.js';
 import type { ResponderStats } from './stats.js';
-import { countResponse } from './stats.js';
+import { countersOf, countResponse } from './stats.js';
 import type { ZoneData } from './zone.js';
 
 export interface TcpDnsOptions {
@@ -46,6 +46,7 @@ interface Conn {
 
 export async function startTcpDns(o: TcpDnsOptions): Promise<TcpDns> {
   const counters = o.stats.tcp;
+  const family = countersOf(o.stats, o.address);
   // Insertion order is recency order: a connection is moved to the end each
   // time it completes a message, so the first entry is the one idle longest.
   const conns = new Set<Conn>();
@@ -112,6 +113,7 @@ export async function startTcpDns(o: TcpDnsOptions): Promise<TcpDns> {
   /** false: the stream cannot be trusted any more, close it. */
   function handleMessage(socket: Socket, message: Buffer): boolean {
     counters.queries++;
+    if (family) family.tcpQueries++;
     // Without a full header there is no ID to answer with; on a stream it
     // also means the framing is off, so the connection goes.
     if (message.length < HEADER_BYTES) {

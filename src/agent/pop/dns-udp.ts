@@ -13,7 +13,7 @@ import { bindUdp } from './listen.js';
 import type { Logger } from './log.js';
 import { errorFields } from './log.js';
 import type { ResponderStats } from './stats.js';
-import { countResponse } from './stats.js';
+import { countersOf, countResponse } from './stats.js';
 import type { ZoneData } from './zone.js';
 
 export interface UdpDnsOptions {
@@ -36,6 +36,7 @@ const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 export async function startUdpDns(o: UdpDnsOptions): Promise<UdpDns> {
   const server = new UDPServer({ type: isIPv6(o.address) ? 'udp6' : 'udp4' });
   const counters = o.stats.udp;
+  const family = countersOf(o.stats, o.address);
   const onSendError = () => {
     counters.sendErrors++;
   };
@@ -50,6 +51,7 @@ export async function startUdpDns(o: UdpDnsOptions): Promise<UdpDns> {
   });
   server.on('request', (request: Packet, send: (m: Buffer) => Promise<unknown>, rinfo: RemoteInfo) => {
     counters.queries++;
+    if (family) family.udpQueries++;
     const verdict = answerQuery(request, current, { clientAddress: rinfo.address, transport: 'udp' }, o.zone, o.limits);
     if (verdict.action === 'drop') {
       counters.dropped++;
@@ -64,6 +66,7 @@ export async function startUdpDns(o: UdpDnsOptions): Promise<UdpDns> {
   // answer with, so they are dropped) and if our listener threw.
   server.on('requestError', () => {
     counters.queries++;
+    if (family) family.udpQueries++;
     counters.dropped++;
   });
 

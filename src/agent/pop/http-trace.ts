@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { stripMapped } from './dns-tcp.js';
 import { closeServer, listenTcp } from './listen.js';
-import type { ResponderStats } from './stats.js';
+import { countersOf, type ResponderStats } from './stats.js';
 
 export const TRACE_PATH = '/cdn-cgi/trace';
 
@@ -66,8 +66,10 @@ export interface HttpTrace {
 
 export async function startHttpTrace(o: HttpTraceOptions): Promise<HttpTrace> {
   const now = o.now ?? Date.now;
+  const family = countersOf(o.stats, o.address);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     o.stats.http.requests++;
+    if (family) family.httpRequests++;
     // One request per connection: after a failover the next request must open
     // a new connection, which is what routes it to the new PoP.
     res.shouldKeepAlive = false;

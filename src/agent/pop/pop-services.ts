@@ -57,7 +57,7 @@ export async function startPopServices(config: PopAgentConfig, overrides: PopSer
   registerNsidCodec();
   const log = overrides.log ?? silentLogger;
   const zone = buildZone(config);
-  const stats = newStats(config.pop);
+  const stats = newStats(config.pop, Date.now(), config.ipv6 !== undefined);
   const limits: AnswerLimits = { maxUdpPayload: overrides.maxUdpPayload ?? DEFAULT_LIMITS.maxUdpPayload };
 
   // Rollback: whatever started is closed, in reverse order, if a later step fails.

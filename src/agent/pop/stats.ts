@@ -1,6 +1,7 @@
 // Responder counters. Plain integer increments on the hot path; a timer
 // snapshots them to POP_PATHS.stats about once a second.
 
+import { isIPv6 } from 'node:net';
 import type { Transport } from './answer.js';
 import { rcodeName } from './dns2.js';
 import { writeJsonAtomic } from './files.js';
@@ -25,20 +26,37 @@ export interface TcpCounters {
   idleClosed: number;
 }
 
+/** What arrived on one family's service addresses: DNS queries per transport, trace requests. */
+export interface FamilyCounters {
+  udpQueries: number;
+  tcpQueries: number;
+  httpRequests: number;
+}
+
 export interface ResponderStats {
   pop: string;
   pid: number;
   startedAt: number;
   writtenAt: number;
+  /** Every family together (a single-stack PoP's one family). */
   udp: ProtocolCounters;
   tcp: ProtocolCounters & { connections: TcpCounters };
   http: { requests: number };
   stream: { accepted: number; active: number };
+  /**
+   * Dual-stack PoPs: the same arrivals split by the family of the address
+   * they reached, so an operator sees how much of the load each family
+   * carries (the catchments differ). Absent on a single-stack PoP.
+   */
+  families?: { ipv4: FamilyCounters; ipv6: FamilyCounters };
 }
 
 const protocolCounters = (): ProtocolCounters => ({ queries: 0, responses: {}, dropped: 0, truncated: 0, sendErrors: 0 });
 
-export function newStats(pop: string, now = Date.now()): ResponderStats {
+const familyCounters = (): FamilyCounters => ({ udpQueries: 0, tcpQueries: 0, httpRequests: 0 });
+
+/** `dualStack`: count each family on its own too (ResponderStats.families). */
+export function newStats(pop: string, now = Date.now(), dualStack = false): ResponderStats {
   return {
     pop,
     pid: process.pid,
@@ -48,8 +66,12 @@ export function newStats(pop: string, now = Date.now()): ResponderStats {
     tcp: { ...protocolCounters(), connections: { accepted: 0, active: 0, evicted: 0, idleClosed: 0 } },
     http: { requests: 0 },
     stream: { accepted: 0, active: 0 },
+    ...(dualStack ? { families: { ipv4: familyCounters(), ipv6: familyCounters() } } : {}),
   };
 }
+
+/** The counters of the family a listener's address belongs to; undefined on a single-stack PoP (nothing to split). */
+export const countersOf = (stats: ResponderStats, address: string): FamilyCounters | undefined => stats.families?.[isIPv6(address) ? 'ipv6' : 'ipv4'];
 
 export function countResponse(stats: ResponderStats, transport: Transport, rcode: number): void {
   const r = stats[transport].responses;

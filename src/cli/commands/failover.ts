@@ -4,7 +4,7 @@
 
 import { LabError } from '../../errors.js';
 import { parseBfdScoped } from '../../experiment/bfd-override.js';
-import type { FamilyChoice } from '../../experiment/failover.js';
+import type { FamilyChoice } from '../../experiment/failover-result.js';
 import { FAULT_MODES, faultMode } from '../../fault/index.js';
 import { runningLab } from '../../lab/running-lab.js';
 import { monoMs } from '../../probe/sample.js';

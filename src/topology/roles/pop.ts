@@ -155,8 +155,18 @@ export const pop = {
       if (ann?.ipv6?.state) words.push(`anycast ipv4 ${ann.state ?? '?'} ipv6 ${ann.ipv6.state}`);
       else if (ann?.state) words.push(`anycast ${ann.state}`);
       if (f.drained === true) words.push('DRAINED (npm run lab -- announce to undo)');
-      const q = f.queries as { udp?: { queries?: number }; tcp?: { queries?: number } } | null | undefined;
-      if (q?.udp || q?.tcp) words.push(`queries udp=${q.udp?.queries ?? 0} tcp=${q.tcp?.queries ?? 0}`);
+      const q = f.queries as
+        | { udp?: { queries?: number }; tcp?: { queries?: number }; families?: Record<string, { udpQueries?: number; tcpQueries?: number }> }
+        | null
+        | undefined;
+      // Dual-stack responders count each family too (stats.ts): one pair per family, as the catchments differ.
+      if (q?.families)
+        words.push(
+          `queries ${Object.entries(q.families)
+            .map(([family, c]) => `${family} udp=${c.udpQueries ?? 0} tcp=${c.tcpQueries ?? 0}`)
+            .join(' ')}`,
+        );
+      else if (q?.udp || q?.tcp) words.push(`queries udp=${q.udp?.queries ?? 0} tcp=${q.tcp?.queries ?? 0}`);
       return words;
     },
   },

@@ -105,13 +105,37 @@ function drawPops(topo) {
       const mode = el('select', { class: 'fault-mode', title: 'fault mode' });
       for (const m of topo.faultModes) mode.append(el('option', { value: m.name, title: m.summary }, m.name));
       mode.value = 'freeze';
+      // A dual-stack lab: which family the break hits, as `lab break --family` (modes that can aim only; the rest hit both).
+      const family = topo.prefix6 ? familyChoice(topo, mode) : null;
       const fault = el('button', { type: 'button', class: 'fault' }, 'break');
       fault.dataset.action = 'break';
-      fault.addEventListener('click', () => popAction(p.name, `${fault.dataset.action}/${encodeURIComponent(mode.value)}`, fault));
-      card.append(btn, el('div', { class: 'fault-row' }, mode, fault));
+      fault.addEventListener('click', () => {
+        const aim = fault.dataset.action === 'break' && family && family.value !== 'both' ? `?family=${family.value}` : '';
+        popAction(p.name, `${fault.dataset.action}/${encodeURIComponent(mode.value)}${aim}`, fault);
+      });
+      card.append(btn, el('div', { class: 'fault-row' }, mode, ...(family ? [family] : []), fault));
     }
     box.append(card);
   }
+}
+
+const aimable = (topo, modeName) => topo.faultModes.some((m) => m.name === modeName && m.perFamily);
+
+function familyChoice(topo, mode) {
+  const family = el('select', { class: 'fault-family', title: 'which family the break hits' });
+  for (const [value, label] of [
+    ['both', 'both'],
+    ['ipv4', 'IPv4 only'],
+    ['ipv6', 'IPv6 only'],
+  ])
+    family.append(el('option', { value }, label));
+  const follow = () => {
+    family.disabled = !aimable(topo, mode.value);
+    if (family.disabled) family.value = 'both';
+  };
+  mode.addEventListener('change', follow);
+  follow();
+  return family;
 }
 
 async function popAction(pop, action, btn) {
@@ -186,7 +210,7 @@ function applyEvent(ev) {
     const card = document.querySelector(`.pop-card[data-pop="${name}"]`);
     if (!card) continue;
     const word = p.broken
-      ? `broken: ${p.broken}`
+      ? `broken: ${p.broken}${p.brokenFamily ? ` (${p.brokenFamily} only)` : ''}`
       : p.drained
         ? 'drained'
         : (p.announce ?? (ev.nodes[name] && ev.nodes[name] !== 'running' ? ev.nodes[name] : 'unknown'));
@@ -205,6 +229,11 @@ function applyEvent(ev) {
       fault.textContent = fault.dataset.action;
       if (p.broken) mode.value = p.broken;
       mode.disabled = !!p.broken;
+      const family = card.querySelector('select.fault-family');
+      if (family) {
+        if (p.broken) family.value = p.brokenFamily ?? 'both';
+        family.disabled = !!p.broken || !aimable(state.topo, mode.value);
+      }
     }
   }
   for (const c of ev.catchment) {
@@ -306,7 +335,7 @@ function applyFailover(v) {
 const runLine = (r) => {
   const li = el('li', { 'data-run': r.id, class: r.state });
   li.append(
-    el('span', { class: 'what' }, `${r.fault} ${r.pop}`),
+    el('span', { class: 'what' }, `${r.fault}${r.faultFamily && r.faultFamily !== 'both' ? ` (${r.faultFamily} only)` : ''} ${r.pop}`),
     ` ×${r.trials} `,
     el('span', { class: 'when' }, `${new Date(r.at).toLocaleString()}${r.origin === 'disk' ? ' (out/)' : ''} `),
   );

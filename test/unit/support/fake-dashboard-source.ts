@@ -19,9 +19,9 @@ import type { LabStatus, NodeStatus } from '../../../src/lab/status.js';
 import type { Catchment, ChangeReport } from '../../../src/policy/catchment.js';
 import { monoMs, type Sample } from '../../../src/probe/sample.js';
 import type { RecordedFailover } from '../../../src/report/failover-run.js';
-import { findRouter, type Lab, sessionsOf } from '../../../src/topology/model.js';
+import { type Family, findRouter, type Lab, sessionsOf } from '../../../src/topology/model.js';
 import { anycastRouters } from '../../../src/topology/roles/registry.js';
-import type { DashboardSource, FailoverRunRequest } from '../../../src/web/source.js';
+import type { BrokenFault, DashboardSource, FailoverRunRequest } from '../../../src/web/source.js';
 
 /** The phases of a fake trial, ms: probes before the fault, fault until restore, after the restore. */
 export interface FakeFailoverTiming {
@@ -38,9 +38,10 @@ export interface FakeDashboardSource extends DashboardSource {
   nodeState: Record<string, string>;
   drained: Set<string>;
   drainCalls: { pop: string; drained: boolean }[];
-  faultCalls: { pop: string; mode: string; broken: boolean }[];
-  /** PoP → fault mode, as the live source keeps it. */
-  broken: Map<string, string>;
+  /** `family` only when a break was aimed at one. */
+  faultCalls: { pop: string; mode: string; broken: boolean; family?: Family }[];
+  /** PoP → fault, as the live source keeps it. */
+  broken: Map<string, BrokenFault>;
   catchmentCalls: number;
   failoverCalls: Omit<FailoverRunRequest, 'outDir'>[];
   failoverTiming: FakeFailoverTiming;
@@ -213,11 +214,11 @@ export function fakeDashboardSource(lab: Lab): FakeDashboardSource {
         ],
       };
     },
-    async setFault(pop, mode, broken): Promise<ChangeReport> {
+    async setFault(pop, mode, broken, family): Promise<ChangeReport> {
       if (!findRouter(lab, pop)) throw new LabError('USAGE', `"${pop}" is not a PoP of lab ${lab.name}`);
       faultMode(mode); // a USAGE error naming the modes, as the live source's
-      src.faultCalls.push({ pop, mode, broken });
-      if (broken) src.broken.set(pop, mode);
+      src.faultCalls.push({ pop, mode, broken, ...(family ? { family } : {}) });
+      if (broken) src.broken.set(pop, { mode, ...(family ? { family } : {}) });
       else src.broken.delete(pop);
       // A frozen PoP's container is paused; the other modes leave it running.
       if (mode === 'freeze') src.nodeState[pop] = broken ? 'paused' : 'running';
