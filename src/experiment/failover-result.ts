@@ -85,6 +85,8 @@ export interface TrialResult {
   collector?: { fault: CollectorSeen[]; restore: CollectorSeen[] };
   /** The first neighbour that saw the fault, step by step (absent when no neighbour logged a step). */
   controlPlane?: ControlPlaneTimeline;
+  /** Starts of this trial that did not fault because the probes saw the lab off its baseline just before (pre-fault.ts): what they saw, one per start; absent when the first start faulted. */
+  offBaseline?: string[];
   svg?: string;
 }
 
