@@ -105,10 +105,15 @@ export function causalSteps(
   routes: readonly RouteChange[] = [],
 ): ControlPlaneChain {
   type Hit = { e: ControlPlaneEvent; i: number };
-  const inWindow = events.map((e, i) => ({ e, i })).filter(({ e }) => e.wallMs >= w.fromWallMs && e.wallMs <= w.toWallMs);
+  // In time order: bfdd, bgpd and zebra write the shared file each on its own, so its lines need not be (log order breaks ties).
+  const inWindow = events
+    .map((e, i) => ({ e, i }))
+    .filter(({ e }) => e.wallMs >= w.fromWallMs && e.wallMs <= w.toWallMs)
+    .sort((a, b) => a.e.wallMs - b.e.wallMs || a.i - b.i)
+    .map(({ e }, i) => ({ e, i }));
   const found: Partial<Record<ControlPlaneStep, Hit>> = {};
   const unmatched: ControlPlaneUnmatched = {};
-  /** The first event of `step` after log index `after`, before index `before`, that satisfies `ok`. */
+  /** The first event of `step` after position `after`, before position `before`, that satisfies `ok`. */
   const next = (step: ControlPlaneStep, after: number, before = Infinity, ok: (e: ControlPlaneEvent) => boolean = () => true) =>
     inWindow.find(({ e, i }) => e.step === step && i > after && i < before && ok(e));
   const nextIndex = (step: ControlPlaneStep, after: number) => next(step, after)?.i ?? Infinity;

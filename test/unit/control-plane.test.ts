@@ -95,6 +95,16 @@ describe('causalSteps', () => {
     expect(causalSteps(flapped, window, routeChanges(FLAP_MONITOR, PREFIX))).toEqual({ steps: CHAIN, fibMs: 338.6, unmatched: {} });
   });
 
+  it('orders by timestamp, not by line: zebra’s lines written to the file before bgpd’s', () => {
+    const lines = LOG.split('\n');
+    const zebraFirst = [...lines.slice(0, 9), ...lines.slice(11, 15), ...lines.slice(9, 11), ...lines.slice(15)].join('\n');
+    expect(causalSteps(controlPlaneEvents(zebraFirst, PEERS, PREFIX), window, routeChanges(MONITOR, PREFIX))).toEqual({
+      steps: CHAIN,
+      fibMs: 338.6,
+      unmatched: {},
+    });
+  });
+
   it('says which step cannot be matched instead of borrowing another chain’s, and leaves the later ones unmatched too', () => {
     // fra's path was not t-eu's best: its BGP down replaced nothing, so the flap's later run of best path is not the fault's.
     const notBest = controlPlaneEvents(
