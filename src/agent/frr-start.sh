@@ -56,12 +56,14 @@ split_conf() { # sets SPLIT=1 when every statement found its daemon(s)
       # vtysh -b gives prefix-lists and route-maps to zebra as well: so do we.
       'ip prefix-list '* | 'route-map '*) owner=policy ;;
       'router bgp '* | 'bgp '*) owner=bgpd ;;
+      'zebra '*) owner=zebra ;; # zebra's own settings (zebra work-queue)
       *) log "frr.conf: no daemon known for '$line'; zebra and bgpd get frr.conf from vtysh -b"; owner=none known=0 ;;
     esac
     case $owner in
       # bfdd too gets the globals: without `log file` its messages go nowhere.
       global) printf '%s\n' "$line" >&5; printf '%s\n' "$line" >&6; printf '%s\n' "$line" >&7 ;;
       policy) printf '%s\n' "$line" >&5; printf '%s\n' "$line" >&6 ;;
+      zebra) printf '%s\n' "$line" >&5 ;;
       bgpd) printf '%s\n' "$line" >&6 ;;
       bfdd) printf '%s\n' "$line" >&7 ;;
     esac

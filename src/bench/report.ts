@@ -366,6 +366,59 @@ function bfdRemedyTable(doc: RemedyDoc, file: string): string {
   ].join('\n');
 }
 
+/**
+ * `frr-hold-*.json`: one FRR knob on the path after BFD detection, measured
+ * against FRR's default in alternating runs (docs/failover.md, "Where the time
+ * goes after detection"). Written from the runs' `failover --json` results and
+ * FRR's BFD counters on every router before and after each run.
+ */
+interface FrrHoldArm {
+  setting: string;
+  runs: number;
+  trials: number;
+  /** Affected client-trials, and how many of them moved (the failover figures are the movers'). */
+  affected: number;
+  moved: number;
+  failoverMs: { min: number | null; p50: number | null; max: number | null };
+  runP50s: (number | null)[];
+  /** Medians over every trial of the detecting router's steps, ms (keys as in control-plane.ts, `a→b`). */
+  stepMedianMs: Record<string, number | null>;
+  othersHurt: number;
+  runOthersHurt: number[];
+  bfdDownsOnOtherRouters: number;
+  runBfdDownsOnOtherRouters: number[];
+}
+interface FrrHoldDoc {
+  reproduce: string;
+  pop: string;
+  fault: string;
+  bfd: string;
+  trialsPerRun: number;
+  /** The arms' order, one letter per run, e.g. "ABABABAB, BABABABA" for two sessions. */
+  order: string;
+  detectingRouter: string;
+  arms: Record<string, FrrHoldArm>;
+}
+
+function frrHoldTable(doc: FrrHoldDoc, file: string): string {
+  const step = (a: FrrHoldArm, k: string) => {
+    const v = a.stepMedianMs[k];
+    return v === null || v === undefined ? '-' : v.toFixed(1);
+  };
+  const rows = Object.entries(doc.arms).map(
+    ([id, a]) =>
+      `| ${id} | ${a.setting} | ${a.runs} × ${doc.trialsPerRun} | ${a.moved}/${a.affected} | ${n(a.failoverMs.p50)} | ${n(a.failoverMs.max)} | ${a.runP50s.map(n).join(', ')} | ${step(a, 'bgp-down→bestpath')} | ${step(a, 'bgp-to-zebra→zebra-rib')} | ${step(a, 'fib→firstAnswer')} | ${a.othersHurt} (${a.runOthersHurt.join(', ')}) | ${a.bfdDownsOnOtherRouters} (${a.runBfdDownsOnOtherRouters.join(', ')}) |`,
+  );
+  return [
+    `${source(file, doc.reproduce)} Each trial a ${doc.fault} of ${doc.pop} at BFD ${doc.bfd}; runs alternating A and B (${doc.order}), ${doc.trialsPerRun} trials each. Failover of the affected client in ms, and ${doc.detectingRouter}'s steps as medians over every trial, ms:`,
+    '',
+    '| | setting | runs × trials | moved | failover p50 | max | p50 per run | BGP down → best path | to zebra → zebra RIB | FIB → first answer | other clients hurt (per run) | BFD downs on other routers (per run) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+const isFrrHold = (d: unknown): d is FrrHoldDoc => isRecord(d) && isRecord(d.arms) && typeof d.reproduce === 'string' && typeof d.bfd === 'string';
 const hasRows = (d: unknown): d is { rows: unknown[] } => isRecord(d) && Array.isArray(d.rows);
 const failoverRows = (d: unknown): d is { rows: unknown[] } => hasRows(d) && d.rows.some((r) => isRecord(r) && 'statuses' in r);
 const upReps = (d: unknown): d is Record<string, unknown> & { reps: number } => isRecord(d) && typeof d.reps === 'number' && d.reps >= 5;
@@ -412,6 +465,9 @@ export const REPORT_BLOCKS: ReportBlock[] = [
     fits: (d): d is CliDoc => isRecord(d) && isRecord(d.help) && Array.isArray(d.help.rows),
     render: cliTable,
   }),
+  // BFD on every session, and on the failed PoP's session only (`@pop`, the other sessions stay at the lab file's): two tables.
+  block({ id: 'frr-hold', bench: 'frr-hold', fits: (d): d is FrrHoldDoc => isFrrHold(d) && !d.bfd.endsWith('@pop'), render: frrHoldTable }),
+  block({ id: 'frr-hold-pop', bench: 'frr-hold', fits: (d): d is FrrHoldDoc => isFrrHold(d) && d.bfd.endsWith('@pop'), render: frrHoldTable }),
   block({ id: 'responder', bench: 'responder', fits: (d): d is ResponderDoc => isRecord(d) && Array.isArray(d.servers), render: responderTable }),
 ];
 

@@ -5,7 +5,7 @@ import type { DetectionMode } from '../fault/detection.js';
 import type { CollectorSeen } from '../lab/collector.js';
 import type { SCHEMA_VERSION } from '../schema-version.js';
 import type { Family } from '../topology/model.js';
-import type { ControlPlaneTimes } from './control-plane.js';
+import type { ControlPlaneChain, ControlPlaneTimes, ControlPlaneUnmatched } from './control-plane.js';
 import type { Bound } from './failover-bounds.js';
 import type { ClientStatus } from './failover-clients.js';
 import type { StreamCounts, StreamFailover } from './failover-streams.js';
@@ -40,19 +40,21 @@ export interface RouterTiming {
   routeChange?: string;
   /** Dual-stack labs: the first change of the FIB entry for the IPv6 prefix (the /48) after the fault. */
   routeChange6Ms?: number | null;
-  /** Neighbours: each control-plane step after the fault, from FRR's debug log (see control-plane.ts), ms from the fault. */
-  controlPlane?: ControlPlaneTimes;
+  /** Neighbours: the fault's causal chain through this router, from FRR's debug log and the FIB (see control-plane.ts causalSteps), ms from the fault. */
+  controlPlane?: ControlPlaneChain;
 }
 
 /** The detecting router's path from BFD down to the first answer from another PoP, ms from the fault. */
 export interface ControlPlaneTimeline {
   router: string;
   steps: ControlPlaneTimes;
-  /** The kernel's FIB change (ip -ts monitor route). */
+  /** The kernel's FIB change to the chain's new best path (ip -ts monitor route). */
   fibMs: number | null;
-  /** The earliest affected client's first answer from another PoP (its detectMs). */
+  /** The earliest affected client's first answer from another PoP at or after that FIB change (its detectMs). */
   firstAnswerMs: number | null;
   firstAnswerPop: string | null;
+  /** Why a link of the chain has no time (absent when every link matched). */
+  unmatched?: ControlPlaneUnmatched;
   line: string;
 }
 
@@ -83,6 +85,8 @@ export interface TrialResult {
   collector?: { fault: CollectorSeen[]; restore: CollectorSeen[] };
   /** The first neighbour that saw the fault, step by step (absent when no neighbour logged a step). */
   controlPlane?: ControlPlaneTimeline;
+  /** Starts of this trial that did not fault because the probes saw the lab off its baseline just before (pre-fault.ts): what they saw, one per start; absent when the first start faulted. */
+  offBaseline?: string[];
   svg?: string;
 }
 

@@ -26,12 +26,13 @@ import { anycastRouters } from '../topology/roles/registry.js';
 import { formatMs as fmt } from '../util/format.js';
 import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
-import { waitBaseline } from './baseline.js';
+import { type BaselineState, waitBaseline } from './baseline.js';
 import { applyBfd, type BfdScope, withBfd } from './bfd-override.js';
 import { controlPlaneDebugCommands } from './control-plane.js';
 import { type Bound, boundFor } from './failover-bounds.js';
 import type { FailoverResult, FamilyChoice, FamilyTrial, RouterTiming, TrialResult } from './failover-result.js';
 import { summarizeFailover } from './failover-summary.js';
+import { OffBaselineError, preFaultDrift } from './pre-fault.js';
 import { type RouteMonitor, startRouteMonitor } from './route-monitor.js';
 import { controlPlaneTimeline, familyTrial, readHealth, routerTimings } from './trial-analysis.js';
 
@@ -163,6 +164,8 @@ export function aimedFamilies(lab: Pick<Lab, 'name' | 'families'>, fault: FaultM
 export const faultFamilyOf = (lab: Pick<Lab, 'families'>, aimed?: Family): FamilyChoice | undefined => (isDualStack(lab) ? (aimed ?? 'both') : undefined);
 
 const DEFAULTS = { preFaultMs: 1500, holdMs: 1500, baselineTimeoutMs: 90_000, failbackTimeoutMs: 60_000 };
+/** How many times a trial may start before its fault finds the lab at baseline (pre-fault.ts). */
+const OFF_BASELINE_ATTEMPTS = 3;
 
 /**
  * What the random fault phase spreads over: the timer that decides when a
@@ -233,16 +236,12 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
     let baseline = await waitBaseline(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     for (let i = 1; i <= opts.trials; i++) {
       progress.step('trial', `${i}/${opts.trials}`, `${opts.fault.name}${opts.faultFamily ? ` (${opts.faultFamily} only)` : ''} ${pop.name}, BFD ${label}`);
-      const { trial, runs, ipv6 } = await runTrial(deps, o, {
-        model,
-        ctx,
-        bound,
-        trial: i,
-        families,
-        catchment: { ipv4: baseline.catchment, ipv6: baseline.catchment6 ?? {} },
-        phaseDelayMs: Math.round(random() * phaseSpanMs),
-        probeIntervalMs,
-      });
+      const { trial, runs, ipv6 } = await trialAtBaseline(
+        deps,
+        o,
+        { model, ctx, bound, trial: i, families, phaseDelayMs: Math.round(random() * phaseSpanMs), probeIntervalMs },
+        baseline,
+      );
       trials.push(trial);
       if (ipv6) ipv6Trials.push(ipv6);
       if (o.outDir && deps.onTrial) {
@@ -434,6 +433,34 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
   return { trial, runs, ...(second ? { ipv6: second } : {}) };
 }
 
+/**
+ * runTrial from a baseline the trial's own probes confirm at the fault
+ * (pre-fault.ts). A start whose probes saw the lab off it injected nothing:
+ * it runs again after a new baseline check, a few times at most, and the
+ * trial records what each such start saw.
+ */
+async function trialAtBaseline(
+  deps: FailoverDeps,
+  o: Options,
+  setup: Omit<TrialSetup, 'catchment'>,
+  first: BaselineState,
+): Promise<Awaited<ReturnType<typeof runTrial>>> {
+  const offBaseline: string[] = [];
+  let baseline = first;
+  for (;;) {
+    try {
+      const done = await runTrial(deps, o, { ...setup, catchment: { ipv4: baseline.catchment, ipv6: baseline.catchment6 ?? {} } });
+      if (offBaseline.length) done.trial.offBaseline = offBaseline;
+      return done;
+    } catch (err) {
+      if (!(err instanceof OffBaselineError) || offBaseline.length + 1 >= OFF_BASELINE_ATTEMPTS) throw err;
+      offBaseline.push(err.problems.join('; '));
+      deps.progress.step('trial', `${setup.trial} again`, `not at baseline before the fault: ${err.problems.join('; ')}`);
+      baseline = await waitBaseline(deps.rt, setup.model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
+    }
+  }
+}
+
 /** Debug logging of the control-plane steps on `routers`, on or back off. */
 async function setControlPlaneDebug(rt: ContainerRuntime, model: Lab, routers: readonly string[], on: boolean): Promise<void> {
   const commands = controlPlaneDebugCommands(model.anycast.prefix, on);
@@ -487,6 +514,9 @@ async function faultUnderProbes(
   ctx.prepared = {};
   await o.fault.prepare?.(ctx);
   await hold(o.preFaultMs + s.phaseDelayMs, signal);
+  // The baseline was checked before the probes started: they say whether it still holds now, at the fault.
+  const drift = preFaultDrift(session.samples, everyone, s.catchment, { fromMs: t, toMs: clock.monoMs() });
+  if (drift.length) throw new OffBaselineError(drift);
 
   const faultMs = clock.monoMs();
   let injectMs = NaN;
@@ -534,5 +564,6 @@ async function faultUnderProbes(
 function trialLine(t: TrialResult): string {
   const moved = t.clients.filter((c) => c.affected).map((c) => `${c.client} ${c.fromPop}→${c.toPop ?? '?'} ${fmt(c.failoverMs)}`);
   const cp = t.controlPlane ? `\n  ${t.controlPlane.line}` : '';
-  return `${moved.join(', ')}; failback ${fmt(t.failbackMs)}; baseline ${fmt(t.baselineAfterMs)} after restore${cp}`;
+  const again = t.offBaseline ? `; started ${t.offBaseline.length + 1} times (off baseline before the fault)` : '';
+  return `${moved.join(', ')}; failback ${fmt(t.failbackMs)}; baseline ${fmt(t.baselineAfterMs)} after restore${again}${cp}`;
 }

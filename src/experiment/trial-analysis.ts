@@ -8,7 +8,7 @@ import type { ClientProbeRun } from '../probe/run-probes.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Family, Lab } from '../topology/model.js';
-import { controlPlaneEvents, controlPlaneLine, firstSteps } from './control-plane.js';
+import { AFTER_UNMATCHED, causalSteps, controlPlaneEvents, controlPlaneLine } from './control-plane.js';
 import { analyzeClient } from './failover-clients.js';
 import type { ControlPlaneTimeline, FamilyTrial, RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
 import { analyzeStreams, countStreams } from './failover-streams.js';
@@ -37,12 +37,14 @@ export async function routerTimings(
       .map((u) => u.pop.address);
     const ev = role === 'neighbour' ? frrEvents(logs.get(router) ?? '', peers).filter((e) => during(e.wallMs)) : [];
     const first = (k: string) => ev.find((e) => e.kind === k)?.wallMs;
-    const change = routeChanges(monitorText.get(router) ?? '', model.anycast.prefix).find((c) => during(c.wallMs));
+    const changes = routeChanges(monitorText.get(router) ?? '', model.anycast.prefix);
+    const change = changes.find((c) => during(c.wallMs));
     // `ip monitor route` watches both families: the /48's change is in the same text.
     const v6 = model.anycast.ipv6;
     const change6 = v6 ? routeChanges(monitorText.get(router) ?? '', v6.prefix).find((c) => during(c.wallMs)) : undefined;
     const window = { fromWallMs: faultWall - 5, toWallMs: t.restoreMs + t.offsetMs, zeroWallMs: faultWall };
-    const controlPlane = role === 'neighbour' ? firstSteps(controlPlaneEvents(logs.get(router) ?? '', peers, model.anycast.prefix), window) : undefined;
+    const controlPlane =
+      role === 'neighbour' ? causalSteps(controlPlaneEvents(logs.get(router) ?? '', peers, model.anycast.prefix), window, changes) : undefined;
     return {
       router,
       role,
@@ -59,20 +61,29 @@ export async function routerTimings(
 
 /**
  * The trial's control-plane line: the neighbour whose BFD (else session)
- * went down first, and the earliest first answer from another PoP among the
- * affected clients.
+ * went down first, its causal chain (causalSteps), and the earliest first
+ * answer from another PoP among the affected clients at or after that
+ * chain's FIB change (an answer before it was moved by something else).
  */
 export function controlPlaneTimeline(routers: readonly RouterTiming[], clients: readonly TrialClient[]): ControlPlaneTimeline | undefined {
-  const detectedAt = (r: RouterTiming) => r.controlPlane?.['bfdd-down'] ?? r.controlPlane?.['bgp-down'] ?? r.bgpDownMs ?? Infinity;
+  const detectedAt = (r: RouterTiming) => r.controlPlane?.steps['bfdd-down'] ?? r.controlPlane?.steps['bgp-down'] ?? r.bgpDownMs ?? Infinity;
   const detecting = routers.filter((r) => r.role === 'neighbour' && r.controlPlane).sort((a, b) => detectedAt(a) - detectedAt(b))[0];
-  if (!detecting?.controlPlane) return undefined;
-  const first = clients.filter((c) => c.affected && c.detectMs !== null).sort((a, b) => (a.detectMs as number) - (b.detectMs as number))[0];
+  const chain = detecting?.controlPlane;
+  if (!detecting || !chain) return undefined;
+  const fib = chain.fibMs;
+  const first =
+    fib === null
+      ? undefined
+      : clients.filter((c) => c.affected && c.detectMs !== null && c.detectMs >= fib).sort((a, b) => (a.detectMs as number) - (b.detectMs as number))[0];
+  const unmatched = { ...chain.unmatched };
+  if (!first) unmatched['first-answer'] = fib === null ? AFTER_UNMATCHED : 'no affected client answered by another PoP after the FIB change';
   const tl = {
     router: detecting.router,
-    steps: detecting.controlPlane,
-    fibMs: detecting.routeChangeMs,
+    steps: chain.steps,
+    fibMs: fib,
     firstAnswerMs: first?.detectMs ?? null,
     firstAnswerPop: first?.toPop ?? null,
+    ...(Object.keys(unmatched).length ? { unmatched } : {}),
   };
   return { ...tl, line: controlPlaneLine(tl) };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type ControlPlaneStep, controlPlaneDebugCommands, controlPlaneEvents, controlPlaneLine, firstSteps } from '../../src/experiment/control-plane.js';
+import { type ControlPlaneStep, causalSteps, controlPlaneDebugCommands, controlPlaneEvents, controlPlaneLine } from '../../src/experiment/control-plane.js';
 import type { RouterTiming, TrialClient } from '../../src/experiment/failover-result.js';
-import { parseFrrTime } from '../../src/experiment/router-events.js';
+import { parseFrrTime, routeChanges } from '../../src/experiment/router-events.js';
 import { controlPlaneTimeline } from '../../src/experiment/trial-analysis.js';
 
 // t-eu's FRR 8.4 log around a freeze of fra (10.77.0.2), debug switches of
@@ -55,40 +55,101 @@ describe('controlPlaneEvents', () => {
   });
 });
 
-describe('firstSteps', () => {
+// ip -ts monitor route on t-eu in the same run: the FIB change to iad's path.
+const MONITOR = `[2026-12-06T04:10:34.211604] 192.0.2.0/24 nhid 18 via 10.77.0.43 dev eth4 proto bgp metric 20
+[2026-12-06T04:10:36.989000] 192.0.2.0/24 nhid 14 via 10.77.0.2 dev eth2 proto bgp metric 20`;
+
+// The same trial with unrelated flaps around it, as the 20x3-on-every-session
+// runs recorded them: t-eu's session with 10.77.0.51 drops 60 ms after the
+// fault and comes back, re-running best path for the prefix and re-sending
+// fra's route to zebra (new attributes) before fra's own BFD down; a second,
+// later flap of 10.77.0.43 runs best path again after the failover.
+const FLAPS = `2026/12/06 04:10:33.934001 BFD: [SEY1D-NT8EQ] state-change: [mhop:no peer:10.77.0.51 local:10.77.0.50 vrf:default ifname:eth5] up -> down reason:control-expired
+2026/12/06 04:10:33.934210 BGP: [HZN6M-XRM1G] %NOTIFICATION(Hard Reset): sent to neighbor 10.77.0.51 6/10 (Cease/BFD Down) 0 bytes 
+2026/12/06 04:10:33.934280 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor 10.77.0.51(ams) in vrf default Down BGP Notification send
+2026/12/06 04:10:33.994500 BGP: [N6CTF-2RSKS] 192.0.2.0/24(VRF default): After path selection, newbest is path 10.77.0.2 oldbest was 10.77.0.2
+2026/12/06 04:10:33.994560 BGP: [V15FP-4CPVK] Tx route add VRF 0 192.0.2.0/24 metric 0 tag 0 count 1 nhg 0
+2026/12/06 04:10:34.004700 ZEBRA: [MFYWV-KH3MC] process_subq_early_route_add: (0:254):192.0.2.0/24: Inserting route rn 0x556024f527e0, re 0x556024ff5600 (bgp) existing 0x556024f53a20, same_count 1
+2026/12/06 04:10:34.004790 ZEBRA: [YXPF5-B2CE0] netlink_route_multipath_msg_encode: RTM_NEWROUTE 192.0.2.0/24 vrf 0(254)
+${LOG.split('\n').slice(1, 15).join('\n')}
+2026/12/06 04:10:34.520000 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor 10.77.0.43(iad) in vrf default Down BGP Notification send
+2026/12/06 04:10:34.580100 BGP: [N6CTF-2RSKS] 192.0.2.0/24(VRF default): After path selection, newbest is path 10.77.0.51 oldbest was 10.77.0.43`;
+const FLAP_MONITOR = `[2026-12-06T04:10:34.004650] 192.0.2.0/24 nhid 9 via 10.77.0.2 dev eth2 proto bgp metric 20
+${MONITOR}`;
+
+describe('causalSteps', () => {
   // The fault 267.857 ms before bfdd's down (FRR logs UTC wall-clock; the runner converts with the host's wall−monotonic offset).
   const zero = parseFrrTime('2026/12/06 04:10:33.873000')!;
   const events = controlPlaneEvents(LOG, PEERS, PREFIX);
+  const window = { fromWallMs: zero - 5, toWallMs: zero + 1900, zeroWallMs: zero };
+  const CHAIN = { 'bfdd-down': 267.9, 'bgp-down': 268.2, bestpath: 328.5, 'bgp-to-zebra': 328.6, 'zebra-rib': 338.8, 'zebra-kernel': 338.9 };
 
-  it('gives each step its first instant in the window, 0.1 ms, relative to the fault', () => {
-    expect(firstSteps(events, { fromWallMs: zero - 5, toWallMs: zero + 1900, zeroWallMs: zero })).toEqual({
-      'bfdd-down': 267.9,
-      'bgp-down': 268.2,
-      bestpath: 328.5,
-      'bgp-to-zebra': 328.6,
-      'zebra-rib': 338.8,
-      'zebra-kernel': 338.9,
+  it('gives each step of the chain its instant, 0.1 ms, relative to the fault, and the FIB change to the new best path', () => {
+    expect(causalSteps(events, window, routeChanges(MONITOR, PREFIX))).toEqual({ steps: CHAIN, fibMs: 338.6, unmatched: {} });
+  });
+
+  it('follows the faulted peer through unrelated flaps: another session’s best-path run, route to zebra and FIB change are not its steps', () => {
+    const flapped = controlPlaneEvents(FLAPS, PEERS, PREFIX);
+    // The flap's lines name the prefix, so they are events: the chain has to skip them.
+    expect(flapped.filter((e) => e.step === 'bestpath')).toHaveLength(3);
+    expect(causalSteps(flapped, window, routeChanges(FLAP_MONITOR, PREFIX))).toEqual({ steps: CHAIN, fibMs: 338.6, unmatched: {} });
+  });
+
+  it('orders by timestamp, not by line: zebra’s lines written to the file before bgpd’s', () => {
+    const lines = LOG.split('\n');
+    const zebraFirst = [...lines.slice(0, 9), ...lines.slice(11, 15), ...lines.slice(9, 11), ...lines.slice(15)].join('\n');
+    expect(causalSteps(controlPlaneEvents(zebraFirst, PEERS, PREFIX), window, routeChanges(MONITOR, PREFIX))).toEqual({
+      steps: CHAIN,
+      fibMs: 338.6,
+      unmatched: {},
+    });
+  });
+
+  it('says which step cannot be matched instead of borrowing another chain’s, and leaves the later ones unmatched too', () => {
+    // fra's path was not t-eu's best: its BGP down replaced nothing, so the flap's later run of best path is not the fault's.
+    const notBest = controlPlaneEvents(
+      FLAPS.replace('oldbest was 10.77.0.2\n2026/12/06 04:10:34.201591', 'oldbest was 10.77.0.43\n2026/12/06 04:10:34.201591'),
+      PEERS,
+      PREFIX,
+    );
+    const c = causalSteps(notBest, window, routeChanges(FLAP_MONITOR, PREFIX));
+    expect(c.steps).toEqual({ 'bfdd-down': 267.9, 'bgp-down': 268.2, bestpath: null, 'bgp-to-zebra': null, 'zebra-rib': null, 'zebra-kernel': null });
+    expect(c.fibMs).toBeNull();
+    expect(c.unmatched).toEqual({
+      bestpath: "no best-path run replaced 10.77.0.2's path",
+      'bgp-to-zebra': 'follows an unmatched step',
+      'zebra-rib': 'follows an unmatched step',
+      'zebra-kernel': 'follows an unmatched step',
+      fib: 'follows an unmatched step',
     });
   });
 
   it('leaves out what happened before the window (a step of the previous trial) and after it (the failback)', () => {
-    const t = firstSteps(events, { fromWallMs: zero + 1000, toWallMs: zero + 3500, zeroWallMs: zero });
-    expect(t['bfdd-down']).toBeNull();
-    expect(t['bgp-down']).toBe(2053);
-    expect(t.bestpath).toBe(3106.4);
+    const c = causalSteps(events, { fromWallMs: zero + 1000, toWallMs: zero + 3500, zeroWallMs: zero });
+    expect(c.steps['bfdd-down']).toBeNull();
+    expect(c.unmatched['bfdd-down']).toBe('no BFD down of the faulted peer in the window');
+    // Without a BFD down the chain starts at the peer's BGP down: the session reset after BFD came back up.
+    expect(c.steps['bgp-down']).toBe(2053);
+    expect(c.steps.bestpath).toBeNull();
+  });
+
+  it('ties the FIB change to the chain by its next hop, not by being first', () => {
+    const c = causalSteps(events, window, routeChanges('[2026-12-06T04:10:34.211604] 192.0.2.0/24 nhid 9 via 10.77.0.51 dev eth5 proto bgp metric 20', PREFIX));
+    expect(c.fibMs).toBeNull();
+    expect(c.unmatched.fib).toBe('no FIB change to via 10.77.0.43 after the BGP down');
   });
 });
 
 describe('controlPlaneTimeline', () => {
   const steps = { 'bfdd-down': 267.9, 'bgp-down': 268.2, bestpath: 328.5, 'bgp-to-zebra': 328.6, 'zebra-rib': 338.8, 'zebra-kernel': 338.9 };
-  const router = (name: string, cp: typeof steps | undefined, route: number | null): RouterTiming => ({
+  const router = (name: string, cp: typeof steps | undefined, fib: number | null): RouterTiming => ({
     router: name,
     role: 'neighbour',
     bfdDownMs: null,
     holdExpiredMs: null,
     bgpDownMs: null,
-    routeChangeMs: route,
-    ...(cp ? { controlPlane: cp } : {}),
+    routeChangeMs: fib,
+    ...(cp ? { controlPlane: { steps: cp, fibMs: fib, unmatched: {} } } : {}),
   });
   const client = (name: string, affected: boolean, detectMs: number | null, toPop: string) => ({ client: name, affected, detectMs, toPop }) as TrialClient;
 
@@ -101,9 +162,41 @@ describe('controlPlaneTimeline', () => {
     expect(tl.router).toBe('t-eu');
     expect(tl.fibMs).toBe(338.6);
     expect(tl.firstAnswerMs).toBe(352);
+    expect(tl.unmatched).toBeUndefined();
     expect(tl.line).toBe(
       't-eu: BFD down +267.9 ms → BGP down +268.2 → bestpath +328.5 → to zebra +328.6 → zebra rib +338.8 → netlink +338.9 → FIB +338.6 → first iad answer +352.0',
     );
+  });
+
+  it('takes the first answer only after the chain’s FIB change: an affected client that moved before it moved for another reason', () => {
+    const tl = controlPlaneTimeline([router('t-eu', steps, 338.6)], [client('c-br', true, 120, 'gru'), client('c-de', true, 352, 'iad')])!;
+    expect(tl.firstAnswerMs).toBe(352);
+    expect(tl.firstAnswerPop).toBe('iad');
+  });
+
+  it('says so when the chain breaks, rather than pairing it with an answer', () => {
+    const broken: RouterTiming = {
+      ...router('t-eu', undefined, 338.6),
+      controlPlane: {
+        steps: { ...steps, bestpath: null, 'bgp-to-zebra': null, 'zebra-rib': null, 'zebra-kernel': null },
+        fibMs: null,
+        unmatched: {
+          bestpath: "no best-path run replaced 10.77.0.2's path",
+          'bgp-to-zebra': 'follows an unmatched step',
+          'zebra-rib': 'follows an unmatched step',
+          'zebra-kernel': 'follows an unmatched step',
+          fib: 'follows an unmatched step',
+        },
+      },
+    };
+    const tl = controlPlaneTimeline([broken], [client('c-de', true, 352, 'iad')])!;
+    expect(tl.firstAnswerMs).toBeNull();
+    expect(tl.unmatched?.['first-answer']).toBe('follows an unmatched step');
+    expect(tl.line).toBe(
+      "t-eu: BFD down +267.9 ms → BGP down +268.2 → bestpath unmatched (no best-path run replaced 10.77.0.2's path) → to zebra — → zebra rib — → netlink — → FIB — → first new answer —",
+    );
+    const noAnswer = controlPlaneTimeline([router('t-eu', steps, 338.6)], [client('c-de', true, 300, 'iad')])!;
+    expect(noAnswer.line).toMatch(/FIB \+338\.6 → first new answer unmatched \(no affected client answered by another PoP after the FIB change\)$/);
   });
 
   it('is absent when no neighbour was traced', () => {

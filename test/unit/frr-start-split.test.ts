@@ -42,16 +42,18 @@ describe('frr-start.sh: frr.conf split per daemon', () => {
       const conf = readFileSync(join(GOLDEN, g, 'frr.conf'), 'utf8');
       const { split: ok, files } = split(conf);
       expect(ok).toBe(true);
-      // bgpd: all of frr.conf, in order, but the BFD block (bfdd's) and vtysh's own setting.
+      // bgpd: all of frr.conf, in order, but the BFD block (bfdd's), zebra's own settings and vtysh's.
       const block = /^bfd\n[\s\S]*?^exit$/m.exec(conf)?.[0] ?? '';
       expect(block).not.toBe('');
       const bgpd = statements(files.bgpd);
-      expect(bgpd).toEqual(statements(conf.replace(block, '')).filter((l) => l !== 'service integrated-vtysh-config'));
+      expect(bgpd).toEqual(statements(conf.replace(block, '')).filter((l) => l !== 'service integrated-vtysh-config' && !l.startsWith('zebra ')));
       expect(bgpd.some((l) => l.startsWith('router bgp '))).toBe(true);
       // zebra: no BGP statement (zebra would reject them).
       const zebra = statements(files.zebra);
       expect(zebra.filter((l) => /^(router bgp|bgp |bfd$)/.test(l) || l.startsWith(' neighbor'))).toEqual([]);
       expect(zebra).toContain(`hostname ${/^hostname (\S+)/m.exec(conf)?.[1]}`);
+      // zebra's own settings go to zebra alone.
+      expect(zebra).toEqual(expect.arrayContaining(['zebra work-queue 0']));
       // bfdd: the globals (its log file) and the bfd block, nothing else.
       const globals = statements(conf).filter((l) => /^(frr |hostname |log )/.test(l));
       expect(globals.some((l) => l.startsWith('log file '))).toBe(true);
