@@ -3,7 +3,7 @@
 // Between the two a session can drop (a failback not yet stable, a BFD flap
 // at a tight setting): a trial faulted then starts with a mover already moved.
 import { LabError } from '../errors.js';
-import { familyOf, type Sample } from '../probe/sample.js';
+import { familyOf, type Sample } from '../contract/sample.js';
 import type { Family } from '../topology/model.js';
 
 /** The trial did not inject: the probes saw the lab off its baseline just before the fault. */
