@@ -129,11 +129,6 @@ function headerLines(banner: string, router: Router): string[] {
     '! bgpd holds every session until config is read plus what is left of the',
     '! route-map delay timer (5 s by default): 0 lets sessions start 1 s after config.',
     'bgp route-map delay-timer 0',
-    '! zebra work-queue 0: zebra installs what bgpd hands it at once instead of holding',
-    '! its RIB queue 10 ms to batch (ZEBRA_RIB_PROCESS_HOLD_TIME, zebra/zebra_router.h:179',
-    '! in FRR 8.4.4; hidden command, zebra/zebra_vty.c:3833). A few prefixes leave nothing',
-    '! to batch; after BFD detection the FIB changes 10 ms sooner, no collateral: docs/failover.md.',
-    'zebra work-queue 0',
     '!',
   ];
 }
