@@ -2,8 +2,9 @@
 // pre-fault window, not the baseline check made seconds before they started.
 // Between the two a session can drop (a failback not yet stable, a BFD flap
 // at a tight setting): a trial faulted then starts with a mover already moved.
-import { LabError } from '../errors.js';
+
 import { familyOf, type Sample } from '../contract/sample.js';
+import { LabError } from '../errors.js';
 import type { Family } from '../topology/model.js';
 
 /** The trial did not inject: the probes saw the lab off its baseline just before the fault. */

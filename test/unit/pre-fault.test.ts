@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OffBaselineError, preFaultDrift } from '../../src/experiment/pre-fault.js';
 import type { Sample } from '../../src/contract/sample.js';
+import { OffBaselineError, preFaultDrift } from '../../src/experiment/pre-fault.js';
 
 /** One UDP probe every 5 ms from `fromMs` to `toMs`, answered by `pop(sentMs)` (null: timed out). */
 function probes(client: string, fromMs: number, toMs: number, pop: (t: number) => string | null, family?: 'ipv6'): Sample[] {
