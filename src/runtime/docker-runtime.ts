@@ -5,6 +5,7 @@ import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import pRetry from 'p-retry';
 import { LabError } from '../errors.js';
+import { latestInOrder } from '../util/concurrency.js';
 import { waitUntil } from '../util/wait.js';
 import { ExecGate } from './exec-gate.js';
 import type {
@@ -336,7 +337,10 @@ export class DockerRuntime implements ContainerRuntime {
       // process starts. A failed resize is not the session's failure (a process that already ended has no TTY left).
       const size = io.size;
       if (size) await pRetry(() => resize(size), { retries: 4, minTimeout: 10, maxTimeout: 50 }).catch(() => undefined);
-      unsubscribe = io.onResize?.((s) => void resize(s).catch(() => undefined));
+      // One resize at a time, ending on the newest size: a window dragged (or `stty rows R cols C`, two ioctls and two
+      // SIGWINCHs) sends sizes in quick succession, and two requests in flight can reach the engine in either order,
+      // leaving the older size. A failed resize is not the session's failure (as above).
+      unsubscribe = io.onResize?.(latestInOrder(resize, () => undefined));
     }
     try {
       await ended;

@@ -17,3 +17,33 @@ export async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: 
   if (failure !== undefined) throw failure;
   return results;
 }
+
+/**
+ * One call of `fn` in flight at a time, always ending on the latest value:
+ * a value given while a call runs waits for it, and replaces any value still
+ * waiting (only the last one matters). For settings where the last write must
+ * win, e.g. a terminal's size: two resize requests sent at once can reach the
+ * engine in either order. A failed call is reported to `onError` and does not
+ * stop the ones after it.
+ */
+export function latestInOrder<T>(fn: (value: T) => Promise<unknown>, onError: (err: unknown) => void): (value: T) => void {
+  let running = false;
+  let waiting: { value: T } | undefined;
+  const drain = async () => {
+    running = true;
+    while (waiting) {
+      const { value } = waiting;
+      waiting = undefined;
+      try {
+        await fn(value);
+      } catch (err) {
+        onError(err);
+      }
+    }
+    running = false;
+  };
+  return (value: T) => {
+    waiting = { value };
+    if (!running) void drain();
+  };
+}
