@@ -1,10 +1,14 @@
+// Probe orchestration against a hand-written fake runtime: samples arrive in
+// chunks cut anywhere, are visible while the run goes on, and stop() ends
+// every agent through pkill with the run's own tag.
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { probeConfig, startProbes } from '../../src/probe/run-probes.js';
 import type { ContainerRuntime, ExecResult } from '../../src/runtime/runtime.js';
-import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
+import { loadLabFile } from '../../src/topology/load.js';
 
-const lab = defaultIpv4Lab();
+const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
 
 function fakeRuntime() {
   const agents = new Map<string, { stdout: PassThrough; stderr: PassThrough; end: (code: number) => void; argv: string[] }>();
