@@ -24,6 +24,14 @@ import { parseNdjson } from '../../src/probe/ndjson.js';
 import { configFor, type FakePop, HOST, sleep, startFakePop } from '../unit/support/fake-pop.js';
 
 let pops: FakePop[] = [];
+
+/** What the agent writes to its output, read back as one string once it has run. */
+function captured(): { out: PassThrough; text: () => string } {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d) => (text += d));
+  return { out, text: () => text };
+}
 afterEach(async () => {
   await Promise.all(pops.map((p) => p.close()));
   pops = [];
@@ -33,9 +41,7 @@ describe('probe agent against fake PoPs', () => {
   it('probes at the configured rates, then sees a failover, resets and refusals', async () => {
     const pop = await startFakePop('fra');
     pops.push(pop);
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (d) => (text += d));
+    const { out, text } = captured();
     const stop = new AbortController();
     const run = runProbeAgent(configFor(pop), { out, signal: stop.signal });
 
@@ -57,10 +63,10 @@ describe('probe agent against fake PoPs', () => {
     stop.abort(new Error('test done'));
     const summary = await run;
 
-    const { samples, summary: printed, invalid } = parseNdjson(text);
+    const { samples, summary: printed, invalid } = parseNdjson(text());
     expect(invalid).toEqual([]);
     expect(printed).toEqual(summary);
-    expect(text.trimEnd().split('\n').at(-1)).toContain('"type":"summary"');
+    expect(text().trimEnd().split('\n').at(-1)).toContain('"type":"summary"');
     expect(summary.samples).toBe(samples.length);
     expect(summary.stopReason).toBe('test done');
 
@@ -111,12 +117,10 @@ describe('probe agent against fake PoPs', () => {
     const v4 = await startFakePop('fra');
     const v6 = await startFakePop('ams', '::1');
     pops.push(v4, v6);
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (d) => (text += d));
+    const { out, text } = captured();
     const ipv6 = { dns: { address: '::1', port: v6.dnsPort }, http: { address: '::1', port: v6.httpPort }, stream: { address: '::1', port: v6.streamPort } };
     const summary = await runProbeAgent(configFor(v4, { ipv6, udpIntervalMs: 20, streams: 1, durationMs: 600 }), { out });
-    const { samples, invalid } = parseNdjson(text);
+    const { samples, invalid } = parseNdjson(text());
     expect(invalid).toEqual([]);
     const of = (family: string, kind: string) => samples.filter((s) => s.family === family && s.kind === kind);
     for (const kind of ['udp-dns', 'tcp-dns', 'http', 'stream']) {
@@ -137,11 +141,9 @@ describe('probe agent against fake PoPs', () => {
   it('an IPv4-only agent writes no family field', async () => {
     const pop = await startFakePop('fra');
     pops.push(pop);
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (d) => (text += d));
+    const { out, text } = captured();
     const summary = await runProbeAgent(configFor(pop, { udpIntervalMs: 50, streams: 0, durationMs: 200 }), { out });
-    const { samples } = parseNdjson(text);
+    const { samples } = parseNdjson(text());
     expect(samples.length).toBeGreaterThan(0);
     expect(samples.some((s) => 'family' in s)).toBe(false);
     expect(summary.ipv6).toBeUndefined();
@@ -153,14 +155,12 @@ describe('probe agent against fake PoPs', () => {
     // A TCP server that accepts and never writes.
     const mute = net.createServer((s) => s.on('error', () => {}));
     await new Promise<void>((r) => mute.listen(0, HOST, () => r()));
-    const out = new PassThrough();
-    let text = '';
-    out.on('data', (d) => (text += d));
+    const { out, text } = captured();
     const config = configFor(pop, { udpIntervalMs: 0, tcpIntervalMs: 0, httpIntervalMs: 0, streams: 1, streamIdleMs: 300, durationMs: 500 });
     config.stream.port = (mute.address() as net.AddressInfo).port;
     const summary = await runProbeAgent(config, { out });
     mute.close();
-    const { samples } = parseNdjson(text);
+    const { samples } = parseNdjson(text());
     expect(samples[0]).toMatchObject({ kind: 'stream', stream: 0, conn: 0, outcome: 'timeout' });
     expect(summary.stopReason).toBe('duration');
     expect(summary.streams.ends.timeout).toBe(1);
