@@ -64,7 +64,25 @@ export const ROUTER_SYSCTLS_DUAL: Record<string, string> = {
   // the IPv6 session would stay Active for good. IPv4 addresses are kept anyway.
   'net.ipv6.conf.all.keep_addr_on_down': '1',
   'net.ipv6.conf.default.keep_addr_on_down': '1',
+  // No duplicate address detection on interfaces added later (live-plan.ts); see noDad.
+  'net.ipv6.conf.all.accept_dad': '0',
+  'net.ipv6.conf.default.accept_dad': '0',
 };
+
+/**
+ * No duplicate address detection on a dual-stack router's links: every
+ * address is the plan's, so there is nothing to detect. Docker adds the
+ * global addresses nodad, but the kernel's fe80:: link-local runs DAD (1-2 s
+ * tentative) each time a link comes up, and meanwhile bgpd cannot set an IPv6
+ * session's link-local next hop: after a restored `cut` it sent a NOTIFICATION
+ * ("nexthop_set failed") and held the peer Idle for its 3 s start timer, so
+ * IPv6 failed back in ~4.5 s against ~0.3 s for IPv4. `default` is not
+ * enough: Docker moves eth0… into the namespace before these sysctls are
+ * applied (measured: default 0, eth0 1), so each interface is named; they
+ * exist by then (docker-runtime.ts connects every network before start).
+ */
+const noDad = (interfaces: number): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: interfaces }, (_, i) => [`net.ipv6.conf.eth${i}.accept_dad`, '0']));
 
 /** A network's IPv6 half, when the lab has one: absent keeps an [ipv4] lab's spec exactly as it was. */
 const v6 = (ipv6: { subnet: string; gateway: string } | undefined): Pick<NetworkSpec, 'ipv6'> =>
@@ -160,7 +178,7 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
     ),
   ];
   const dual = isDualStack(lab);
-  const sysctls = dual ? ROUTER_SYSCTLS_DUAL : ROUTER_SYSCTLS;
+  const sysctls = dual ? { ...ROUTER_SYSCTLS_DUAL, ...noDad(attachments.length) } : ROUTER_SYSCTLS;
   const nodeDir = `${paths.configRoot}/${lab.name}/${r.name}`;
   const binds = [`${nodeDir}:/etc/frr`, `${paths.agentDir}:${AGENT_DIR}:ro`];
   // A directory, not a file: a rewritten file is a new inode a file bind would not see.
@@ -176,7 +194,8 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
     labels: labLabels(lab.name, r.name, r.role, 'router', {
       [LABEL.file]: lab.file,
       // The sysctls join the hash only in a dual-stack lab: an [ipv4] lab's hash stays what it always was.
-      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(env), ...(dual ? [JSON.stringify(sysctls)] : [])]),
+      // noDad's per-interface lines stay out: they follow the links, which change in place.
+      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(env), ...(dual ? [JSON.stringify(ROUTER_SYSCTLS_DUAL)] : [])]),
       [LABEL.frrHash]: nodeFrrHash(lab, r.name),
     }),
     cmd: ['/bin/bash', `${AGENT_DIR}/router-init.sh`],

@@ -124,6 +124,9 @@ describe('planLab, a dual-stack lab', () => {
       'net.ipv6.conf.default.forwarding': '1',
       'net.ipv6.conf.all.keep_addr_on_down': '1',
       'net.ipv6.conf.default.keep_addr_on_down': '1',
+      'net.ipv6.conf.all.accept_dad': '0',
+      'net.ipv6.conf.default.accept_dad': '0',
+      ...Object.fromEntries((dnode('pop-fra').spec.networks ?? []).map((_, i) => [`net.ipv6.conf.eth${i}.accept_dad`, '0'])),
     });
   });
 
