@@ -64,6 +64,8 @@ export type ExecJson = ExecResult & { node: string; cmd: string[] };
 /** The parts of FRR's `show bgp summary json` these tests read. */
 export interface VtyshBgpSummary {
   ipv4Unicast: { peers: Record<string, { state: string; pfxRcd?: number }> };
+  /** A dual-stack lab's IPv6 sessions (their own, activated only in this family). */
+  ipv6Unicast?: { peers: Record<string, { state: string; pfxRcd?: number }> };
 }
 
 /** One entry of FRR's `show bfd peers json`. */

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorCheck, CollectorEvent, CollectorPath } from '../../src/lab/collector.js';
 import type { UpResult } from '../../src/lab/up.js';
-import { lab, labJson, TEST_LAB, TEST_LAB_FILE, vtyshJson } from './cli.js';
+import { lab, labJson, TEST_LAB, TEST_LAB_FILE, until, vtyshJson } from './cli.js';
 
 const L = TEST_LAB.name;
 const TRANSITS = ['t-eu', 't-us', 't-ap'];
@@ -16,14 +16,25 @@ describe("route collector (the suite's lab)", () => {
     await labJson<UpResult>(['up', TEST_LAB_FILE]);
   });
 
-  it('every transit is an established GoBGP peer, and FRR on each transit sees the collector session up', async () => {
+  it('every transit is an established GoBGP peer over each family, and FRR on each transit sees the collector sessions up', async () => {
+    type Peers = { peers: Record<string, { state: string; remoteAs: number }> };
+    // `up` does not wait for the collector (an observer must not hold it): its
+    // sessions come up on their own, the IPv6 one a few seconds after `up`
+    // returns (seen Active right after `up`, 2026-12-06).
+    const t0 = performance.now();
     for (const t of TRANSITS) {
-      const s = await vtyshJson<{ ipv4Unicast: { peers: Record<string, { state: string; remoteAs: number }> } }>(t, 'show bgp summary');
-      expect(s.ipv4Unicast.peers[TEST_LAB.collector!.address], t).toMatchObject({ state: 'Established', remoteAs: 64999 });
+      await until(`${t}'s sessions to the collector Established over both families`, 30_000, 500, async () => {
+        const s = await vtyshJson<{ ipv4Unicast: Peers; ipv6Unicast?: Peers }>(t, 'show bgp summary');
+        expect(s.ipv4Unicast.peers[TEST_LAB.collector!.address], t).toMatchObject({ state: 'Established', remoteAs: 64999 });
+        expect(s.ipv6Unicast?.peers[TEST_LAB.collector!.ipv6!.address], `${t} over IPv6`).toMatchObject({ state: 'Established', remoteAs: 64999 });
+        return true;
+      });
     }
+    console.log(`collector sessions Established on every transit, both families, ${(performance.now() - t0).toFixed(0)} ms after \`up\` returned`);
     const r = await lab(['exec', '--lab', L, 'collector', '--', 'gobgp', 'neighbor']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.match(/Establ/g)).toHaveLength(3);
+    // The suite's lab is dual-stack: one session per transit and family.
+    expect(r.stdout.match(/Establ/g)).toHaveLength(TRANSITS.length * TEST_LAB.families.length);
   });
 
   it('`collector --json` lists each transit announcing the anycast prefix with its AS path', async () => {

@@ -24,7 +24,7 @@ import type { FailoverResult } from '../../src/experiment/failover-result.js';
 import type { UpResult } from '../../src/lab/up.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { type Lab, sessionsOf, type VerifyCase } from '../../src/topology/model.js';
-import { judge } from '../../src/verify/judge.js';
+import { judgeFamilies } from '../../src/verify/judge.js';
 import { openDashboardPage } from '../unit/support/chromium.js';
 import { docker, type ExecJson, labJson, REPO, type VtyshBfdPeer } from './cli.js';
 
@@ -106,20 +106,26 @@ function expectCleanTrials(r: FailoverResult, trials: number, c: VerifyCase) {
   }
 }
 
-/** Every bound of the case holds, as `lab verify` judges it. */
+/** Every bound of the case holds, as `lab verify` judges it: on a dual-stack lab, for each family (`ipv4 p50`, `ipv6 p50`, …). */
 function expectBounds(c: VerifyCase, r: FailoverResult) {
-  const verdicts = judge(c, r);
+  const verdicts = judgeFamilies(c, r);
+  if (MODEL.families.includes('ipv6')) {
+    expect(r.family, 'a dual-stack lab times both families').toBe('ipv4');
+    expect(r.ipv6, 'the IPv6 side of the same trials').toBeDefined();
+    expect(verdicts.some((v) => v.bound.startsWith('ipv6 '))).toBe(true);
+  }
   const failed = verdicts.filter((v) => !v.pass).map((v) => `${v.bound} measured ${v.measured}, bound ${v.limit}`);
   expect(failed, `case ${c.name}`).toEqual([]);
   // Every client-trial is a move or a stay: nothing else.
   const movers = Object.keys(c.expect).length;
-  expect(r.summary.statuses).toMatchObject({
-    moved: c.trials * movers,
-    'stayed-ok': c.trials * (MODEL.clients.length - movers),
-    collateral: 0,
-    flapped: 0,
-    lost: 0,
-  });
+  for (const summary of [r.summary, ...(r.ipv6 ? [r.ipv6.summary] : [])])
+    expect(summary.statuses).toMatchObject({
+      moved: c.trials * movers,
+      'stayed-ok': c.trials * (MODEL.clients.length - movers),
+      collateral: 0,
+      flapped: 0,
+      lost: 0,
+    });
 }
 
 /**
@@ -202,7 +208,8 @@ const EXTRA: Record<string, (c: VerifyCase, r: FailoverResult, first: boolean) =
       const peers = await labJson<ExecJson>(['exec', '--lab', LAB, n, '--', 'vtysh', '-c', 'show bfd peers json']);
       const bfd = JSON.parse(peers.stdout) as VtyshBfdPeer[];
       const sessions = sessionsOf(MODEL, n).filter((x) => x.link.bfd.enabled);
-      expect(bfd).toHaveLength(sessions.length);
+      // One BFD peer per session and family (a dual-stack link has an IPv6 session beside the IPv4 one).
+      expect(bfd).toHaveLength(sessions.length * MODEL.families.length);
       for (const p of bfd) expect(p).toMatchObject({ status: 'up', 'transmit-interval': s.bfd.interval, 'detect-multiplier': s.bfd.multiplier });
     }
   },

@@ -23,7 +23,9 @@ import {
 } from './cli.js';
 
 const L = TEST_LAB.name;
-const COLLECTOR = TEST_LAB.collector!.address;
+/** The route collector's addresses (one per family): its sessions have no BFD. */
+const COLLECTORS = [TEST_LAB.collector!.address, ...(TEST_LAB.collector!.ipv6 ? [TEST_LAB.collector!.ipv6.address] : [])];
+const FAMILIES = TEST_LAB.families;
 /** An end's address on a link, from the lab file (its pools are the suite's own). */
 const addressOf = (node: string, peer: string) => {
   const l = TEST_LAB.links.find((l) => (l.a.node === node && l.b.node === peer) || (l.a.node === peer && l.b.node === node))!;
@@ -75,16 +77,25 @@ describe("lab lifecycle (the suite's lab)", () => {
     }
   });
 
-  it('has every BGP session Established and every BFD peer up (read from vtysh json)', async () => {
+  it('has every BGP session Established and every BFD peer up, each family its own session (read from vtysh json)', async () => {
+    expect(FAMILIES).toEqual(['ipv4', 'ipv6']);
     const routers = ['fra', 'iad', 'nrt', 'gru', 't-eu', 't-us', 't-ap', 'eb-de', 'eb-us', 'eb-jp', 'eb-br'];
     let sessions = 0;
     for (const r of routers) {
       const bgp = await vtyshJson<VtyshBgpSummary>(r, 'show bgp summary');
-      const all = Object.entries(bgp.ipv4Unicast.peers);
+      const v4 = Object.entries(bgp.ipv4Unicast.peers);
+      const v6 = Object.entries(bgp.ipv6Unicast?.peers ?? {});
+      // Separate sessions: IPv4 peers in the ipv4 family only, IPv6 peers in the ipv6 family only, as many of each.
+      expect(
+        v4.every(([addr]) => !addr.includes(':')) && v6.every(([addr]) => addr.includes(':')),
+        `${r}: ${v4.map((e) => e[0])} / ${v6.map((e) => e[0])}`,
+      ).toBe(true);
+      expect(v6.length, `${r}'s IPv6 sessions`).toBe(v4.length);
+      const all = [...v4, ...v6];
       for (const [addr, p] of all) expect(p.state, `${r} -> ${addr}`).toBe('Established');
-      // Transits also peer with the route collector (COLLECTOR): an observer, without BFD.
-      const peers = all.filter(([addr]) => addr !== COLLECTOR);
-      expect(all.length - peers.length, `${r}'s collector session`).toBe(r.startsWith('t-') ? 1 : 0);
+      // Transits also peer with the route collector (COLLECTORS): an observer, without BFD, over each family.
+      const peers = all.filter(([addr]) => !COLLECTORS.includes(addr));
+      expect(all.length - peers.length, `${r}'s collector sessions`).toBe(r.startsWith('t-') ? FAMILIES.length : 0);
       expect(peers.length, `${r} has sessions`).toBeGreaterThan(0);
       const bfd = await vtyshJson<VtyshBfdPeer[]>(r, 'show bfd peers');
       expect(bfd).toHaveLength(peers.length);
@@ -95,8 +106,8 @@ describe("lab lifecycle (the suite's lab)", () => {
       }
       sessions += peers.length;
     }
-    // 11 links, two ends each.
-    expect(sessions).toBe(22);
+    // 11 links, two ends each, one session per family.
+    expect(sessions).toBe(44);
   });
 
   it('announces only the anycast prefix from PoPs (prefix-lists)', async () => {
@@ -105,6 +116,12 @@ describe("lab lifecycle (the suite's lab)", () => {
       `show bgp ipv4 unicast neighbors ${addressOf('t-eu', 'fra')} advertised-routes`,
     );
     expect(Object.keys(adv.advertisedRoutes)).toEqual(['192.0.2.0/24']);
+    const fraUplink = TEST_LAB.links.find((l) => l.a.node === 'fra' && l.b.node === 't-eu')!;
+    const adv6 = await vtyshJson<{ advertisedRoutes: Record<string, unknown> }>(
+      'fra',
+      `show bgp ipv6 unicast neighbors ${fraUplink.b.ipv6!.address} advertised-routes`,
+    );
+    expect(Object.keys(adv6.advertisedRoutes)).toEqual([TEST_LAB.anycast.ipv6!.prefix]);
   });
 
   it('gives every client a route to 192.0.2.53 through its eyeball router', async () => {
@@ -124,6 +141,18 @@ describe("lab lifecycle (the suite's lab)", () => {
       // Nothing falls back to the host: the only default route is the eyeball.
       const routes = await labJson<ExecJson>(['exec', '--lab', L, client, '--', 'ip', 'route', 'show', 'default']);
       expect(routes.stdout.trim().split('\n')).toHaveLength(1);
+      // The same over IPv6: 2001:db8::53 via the eyeball's LAN address, the /48 installed there, one default.
+      const c6 = TEST_LAB.clients.find((c) => c.name === client)!.ipv6!;
+      const r6 = await labJson<ExecJson>(['exec', '--lab', L, client, '--', 'ip', '-6', 'route', 'get', TEST_LAB.anycast.ipv6!.dnsAddress]);
+      expect(r6.stdout).toContain(`via ${c6.gateway} `);
+      const prefix6 = TEST_LAB.anycast.ipv6!.prefix;
+      const fib6 = await vtyshJson<Record<string, { selected?: boolean; installed?: boolean }[]>>(eyeball, `show ipv6 route ${prefix6}`);
+      expect(
+        fib6[prefix6]?.some((e) => e.selected && e.installed),
+        `${eyeball} has ${prefix6} installed`,
+      ).toBe(true);
+      const routes6 = await labJson<ExecJson>(['exec', '--lab', L, client, '--', 'ip', '-6', 'route', 'show', 'default']);
+      expect(routes6.stdout.trim().split('\n')).toHaveLength(1);
     }
   });
 
@@ -136,7 +165,19 @@ describe("lab lifecycle (the suite's lab)", () => {
       expect(s.nodes).toHaveLength(16);
       const t = s.nodes.find((n) => n.node === 't-eu')!;
       expect(t.role).toBe('transit');
-      expect(t.bgp!.map((p) => p.neighbor).sort()).toEqual(['collector', 'eb-de', 'fra', 't-ap', 't-us']);
+      // One session per family with each neighbour (the IPv6 one marked family: 'ipv6').
+      expect(
+        t
+          .bgp!.filter((p) => p.family === undefined)
+          .map((p) => p.neighbor)
+          .sort(),
+      ).toEqual(['collector', 'eb-de', 'fra', 't-ap', 't-us']);
+      expect(
+        t
+          .bgp!.filter((p) => p.family === 'ipv6')
+          .map((p) => p.neighbor)
+          .sort(),
+      ).toEqual(['collector', 'eb-de', 'fra', 't-ap', 't-us']);
       const notUp = [
         // The collector announces nothing: Established with 0 received is its healthy state.
         ...t
@@ -147,7 +188,8 @@ describe("lab lifecycle (the suite's lab)", () => {
       if (notUp.length) throw new Error(notUp.join('; '));
       return t;
     });
-    expect(teu.bgp).toHaveLength(5);
+    expect(teu.bgp).toHaveLength(10);
+    expect(teu.bfd).toHaveLength(8);
   });
 
   it('answers `npm run -s lab -- status --json` with JSON alone on stdout (the documented pipe; every other call here runs the bin)', async () => {

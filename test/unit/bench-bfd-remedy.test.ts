@@ -20,7 +20,10 @@ describe('bench bfd-remedy', () => {
       'echo receive-interval 20',
       'exit',
     ]);
-    expect(lines.filter((l) => / bfd profile bfd-300x3$/.test(l))).toHaveLength(lab.links.filter((l) => l.a.node === 'fra' || l.b.node === 'fra').length);
+    // One session per link and family (the default lab is dual-stack): each is put on the profile.
+    expect(lines.filter((l) => / bfd profile bfd-300x3$/.test(l))).toHaveLength(
+      lab.links.filter((l) => l.a.node === 'fra' || l.b.node === 'fra').length * lab.families.length,
+    );
   });
 
   it('turns echo mode off for the plain variants', () => {

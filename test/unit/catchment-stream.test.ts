@@ -1,12 +1,14 @@
 // The dashboard's live catchment: each client's row is its newest *sent*
 // probe that resolved, so a late timeout from a frozen PoP never hides the
 // backup's answer; the agents start on the first read, stop on close, and
-// start again after they ended.
+// start again after they ended. The default lab is dual-stack: each agent
+// probes both families, and every client has an IPv4 and an IPv6 row.
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { monoMs, type Sample } from '../../src/contract/sample.js';
+import { monoMs, type Sample, type SampleFamily } from '../../src/contract/sample.js';
 import { catchmentStream, newestAnswer } from '../../src/probe/catchment-stream.js';
+import { familyKey } from '../../src/probe/who.js';
 import type { ContainerRuntime, ExecResult } from '../../src/runtime/runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
 
@@ -64,26 +66,53 @@ function fakeRuntime() {
       return { exitCode: 0, stdout: '', stderr: '' };
     },
   } as unknown as ContainerRuntime;
-  const answer = (client: string, seq: number, pop: string | null) =>
-    agents.get(`al-default-${client}`)!.stdout.write(`${JSON.stringify(udp(seq, monoMs(), pop, client))}\n`);
+  // A dual-stack agent tags every sample with its family, and numbers each family's probes on its own.
+  const answer = (client: string, seq: number, pop: string | null, family: SampleFamily = 'ipv4') =>
+    agents.get(`al-default-${client}`)!.stdout.write(`${JSON.stringify({ ...udp(seq, monoMs(), pop, client), family })}\n`);
   return { rt, agents, answer, starts: () => starts };
 }
 
 describe('catchmentStream', () => {
   it('starts UDP-only agents on the first read, waits for every first answer, follows each client, stops on close', async () => {
+    expect(lab.families).toEqual(['ipv4', 'ipv6']);
     const f = fakeRuntime();
     const stream = catchmentStream(f.rt, lab, { firstAnswerMs: 5_000 });
     const first = stream.read();
     await new Promise((r) => setTimeout(r, 20));
     expect(f.agents.get('al-default-c-de')!.config).toMatchObject({ udpIntervalMs: 200, udpTimeoutMs: 1000, tcpIntervalMs: 0, httpIntervalMs: 0, streams: 0 });
+    const pop6 = (c: (typeof lab.clients)[number]) => (c.expect6 ?? c.expect)!.pop;
+    // IPv4 answers alone do not end the wait: every client's IPv6 row is still empty.
     for (const c of lab.clients) f.answer(c.name, 0, c.expect!.pop);
-    expect(await first).toEqual(Object.fromEntries(lab.clients.map((c) => [c.name, c.expect!.pop])));
+    await new Promise((r) => setTimeout(r, 100));
+    let settled = false;
+    void first.then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    for (const c of lab.clients) f.answer(c.name, 0, pop6(c), 'ipv6');
+    expect(await first).toEqual(
+      Object.fromEntries(
+        lab.clients.flatMap((c) => [
+          [c.name, c.expect!.pop],
+          [familyKey(c.name, 'ipv6'), pop6(c)],
+        ]),
+      ),
+    );
 
+    // Each family's row follows its own probes: c-de moves over IPv4 only, c-us loses IPv6 only.
     f.answer('c-de', 2, 'iad');
     f.answer('c-de', 1, null);
     f.answer('c-us', 1, null);
+    f.answer('c-us', 1, null, 'ipv6');
+    f.answer('c-jp', 1, 'gru', 'ipv6');
     await new Promise((r) => setImmediate(r));
-    expect(await stream.read()).toMatchObject({ 'c-de': 'iad', 'c-us': null, 'c-jp': 'nrt' });
+    expect(await stream.read()).toMatchObject({
+      'c-de': 'iad',
+      'c-de/ipv6': pop6(lab.clients.find((c) => c.name === 'c-de')!),
+      'c-us': null,
+      'c-us/ipv6': null,
+      'c-jp': 'nrt',
+      'c-jp/ipv6': 'gru',
+    });
     expect(f.starts()).toBe(lab.clients.length);
 
     await stream.close();
@@ -91,8 +120,8 @@ describe('catchmentStream', () => {
     const again = stream.read();
     await new Promise((r) => setTimeout(r, 20));
     expect(f.starts()).toBe(2 * lab.clients.length);
-    for (const c of lab.clients) f.answer(c.name, 0, 'gru');
-    expect(Object.values(await again)).toEqual(lab.clients.map(() => 'gru'));
+    for (const c of lab.clients) for (const fam of lab.families) f.answer(c.name, 0, 'gru', fam);
+    expect(Object.values(await again)).toEqual(lab.clients.flatMap(() => lab.families.map(() => 'gru')));
     await stream.close();
   });
 });

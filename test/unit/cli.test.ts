@@ -174,8 +174,20 @@ describe('commands through the program', () => {
   it("lg asks for the paths to the lab's own anycast prefix, in the router's container", async () => {
     const rt = listingRuntime(runningLabFixture(), { exitCode: 0, stdout: '{"prefix":"198.51.100.0/24"}', stderr: '' });
     const printed = await run(rt, 'lg', '--json', 't-eu');
-    expect(rt.execCalls).toEqual([{ id: 'al-default-t-eu', cmd: ['vtysh', '-c', 'show bgp ipv4 unicast 198.51.100.0/24 json'] }]);
-    expect(printed).toEqual([{ router: 't-eu', command: 'show bgp ipv4 unicast 198.51.100.0/24', output: { prefix: '198.51.100.0/24' } }]);
+    // The default lab is dual-stack: the /24's paths, then the /48's.
+    expect(rt.execCalls).toEqual([
+      { id: 'al-default-t-eu', cmd: ['vtysh', '-c', 'show bgp ipv4 unicast 198.51.100.0/24 json'] },
+      { id: 'al-default-t-eu', cmd: ['vtysh', '-c', 'show bgp ipv6 unicast 2001:db8::/48 json'] },
+    ]);
+    expect(printed).toEqual([
+      {
+        router: 't-eu',
+        command: 'show bgp ipv4 unicast 198.51.100.0/24',
+        output: { prefix: '198.51.100.0/24' },
+        command6: 'show bgp ipv6 unicast 2001:db8::/48',
+        output6: { prefix: '198.51.100.0/24' },
+      },
+    ]);
   });
 
   it('exec passes everything after the node through, flags included, and exits with its status', async () => {

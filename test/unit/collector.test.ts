@@ -31,7 +31,7 @@ const issuesOf = (text: string) => {
 };
 
 describe('collector in the lab file', () => {
-  it('the default lab has one, peering with every transit on 10.79.0.0/24', () => {
+  it('the default lab has one, peering with every transit on 10.79.0.0/24 and its /64', () => {
     expect(collector).toEqual({
       name: 'collector',
       asn: 64999,
@@ -44,6 +44,17 @@ describe('collector in the lab file', () => {
         { router: 't-ap', asn: 65030, address: '10.79.0.12' },
       ],
       timers: { keepalive: 3, hold: 9 },
+      // Dual-stack: a /64 from lans6, the collector ::2, the transits ::10… in the same order.
+      ipv6: {
+        subnet: 'fd00:78:0:5d18::/64',
+        gateway: 'fd00:78:0:5d18::1',
+        address: 'fd00:78:0:5d18::2',
+        peers: [
+          { router: 't-eu', address: 'fd00:78:0:5d18::10' },
+          { router: 't-us', address: 'fd00:78:0:5d18::11' },
+          { router: 't-ap', address: 'fd00:78:0:5d18::12' },
+        ],
+      },
     });
     expect(parseLab(withCollector('false'), FILE).collector).toBeUndefined();
     expect(parseLab(withCollector('{ asn: 65500, subnet: 10.80.0.0/28 }'), FILE).collector).toMatchObject({ asn: 65500, address: '10.80.0.2' });
@@ -82,7 +93,8 @@ describe('collector in the configs and the plan', () => {
     const toml = renderGobgpConfig(lab);
     expect(toml).toContain('  as = 64999\n  router-id = "10.79.0.2"');
     expect(toml).toContain('  default-export-policy = "reject-route"');
-    expect(toml.match(/passive-mode = true/g)).toHaveLength(3);
+    // One session per transit and family (the default lab is dual-stack).
+    expect(toml.match(/passive-mode = true/g)).toHaveLength(6);
     expect(toml).toContain('    neighbor-address = "10.79.0.11"\n    peer-as = 65020\n    description = "t-us"');
   });
 
@@ -94,12 +106,12 @@ describe('collector in the configs and the plan', () => {
       image: 'r:1',
       cmd: ['/bin/bash', '/opt/anycast-lab/collector-init.sh'],
       binds: ['/cfg/default/collector:/etc/gobgp:ro', '/agent:/opt/anycast-lab:ro'],
-      networks: [{ network: 'al-default-collector-lan', ipv4: '10.79.0.2' }],
+      networks: [{ network: 'al-default-collector-lan', ipv4: '10.79.0.2', ipv6: 'fd00:78:0:5d18::2' }],
     });
     expect(c?.spec.capAdd).toBeUndefined();
     expect(c?.spec.labels['anycast-lab.kind']).toBe('collector');
     const tUs = plan.nodes.find((n) => n.node === 't-us');
-    expect(tUs?.spec.networks).toContainEqual({ network: 'al-default-collector-lan', ipv4: '10.79.0.11' });
+    expect(tUs?.spec.networks).toContainEqual({ network: 'al-default-collector-lan', ipv4: '10.79.0.11', ipv6: 'fd00:78:0:5d18::11' });
   });
 });
 

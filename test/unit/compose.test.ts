@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderCompose } from '../../src/lab/compose.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const lab = loadLabFile(join(REPO, 'labs', 'default.yaml'));
+const ipv4Lab = defaultIpv4Lab();
 
 /** The parts of docker-compose.yml these tests read. */
 interface ComposeFile {
@@ -27,6 +29,8 @@ describe('docker-compose.yml', () => {
     for (const n of nets) {
       expect(n.internal).toBe(true);
       expect(n.ipam.config[0].subnet).toMatch(/^10\.7[789]\./);
+      expect((n as { enable_ipv6?: boolean }).enable_ipv6).toBe(true);
+      expect(n.ipam.config[1].subnet).toMatch(/^fd00:7[78]:.*\/64$/);
       expect(n.labels['anycast-lab.lab']).toBe('default');
       expect(n.driver_opts['com.docker.network.bridge.name'].length).toBeLessThanOrEqual(15);
     }
@@ -67,6 +71,7 @@ describe('docker-compose.yml of a dual-stack lab', () => {
     const script = dual.services['host-firewall'].command.join(' ');
     expect(script).toContain('DOCKER-USER');
     expect(script).toContain('ANYCAST-LAB-IN');
-    expect((parse(renderCompose(lab)) as ComposeFile).services['host-firewall'].command.join(' ')).not.toContain('ip6tables');
+    expect(ipv4Lab.families).toEqual(['ipv4']);
+    expect((parse(renderCompose(ipv4Lab)) as ComposeFile).services['host-firewall'].command.join(' ')).not.toContain('ip6tables');
   });
 });

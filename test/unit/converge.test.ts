@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { waitConverged } from '../../src/lab/converge.js';
 import { splitRunningAndState } from '../../src/lab/frr-ready.js';
 import { parseBfdPeers, parseBgpSummary, parseInstalledRoutes, type RouterState } from '../../src/lab/frr-state.js';
-import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { FakeRuntime } from './support/fake-runtime.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/frr/${name}`, import.meta.url), 'utf8');
@@ -17,7 +17,8 @@ const stateOf = (who: 't-eu' | 'fra' | 'fra-pending'): RouterState => ({
 });
 /** fra's three documents as one vtysh prints them. */
 const fraDocs = ['bgp-summary', 'bfd-peers', 'ip-route'].map((w) => fixture(`fra.${w}.json`)).join('\n');
-const lab = loadLabFile('labs/default.yaml');
+// States of the IPv4 lab: the [ipv4] default (dual-stack convergence: frr-state.test.ts).
+const lab = defaultIpv4Lab();
 const quiet = { step() {} };
 
 describe('the FRR-ready check reads config and state in one vtysh', () => {

@@ -11,6 +11,7 @@ import { extraPrefixListLines, reseatLines, transitLeaks } from '../../src/exerc
 import { checkExercise, type ExercisePaths, pickHints, renderCheck } from '../../src/exercise/run.js';
 import { createProgress } from '../../src/lab/progress.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { FakeRuntime } from './support/fake-runtime.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -211,10 +212,25 @@ describe('checker logic (pure)', () => {
     ]);
   });
 
+  // The default lab is dual-stack: fra--t-eu is two sessions, each with its BFD peer.
+  const teu6 = lab.links.find((l) => l.name === 'fra--t-eu')!.b.ipv6!.address;
   it.each([
-    [[{ peer: '10.77.0.3', status: 'up' }], []],
-    [[{ peer: '10.77.0.3', status: 'down' }], ['fra ↔ t-eu: BFD peer down']],
-    [[], ['fra ↔ t-eu: BFD peer not configured']],
+    [
+      [
+        { peer: '10.77.0.3', status: 'up' },
+        { peer: teu6, status: 'up' },
+      ],
+      [],
+    ],
+    [
+      [
+        { peer: '10.77.0.3', status: 'down' },
+        { peer: teu6, status: 'up' },
+      ],
+      ['fra ↔ t-eu: BFD peer down'],
+    ],
+    [[{ peer: '10.77.0.3', status: 'up' }], ['fra ↔ t-eu (IPv6): BFD peer not configured']],
+    [[], ['fra ↔ t-eu: BFD peer not configured', 'fra ↔ t-eu (IPv6): BFD peer not configured']],
   ])('bfdProblems(fra, %j)', (peers, problems) => {
     expect(bfdProblems(lab, 'fra', peers)).toEqual(problems);
   });
@@ -229,6 +245,10 @@ describe('checker logic (pure)', () => {
         { peer: teu.ipv6!.address, status: 'up' },
       ]),
     ).toEqual([]);
+  });
+
+  it('bfdProblems on an [ipv4] lab: one BFD peer per session, as before', () => {
+    expect(bfdProblems(defaultIpv4Lab(), 'fra', [{ peer: '10.77.0.3', status: 'up' }])).toEqual([]);
   });
 
   it.each([

@@ -14,6 +14,7 @@ import { silentRuleset } from '../../src/fault/silent.js';
 import { interfaceWithAddress, uplinksOf } from '../../src/fault/uplinks.js';
 import { nodeConfigHash, routerInitHash } from '../../src/lab/artifacts.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
 
@@ -95,6 +96,7 @@ describe('BFD override', () => {
     expect(() => parseBfdSetting('5x3')).toThrow(/outside FRR's 10\.\.60000 ms/);
   });
 
+  const teu6 = lab.links.find((l) => l.name === 'fra--t-eu')!.b.ipv6!.address;
   it('renders vtysh lines that define the profile and point every session at it', () => {
     const lines = bfdCommands(withBfd(lab, { enabled: true, interval: 50, multiplier: 3 }), 'fra');
     expect(lines).toEqual([
@@ -109,6 +111,9 @@ describe('BFD override', () => {
       'router bgp 64500',
       'neighbor 10.77.0.3 bfd',
       'neighbor 10.77.0.3 bfd profile bfd-50x3',
+      // The default lab is dual-stack: the IPv6 session's BFD peer too.
+      `neighbor ${teu6} bfd`,
+      `neighbor ${teu6} bfd profile bfd-50x3`,
       'exit',
     ]);
   });
@@ -128,7 +133,10 @@ describe('BFD override', () => {
   });
 
   it('removes BFD from every session for off, and drops a temporary profile on the way back', () => {
-    expect(bfdCommands(withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }), 't-eu').filter((l) => l.startsWith('no '))).toHaveLength(4);
+    // t-eu: 4 sessions per family.
+    expect(bfdCommands(withBfd(lab, { enabled: false, interval: 0, multiplier: 0 }), 't-eu').filter((l) => l.startsWith('no '))).toHaveLength(8);
+    const v4 = defaultIpv4Lab();
+    expect(bfdCommands(withBfd(v4, { enabled: false, interval: 0, multiplier: 0 }), 't-eu').filter((l) => l.startsWith('no '))).toHaveLength(4);
     const back = bfdCommands(lab, 'fra', ['bfd-50x3']);
     expect(back.slice(-3)).toEqual(['bfd', 'no profile bfd-50x3', 'exit']);
     expect(back).toContain('neighbor 10.77.0.3 bfd profile bfd-100x3');

@@ -1,18 +1,12 @@
-// Faults aimed at one family (`--family ipv6`) against a fake runtime: the
-// service mode drops only that family's service addresses on the PoP (its
-// health checker then withdraws only that prefix), silent drops only that
-// family on the uplinks, restore undoes everything whatever the family, and
-// the aim is refused up front where it cannot work.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFaultFamily, type FaultContext, faultMode } from '../../src/fault/index.js';
 import { SERVICE_TABLE, serviceDropRuleset } from '../../src/fault/service.js';
 import { silentRuleset } from '../../src/fault/silent.js';
-import { loadLabFile } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { FakeRuntime } from './support/fake-runtime.js';
 
-const v4 = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+const v4 = defaultIpv4Lab();
 const dual: Lab = {
   ...v4,
   families: ['ipv4', 'ipv6'],

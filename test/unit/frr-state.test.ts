@@ -14,7 +14,8 @@ import {
   type RouterState,
   splitJsonDocuments,
 } from '../../src/lab/frr-state.js';
-import { loadLabFile, parseLab } from '../../src/topology/load.js';
+import { parseLab } from '../../src/topology/load.js';
+import { defaultIpv4Lab, defaultIpv4Text } from '../fixtures/labs/default-ipv4.js';
 import { dualLab } from '../fixtures/render/dual-lab.js';
 
 type Capture = 'bgp-summary' | 'bfd-peers' | 'ip-route';
@@ -36,7 +37,8 @@ type Summary = { ipv4Unicast: { peers: Record<string, Record<string, unknown>> }
 type BfdList = Record<string, unknown>[];
 type Routes = Record<string, Record<string, unknown>[]>;
 
-const lab = loadLabFile('labs/default.yaml');
+// Captured vtysh output of the IPv4 lab: the [ipv4] default (the dual-stack one is below).
+const lab = defaultIpv4Lab();
 const LANS = ['10.78.0.0/24', '10.78.1.0/24', '10.78.2.0/24', '10.78.3.0/24'];
 
 describe('parseBgpSummary', () => {
@@ -181,10 +183,7 @@ describe('pendingOn', () => {
   });
 
   it('does not wait for BFD on a link where the lab turns it off', () => {
-    const text = readFileSync('labs/default.yaml', 'utf8').replace(
-      '- { a: fra, b: t-eu, subnet: 10.77.0.0/29 }',
-      '- { a: fra, b: t-eu, subnet: 10.77.0.0/29, bfd: false }',
-    );
+    const text = defaultIpv4Text().replace('- { a: fra, b: t-eu, subnet: 10.77.0.0/29 }', '- { a: fra, b: t-eu, subnet: 10.77.0.0/29, bfd: false }');
     const noBfd = parseLab(text, 'labs/default.yaml');
     expect(pendingOn(noBfd, 'fra', { ...stateOf('fra'), bfd: [] })).toEqual([]);
     expect(pendingOn(lab, 'fra', { ...stateOf('fra'), bfd: [] })).toEqual(['fra: BFD peer t-eu (10.77.0.3) is absent']);

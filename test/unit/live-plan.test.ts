@@ -28,7 +28,8 @@ function running(lab: Lab, state: ContainerState = 'running'): { containers: Con
   const plan = planOf(lab);
   return {
     containers: plan.nodes.map((n, i) => ({ id: `c${i}`, name: n.spec.name, state, labels: n.spec.labels, image: n.spec.image, networks: n.spec.networks })),
-    networks: plan.networks.map((n, i) => ({ id: `n${i}`, name: n.name, subnet: n.subnet, labels: n.labels })),
+    // As Docker lists them: a dual-stack network with its IPv6 subnet beside the IPv4 one.
+    networks: plan.networks.map((n, i) => ({ id: `n${i}`, name: n.name, subnet: n.subnet, ...(n.ipv6 ? { subnet6: n.ipv6.subnet } : {}), labels: n.labels })),
   };
 }
 
@@ -86,7 +87,9 @@ describe('planChanges', () => {
     const c = planChanges('default', planOf(labOf(WITH_SYD)), running(base));
     const tap = c.nodes.find((n) => n.node === 't-ap')!;
     expect(tap).toMatchObject({ action: 'reconfigure', frrChanged: true, disconnect: [], why: 'link added: al-default-syd--t-ap; frr.conf changed' });
-    expect(tap.connect).toEqual([{ network: 'al-default-syd--t-ap', ipv4: labOf(WITH_SYD).links.find((l) => l.name === 'syd--t-ap')!.b.address }]);
+    // The default lab is dual-stack: t-ap attaches at both its addresses on the new link.
+    const end = labOf(WITH_SYD).links.find((l) => l.name === 'syd--t-ap')!.b;
+    expect(tap.connect).toEqual([{ network: 'al-default-syd--t-ap', ipv4: end.address, ipv6: end.ipv6!.address }]);
     expect(c.networks.filter((n) => n.action !== 'unchanged').map((n) => [n.name, n.action])).toEqual([['al-default-syd--t-ap', 'add']]);
   });
 

@@ -54,11 +54,13 @@ describe('break and restore a PoP by hand', () => {
     const w = world();
     const b = await setFault(w.rt, lab, 'fra', w.toy(), true, o);
     expect(b.change).toMatch(/^break fra: toy .*restore fra toy/);
-    expect(b.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'fra', after: 'iad', moved: true });
-    expect(b.catchment.filter((c) => c.moved)).toHaveLength(1);
+    // The default lab is dual-stack: the catchment has a row per client per family, and a broken PoP loses both.
+    const cde = (rows: typeof b.catchment) => lab.families.map((family) => rows.find((c) => c.client === 'c-de' && c.family === family));
+    expect(cde(b.catchment)).toEqual(lab.families.map((family) => ({ client: 'c-de', family, before: 'fra', after: 'iad', moved: true })));
+    expect(b.catchment.filter((c) => c.moved).map((c) => `${c.client}/${c.family}`)).toEqual(['c-de/ipv4', 'c-de/ipv6']);
     expect(w.broken.has('fra')).toBe(true);
     const r = await setFault(w.rt, lab, 'fra', w.toy(), false, o);
-    expect(r.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'iad', after: 'fra', moved: true });
+    expect(cde(r.catchment)).toEqual(lab.families.map((family) => ({ client: 'c-de', family, before: 'iad', after: 'fra', moved: true })));
     expect(w.calls).toEqual(['prepare fra', 'inject fra', 'restore fra']);
   });
 

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clientRouteCommands, planLab, ROUTER_SYSCTLS } from '../../src/lab/plan.js';
-import { loadLabFile } from '../../src/topology/load.js';
 import { popAgentConfig } from '../../src/topology/roles/pop.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { dualLab } from '../fixtures/render/dual-lab.js';
 import { smallLab } from '../fixtures/render/small-lab.js';
 
-const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+// The plan of an [ipv4] lab, exactly as before dual-stack: the default read as [ipv4] (dual-stack plans: dual-stack.test.ts).
+const lab = defaultIpv4Lab();
 const plan = planLab(lab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' }, { fra: 'h1' });
 const node = (n: string) => plan.nodes.find((p) => p.node === n)!;
 

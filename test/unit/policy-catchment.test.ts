@@ -115,7 +115,8 @@ describe('a dual-stack catchment: per family', () => {
   });
 });
 
-// The live half on a fake runtime: a lab whose BGP is a variable.
+// The live half on a fake runtime: a lab whose BGP is a variable. The default
+// lab is dual-stack: the catchment is asked per family (dig at dns or dns6).
 const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
 const progress = { step: () => undefined };
 const fast = { progress, settle: { quietMs: 0, minWatchMs: 0 }, pollEveryMs: 1, timeoutMs: 2000 };
@@ -128,7 +129,9 @@ function fakeLab() {
       const node = container.replace(`al-${lab.name}-`, '');
       const line = cmd.join(' ');
       if (cmd[0] === 'dig') {
-        const pop = node === 'c-us' ? (world.iadPrepend ? 'gru' : 'iad') : node === 'c-de' ? (world.drained.has('fra') ? 'iad' : 'fra') : 'nrt';
+        // The prepend this fake models is on iad's IPv4 session (TO-t-us): it moves c-us's IPv4 answer only. A drain withdraws both prefixes.
+        const v6 = cmd.includes(`@${lab.anycast.ipv6!.dnsAddress}`);
+        const pop = node === 'c-us' ? (world.iadPrepend && !v6 ? 'gru' : 'iad') : node === 'c-de' ? (world.drained.has('fra') ? 'iad' : 'fra') : 'nrt';
         return { stdout: `"${pop}"\n` };
       }
       if (cmd[0] === 'vtysh' && line.includes('show running-config')) return { stdout: running };
@@ -162,9 +165,14 @@ describe('live policy on a fake lab', () => {
   it('prepend on iad moves c-us to gru, with a soft clear and no session reset', async () => {
     const { rt } = fakeLab();
     const r = await applyPolicy(rt, lab, parsePolicyRequest(lab, 'iad', 't-us', 'prepend', '3'), fast);
-    expect(r.catchment.find((c) => c.client === 'c-us')).toEqual({ client: 'c-us', before: 'iad', after: 'gru', moved: true });
+    expect(r.catchment.filter((c) => c.client === 'c-us')).toEqual([
+      { client: 'c-us', family: 'ipv4', before: 'iad', after: 'gru', moved: true },
+      { client: 'c-us', family: 'ipv6', before: 'iad', after: 'iad', moved: false },
+    ]);
     expect(r.settled).toBe(true);
     expect(r.applied[0].commands.at(-1)).toBe('clear bgp ipv4 unicast 10.77.0.11 soft out');
+    // An IPv4 request on a dual-stack lab leaves the IPv6 session alone: no TO6- route-map, no IPv6 clear.
+    expect(r.applied[0].commands.filter((c) => /6-|ipv6/.test(c))).toEqual([]);
     expect(rt.execs('al-default-iad').filter((c) => /clear bgp/.test(c) && !/soft/.test(c))).toEqual([]);
   });
 
@@ -172,7 +180,9 @@ describe('live policy on a fake lab', () => {
     const { rt, world } = fakeLab();
     await applyPolicy(rt, lab, parsePolicyRequest(lab, 'iad', 't-us', 'prepend', '2'), fast);
     const w = await setDrain(rt, lab, 'fra', true, fast);
-    expect(w.catchment.find((c) => c.client === 'c-de')).toMatchObject({ before: 'fra', after: 'iad', moved: true });
+    expect(w.catchment.filter((c) => c.client === 'c-de')).toEqual(
+      lab.families.map((family) => ({ client: 'c-de', family, before: 'fra', after: 'iad', moved: true })),
+    );
     expect(world.drained.has('fra')).toBe(true);
     const again = await setDrain(rt, lab, 'fra', true, fast);
     expect(again.applied).toEqual([]);
@@ -180,7 +190,8 @@ describe('live policy on a fake lab', () => {
     const r = await resetAll(rt, lab, fast);
     expect(r.change).toMatch(/reset 2 overrides.*iad → t-us prepend 2.*fra drained/);
     expect(world).toEqual({ iadPrepend: 0, drained: new Set() });
-    expect(r.catchment.filter((c) => c.moved).map((c) => c.client)).toEqual(['c-de', 'c-us']);
+    // The drain moved c-de in both families, the IPv4 prepend c-us over IPv4 only: undoing them moves those back.
+    expect(r.catchment.filter((c) => c.moved).map((c) => `${c.client}/${c.family}`)).toEqual(['c-de/ipv4', 'c-de/ipv6', 'c-us/ipv4']);
   });
 
   it('announce/withdraw only on routers that serve anycast', () => {

@@ -17,9 +17,10 @@ import {
 } from '../../src/lab/policy-overrides.js';
 import { renderRouter } from '../../src/render/frr-config.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
 const labs = join(import.meta.dirname, '..', '..', 'labs');
-const v4 = loadLabFile(join(labs, 'default.yaml'));
+const v4 = defaultIpv4Lab();
 const dual = loadLabFile(join(labs, 'dual-stack.yaml'));
 const rendered = (r: string) => renderRouter(dual, r)['frr.conf'];
 /** t-ap's running config with its IPv6 local-pref towards t-eu lowered from the lab file's 250 to 100 (the exercise's fix). */

@@ -1,15 +1,10 @@
-// The PoP role's dual-stack parts: pop.json's ipv6 section from the model,
-// the /48's addresses on anycast0 (nodad), and `status` showing both
-// families. A dual-stack lab built by hand from the default lab, so these
-// hold whatever the lab file syntax resolves to.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPopConfig } from '../../src/agent/pop/config.js';
-import { loadLabFile } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
 import { pop, popAgentConfig } from '../../src/topology/roles/pop.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
-const v4 = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+const v4 = defaultIpv4Lab();
 const dual: Lab = {
   ...v4,
   families: ['ipv4', 'ipv6'],

@@ -8,9 +8,11 @@ import { LabFileError } from '../../src/errors.js';
 import { pendingOn } from '../../src/lab/frr-state.js';
 import { parseLab } from '../../src/topology/load.js';
 import { expectedRoutes, reachability } from '../../src/topology/reachability.js';
+import { defaultIpv4Text } from '../fixtures/labs/default-ipv4.js';
 
 const FILE = join(import.meta.dirname, '..', '..', 'labs', 'default.yaml');
-const TEXT = readFileSync(FILE, 'utf8');
+// IPv4 reachability on the [ipv4] default; the dual-stack default's IPv6 side is checked at the end.
+const TEXT = defaultIpv4Text();
 const base = parseLab(TEXT, FILE);
 const LANS = { de: '10.78.0.0/24', us: '10.78.1.0/24', jp: '10.78.2.0/24', br: '10.78.3.0/24' };
 
@@ -21,6 +23,14 @@ const peeringOnly = (pop = 'nrt', client = 'c-jp') =>
     .replace(new RegExp(`(name: ${client},[^}]*expect: \\{ pop: )\\w+`), `$1${pop}`);
 
 describe('reachability (default lab)', () => {
+  it('of the dual-stack default: an eyeball waits for the /48 beside the /24, a PoP for the LANs of both families', () => {
+    const dual = parseLab(readFileSync(FILE, 'utf8'), FILE);
+    expect(expectedRoutes(dual, 'eb-jp').sort()).toEqual(['192.0.2.0/24', '2001:db8::/48']);
+    const lans6 = dual.lans.map((l) => l.ipv6!.subnet);
+    expect(lans6).toHaveLength(4);
+    expect(expectedRoutes(dual, 'fra').sort()).toEqual([...Object.values(LANS), ...lans6].sort());
+  });
+
   it.each([
     ['fra', [LANS.de, LANS.us, LANS.jp, LANS.br]],
     ['gru', [LANS.de, LANS.us, LANS.jp, LANS.br]],

@@ -2,7 +2,9 @@
 // router's files against frr-configs/dual (FRR 8.4 accepted them: `vtysh
 // --dryrun`, and applied to running daemons `show running-config` held every
 // rendered statement; gobgpd --dry-run took the collector's), the IPv6
-// sessions' shape, and the [ipv4] default lab byte-identical to frr-configs/default.
+// sessions' shape, and default.yaml read as [ipv4] byte-identical to
+// test/golden/default-ipv4 (the files frr-configs/default held before the
+// default lab turned dual-stack).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { RENDERED_FILE_NAMES, renderRouter } from '../../src/render/index.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { renderGobgpConfig } from '../../src/topology/roles/collector.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -26,21 +29,23 @@ function block(lines: string[], head: string, end: string): string[] {
 /**
  * frr-configs/<lab>/ is what `up` writes and the containers mount, committed
  * for readers: it must be what the renderer makes of the lab file. The
- * default lab ([ipv4]) is the proof that IPv4-only labs render the bytes they
- * always did; the dual-stack lab's files are its goldens.
+ * default lab read as [ipv4] is the proof that IPv4-only labs render the
+ * bytes they always did (test/golden/default-ipv4 is frr-configs/default
+ * before the switch); the dual-stack labs' files are their goldens.
  * UPDATE_GOLDEN=1 rewrites them (reported as skips).
  */
 describe.each([
-  ['default', 'labs/default.yaml'],
-  ['dual', 'labs/dual-stack.yaml'],
-])('frr-configs/%s matches the render of %s', (dir, file) => {
-  const lab = loadLabFile(join(ROOT, file));
+  ['frr-configs/default', () => loadLabFile(join(ROOT, 'labs/default.yaml'))],
+  ['frr-configs/dual', () => loadLabFile(join(ROOT, 'labs/dual-stack.yaml'))],
+  ['test/golden/default-ipv4', defaultIpv4Lab],
+])('%s matches the render of its lab', (dir, load) => {
+  const lab = load();
   const expected: [string, () => string][] = lab.routers.flatMap((r) =>
     RENDERED_FILE_NAMES.map((f): [string, () => string] => [`${r.name}/${f}`, () => renderRouter(lab, r.name)[f]]),
   );
   if (lab.families.includes('ipv6') && lab.collector) expected.push([`${lab.collector.name}/gobgpd.toml`, () => renderGobgpConfig(lab)]);
   it.for(expected)('%s', async ([name, render], ctx) => {
-    const path = join(ROOT, 'frr-configs', dir, name);
+    const path = join(ROOT, dir, name);
     const actual = render();
     if (UPDATE) {
       const before = await readFile(path, 'utf8').catch(() => undefined);

@@ -1,14 +1,10 @@
-// Probe orchestration against a hand-written fake runtime: samples arrive in
-// chunks cut anywhere, are visible while the run goes on, and stop() ends
-// every agent through pkill with the run's own tag.
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { probeConfig, startProbes } from '../../src/probe/run-probes.js';
 import type { ContainerRuntime, ExecResult } from '../../src/runtime/runtime.js';
-import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 
-const lab = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'default.yaml'));
+const lab = defaultIpv4Lab();
 
 function fakeRuntime() {
   const agents = new Map<string, { stdout: PassThrough; stderr: PassThrough; end: (code: number) => void; argv: string[] }>();

@@ -58,7 +58,18 @@ describe('labs/default.yaml', () => {
       records: { 'anycast.lab.': '192.0.2.80', 'www.lab.': '192.0.2.80', 'ns.lab.': '192.0.2.53' },
       nameservers: ['ns.lab.'],
       soa: { mname: 'ns.lab.', rname: 'hostmaster.lab.', serial: 2026120601, refresh: 14400, retry: 3600, expire: 1209600, minimum: 300 },
+      // Dual-stack: the /48 beside the /24, an AAAA beside every A record at the service addresses.
+      ipv6: {
+        prefix: '2001:db8::/48',
+        dnsAddress: '2001:db8::53',
+        httpAddress: '2001:db8::80',
+        records: { 'anycast.lab.': '2001:db8::80', 'www.lab.': '2001:db8::80', 'ns.lab.': '2001:db8::53' },
+      },
     });
+    expect(lab.families).toEqual(['ipv4', 'ipv6']);
+    // No deliberate IPv6 catchment difference in the default: every client's IPv6 lands where its IPv4 does.
+    expect(lab.clients.map((c) => c.expect6)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(lab.lans.map((l) => l.ipv6?.subnet)).toEqual(lab.lans.map(() => expect.stringMatching(/^fd00:78:.*\/64$/)));
   });
 
   it('allocates the addresses the running lab uses (fra--t-eu is 10.77.0.0/29, t-eu--t-us 10.77.0.40/29)', () => {

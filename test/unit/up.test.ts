@@ -12,6 +12,7 @@ import { renderRouter } from '../../src/render/frr-config.js';
 import { imageRefs } from '../../src/runtime/image-store.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { loadLabFile } from '../../src/topology/load.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { withSydUnderTap } from '../fixtures/live-edit.js';
 import { type FakeContainer, FakeRuntime } from './support/fake-runtime.js';
 
@@ -149,6 +150,25 @@ describe('up with a fake runtime', () => {
     expect(created(rt)).toEqual([]);
   });
 
+  it("names another lab's network holding a link's IPv6 /64, and both pools to change", async () => {
+    const rt = readyRuntime();
+    const link = lab.links.find((l) => l.name === 'fra--t-eu')!;
+    // Another lab (a copy of default.yaml with new IPv4 pools only) already holds the /64.
+    rt.addNetwork({
+      name: 'al-copy-fra--t-eu',
+      subnet: '10.66.0.0/29',
+      gateway: '10.66.0.1',
+      ipv6: { subnet: link.ipv6!.subnet, gateway: link.ipv6!.gateway },
+      labels: { [LABEL.lab]: 'copy' },
+    });
+    rt.failOn('createNetwork', /^al-default-fra--t-eu$/, new Error('Pool overlaps with other one on this address space'));
+    const err = await up(rt).catch((e: unknown) => e);
+    expect((err as LabError).message).toContain(
+      `needs ${link.subnet} and ${link.ipv6!.subnet}, but Docker network "al-copy-fra--t-eu" (lab "copy") already uses it`,
+    );
+    expect((err as LabError).message).toContain('addressing.links6 / addressing.lans6');
+  }, 15_000);
+
   it('builds missing images through the runtime before anything else', async () => {
     const rt = readyRuntime();
     rt.images.clear();
@@ -273,9 +293,12 @@ describe('up of a dual-stack lab on a host that cannot do IPv6', () => {
     );
   });
 
-  it('is never asked of an [ipv4] lab', async () => {
+  it('is never asked of an [ipv4] lab, and is asked of the (dual-stack) default', async () => {
     const rt = readyRuntime();
-    await up(rt);
+    await labUp(rt, defaultIpv4Lab(), { progress: quiet, paths: { configRoot: mkdtempSync(join(tmpdir(), 'up-test-')) }, noWait: true });
     expect(rt.calls.filter((c) => c.includes('ipv6-probe'))).toEqual([]);
+    const dualRt = readyRuntime();
+    await up(dualRt);
+    expect(dualRt.calls.filter((c) => c.includes('ipv6-probe'))).not.toEqual([]);
   });
 });

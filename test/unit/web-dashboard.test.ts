@@ -16,6 +16,7 @@ import { finishedEntry, type RunEntry, runClients } from '../../src/web/failover
 import { colourOf, NO_POP_COLOUR, popColours } from '../../src/web/pop-colours.js';
 import { dashboardApp } from '../../src/web/server.js';
 import { buildEvent, linkStates } from '../../src/web/snapshot.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { type FakeDashboardSource, fakeDashboardSource } from './support/fake-dashboard-source.js';
 
 const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
@@ -108,7 +109,14 @@ describe('event payload', () => {
     expect(ev.pops.fra).toEqual({ announce: 'withdrawn', drained: true, broken: null, colour: popColours(lab).fra });
     expect(ev.pops.iad.announce).toBe('announced');
     expect(ev.nodes.fra).toBe('running');
-    expect(ev.catchment.find((c) => c.client === 'c-de')).toEqual({ client: 'c-de', pop: 'iad', expected: 'fra', colour: popColours(lab).iad });
+    // The default lab is dual-stack: c-de moved over IPv4 only, its IPv6 row still on fra.
+    expect(ev.catchment.find((c) => c.client === 'c-de')).toEqual({
+      client: 'c-de',
+      pop: 'iad',
+      expected: 'fra',
+      colour: popColours(lab).iad,
+      ipv6: { pop: 'fra', expected: 'fra', colour: popColours(lab).fra },
+    });
     expect(ev.catchment.find((c) => c.client === 'c-jp')).toMatchObject({ pop: null, colour: NO_POP_COLOUR });
   });
 
@@ -124,7 +132,7 @@ describe('event payload', () => {
       ipv6: { pop: 'fra', expected: 'fra', colour: colours.fra },
     });
     expect(ev.catchment.find((c) => c.client === 'c-de')?.ipv6).toEqual({ pop: null, expected: 'fra', colour: NO_POP_COLOUR });
-    const v4 = buildEvent(lab, 1, new Date(), null, { 'c-de': 'fra', 'c-de/ipv6': 'iad' });
+    const v4 = buildEvent(defaultIpv4Lab(), 1, new Date(), null, { 'c-de': 'fra', 'c-de/ipv6': 'iad' });
     expect(v4.catchment.every((c) => !('ipv6' in c))).toBe(true);
   });
 

@@ -22,7 +22,9 @@ describe('liveSource', () => {
       const config = JSON.parse(cmd[2]) as Record<string, unknown>;
       started.push({ id, config });
       const stdout = new PassThrough();
-      stdout.write(`${JSON.stringify({ client: config.client, kind: 'udp-dns', seq: 0, sentMs: monoMs(), pop: 'fra', outcome: 'ok' })}\n`);
+      // The default lab is dual-stack: the one agent answers for both families.
+      for (const family of ['ipv4', 'ipv6'])
+        stdout.write(`${JSON.stringify({ client: config.client, family, kind: 'udp-dns', seq: 0, sentMs: monoMs(), pop: 'fra', outcome: 'ok' })}\n`);
       // An agent ends when pkill reaches it (below).
       const done = new Promise<number>((resolve) =>
         ends.push(() => {
@@ -39,7 +41,7 @@ describe('liveSource', () => {
     };
     const src = liveSource(rt, lab, progress, '/nonexistent-config-root');
     const c = await src.catchment();
-    expect(c).toEqual(Object.fromEntries(lab.clients.map((x) => [x.name, 'fra'])));
+    expect(c).toEqual(Object.fromEntries(lab.clients.flatMap((x) => [x.name, `${x.name}/ipv6`].map((k) => [k, 'fra']))));
     expect(started.map((s) => s.id).sort()).toEqual(lab.clients.map((x) => `al-default-${x.name}`).sort());
     expect(started[0].config).toMatchObject({ udpIntervalMs: 200, tcpIntervalMs: 0, httpIntervalMs: 0, streams: 0 });
     await src.catchment();

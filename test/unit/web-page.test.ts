@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/paths.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { type RunningDashboard, startDashboard } from '../../src/web/server.js';
+import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { type DashboardPage, openDashboardPage } from './support/chromium.js';
 import { type FakeDashboardSource, fakeDashboardSource } from './support/fake-dashboard-source.js';
 
@@ -48,9 +49,12 @@ describe('web dashboard in Chromium (fake source)', () => {
     for (const c of lab.clients) expect(ids).toContain(c.name);
     const rows = await page.locator('#catchment tr[data-client]').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-client')));
     expect(rows.sort()).toEqual(lab.clients.map((c) => c.name).sort());
-    // An [ipv4] lab's table as it always was: no column heads, no IPv6 column.
-    expect(await page.locator('#catchment thead, #catchment td.pop6').count()).toBe(0);
-    expect(await page.locator('#prefix').textContent()).toBe('192.0.2.0/24');
+    // The default lab is dual-stack: column heads, and each client's IPv6 PoP beside its IPv4 one.
+    expect(await page.locator('#catchment thead th').allTextContents()).toEqual(['client', 'where', 'IPv4', 'IPv6', '']);
+    await page.waitForFunction(() => document.querySelector('tr[data-client="c-de"] td.pop6')?.textContent === 'fra', undefined, { timeout: 5_000 });
+    const pop6 = await page.locator('#catchment tr[data-client] td.pop6').evaluateAll((tds) => tds.map((td) => td.textContent));
+    expect(pop6).toEqual(lab.clients.map((c) => (c.expect6 ?? c.expect)?.pop));
+    expect(await page.locator('#prefix').textContent()).toBe('192.0.2.0/24 2001:db8::/48');
   });
 
   it("shows a catchment change in c-de's row within 2 s", async () => {
@@ -183,6 +187,32 @@ describe('web dashboard with --control in Chromium (fake source)', () => {
   });
 });
 
+describe('web dashboard of an [ipv4] lab in Chromium (fake source)', () => {
+  const lab = defaultIpv4Lab();
+  let dash: RunningDashboard;
+  let ui: DashboardPage;
+
+  beforeAll(async () => {
+    dash = await startDashboard(fakeDashboardSource(lab), { port: 0, control: false, intervalMs: 250 });
+    ui = await openDashboardPage(dash.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await ui?.browser.close();
+    await dash?.close();
+  });
+
+  it('shows the catchment table as it always was: no column heads, no IPv6 column, the IPv4 prefix alone', async () => {
+    const { page } = ui;
+    await page.waitForFunction(() => document.querySelector('tr[data-client="c-de"] .pop')?.textContent === 'fra', undefined, { timeout: 10_000 });
+    const rows = await page.locator('#catchment tr[data-client]').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-client')));
+    expect(rows.sort()).toEqual(lab.clients.map((c) => c.name).sort());
+    expect(await page.locator('#catchment thead, #catchment td.pop6').count()).toBe(0);
+    expect(await page.locator('#prefix').textContent()).toBe('192.0.2.0/24');
+    expect(ui.consoleErrors).toEqual([]);
+  });
+});
+
 describe('web dashboard of a dual-stack lab in Chromium (fake source)', () => {
   const lab = loadLabFile(join(REPO_ROOT, 'labs', 'dual-stack.yaml'));
   let source: FakeDashboardSource;
@@ -192,9 +222,8 @@ describe('web dashboard of a dual-stack lab in Chromium (fake source)', () => {
   const cell = (client: string, family: 'pop' | 'pop6') => page.locator(`tr[data-client="${client}"] td.${family}`);
 
   beforeAll(async () => {
+    // Each client's IPv6 under client/ipv6, at its expect6 (c-jp's IPv6 lands on fra, as the lab file says).
     source = fakeDashboardSource(lab);
-    // The live source's keys: IPv4 under the client, IPv6 under client/ipv6 (c-jp's IPv6 lands on fra, as the lab file says).
-    for (const c of lab.clients) source.catchmentNow[`${c.name}/ipv6`] = c.expect6?.pop ?? c.expect?.pop ?? null;
     dash = await startDashboard(source, { port: 0, control: false, intervalMs: 250 });
     ui = await openDashboardPage(dash.url);
     page = ui.page;

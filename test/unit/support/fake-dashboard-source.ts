@@ -1,5 +1,6 @@
 // A DashboardSource in memory: every router running with every session and
-// BFD peer up, each client answered by its expect.pop, and setters a test
+// BFD peer up, each client answered by its expect.pop (on a dual-stack lab
+// its IPv6 by expect6.pop, else the same), and setters a test
 // uses to move the catchment or break a link. No Docker. A failover run
 // here is a script of synthetic probe samples (affected clients move to the
 // next PoP after the fault and back after the restore), told through the
@@ -18,6 +19,7 @@ import { faultMode } from '../../../src/fault/index.js';
 import type { LookingGlass } from '../../../src/lab/looking-glass.js';
 import type { LabStatus, NodeStatus } from '../../../src/lab/status.js';
 import type { Catchment, ChangeReport } from '../../../src/policy/catchment.js';
+import { familyKey } from '../../../src/probe/who.js';
 import type { RecordedFailover } from '../../../src/report/failover-run.js';
 import { type Family, findRouter, type Lab, sessionsOf } from '../../../src/topology/model.js';
 import { anycastRouters } from '../../../src/topology/roles/registry.js';
@@ -64,7 +66,10 @@ const nothingMoved = (lab: Lab, change: string): ChangeReport => ({
 
 export function fakeDashboardSource(lab: Lab): FakeDashboardSource {
   const src: FakeDashboardSource = {
-    catchmentNow: Object.fromEntries(lab.clients.map((c) => [c.name, c.expect?.pop ?? null])),
+    // The live source's keys: IPv4 under the client, IPv6 under client/ipv6 (familyKey).
+    catchmentNow: Object.fromEntries(
+      lab.clients.flatMap((c) => lab.families.map((f) => [familyKey(c.name, f), ((f === 'ipv6' ? c.expect6 : undefined) ?? c.expect)?.pop ?? null])),
+    ),
     nodeState: {},
     drained: new Set(),
     drainCalls: [],

@@ -110,7 +110,15 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   addNetwork(spec: NetworkSpec): FakeNetwork {
-    const n: FakeNetwork = { id: `n${++this.seq}`, name: spec.name, subnet: spec.subnet, labels: spec.labels, spec };
+    // Listed as Docker lists it: a network made with IPv6 names its IPv6 subnet too (docker-runtime.ts).
+    const n: FakeNetwork = {
+      id: `n${++this.seq}`,
+      name: spec.name,
+      subnet: spec.subnet,
+      ...(spec.ipv6 ? { subnet6: spec.ipv6.subnet } : {}),
+      labels: spec.labels,
+      spec,
+    };
     this.networks.set(n.id, n);
     return n;
   }
