@@ -321,7 +321,7 @@ describe('dashboard server (fake source)', () => {
     await refused('/api/pops/nrt/break/service?family=ipv5', 'Expected `family` to be ipv4, ipv6 or both, got "ipv5"');
     expect(rw.faultCalls).toHaveLength(3);
 
-    const v4 = fakeDashboardSource(lab);
+    const v4 = fakeDashboardSource(defaultIpv4Lab());
     const app4 = dashboardApp(v4, { control: true });
     const modes4 = (await (await app4.request('/api/topology')).json()).faultModes as object[];
     expect(modes4.filter((m) => 'perFamily' in m)).toEqual([]);
