@@ -6,7 +6,7 @@
 // Shown with `trace` from both ends; checked from gru's forwarding table and
 // a traceroute from inside c-br.
 import { readOverrides } from '../lab/overrides.js';
-import { parsePolicyRequest } from '../lab/policy-overrides.js';
+import { parsePolicyRequest, policyFamilies } from '../lab/policy-overrides.js';
 import { vtysh } from '../lab/router-query.js';
 import { applyPolicy } from '../policy/live-policy.js';
 import { addressIndex } from '../probe/address-index.js';
@@ -75,7 +75,9 @@ export const asymmetricPath: Exercise = {
     return criteria;
   },
   async solve({ rt, lab, progress }) {
-    const r = await applyPolicy(rt, lab, parsePolicyRequest(lab, POP, TRANSIT, 'local-pref', '300'), { progress });
+    // Every family the lab runs, as the hint's `policy gru t-us local-pref 300` (no --family) does.
+    const reqs = policyFamilies(lab, undefined).map((f) => parsePolicyRequest(lab, POP, TRANSIT, 'local-pref', '300', f));
+    const r = await applyPolicy(rt, lab, reqs, { progress });
     return [r.change];
   },
 };

@@ -60,7 +60,11 @@ export const missingBfd: Exercise = {
   },
   async check({ rt, lab, progress, configRoot, signal }) {
     const state = await readRouterState(rt, containerName(lab.name, POP));
-    const bfd = criterion(`every session of ${POP} has a BFD peer up`, bfdProblems(lab, POP, state.bfd), `${sessionsOf(lab, POP).length} BFD peer(s) up`);
+    const bfd = criterion(
+      `every session of ${POP} has a BFD peer up`,
+      bfdProblems(lab, POP, state.bfd),
+      `${sessionEnds(lab, POP).filter((e) => e.router === POP).length} BFD peer(s) up`,
+    );
     const name = `a freeze of ${POP} moves ${CLIENT} in under ${MAX_MS} ms (1 failover trial)`;
     if (!bfd.passed) return [bfd, { name, passed: false, reason: `skipped: without BFD, ${POP}'s neighbours wait for the BGP hold timer (~7–9 s)` }];
     let r: Awaited<ReturnType<typeof runFailover>>;

@@ -2,7 +2,7 @@
 // picks by AS-path length before geography, so prepending on iad's uplink
 // makes t-us prefer gru (whose own path is prepended twice) over iad.
 import { readOverrides } from '../lab/overrides.js';
-import { parsePolicyRequest } from '../lab/policy-overrides.js';
+import { parsePolicyRequest, policyFamilies } from '../lab/policy-overrides.js';
 import { applyPolicy } from '../policy/live-policy.js';
 import { askCatchment } from '../probe/ask-clients.js';
 import { anycastRouters } from '../topology/roles/registry.js';
@@ -41,8 +41,9 @@ export const prependCatchment: Exercise = {
     ];
   },
   async solve({ rt, lab, progress }) {
-    const req = parsePolicyRequest(lab, 'iad', 't-us', 'prepend', '3');
-    const r = await applyPolicy(rt, lab, req, { progress });
+    // Every family the lab runs, as the hint's `policy iad t-us prepend 3` (no --family) does.
+    const reqs = policyFamilies(lab, undefined).map((f) => parsePolicyRequest(lab, 'iad', 't-us', 'prepend', '3', f));
+    const r = await applyPolicy(rt, lab, reqs, { progress });
     return [r.change];
   },
 };

@@ -77,12 +77,34 @@ async function answered(): Promise<Record<string, string | null>> {
   return Object.fromEntries(r.clients.map((c) => [c.client, c.udp]));
 }
 
-/** The address `router` reaches its neighbour `peer` on, from its own `show bgp summary` (as an attendee reads it). */
-async function peerAddress(router: string, peer: string): Promise<string> {
-  const s = await vtyshJson<{ ipv4Unicast: { peers: Record<string, { hostname?: string }> } }>(router, 'show bgp summary');
-  const found = Object.entries(s.ipv4Unicast.peers).find(([, p]) => p.hostname === peer);
-  if (!found) throw new Error(`${router} has no session to ${peer}`);
-  return found[0];
+type Summary = Partial<Record<'ipv4Unicast' | 'ipv6Unicast', { peers: Record<string, { hostname?: string }> }>>;
+
+/**
+ * The addresses `router` reaches its neighbour `peer` on, one per family the
+ * lab runs (IPv4 first), from its own `show bgp summary` (as an attendee reads it:
+ * IPv4 Unicast, then IPv6 Unicast).
+ */
+async function peerAddresses(router: string, peer: string): Promise<string[]> {
+  const s = await vtyshJson<Summary>(router, 'show bgp summary');
+  const found = TEST_LAB.families.map((f) => {
+    const table = s[f === 'ipv4' ? 'ipv4Unicast' : 'ipv6Unicast'];
+    return Object.entries(table?.peers ?? {}).find(([, p]) => p.hostname === peer)?.[0];
+  });
+  if (found.some((a) => a === undefined)) throw new Error(`${router} has no session to ${peer} in every family (${TEST_LAB.families.join(', ')})`);
+  return found as string[];
+}
+
+const bfdLines = (asn: number, peers: readonly string[]) => [
+  'configure',
+  `router bgp ${asn}`,
+  ...peers.flatMap((p) => [`neighbor ${p} bfd`, `neighbor ${p} bfd profile bfd-100x3`]),
+  'end',
+];
+
+/** true once fra's `show bfd peers` has every one of `peers` up; undefined (keep waiting, for `until`) before. */
+async function bfdUp(peers: readonly string[]): Promise<true | undefined> {
+  const shown = await vtyshJson<{ peer: string; status: string }[]>('fra', 'show bfd peers');
+  return peers.every((a) => shown.some((p) => p.peer === a && p.status === 'up')) || undefined;
 }
 
 describe("exercises solved by hand, as their READMEs and hints say (the suite's lab)", () => {
@@ -91,22 +113,29 @@ describe("exercises solved by hand, as their READMEs and hints say (the suite's 
     await start('prepend-catchment');
   });
 
-  it('missing-bfd: BFD on fra only is not enough (check names t-eu); on both ends, check passes with a sub-second failover', async () => {
+  it('missing-bfd: BFD on fra only is not enough (check names t-eu); on both ends of every family, check passes with a sub-second failover', async () => {
     await start('missing-bfd');
-    const teu = await peerAddress('fra', 't-eu');
-    const fra = await peerAddress('t-eu', 'fra');
+    // [IPv4, IPv6] on the dual-stack suite lab: hint 3 says to give both of t-eu's addresses.
+    const [teu4, ...teu6] = await peerAddresses('fra', 't-eu');
+    const [fra4, ...fra6] = await peerAddresses('t-eu', 'fra');
 
-    // The usual first attempt: only the PoP's end.
-    await typeIntoVtysh('fra', ['configure', 'router bgp 64500', `neighbor ${teu} bfd`, `neighbor ${teu} bfd profile bfd-100x3`, 'end']);
+    // The usual first attempt: only the PoP's end, and only the IPv4 session.
+    await typeIntoVtysh('fra', bfdLines(64500, [teu4]));
     const half = await check('missing-bfd');
     expect(half.code).toBe(1);
     expect(failing(half.result).join('\n')).toMatch(/fra ↔ t-eu: BFD peer (?!up)\w+/);
 
-    await typeIntoVtysh('t-eu', ['configure', 'router bgp 65010', `neighbor ${fra} bfd`, `neighbor ${fra} bfd profile bfd-100x3`, 'end']);
-    await until('fra to see its BFD peer t-eu up', 30_000, 500, async () => {
-      const peers = await vtyshJson<{ peer: string; status: string }[]>('fra', 'show bfd peers');
-      return peers.find((p) => p.peer === teu && p.status === 'up');
-    });
+    await typeIntoVtysh('t-eu', bfdLines(65010, [fra4]));
+    await until("fra to see t-eu's IPv4 BFD peer up", 30_000, 500, () => bfdUp([teu4]));
+    if (teu6.length) {
+      // IPv4 alone, on a dual-stack lab: the IPv6 session still has no BFD, and check says so.
+      const v4only = await check('missing-bfd');
+      expect(v4only.code).toBe(1);
+      expect(failing(v4only.result).join('\n')).toMatch(/fra ↔ t-eu \(IPv6\): BFD peer not configured/);
+      await typeIntoVtysh('fra', bfdLines(64500, teu6));
+      await typeIntoVtysh('t-eu', bfdLines(65010, fra6));
+      await until("fra to see t-eu's IPv6 BFD peer up", 30_000, 500, () => bfdUp(teu6));
+    }
     const done = await check('missing-bfd');
     expect(failing(done.result)).toEqual([]);
     expect(done.code).toBe(0);

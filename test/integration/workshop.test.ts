@@ -30,31 +30,44 @@ describe("workshop commands (the suite's lab)", () => {
 
   /** c-us as its own dig sees it: which PoP answers CHAOS hostname.bind over UDP. */
   const answerOf = async (client: string) => (await labJson<WhoReport>(['who', L])).clients.find((c) => c.client === client)?.udp;
+  /** The same per family the lab runs ({ ipv4: 'iad', ipv6: 'iad' } on a dual-stack lab). */
+  const answersOf = async (client: string) => {
+    const row = (await labJson<WhoReport>(['who', L])).clients.find((c) => c.client === client);
+    return Object.fromEntries(spec.families.map((f) => [f, f === 'ipv4' ? row?.udp : row?.ipv6?.udp]));
+  };
+  const everyFamily = (pop: string) => Object.fromEntries(spec.families.map((f) => [f, pop]));
 
-  it('prepend 3 on iad toward t-us moves c-us to gru without resetting a session; status and up keep it; reset-all undoes it', async () => {
+  // As docs/workshop.md has the trainer type it: no --family, so on a dual-stack
+  // lab the change hits both sessions of the iad–t-us link and c-us moves on
+  // each family (the report has a row per client per family).
+  it('prepend 3 on iad toward t-us moves c-us to gru on every family without resetting a session; status and up keep it; reset-all undoes it', async () => {
     const before = await vtyshJson<Record<string, { connectionsEstablished?: number }>>('iad', 'show bgp neighbors');
     const r = await labJson<ChangeReport>(['policy', '--lab', L, 'iad', 't-us', 'prepend', '3']);
     expect(r.settled).toBe(true);
-    expect(r.catchment.find((c) => c.client === 'c-us')).toMatchObject({ before: 'iad', after: 'gru', moved: true });
-    expect(r.catchment.filter((c) => c.moved).map((c) => c.client)).toEqual(['c-us']);
+    const moved = r.catchment.filter((c) => c.moved);
+    expect(moved.map((c) => `${c.client}/${c.family ?? 'ipv4'}`)).toEqual(spec.families.map((f) => `c-us/${f}`));
+    for (const m of moved) expect(m, m.family).toMatchObject({ before: 'iad', after: 'gru' });
     expect(r.shiftMs).not.toBeNull();
     // From inside the client, independently of the command's own polling.
-    expect(await answerOf('c-us')).toBe('gru');
+    expect(await answersOf('c-us')).toEqual(everyFamily('gru'));
     // A soft clear: no session of iad was re-established.
     const after = await vtyshJson<Record<string, { connectionsEstablished?: number }>>('iad', 'show bgp neighbors');
     for (const [peer, p] of Object.entries(before)) expect(after[peer]?.connectionsEstablished, peer).toBe(p.connectionsEstablished);
 
+    // One override per session: the IPv6 one's route-map is TO6-t-us (family: 'ipv6').
     const st = await labJson<LabStatus>(['status', L]);
-    expect(st.nodes.find((n) => n.node === 'iad')?.policy).toEqual([expect.objectContaining({ neighbor: 't-us', kind: 'prepend', value: 3 })]);
+    expect(st.nodes.find((n) => n.node === 'iad')?.policy).toEqual(
+      spec.families.map((f) => expect.objectContaining({ neighbor: 't-us', kind: 'prepend', value: 3, ...(f === 'ipv6' ? { family: 'ipv6' } : {}) })),
+    );
 
     // `up` with an unchanged lab file keeps the override (and says so).
     const up = await labJson<UpResult>(['up', TEST_LAB_FILE]);
     expect(up.overrides.join(' ')).toMatch(/iad.*t-us.*prepend/);
-    expect(await answerOf('c-us')).toBe('gru');
+    expect(await answersOf('c-us')).toEqual(everyFamily('gru'));
 
     const reset = await labJson<ChangeReport>(['policy', '--lab', L, '--reset-all']);
-    expect(reset.catchment.find((c) => c.client === 'c-us')?.after).toBe('iad');
-    expect(await answerOf('c-us')).toBe('iad');
+    expect(reset.catchment.filter((c) => c.client === 'c-us').map((c) => c.after)).toEqual(spec.families.map(() => 'iad'));
+    expect(await answersOf('c-us')).toEqual(everyFamily('iad'));
   });
 
   it('refuses an unknown neighbour and an out-of-range value, naming what is valid (exit 2)', async () => {
