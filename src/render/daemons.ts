@@ -11,8 +11,21 @@ const OPTIONS: [FrrDaemon, string][] = [
   ['bfdd', '   -A 127.0.0.1'],
 ];
 
-export function renderDaemons(banner: string, enabled: readonly FrrDaemon[]): string {
+// Without this flag FRR 8.4's zebra changes an IPv6 route by deleting it and
+// adding it again (zebra/rt_netlink.c, netlink_put_route_update_msg: "v6 route
+// replace semantics are not in the kernel ... so let's do a delete then an
+// add"); a packet that arrives in between has no route and is dropped. Every
+// router on a moved client's path re-installs the /48 when its AS path
+// changes, so a dual-stack failover lost an IPv6 probe ~40 ms after the move
+// now and then (never an IPv4 one: IPv4 is one NLM_F_REPLACE). The kernel has
+// had IPv6 replace for years; doc/user/zebra.rst, option --v6-rr-semantics.
+// Only in a dual-stack lab: an [ipv4] lab's files stay byte for byte as they were.
+const V6_REPLACE = ' --v6-rr-semantics';
+
+/** `ipv6`: the lab routes IPv6, so zebra replaces IPv6 routes in one step. */
+export function renderDaemons(banner: string, enabled: readonly FrrDaemon[], opts: { ipv6: boolean } = { ipv6: false }): string {
   const on = new Set<string>(enabled);
+  const optionsOf = (d: FrrDaemon, o: string): string => (d === 'zebra' && opts.ipv6 ? `${o}${V6_REPLACE}` : o);
   const lines = [
     `# ${banner}`,
     '#',
@@ -23,7 +36,7 @@ export function renderDaemons(banner: string, enabled: readonly FrrDaemon[]): st
     '',
     '# frr.conf is one integrated file, applied through vtysh once the daemons run.',
     'vtysh_enable=yes',
-    ...OPTIONS.filter(([d]) => on.has(d)).map(([d, o]) => `${d}_options="${o}"`),
+    ...OPTIONS.filter(([d]) => on.has(d)).map(([d, o]) => `${d}_options="${optionsOf(d, o)}"`),
     '',
     '# Same profile as `frr defaults traditional` in frr.conf, so defaults agree.',
     'frr_profile="traditional"',

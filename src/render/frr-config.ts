@@ -2,7 +2,7 @@
 // router's /etc/frr out. Same Lab, same bytes: sessions are ordered by peer
 // name and everything else follows the model's order, so goldens stay stable.
 
-import { allLans6, routesByFamily } from '../topology/families.js';
+import { allLans6, isDualStack, routesByFamily } from '../topology/families.js';
 import { allLans, type Family, findRouter, type Lab, type Link, type LinkEnd, type Router, sessionsOf } from '../topology/model.js';
 import type { PeerLines } from '../topology/roles/observer-spec.js';
 import { observersOf } from '../topology/roles/observers.js';
@@ -72,7 +72,7 @@ export function renderRouter(lab: Lab, routerName: string): RenderedFiles {
       ...bfdBlockLines(bfdProfilesOf(peers.map((p) => p.link))),
       ...bgpLines(lab, router, peers, observed),
     ]),
-    daemons: renderDaemons(banner, roleSpec(router.role).render.daemons),
+    daemons: renderDaemons(banner, roleSpec(router.role).render.daemons, { ipv6: isDualStack(lab) }),
     'vtysh.conf': toFile([`! ${banner}`, 'service integrated-vtysh-config', `hostname ${router.name}`]),
   };
 }

@@ -2,10 +2,12 @@
 // lab `dual`): `who` answers every client over IPv4 and IPv6, each by the PoP
 // the lab file promises for that family; a freeze of fra moves c-de on both
 // families, each within the IPv4 bounds of labs/default.yaml's freeze-fra
-// case. Through the CLI a user runs; probes only inside the client containers.
+// case; an IPv6 route change is one kernel replace. Through the CLI a user
+// runs; probes only inside the client containers.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FailoverResult, TrialClient } from '../../src/experiment/failover-result.js';
 import type { UpResult } from '../../src/lab/up.js';
@@ -62,6 +64,29 @@ describe('dual-stack: who and failover per family', () => {
     expect(fra?.ipv6.tcpQueries, 'fra counted IPv6 TCP queries').toBeGreaterThan(0);
     expect((await lab(['status', DUAL.name])).stdout).toMatch(/queries ipv4 udp=\d+ tcp=\d+ ipv6 udp=\d+ tcp=\d+/);
   }, 120_000);
+
+  // FRR 8.4's zebra deletes an IPv6 route and adds it again unless started
+  // with --v6-rr-semantics (src/render/daemons.ts); a probe in between is
+  // dropped, which failed the freeze below's 'ipv6 lost ≤ 0' now and then.
+  // A prepend on t-eu's IPv6 session toward eb-de changes only the /48's AS
+  // path at eb-de: its kernel must see the route replaced, never deleted.
+  it('an IPv6 route whose AS path changes is replaced in the kernel in one step, never deleted first', async () => {
+    const at = ['--lab', DUAL.name];
+    const monitor = lab(['exec', ...at, 'eb-de', '--', 'timeout', '60', 'ip', '-6', 'monitor', 'route'], 90_000);
+    await sleep(1000); // the monitor is listening before the first change
+    try {
+      for (const change of [['prepend', '3'], ['reset']]) {
+        const r = await lab(['policy', ...at, 't-eu', 'eb-de', ...change, '--family', 'ipv6']);
+        expect(r.code, r.stderr).toBe(0);
+        await sleep(1000); // eb-de's zebra has the update by then (soft clear, no session reset)
+      }
+    } finally {
+      await lab(['exec', ...at, 'eb-de', '--', 'pkill', '-f', 'ip -6 monitor route']);
+    }
+    const lines = (await monitor).stdout.split('\n').filter((l) => l.includes(DUAL.anycast.ipv6!.prefix));
+    expect(lines.length, `eb-de's kernel saw both changes of the /48:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => l.startsWith('Deleted'))).toEqual([]);
+  }, 180_000);
 
   it('a freeze of fra moves c-de on both families within the IPv4 bounds', async () => {
     expect(FREEZE, 'labs/default.yaml has the freeze-fra verify case').toBeDefined();

@@ -271,6 +271,14 @@ describe('daemons', () => {
     expect(settings.staticd_options).toBeUndefined();
     expect(settings.frr_profile).toBe('"traditional"');
   });
+
+  // FRR 8.4's zebra otherwise deletes and re-adds an IPv6 route on every change:
+  // a packet in between is dropped (dual-stack-failover.test.ts watches the kernel).
+  it('has zebra replace IPv6 routes in one step on a dual-stack lab only', () => {
+    const zebraOf = (lab: Lab) => renderRouter(lab, 'transit-a').daemons.match(/^zebra_options=(.*)$/m)?.[1];
+    expect(zebraOf({ ...smallLab, families: ['ipv4', 'ipv6'] })).toBe('"  -A 127.0.0.1 -s 90000000 --v6-rr-semantics"');
+    expect(zebraOf(smallLab)).toBe('"  -A 127.0.0.1 -s 90000000"');
+  });
 });
 
 describe('errors', () => {
