@@ -389,6 +389,8 @@ interface FrrHoldArm {
   runBfdDownsOnOtherRouters: number[];
 }
 interface FrrHoldDoc {
+  /** What B changes: absent in the first files (zebra's RIB queue hold); `bgpd-holds`: the image's bgpd (runtime/bgpd-holds.ts). */
+  knob?: 'bgpd-holds';
   reproduce: string;
   pop: string;
   fault: string;
@@ -466,8 +468,9 @@ export const REPORT_BLOCKS: ReportBlock[] = [
     render: cliTable,
   }),
   // BFD on every session, and on the failed PoP's session only (`@pop`, the other sessions stay at the lab file's): two tables.
-  block({ id: 'frr-hold', bench: 'frr-hold', fits: (d): d is FrrHoldDoc => isFrrHold(d) && !d.bfd.endsWith('@pop'), render: frrHoldTable }),
-  block({ id: 'frr-hold-pop', bench: 'frr-hold', fits: (d): d is FrrHoldDoc => isFrrHold(d) && d.bfd.endsWith('@pop'), render: frrHoldTable }),
+  block({ id: 'frr-hold', bench: 'frr-hold', fits: (d): d is FrrHoldDoc => isFrrHold(d) && !d.knob && !d.bfd.endsWith('@pop'), render: frrHoldTable }),
+  block({ id: 'frr-hold-pop', bench: 'frr-hold', fits: (d): d is FrrHoldDoc => isFrrHold(d) && !d.knob && d.bfd.endsWith('@pop'), render: frrHoldTable }),
+  block({ id: 'bgpd-hold-pop', bench: 'frr-hold', fits: (d): d is FrrHoldDoc => isFrrHold(d) && d.knob === 'bgpd-holds', render: frrHoldTable }),
   block({ id: 'responder', bench: 'responder', fits: (d): d is ResponderDoc => isRecord(d) && Array.isArray(d.servers), render: responderTable }),
 ];
 

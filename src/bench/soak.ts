@@ -9,13 +9,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
-import { applyBfd, parseBfdSetting, withBfd } from '../experiment/bfd-override.js';
+import { applyBfd, needsSerialExecs, parseBfdSetting, withBfd } from '../experiment/bfd-override.js';
 import { bfdLabel } from '../experiment/failover.js';
 import { splitJsonDocuments } from '../lab/frr-state.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
 import { startProbes } from '../probe/run-probes.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
+import { limitExecs } from '../runtime/exec-limit.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { versioned } from '../schema-version.js';
@@ -129,25 +130,27 @@ export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
   for (const { bfd, router } of settings) {
     const label = `${bfdLabel(bfd, lab)}${router ? `@${router}` : ''}`;
     const model = withBfd(lab, bfd, router);
+    // As in failover: bursts of execs take fast BFD sessions down, and the counters would count them.
+    const rt = needsSerialExecs(model) ? limitExecs(ctx.rt, 1) : ctx.rt;
     const row: SoakRow = { bfd: label, settled: false, idleS: halfMs / 1000, probedS: halfMs / 1000, load: [] };
     rows.push(row);
     try {
       progress.step('soak', label, `BFD on ${router ? `${router}'s sessions` : 'every session'}, live; waiting until it settles`);
-      await applyBfd(ctx.rt, model, { timeoutMs: 90_000, signal: ctx.signal });
+      await applyBfd(rt, model, { timeoutMs: 90_000, signal: ctx.signal });
       row.settled = true;
-      const c0 = await readCounters(ctx.rt, model);
+      const c0 = await readCounters(rt, model);
       progress.step('soak', label, `idle for ${halfMs / 1000} s`);
       await hold(halfMs, ctx.signal);
-      const c1 = await readCounters(ctx.rt, model);
+      const c1 = await readCounters(rt, model);
       row.idle = flapDelta(c0, c1);
       row.load.push(loadavg()[0]);
       progress.step('soak', label, `idle: ${row.idle.total.bfdDown} BFD down, ${row.idle.total.bgpDropped} BGP drops; probing for ${halfMs / 1000} s`);
       const targets = model.clients.map((c) => ({ client: c.name, container: containerName(model.name, c.name) }));
       // Bounded by the agent itself too (maxDurationMs) if we die.
-      const session = await startProbes(ctx.rt, model, targets, { maxDurationMs: halfMs + 30_000 });
+      const session = await startProbes(rt, model, targets, { maxDurationMs: halfMs + 30_000 });
       await hold(halfMs, ctx.signal);
       const runs = await session.stop();
-      const c2 = await readCounters(ctx.rt, model);
+      const c2 = await readCounters(rt, model);
       row.probed = flapDelta(c1, c2);
       row.load.push(loadavg()[0]);
       const udp = runs.flatMap((r) => r.samples.filter((x) => x.kind === 'udp-dns'));
@@ -165,7 +168,7 @@ export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
     } finally {
       // Back to the lab file, whatever happened (a 10 ms profile may be why it failed).
       // bfdCommands keeps every profile a router's own lab-file sessions use.
-      await applyBfd(ctx.rt, lab, { timeoutMs: 120_000, dropProfiles: [bfdProfileName(bfd)] }).catch((err: Error) => {
+      await applyBfd(rt, lab, { timeoutMs: 120_000, dropProfiles: [bfdProfileName(bfd)] }).catch((err: Error) => {
         row.error = `${row.error ? `${row.error}; ` : ''}putting the lab file's BFD back: ${reasonOf(err)}`;
       });
     }

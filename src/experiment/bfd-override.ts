@@ -42,6 +42,14 @@ export function parseBfdScoped(value: string): { bfd: BfdOptions | 'lab'; scope:
   return { bfd: parseBfdSetting(setting), scope };
 }
 
+/** BFD detection below this (the default lab's 100x3 is 300 ms): a run makes one exec at a time (runtime/exec-limit.ts). */
+const SERIAL_EXECS_BELOW_DETECT_MS = 300;
+
+/** Whether any session of `model` detects faster than the host keeps up with under bursts of execs. */
+export function needsSerialExecs(model: Lab): boolean {
+  return model.links.some((l) => l.bfd.enabled && l.bfd.interval * l.bfd.multiplier < SERIAL_EXECS_BELOW_DETECT_MS);
+}
+
 /**
  * The lab model with one BFD setting on every link, or (`onlyRouter`) on the
  * links of one router (pure): what the routers run after `applyBfd`.

@@ -17,6 +17,7 @@ import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
 import { type ClientProbeRun, type ProbeRates, startProbes } from '../probe/run-probes.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
+import { limitExecs } from '../runtime/exec-limit.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { SCHEMA_VERSION } from '../schema-version.js';
@@ -27,7 +28,7 @@ import { formatMs as fmt } from '../util/format.js';
 import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
 import { type BaselineState, waitBaseline } from './baseline.js';
-import { applyBfd, type BfdScope, withBfd } from './bfd-override.js';
+import { applyBfd, type BfdScope, needsSerialExecs, withBfd } from './bfd-override.js';
 import { controlPlaneDebugCommands } from './control-plane.js';
 import { type Bound, boundFor } from './failover-bounds.js';
 import type { FailoverResult, FamilyChoice, FamilyTrial, RouterTiming, TrialResult } from './failover-result.js';
@@ -189,8 +190,8 @@ export const bfdLabel = (bfd: BfdOptions | 'lab', lab: Lab, scope: BfdScope = 'a
   return `${!b?.enabled ? 'off' : `${b.interval}x${b.multiplier}`}${bfd !== 'lab' && scope === 'pop' ? '@pop' : ''}`;
 };
 
-export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Promise<FailoverResult> {
-  const { rt, lab, progress } = deps;
+export async function runFailover(given: FailoverDeps, opts: FailoverOptions): Promise<FailoverResult> {
+  const { lab, progress } = given;
   const t0 = performance.now();
   const pops = anycastRouters(lab).map((r) => r.name);
   const pop = lab.routers.find((r) => r.name === opts.pop && pops.includes(r.name));
@@ -202,6 +203,10 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   const families = aimedFamilies(lab, opts.fault, opts.family, opts.faultFamily);
   const scope = opts.bfdScope ?? 'all';
   const model = opts.bfd === 'lab' ? lab : withBfd(lab, opts.bfd, scope === 'pop' ? pop.name : undefined);
+  // From the switch to fast BFD to the switch back: a burst of execs would take sessions down that the fault did not.
+  const serial = needsSerialExecs(model);
+  const rt = serial ? limitExecs(given.rt, 1) : given.rt;
+  const deps: FailoverDeps = { ...given, rt };
   const label = bfdLabel(opts.bfd, lab, scope);
   const bound = boundFor(model, pop.name, opts.fault.detection);
   const ctx: FaultContext = {
@@ -227,7 +232,11 @@ export async function runFailover(deps: FailoverDeps, opts: FailoverOptions): Pr
   let failure: unknown;
   try {
     if (opts.bfd !== 'lab') {
-      progress.step('lab', 'bfd', `${scope === 'pop' ? `${pop.name}'s sessions` : 'every session'} to ${bfdLabel(opts.bfd, lab)} (live, vtysh)`);
+      progress.step(
+        'lab',
+        'bfd',
+        `${scope === 'pop' ? `${pop.name}'s sessions` : 'every session'} to ${bfdLabel(opts.bfd, lab)} (live, vtysh)${serial ? '; one exec at a time until the switch back' : ''}`,
+      );
       await applyBfd(rt, model, { timeoutMs: o.baselineTimeoutMs, signal: deps.signal });
     }
     progress.step('lab', 'debug', `control-plane debug log on ${debugged.join(', ')} for the run`);

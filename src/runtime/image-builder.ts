@@ -5,7 +5,7 @@ import type { ContainerRuntime } from './runtime.js';
 
 export interface ImageProgress {
   image: ImageKind;
-  /** check | cached | wait-lock | mmdebstrap | import | docker-build | tag | done */
+  /** check | cached | wait-lock | mmdebstrap | patch | import | docker-build | tag | done */
   step: string;
   detail?: string;
 }

@@ -26,10 +26,14 @@ export const CURRENT_TAG = 'current';
 /** Where the host's node binary lands; dns2 3.1.1 needs Node >= 20 and bookworm ships 18. */
 export const NODE_IN_IMAGE = '/usr/local/bin/node';
 
+/** An edit the builder makes to the rootfs after mmdebstrap; see bgpd-holds.ts. */
+export type ImagePatch = 'bgpd-holds';
+
 export interface ImageSpec {
   kind: ImageKind;
   /** Debian packages, installed with apt's dependency resolution. */
   packages: readonly string[];
+  patches?: readonly ImagePatch[];
 }
 
 export const IMAGE_SPECS: Readonly<Record<ImageKind, ImageSpec>> = {
@@ -40,6 +44,8 @@ export const IMAGE_SPECS: Readonly<Record<ImageKind, ImageSpec>> = {
     // traceroute for `lab trace` from a router (the way back to a client);
     // gobgpd (gobgpd + gobgp) for the route collector, which runs this image.
     packages: ['frr', 'iproute2', 'nftables', 'tcpdump', 'procps', 'dnsutils', 'nsd', 'iputils-ping', 'iptables', 'traceroute', 'gobgpd'],
+    // bgpd's two compile-time work-queue holds (60 ms after BFD detection) set to 0.
+    patches: ['bgpd-holds'],
   },
   client: {
     kind: 'client',
@@ -61,6 +67,7 @@ export interface ImageHashInput {
   nodeVersion: string;
   /** Size in bytes of that binary: catches a rebuilt node with the same version string. */
   nodeSize: number;
+  patches?: readonly ImagePatch[];
 }
 
 /** First 12 hex chars of sha256 over a canonical form of the inputs; package order does not matter. */
@@ -73,6 +80,8 @@ export function imageHash(input: ImageHashInput): string {
     suite: input.suite,
     nodeVersion: input.nodeVersion,
     nodeSize: input.nodeSize,
+    // Only when there are some, so an image without patches keeps its hash.
+    ...(input.patches?.length ? { patches: [...input.patches].sort() } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }
@@ -81,9 +90,12 @@ export const imageRepo = (kind: ImageKind): string => `${IMAGE_REPO_PREFIX}/${ki
 export const imageRef = (kind: ImageKind, tag: string): string => `${imageRepo(kind)}:${tag}`;
 
 /** Labels every image carries, so an image is found by label (`anycast-lab.kind=image`) like every other resource. */
-export function imageLabels(kind: ImageKind, hash: string): Record<string, string> {
-  return { 'anycast-lab.kind': 'image', 'anycast-lab.image': kind, 'anycast-lab.image-hash': hash };
+export function imageLabels(kind: ImageKind, hash: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { 'anycast-lab.kind': 'image', 'anycast-lab.image': kind, 'anycast-lab.image-hash': hash, ...extra };
 }
+
+/** Image label saying whether bgpd's holds were removed: "0" (patched) or "stock" (the patch did not apply; the build says why). */
+export const BGPD_HOLDS_LABEL = 'anycast-lab.bgpd-holds';
 
 export function parseBuilder(value: string | undefined): ImageBuilder {
   if (value === undefined || value === '') return 'mmdebstrap';
@@ -137,8 +149,8 @@ export function pickSourcesFiles(files: readonly { path: string; content: string
 }
 
 /** Docker `changes` for an imported rootfs (a tar has no image config at all). */
-export function importChanges(kind: ImageKind, hash: string): string[] {
-  const labels = Object.entries(imageLabels(kind, hash))
+export function importChanges(kind: ImageKind, hash: string, extraLabels: Record<string, string> = {}): string[] {
+  const labels = Object.entries(imageLabels(kind, hash, extraLabels))
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return ['CMD ["/bin/sh"]', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `LABEL ${labels}`];

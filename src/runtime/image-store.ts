@@ -88,6 +88,7 @@ function hashesFor(builder: ImageBuilder, node: ImageNode): Record<LabImageKind,
       suite: SUITE,
       nodeVersion: node.version,
       nodeSize: node.size,
+      patches: IMAGE_SPECS[kind].patches,
     });
   }
   return hashes;

@@ -8,9 +8,11 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { patchBgpdHolds } from './bgpd-holds.js';
 import { ImageBuildError, throwIfAborted } from './image-build-error.js';
 import { type ImageBuildStrategy, secs } from './image-builder.js';
-import { IMAGE_SPECS, type ImageKind, imageRepo, importChanges, mmdebstrapArgs, pickSourcesFiles, SUITE } from './image-specs.js';
+import { BGPD_HOLDS_LABEL, IMAGE_SPECS, type ImageKind, imageRepo, importChanges, mmdebstrapArgs, pickSourcesFiles, SUITE } from './image-specs.js';
+import { editTarEntry, findTarEntry } from './image-tar.js';
 
 export const mmdebstrapBuilder: ImageBuildStrategy = {
   name: 'mmdebstrap',
@@ -30,10 +32,12 @@ export const mmdebstrapBuilder: ImageBuildStrategy = {
       progress('mmdebstrap', `finished in ${secs(t0)}`);
       throwIfAborted(signal, kind);
 
+      const labels = await applyPatches(kind, tarPath, progress);
+
       t0 = performance.now();
       progress('import');
       try {
-        await rt.importImage(createReadStream(tarPath), { repo: imageRepo(kind), tag: hash, changes: importChanges(kind, hash) }, signal);
+        await rt.importImage(createReadStream(tarPath), { repo: imageRepo(kind), tag: hash, changes: importChanges(kind, hash, labels) }, signal);
       } catch (cause) {
         throw new ImageBuildError('IMPORT_FAILED', `docker import of ${tarPath} failed: ${(cause as Error).message}`, { image: kind, cause });
       }
@@ -46,6 +50,33 @@ export const mmdebstrapBuilder: ImageBuildStrategy = {
     }
   },
 };
+
+const BGPD_PATH = 'usr/lib/frr/bgpd';
+
+/**
+ * The spec's patches, made in the tar; returns the labels that record them.
+ * A patch that does not apply leaves the file as Debian built it and says why
+ * (another FRR build): the lab still works, with FRR's own timers.
+ */
+async function applyPatches(kind: ImageKind, tarPath: string, progress: (step: string, detail?: string) => void): Promise<Record<string, string>> {
+  if (!IMAGE_SPECS[kind].patches?.includes('bgpd-holds')) return {};
+  const entry = await findTarEntry(tarPath, BGPD_PATH);
+  let why = `no ${BGPD_PATH} in the rootfs`;
+  if (entry) {
+    await editTarEntry(tarPath, entry, (bytes) => {
+      const r = patchBgpdHolds(bytes);
+      if (r.ok) {
+        why = '';
+        progress('patch', `bgpd: ${r.sites.map((s) => `${s.queue} hold ${s.holdMs} → 0 ms`).join(', ')}`);
+        return r.bytes;
+      }
+      why = r.reason;
+      return undefined;
+    });
+  }
+  if (why) progress('patch', `bgpd left as built, with FRR's 60 ms of work-queue holds after BFD detection: ${why}`);
+  return { [BGPD_HOLDS_LABEL]: why ? 'stock' : '0' };
+}
 
 async function hostSourcesFiles(): Promise<string[]> {
   const candidates: { path: string; content: string }[] = [];

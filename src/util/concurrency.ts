@@ -47,3 +47,21 @@ export function latestInOrder<T>(fn: (value: T) => Promise<unknown>, onError: (e
     if (!running) void drain();
   };
 }
+
+/** Wraps async functions so that at most `limit` of their calls run at once; the rest wait in call order. */
+export function limiter(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <R>(fn: () => Promise<R>): Promise<R> => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      // Hand the slot straight to the next caller, or free it.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}

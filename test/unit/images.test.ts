@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BGPD_HOLDS_LABEL,
   IMAGE_SPECS,
   type ImageHashInput,
   imageHash,
@@ -18,9 +19,15 @@ const base: ImageHashInput = {
   suite: 'bookworm',
   nodeVersion: 'v20.20.2',
   nodeSize: 98932688,
+  patches: IMAGE_SPECS.router.patches,
 };
 
 describe('imageHash', () => {
+  it('keeps the hash of an image without patches (an empty list is no list)', () => {
+    const client = { ...base, kind: 'client' as const, packages: IMAGE_SPECS.client.packages };
+    expect(imageHash({ ...client, patches: [] })).toBe(imageHash({ ...client, patches: undefined }));
+  });
+
   it('is 12 hex chars and stable for the same inputs', () => {
     const h = imageHash(base);
     expect(h).toMatch(/^[0-9a-f]{12}$/);
@@ -39,6 +46,7 @@ describe('imageHash', () => {
     ['node changes size', { nodeSize: base.nodeSize + 1 }],
     ['the builder changes', { builder: 'dockerfile' }],
     ['the image kind changes', { kind: 'client' }],
+    ['the patches change', { patches: [] }],
   ])('changes when %s', (_, change) => {
     expect(imageHash({ ...base, ...change })).not.toBe(imageHash(base));
   });
@@ -84,6 +92,12 @@ describe('pickSourcesFiles', () => {
 describe('importChanges', () => {
   it('labels the image as anycast-lab.kind=image', () => {
     expect(importChanges('router', 'abc')).toContain('LABEL anycast-lab.kind=image anycast-lab.image=router anycast-lab.image-hash=abc');
+  });
+
+  it('adds the labels a build step records (the bgpd patch)', () => {
+    expect(importChanges('router', 'abc', { [BGPD_HOLDS_LABEL]: '0' })).toContain(
+      'LABEL anycast-lab.kind=image anycast-lab.image=router anycast-lab.image-hash=abc anycast-lab.bgpd-holds=0',
+    );
   });
 });
 

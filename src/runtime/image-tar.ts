@@ -1,0 +1,79 @@
+// Edits one file inside the rootfs tar mmdebstrap writes, in place, before
+// `docker import`: the bgpd patch keeps the file's size, so only its bytes
+// change and the 370 MB tar is neither rewritten nor copied.
+import { open } from 'node:fs/promises';
+
+const BLOCK = 512;
+
+export interface TarEntry {
+  /** Byte offset of the file's data in the tar. */
+  dataOffset: number;
+  size: number;
+}
+
+/** Finds a regular file by its path (with or without a leading "./"); pax and GNU long names included. */
+export async function findTarEntry(tarPath: string, path: string): Promise<TarEntry | undefined> {
+  const want = path.replace(/^\.?\//, '');
+  const fh = await open(tarPath, 'r');
+  try {
+    const header = Buffer.alloc(BLOCK);
+    let pos = 0;
+    let longName: string | undefined;
+    for (;;) {
+      const { bytesRead } = await fh.read(header, 0, BLOCK, pos);
+      if (bytesRead < BLOCK || header.every((b) => b === 0)) return undefined;
+      const type = String.fromCharCode(header[156] || 0x30);
+      const size = entrySize(header);
+      const dataOffset = pos + BLOCK;
+      if (type === 'x' || type === 'L') {
+        const data = Buffer.alloc(size);
+        await fh.read(data, 0, size, dataOffset);
+        longName = type === 'L' ? cString(data, 0, size) : paxPath(data.toString('utf8'));
+      } else {
+        const name = longName ?? ustarName(header);
+        longName = undefined;
+        if ((type === '0' || type === '\0') && name.replace(/^\.?\//, '') === want) return { dataOffset, size };
+      }
+      pos = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads the entry, hands its bytes to `edit`, and writes back what it returns (same length only). */
+export async function editTarEntry(tarPath: string, entry: TarEntry, edit: (bytes: Uint8Array) => Uint8Array | undefined): Promise<boolean> {
+  const fh = await open(tarPath, 'r+');
+  try {
+    const bytes = Buffer.alloc(entry.size);
+    await fh.read(bytes, 0, entry.size, entry.dataOffset);
+    const out = edit(bytes);
+    if (!out) return false;
+    if (out.length !== entry.size) throw new Error(`an in-place tar edit must keep the size (${entry.size} → ${out.length} bytes)`);
+    await fh.write(out, 0, out.length, entry.dataOffset);
+    return true;
+  } finally {
+    await fh.close();
+  }
+}
+
+function entrySize(h: Buffer): number {
+  // GNU base-256 for files ≥ 8 GiB: not in a rootfs, but do not misread it.
+  if (h[124] & 0x80) return Number(h.readBigUInt64BE(128));
+  return Number.parseInt(cString(h, 124, 12).trim() || '0', 8);
+}
+
+function ustarName(h: Buffer): string {
+  const name = cString(h, 0, 100);
+  const prefix = h.toString('latin1', 257, 263).startsWith('ustar') ? cString(h, 345, 155) : '';
+  return prefix ? `${prefix}/${name}` : name;
+}
+
+function paxPath(records: string): string | undefined {
+  return /(?:^|\n)\d+ path=([^\n]*)\n/.exec(records)?.[1];
+}
+
+function cString(b: Buffer, start: number, len: number): string {
+  const end = b.indexOf(0, start);
+  return b.toString('utf8', start, end === -1 || end > start + len ? start + len : end);
+}
