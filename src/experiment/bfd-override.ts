@@ -28,9 +28,8 @@ export function parseBfdSetting(value: string): BfdOptions | 'lab' {
 
 /**
  * Where a live BFD setting goes: every session, or only the sessions of the
- * PoP under test. Fast BFD on every session at once is more than 2 cores keep
- * up with (20 ms × 3 on every session does not settle on 2 cores); the failover only needs
- * it where the fault is detected.
+ * PoP under test. The failover needs fast BFD only where the fault is
+ * detected; `@pop` measures a setting without its cost on every other router.
  */
 export type BfdScope = 'all' | 'pop';
 

@@ -41,17 +41,23 @@ export async function findTarEntry(tarPath: string, path: string): Promise<TarEn
   }
 }
 
-/** Reads the entry, hands its bytes to `edit`, and writes back what it returns (same length only). */
-export async function editTarEntry(tarPath: string, entry: TarEntry, edit: (bytes: Uint8Array) => Uint8Array | undefined): Promise<boolean> {
-  const fh = await open(tarPath, 'r+');
+export async function readTarEntry(tarPath: string, entry: TarEntry): Promise<Uint8Array> {
+  const fh = await open(tarPath, 'r');
   try {
     const bytes = Buffer.alloc(entry.size);
     await fh.read(bytes, 0, entry.size, entry.dataOffset);
-    const out = edit(bytes);
-    if (!out) return false;
-    if (out.length !== entry.size) throw new Error(`an in-place tar edit must keep the size (${entry.size} → ${out.length} bytes)`);
-    await fh.write(out, 0, out.length, entry.dataOffset);
-    return true;
+    return bytes;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Overwrites the entry's bytes; the tar's headers stay valid only for content of the same length. */
+export async function writeTarEntry(tarPath: string, entry: TarEntry, bytes: Uint8Array): Promise<void> {
+  if (bytes.length !== entry.size) throw new Error(`an in-place tar edit must keep the size (${entry.size} → ${bytes.length} bytes)`);
+  const fh = await open(tarPath, 'r+');
+  try {
+    await fh.write(bytes, 0, bytes.length, entry.dataOffset);
   } finally {
     await fh.close();
   }

@@ -8,11 +8,11 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { patchBgpdHolds } from './bgpd-holds.js';
+import { type BgpdPatchResult, patchBgpdHolds } from './bgpd-holds.js';
 import { ImageBuildError, throwIfAborted } from './image-build-error.js';
 import { type ImageBuildStrategy, secs } from './image-builder.js';
 import { BGPD_HOLDS_LABEL, IMAGE_SPECS, type ImageKind, imageRepo, importChanges, mmdebstrapArgs, pickSourcesFiles, SUITE } from './image-specs.js';
-import { editTarEntry, findTarEntry } from './image-tar.js';
+import { findTarEntry, readTarEntry, writeTarEntry } from './image-tar.js';
 
 export const mmdebstrapBuilder: ImageBuildStrategy = {
   name: 'mmdebstrap',
@@ -61,21 +61,14 @@ const BGPD_PATH = 'usr/lib/frr/bgpd';
 async function applyPatches(kind: ImageKind, tarPath: string, progress: (step: string, detail?: string) => void): Promise<Record<string, string>> {
   if (!IMAGE_SPECS[kind].patches?.includes('bgpd-holds')) return {};
   const entry = await findTarEntry(tarPath, BGPD_PATH);
-  let why = `no ${BGPD_PATH} in the rootfs`;
-  if (entry) {
-    await editTarEntry(tarPath, entry, (bytes) => {
-      const r = patchBgpdHolds(bytes);
-      if (r.ok) {
-        why = '';
-        progress('patch', `bgpd: ${r.sites.map((s) => `${s.queue} hold ${s.holdMs} → 0 ms`).join(', ')}`);
-        return r.bytes;
-      }
-      why = r.reason;
-      return undefined;
-    });
+  const result: BgpdPatchResult = entry ? patchBgpdHolds(await readTarEntry(tarPath, entry)) : { ok: false, reason: `no ${BGPD_PATH} in the rootfs` };
+  if (entry && result.ok) {
+    await writeTarEntry(tarPath, entry, result.bytes);
+    progress('patch', `bgpd: ${result.sites.map((s) => `${s.queue} hold ${s.holdMs} → 0 ms`).join(', ')}`);
+  } else if (!result.ok) {
+    progress('patch', `bgpd left as built, with FRR's 60 ms of work-queue holds after BFD detection: ${result.reason}`);
   }
-  if (why) progress('patch', `bgpd left as built, with FRR's 60 ms of work-queue holds after BFD detection: ${why}`);
-  return { [BGPD_HOLDS_LABEL]: why ? 'stock' : '0' };
+  return { [BGPD_HOLDS_LABEL]: result.ok ? '0' : 'stock' };
 }
 
 async function hostSourcesFiles(): Promise<string[]> {

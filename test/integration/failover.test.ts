@@ -22,6 +22,8 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FailoverResult } from '../../src/experiment/failover-result.js';
 import type { UpResult } from '../../src/lab/up.js';
+import { BGPD_HOLDS_LABEL } from '../../src/runtime/image-specs.js';
+import { containerName } from '../../src/runtime/labels.js';
 import { loadLabFile } from '../../src/topology/load.js';
 import { type Lab, sessionsOf, type VerifyCase } from '../../src/topology/model.js';
 import { judgeFamilies } from '../../src/verify/judge.js';
@@ -57,6 +59,11 @@ const failover = (c: VerifyCase, out: string, trials = c.trials): Promise<Failov
 function sessionSettings(model: Lab, pop: string) {
   const link = sessionsOf(model, pop)[0].link;
   return { bfd: link.bfd, keepaliveS: link.timers.keepalive, holdS: link.timers.hold };
+}
+
+/** `show work-queues bgpd` → [queue, hold ms] for the process queue and each peer's clear queue. */
+function bgpdHolds(text: string): [string, number][] {
+  return [...text.matchAll(/^\s*\d+\s+(\d+)\s+(?:\d+\s+){6}(process_queue|clear \S+)/gm)].map((m) => [m[2], Number(m[1])]);
 }
 
 /** The PoP's BGP neighbours as the runner watches them. */
@@ -331,5 +338,21 @@ describe.skipIf(CASES.length === 0)(`failover stopwatch (lab ${LAB}, cases from 
       const agent = t.clients.find((x) => x.client === mover)!.failoverMs!;
       expect(Math.abs(gap - agent), `trial ${t.trial}: wire gap ${gap.toFixed(1)} ms vs agent failover ${agent} ms`).toBeLessThanOrEqual(2 * r.probeIntervalMs);
     }
+  });
+
+  it("routers run the image's bgpd without its work-queue holds: t-eu's process_queue and clear queues at Hold 0", async () => {
+    // The image builder's patch (src/runtime/bgpd-holds.ts) is what puts freeze-fra-bfd20 under 100 ms.
+    // A bgpd it could not patch keeps FRR's 50 and 10 ms, and its image says so in a label.
+    const r = await labJson<{ stdout: string }>(['exec', '--lab', LAB, 't-eu', '--', 'vtysh', '-c', 'show work-queues bgpd']);
+    const holds = bgpdHolds(r.stdout);
+    expect(holds.map(([q]) => q)).toContain('process_queue');
+    // The cases above took t-eu's session to fra down: its clear queue exists.
+    expect(
+      holds.some(([q]) => q.startsWith('clear ')),
+      r.stdout,
+    ).toBe(true);
+    expect(holds.filter(([, ms]) => ms !== 0)).toEqual([]);
+    const { Image } = await docker.getContainer(containerName(LAB, 't-eu')).inspect();
+    expect((await docker.getImage(Image).inspect()).Config.Labels?.[BGPD_HOLDS_LABEL]).toBe('0');
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { ensureImages } from '../../src/runtime/ensure-images.js';
+import { BGPD_HOLDS_LABEL } from '../../src/runtime/image-specs.js';
 
 // Builds the images when missing (~25-40 s cold, both in parallel), then
 // checks the tools the lab relies on inside each. Helper containers are
@@ -59,6 +60,11 @@ describe('router image', () => {
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^v20\./m);
     expect(res.stdout).toMatch(/bgpd version \d+\.\d+/);
+  });
+
+  it("carries bgpd without its work-queue holds (the builder's patch applied, and bgpd still runs: --version above)", async () => {
+    // "stock" would mean the patch did not recognise this bgpd: failover at fast BFD ~60 ms slower.
+    expect((await rt.inspectImage(refs.router))?.labels[BGPD_HOLDS_LABEL]).toBe('0');
   });
 });
 

@@ -107,6 +107,31 @@ describe('bench report', () => {
       expect(md).not.toContain('did not run');
     });
 
+    it('takes the IPv4 row of a dual-stack run of the default lab, and a case that did not run', () => {
+      const dual = {
+        name: 'failover-2026-12-08T00-00-00Z.json',
+        doc: doc(
+          [
+            { ...ok('silent', '100x3', 320), family: 'ipv4' },
+            { ...ok('silent', '100x3', 333), family: 'ipv6' },
+            failedRow({ fault: 'freeze', bfd: '50x3' }, new Error('not at baseline before the fault')),
+          ],
+          '100x3,50x3',
+        ),
+      };
+      const block = REPORT_BLOCKS.find((b) => b.id === 'failover')!;
+      expect(block.fits(dual.doc)).toBe(true);
+      expect(REPORT_BLOCKS.find((b) => b.id === 'failover-dual')!.fits(dual.doc)).toBe(false);
+      const m = mergeFailover([dual, rerun, old] as never);
+      expect(m.rows.map((r) => [r.fault, r.bfd, r.failoverMs.p50, 'family' in r])).toEqual([
+        ['freeze', '20x3', 130, false],
+        ['silent', '100x3', 320, false],
+        ['freeze', '50x3', null, false],
+      ]);
+      // Another lab's dual-stack run stays in its own block.
+      expect(block.fits({ ...dual.doc, lab: 'dual' })).toBe(false);
+    });
+
     it('merges only files of the same lab and PoP; one file is its own table', () => {
       const iad = { name: 'failover-2026-12-07T00-00-00Z.json', doc: doc([ok('freeze', '100x3', 300)], '100x3', 'iad') };
       expect(mergeFailover([iad, rerun, old] as never).files.map((f) => f.name)).toEqual([iad.name]);

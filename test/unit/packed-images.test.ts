@@ -10,7 +10,16 @@ import { imageRefs, type PackedImages } from '../../src/runtime/image-store.js';
 
 const packerNode = { version: 'v22.1.0', size: 123_456_789 };
 const hashWith = (kind: 'router' | 'client', packages: readonly string[]) =>
-  imageHash({ kind, packages, recipeVersion: RECIPE_VERSION, builder: 'mmdebstrap', suite: SUITE, nodeVersion: packerNode.version, nodeSize: packerNode.size, patches: IMAGE_SPECS[kind].patches });
+  imageHash({
+    kind,
+    packages,
+    recipeVersion: RECIPE_VERSION,
+    builder: 'mmdebstrap',
+    suite: SUITE,
+    nodeVersion: packerNode.version,
+    nodeSize: packerNode.size,
+    patches: IMAGE_SPECS[kind].patches,
+  });
 
 function packedFile(p: Partial<PackedImages> = {}, routerPackages = IMAGE_SPECS.router.packages): string {
   const router = hashWith('router', routerPackages);
