@@ -197,9 +197,12 @@ const EXTRA: Record<string, (c: VerifyCase, r: FailoverResult, first: boolean) =
     // fault). Trials used to be phase-locked to the keepalive cycle (19 of 20
     // within 6.90–7.06 s on the default lab); a random delay over one
     // keepalive interval before each fault unlocks them. With the seed fixed
-    // in the lab file the delays are too: on the default lab seed 16 draws 6
-    // delays spread over the 3 s cycle with no gap over 0.81 s, so the
-    // detection times span at least 3 − 0.81 ≈ 2.2 s; the promise is ≥ 1 s.
+    // in the lab file the delays are too: seed 16 draws 6 delays (a user's
+    // `lab verify` on the default lab) spread over the 3 s cycle with no gap
+    // over 0.81 s, so the detection times span at least 3 − 0.81 ≈ 2.2 s; its
+    // first 3 (the suite's lab: 433, 1894, 2257 ms) leave no gap over 1.46 s,
+    // a span of at least 1.54 s, less the 0.16 s the locked trials wandered.
+    // The promise is ≥ 1 s.
     // Floor: 1 s below hold − keepalive (the max is the lab file's bound).
     expect(r.bfd).toBe('off');
     expect(r.bound.ms).toBe(s.holdS * 1000);
@@ -208,7 +211,7 @@ const EXTRA: Record<string, (c: VerifyCase, r: FailoverResult, first: boolean) =
     const floorMs = (s.holdS - s.keepaliveS) * 1000 - 1000;
     const ms = r.trials.flatMap((t) => t.clients.filter((x) => x.client in c.expect).map((x) => x.failoverMs!));
     for (const v of ms) expect(v).toBeGreaterThanOrEqual(floorMs);
-    if (c.seed !== undefined && c.trials >= 6) expect(Math.max(...ms) - Math.min(...ms), `failover times ${ms.join(', ')} ms`).toBeGreaterThanOrEqual(1000);
+    if (c.seed !== undefined && c.trials >= 3) expect(Math.max(...ms) - Math.min(...ms), `failover times ${ms.join(', ')} ms`).toBeGreaterThanOrEqual(1000);
     for (const t of r.trials) for (const n of t.routers.filter((x) => x.role === 'neighbour')) expect(n.holdExpiredMs).toBeGreaterThan(floorMs);
     // BFD comes back after: every neighbour's peers up with the lab file's timers.
     for (const n of neighboursOf(r)) {

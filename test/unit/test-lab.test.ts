@@ -19,10 +19,15 @@ const TEST = join(REPO, 'test', 'fixtures', 'labs', 'test.yaml');
 const toTestPools = (text: string) =>
   text.replaceAll('10.77.', '10.97.').replaceAll('10.78.', '10.98.').replaceAll('fd00:77:', 'fd00:97:').replaceAll('fd00:78:', 'fd00:98:');
 
-/** The lab file without what the test lab may change. */
+/**
+ * The lab file without what the test lab may change: its name, pools and
+ * collector, and how many trials each verify case runs (the suite runs fewer
+ * than a user's `lab verify`, to fit CI's time; the cases and bounds are the same).
+ */
 const topology = (file: string, map: (text: string) => string = (t) => t) => {
-  const { name, addressing, collector, ...rest } = parse(map(readFileSync(file, 'utf8'))) as Record<string, unknown>;
-  return { rest, routerIds: (addressing as { routerIds?: string } | undefined)?.routerIds, collector: !!collector };
+  const { name, addressing, collector, verify, ...rest } = parse(map(readFileSync(file, 'utf8'))) as Record<string, unknown>;
+  const cases = (verify as Record<string, unknown>[] | undefined)?.map(({ trials, ...c }) => c);
+  return { rest, cases, routerIds: (addressing as { routerIds?: string } | undefined)?.routerIds, collector: !!collector };
 };
 
 const subnets = (lab: Lab) => [...lab.links.map((l) => l.subnet), ...lab.lans.map((l) => l.subnet), ...(lab.collector ? [lab.collector.subnet] : [])];
