@@ -193,7 +193,7 @@ export function renderBench(rows: BenchRow[]): string {
     ],
     rows.map((r) =>
       r.error
-        ? [r.fault, r.bfd, ...family(r), '0', '-', `did not run: ${r.error}`]
+        ? [r.fault, r.bfd, ...family(r), '0', ...Array<string>(12).fill('-')]
         : [
             r.fault,
             r.bfd,
@@ -215,7 +215,10 @@ export function renderBench(rows: BenchRow[]): string {
     ),
     ['l', 'l', ...(dual ? (['l'] as const) : []), 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
   );
-  return `${table}\n(failover: last answer from the old PoP → first from the new, per affected client and trial, each fault after a random delay over one BFD/keepalive interval; router: neighbour's BFD-down/hold-expiry after the fault; others hurt: client-trials not on the failed PoP that lost answers or changed PoP; lost: samples written by an agent that never reached the orchestrator)\n`;
+  // The reasons run long (every problem a baseline check found): under the
+  // table, so they do not widen a column for every row.
+  const why = rows.filter((r) => r.error).map((r) => `${[r.fault, r.bfd, ...family(r)].join(' ')} did not run: ${r.error}\n`);
+  return `${table}\n${why.join('')}(failover: last answer from the old PoP → first from the new, per affected client and trial, each fault after a random delay over one BFD/keepalive interval; router: neighbour's BFD-down/hold-expiry after the fault; others hurt: client-trials not on the failed PoP that lost answers or changed PoP; lost: samples written by an agent that never reached the orchestrator)\n`;
 }
 
 export interface FailoverBenchDeps {

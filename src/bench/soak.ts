@@ -9,14 +9,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
-import { applyBfd, needsSerialExecs, parseBfdSetting, withBfd } from '../experiment/bfd-override.js';
+import { applyBfd, parseBfdSetting, runtimeForBfd, withBfd } from '../experiment/bfd-override.js';
 import { bfdLabel } from '../experiment/failover.js';
 import { splitJsonDocuments } from '../lab/frr-state.js';
 import type { Progress } from '../lab/progress.js';
 import { runningLab } from '../lab/running-lab.js';
 import { startProbes } from '../probe/run-probes.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
-import { limitExecs } from '../runtime/exec-limit.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { versioned } from '../schema-version.js';
@@ -131,7 +130,7 @@ export async function runSoakBench(ctx: SoakBenchDeps, o: SoakBenchOptions) {
     const label = `${bfdLabel(bfd, lab)}${router ? `@${router}` : ''}`;
     const model = withBfd(lab, bfd, router);
     // As in failover: bursts of execs take fast BFD sessions down, and the counters would count them.
-    const rt = needsSerialExecs(model) ? limitExecs(ctx.rt, 1) : ctx.rt;
+    const { rt } = runtimeForBfd(ctx.rt, model);
     const row: SoakRow = { bfd: label, settled: false, idleS: halfMs / 1000, probedS: halfMs / 1000, load: [] };
     rows.push(row);
     try {

@@ -6,6 +6,7 @@
 import { LabError } from '../errors.js';
 import { readRouterState, vtysh } from '../lab/router-query.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
+import { limitExecs } from '../runtime/exec-limit.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { type BfdOptions, type Lab, type LinkEnd, sessionsOf } from '../topology/model.js';
@@ -47,6 +48,16 @@ const SERIAL_EXECS_BELOW_DETECT_MS = 300;
 /** Whether any session of `model` detects faster than the host keeps up with under bursts of execs. */
 export function needsSerialExecs(model: Lab): boolean {
   return model.links.some((l) => l.bfd.enabled && l.bfd.interval * l.bfd.multiplier < SERIAL_EXECS_BELOW_DETECT_MS);
+}
+
+/**
+ * The runtime a run uses while its routers run `model`'s BFD: one exec at a
+ * time when detection is fast (a burst of execs would take sessions down that
+ * no fault touched, bench/results/exec-burst-2026-12-06T19-12-00Z.json), else `rt`.
+ */
+export function runtimeForBfd(rt: ContainerRuntime, model: Lab): { rt: ContainerRuntime; serial: boolean } {
+  const serial = needsSerialExecs(model);
+  return { rt: serial ? limitExecs(rt, 1) : rt, serial };
 }
 
 /**

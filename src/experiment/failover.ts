@@ -17,7 +17,6 @@ import type { Progress } from '../lab/progress.js';
 import { vtysh } from '../lab/router-query.js';
 import { type ClientProbeRun, type ProbeRates, startProbes } from '../probe/run-probes.js';
 import { bfdProfileName } from '../render/bfd-profiles.js';
-import { limitExecs } from '../runtime/exec-limit.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { SCHEMA_VERSION } from '../schema-version.js';
@@ -28,7 +27,7 @@ import { formatMs as fmt } from '../util/format.js';
 import { newSeed, seededRandom } from '../util/rng.js';
 import { hold, waitUntil } from '../util/wait.js';
 import { type BaselineState, waitBaseline } from './baseline.js';
-import { applyBfd, type BfdScope, needsSerialExecs, withBfd } from './bfd-override.js';
+import { applyBfd, type BfdScope, runtimeForBfd, withBfd } from './bfd-override.js';
 import { controlPlaneDebugCommands } from './control-plane.js';
 import { type Bound, boundFor } from './failover-bounds.js';
 import type { FailoverResult, FamilyChoice, FamilyTrial, RouterTiming, TrialResult } from './failover-result.js';
@@ -204,8 +203,7 @@ export async function runFailover(given: FailoverDeps, opts: FailoverOptions): P
   const scope = opts.bfdScope ?? 'all';
   const model = opts.bfd === 'lab' ? lab : withBfd(lab, opts.bfd, scope === 'pop' ? pop.name : undefined);
   // From the switch to fast BFD to the switch back: a burst of execs would take sessions down that the fault did not.
-  const serial = needsSerialExecs(model);
-  const rt = serial ? limitExecs(given.rt, 1) : given.rt;
+  const { rt, serial } = runtimeForBfd(given.rt, model);
   const deps: FailoverDeps = { ...given, rt };
   const label = bfdLabel(opts.bfd, lab, scope);
   const bound = boundFor(model, pop.name, opts.fault.detection);

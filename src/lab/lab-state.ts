@@ -58,10 +58,25 @@ export async function readApplied(configRoot: string, lab: string): Promise<Appl
   }
 }
 
+/**
+ * Notes in this process, one at a time: `up` reconfigures routers in place in
+ * parallel, and two read-modify-writes of one file at once lose a note (or,
+ * with one temporary name, fail: "ENOENT … rename applied.json.tmp-<pid>",
+ * seen when an edit reconfigured 7 routers at once).
+ */
+let notes: Promise<unknown> = Promise.resolve();
+
 /** Notes that `router` now runs `conf` (applied in place, not yet part of a converged lab). */
-export async function noteApplied(configRoot: string, lab: string, router: string, conf: string): Promise<void> {
-  const all = { ...(await readApplied(configRoot, lab)), [router]: { hash: frrTextHash(conf), conf } };
-  await writeAtomically(join(configRoot, lab, APPLIED_FILE), `${JSON.stringify(all, null, 1)}\n`);
+export function noteApplied(configRoot: string, lab: string, router: string, conf: string): Promise<void> {
+  const note = async () => {
+    const all = { ...(await readApplied(configRoot, lab)), [router]: { hash: frrTextHash(conf), conf } };
+    await writeAtomically(join(configRoot, lab, APPLIED_FILE), `${JSON.stringify(all, null, 1)}\n`);
+  };
+  const done = notes.then(note, note);
+  notes = done.catch(() => {
+    // The caller gets this note's error from `done`; the chain only orders the next note after it.
+  });
+  return done;
 }
 
 /** The lab converged: its record replaces the notes of in-place changes. */
@@ -72,8 +87,9 @@ export async function writeLabState(configRoot: string, state: LabState, labName
 }
 
 /** By rename: a reader never sees half a file. */
+let tmpSeq = 0;
 async function writeAtomically(path: string, body: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = `${path}.tmp-${process.pid}-${tmpSeq++}`;
   await writeFile(tmp, body);
   await rename(tmp, path);
 }

@@ -46,6 +46,25 @@ interface Peer {
   prefixes: PeerPrefixes;
   /** Dual-stack labs: the IPv6 session over the same link, both ends' IPv6 parts. */
   v6?: { subnet: string; local: NonNullable<LinkEnd['ipv6']>; remote: NonNullable<LinkEnd['ipv6']> };
+  /** This end only listens for the session (`passive`): see `listensFor`. */
+  listens: boolean;
+}
+
+/**
+ * Whether `local` only listens for its session with `remote` (FRR's
+ * `neighbor … passive`), the other end connecting: exactly one end of every
+ * session, the PoP where one end is a PoP, else the end whose name sorts
+ * later. With both ends connecting, fast BFD coming back up on both within a
+ * millisecond makes both bgpds open a connection at once, and FRR 8.4's
+ * collision resolution then sometimes closes the survivor too: the session
+ * came up, went down 7 ms later ("Peer closed the session") and up again
+ * after the 1 s connect timer, moving the PoP's clients away and back once
+ * more (t-eu's log after a freeze of fra at BFD 20x3@pop, 2026-12-06).
+ */
+export function listensFor(local: Router, remote: Router): boolean {
+  const [lp, rp] = [local.role === 'pop', remote.role === 'pop'];
+  if (lp !== rp) return lp;
+  return local.name > remote.name;
 }
 
 export function renderRouter(lab: Lab, routerName: string): RenderedFiles {
@@ -108,7 +127,7 @@ function peersOf(lab: Lab, router: Router): Peer[] {
       );
     }
     const v6 = s.link.ipv6 && s.local.ipv6 && s.remote.ipv6 ? { subnet: s.link.ipv6.subnet, local: s.local.ipv6, remote: s.remote.ipv6 } : undefined;
-    peers.push({ ...s, router: remote, prefixes: peerPrefixes(lab, router, remote), ...(v6 ? { v6 } : {}) });
+    peers.push({ ...s, router: remote, prefixes: peerPrefixes(lab, router, remote), listens: listensFor(router, remote), ...(v6 ? { v6 } : {}) });
   }
   return peers.sort((x, y) => (x.router.name < y.router.name ? -1 : x.router.name > y.router.name ? 1 : 0));
 }
@@ -211,6 +230,9 @@ function bgpLines(lab: Lab, router: Router, peers: readonly Peer[], observed: Pe
     '! compare-routerid: the last tie-break is the lowest router-id, not the oldest',
     '! path, so catchment does not depend on which session happened to come up first.',
     '! connect 1: peers start in any order; the 120 s default retry would stall `up`.',
+    '! passive: one end of each session connects, the other (a PoP, else the later',
+    '! name) only listens, so that both ends seeing BFD up at once do not open two',
+    '! connections whose collision can take the new session down again.',
     '! advertisement-interval 0: send every update at once. FRR 8 already defaults to 0,',
     '! but RFC 4271 suggests 30 s for eBGP and older FRR used it: pinned, not assumed.',
     '! coalesce-time 0: a new session gets its first UPDATE at once. By default bgpd',
@@ -250,6 +272,7 @@ function neighborLines(p: Peer, addr: string, over: string): string[] {
     ` neighbor ${addr} timers connect 1`,
     ` neighbor ${addr} advertisement-interval 0`,
   ];
+  if (p.listens) lines.push(` neighbor ${addr} passive`);
   if (p.link.bfd.enabled) lines.push(` neighbor ${addr} bfd`, ` neighbor ${addr} bfd profile ${bfdProfileName(p.link.bfd)}`);
   return lines;
 }

@@ -86,6 +86,20 @@ export function imageHash(input: ImageHashInput): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }
 
+/** The hash of `kind`'s image as this project's recipe builds it, with `builder` and the given node binary. */
+export function specHash(kind: ImageKind, builder: ImageBuilder, node: { version: string; size: number }): string {
+  return imageHash({
+    kind,
+    packages: IMAGE_SPECS[kind].packages,
+    recipeVersion: RECIPE_VERSION,
+    builder,
+    suite: SUITE,
+    nodeVersion: node.version,
+    nodeSize: node.size,
+    patches: IMAGE_SPECS[kind].patches,
+  });
+}
+
 export const imageRepo = (kind: ImageKind): string => `${IMAGE_REPO_PREFIX}/${kind}`;
 export const imageRef = (kind: ImageKind, tag: string): string => `${imageRepo(kind)}:${tag}`;
 

@@ -5,20 +5,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths.js';
 import { ImageBuildError } from './image-build-error.js';
-import {
-  CURRENT_TAG,
-  IMAGE_KINDS,
-  IMAGE_SPECS,
-  type ImageBuilder,
-  type ImageKind,
-  imageHash,
-  imageRef,
-  imageRepo,
-  type LabImageKind,
-  parseBuilder,
-  RECIPE_VERSION,
-  SUITE,
-} from './image-specs.js';
+import { CURRENT_TAG, IMAGE_KINDS, type ImageBuilder, type ImageKind, imageRef, imageRepo, type LabImageKind, parseBuilder, specHash } from './image-specs.js';
 import type { ContainerRuntime } from './runtime.js';
 
 export interface ImageOptions {
@@ -80,16 +67,7 @@ export async function imageRefs(opts: ImageOptions = {}): Promise<ImageRefs> {
 function hashesFor(builder: ImageBuilder, node: ImageNode): Record<LabImageKind, string> {
   const hashes = {} as Record<LabImageKind, string>;
   for (const kind of IMAGE_KINDS) {
-    hashes[kind] = imageHash({
-      kind,
-      packages: IMAGE_SPECS[kind].packages,
-      recipeVersion: RECIPE_VERSION,
-      builder,
-      suite: SUITE,
-      nodeVersion: node.version,
-      nodeSize: node.size,
-      patches: IMAGE_SPECS[kind].patches,
-    });
+    hashes[kind] = specHash(kind, builder, node);
   }
   return hashes;
 }

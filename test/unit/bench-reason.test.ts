@@ -1,7 +1,7 @@
 // A bench case that did not run says why in full: the README showed rows
 // ending "BFD did not settle within 90 s:" because only the headline was kept.
 import { describe, expect, it } from 'vitest';
-import { failedRow } from '../../src/bench/failover.js';
+import { failedRow, renderBench } from '../../src/bench/failover.js';
 import { reasonOf } from '../../src/bench/reason.js';
 import { LabError } from '../../src/errors.js';
 
@@ -14,6 +14,14 @@ describe('reasonOf', () => {
     [new Error('first\nsecond\n\n'), 'first; second'],
     ['a string', 'a string'],
   ])('%s', (e, text) => expect(reasonOf(e)).toBe(text));
+
+  it('the console table puts the reason under it, so the row does not widen a column', () => {
+    const row = failedRow({ fault: 'freeze', bfd: '20x3' } as Parameters<typeof failedRow>[0], err);
+    const [header, rule, line, why] = renderBench([row]).split('\n');
+    expect(line).toMatch(/^freeze\s+20x3\s+0\s+-\s+-/);
+    expect(Math.max(header.length, rule.length, line.length)).toBeLessThan(200);
+    expect(why).toBe(`freeze 20x3 did not run: ${row.error}`);
+  });
 
   it('a failed bench row keeps every problem, not only the headline', () => {
     const row = failedRow({ fault: 'freeze', bfd: '20x3' } as Parameters<typeof failedRow>[0], err);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LAB } from '../../src/cli/context.js';
-import { needsSerialExecs, withBfd } from '../../src/experiment/bfd-override.js';
+import { needsSerialExecs, runtimeForBfd, withBfd } from '../../src/experiment/bfd-override.js';
 import { limitExecs } from '../../src/runtime/exec-limit.js';
 import type { ContainerRuntime, ExecResult } from '../../src/runtime/runtime.js';
 import { loadLabFile } from '../../src/topology/load.js';
@@ -86,5 +86,18 @@ describe('needsSerialExecs', () => {
     expect(needsSerialExecs(withBfd(lab, { enabled: true, interval: 20, multiplier: 3 }, 'fra'))).toBe(true);
     expect(needsSerialExecs(withBfd(lab, { enabled: true, interval: 50, multiplier: 5 }))).toBe(true);
     expect(needsSerialExecs(withBfd(lab, { enabled: true, interval: 100, multiplier: 3 }))).toBe(false);
+  });
+});
+
+describe('runtimeForBfd', () => {
+  const lab = loadLabFile(DEFAULT_LAB);
+  it('hands back the runtime itself at 100x3, and one that makes one exec at a time at 20x3@fra', async () => {
+    const slow = new SlowRuntime();
+    const rt = slow as unknown as ContainerRuntime;
+    expect(runtimeForBfd(rt, lab)).toEqual({ rt, serial: false });
+    const fast = runtimeForBfd(rt, withBfd(lab, { enabled: true, interval: 20, multiplier: 3 }, 'fra'));
+    expect(fast.serial).toBe(true);
+    await Promise.all(['a', 'b', 'c'].map((id) => fast.rt.exec(id, ['true'])));
+    expect(slow.maxInFlight).toBe(1);
   });
 });

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LAB } from '../../src/cli/context.js';
+import { listensFor } from '../../src/render/frr-config.js';
 import { configHash, RENDERED_FILE_NAMES, RenderError, renderLab, renderRouter, writeLabConfigs } from '../../src/render/index.js';
-import type { Lab } from '../../src/topology/model.js';
+import { loadLabFile } from '../../src/topology/load.js';
+import type { Lab, Router } from '../../src/topology/model.js';
 import { smallLab } from '../fixtures/render/small-lab.js';
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '../golden/render');
@@ -220,11 +223,28 @@ describe('router bgp', () => {
         ' neighbor 10.77.0.3 timers 3 9',
         ' neighbor 10.77.0.3 timers connect 1',
         ' neighbor 10.77.0.3 advertisement-interval 0',
+        ' neighbor 10.77.0.3 passive',
         ' neighbor 10.77.0.3 bfd',
         ' neighbor 10.77.0.3 bfd profile bfd-300x3',
       ].join('\n'),
     );
     expect(popConf).toContain(' bgp router-id 10.255.0.1\n bgp log-neighbor-changes\n bgp bestpath compare-routerid\n');
+  });
+
+  it('one end of every session only listens (passive): the PoP, else the end whose name sorts later', () => {
+    const lab = loadLabFile(DEFAULT_LAB);
+    const passive = (router: string) => [...renderRouter(lab, router)['frr.conf'].matchAll(/^ neighbor (\S+) passive$/gm)].map((m) => m[1]);
+    for (const link of lab.links) {
+      const { a, b } = link;
+      const listening = [passive(a.node).includes(b.address), passive(b.node).includes(a.address)];
+      expect(listening.filter(Boolean), `${link.name}: exactly one end listens`).toHaveLength(1);
+      const roles = [a, b].map((e) => lab.routers.find((r) => r.name === e.node)!.role);
+      const expected = roles[0] === 'pop' ? 0 : roles[1] === 'pop' ? 1 : a.node > b.node ? 0 : 1;
+      expect(listening[expected], `${link.name}: ${[a.node, b.node][expected]} listens`).toBe(true);
+    }
+    expect(listensFor({ name: 'a', role: 'transit' } as Router, { name: 'z', role: 'pop' } as Router)).toBe(false);
+    expect(listensFor({ name: 'z', role: 'pop' } as Router, { name: 'a', role: 'transit' } as Router)).toBe(true);
+    expect(listensFor({ name: 't-us', role: 'transit' } as Router, { name: 't-eu', role: 'transit' } as Router)).toBe(true);
   });
 
   it('header and banner', () => {

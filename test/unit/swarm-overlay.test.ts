@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overlayDynamicRange } from '../../src/runtime/swarm/dind-swarm.js';
+import { gatewayOf, overlayDynamicRange } from '../../src/runtime/swarm/dind-swarm.js';
 
 describe('overlayDynamicRange', () => {
   it.each([
@@ -8,5 +8,18 @@ describe('overlayDynamicRange', () => {
     ['10.79.0.0/24', '10.79.0.128/25'],
   ])('keeps the lower half of %s (the static ends) out of Swarm’s dynamic range: %s', (subnet, range) => {
     expect(overlayDynamicRange(subnet)).toBe(range);
+  });
+});
+
+describe('gatewayOf', () => {
+  it.each([
+    [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.9' }, '172.17.0.9'],
+    [{ Subnet: '172.17.0.0/16' }, '172.17.0.1'],
+    [{ Subnet: '10.1.2.0/24' }, '10.1.2.1'],
+    [{ Subnet: 'fd00::/64' }, undefined],
+    [{}, undefined],
+    [undefined, undefined],
+  ])('the bridge gateway of IPAM %j: %s', (config, gw) => {
+    expect(gatewayOf(config)).toBe(gw);
   });
 });

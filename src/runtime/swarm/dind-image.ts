@@ -3,7 +3,7 @@
 // Only tests and benches of a lab spread over hosts need it, so `up` never builds it.
 import { acquireBuildLock } from '../build-lock.js';
 import type { ImageProgress } from '../image-builder.js';
-import { IMAGE_SPECS, imageHash, imageRef, RECIPE_VERSION, SUITE } from '../image-specs.js';
+import { imageRef, specHash } from '../image-specs.js';
 import { imageExists, imageRefs, tagCurrent } from '../image-store.js';
 import { mmdebstrapBuilder } from '../mmdebstrap-builder.js';
 import type { ContainerRuntime } from '../runtime.js';
@@ -12,15 +12,7 @@ import type { ContainerRuntime } from '../runtime.js';
 export async function ensureDindImage(rt: ContainerRuntime, onProgress: (ev: ImageProgress) => void = () => {}, signal?: AbortSignal): Promise<string> {
   // The same node binary as the lab's images, so a host with them cached computes the same inputs.
   const { node } = await imageRefs({ builder: 'mmdebstrap' });
-  const hash = imageHash({
-    kind: 'dind',
-    packages: IMAGE_SPECS.dind.packages,
-    recipeVersion: RECIPE_VERSION,
-    builder: 'mmdebstrap',
-    suite: SUITE,
-    nodeVersion: node.version,
-    nodeSize: node.size,
-  });
+  const hash = specHash('dind', 'mmdebstrap', node);
   const ref = imageRef('dind', hash);
   const step = (s: string, detail?: string) => onProgress({ image: 'dind', step: s, detail });
   if (await imageExists(rt, ref)) return ref;

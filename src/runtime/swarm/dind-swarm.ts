@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { LabError } from '../../errors.js';
-import { formatCidr, parseCidr, size } from '../../topology/ipv4.js';
+import { formatCidr, fromInt, parseCidr, size, tryParseCidr } from '../../topology/ipv4.js';
 import { waitUntil } from '../../util/wait.js';
 import { LABEL } from '../labels.js';
 
@@ -105,9 +105,22 @@ export async function startDindNodes(host: Docker, swarm: string, image: string,
 /** The host engine's address on its default bridge (docker0): the manager's advertise and data-path address. */
 export async function bridgeGateway(host: Docker): Promise<string> {
   const net = await host.getNetwork('bridge').inspect();
-  const gw = net.IPAM?.Config?.[0]?.Gateway as string | undefined;
-  if (!gw) throw new LabError('HOST', 'the host engine\'s "bridge" network has no gateway address to advertise');
+  const gw = gatewayOf(net.IPAM?.Config?.[0]);
+  if (!gw)
+    throw new LabError('HOST', `the host engine's "bridge" network has no gateway address to advertise (IPAM ${JSON.stringify(net.IPAM?.Config ?? [])})`);
   return gw;
+}
+
+/**
+ * The bridge's gateway as IPAM states it or, where it states only the subnet,
+ * the subnet's first address, which the engine gives docker0 unless told
+ * otherwise (seen here, 2026-12-06: an engine started by scripts/prepare-host.sh
+ * listed `{"Subnet":"172.17.0.0/16"}` alone, with docker0 at 172.17.0.1).
+ */
+export function gatewayOf(config: { Gateway?: string; Subnet?: string } | undefined): string | undefined {
+  if (config?.Gateway) return config.Gateway;
+  const subnet = config?.Subnet === undefined ? undefined : tryParseCidr(config.Subnet);
+  return subnet && subnet.bits < 31 ? fromInt(subnet.base + 1) : undefined;
 }
 
 /**
