@@ -172,32 +172,33 @@ export function renderBench(rows: BenchRow[]): string {
   // A family column only when some row has one: an [ipv4] lab's table stays as it was.
   const dual = rows.some((r) => r.family);
   const family = (r: BenchRow) => (dual ? [r.family ?? '-'] : []);
+  const header = [
+    'fault',
+    'bfd',
+    ...(dual ? ['family'] : []),
+    'n',
+    'moved',
+    'min ms',
+    'p50 ms',
+    'p95 ms',
+    'max ms',
+    'router p50',
+    'bound ms',
+    'p50/bound',
+    'max/bound',
+    'others hurt',
+    'udp/s min',
+    'lost',
+  ];
+  // Every row starts with its case; one that did not run has n = 0 and a dash in every other column.
+  const lead = (r: BenchRow) => [r.fault, r.bfd, ...family(r)];
   const table = formatTable(
-    [
-      'fault',
-      'bfd',
-      ...(dual ? ['family'] : []),
-      'n',
-      'moved',
-      'min ms',
-      'p50 ms',
-      'p95 ms',
-      'max ms',
-      'router p50',
-      'bound ms',
-      'p50/bound',
-      'max/bound',
-      'others hurt',
-      'udp/s min',
-      'lost',
-    ],
+    header,
     rows.map((r) =>
       r.error
-        ? [r.fault, r.bfd, ...family(r), '0', ...Array<string>(12).fill('-')]
+        ? [...lead(r), '0', ...Array<string>(header.length - lead(r).length - 1).fill('-')]
         : [
-            r.fault,
-            r.bfd,
-            ...family(r),
+            ...lead(r),
             String(r.trials),
             `${r.moved}/${r.affected}`,
             ms(r.failoverMs.min),
@@ -217,7 +218,7 @@ export function renderBench(rows: BenchRow[]): string {
   );
   // The reasons run long (every problem a baseline check found): under the
   // table, so they do not widen a column for every row.
-  const why = rows.filter((r) => r.error).map((r) => `${[r.fault, r.bfd, ...family(r)].join(' ')} did not run: ${r.error}\n`);
+  const why = rows.filter((r) => r.error).map((r) => `${lead(r).join(' ')} did not run: ${r.error}\n`);
   return `${table}\n${why.join('')}(failover: last answer from the old PoP → first from the new, per affected client and trial, each fault after a random delay over one BFD/keepalive interval; router: neighbour's BFD-down/hold-expiry after the fault; others hurt: client-trials not on the failed PoP that lost answers or changed PoP; lost: samples written by an agent that never reached the orchestrator)\n`;
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../paths.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { Lab } from '../topology/model.js';
+import { limiter } from '../util/concurrency.js';
 import { frrTextHash } from './artifacts.js';
 
 export interface LabState {
@@ -64,19 +65,14 @@ export async function readApplied(configRoot: string, lab: string): Promise<Appl
  * with one temporary name, fail: "ENOENT … rename applied.json.tmp-<pid>",
  * seen when an edit reconfigured 7 routers at once).
  */
-let notes: Promise<unknown> = Promise.resolve();
+const oneNoteAtATime = limiter(1);
 
 /** Notes that `router` now runs `conf` (applied in place, not yet part of a converged lab). */
 export function noteApplied(configRoot: string, lab: string, router: string, conf: string): Promise<void> {
-  const note = async () => {
+  return oneNoteAtATime(async () => {
     const all = { ...(await readApplied(configRoot, lab)), [router]: { hash: frrTextHash(conf), conf } };
     await writeAtomically(join(configRoot, lab, APPLIED_FILE), `${JSON.stringify(all, null, 1)}\n`);
-  };
-  const done = notes.then(note, note);
-  notes = done.catch(() => {
-    // The caller gets this note's error from `done`; the chain only orders the next note after it.
   });
-  return done;
 }
 
 /** The lab converged: its record replaces the notes of in-place changes. */

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { LabError } from '../../errors.js';
-import { formatCidr, fromInt, parseCidr, size, tryParseCidr } from '../../topology/ipv4.js';
+import { formatCidr, hostAt, parseCidr, size, tryParseCidr } from '../../topology/ipv4.js';
 import { waitUntil } from '../../util/wait.js';
 import { LABEL } from '../labels.js';
 
@@ -120,7 +120,7 @@ export async function bridgeGateway(host: Docker): Promise<string> {
 export function gatewayOf(config: { Gateway?: string; Subnet?: string } | undefined): string | undefined {
   if (config?.Gateway) return config.Gateway;
   const subnet = config?.Subnet === undefined ? undefined : tryParseCidr(config.Subnet);
-  return subnet && subnet.bits < 31 ? fromInt(subnet.base + 1) : undefined;
+  return subnet && subnet.bits < 31 ? hostAt(subnet, 1) : undefined;
 }
 
 /**
