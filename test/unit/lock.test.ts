@@ -40,11 +40,15 @@ describe('lab lock', () => {
 
   it('takes over a lock held by a zombie (SIGKILLed, not yet reaped)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lock-'));
-    // `sleep 0` exits at once; its parent becomes `sleep 2`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 2'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // A perl parent forks a child that exits at once and never reaps it: nothing between fork and
+    // sleep calls wait(), unlike `sh -c 'sleep 0 & exec sleep 2'`, whose shell could reap the child
+    // before its exec under load (the zombie was then gone: ENOENT on /proc/<pid>/stat).
+    const parent = spawn('perl', ['-e', '$| = 1; my $p = fork(); exit 0 if $p == 0; print "$p\\n"; sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const pid = await new Promise<string>((resolve) => parent.stdout.once('data', (b) => resolve(String(b).trim())));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]).toBe('Z');
+    // The child exits on its own schedule: wait until the kernel shows it as a zombie (bounded).
+    const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
+    for (let i = 0; i < 50 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(state()).toBe('Z');
     writeFileSync(join(dir, 'default.lock'), `${pid} up\n`);
     const release = lockLab('default', 'up', dir);
     expectHeldByUs(dir);
