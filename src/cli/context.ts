@@ -2,6 +2,7 @@
 // place that builds the Docker runtime. Commands get this as a parameter,
 // so a unit test can hand one a fake.
 import { join } from 'node:path';
+import { runtimeWithHosts } from '../lab/hosts-runtime.js';
 import { createProgress, formatProgress, type Progress } from '../lab/progress.js';
 import { REPO_ROOT } from '../paths.js';
 import { createDockerRuntime } from '../runtime/docker-runtime.js';
@@ -44,7 +45,8 @@ export function makeContext(): CliContext {
   return {
     // Made on first use: `--help` and usage errors never touch the engine.
     get rt() {
-      rt ??= createDockerRuntime();
+      // With a lab running on several hosts, every host of it too (lab/hosts-runtime.ts); else the local engine alone.
+      rt ??= runtimeWithHosts(createDockerRuntime(), CONFIG_ROOT);
       return rt;
     },
     terminal: processTerminal(),

@@ -1,6 +1,7 @@
 // `lab down`: everything is found by label, so it works after a crash, an
 // edited lab file, or with no lab file at all (--all).
 
+import { enginesOf } from '../runtime/federation.js';
 import { removeLabRules } from '../runtime/host-firewall.js';
 import { LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -40,7 +41,15 @@ export async function labDown(rt: ContainerRuntime, lab: string | undefined, pro
   let firewall = 'skipped (no helper image)';
   if (helperImage) {
     progress.step(lab ?? 'all', 'host firewall', 'remove DOCKER-USER rules');
-    firewall = await removeLabRules(rt, helperImage, lab).catch((err: Error) => `failed: ${err.message}`);
+    // Every host the lab ran on has its own rules (one engine: just this one).
+    const engines = enginesOf(rt);
+    const each = await Promise.all(
+      engines.map(async (e) => {
+        const r = await removeLabRules(e.rt, helperImage, lab).catch((err: Error) => `failed: ${err.message}`);
+        return engines.length > 1 ? `${e.name}: ${r}` : r;
+      }),
+    );
+    firewall = each.join('; ');
   }
   return {
     firewall,

@@ -8,7 +8,8 @@ import { LabError } from '../errors.js';
 import { assertIpv6Available } from '../host/ipv6.js';
 import { renderRouter } from '../render/frr-config.js';
 import { ensureImages } from '../runtime/ensure-images.js';
-import { type ClientRoute, hostSetup, removeLabRules } from '../runtime/host-firewall.js';
+import { type Engine, enginesOf, FederatedRuntime } from '../runtime/federation.js';
+import { type ClientRoute, hostSetup, overlayIpv6Setup, removeLabRules } from '../runtime/host-firewall.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime, NetworkSpec } from '../runtime/runtime.js';
 import { parseLab } from '../topology/load.js';
@@ -18,6 +19,7 @@ import { writeArtifacts } from './artifacts.js';
 import { clientsUnansweredNow, waitClientsAnswered } from './clients-answer.js';
 import { waitConverged } from './converge.js';
 import { type FrrReady, waitFrrReady } from './frr-ready.js';
+import { labRuntime, overlayEndsOn, shipImages } from './hosts-runtime.js';
 import { labChanges } from './lab-changes.js';
 import { type LabState, labStateOf, noteApplied, writeLabState } from './lab-state.js';
 import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
@@ -140,17 +142,20 @@ interface UpRun {
 
 type Images = Awaited<ReturnType<typeof ensureImages>>;
 
-async function up(rt: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number, at: () => number): Promise<UpResult> {
+async function up(local: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: number, at: () => number): Promise<UpResult> {
   const theLab = labSubject(lab.name);
   // Before rendering over them: what each router's frr.conf said (the base of an in-place change where no record has it).
   const onDisk = await renderedOnDisk(opts.paths.configRoot, lab.name);
   const { agentDir, configHashes } = await renderArtifacts(lab, opts, theLab);
-  const images = await ensureLabImages(rt, opts, theLab);
+  const images = await ensureLabImages(local, opts, theLab);
   const phases: Partial<UpPhases> = { images: at() };
   opts.signal?.throwIfAborted();
 
-  await atStep(theLab, 'link delay check', () => assertNetemAvailable(rt, lab, images.router));
+  await atStep(theLab, 'link delay check', () => assertNetemAvailable(local, lab, images.router));
   const plan = planLab(lab, images, { configRoot: opts.paths.configRoot, agentDir }, configHashes);
+  // A lab on several hosts: one engine each, and the images on every one of them (one engine: `local` itself).
+  const rt = await atStep(theLab, 'hosts', () => labRuntime(local, lab, plan, opts.paths.configRoot));
+  await atStep(theLab, 'images', () => shipImages(rt, [images.router, images.client], opts.progress, opts.signal));
   const { changes, previous, running } = await atStep(theLab, 'plan', () => labChanges(rt, lab, { configRoot: opts.paths.configRoot, images, plan }));
   // A dual-stack lab with networks to make: refused, before anything is made, on a host that cannot make IPv6 ones.
   if (changes.networks.some((n) => n.action === 'add' || n.action === 'recreate')) await atStep(theLab, 'ipv6 check', () => assertIpv6Available(rt, lab));
@@ -403,28 +408,55 @@ const changedAnything = (run: UpRun): boolean => run.created.networks.length > 0
  * answered (see the repair in askClients).
  */
 function setupHost(run: UpRun): Promise<void> {
-  const { rt, lab, progress } = run;
-  return atStep(run.theLab, 'host setup', async () => {
-    const clients = await clientRoutes(rt, lab);
-    const labNets = await rt.listNetworks({ [LABEL.lab]: lab.name });
-    progress.step(
-      'lab',
-      'host setup',
-      `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER${labNets.some((n) => n.subnet6) ? '; IPv6: ip6tables, nothing else in or out' : ''})${clients.length ? `; default routes of ${clients.length} clients` : ''}`,
-    );
-    const out = await hostSetup(
-      rt,
-      run.images.router,
-      lab.name,
-      labNets.map((n) => n.id),
-      clients,
-      labNets.filter((n) => n.subnet6).map((n) => n.id),
-    );
-    for (const line of out.split('\n')) {
-      const m = /^route (\S+): (.*)$/.exec(line);
-      if (m) progress.step(m[1], 'route', m[2]);
-    }
-  });
+  const engines = enginesOf(run.rt);
+  return atStep(run.theLab, 'host setup', () =>
+    Promise.all(
+      engines.map(async (e) => {
+        await setupOneHost(run, e.rt, engines.length > 1 ? e.name : 'lab');
+        await overlaysIpv6(run, e);
+      }),
+    ).then(() => undefined),
+  );
+}
+
+/** A lab on several hosts, dual-stack: the lab's IPv6 addresses on this host's overlay ends (Swarm does not give them). */
+async function overlaysIpv6(run: UpRun, engine: Engine): Promise<void> {
+  const routes = run.rt instanceof FederatedRuntime ? run.rt.routesFor(run.lab.name) : undefined;
+  const planned = routes ? overlayEndsOn(run.plan, routes, engine.name) : [];
+  if (!planned.length) return;
+  const ends = await Promise.all(planned.map(async (p) => ({ ...p, pid: (await engine.rt.inspectContainer(containerName(run.lab.name, p.node)))?.pid ?? 0 })));
+  run.progress.step(engine.name, 'overlay ipv6', `${ends.length} overlay ends: the lab's addresses and permanent neighbours`);
+  const out = await overlayIpv6Setup(engine.rt, run.images.router, run.lab.name, ends);
+  for (const line of out.split('\n')) {
+    const m = /^overlay (\S+): (.*)$/.exec(line);
+    if (m) run.progress.step(m[1], 'overlay ipv6', m[2]);
+  }
+}
+
+/** One host's rules, for the lab networks on it, and the default routes of the clients it runs (a pid from its own engine). */
+async function setupOneHost(run: UpRun, rt: ContainerRuntime, subject: string): Promise<void> {
+  const { lab, progress } = run;
+  const all = await clientRoutes(rt, lab);
+  // On one engine every client is here (pid 0 only if it is not running: the helper says so); on several, the others run elsewhere.
+  const clients = subject === 'lab' ? all : all.filter((c) => c.pid > 0);
+  const labNets = (await rt.listNetworks({ [LABEL.lab]: lab.name })).filter((n) => n.scope !== 'swarm');
+  progress.step(
+    subject,
+    'host setup',
+    `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER${labNets.some((n) => n.subnet6) ? '; IPv6: ip6tables, nothing else in or out' : ''})${clients.length ? `; default routes of ${clients.length} clients` : ''}`,
+  );
+  const out = await hostSetup(
+    rt,
+    run.images.router,
+    lab.name,
+    labNets.map((n) => n.id),
+    clients,
+    labNets.filter((n) => n.subnet6).map((n) => n.id),
+  );
+  for (const line of out.split('\n')) {
+    const m = /^route (\S+): (.*)$/.exec(line);
+    if (m) progress.step(m[1], 'route', m[2]);
+  }
 }
 
 async function applyDelays(run: UpRun): Promise<void> {
@@ -541,7 +573,9 @@ async function rollbackRun(run: UpRun): Promise<void> {
     `${run.signal?.aborted ? 'interrupted; ' : ''}removing ${created.containers.length} containers and ${created.networks.length} networks created by this run`,
   );
   await rollback(rt, lab.name, created);
-  if (created.networks.length === run.plan.networks.length) await removeLabRules(rt, run.images.router, lab.name).catch(() => undefined);
+  if (created.networks.length === run.plan.networks.length)
+    // Best effort: the rollback's own failure must not hide the error that caused it; `down` removes the rules again.
+    await Promise.all(enginesOf(rt).map((e) => removeLabRules(e.rt, run.images.router, lab.name).catch(() => undefined)));
 }
 
 /**

@@ -25,6 +25,7 @@ import type {
   NetworkSpec,
   TermSize,
 } from './runtime.js';
+import { overlayDynamicRange } from './swarm/overlay.js';
 
 const labelFilter = (labels: Record<string, string>) => ({ label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) });
 
@@ -34,7 +35,15 @@ export const createDockerRuntime = (): ContainerRuntime => new DockerRuntime();
 export class DockerRuntime implements ContainerRuntime {
   private readonly gate = new ExecGate();
 
-  constructor(private readonly docker: Docker = new Docker()) {}
+  /**
+   * `sharesProc`: the engine runs on this machine in this pid namespace, so a
+   * container's pid is a path under our /proc (hostPath). Not so for another
+   * host, nor for an engine in a Docker-in-Docker node on this machine.
+   */
+  constructor(
+    private readonly docker: Docker = new Docker(),
+    private readonly sharesProc = /^(unix:|$)/.test(process.env.DOCKER_HOST ?? ''),
+  ) {}
 
   async ping(): Promise<EngineVersion> {
     try {
@@ -86,6 +95,11 @@ export class DockerRuntime implements ContainerRuntime {
     return stream;
   }
 
+  async loadImages(tar: Readable, signal?: AbortSignal): Promise<void> {
+    const stream = await this.docker.loadImage(tar, { abortSignal: signal } as object);
+    await this.followAndCheck(stream);
+  }
+
   async buildImage(spec: BuildSpec, signal?: AbortSignal): Promise<void> {
     const stream = await this.docker.buildImage({ context: spec.contextDir, src: spec.files }, {
       t: spec.ref,
@@ -124,6 +138,7 @@ export class DockerRuntime implements ContainerRuntime {
         subnet: configs.find((c) => !c.Subnet?.includes(':'))?.Subnet ?? configs[0]?.Subnet,
         ...(subnet6 ? { subnet6 } : {}),
         labels: n.Labels ?? {},
+        ...(n.Scope ? { scope: n.Scope } : {}),
       };
     });
   }
@@ -148,6 +163,8 @@ export class DockerRuntime implements ContainerRuntime {
         Init: spec.init,
         NetworkMode: spec.networkMode ?? first?.network ?? 'none',
         ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+        // `--security-opt systempaths=unconfined` as the API spells it.
+        ...(spec.writableProcSys ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
       },
       NetworkingConfig: first ? { EndpointsConfig: { [first.network]: { IPAMConfig: ipamConfig(first) } } } : undefined,
     });
@@ -206,8 +223,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async hostPath(idOrName: string, path: string): Promise<string | undefined> {
-    // Only an engine on this host shares our /proc (DOCKER_HOST unset or a unix socket).
-    if (!/^(unix:|$)/.test(process.env.DOCKER_HOST ?? '')) return undefined;
+    if (!this.sharesProc) return undefined;
     const c = await this.inspectContainer(idOrName);
     return c?.state === 'running' && c.pid > 0 ? `/proc/${c.pid}/root${path}` : undefined;
   }
@@ -392,6 +408,22 @@ export class DockerRuntime implements ContainerRuntime {
  */
 export function networkCreateOptions(spec: NetworkSpec): Docker.NetworkCreateOptions {
   const config = [{ Subnet: spec.subnet, Gateway: spec.gateway }, ...(spec.ipv6 ? [{ Subnet: spec.ipv6.subnet, Gateway: spec.ipv6.gateway }] : [])];
+  if (spec.overlay)
+    return {
+      Name: spec.name,
+      Driver: 'overlay',
+      // Plain containers on any node join it by name; nothing leaves it.
+      Attachable: true,
+      Internal: true,
+      CheckDuplicate: true,
+      Labels: spec.labels,
+      // IPv4 only. Swarm's IPv6 on overlays failed here (Docker 20.10, 2026-12-07): a static IPv6
+      // address was not honoured, and nodes refused their load-balancer address ("Invalid address
+      // …: It does not belong to any of this network's subnets"). A dual-stack lab's IPv6 on an
+      // overlay is the routers' own (overlayIpv6Script): VXLAN carries any frame to a known MAC.
+      // Swarm gives every node on an overlay a load-balancer address: keep those in the upper half, clear of the lab's static ones.
+      IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway, IPRange: overlayDynamicRange(spec.subnet) }] },
+    };
   return {
     Name: spec.name,
     Driver: 'bridge',

@@ -9,6 +9,11 @@ export interface NetworkSpec {
   /** Dual-stack labs: the network's IPv6 /64 and Docker's address on it (EnableIPv6 on an internal network). */
   ipv6?: { subnet: string; gateway: string };
   labels: Record<string, string>;
+  /**
+   * A link whose ends run on different hosts: an internal, attachable Swarm
+   * overlay, created through the manager (MTU 1450, VXLAN), instead of a local bridge.
+   */
+  overlay?: boolean;
 }
 
 export interface NetworkInfo {
@@ -18,6 +23,8 @@ export interface NetworkInfo {
   /** The IPv6 subnet of a network created with EnableIPv6. */
   subnet6?: string;
   labels: Record<string, string>;
+  /** "swarm" for an overlay (removed through the manager), "local" for a bridge. */
+  scope?: string;
 }
 
 export interface Attachment {
@@ -43,6 +50,8 @@ export interface ContainerSpec {
   networkMode?: string;
   /** "host" for the one host helper that enters client namespaces by pid. */
   pidMode?: string;
+  /** /proc/sys writable: the host helper that turns IPv6 on in other namespaces (nsenter --net, then /proc/sys/net is theirs). */
+  writableProcSys?: boolean;
   /** Run docker-init as PID 1 so background agents are reaped. */
   init?: boolean;
 }
@@ -138,6 +147,8 @@ export interface ContainerRuntime {
   importImage(tar: Readable, spec: ImportSpec, signal?: AbortSignal): Promise<void>;
   /** `docker save` of these refs as one tar stream (their tags included), for an offline copy of the lab. */
   saveImages(refs: readonly string[], signal?: AbortSignal): Promise<Readable>;
+  /** `docker load` of such a tar: how images reach another host's engine, with no registry. */
+  loadImages(tar: Readable, signal?: AbortSignal): Promise<void>;
   buildImage(spec: BuildSpec, signal?: AbortSignal): Promise<void>;
   createNetwork(spec: NetworkSpec): Promise<string>;
   listNetworks(labels: Record<string, string>): Promise<NetworkInfo[]>;

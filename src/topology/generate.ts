@@ -46,11 +46,15 @@ export interface GenOptions {
   name?: string;
 }
 
-/** Accepted ranges, per CLI flag. Beyond these the lab stops being a laptop/CI lab (64+16+32 routers, 32 clients). */
+/**
+ * Accepted ranges, per CLI flag. The upper ends hold the scale bench's largest
+ * lab (100 PoPs, 25 transits, 25 eyeballs) with room: 240 routers and 40
+ * clients fit one 24 GiB machine at the measured ~45 MB per router.
+ */
 export const GEN_LIMITS = {
-  pops: { flag: '--pops', min: 1, max: 64 },
-  transits: { flag: '--transits', min: 1, max: 16 },
-  eyeballs: { flag: '--eyeballs', min: 1, max: 32 },
+  pops: { flag: '--pops', min: 1, max: 160 },
+  transits: { flag: '--transits', min: 1, max: 40 },
+  eyeballs: { flag: '--eyeballs', min: 1, max: 40 },
 } as const;
 
 export const OPERATOR_ASN = 64500;
@@ -59,6 +63,8 @@ const EYEBALL_ASN_BASE = 64600; // eb-k is AS64600+k
 /** Local-pref a transit gives its next / previous transit on the ring; customers are always above. */
 export const PEER_LOCAL_PREF = { next: 110, prev: 100 } as const;
 const CUSTOMER_TOP = 200;
+/** A transit's customer PoPs take local-prefs 200, 199, …: the last must stay above the best peer route (110). */
+export const MAX_POPS_PER_TRANSIT = CUSTOMER_TOP - PEER_LOCAL_PREF.next - 1;
 
 /**
  * Pools apart from labs/default.yaml (10.77/16 links, 10.78/16 LANs): Docker
@@ -179,6 +185,13 @@ function planTopology(opts: GenOptions): Plan {
   const eyeballs = parseCount('eyeballs', opts.eyeballs);
   const name = parseName(opts.name, `scale-${pops}-${transits}-${eyeballs}`);
   const perTransit = Math.ceil(pops / transits);
+  if (perTransit > MAX_POPS_PER_TRANSIT) {
+    const need = Math.ceil(pops / MAX_POPS_PER_TRANSIT);
+    throw new LabError(
+      'USAGE',
+      `--pops ${pops} on --transits ${transits} puts ${perTransit} PoPs on one transit; at most ${MAX_POPS_PER_TRANSIT} fit its local-pref range (200 down to 111): give --transits ${need} or more`,
+    );
+  }
   // Steps of 10 read well (200, 190, …) but the last customer must stay above
   // the best peer route (110); with more than 9 customers use steps of 1
   // (64 PoPs on one transit: 200..137).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayOf, overlayDynamicRange } from '../../src/runtime/swarm/dind-swarm.js';
+import { gatewayOf } from '../../src/runtime/swarm/dind-swarm.js';
+import { dockerMacOf, linkLocalOf, overlayDynamicRange } from '../../src/runtime/swarm/overlay.js';
 
 describe('overlayDynamicRange', () => {
   it.each([
@@ -21,5 +22,14 @@ describe('gatewayOf', () => {
     [undefined, undefined],
   ])('the bridge gateway of IPAM %j: %s', (config, gw) => {
     expect(gatewayOf(config)).toBe(gw);
+  });
+});
+
+describe('dockerMacOf', () => {
+  it("is 02:42 and the IPv4 address in hex, as Docker derives an endpoint's MAC", () => {
+    expect(dockerMacOf('10.57.0.42')).toBe('02:42:0a:39:00:2a');
+  });
+  it('gives the EUI-64 link-local address the kernel made (seen on gru: fe80::42:aff:fe39:23 for 10.57.0.35)', () => {
+    expect(linkLocalOf(dockerMacOf('10.57.0.35'))).toBe('fe80::42:aff:fe39:23');
   });
 });

@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LabFileError } from '../../errors.js';
 import { labDown } from '../../lab/down.js';
+import { forgetHosts } from '../../lab/hosts-runtime.js';
 import { helperImage } from '../../runtime/image-store.js';
 import { loadLabFile } from '../../topology/load.js';
 import { defineCommand, jsonOption } from '../command.js';
-import { DEFAULT_LAB } from '../context.js';
+import { CONFIG_ROOT, DEFAULT_LAB } from '../context.js';
 
 export const downCommand = defineCommand({
   name: 'down',
@@ -16,6 +17,8 @@ export const downCommand = defineCommand({
   async run(ctx, [file]: [string], o: { all?: boolean; json?: boolean }) {
     const name = o.all ? undefined : labNameOf(file);
     const r = await labDown(ctx.rt, name, ctx.progress(!!o.json), await helperImage(ctx.rt));
+    // Nothing of it runs on any host now: later commands need not reach them.
+    forgetHosts(CONFIG_ROOT, name);
     await ctx.classroom?.report({ type: 'down', lab: name });
     ctx.print(
       !!o.json,

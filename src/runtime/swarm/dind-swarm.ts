@@ -12,9 +12,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { LabError } from '../../errors.js';
-import { formatCidr, hostAt, parseCidr, size, tryParseCidr } from '../../topology/ipv4.js';
+import { hostAt, tryParseCidr } from '../../topology/ipv4.js';
 import { waitUntil } from '../../util/wait.js';
 import { LABEL } from '../labels.js';
+import { overlayDynamicRange } from './overlay.js';
 
 /** Label that marks every resource of one test swarm; its value is the swarm's name. */
 export const SWARM_LABEL = 'anycast-lab.swarm';
@@ -52,7 +53,12 @@ const labelsOf = (swarm: string, node: string): Record<string, string> => ({
 const NODE_READY_MS = 60_000;
 
 /** Starts `count` DinD nodes from `image` on the host engine, each with its own dockerd, and waits until each answers. */
-export async function startDindNodes(host: Docker, swarm: string, image: string, count: number): Promise<DindNode[]> {
+/**
+ * `shared`: host directories each node sees at the same path, as hosts of a
+ * real lab share the lab's config directory (a router's /etc/frr is a bind
+ * of it, made by the node's own engine).
+ */
+export async function startDindNodes(host: Docker, swarm: string, image: string, count: number, shared: readonly string[] = []): Promise<DindNode[]> {
   const nodes: DindNode[] = [];
   for (let i = 1; i <= count; i++) {
     const name = `al-${swarm}-node${i}`;
@@ -80,7 +86,11 @@ export async function startDindNodes(host: Docker, swarm: string, image: string,
         CapAdd: ['ALL'],
         CapDrop: ['SYS_RESOURCE'],
         SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
-        Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw', `${name}-docker:/var/lib/docker`, `${sockDir}:${SOCKET_DIR_IN_NODE}`],
+        // `--security-opt systempaths=unconfined` as the API spells it: /proc/sys writable, which
+        // the node's dockerd needs to enable IPv6 on its bridges (a dual-stack lab).
+        MaskedPaths: [],
+        ReadonlyPaths: [],
+        Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw', `${name}-docker:/var/lib/docker`, `${sockDir}:${SOCKET_DIR_IN_NODE}`, ...shared.map((d) => `${d}:${d}`)],
         Tmpfs: { '/run': '' },
       },
     });
@@ -177,12 +187,6 @@ export async function createOverlay(swarm: SwarmLab, name: string, subnet: strin
     Labels: labelsOf(swarm.name, name),
   });
   return net.id;
-}
-
-/** The upper half of a link's subnet: where Swarm may put its load-balancer addresses (a /29 gives .4–.6: three nodes). */
-export function overlayDynamicRange(subnet: string): string {
-  const c = parseCidr(subnet);
-  return formatCidr({ base: (c.base + size(c) / 2) >>> 0, bits: c.bits + 1 });
 }
 
 /**

@@ -53,6 +53,7 @@ export class FakeRuntime implements ContainerRuntime {
   /** Every execAttached, in order: how the terminal was passed on. */
   readonly attachedLog: { id: string; cmd: string[]; tty: boolean; size?: TermSize }[] = [];
   private seq = 0;
+  private readonly idPrefix: string;
   private readonly failures: { method: Method; arg: RegExp; error: Error }[] = [];
 
   /** Answers exec in a container; default: exit 0, no output. */
@@ -61,7 +62,9 @@ export class FakeRuntime implements ContainerRuntime {
   onRun: (spec: ContainerSpec) => ExecResult = () => ok();
 
   /** Containers already running (by name), and exec answered by name. */
-  constructor(opts: { running?: string[]; onExec?: ExecHandler } = {}) {
+  /** `idPrefix`: ids unique across several fakes, as Docker's random ids are across engines (a federation of fakes). */
+  constructor(opts: { running?: string[]; onExec?: ExecHandler; idPrefix?: string } = {}) {
+    this.idPrefix = opts.idPrefix ?? '';
     for (const name of opts.running ?? []) this.addContainer({ name, labels: {} });
     const handler = opts.onExec;
     if (handler) this.onExec = (c, cmd, stdin) => ({ ...ok(), ...handler(c.name, cmd, stdin) });
@@ -97,7 +100,7 @@ export class FakeRuntime implements ContainerRuntime {
   /** Adds a container as if an earlier run (or another lab) had made it. */
   addContainer(spec: Pick<ContainerSpec, 'name' | 'labels'> & Partial<ContainerSpec>, state: ContainerState = 'running'): FakeContainer {
     const c: FakeContainer = {
-      id: `c${++this.seq}`,
+      id: `${this.idPrefix}c${++this.seq}`,
       name: spec.name,
       state,
       labels: spec.labels,
@@ -112,9 +115,10 @@ export class FakeRuntime implements ContainerRuntime {
   addNetwork(spec: NetworkSpec): FakeNetwork {
     // Listed as Docker lists it: a network made with IPv6 names its IPv6 subnet too (docker-runtime.ts).
     const n: FakeNetwork = {
-      id: `n${++this.seq}`,
+      id: `${this.idPrefix}n${++this.seq}`,
       name: spec.name,
       subnet: spec.subnet,
+      scope: spec.overlay ? 'swarm' : 'local',
       ...(spec.ipv6 ? { subnet6: spec.ipv6.subnet } : {}),
       labels: spec.labels,
       spec,
@@ -171,6 +175,18 @@ export class FakeRuntime implements ContainerRuntime {
     this.log('saveImages', refs.join(' '));
     for (const ref of refs) if (!this.images.has(ref)) throw Object.assign(new Error(`no such image: ${ref}`), { statusCode: 404 });
     return Readable.from([Buffer.from(`saved ${refs.join(' ')}`)]);
+  }
+
+  /** Reads what saveImages wrote ("saved <ref> <ref>…"): the refs appear here, as `docker load` makes them. */
+  async loadImages(tar: Readable): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of tar) chunks.push(Buffer.from(c));
+    const refs = String(Buffer.concat(chunks))
+      .replace(/^saved /, '')
+      .split(' ')
+      .filter(Boolean);
+    this.log('loadImages', refs.join(' '));
+    for (const ref of refs) this.addImage(ref);
   }
 
   async importImage(_tar: Readable, spec: ImportSpec): Promise<void> {
