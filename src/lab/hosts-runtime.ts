@@ -157,7 +157,10 @@ export function runtimeWithHosts(local: ContainerRuntime, configRoot: string, co
   }
   if (!records.length) return local;
   const byName = new Map<string, Host>();
-  for (const r of records) for (const h of r.hosts) byName.set(h.name, h);
+  // A unix socket that is gone is an engine that is gone (a test's Docker-in-Docker node removed): nothing
+  // there to reach, and a client for it would fail every command on every lab.
+  const reachable = (h: Host) => h.engine.kind !== 'unix' || existsSync(h.engine.socketPath);
+  for (const r of records) for (const h of r.hosts) if (reachable(h)) byName.set(h.name, h);
   return new FederatedRuntime(
     enginesFor(local, [...byName.values()], connect),
     records.map((r) => r.routes),

@@ -40,7 +40,12 @@ export class FederatedRuntime implements ContainerRuntime {
   ) {
     if (!engines.length) throw new Error('a federation needs at least one engine');
     this.byName = new Map(engines.map((e) => [e.name, e]));
-    for (const r of routes) for (const [container, host] of Object.entries(r.containers)) this.where.set(container, this.engine(host));
+    // A host without an engine here is one that is gone (runtimeWithHosts leaves it out): its containers are not reachable.
+    for (const r of routes)
+      for (const [container, host] of Object.entries(r.containers)) {
+        const e = this.byName.get(host);
+        if (e) this.where.set(container, e);
+      }
   }
 
   /** The orchestrator's own engine: images, helpers without a host. */

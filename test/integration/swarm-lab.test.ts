@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
+import { splitLabText } from '../../src/bench/split-lab.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { ensureDindImage } from '../../src/runtime/swarm/dind-image.js';
 import { type DindNode, formSwarm, startDindNodes, teardownSwarm } from '../../src/runtime/swarm/dind-swarm.js';
@@ -28,35 +28,23 @@ const vxlan = spawnSync('unshare', ['--net', 'ip', 'link', 'add', 'vx0', 'type',
 const noVxlan = vxlan.status === 0 ? '' : `the kernel cannot create a VXLAN device (${(vxlan.stderr || vxlan.error?.message || '').trim()})`;
 
 /**
- * labs/default.yaml on two hosts: its own name and pools (10.57/10.58,
- * fd00:57/fd00:58, the collector's 10.55.0.0/24), so it runs beside the suite's lab and a user's default
- * one; t-us and eb-br pinned, the rest placed automatically; its verify
- * cases are a PoP on the other host (iad) and fra, whose client fails over
- * to iad across the overlay. Bounds as on one host: the overlay adds well
- * under a millisecond per hop (swarm.test.ts measures it).
+ * The split lab (src/bench/split-lab.ts) with two verify cases: a PoP on the
+ * other host (iad), and fra, whose client fails over to iad across the
+ * overlay. Bounds as on one host: the overlay adds well under a millisecond
+ * per hop (swarm.test.ts and the swarm bench measure it).
  */
 function splitLabFile(nodeSocket: string): string {
-  const text = readFileSync(join(REPO, 'labs', 'default.yaml'), 'utf8')
-    .replaceAll('10.77.', '10.57.')
-    .replaceAll('10.78.', '10.58.')
-    .replaceAll('fd00:77:', 'fd00:57:')
-    .replaceAll('fd00:78:', 'fd00:58:');
-  const doc = parseDocument(text);
-  doc.set('name', LAB);
-  doc.set('collector', { subnet: '10.55.0.0/24' });
-  doc.set('hosts', [
-    { name: 'h1', endpoint: 'unix:///var/run/docker.sock', manager: true },
-    { name: 'h2', endpoint: `unix://${nodeSocket}` },
-  ]);
-  doc.set('placement', { 't-us': 'h2', 'eb-br': 'h1' });
   const bounds = { p50: '450ms', max: '700ms', failback: '2s', collateral: 0, flaps: 0, lost: 0 };
-  doc.set('verify', [
-    { name: 'freeze-iad-other-host', fault: { pop: 'iad', mode: 'freeze' }, trials: 3, expect: { 'c-us': 'gru' }, bounds },
-    { name: 'freeze-fra-across', fault: { pop: 'fra', mode: 'freeze' }, trials: 3, expect: { 'c-de': 'iad' }, bounds },
-  ]);
-  const dir = mkdtempSync(join(tmpdir(), 'split-'));
-  const file = join(dir, 'split.yaml');
-  writeFileSync(file, doc.toString());
+  const text = splitLabText(readFileSync(join(REPO, 'labs', 'default.yaml'), 'utf8'), {
+    name: LAB,
+    nodeEndpoint: `unix://${nodeSocket}`,
+    verify: [
+      { name: 'freeze-iad-other-host', fault: { pop: 'iad', mode: 'freeze' }, trials: 3, expect: { 'c-us': 'gru' }, bounds },
+      { name: 'freeze-fra-across', fault: { pop: 'fra', mode: 'freeze' }, trials: 3, expect: { 'c-de': 'iad' }, bounds },
+    ],
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'split-')), 'split.yaml');
+  writeFileSync(file, text);
   return file;
 }
 
@@ -96,6 +84,8 @@ describe.skipIf(noVxlan !== '')(`the default lab split over a two-node Swarm${no
   afterAll(async () => {
     if (file) await lab(['down', file]);
     const errors = await teardownSwarm(host, SWARM);
+    // Whatever down did: the node is gone, so is its record.
+    rmSync(join(REPO, 'frr-configs', LAB, 'hosts.json'), { force: true });
     console.log(
       `swarm-lab test: ${JSON.stringify(measured)}; total ${((performance.now() - t0) / 1000).toFixed(1)} s; teardown errors: ${JSON.stringify(errors)}`,
     );

@@ -120,7 +120,7 @@ describe('command lists', () => {
       'classroom',
       'pack',
     ]);
-    expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'cli', 'report']);
+    expect(BENCH_COMMANDS.map((c) => c.name)).toEqual(['responder', 'failover', 'up', 'soak', 'bfd-remedy', 'cli', 'swarm', 'placement', 'report']);
   });
 
   it('nothing outside src/cli imports from it (no cycles through the CLI)', () => {

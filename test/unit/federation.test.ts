@@ -15,7 +15,7 @@ import { FakeRuntime } from './support/fake-runtime.js';
 
 const FILE = join(import.meta.dirname, '..', '..', 'labs', 'default.yaml');
 const TWO =
-  'hosts:\n  - { name: h1, endpoint: unix:///var/run/docker.sock, manager: true }\n  - { name: h2, endpoint: unix:///tmp/node2.sock }\nplacement: { t-us: h2, eb-br: h1 }\n';
+  'hosts:\n  - { name: h1, endpoint: unix:///var/run/docker.sock, manager: true }\n  - { name: h2, endpoint: "ssh://lab@node2" }\nplacement: { t-us: h2, eb-br: h1 }\n';
 const LAB = parseLab(`${readFileSync(FILE, 'utf8')}\n${TWO}`, FILE);
 const PLAN = planLab(LAB, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' });
 const quiet = { step() {} };
@@ -120,8 +120,8 @@ describe('a lab file with hosts: (lab/hosts-runtime.ts)', () => {
   it('stops before anything is made when a host does not answer, naming it', async () => {
     const root = mkdtempSync(join(tmpdir(), 'fed-'));
     const local = new FakeRuntime({ idPrefix: 'h1-' });
-    const gone = new FakeRuntime({ idPrefix: 'h2-' }).failOn('ping', /.*/, new Error('connect ENOENT /tmp/node2.sock'));
-    await expect(labRuntime(local, LAB, PLAN, root, () => gone)).rejects.toThrow('host h2 (unix:///tmp/node2.sock): connect ENOENT /tmp/node2.sock');
+    const gone = new FakeRuntime({ idPrefix: 'h2-' }).failOn('ping', /.*/, new Error('connect ECONNREFUSED node2:22'));
+    await expect(labRuntime(local, LAB, PLAN, root, () => gone)).rejects.toThrow('host h2 (ssh://lab@node2): connect ECONNREFUSED node2:22');
     expect(runtimeWithHosts(local, root)).toBe(local);
   });
 
@@ -140,6 +140,14 @@ describe('a lab file with hosts: (lab/hosts-runtime.ts)', () => {
     expect(enginesOf(later)[1].rt).toBe(node2);
     forgetHosts(root, 'default');
     expect(runtimeWithHosts(local, root)).toBe(local);
+  });
+
+  it('leaves out a recorded host whose unix socket is gone (a removed Docker-in-Docker node), so other labs still work', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fed-'));
+    const onSocket = parseLab(`${readFileSync(FILE, 'utf8')}\n${TWO.replace('"ssh://lab@node2"', `unix://${root}/gone.sock`)}`, FILE);
+    const local = new FakeRuntime();
+    await labRuntime(local, onSocket, PLAN, root, () => new FakeRuntime());
+    expect(enginesOf(runtimeWithHosts(local, root)).map((e) => e.name)).toEqual(['h1']);
   });
 
   it('a lab without hosts: runs on the engine given, unchanged, and records nothing', async () => {
