@@ -7,6 +7,7 @@
 // from the placement); listing is the union over every engine, so `status`,
 // `down` and the faults find a lab's containers wherever they run.
 import type { Readable } from 'node:stream';
+import { LabError } from '../errors.js';
 import { LABEL } from './labels.js';
 import type { Attachment, ContainerRuntime, ContainerSpec, ContainerState, NetworkInfo, NetworkSpec } from './runtime.js';
 
@@ -85,7 +86,10 @@ export class FederatedRuntime implements ContainerRuntime {
   }
 
   private async on<T>(idOrName: string, f: (rt: ContainerRuntime) => Promise<T>): Promise<T> {
-    return f((await this.locate(idOrName)).rt);
+    const e = await this.locate(idOrName);
+    return f(e.rt).catch((err: unknown) => {
+      throw hostGone(e, err);
+    });
   }
 
   async ping() {
@@ -142,7 +146,11 @@ export class FederatedRuntime implements ContainerRuntime {
     const host = this.routesOf(spec.labels)?.nodes[spec.labels[LABEL.node] ?? ''];
     const e = host ? this.engine(host) : this.primary;
     const lab = spec.labels[LABEL.lab];
-    const id = await e.rt.createContainer(spec.networks ? { ...spec, networks: spec.networks.map((a) => this.dockerAttachment(lab, a)) } : spec);
+    const id = await e.rt
+      .createContainer(spec.networks ? { ...spec, networks: spec.networks.map((a) => this.dockerAttachment(lab, a)) } : spec)
+      .catch((err: unknown) => {
+        throw hostGone(e, err);
+      });
     this.where.set(id, e);
     this.where.set(spec.name, e);
     return id;
@@ -189,6 +197,24 @@ export class FederatedRuntime implements ContainerRuntime {
 
   /** Only the engine that shares this machine's /proc answers (DockerRuntime decides); the others get an exec. */
   hostPath = (idOrName: string, path: string) => this.on(idOrName, async (rt) => rt.hostPath?.(idOrName, path));
+}
+
+/** Socket-level failures: the engine did not answer at all, as opposed to answering with an error. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * A host that dropped out names itself, and says what is left there: the
+ * rollback cannot remove what it made on a host that does not answer.
+ */
+export function hostGone(e: Engine, err: unknown): unknown {
+  const code = (err as { code?: string })?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(code && UNREACHABLE.has(code)) && !/socket hang up/.test(message)) return err;
+  return new LabError(
+    'HOST',
+    `host ${e.name} stopped answering (${message}); what this lab has there stays until \`npm run lab -- down <lab file>\` reaches it again`,
+    { cause: err },
+  );
 }
 
 /** The engines behind a runtime: a federation's, or the one engine of a plain runtime. */

@@ -61,6 +61,22 @@ describe('FederatedRuntime', () => {
     expect((await fed.listContainers({ 'anycast-lab.lab': 'l' })).map((c) => c.name).sort()).toEqual(['al-l-a', 'al-l-b']);
   });
 
+  it('names a host that stops answering, and what stays there; an error the engine answers with is passed on as it is', async () => {
+    const { h2, fed } = twoFakes();
+    const b = await fed.createContainer(node('b'));
+    h2.failOn('pauseContainer', /al-l-b/, Object.assign(new Error('connect ENOENT /tmp/node2.sock'), { code: 'ENOENT' }));
+    await expect(fed.pauseContainer(b)).rejects.toMatchObject({
+      code: 'HOST',
+      message: expect.stringMatching(
+        /^host h2 stopped answering \(connect ENOENT \/tmp\/node2.sock\); what this lab has there stays until `npm run lab -- down <lab file>`/,
+      ),
+    });
+    h2.failOn('killContainer', /al-l-b/, new Error('Cannot kill container: it is not running'));
+    await expect(fed.killContainer(b)).rejects.toThrow(/^Cannot kill container/);
+    h2.failOn('createContainer', /al-l-c/, Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    await expect(fed.createContainer({ ...node('c'), labels: labLabels('l', 'b', 'pop', 'router') })).rejects.toMatchObject({ code: 'HOST' });
+  });
+
   it('finds a container it has not seen on whichever engine has it (a later command, a new process)', async () => {
     const { h2 } = twoFakes();
     const id = h2.addContainer({ name: 'al-x-y', labels: {} }).id;
