@@ -37,7 +37,7 @@ const SHARED = [
  * The `dual` lab's files, side by side (dual-stack-service leaves `dual` up
  * for dual-stack-failover, right after it); then the two-node Swarm (its own containers).
  */
-const OTHER_LABS = ['dual-stack', 'dual-stack-service', 'dual-stack-failover', 'exercise-ipv6', 'swarm', 'swarm-lab'];
+const OTHER_LABS = ['dual-stack', 'dual-stack-service', 'dual-stack-failover', 'exercise-ipv6', 'swarm-lab'];
 /** Files that take the suite's lab down or build it from nothing. */
 const DESTRUCTIVE = ['live-edit', 'lifecycle', 'bringup', 'ci-recipe', 'verify', 'pack'];
 

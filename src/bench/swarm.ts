@@ -1,6 +1,6 @@
 // `npm run bench -- swarm`: the cost of spreading a lab over two hosts,
 // measured on one machine. A two-node Swarm (this engine as manager, a
-// Docker-in-Docker node as worker, as the suite's swarm tests make it); the
+// Docker-in-Docker node as worker, as the suite's swarm-lab test makes it); the
 // split lab (bench/split-lab.ts: the default topology, t-us's side on the
 // node, four networks crossing as overlays) and the same lab on this engine
 // alone, alternated, `up` phase by phase; the round trip over an overlay

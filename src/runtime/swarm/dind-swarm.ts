@@ -15,7 +15,6 @@ import { LabError } from '../../errors.js';
 import { hostAt, tryParseCidr } from '../../topology/ipv4.js';
 import { waitUntil } from '../../util/wait.js';
 import { LABEL } from '../labels.js';
-import { overlayDynamicRange } from './overlay.js';
 
 /** Label that marks every resource of one test swarm; its value is the swarm's name. */
 export const SWARM_LABEL = 'anycast-lab.swarm';
@@ -165,28 +164,6 @@ export async function formSwarm(host: Docker, name: string, nodes: DindNode[]): 
   );
   if (!ready) throw new LabError('HOST', `the Swarm's ${nodes.length} workers did not all report ready within ${NODE_READY_MS / 1000} s (docker node ls)`);
   return { name, manager: host, managerAddress, nodes };
-}
-
-/**
- * An internal, attachable overlay with a user-set subnet, created on the
- * manager: plain containers on any node join it with static addresses. A /29,
- * not a /30: each node that attaches takes one load-balancer address, the
- * lowest free one when its first container attaches (measured: .3 after a
- * container took .2, so the other end's .3 was refused on the worker with
- * "context deadline exceeded"). The dynamic range is therefore the upper half
- * of the subnet (overlayDynamicRange): the lab's own static ends (.2, .3) stay free.
- */
-export async function createOverlay(swarm: SwarmLab, name: string, subnet: string, gateway: string): Promise<string> {
-  const net = await swarm.manager.createNetwork({
-    Name: name,
-    Driver: 'overlay',
-    Attachable: true,
-    Internal: true,
-    CheckDuplicate: true,
-    IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway, IPRange: overlayDynamicRange(subnet) }] },
-    Labels: labelsOf(swarm.name, name),
-  });
-  return net.id;
 }
 
 /**

@@ -4,7 +4,11 @@ import { formatCidr, parseCidr, size } from '../../topology/ipv4.js';
 /**
  * The upper half of a link's subnet: where Swarm may put its load-balancer
  * addresses (one per node on the overlay; a /29 gives .4–.6: three nodes),
- * clear of the lab's static ones at the bottom (.2, .3).
+ * clear of the lab's static ones at the bottom (.2, .3). Without it each node
+ * that attaches takes the lowest free address when its first container
+ * attaches (measured: .3 after a container took .2, so the other end's .3 was
+ * refused on the worker with "context deadline exceeded"). Hence a /29 per
+ * link, not a /30.
  */
 export function overlayDynamicRange(subnet: string): string {
   const c = parseCidr(subnet);
