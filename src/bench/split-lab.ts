@@ -11,6 +11,8 @@ export interface SplitLabOptions {
   nodeEndpoint: string;
   /** Without it: the same lab on this engine alone (the bench's one-host side). */
   hosts?: boolean;
+  /** Pins other than t-us's side on the second host (the suite's test pins fewer nodes there: each is a full image copy under vfs). */
+  placement?: Record<string, string>;
   verify?: unknown[];
 }
 
@@ -26,7 +28,7 @@ export function splitLabText(defaultYaml: string, o: SplitLabOptions): string {
       { name: 'h1', endpoint: 'unix:///var/run/docker.sock', manager: true },
       { name: 'h2', endpoint: o.nodeEndpoint },
     ]);
-    doc.set('placement', { 't-us': 'h2', 'eb-br': 'h1' });
+    doc.set('placement', o.placement ?? { 't-us': 'h2', 'eb-br': 'h1' });
   }
   if (o.verify) doc.set('verify', o.verify);
   else doc.delete('verify');
