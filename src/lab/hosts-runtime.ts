@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LabError } from '../errors.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
-import { type Engine, FederatedRuntime, type HostRoutes } from '../runtime/federation.js';
+import { type Engine, FederatedRuntime, type HostRoutes, isOverlay } from '../runtime/federation.js';
 import type { OverlayEnd } from '../runtime/host-firewall.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -57,7 +57,7 @@ export function overlayEndsOn(plan: LabPlan, routes: HostRoutes, host: string): 
   const members = new Map<string, { node: string; ipv4: string; ipv6: string }[]>();
   for (const n of plan.nodes)
     for (const a of n.spec.networks ?? [])
-      if (a.ipv6 && prefix.has(a.network) && (routes.networks[a.network]?.length ?? 0) > 1)
+      if (a.ipv6 && prefix.has(a.network) && isOverlay(routes, a.network))
         members.set(a.network, [...(members.get(a.network) ?? []), { node: n.node, ipv4: a.ipv4, ipv6: a.ipv6 }]);
   const ends: PlannedOverlayEnd[] = [];
   for (const [network, ms] of members)

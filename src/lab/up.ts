@@ -412,7 +412,7 @@ function setupHost(run: UpRun): Promise<void> {
   return atStep(run.theLab, 'host setup', () =>
     Promise.all(
       engines.map(async (e) => {
-        await setupOneHost(run, e.rt, engines.length > 1 ? e.name : 'lab');
+        await setupOneHost(run, e, engines.length > 1);
         await overlaysIpv6(run, e);
       }),
     ).then(() => undefined),
@@ -426,22 +426,28 @@ async function overlaysIpv6(run: UpRun, engine: Engine): Promise<void> {
   if (!planned.length) return;
   const ends = await Promise.all(planned.map(async (p) => ({ ...p, pid: (await engine.rt.inspectContainer(containerName(run.lab.name, p.node)))?.pid ?? 0 })));
   run.progress.step(engine.name, 'overlay ipv6', `${ends.length} overlay ends: the lab's addresses and permanent neighbours`);
-  const out = await overlayIpv6Setup(engine.rt, run.images.router, run.lab.name, ends);
+  reportNodeLines(run.progress, await overlayIpv6Setup(engine.rt, run.images.router, run.lab.name, ends), 'overlay', 'overlay ipv6');
+}
+
+/** A host helper's `<tag> <node>: <detail>` lines as progress steps of those nodes. */
+function reportNodeLines(progress: Progress, out: string, tag: string, step: string): void {
+  const re = new RegExp(`^${tag} (\\S+): (.*)$`);
   for (const line of out.split('\n')) {
-    const m = /^overlay (\S+): (.*)$/.exec(line);
-    if (m) run.progress.step(m[1], 'overlay ipv6', m[2]);
+    const m = re.exec(line);
+    if (m) progress.step(m[1], step, m[2]);
   }
 }
 
 /** One host's rules, for the lab networks on it, and the default routes of the clients it runs (a pid from its own engine). */
-async function setupOneHost(run: UpRun, rt: ContainerRuntime, subject: string): Promise<void> {
+async function setupOneHost(run: UpRun, engine: Engine, several: boolean): Promise<void> {
   const { lab, progress } = run;
+  const { rt } = engine;
   const all = await clientRoutes(rt, lab);
   // On one engine every client is here (pid 0 only if it is not running: the helper says so); on several, the others run elsewhere.
-  const clients = subject === 'lab' ? all : all.filter((c) => c.pid > 0);
+  const clients = several ? all.filter((c) => c.pid > 0) : all;
   const labNets = (await rt.listNetworks({ [LABEL.lab]: lab.name })).filter((n) => n.scope !== 'swarm');
   progress.step(
-    subject,
+    several ? engine.name : 'lab',
     'host setup',
     `accept frames bridged within the ${labNets.length} lab bridges (DOCKER-USER${labNets.some((n) => n.subnet6) ? '; IPv6: ip6tables, nothing else in or out' : ''})${clients.length ? `; default routes of ${clients.length} clients` : ''}`,
   );
@@ -453,10 +459,7 @@ async function setupOneHost(run: UpRun, rt: ContainerRuntime, subject: string): 
     clients,
     labNets.filter((n) => n.subnet6).map((n) => n.id),
   );
-  for (const line of out.split('\n')) {
-    const m = /^route (\S+): (.*)$/.exec(line);
-    if (m) progress.step(m[1], 'route', m[2]);
-  }
+  reportNodeLines(progress, out, 'route', 'route');
 }
 
 async function applyDelays(run: UpRun): Promise<void> {

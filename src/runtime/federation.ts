@@ -30,6 +30,9 @@ export interface HostRoutes {
   containers: Record<string, string>;
 }
 
+/** A network whose members run on more than one host: a Swarm overlay, IPv4 to Docker. */
+export const isOverlay = (routes: HostRoutes | undefined, network: string): boolean => (routes?.networks[network]?.length ?? 0) > 1;
+
 export class FederatedRuntime implements ContainerRuntime {
   private readonly byName: Map<string, Engine>;
   /** Container id or name → its engine, learnt from create and list. */
@@ -138,8 +141,7 @@ export class FederatedRuntime implements ContainerRuntime {
 
   /** An overlay is IPv4 to Docker: the lab's IPv6 address on it is put on by the lab (overlayIpv6Script), not asked of Docker. */
   private dockerAttachment(lab: string | undefined, att: Attachment): Attachment {
-    const overlay = (this.routesFor(lab)?.networks[att.network]?.length ?? 0) > 1;
-    return overlay ? { network: att.network, ipv4: att.ipv4 } : att;
+    return isOverlay(this.routesFor(lab), att.network) ? { network: att.network, ipv4: att.ipv4 } : att;
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
