@@ -14,6 +14,7 @@
 //   scale  generated labs of N PoPs: time to converged and memory per router
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeArtifacts } from '../lab/artifacts.js';
@@ -44,6 +45,23 @@ function machineCpuS(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = f;
   return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
+}
+
+/**
+ * Waits until the machine is quiet: under 15 % of its CPU busy over 2 s, for
+ * at most `maxMs`. Removing a lab leaves the kernel tearing down its network
+ * namespaces and veths for a while after `docker rm` returns (kernel workers,
+ * under the lock that creating the next ones needs), so a run started at once
+ * pays for its predecessor. Both the floor and `up` start from here.
+ */
+async function settle(maxMs = 120_000): Promise<number> {
+  const t0 = performance.now();
+  const cores = availableParallelism();
+  for (;;) {
+    const c0 = machineCpuS();
+    await new Promise((r) => setTimeout(r, 2000));
+    if ((machineCpuS() - c0) / (2 * cores) < 0.15 || performance.now() - t0 > maxMs) return Math.round(performance.now() - t0);
+  }
 }
 
 export function series(ms: number[]): Series {
@@ -250,7 +268,9 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     const gl = parseLab(g.yaml, `${g.name}.yaml`);
     log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
     // Its own floor: whether `up`'s cost over bare containers amortizes as the lab grows.
+    log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
     const gFloor = await dockerFloor(ctx.rt, gl, images, { ...paths, agentDir });
+    log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
     const r = await labUp(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
     const ratioToFloor = round2(r.wallMs / gFloor);
     const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });

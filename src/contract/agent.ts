@@ -73,13 +73,22 @@ export const defaultSoa = (zone: string, nameservers: readonly string[], over: P
   ...over,
 });
 
+/**
+ * A PoP's tmpfs (lab/plan.ts mounts it) for the two files its agents rewrite
+ * every second. On the container's overlay file system each rewrite cost
+ * the host's ext4 a journal commit and a writeback: with 100 PoPs, kernel
+ * workers busy ~30 % of a core while the lab sat idle. Nothing here outlives
+ * the container's run, and nothing needs to: both are rewritten at start.
+ */
+export const POP_LIVE_DIR = '/run/anycast-lab/live';
+
 /** Paths inside PoP containers. */
 export const POP_PATHS = {
   config: '/etc/anycast-lab/pop.json',
   /** Responder counters, rewritten about once a second (JSON). */
-  stats: '/run/anycast-lab/stats.json',
+  stats: `${POP_LIVE_DIR}/stats.json`,
   /** Health checker state (JSON): announce state, last transition. */
-  health: '/run/anycast-lab/health.json',
+  health: `${POP_LIVE_DIR}/health.json`,
   /** Health transitions, one JSON object per line. */
   healthLog: '/var/log/anycast-lab/health.log',
   responderPid: '/run/anycast-lab/responder.pid',

@@ -2,7 +2,8 @@
 // its interface lose link at once, zebra withdraws the connected route and
 // bgpd drops the session (fast-external-failover) without waiting for BFD.
 import type { FaultMode } from './fault.js';
-import { onEveryUplinkEnd, prepareInterfaces } from './uplinks.js';
+import { restoreOverlayIpv6 } from './recreate-node.js';
+import { onEveryUplinkEnd, prepareInterfaces, uplinkEnds } from './uplinks.js';
 
 const setLinks =
   (state: 'up' | 'down'): FaultMode['inject'] =>
@@ -21,5 +22,14 @@ export const cut: FaultMode = {
   bfdMatters: false,
   prepare: prepareInterfaces,
   inject: setLinks('down'),
-  restore: setLinks('up'),
+  async restore(ctx) {
+    await setLinks('up')(ctx);
+    // A lab over several hosts: `ip link set down` flushed the overlay ends' permanent IPv6 neighbours.
+    await restoreOverlayIpv6(
+      ctx.rt,
+      ctx.lab,
+      uplinkEnds(ctx.lab, ctx.pop).map((s) => s.node),
+      ctx.configRoot,
+    );
+  },
 };

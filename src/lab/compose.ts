@@ -89,6 +89,7 @@ function service(spec: ContainerSpec): Record<string, unknown> {
   if (spec.sysctls) s.sysctls = spec.sysctls;
   if (spec.env) s.environment = spec.env;
   if (spec.binds?.length) s.volumes = spec.binds;
+  if (spec.tmpfs) s.tmpfs = Object.entries(spec.tmpfs).map(([path, opts]) => (opts ? `${path}:${opts}` : path));
   if (spec.networks?.length)
     s.networks = Object.fromEntries(spec.networks.map((a) => [a.network, { ipv4_address: a.ipv4, ...(a.ipv6 ? { ipv6_address: a.ipv6 } : {}) }]));
   if (spec.cmd) s.command = spec.cmd;

@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LabError } from '../errors.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
 import { type Engine, FederatedRuntime, type HostRoutes, isOverlay } from '../runtime/federation.js';
-import type { OverlayEnd } from '../runtime/host-firewall.js';
+import { type OverlayEnd, overlayIpv6Setup } from '../runtime/host-firewall.js';
 import { containerName } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { dockerFor } from '../runtime/swarm/engine.js';
@@ -69,6 +69,29 @@ export function overlayEndsOn(plan: LabPlan, routes: HostRoutes, host: string): 
         peers: ms.filter((x) => x !== m).map((x) => ({ ipv4: x.ipv4, ipv6: x.ipv6 })),
       });
   return ends;
+}
+
+/**
+ * The lab's IPv6 addresses on one host's overlay ends (Swarm does not give
+ * them: host-firewall.ts says why), through one helper on that host: every
+ * end there, or only those of `nodes` (after a fault's restore: a recreated
+ * container has none, and an interface set down and up again has lost its
+ * permanent neighbours). The helper's output, or undefined when there is
+ * nothing to do (one engine, or an IPv4-only lab).
+ */
+export async function setOverlayIpv6(
+  rt: ContainerRuntime,
+  plan: LabPlan,
+  lab: string,
+  image: string,
+  engine: Engine,
+  nodes?: readonly string[],
+): Promise<string | undefined> {
+  const routes = rt instanceof FederatedRuntime ? rt.routesFor(lab) : undefined;
+  const planned = routes ? overlayEndsOn(plan, routes, engine.name).filter((e) => !nodes || nodes.includes(e.node)) : [];
+  if (!planned.length) return undefined;
+  const ends = await Promise.all(planned.map(async (p) => ({ ...p, pid: (await engine.rt.inspectContainer(containerName(lab, p.node)))?.pid ?? 0 })));
+  return overlayIpv6Setup(engine.rt, image, lab, ends);
 }
 
 /** TLS paths made absolute (the lab file's directory), so the record works from any working directory. */

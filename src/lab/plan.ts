@@ -2,7 +2,7 @@
 // addresses, labels and capabilities. Pure, so `up`, the Compose generator
 // and unit tests all read the same plan.
 import { createHash } from 'node:crypto';
-import { AGENT_DIR } from '../contract/agent.js';
+import { AGENT_DIR, POP_LIVE_DIR } from '../contract/agent.js';
 import { containerName, LABEL, labLabels, networkName } from '../runtime/labels.js';
 import type { Attachment, ContainerSpec, NetworkSpec } from '../runtime/runtime.js';
 import { isDualStack } from '../topology/families.js';
@@ -39,6 +39,9 @@ export interface LabPlan {
 
 /** Routers get exactly what FRR and nftables need; never --privileged. */
 export const ROUTER_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'];
+
+/** A router with agents (a PoP): their every-second files in memory (POP_LIVE_DIR says why). */
+const POP_TMPFS: Record<string, string> = { [POP_LIVE_DIR]: 'size=1m' };
 export const ROUTER_SYSCTLS: Record<string, string> = {
   'net.ipv4.ip_forward': '1',
   // Asymmetric paths are normal in BGP; strict reverse-path filtering would drop them.
@@ -181,8 +184,10 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
   const sysctls = dual ? { ...ROUTER_SYSCTLS_DUAL, ...noDad(attachments.length) } : ROUTER_SYSCTLS;
   const nodeDir = `${paths.configRoot}/${lab.name}/${r.name}`;
   const binds = [`${nodeDir}:/etc/frr`, `${paths.agentDir}:${AGENT_DIR}:ro`];
+  const agents = Object.keys(roleSpec(r.role).container.agentFiles(lab, r)).length > 0;
   // A directory, not a file: a rewritten file is a new inode a file bind would not see.
-  if (Object.keys(roleSpec(r.role).container.agentFiles(lab, r)).length) binds.push(`${nodeDir}/agent:${AGENT_CONFIG_DIR}:ro`);
+  if (agents) binds.push(`${nodeDir}/agent:${AGENT_CONFIG_DIR}:ro`);
+  const tmpfs = agents ? POP_TMPFS : undefined;
   const env = routerEnv(lab, r);
   const spec: ContainerSpec = {
     name: containerName(lab.name, r.name),
@@ -195,7 +200,14 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
       [LABEL.file]: lab.file,
       // The sysctls join the hash only in a dual-stack lab: an [ipv4] lab's hash stays what it always was.
       // noDad's per-interface lines stay out: they follow the links, which change in place.
-      [LABEL.configHash]: hashOf([configHash, images.router, JSON.stringify(env), ...(dual ? [JSON.stringify(ROUTER_SYSCTLS_DUAL)] : [])]),
+      // The tmpfs joins it too: agents write where it is mounted, so a PoP made before it must be made again.
+      [LABEL.configHash]: hashOf([
+        configHash,
+        images.router,
+        JSON.stringify(env),
+        ...(dual ? [JSON.stringify(ROUTER_SYSCTLS_DUAL)] : []),
+        ...(tmpfs ? [JSON.stringify(tmpfs)] : []),
+      ]),
       [LABEL.frrHash]: nodeFrrHash(lab, r.name),
     }),
     cmd: ['/bin/bash', `${AGENT_DIR}/router-init.sh`],
@@ -203,6 +215,7 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
     capAdd: ROUTER_CAPS,
     sysctls,
     binds,
+    ...(tmpfs ? { tmpfs } : {}),
     networks: attachments,
     init: true,
   };

@@ -8,8 +8,8 @@ import { LabError } from '../errors.js';
 import { assertIpv6Available } from '../host/ipv6.js';
 import { renderRouter } from '../render/frr-config.js';
 import { ensureImages } from '../runtime/ensure-images.js';
-import { type Engine, enginesOf, FederatedRuntime } from '../runtime/federation.js';
-import { type ClientRoute, hostSetup, overlayIpv6Setup, removeLabRules } from '../runtime/host-firewall.js';
+import { type Engine, enginesOf } from '../runtime/federation.js';
+import { type ClientRoute, hostSetup, removeLabRules } from '../runtime/host-firewall.js';
 import { containerName, LABEL } from '../runtime/labels.js';
 import type { ContainerRuntime, NetworkSpec } from '../runtime/runtime.js';
 import { parseLab } from '../topology/load.js';
@@ -19,7 +19,7 @@ import { writeArtifacts } from './artifacts.js';
 import { clientsUnansweredNow, waitClientsAnswered } from './clients-answer.js';
 import { waitConverged } from './converge.js';
 import { type FrrReady, waitFrrReady } from './frr-ready.js';
-import { labRuntime, overlayEndsOn, shipImages } from './hosts-runtime.js';
+import { type Connect, labRuntime, setOverlayIpv6, shipImages } from './hosts-runtime.js';
 import { labChanges } from './lab-changes.js';
 import { type LabState, labStateOf, noteApplied, writeLabState } from './lab-state.js';
 import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-delay.js';
@@ -44,6 +44,8 @@ export interface UpOptions {
   signal?: AbortSignal;
   /** Skip waiting for convergence (the failing-lab test still wants the wait). */
   noWait?: boolean;
+  /** How `up` reaches the engine of a host in the lab file's `hosts:` (default: a Docker client; tests pass fakes). */
+  connect?: Connect;
   /** Containers created and started at once (default: see CONTAINER_CONCURRENCY). */
   concurrency?: number;
   /** This run brings back the last converged lab after a failed edit: it does not restore again. */
@@ -154,7 +156,7 @@ async function up(local: ContainerRuntime, lab: Lab, opts: UpOptions, wall0: num
   await atStep(theLab, 'link delay check', () => assertNetemAvailable(local, lab, images.router));
   const plan = planLab(lab, images, { configRoot: opts.paths.configRoot, agentDir }, configHashes);
   // A lab on several hosts: one engine each, and the images on every one of them (one engine: `local` itself).
-  const rt = await atStep(theLab, 'hosts', () => labRuntime(local, lab, plan, opts.paths.configRoot));
+  const rt = await atStep(theLab, 'hosts', () => labRuntime(local, lab, plan, opts.paths.configRoot, opts.connect));
   await atStep(theLab, 'images', () => shipImages(rt, [images.router, images.client], opts.progress, opts.signal));
   const { changes, previous, running } = await atStep(theLab, 'plan', () => labChanges(rt, lab, { configRoot: opts.paths.configRoot, images, plan }));
   // A dual-stack lab with networks to make: refused, before anything is made, on a host that cannot make IPv6 ones.
@@ -421,12 +423,10 @@ function setupHost(run: UpRun): Promise<void> {
 
 /** A lab on several hosts, dual-stack: the lab's IPv6 addresses on this host's overlay ends (Swarm does not give them). */
 async function overlaysIpv6(run: UpRun, engine: Engine): Promise<void> {
-  const routes = run.rt instanceof FederatedRuntime ? run.rt.routesFor(run.lab.name) : undefined;
-  const planned = routes ? overlayEndsOn(run.plan, routes, engine.name) : [];
-  if (!planned.length) return;
-  const ends = await Promise.all(planned.map(async (p) => ({ ...p, pid: (await engine.rt.inspectContainer(containerName(run.lab.name, p.node)))?.pid ?? 0 })));
-  run.progress.step(engine.name, 'overlay ipv6', `${ends.length} overlay ends: the lab's addresses and permanent neighbours`);
-  reportNodeLines(run.progress, await overlayIpv6Setup(engine.rt, run.images.router, run.lab.name, ends), 'overlay', 'overlay ipv6');
+  const out = await setOverlayIpv6(run.rt, run.plan, run.lab.name, run.images.router, engine);
+  if (!out) return;
+  run.progress.step(engine.name, 'overlay ipv6', "the lab's addresses and permanent neighbours on its overlay ends");
+  reportNodeLines(run.progress, out, 'overlay', 'overlay ipv6');
 }
 
 /** A host helper's `<tag> <node>: <detail>` lines as progress steps of those nodes. */

@@ -160,6 +160,7 @@ export class DockerRuntime implements ContainerRuntime {
         CapAdd: spec.capAdd,
         Sysctls: spec.sysctls,
         Binds: spec.binds,
+        Tmpfs: spec.tmpfs,
         Init: spec.init,
         NetworkMode: spec.networkMode ?? first?.network ?? 'none',
         ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),

@@ -125,8 +125,21 @@ export class FederatedRuntime implements ContainerRuntime {
     return [...new Map(all.map((n) => [n.id, n])).values()];
   }
 
-  /** An overlay goes through a manager; a bridge through the engine that has it. Absent everywhere is not an error. */
+  /**
+   * A lab's network on the host its routes name (an overlay through the
+   * manager), so a host that does not answer fails only its own networks'
+   * removal; any other on whichever engine has it. Absent everywhere is not
+   * an error.
+   */
   async removeNetwork(idOrName: string): Promise<void> {
+    const routes = this.routes.find((r) => r.networks[idOrName]?.length);
+    const hosts = routes?.networks[idOrName];
+    if (routes && hosts) {
+      const e = this.engine(hosts.length > 1 ? routes.manager : hosts[0]);
+      return e.rt.removeNetwork(idOrName).catch((err: unknown) => {
+        throw hostGone(e, err);
+      });
+    }
     for (const e of this.engines) {
       const n = (await e.rt.listNetworks({})).find((x) => x.id === idOrName || x.name === idOrName);
       if (!n) continue;

@@ -44,6 +44,8 @@ export interface ContainerSpec {
   capAdd?: string[];
   sysctls?: Record<string, string>;
   binds?: string[];
+  /** In-memory mounts: path → mount options (e.g. "size=1m"). */
+  tmpfs?: Record<string, string>;
   /** Attached before start, so every interface exists when the entrypoint runs. */
   networks?: Attachment[];
   /** e.g. "none" or "container:<id>" */

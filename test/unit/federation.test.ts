@@ -107,6 +107,17 @@ describe('FederatedRuntime', () => {
     expect(await fed.listNetworks({})).toEqual([]);
   });
 
+  it('removes a network on the host its routes name, so a host that is gone fails only its own', async () => {
+    const { h1, h2, fed } = twoFakes();
+    await fed.createNetwork(net('al-l-a--b'));
+    await fed.createNetwork(net('al-l-b-lan'));
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    h2.failOn('listNetworks', /.*/, refused()).failOn('removeNetwork', /.*/, refused());
+    await fed.removeNetwork('al-l-a--b');
+    expect(h1.calls).toContain('removeNetwork al-l-a--b');
+    await expect(fed.removeNetwork('al-l-b-lan')).rejects.toMatchObject({ code: 'HOST', message: expect.stringMatching(/^host h2 stopped answering/) });
+  });
+
   it('hands a node-less helper to the orchestrator engine, a node helper to that node`s host; only the local engine has host paths', async () => {
     const { h1, h2, fed } = twoFakes();
     await fed.runToCompletion({ name: 'probe', image: 'r:1', labels: labLabels('l', 'b', 'route', 'helper') });

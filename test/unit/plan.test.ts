@@ -75,7 +75,8 @@ describe('planLab', () => {
 describe('planLab, [ipv4] labs exactly as before dual-stack', () => {
   it('plans the default lab byte for byte as it did before (networks, containers, labels, hashes, sysctls, route helpers)', () => {
     // test/fixtures/plan/default-ipv4.json: the plan written by planLab as it was before IPv6 (commit f703b3d),
-    // but for the frr-hash labels, which follow the rendered configs (one end of each session `passive`).
+    // but for the frr-hash labels, which follow the rendered configs (one end of each session `passive`), and
+    // the PoPs' tmpfs for their agents' every-second files (POP_LIVE_DIR), which joins their config-hash.
     const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'plan', 'default-ipv4.json'), 'utf8'));
     const now = planLab(
       { ...lab, file: '/labs/default.yaml' },

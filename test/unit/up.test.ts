@@ -259,6 +259,44 @@ describe('up on a lab that runs (live edits)', () => {
   });
 });
 
+describe('up of a lab on two hosts, one of which drops out', () => {
+  it('fails naming the host, and removes what it made on the host that still answers', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'up-hosts-')), 'two.yaml');
+    writeFileSync(
+      file,
+      `${readFileSync(lab.file, 'utf8')}\nhosts:\n  - { name: h1, endpoint: unix:///var/run/docker.sock, manager: true }\n  - { name: h2, endpoint: "ssh://lab@node2" }\nplacement: { t-us: h2 }\n`,
+    );
+    const two = loadLabFile(file);
+    const h1 = readyRuntime();
+    const h2 = readyRuntime();
+    // h2 answers until the first container is asked of it, then never again (its dockerd died).
+    let gone = false;
+    const h2Gone = new Proxy(h2, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          if (prop === 'createContainer') gone = true;
+          if (gone) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 10.0.0.2:2376'), { code: 'ECONNREFUSED' }));
+          return v.apply(target, args);
+        };
+      },
+    });
+    vi.stubEnv('DOCKER_HOST', '');
+    const err = await labUp(h1, two, {
+      progress: quiet,
+      paths: { configRoot: mkdtempSync(join(tmpdir(), 'up-test-')) },
+      noWait: true,
+      connect: () => h2Gone,
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/host h2 stopped answering \(connect ECONNREFUSED 10\.0\.0\.2:2376\); what this lab has there stays until/);
+    // Networks and containers were made on h1 (t-us's side is on h2); none is left there.
+    expect(h1.calls.filter((c) => c.startsWith('createNetwork ')).length).toBeGreaterThan(0);
+    expect(await h1.listContainers({ [LABEL.lab]: 'default' })).toEqual([]);
+    expect(await h1.listNetworks({ [LABEL.lab]: 'default' })).toEqual([]);
+  });
+});
+
 describe('up of a dual-stack lab on a host that cannot do IPv6', () => {
   const dual = loadLabFile(join(import.meta.dirname, '..', '..', 'labs', 'dual-stack.yaml'));
   const upLab = (rt: FakeRuntime, l = dual) => labUp(rt, l, { progress: quiet, paths: { configRoot: mkdtempSync(join(tmpdir(), 'up-test-')) }, noWait: true });
