@@ -73,6 +73,10 @@ const TrialSchema = z.object({
   clients: z.array(TrialClientSchema),
   routers: z.array(RouterTimingSchema),
   health: z.array(z.object({ state: z.string(), atMs: ms, reason: z.string() })),
+  failbackBounces: z
+    .array(z.object({ peer: z.string(), upMs: ms, downMs: ms, reason: z.string() }))
+    .optional()
+    .describe("the PoP's sessions that came up after the restore and dropped again within 50 ms (FRR 8.4, docs/failover.md)"),
   svg: z.string().optional(),
 });
 

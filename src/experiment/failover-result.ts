@@ -58,6 +58,15 @@ export interface ControlPlaneTimeline {
   line: string;
 }
 
+/** One session of the PoP that went Up and at once Down again after the restore. */
+export interface FailbackBounce {
+  peer: string;
+  upMs: number;
+  downMs: number;
+  /** bgpd's reason for the Down, e.g. "No AFI/SAFI activated for peer". */
+  reason: string;
+}
+
 export interface TrialResult {
   trial: number;
   /** The random wait before the fault (see FailoverOptions.seed), ms. */
@@ -85,6 +94,12 @@ export interface TrialResult {
   collector?: { fault: CollectorSeen[]; restore: CollectorSeen[] };
   /** The first neighbour that saw the fault, step by step (absent when no neighbour logged a step). */
   controlPlane?: ControlPlaneTimeline;
+  /**
+   * The PoP's sessions that came up after the restore and dropped again within
+   * 50 ms (FRR 8.4's race on a passive end at BFD up, docs/failover.md): why a
+   * failback can bounce once. ms from the fault; absent when none did.
+   */
+  failbackBounces?: FailbackBounce[];
   /** Starts of this trial that did not fault because the probes saw the lab off its baseline just before (pre-fault.ts): what they saw, one per start; absent when the first start faulted. */
   offBaseline?: string[];
   svg?: string;

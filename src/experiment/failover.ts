@@ -34,7 +34,7 @@ import type { FailoverResult, FamilyChoice, FamilyTrial, RouterTiming, TrialResu
 import { summarizeFailover } from './failover-summary.js';
 import { OffBaselineError, preFaultDrift } from './pre-fault.js';
 import { type RouteMonitor, startRouteMonitor } from './route-monitor.js';
-import { controlPlaneTimeline, familyTrial, readHealth, routerTimings } from './trial-analysis.js';
+import { controlPlaneTimeline, failbackBounces, familyTrial, readHealth, routerTimings } from './trial-analysis.js';
 
 export interface Clock {
   /** CLOCK_MONOTONIC ms, the probes' clock. */
@@ -401,6 +401,7 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
 
   const { faultMs, restoreMs } = times;
   const routers = await routerTimings(rt, model, pop, watched, monitorText, { faultMs, restoreMs, offsetMs });
+  const bounces = await failbackBounces(rt, model, pop, { faultMs, restoreMs, offsetMs });
   // The top-level family's checker: the other one's lines would list each transition twice.
   const health = await readHealth(rt, model, pop, faultMs, s.families[0]);
   // The third clock, outside the operator: when the route collector heard each transit change its path.
@@ -436,6 +437,7 @@ async function runTrial(deps: FailoverDeps, o: Options, s: TrialSetup): Promise<
     health,
     ...(collector ? { collector } : {}),
     ...(controlPlane ? { controlPlane } : {}),
+    ...(bounces.length ? { failbackBounces: bounces } : {}),
   };
   return { trial, runs, ...(second ? { ipv6: second } : {}) };
 }
@@ -572,5 +574,6 @@ function trialLine(t: TrialResult): string {
   const moved = t.clients.filter((c) => c.affected).map((c) => `${c.client} ${c.fromPop}→${c.toPop ?? '?'} ${fmt(c.failoverMs)}`);
   const cp = t.controlPlane ? `\n  ${t.controlPlane.line}` : '';
   const again = t.offBaseline ? `; started ${t.offBaseline.length + 1} times (off baseline before the fault)` : '';
-  return `${moved.join(', ')}; failback ${fmt(t.failbackMs)}; baseline ${fmt(t.baselineAfterMs)} after restore${again}${cp}`;
+  const bounced = (t.failbackBounces ?? []).map((b) => `; session to ${b.peer} up at ${fmt(b.upMs)}, down again at ${fmt(b.downMs)} (${b.reason})`).join('');
+  return `${moved.join(', ')}; failback ${fmt(t.failbackMs)}; baseline ${fmt(t.baselineAfterMs)} after restore${again}${bounced}${cp}`;
 }

@@ -72,3 +72,38 @@ export function routeChanges(text: string, prefix: string): RouteChange[] {
   }
   return out;
 }
+
+/** A session that came up and went down again at once (sessionBounces). */
+export interface SessionBounce {
+  peer: string;
+  upWallMs: number;
+  downWallMs: number;
+  /** What bgpd logged after "Down", e.g. "No AFI/SAFI activated for peer". */
+  reason: string;
+}
+
+/**
+ * Sessions of one router's FRR log that went Up and then Down again within
+ * `withinMs`, Up between `fromWallMs` and `toWallMs`. FRR 8.4 does this on a
+ * passive end when BFD comes up while the other end's connection is being
+ * accepted (docs/failover.md, "A failback that bounces once"); the router's
+ * log is where it shows.
+ */
+export function sessionBounces(log: string, fromWallMs: number, toWallMs: number, withinMs = 50): SessionBounce[] {
+  const upAt = new Map<string, number>();
+  const out: SessionBounce[] = [];
+  for (const line of log.split('\n')) {
+    const wallMs = parseFrrTime(line);
+    const m = /%ADJCHANGE: neighbor (\S+?)(?:\([^)]*\))? in vrf \S+ (Up|Down)\b\s*(.*)$/.exec(line);
+    if (wallMs === undefined || !m) continue;
+    const [, peer, state, reason] = m;
+    if (state === 'Up') {
+      if (wallMs >= fromWallMs && wallMs <= toWallMs) upAt.set(peer, wallMs);
+      continue;
+    }
+    const up = upAt.get(peer);
+    upAt.delete(peer);
+    if (up !== undefined && wallMs - up <= withinMs) out.push({ peer, upWallMs: up, downWallMs: wallMs, reason: reason.trim() });
+  }
+  return out;
+}

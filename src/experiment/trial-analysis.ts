@@ -10,11 +10,11 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Family, Lab } from '../topology/model.js';
 import { AFTER_UNMATCHED, causalSteps, controlPlaneEvents, controlPlaneLine } from './control-plane.js';
 import { analyzeClient } from './failover-clients.js';
-import type { ControlPlaneTimeline, FamilyTrial, RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
+import type { ControlPlaneTimeline, FailbackBounce, FamilyTrial, RequestKindResult, RouterTiming, TrialClient, TrialResult } from './failover-result.js';
 import { analyzeStreams, countStreams } from './failover-streams.js';
 import { probePrecision } from './probe-precision.js';
 import { readFrrLog } from './route-monitor.js';
-import { frrEvents, routeChanges } from './router-events.js';
+import { frrEvents, routeChanges, sessionBounces } from './router-events.js';
 
 /** Each watched router's view, relative to the fault: BFD/hold/session events from its FRR log (neighbours), FIB change from its route monitor. */
 export async function routerTimings(
@@ -57,6 +57,23 @@ export async function routerTimings(
       ...(controlPlane ? { controlPlane } : {}),
     };
   });
+}
+
+/** The PoP's own sessions that came up after the restore and dropped again at once (sessionBounces), ms from the fault. */
+export async function failbackBounces(
+  rt: ContainerRuntime,
+  model: Lab,
+  pop: string,
+  t: { faultMs: number; restoreMs: number; offsetMs: number },
+): Promise<FailbackBounce[]> {
+  const log = await readFrrLog(rt, containerName(model.name, pop));
+  const rel = (wallMs: number) => Math.round((wallMs - t.offsetMs - t.faultMs) * 10) / 10;
+  return sessionBounces(log, t.restoreMs + t.offsetMs, Number.POSITIVE_INFINITY).map((b) => ({
+    peer: b.peer,
+    upMs: rel(b.upWallMs),
+    downMs: rel(b.downWallMs),
+    reason: b.reason,
+  }));
 }
 
 /**

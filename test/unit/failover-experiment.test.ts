@@ -8,7 +8,7 @@ import { boundFor } from '../../src/experiment/failover-bounds.js';
 import type { ClientStatus } from '../../src/experiment/failover-clients.js';
 import { countStreams, type StreamFailover } from '../../src/experiment/failover-streams.js';
 import { summarizeFailover, type TrialClientRow } from '../../src/experiment/failover-summary.js';
-import { frrEvents, parseFrrTime, parseIpTsTime, routeChanges } from '../../src/experiment/router-events.js';
+import { frrEvents, parseFrrTime, parseIpTsTime, routeChanges, sessionBounces } from '../../src/experiment/router-events.js';
 import { FAULT_MODES, faultMode } from '../../src/fault/index.js';
 import { silentRuleset } from '../../src/fault/silent.js';
 import { interfaceWithAddress, uplinksOf } from '../../src/fault/uplinks.js';
@@ -34,6 +34,30 @@ describe('router events', () => {
       '2026/11/25 09:20:36.110797 BGP: [N9HHH-F8H1M] %ADJCHANGE: neighbor 10.83.0.2(fra) in vrf default Up',
     ].join('\n');
     expect(frrEvents(log, ['10.83.0.2']).map((e) => e.kind)).toEqual(['bfd-down', 'bgp-down', 'hold-expired', 'bgp-up']);
+  });
+
+  it('finds a session that came up and went down at once after the restore, and nothing else', () => {
+    // fra's log on 2026-12-07 after a silent fault's restore (FRR 8.4, fra passive), plus lines it must skip.
+    const log = [
+      '2026/12/07 07:55:05.368538 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor 10.97.0.3(t-eu) in vrf default Down BGP Notification received',
+      '2026/12/07 07:55:06.992750 BGP: [N9HHH-F8H1M] %ADJCHANGE: neighbor fd00:97:0:7103::3(t-eu) in vrf default Up',
+      '2026/12/07 07:55:06.993730 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor fd00:97:0:7103::3(t-eu) in vrf default Down No AFI/SAFI activated for peer',
+      '2026/12/07 07:55:06.994749 BGP: [YZN21-6KS42][EC 33554465] 10.97.0.3 [FSM] Ignoring event BGP_Start in state Connect, prior events BGP_Start, BGP_Start, fd -1',
+      '2026/12/07 07:55:06.994920 BGP: [N9HHH-F8H1M] %ADJCHANGE: neighbor 10.97.0.3(t-eu) in vrf default Up',
+      '2026/12/07 07:55:06.995994 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor 10.97.0.3(t-eu) in vrf default Down No AFI/SAFI activated for peer',
+      '2026/12/07 07:55:08.004691 BGP: [N9HHH-F8H1M] %ADJCHANGE: neighbor 10.97.0.3(t-eu) in vrf default Up',
+      // Up, then down 2 s later (a BFD down, say): not a bounce.
+      '2026/12/07 07:55:08.010000 BGP: [N9HHH-F8H1M] %ADJCHANGE: neighbor fd00:97:0:7103::3(t-eu) in vrf default Up',
+      '2026/12/07 07:55:10.010000 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor fd00:97:0:7103::3(t-eu) in vrf default Down BFD down received',
+    ].join('\n');
+    const at = (s: string) => parseFrrTime(`2026/12/07 ${s}`)!;
+    expect(sessionBounces(log, at('07:55:06.000'), at('07:55:20.000'))).toEqual([
+      { peer: 'fd00:97:0:7103::3', upWallMs: at('07:55:06.992750'), downWallMs: at('07:55:06.993730'), reason: 'No AFI/SAFI activated for peer' },
+      { peer: '10.97.0.3', upWallMs: at('07:55:06.994920'), downWallMs: at('07:55:06.995994'), reason: 'No AFI/SAFI activated for peer' },
+    ]);
+    // An Up before the window (the fault's own session) does not count.
+    expect(sessionBounces(log, at('07:55:06.994000'), at('07:55:20.000')).map((b) => b.peer)).toEqual(['10.97.0.3']);
+    expect(sessionBounces(log, at('07:55:07.000'), at('07:55:20.000'))).toEqual([]);
   });
 
   it('keeps only FIB changes of the anycast prefix', () => {
