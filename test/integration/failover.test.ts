@@ -93,12 +93,14 @@ function expectCleanTrials(r: FailoverResult, trials: number, c: VerifyCase) {
         popChanges: 1,
       });
       // Out, back. A failback may bounce once, and only for the reason FRR 8.4
-      // gives it: a session of the PoP came up after the restore and dropped
-      // within 50 ms, not on BFD (docs/failover.md, "A failback that bounces
-      // once"). The trial reports it; anything else going back and forth fails.
+      // gives it: a session of the PoP, of the family these probes use, came
+      // up after the restore and dropped within 50 ms, not on BFD
+      // (docs/failover.md, "A failback that bounces once"). The trial reports
+      // it; anything else going back and forth fails.
       const clean = [c.pop, c.expect[name], c.pop];
       if (m.popSequence.length > clean.length) {
-        const bounces = (t.failbackBounces ?? []).filter((b) => !/BFD/i.test(b.reason));
+        const ofFamily = (peer: string) => (peer.includes(':') ? 'ipv6' : 'ipv4') === (r.family ?? 'ipv4');
+        const bounces = (t.failbackBounces ?? []).filter((b) => ofFamily(b.peer) && !/BFD/i.test(b.reason));
         expect(bounces, `trial ${t.trial}: ${name} ${m.popSequence.join('→')}, and no session of ${c.pop} came up and dropped at once`).not.toEqual([]);
         expect(m.popSequence).toEqual([...clean, c.expect[name], c.pop]);
       } else expect(m.popSequence).toEqual(clean);
