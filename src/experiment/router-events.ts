@@ -84,12 +84,12 @@ export interface SessionBounce {
 
 /**
  * Sessions of one router's FRR log that went Up and then Down again within
- * `withinMs`, Up between `fromWallMs` and `toWallMs`. FRR 8.4 does this on a
+ * `withinMs`, Up at or after `sinceWallMs`. FRR 8.4 does this on a
  * passive end when BFD comes up while the other end's connection is being
  * accepted (docs/failover.md, "A failback that bounces once"); the router's
  * log is where it shows.
  */
-export function sessionBounces(log: string, fromWallMs: number, toWallMs: number, withinMs = 50): SessionBounce[] {
+export function sessionBounces(log: string, sinceWallMs: number, withinMs = 50): SessionBounce[] {
   const upAt = new Map<string, number>();
   const out: SessionBounce[] = [];
   for (const line of log.split('\n')) {
@@ -98,7 +98,7 @@ export function sessionBounces(log: string, fromWallMs: number, toWallMs: number
     if (wallMs === undefined || !m) continue;
     const [, peer, state, reason] = m;
     if (state === 'Up') {
-      if (wallMs >= fromWallMs && wallMs <= toWallMs) upAt.set(peer, wallMs);
+      if (wallMs >= sinceWallMs) upAt.set(peer, wallMs);
       continue;
     }
     const up = upAt.get(peer);

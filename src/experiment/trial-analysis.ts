@@ -16,6 +16,16 @@ import { probePrecision } from './probe-precision.js';
 import { readFrrLog } from './route-monitor.js';
 import { frrEvents, routeChanges, sessionBounces } from './router-events.js';
 
+/** The trial's clocks: the fault and the restore on the probes' monotonic axis, and the host's wall − monotonic offset. */
+interface TrialClock {
+  faultMs: number;
+  restoreMs: number;
+  offsetMs: number;
+}
+
+/** A router's wall-clock instant as ms after the fault, to 0.1 ms. */
+const msAfterFault = (wallMs: number, t: TrialClock) => Math.round((wallMs - t.offsetMs - t.faultMs) * 10) / 10;
+
 /** Each watched router's view, relative to the fault: BFD/hold/session events from its FRR log (neighbours), FIB change from its route monitor. */
 export async function routerTimings(
   rt: ContainerRuntime,
@@ -23,11 +33,11 @@ export async function routerTimings(
   pop: string,
   watched: { router: string; role: RouterTiming['role'] }[],
   monitorText: Map<string, string>,
-  t: { faultMs: number; restoreMs: number; offsetMs: number },
+  t: TrialClock,
 ): Promise<RouterTiming[]> {
   const neighbours = watched.filter((w) => w.role === 'neighbour').map((w) => w.router);
   const logs = new Map(await Promise.all(neighbours.map(async (r) => [r, await readFrrLog(rt, containerName(model.name, r), 3000)] as const)));
-  const rel = (wallMs: number | undefined) => (wallMs === undefined ? null : Math.round((wallMs - t.offsetMs - t.faultMs) * 10) / 10);
+  const rel = (wallMs: number | undefined) => (wallMs === undefined ? null : msAfterFault(wallMs, t));
   const faultWall = t.faultMs + t.offsetMs;
   // Detection happens between fault and restore; what follows restore is the failback.
   const during = (wallMs: number) => wallMs >= faultWall - 5 && wallMs <= t.restoreMs + t.offsetMs;
@@ -60,18 +70,12 @@ export async function routerTimings(
 }
 
 /** The PoP's own sessions that came up after the restore and dropped again at once (sessionBounces), ms from the fault. */
-export async function failbackBounces(
-  rt: ContainerRuntime,
-  model: Lab,
-  pop: string,
-  t: { faultMs: number; restoreMs: number; offsetMs: number },
-): Promise<FailbackBounce[]> {
+export async function failbackBounces(rt: ContainerRuntime, model: Lab, pop: string, t: TrialClock): Promise<FailbackBounce[]> {
   const log = await readFrrLog(rt, containerName(model.name, pop));
-  const rel = (wallMs: number) => Math.round((wallMs - t.offsetMs - t.faultMs) * 10) / 10;
-  return sessionBounces(log, t.restoreMs + t.offsetMs, Number.POSITIVE_INFINITY).map((b) => ({
+  return sessionBounces(log, t.restoreMs + t.offsetMs).map((b) => ({
     peer: b.peer,
-    upMs: rel(b.upWallMs),
-    downMs: rel(b.downWallMs),
+    upMs: msAfterFault(b.upWallMs, t),
+    downMs: msAfterFault(b.downWallMs, t),
     reason: b.reason,
   }));
 }

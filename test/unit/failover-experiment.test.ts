@@ -51,13 +51,13 @@ describe('router events', () => {
       '2026/12/07 07:55:10.010000 BGP: [PXVXG-TFNNT] %ADJCHANGE: neighbor fd00:97:0:7103::3(t-eu) in vrf default Down BFD down received',
     ].join('\n');
     const at = (s: string) => parseFrrTime(`2026/12/07 ${s}`)!;
-    expect(sessionBounces(log, at('07:55:06.000'), at('07:55:20.000'))).toEqual([
+    expect(sessionBounces(log, at('07:55:06.000'))).toEqual([
       { peer: 'fd00:97:0:7103::3', upWallMs: at('07:55:06.992750'), downWallMs: at('07:55:06.993730'), reason: 'No AFI/SAFI activated for peer' },
       { peer: '10.97.0.3', upWallMs: at('07:55:06.994920'), downWallMs: at('07:55:06.995994'), reason: 'No AFI/SAFI activated for peer' },
     ]);
     // An Up before the window (the fault's own session) does not count.
-    expect(sessionBounces(log, at('07:55:06.994000'), at('07:55:20.000')).map((b) => b.peer)).toEqual(['10.97.0.3']);
-    expect(sessionBounces(log, at('07:55:07.000'), at('07:55:20.000'))).toEqual([]);
+    expect(sessionBounces(log, at('07:55:06.994000')).map((b) => b.peer)).toEqual(['10.97.0.3']);
+    expect(sessionBounces(log, at('07:55:07.000'))).toEqual([]);
   });
 
   it('keeps only FIB changes of the anycast prefix', () => {
