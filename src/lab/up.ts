@@ -26,7 +26,7 @@ import { applyLinkDelays, assertNetemAvailable, linksWithDelay } from './link-de
 import { hasChanges, type LabChanges, renderChanges } from './live-plan.js';
 import { lockLab } from './lock.js';
 import { describeOverrides } from './overrides.js';
-import { type LabPlan, type NodePlan, planLab } from './plan.js';
+import { creationOrder, type LabPlan, type NodePlan, planLab } from './plan.js';
 import type { Progress } from './progress.js';
 import { reconfigureRouter } from './reconfigure.js';
 import { startNode } from './start-node.js';
@@ -379,13 +379,14 @@ function verifyFrr(run: UpRun, router: string, reconfigure = false): void {
 }
 
 /**
- * Routers before clients, so BGP begins sooner; each router's FRR check
- * starts as soon as it is running, overlapping the remaining starts.
+ * In creationOrder (routers with agents after the others, clients last);
+ * each router's FRR check starts as soon as it is running, overlapping the
+ * remaining starts.
  */
 async function createNodes(run: UpRun): Promise<void> {
   const { lab, at } = run;
   const toCreate = run.plan.nodes.filter((n) => !run.kept.includes(n.node));
-  const order = [...toCreate.filter((n) => n.role !== 'client'), ...toCreate.filter((n) => n.role === 'client')];
+  const order = creationOrder(toCreate);
   let lastCreate = 0;
   await mapConcurrent(order, run.opts.concurrency ?? CONTAINER_CONCURRENCY, async (n: NodePlan) => {
     run.signal?.throwIfAborted();

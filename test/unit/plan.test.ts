@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clientRouteCommands, planLab, ROUTER_SYSCTLS } from '../../src/lab/plan.js';
+import { clientRouteCommands, creationOrder, planLab, ROUTER_SYSCTLS } from '../../src/lab/plan.js';
 import { popAgentConfig } from '../../src/topology/roles/pop.js';
 import { defaultIpv4Lab } from '../fixtures/labs/default-ipv4.js';
 import { dualLab } from '../fixtures/render/dual-lab.js';
@@ -11,6 +11,25 @@ import { smallLab } from '../fixtures/render/small-lab.js';
 const lab = defaultIpv4Lab();
 const plan = planLab(lab, { router: 'r:1', client: 'c:1' }, { configRoot: '/cfg', agentDir: '/agent' }, { fra: 'h1' });
 const node = (n: string) => plan.nodes.find((p) => p.node === n)!;
+
+describe('creationOrder', () => {
+  it('creates routers that run only FRR, then those with agents (the PoPs), then clients, each in the plan order', () => {
+    const order = creationOrder(plan.nodes).map((n) => n.role);
+    const firstPop = order.indexOf('pop');
+    const firstClient = order.indexOf('client');
+    expect(firstPop).toBeGreaterThan(0);
+    expect(order.slice(0, firstPop).every((r) => r !== 'pop' && r !== 'client')).toBe(true);
+    expect(order.slice(firstPop, firstClient).every((r) => r === 'pop')).toBe(true);
+    expect(order.slice(firstClient).every((r) => r === 'client')).toBe(true);
+    const pops = plan.nodes.filter((n) => n.role === 'pop').map((n) => n.node);
+    expect(
+      creationOrder(plan.nodes)
+        .filter((n) => n.role === 'pop')
+        .map((n) => n.node),
+    ).toEqual(pops);
+    expect(creationOrder(plan.nodes)).toHaveLength(plan.nodes.length);
+  });
+});
 
 describe('planLab', () => {
   it('plans one internal network per link and per LAN, and the collector LAN, labelled', () => {
