@@ -91,6 +91,8 @@ export interface ScaleRow {
   phases: UpPhases;
   /** Memory of router containers (cgroup usage less page cache, as `docker stats`), MB. */
   routerMemMB: { median: number; max: number; byRole: Record<string, number> };
+  /** Where the machine's CPU went during this `up` (absent in files from before it was measured). */
+  cpuWhere?: CpuBreakdown;
 }
 
 /**
@@ -271,7 +273,17 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
     const gFloor = await dockerFloor(ctx.rt, gl, images, { ...paths, agentDir });
     log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
+    const c0 = machineCpuS();
+    const e0 = engineSnapshot();
+    const p0 = process.cpuUsage();
     const r = await labUp(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
+    const p1 = process.cpuUsage(p0);
+    const cpuWhere = breakdown(
+      machineCpuS() - c0,
+      engineDelta(e0, engineSnapshot()),
+      (await ctx.rt.listContainers({ [LABEL.lab]: gl.name })).map((c) => ({ role: c.labels[LABEL.role] ?? '?', cpuS: containerCpuS(c.id) ?? 0 })),
+      (p1.user + p1.system) / 1e6,
+    );
     const ratioToFloor = round2(r.wallMs / gFloor);
     const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
     const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
@@ -290,6 +302,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
       ratioToFloor,
       phases: r.phases,
       routerMemMB: { median: round1(s.median), max: round1(s.max), byRole },
+      cpuWhere,
     });
     log.step(
       'bench',
