@@ -226,12 +226,13 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
  * The order `up` creates nodes in: routers that run only FRR first, then
  * routers that run agents beside it (ROLE_SERVICES: a PoP's health checker
  * and responder), then observers (the route collector: nothing waits for
- * it), then clients, so BGP begins sooner. Agents keep the CPU
- * busy from the moment their container starts (a check every 200 ms and its
- * answer: ~5 ms of CPU a second per PoP, measured in a 100-PoP lab), while
- * a router without peers yet idles: created last, they run for the shortest
- * part of a large lab's `up`, on the cores the engine is creating the rest
- * with (docs/benchmarks.md). Within each group, the plan's order.
+ * it), then clients, so BGP begins sooner. Agents keep the CPU busy from
+ * the moment their container starts (a health check every 200 ms and its
+ * answer), while a router without peers yet idles: created last, they run
+ * for the shortest part of a large lab's `up`, on the cores the engine is
+ * creating the rest with. In a 100-PoP `up` the PoPs took 113 of the
+ * machine's 260 CPU-seconds (docs/benchmarks.md). Within each group, the
+ * plan's order.
  */
 export function creationOrder(lab: Lab, nodes: readonly NodePlan[]): NodePlan[] {
   const rank = (n: NodePlan) => {

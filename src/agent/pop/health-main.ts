@@ -39,9 +39,9 @@ async function main(): Promise<void> {
       sleep: abortableSleep,
       log,
       // A stat on the loop, not fs/promises' access(): that one goes through
-      // libuv's thread pool and builds an ENOENT error on every check, which
-      // measured ~1 ms of CPU per second per checker at the 200 ms interval
-      // (~30 % of an idle checker; docs/scale-out.md).
+      // libuv's thread pool and builds an ENOENT error on every check. In a
+      // PoP of a running 100-PoP lab the checker went from 3.5 to 2.6 ms of
+      // CPU a second with this (its process's ticks over 30 s).
       drained: async () => existsSync(POP_PATHS.drain),
     },
   );
