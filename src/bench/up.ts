@@ -21,7 +21,7 @@ import { writeArtifacts } from '../lab/artifacts.js';
 import { labDown } from '../lab/down.js';
 import { type PlanPaths, planLab } from '../lab/plan.js';
 import type { Progress } from '../lab/progress.js';
-import { labUp, type UpPhases } from '../lab/up.js';
+import { labUp, type UpOptions, type UpPhases, type UpResult } from '../lab/up.js';
 import { ensureImages } from '../runtime/ensure-images.js';
 import { LABEL, labLabels } from '../runtime/labels.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
@@ -93,6 +93,24 @@ export interface ScaleRow {
   routerMemMB: { median: number; max: number; byRole: Record<string, number> };
   /** Where the machine's CPU went during this `up` (absent in files from before it was measured). */
   cpuWhere?: CpuBreakdown;
+}
+
+/** `up` of `lab`, and where the machine's CPU went meanwhile: the engine's processes, the lab's containers by role, this process. */
+async function upWithCpu(rt: ContainerRuntime, lab: Lab, opts: UpOptions): Promise<{ r: UpResult; cpu: CpuBreakdown }> {
+  const c0 = machineCpuS();
+  const e0 = engineSnapshot();
+  const p0 = process.cpuUsage();
+  const r = await labUp(rt, lab, opts);
+  const totalS = machineCpuS() - c0;
+  const p1 = process.cpuUsage(p0);
+  const mine = await rt.listContainers({ [LABEL.lab]: lab.name });
+  const cpu = breakdown(
+    totalS,
+    engineDelta(e0, engineSnapshot()),
+    mine.map((c) => ({ role: c.labels[LABEL.role] ?? '?', cpuS: containerCpuS(c.id) ?? 0 })),
+    (p1.user + p1.system) / 1e6,
+  );
+  return { r, cpu };
 }
 
 /**
@@ -236,22 +254,9 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     log.step('bench', 'floor', `${i + 1}/${reps}: ${floor[i]} ms for ${plan.nodes.length} bare containers`);
     cliFloor.push(await dockerCliFloor(ctx.rt, lab, images, { ...paths, agentDir }));
     log.step('bench', 'floor', `${i + 1}/${reps}: ${cliFloor[i]} ms for the same through the docker CLI`);
-    const c0 = machineCpuS();
-    const e0 = engineSnapshot();
-    const p0 = process.cpuUsage();
-    const r = await labUp(ctx.rt, lab, { progress: quiet, paths });
-    const totalS = machineCpuS() - c0;
-    const p1 = process.cpuUsage(p0);
-    const mine = await ctx.rt.listContainers({ [LABEL.lab]: lab.name });
-    cpuWhere.push(
-      breakdown(
-        totalS,
-        engineDelta(e0, engineSnapshot()),
-        mine.map((c) => ({ role: c.labels[LABEL.role] ?? '?', cpuS: containerCpuS(c.id) ?? 0 })),
-        (p1.user + p1.system) / 1e6,
-      ),
-    );
-    warmCpu.push(totalS);
+    const { r, cpu } = await upWithCpu(ctx.rt, lab, { progress: quiet, paths });
+    cpuWhere.push(cpu);
+    warmCpu.push(cpu.totalS);
     warm.push(r.wallMs);
     warmPhases.push(r.phases);
     log.step('bench', 'warm', `${i + 1}/${reps}: ${r.wallMs} ms (${(r.wallMs / floor[i]).toFixed(2)}× this floor)`);
@@ -273,17 +278,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
     const gFloor = await dockerFloor(ctx.rt, gl, images, { ...paths, agentDir });
     log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
-    const c0 = machineCpuS();
-    const e0 = engineSnapshot();
-    const p0 = process.cpuUsage();
-    const r = await labUp(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
-    const p1 = process.cpuUsage(p0);
-    const cpuWhere = breakdown(
-      machineCpuS() - c0,
-      engineDelta(e0, engineSnapshot()),
-      (await ctx.rt.listContainers({ [LABEL.lab]: gl.name })).map((c) => ({ role: c.labels[LABEL.role] ?? '?', cpuS: containerCpuS(c.id) ?? 0 })),
-      (p1.user + p1.system) / 1e6,
-    );
+    const { r, cpu: cpuWhere } = await upWithCpu(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
     const ratioToFloor = round2(r.wallMs / gFloor);
     const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
     const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
