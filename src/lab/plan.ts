@@ -232,18 +232,16 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
  * for the shortest part of a large lab's `up`, on the cores the engine is
  * creating the rest with. In a 100-PoP `up` the PoPs took 113 of the
  * machine's 260 CPU-seconds (docs/benchmarks.md). Within each group, the
- * plan's order.
+ * plan's order (the sort is stable).
  */
-export function creationOrder(lab: Lab, nodes: readonly NodePlan[]): NodePlan[] {
+export function creationOrder(nodes: readonly NodePlan[]): NodePlan[] {
   const rank = (n: NodePlan) => {
-    if (n.role === 'client') return 3;
-    if (!lab.routers.some((r) => r.name === n.node)) return 2;
+    const kind = n.spec.labels[LABEL.kind];
+    if (kind === 'client') return 3;
+    if (kind !== 'router') return 2;
     return n.spec.env?.ROLE_SERVICES !== undefined ? 1 : 0;
   };
-  return nodes
-    .map((n, i) => ({ n, i }))
-    .sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i)
-    .map((x) => x.n);
+  return [...nodes].sort((a, b) => rank(a) - rank(b));
 }
 
 function clientPlan(lab: Lab, c: Client, images: PlanImages, paths: PlanPaths): NodePlan {

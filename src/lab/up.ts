@@ -386,7 +386,7 @@ function verifyFrr(run: UpRun, router: string, reconfigure = false): void {
 async function createNodes(run: UpRun): Promise<void> {
   const { lab, at } = run;
   const toCreate = run.plan.nodes.filter((n) => !run.kept.includes(n.node));
-  const order = creationOrder(lab, toCreate);
+  const order = creationOrder(toCreate);
   let lastCreate = 0;
   await mapConcurrent(order, run.opts.concurrency ?? CONTAINER_CONCURRENCY, async (n: NodePlan) => {
     run.signal?.throwIfAborted();

@@ -3,6 +3,7 @@
 // (test/unit/failback-sequence.test.ts); the integration test applies it to
 // real trials (test/integration/failover.test.ts).
 import type { FailbackBounce } from '../../../src/experiment/failover-result.js';
+import { familyOf } from '../../../src/topology/families.js';
 import type { Family } from '../../../src/topology/model.js';
 
 /**
@@ -24,8 +25,7 @@ export function failbackSequenceFault(
   const clean = [pop, backup, pop];
   if (same(sequence, clean)) return null;
   if (!same(sequence, [...clean, backup, pop])) return `PoPs ${show}, expected ${clean.join('→')}`;
-  const ofFamily = (peer: string) => (peer.includes(':') ? 'ipv6' : 'ipv4') === family;
-  const explained = bounces.filter((b) => ofFamily(b.peer) && !/BFD/i.test(b.reason));
+  const explained = bounces.filter((b) => familyOf(b.peer) === family && !/BFD/i.test(b.reason));
   return explained.length > 0 ? null : `PoPs ${show}, and no ${family} session of ${pop} came up and dropped at once (other than on BFD)`;
 }
 
