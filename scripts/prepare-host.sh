@@ -111,6 +111,8 @@ else
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   # Zonemaster checks the lab's zone from inside a client's netns (test/integration/zone.test.ts).
   command -v zonemaster-cli >/dev/null 2>&1 || missing+=(zonemaster-cli)
+  # strace from the host: the failover test counts a router's bfdd polls (the image's libfrr patch).
+  command -v strace >/dev/null 2>&1 || missing+=(strace)
   # docker.io pulls iptables; mmdebstrap in root mode needs nothing more.
   if ((${#missing[@]})); then
     say "installing: ${missing[*]}"
@@ -118,7 +120,7 @@ else
     as_root apt-get update -qq >&2
     as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    note "packages present: dockerd, docker, mmdebstrap, dig, chromium, zonemaster-cli"
+    note "packages present: dockerd, docker, mmdebstrap, dig, chromium, zonemaster-cli, strace"
   fi
 fi
 

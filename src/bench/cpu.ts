@@ -100,8 +100,10 @@ export interface CpuBreakdown {
 }
 
 export function breakdown(totalS: number, engine: Record<string, number>, containers: { role: string; cpuS: number }[], orchestratorS: number): CpuBreakdown {
-  const byRole: Record<string, number> = {};
-  for (const c of containers) byRole[c.role] = r1((byRole[c.role] ?? 0) + c.cpuS);
+  // Summed, then rounded: rounding each step loses every container under 0.05 s (an idle window's transits all).
+  const sums: Record<string, number> = {};
+  for (const c of containers) sums[c.role] = (sums[c.role] ?? 0) + c.cpuS;
+  const byRole = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, r1(v)]));
   const eng = Object.fromEntries(Object.entries(engine).map(([k, v]) => [k, r1(v)]));
   const known = Object.values(engine).reduce((a, b) => a + b, 0) + containers.reduce((a, c) => a + c.cpuS, 0) + orchestratorS;
   return { totalS: r1(totalS), engine: eng, containersByRole: byRole, orchestratorS: r1(orchestratorS), otherS: r1(totalS - known) };

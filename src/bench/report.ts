@@ -161,15 +161,17 @@ function upTable(doc: UpDoc, file: string): string {
 export function scaleTable(doc: Pick<UpDoc, 'scale' | 'reproduce'>, file: string): string {
   // Result files from before the per-size floor have no floor column.
   const floors = doc.scale.some((s) => s.floorMs !== undefined);
+  // And from before the idle window (2026-12-07), no idle column.
+  const idle = doc.scale.some((s) => s.idle !== undefined);
   const rows = doc.scale.map(
     (s) =>
-      `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} |${floors ? ` ${n(s.floorMs)} | ${s.ratioToFloor ?? '-'}× |` : ''} ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |`,
+      `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} |${floors ? ` ${n(s.floorMs)} | ${s.ratioToFloor ?? '-'}× |` : ''} ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |${idle ? ` ${s.idle?.busyPct ?? '-'} |` : ''}`,
   );
   return [
     `${source(file, doc.reproduce)}`,
     '',
-    `| PoPs / transits / eyeballs | routers | \`up\` ms |${floors ? ' its Docker floor, ms | `up` / floor |' : ''} router MB, median / max | ${ROLE_NAMES.map((r) => roleSpec(r).title.one).join(' / ')} MB |`,
-    `|---|---|---|${floors ? '---|---|' : ''}---|---|`,
+    `| PoPs / transits / eyeballs | routers | \`up\` ms |${floors ? ' its Docker floor, ms | `up` / floor |' : ''} router MB, median / max | ${ROLE_NAMES.map((r) => roleSpec(r).title.one).join(' / ')} MB |${idle ? ' machine busy once up, idle, % |' : ''}`,
+    `|---|---|---|${floors ? '---|---|' : ''}---|---|${idle ? '---|' : ''}`,
     ...rows,
   ].join('\n');
 }

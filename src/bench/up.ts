@@ -16,6 +16,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { writeArtifacts } from '../lab/artifacts.js';
 import { labDown } from '../lab/down.js';
@@ -93,25 +94,38 @@ export interface ScaleRow {
   routerMemMB: { median: number; max: number; byRole: Record<string, number> };
   /** Where the machine's CPU went during this `up` (absent in files from before it was measured). */
   cpuWhere?: CpuBreakdown;
+  /** The converged lab left alone for `seconds`: the machine's busy % and where that CPU went (absent before 2026-12-07). */
+  idle?: { seconds: number; busyPct: number; cpu: CpuBreakdown };
 }
 
 /** `up` of `lab`, and where the machine's CPU went meanwhile: the engine's processes, the lab's containers by role, this process. */
-async function upWithCpu(rt: ContainerRuntime, lab: Lab, opts: UpOptions): Promise<{ r: UpResult; cpu: CpuBreakdown }> {
+function upWithCpu(rt: ContainerRuntime, lab: Lab, opts: UpOptions): Promise<{ value: UpResult; cpu: CpuBreakdown }> {
+  return cpuAround(rt, lab.name, () => labUp(rt, lab, opts));
+}
+
+/** Where the machine's CPU went while `work` ran; each container counts from the start (0 if it did not run yet). */
+async function cpuAround<T>(rt: ContainerRuntime, labName: string, work: () => Promise<T>): Promise<{ value: T; cpu: CpuBreakdown }> {
+  const containerCpu = async () =>
+    new Map((await rt.listContainers({ [LABEL.lab]: labName })).map((c) => [c.id, { role: c.labels[LABEL.role] ?? '?', cpuS: containerCpuS(c.id) ?? 0 }]));
+  const before = await containerCpu();
   const c0 = machineCpuS();
   const e0 = engineSnapshot();
   const p0 = process.cpuUsage();
-  const r = await labUp(rt, lab, opts);
+  const value = await work();
   const totalS = machineCpuS() - c0;
   const p1 = process.cpuUsage(p0);
-  const mine = await rt.listContainers({ [LABEL.lab]: lab.name });
+  const after = await containerCpu();
   const cpu = breakdown(
     totalS,
     engineDelta(e0, engineSnapshot()),
-    mine.map((c) => ({ role: c.labels[LABEL.role] ?? '?', cpuS: containerCpuS(c.id) ?? 0 })),
+    [...after].map(([id, c]) => ({ role: c.role, cpuS: c.cpuS - (before.get(id)?.cpuS ?? 0) })),
     (p1.user + p1.system) / 1e6,
   );
-  return { r, cpu };
+  return { value, cpu };
 }
+
+/** How long the running lab is watched, idle, for its CPU. */
+const IDLE_WINDOW_MS = 10_000;
 
 /**
  * The floor: create the lab's networks, then every container at once with no
@@ -254,7 +268,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     log.step('bench', 'floor', `${i + 1}/${reps}: ${floor[i]} ms for ${plan.nodes.length} bare containers`);
     cliFloor.push(await dockerCliFloor(ctx.rt, lab, images, { ...paths, agentDir }));
     log.step('bench', 'floor', `${i + 1}/${reps}: ${cliFloor[i]} ms for the same through the docker CLI`);
-    const { r, cpu } = await upWithCpu(ctx.rt, lab, { progress: quiet, paths });
+    const { value: r, cpu } = await upWithCpu(ctx.rt, lab, { progress: quiet, paths });
     cpuWhere.push(cpu);
     warmCpu.push(cpu.totalS);
     warm.push(r.wallMs);
@@ -278,13 +292,15 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
     log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
     const gFloor = await dockerFloor(ctx.rt, gl, images, { ...paths, agentDir });
     log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
-    const { r, cpu: cpuWhere } = await upWithCpu(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
+    const { value: r, cpu: cpuWhere } = await upWithCpu(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
     const ratioToFloor = round2(r.wallMs / gFloor);
     const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
     const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
     const byRole: Record<string, number> = {};
     for (const role of new Set(mem.map((m) => m.role))) byRole[role] = round1(series(mem.filter((m) => m.role === role).map((m) => m.mb)).median);
     const s = series(mem.map((m) => m.mb));
+    // What the converged lab costs doing nothing but BFD, BGP keepalives and health checks.
+    const { cpu: idleCpu } = await cpuAround(ctx.rt, gl.name, () => sleep(IDLE_WINDOW_MS));
     scale.push({
       pops,
       transits: g.size.transits,
@@ -298,6 +314,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
       phases: r.phases,
       routerMemMB: { median: round1(s.median), max: round1(s.max), byRole },
       cpuWhere,
+      idle: { seconds: IDLE_WINDOW_MS / 1000, busyPct: Math.round((100 * idleCpu.totalS) / (IDLE_WINDOW_MS / 1000) / availableParallelism()), cpu: idleCpu },
     });
     log.step(
       'bench',
@@ -403,7 +420,7 @@ export function renderUpBench(r: UpBenchResult): string {
     ...(r.contention ? [`  under two CPU-bound processes: converged ${r.contention.converged}/${r.contention.runs}, median ${r.contention.ms.median} ms`] : []),
     ...r.scale.map(
       (s) =>
-        `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms${s.floorMs ? ` (${s.ratioToFloor}× its floor of ${s.floorMs} ms)` : ''}; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB`,
+        `  scale ${s.pops} PoPs/${s.transits} transits/${s.eyeballs} eyeballs (${s.routers} routers): ${s.upMs} ms${s.floorMs ? ` (${s.ratioToFloor}× its floor of ${s.floorMs} ms)` : ''}; router memory median ${s.routerMemMB.median} MB, max ${s.routerMemMB.max} MB${s.idle ? `; idle ${s.idle.busyPct} % busy` : ''}`,
     ),
     `  → ${r.file}`,
   ].join('\n');

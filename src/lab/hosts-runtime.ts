@@ -163,8 +163,15 @@ function writeRecord(configRoot: string, record: HostsRecord): void {
 
 /** After `down`: the lab runs nowhere any more. */
 export function forgetHosts(configRoot: string, lab: string | undefined): void {
-  const labs = lab ? [lab] : existsSync(configRoot) ? readdirSync(configRoot) : [];
-  for (const l of labs) rmSync(join(configRoot, l, HOSTS_FILE), { force: true });
+  for (const l of lab ? [lab] : labDirs(configRoot)) rmSync(join(configRoot, l, HOSTS_FILE), { force: true });
+}
+
+/** The labs with configs under configRoot: its directories (frr-configs/ also holds a README.md). */
+function labDirs(configRoot: string): string[] {
+  if (!existsSync(configRoot)) return [];
+  return readdirSync(configRoot, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
 }
 
 /**
@@ -174,7 +181,7 @@ export function forgetHosts(configRoot: string, lab: string | undefined): void {
  */
 export function runtimeWithHosts(local: ContainerRuntime, configRoot: string, connect = dockerConnect): ContainerRuntime {
   const records: HostsRecord[] = [];
-  for (const l of existsSync(configRoot) ? readdirSync(configRoot) : []) {
+  for (const l of labDirs(configRoot)) {
     const file = join(configRoot, l, HOSTS_FILE);
     if (existsSync(file)) records.push(JSON.parse(readFileSync(file, 'utf8')) as HostsRecord);
   }

@@ -15,6 +15,8 @@
 //
 // Pure: bytes in, bytes out. The tar edit is in image-tar.ts.
 
+import { type Elf, fileOffset, parseElf, tryFileOffset } from './elf.js';
+
 /** One hold this patch removes, found in the exported function that sets it. */
 export interface HoldSite {
   /** Exported symbol the store is in (bgp_clear_node_queue_init is static and inlined into bgp_clear_route). */
@@ -42,13 +44,6 @@ const SPEC_MAX_RETRIES_OFFSET = 0x40;
 /** How far after the load the store into the spec may be (gcc interleaves other stores). */
 const STORE_WINDOW = 48;
 const INSN_LEN = 7;
-
-interface Elf {
-  buf: Uint8Array;
-  view: DataView;
-  loads: { offset: number; vaddr: number; filesz: number }[];
-  symbols: Map<string, { vaddr: number; size: number }>;
-}
 
 /**
  * Rewrites the hold stores in a copy of `bgpd` (an x86-64 ELF). Returns why
@@ -115,62 +110,4 @@ function storesToSpec(buf: Uint8Array, from: number, reg: number): boolean {
 /** `mov $0,%r32` padded to the 7 bytes of the load it replaces; a 32-bit write zeroes the upper half. */
 function movZero(reg: number): Uint8Array {
   return reg < 8 ? Uint8Array.of(0xb8 + reg, 0, 0, 0, 0, 0x66, 0x90) : Uint8Array.of(0x41, 0xb8 + reg - 8, 0, 0, 0, 0, 0x90);
-}
-
-function parseElf(buf: Uint8Array): Elf {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (buf.length < 64 || view.getUint32(0) !== 0x7f454c46) throw new Error('not an ELF file');
-  if (buf[4] !== 2 || buf[5] !== 1) throw new Error('not a little-endian 64-bit ELF');
-  if (view.getUint16(18, true) !== 62) throw new Error('not an x86-64 binary');
-  const phoff = Number(view.getBigUint64(32, true));
-  const phentsize = view.getUint16(54, true);
-  const phnum = view.getUint16(56, true);
-  const loads: Elf['loads'] = [];
-  for (let i = 0; i < phnum; i++) {
-    const p = phoff + i * phentsize;
-    if (view.getUint32(p, true) !== 1) continue; // PT_LOAD
-    loads.push({
-      offset: Number(view.getBigUint64(p + 8, true)),
-      vaddr: Number(view.getBigUint64(p + 16, true)),
-      filesz: Number(view.getBigUint64(p + 32, true)),
-    });
-  }
-  const elf: Elf = { buf, view, loads, symbols: new Map() };
-  const shoff = Number(view.getBigUint64(40, true));
-  const shentsize = view.getUint16(58, true);
-  const shnum = view.getUint16(60, true);
-  const section = (i: number) => {
-    const s = shoff + i * shentsize;
-    return {
-      type: view.getUint32(s + 4, true),
-      offset: Number(view.getBigUint64(s + 24, true)),
-      size: Number(view.getBigUint64(s + 32, true)),
-      link: view.getUint32(s + 40, true),
-    };
-  };
-  for (let i = 0; i < shnum; i++) {
-    const sym = section(i);
-    if (sym.type !== 11) continue; // SHT_DYNSYM: a stripped bgpd keeps its exported symbols
-    const str = section(sym.link);
-    for (let e = sym.offset; e + 24 <= sym.offset + sym.size; e += 24) {
-      const value = Number(view.getBigUint64(e + 8, true));
-      if (value === 0 || (buf[e + 4] & 0xf) !== 2) continue; // STT_FUNC, defined
-      const nameAt = str.offset + view.getUint32(e, true);
-      const end = buf.indexOf(0, nameAt);
-      elf.symbols.set(new TextDecoder().decode(buf.subarray(nameAt, end)), { vaddr: value, size: Number(view.getBigUint64(e + 16, true)) });
-    }
-  }
-  if (elf.symbols.size === 0) throw new Error('no dynamic symbol table');
-  return elf;
-}
-
-function tryFileOffset(elf: Elf, vaddr: number, len: number): number | undefined {
-  const seg = elf.loads.find((l) => vaddr >= l.vaddr && vaddr + len <= l.vaddr + l.filesz);
-  return seg ? seg.offset + (vaddr - seg.vaddr) : undefined;
-}
-
-function fileOffset(elf: Elf, vaddr: number, len: number): number {
-  const at = tryFileOffset(elf, vaddr, len);
-  if (at === undefined) throw new Error(`address 0x${vaddr.toString(16)} is not in a loaded segment`);
-  return at;
 }

@@ -26,8 +26,8 @@ export const CURRENT_TAG = 'current';
 /** Where the host's node binary lands; dns2 3.1.1 needs Node >= 20 and bookworm ships 18. */
 export const NODE_IN_IMAGE = '/usr/local/bin/node';
 
-/** An edit the builder makes to the rootfs after mmdebstrap; see bgpd-holds.ts. */
-export type ImagePatch = 'bgpd-holds';
+/** An edit the builder makes to the rootfs after mmdebstrap; see rootfs-patches.ts. */
+export type ImagePatch = 'bgpd-holds' | 'frr-poll';
 
 export interface ImageSpec {
   kind: ImageKind;
@@ -44,8 +44,9 @@ export const IMAGE_SPECS: Readonly<Record<ImageKind, ImageSpec>> = {
     // traceroute for `lab trace` from a router (the way back to a client);
     // gobgpd (gobgpd + gobgp) for the route collector, which runs this image.
     packages: ['frr', 'iproute2', 'nftables', 'tcpdump', 'procps', 'dnsutils', 'nsd', 'iputils-ping', 'iptables', 'traceroute', 'gobgpd'],
-    // bgpd's two compile-time work-queue holds (60 ms after BFD detection) set to 0.
-    patches: ['bgpd-holds'],
+    // bgpd's two compile-time work-queue holds (60 ms after BFD detection) set to 0;
+    // libfrr's poll timeout rounded up, so daemons sleep until a timer instead of spinning.
+    patches: ['bgpd-holds', 'frr-poll'],
   },
   client: {
     kind: 'client',
@@ -110,6 +111,8 @@ export function imageLabels(kind: ImageKind, hash: string, extra: Record<string,
 
 /** Image label saying whether bgpd's holds were removed: "0" (patched) or "stock" (the patch did not apply; the build says why). */
 export const BGPD_HOLDS_LABEL = 'anycast-lab.bgpd-holds';
+/** Image label saying whether libfrr's poll timeout rounds up: "ceil" (patched) or "stock" (FRR 8.4's spin before each timer). */
+export const FRR_POLL_LABEL = 'anycast-lab.frr-poll';
 
 export function parseBuilder(value: string | undefined): ImageBuilder {
   if (value === undefined || value === '') return 'mmdebstrap';

@@ -1,5 +1,5 @@
 // Edits one file inside the rootfs tar mmdebstrap writes, in place, before
-// `docker import`: the bgpd patch keeps the file's size, so only its bytes
+// `docker import`: each patch (rootfs-patches.ts) keeps its file's size, so only its bytes
 // change and the 370 MB tar is neither rewritten nor copied.
 import { open } from 'node:fs/promises';
 

@@ -8,11 +8,11 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BgpdPatchResult, patchBgpdHolds } from './bgpd-holds.js';
 import { ImageBuildError, throwIfAborted } from './image-build-error.js';
 import { type ImageBuildStrategy, secs } from './image-builder.js';
-import { BGPD_HOLDS_LABEL, IMAGE_SPECS, type ImageKind, imageRepo, importChanges, mmdebstrapArgs, pickSourcesFiles, SUITE } from './image-specs.js';
+import { IMAGE_SPECS, type ImageKind, imageRepo, importChanges, mmdebstrapArgs, pickSourcesFiles, SUITE } from './image-specs.js';
 import { findTarEntry, readTarEntry, writeTarEntry } from './image-tar.js';
+import { ROOTFS_PATCHES, type RootfsPatchResult } from './rootfs-patches.js';
 
 export const mmdebstrapBuilder: ImageBuildStrategy = {
   name: 'mmdebstrap',
@@ -51,24 +51,26 @@ export const mmdebstrapBuilder: ImageBuildStrategy = {
   },
 };
 
-const BGPD_PATH = 'usr/lib/frr/bgpd';
-
 /**
- * The spec's patches, made in the tar; returns the labels that record them.
- * A patch that does not apply leaves the file as Debian built it and says why
- * (another FRR build): the lab still works, with FRR's own timers.
+ * The spec's patches (rootfs-patches.ts), made in the tar; returns the labels
+ * that record them. A patch that does not apply leaves its file as Debian
+ * built it and says why.
  */
 async function applyPatches(kind: ImageKind, tarPath: string, progress: (step: string, detail?: string) => void): Promise<Record<string, string>> {
-  if (!IMAGE_SPECS[kind].patches?.includes('bgpd-holds')) return {};
-  const entry = await findTarEntry(tarPath, BGPD_PATH);
-  const result: BgpdPatchResult = entry ? patchBgpdHolds(await readTarEntry(tarPath, entry)) : { ok: false, reason: `no ${BGPD_PATH} in the rootfs` };
-  if (entry && result.ok) {
-    await writeTarEntry(tarPath, entry, result.bytes);
-    progress('patch', `bgpd: ${result.sites.map((s) => `${s.queue} hold ${s.holdMs} → 0 ms`).join(', ')}`);
-  } else if (!result.ok) {
-    progress('patch', `bgpd left as built, with FRR's 60 ms of work-queue holds after BFD detection: ${result.reason}`);
+  const labels: Record<string, string> = {};
+  for (const id of IMAGE_SPECS[kind].patches ?? []) {
+    const patch = ROOTFS_PATCHES[id];
+    const entry = await findTarEntry(tarPath, patch.path);
+    const result: RootfsPatchResult = entry ? patch.apply(await readTarEntry(tarPath, entry)) : { ok: false, reason: `no ${patch.path} in the rootfs` };
+    if (entry && result.ok) {
+      await writeTarEntry(tarPath, entry, result.bytes);
+      progress('patch', result.done);
+    } else if (!result.ok) {
+      progress('patch', `${patch.withoutIt}: ${result.reason}`);
+    }
+    labels[patch.label] = result.ok ? patch.applied : 'stock';
   }
-  return { [BGPD_HOLDS_LABEL]: result.ok ? '0' : 'stock' };
+  return labels;
 }
 
 async function hostSourcesFiles(): Promise<string[]> {

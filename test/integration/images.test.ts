@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { ensureImages } from '../../src/runtime/ensure-images.js';
-import { BGPD_HOLDS_LABEL } from '../../src/runtime/image-specs.js';
+import { BGPD_HOLDS_LABEL, FRR_POLL_LABEL } from '../../src/runtime/image-specs.js';
 
 // Builds the images when missing (~25-40 s cold, both in parallel), then
 // checks the tools the lab relies on inside each. Helper containers are
@@ -65,6 +65,11 @@ describe('router image', () => {
   it("carries bgpd without its work-queue holds (the builder's patch applied, and bgpd still runs: --version above)", async () => {
     // "stock" would mean the patch did not recognise this bgpd: failover at fast BFD ~60 ms slower.
     expect((await rt.inspectImage(refs.router))?.labels[BGPD_HOLDS_LABEL]).toBe('0');
+  });
+
+  it("carries libfrr with its poll timeout rounded up (the builder's patch applied, and bgpd and bfdd still run: --version above)", async () => {
+    // "stock" would mean the patch did not recognise this libfrr: every FRR daemon spins before each timer.
+    expect((await rt.inspectImage(refs.router))?.labels[FRR_POLL_LABEL]).toBe('ceil');
   });
 });
 

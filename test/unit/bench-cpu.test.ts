@@ -47,4 +47,14 @@ describe('bench CPU accounting', () => {
     expect(b.otherS).toBeCloseTo(6.5);
     expect(b.totalS).toBe(20);
   });
+
+  it('sums before it rounds: 25 idle transits at 0.04 s each are 1 s, not 0', () => {
+    const b = breakdown(
+      2,
+      { dockerd: 0, containerd: 0, shims: 0 },
+      Array.from({ length: 25 }, () => ({ role: 'transit', cpuS: 0.04 })),
+      0,
+    );
+    expect(b.containersByRole).toEqual({ transit: 1 });
+  });
 });

@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { BGPD_HOLD_SITES, patchBgpdHolds } from '../../src/runtime/bgpd-holds.js';
+import { FAKE_ELF_CODE, fakeElf } from './support/fake-elf.js';
 
-// A minimal x86-64 ELF shaped like Debian's bgpd where it matters: one PT_LOAD
-// (vaddr = file offset), a .dynsym naming the two functions, and in each the
-// code gcc emits for `spec.max_retries = 0; spec.hold = N;`: a RIP-relative
-// load of the 64-bit literal N << 32, then a store at spec+0x40.
-const CODE = 0x100;
+// A minimal x86-64 ELF shaped like Debian's bgpd where it matters: a .dynsym
+// naming the two functions, and in each the code gcc emits for
+// `spec.max_retries = 0; spec.hold = N;`: a RIP-relative load of the 64-bit
+// literal N << 32 (kept here at the function's end), then a store at spec+0x40.
+const CODE = FAKE_ELF_CODE;
 const FN_SIZE = 0x40;
-const LITERALS = 0x200;
-const DYNSTR = 0x280;
-const DYNSYM = 0x300;
-const SHDRS = 0x400;
-const SIZE = SHDRS + 3 * 64;
+const LITERAL_AT = 0x38;
 
 interface FnShape {
   name: string;
@@ -26,58 +23,24 @@ interface FnShape {
 }
 
 function fakeBgpd(fns: FnShape[]): Uint8Array {
-  const b = new Uint8Array(SIZE);
-  const v = new DataView(b.buffer);
-  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
-  v.setUint16(16, 3, true); // ET_DYN
-  v.setUint16(18, 62, true); // x86-64
-  v.setBigUint64(32, 64n, true); // phoff
-  v.setBigUint64(40, BigInt(SHDRS), true);
-  v.setUint16(54, 56, true);
-  v.setUint16(56, 1, true);
-  v.setUint16(58, 64, true);
-  v.setUint16(60, 3, true);
-  // PT_LOAD over the whole file.
-  v.setUint32(64, 1, true);
-  v.setBigUint64(64 + 8, 0n, true);
-  v.setBigUint64(64 + 16, 0n, true);
-  v.setBigUint64(64 + 32, BigInt(SIZE), true);
-  b.fill(0x90, CODE, LITERALS);
-  let str = 1;
-  fns.forEach((fn, i) => {
-    const start = CODE + i * FN_SIZE;
-    const lit = LITERALS + i * 8;
-    v.setBigUint64(lit, BigInt(fn.hold) << 32n, true);
-    const reg = fn.reg ?? 2;
-    const rexR = reg >= 8 ? 0x4c : 0x48;
-    const modrm = 0x05 | ((reg & 7) << 3);
-    const loads = fn.twice ? [start + 0x08, start + 0x18] : [start + 0x10];
-    for (const at of loads) {
-      b.set([rexR, 0x8b, modrm], at);
-      v.setInt32(at + 3, lit - (at + 7), true);
-    }
-    // A store of something else at 0x40 in between must not count.
-    b.set([0x48, 0x89, 0x48, 0x40], start + 0x28); // mov %rcx,0x40(%rax)
-    if (fn.store !== false) b.set([rexR, 0x89, 0x40 | ((reg & 7) << 3), 0x40], start + 0x2c);
-    const nameAt = DYNSTR + str;
-    b.set(new TextEncoder().encode(fn.name), nameAt);
-    str += fn.name.length + 1;
-    const sym = DYNSYM + (i + 1) * 24;
-    v.setUint32(sym, nameAt - DYNSTR, true);
-    b[sym + 4] = 0x12; // STB_GLOBAL, STT_FUNC
-    v.setBigUint64(sym + 8, BigInt(start), true);
-    v.setBigUint64(sym + 16, BigInt(FN_SIZE), true);
-  });
-  const shdr = (i: number, type: number, offset: number, size: number, link: number) => {
-    const s = SHDRS + i * 64;
-    v.setUint32(s + 4, type, true);
-    v.setBigUint64(s + 24, BigInt(offset), true);
-    v.setBigUint64(s + 32, BigInt(size), true);
-    v.setUint32(s + 40, link, true);
-  };
-  shdr(1, 11, DYNSYM, (fns.length + 1) * 24, 2);
-  shdr(2, 3, DYNSTR, str, 0);
-  return b;
+  return fakeElf(
+    fns.map((fn) => {
+      const code = new Uint8Array(FN_SIZE).fill(0x90);
+      const v = new DataView(code.buffer);
+      v.setBigUint64(LITERAL_AT, BigInt(fn.hold) << 32n, true);
+      const reg = fn.reg ?? 2;
+      const rexR = reg >= 8 ? 0x4c : 0x48;
+      const modrm = 0x05 | ((reg & 7) << 3);
+      for (const at of fn.twice ? [0x08, 0x18] : [0x10]) {
+        code.set([rexR, 0x8b, modrm], at);
+        v.setInt32(at + 3, LITERAL_AT - (at + 7), true);
+      }
+      // A store of something else at 0x40 in between must not count.
+      code.set([0x48, 0x89, 0x48, 0x40], 0x28); // mov %rcx,0x40(%rax)
+      if (fn.store !== false) code.set([rexR, 0x89, 0x40 | ((reg & 7) << 3), 0x40], 0x2c);
+      return { name: fn.name, code };
+    }),
+  );
 }
 
 const debianLike = (): FnShape[] => [

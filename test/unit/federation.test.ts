@@ -1,7 +1,7 @@
 // A lab on several engines behind one ContainerRuntime (runtime/federation.ts),
 // and how lab/hosts-runtime.ts feeds it: routes from the placement, images
 // shipped, the record later commands read. Fakes stand for the engines.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -166,6 +166,16 @@ describe('a lab file with hosts: (lab/hosts-runtime.ts)', () => {
     expect(enginesOf(rt)[0].rt).toBe(local);
     expect(enginesOf(later)[1].rt).toBe(node2);
     forgetHosts(root, 'default');
+    expect(runtimeWithHosts(local, root)).toBe(local);
+  });
+
+  it("down --all forgets every lab's hosts and passes over files beside the lab folders (frr-configs/README.md)", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fed-'));
+    writeFileSync(join(root, 'README.md'), '# frr-configs/\n');
+    const local = new FakeRuntime({ idPrefix: 'h1-' });
+    await labRuntime(local, LAB, PLAN, root, () => new FakeRuntime({ idPrefix: 'h2-' }));
+    expect(runtimeWithHosts(local, root)).toBeInstanceOf(FederatedRuntime);
+    forgetHosts(root, undefined);
     expect(runtimeWithHosts(local, root)).toBe(local);
   });
 
