@@ -158,6 +158,13 @@ function upTable(doc: UpDoc, file: string): string {
   return out.join('\n');
 }
 
+/** With several runs of a size, the spread of their ratios beside the median. */
+function runsRange(runs: { ratio: number }[] | undefined): string {
+  if (!runs || runs.length < 2) return '';
+  const r = runs.map((x) => x.ratio);
+  return ` (${runs.length} runs: ${Math.min(...r)}–${Math.max(...r)}×)`;
+}
+
 export function scaleTable(doc: Pick<UpDoc, 'scale' | 'reproduce'>, file: string): string {
   // Result files from before the per-size floor have no floor column.
   const floors = doc.scale.some((s) => s.floorMs !== undefined);
@@ -165,7 +172,7 @@ export function scaleTable(doc: Pick<UpDoc, 'scale' | 'reproduce'>, file: string
   const idle = doc.scale.some((s) => s.idle !== undefined);
   const rows = doc.scale.map(
     (s) =>
-      `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} |${floors ? ` ${n(s.floorMs)} | ${s.ratioToFloor ?? '-'}× |` : ''} ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |${idle ? ` ${s.idle?.busyPct ?? '-'} |` : ''}`,
+      `| ${s.pops} / ${s.transits} / ${s.eyeballs} | ${s.routers} | ${n(s.upMs)} |${floors ? ` ${n(s.floorMs)} | ${s.ratioToFloor ?? '-'}×${runsRange(s.runs)} |` : ''} ${s.routerMemMB.median} / ${s.routerMemMB.max} | ${ROLE_NAMES.map((r) => s.routerMemMB.byRole[r] ?? '-').join(' / ')} |${idle ? ` ${s.idle?.busyPct ?? '-'} |` : ''}`,
   );
   return [
     `${source(file, doc.reproduce)}`,

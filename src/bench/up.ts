@@ -96,6 +96,8 @@ export interface ScaleRow {
   cpuWhere?: CpuBreakdown;
   /** The converged lab left alone for `seconds`: the machine's busy % and where that CPU went (absent before 2026-12-07). */
   idle?: { seconds: number; busyPct: number; cpu: CpuBreakdown };
+  /** With --scale-reps > 1: every run; the row's ratio is their median, its up and floor ms the medians of each. */
+  runs?: ScaleRun[];
 }
 
 /** `up` of `lab`, and where the machine's CPU went meanwhile: the engine's processes, the lab's containers by role, this process. */
@@ -122,6 +124,82 @@ async function cpuAround<T>(rt: ContainerRuntime, labName: string, work: () => P
     (p1.user + p1.system) / 1e6,
   );
   return { value, cpu };
+}
+
+/** One run of a generated lab: its floor, then its `up`; the lab left up. */
+interface ScaleRun {
+  upMs: number;
+  floorMs: number;
+  ratio: number;
+}
+
+/**
+ * A generated lab of `pops` PoPs, `reps` times: each time settle, its own
+ * Docker floor, settle, `up` (the floor and `up` alternate, so both see the
+ * same machine), and `down`. The row gives the medians; memory, phases and
+ * CPU come from the run whose ratio is the median, measured before its `down`.
+ */
+async function scaleRow(
+  ctx: UpBenchDeps,
+  pops: number,
+  reps: number,
+  env: { images: { router: string; client: string }; paths: { configRoot: string }; agentDir: string },
+): Promise<ScaleRow> {
+  const { log } = ctx;
+  const quiet: Progress = { step() {} };
+  const g = generate({ pops, transits: Math.max(2, Math.floor(pops / 4)), eyeballs: Math.max(4, Math.floor(pops / 4)) });
+  const gl = parseLab(g.yaml, `${g.name}.yaml`);
+  log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
+  const runs: (ScaleRun & {
+    detail: Omit<ScaleRow, 'pops' | 'transits' | 'eyeballs' | 'routers' | 'clients' | 'networks' | 'upMs' | 'floorMs' | 'ratioToFloor'>;
+  })[] = [];
+  for (let i = 0; i < reps; i++) {
+    // Its own floor: whether `up`'s cost over bare containers amortizes as the lab grows.
+    log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
+    const floorMs = await dockerFloor(ctx.rt, gl, env.images, { ...env.paths, agentDir: env.agentDir });
+    log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
+    const { value: r, cpu: cpuWhere } = await upWithCpu(ctx.rt, gl, { progress: quiet, paths: env.paths, timeoutMs: 300_000 });
+    const routerMemMB = await routerMemory(ctx.rt, gl.name);
+    // What the converged lab costs doing nothing but BFD, BGP keepalives and health checks.
+    const { cpu: idleCpu } = await cpuAround(ctx.rt, gl.name, () => sleep(IDLE_WINDOW_MS));
+    const idle = {
+      seconds: IDLE_WINDOW_MS / 1000,
+      busyPct: Math.round((100 * idleCpu.totalS) / (IDLE_WINDOW_MS / 1000) / availableParallelism()),
+      cpu: idleCpu,
+    };
+    runs.push({ upMs: r.wallMs, floorMs, ratio: round2(r.wallMs / floorMs), detail: { phases: r.phases, routerMemMB, cpuWhere, idle } });
+    log.step(
+      'bench',
+      'scale',
+      `${g.name}${reps > 1 ? ` ${i + 1}/${reps}` : ''}: converged in ${r.wallMs} ms (${runs[i].ratio}× its floor of ${floorMs} ms); router memory median ${routerMemMB.median} MB, max ${routerMemMB.max} MB; idle ${idle.busyPct} % busy`,
+    );
+    await labDown(ctx.rt, gl.name, quiet, env.images.router);
+  }
+  const byRatio = [...runs].sort((a, b) => a.ratio - b.ratio);
+  const mid = byRatio[Math.floor((byRatio.length - 1) / 2)];
+  return {
+    pops,
+    transits: g.size.transits,
+    eyeballs: g.size.eyeballs,
+    routers: g.counts.routers,
+    clients: g.counts.clients,
+    networks: g.counts.links + g.counts.lans,
+    upMs: series(runs.map((x) => x.upMs)).median,
+    floorMs: series(runs.map((x) => x.floorMs)).median,
+    ratioToFloor: mid.ratio,
+    ...mid.detail,
+    ...(reps > 1 ? { runs: runs.map(({ upMs, floorMs, ratio }) => ({ upMs, floorMs, ratio })) } : {}),
+  };
+}
+
+/** Memory of the lab's router containers (cgroup usage less page cache, as `docker stats`), MB: median, max, and the median per role. */
+async function routerMemory(rt: ContainerRuntime, labName: string): Promise<ScaleRow['routerMemMB']> {
+  const containers = await rt.listContainers({ [LABEL.lab]: labName, [LABEL.kind]: 'router' });
+  const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await rt.stats(c.id)).memoryBytes / 2 ** 20 })));
+  const byRole: Record<string, number> = {};
+  for (const role of new Set(mem.map((m) => m.role))) byRole[role] = round1(series(mem.filter((m) => m.role === role).map((m) => m.mb)).median);
+  const s = series(mem.map((m) => m.mb));
+  return { median: round1(s.median), max: round1(s.max), byRole };
 }
 
 /** How long the running lab is watched, idle, for its CPU. */
@@ -227,6 +305,8 @@ export interface UpBenchOptions {
   coldReps: number;
   /** PoP counts of generated labs. */
   scale: number[];
+  /** Runs of each generated lab (floor, then `up`); the row is their median. Default 1. */
+  scaleReps?: number;
   /** 0 skips the runs under CPU contention. */
   contentionRuns: number;
 }
@@ -284,45 +364,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
   }
 
   const scale: ScaleRow[] = [];
-  for (const pops of o.scale) {
-    const g = generate({ pops, transits: Math.max(2, Math.floor(pops / 4)), eyeballs: Math.max(4, Math.floor(pops / 4)) });
-    const gl = parseLab(g.yaml, `${g.name}.yaml`);
-    log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
-    // Its own floor: whether `up`'s cost over bare containers amortizes as the lab grows.
-    log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
-    const gFloor = await dockerFloor(ctx.rt, gl, images, { ...paths, agentDir });
-    log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);
-    const { value: r, cpu: cpuWhere } = await upWithCpu(ctx.rt, gl, { progress: quiet, paths, timeoutMs: 300_000 });
-    const ratioToFloor = round2(r.wallMs / gFloor);
-    const containers = await ctx.rt.listContainers({ [LABEL.lab]: gl.name, [LABEL.kind]: 'router' });
-    const mem = await Promise.all(containers.map(async (c) => ({ role: c.labels[LABEL.role], mb: (await ctx.rt.stats(c.id)).memoryBytes / 2 ** 20 })));
-    const byRole: Record<string, number> = {};
-    for (const role of new Set(mem.map((m) => m.role))) byRole[role] = round1(series(mem.filter((m) => m.role === role).map((m) => m.mb)).median);
-    const s = series(mem.map((m) => m.mb));
-    // What the converged lab costs doing nothing but BFD, BGP keepalives and health checks.
-    const { cpu: idleCpu } = await cpuAround(ctx.rt, gl.name, () => sleep(IDLE_WINDOW_MS));
-    scale.push({
-      pops,
-      transits: g.size.transits,
-      eyeballs: g.size.eyeballs,
-      routers: g.counts.routers,
-      clients: g.counts.clients,
-      networks: g.counts.links + g.counts.lans,
-      upMs: r.wallMs,
-      floorMs: gFloor,
-      ratioToFloor,
-      phases: r.phases,
-      routerMemMB: { median: round1(s.median), max: round1(s.max), byRole },
-      cpuWhere,
-      idle: { seconds: IDLE_WINDOW_MS / 1000, busyPct: Math.round((100 * idleCpu.totalS) / (IDLE_WINDOW_MS / 1000) / availableParallelism()), cpu: idleCpu },
-    });
-    log.step(
-      'bench',
-      'scale',
-      `${g.name}: converged in ${r.wallMs} ms (${ratioToFloor}× its floor of ${gFloor} ms); router memory median ${round1(s.median)} MB, max ${round1(s.max)} MB`,
-    );
-    await labDown(ctx.rt, gl.name, quiet, images.router);
-  }
+  for (const pops of o.scale) scale.push(await scaleRow(ctx, pops, o.scaleReps ?? 1, { images, paths, agentDir }));
 
   // Two busy loops for the whole of each run, bounded by `timeout` so they
   // stop even if this process dies; killed as soon as the run is over.
@@ -392,7 +434,7 @@ export async function runUpBench(ctx: UpBenchDeps, o: UpBenchOptions) {
           details: contention,
         }
       : undefined,
-    reproduce: `npm run bench -- up --reps ${reps} --cold-reps ${coldReps}${o.scale.length ? ` --scale ${o.scale.join(',')}` : ''}${contentionRuns ? ` --contention ${contentionRuns}` : ''}`,
+    reproduce: `npm run bench -- up --reps ${reps} --cold-reps ${coldReps}${o.scale.length ? ` --scale ${o.scale.join(',')}` : ''}${(o.scaleReps ?? 1) > 1 ? ` --scale-reps ${o.scaleReps}` : ''}${contentionRuns ? ` --contention ${contentionRuns}` : ''}`,
   };
   mkdirSync(ctx.resultsDir, { recursive: true });
   const file = join(ctx.resultsDir, `up-${timestamp()}.json`);

@@ -62,16 +62,34 @@ describe('bench report', () => {
       routerMemMB: { median: 44.5, max: 47.5, byRole: { pop: 44.1 } },
     });
 
-    it('shows each size against its own floor', () => {
-      const t = scaleTable({ scale: [row(4, 6605, 3300), row(16, 12070, 6000)], reproduce: 'npm run bench -- up' }, 'up-x.json');
-      expect(t).toContain('| PoPs / transits / eyeballs | routers | `up` ms | its Docker floor, ms | `up` / floor | router MB, median / max |');
-      expect(t).toContain('| 16 / 2 / 4 | 22 | 12,070 | 6,000 | 2.01× | 44.5 / 47.5 | 44.1 /');
-      // Every row has as many cells as the header.
-      const cells = t
+    /** Every row has as many cells as the header. */
+    const expectSameCellCount = (table: string) => {
+      const cells = table
         .split('\n')
         .filter((l) => l.startsWith('|'))
         .map((l) => l.split('|').length);
       expect(new Set(cells).size).toBe(1);
+    };
+
+    it('shows each size against its own floor', () => {
+      const t = scaleTable({ scale: [row(4, 6605, 3300), row(16, 12070, 6000)], reproduce: 'npm run bench -- up' }, 'up-x.json');
+      expect(t).toContain('| PoPs / transits / eyeballs | routers | `up` ms | its Docker floor, ms | `up` / floor | router MB, median / max |');
+      expect(t).toContain('| 16 / 2 / 4 | 22 | 12,070 | 6,000 | 2.01× | 44.5 / 47.5 | 44.1 /');
+      expectSameCellCount(t);
+    });
+
+    it('gives the spread of several runs beside their median ratio, and the idle column when measured', () => {
+      const idle = { seconds: 10, busyPct: 43, cpu: {} as never };
+      const runs = [
+        { upMs: 98000, floorMs: 45800, ratio: 2.14 },
+        { upMs: 106100, floorMs: 41000, ratio: 2.59 },
+        { upMs: 100000, floorMs: 43000, ratio: 2.33 },
+      ];
+      const t = scaleTable({ scale: [{ ...row(100, 100000, 43000), runs, idle }, row(4, 6605, 3300)], reproduce: 'npm run bench -- up' }, 'up-x.json');
+      expect(t).toContain('| 2.33× (3 runs: 2.14–2.59×) |');
+      expect(t).toContain('| 43 |');
+      expect(t).toContain('| 4 / 2 / 4 | 10 | 6,605 | 3,300 | 2× | 44.5 / 47.5 |');
+      expectSameCellCount(t);
     });
 
     it('leaves the floor columns out for a result file from before them', () => {

@@ -1,4 +1,4 @@
-// `npm run bench -- up [--reps n] [--cold-reps n] [--scale 4,16] [--contention n]`.
+// `npm run bench -- up [--reps n] [--cold-reps n] [--scale 4,16] [--scale-reps n] [--contention n]`.
 import { renderUpBench, runUpBench } from '../../../bench/up.js';
 import { createProgress, formatProgress } from '../../../lab/progress.js';
 import { defineCommand, jsonOption } from '../../command.js';
@@ -10,6 +10,7 @@ interface UpBenchFlags {
   reps: string;
   coldReps: string;
   scale?: string;
+  scaleReps: string;
   contention: string;
   json?: boolean;
 }
@@ -22,6 +23,7 @@ export const upBenchCommand = defineCommand({
     { flags: '--reps <n>', description: 'repetitions of warm up, re-up, down and the floor', default: '5' },
     { flags: '--cold-reps <n>', description: 'repetitions with images rebuilt (each ~30-70 s of mmdebstrap); 0 to skip', default: '1' },
     { flags: '--scale <pops>', description: 'comma-separated PoP counts for generated labs (transits = max(2, N/4), eyeballs = max(4, N/4)), e.g. 4,16,40' },
+    { flags: '--scale-reps <n>', description: 'runs of each generated lab, floor then up, alternating; the row is their median', default: '1' },
     {
       flags: '--contention <n>',
       description: 'also: N runs of down + up with two CPU-bound processes running the whole time (they end themselves)',
@@ -43,7 +45,7 @@ export const upBenchCommand = defineCommand({
     });
     const r = await runUpBench(
       { rt: ctx.rt, configRoot: CONFIG_ROOT, resultsDir: BENCH_RESULTS, log },
-      { labFile: o.lab, reps, coldReps, scale, contentionRuns },
+      { labFile: o.lab, reps, coldReps, scale, scaleReps: positiveInt('--scale-reps', o.scaleReps), contentionRuns },
     );
     ctx.print(!!o.json, r, () => renderUpBench(r));
   },
