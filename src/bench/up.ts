@@ -150,9 +150,7 @@ async function scaleRow(
   const g = generate({ pops, transits: Math.max(2, Math.floor(pops / 4)), eyeballs: Math.max(4, Math.floor(pops / 4)) });
   const gl = parseLab(g.yaml, `${g.name}.yaml`);
   log.step('bench', 'scale', `${g.name}: ${g.counts.routers} routers, ${g.counts.clients} clients, ${g.counts.links + g.counts.lans} networks`);
-  const runs: (ScaleRun & {
-    detail: Omit<ScaleRow, 'pops' | 'transits' | 'eyeballs' | 'routers' | 'clients' | 'networks' | 'upMs' | 'floorMs' | 'ratioToFloor'>;
-  })[] = [];
+  const runs: (ScaleRun & { detail: Pick<ScaleRow, 'phases' | 'routerMemMB' | 'cpuWhere' | 'idle'> })[] = [];
   for (let i = 0; i < reps; i++) {
     // Its own floor: whether `up`'s cost over bare containers amortizes as the lab grows.
     log.step('bench', 'scale', `machine quiet after ${await settle()} ms`);

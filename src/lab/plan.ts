@@ -230,8 +230,8 @@ function routerPlan(lab: Lab, r: Router, images: PlanImages, paths: PlanPaths, c
  * the moment their container starts (a health check every 200 ms and its
  * answer), while a router without peers yet idles: created last, they run
  * for the shortest part of a large lab's `up`, on the cores the engine is
- * creating the rest with. In a 100-PoP `up` the PoPs took 113 of the
- * machine's 260 CPU-seconds (docs/benchmarks.md). Within each group, the
+ * creating the rest with. In a 100-PoP `up` the PoPs took 94 of the
+ * machine's 216 CPU-seconds (bench/results/up-2026-12-07T16-07-24Z.json). Within each group, the
  * plan's order (the sort is stable).
  */
 export function creationOrder(nodes: readonly NodePlan[]): NodePlan[] {

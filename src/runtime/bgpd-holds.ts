@@ -15,7 +15,7 @@
 //
 // Pure: bytes in, bytes out. The tar edit is in image-tar.ts.
 
-import { type Elf, fileOffset, parseElf, tryFileOffset } from './elf.js';
+import { type Elf, fileOffset, readElf, tryFileOffset } from './elf.js';
 
 /** One hold this patch removes, found in the exported function that sets it. */
 export interface HoldSite {
@@ -51,12 +51,9 @@ const INSN_LEN = 7;
  * another build of FRR, another architecture, or an already patched binary.
  */
 export function patchBgpdHolds(bytes: Uint8Array, sites: readonly HoldSite[] = BGPD_HOLD_SITES): BgpdPatchResult {
-  let elf: Elf;
-  try {
-    elf = parseElf(bytes);
-  } catch (err) {
-    return { ok: false, reason: (err as Error).message };
-  }
+  const read = readElf(bytes);
+  if (!('elf' in read)) return read;
+  const { elf } = read;
   const found: { site: HoldSite; offset: number; reg: number }[] = [];
   for (const site of sites) {
     const fn = elf.symbols.get(site.symbol);

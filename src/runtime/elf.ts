@@ -11,7 +11,7 @@ export interface Elf {
 }
 
 /** Throws, with a reason a build log can show, on anything but a little-endian x86-64 ELF with a .dynsym. */
-export function parseElf(buf: Uint8Array): Elf {
+function parseElf(buf: Uint8Array): Elf {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (buf.length < 64 || view.getUint32(0) !== 0x7f454c46) throw new Error('not an ELF file');
   if (buf[4] !== 2 || buf[5] !== 1) throw new Error('not a little-endian 64-bit ELF');
@@ -56,6 +56,15 @@ export function parseElf(buf: Uint8Array): Elf {
   }
   if (elf.symbols.size === 0) throw new Error('no dynamic symbol table');
   return elf;
+}
+
+/** parseElf for a patch: the ELF, or the reason it is not one the patch can read (the build log shows it). */
+export function readElf(buf: Uint8Array): { elf: Elf } | { ok: false; reason: string } {
+  try {
+    return { elf: parseElf(buf) };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
 }
 
 export function tryFileOffset(elf: Elf, vaddr: number, len: number): number | undefined {

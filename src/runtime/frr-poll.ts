@@ -25,7 +25,7 @@
 //
 // Pure: bytes in, bytes out. The tar edit is in image-tar.ts.
 
-import { type Elf, fileOffset, parseElf } from './elf.js';
+import { fileOffset, readElf } from './elf.js';
 
 /** Exported function the timeout is computed in (fd_poll is static and inlined into it). */
 export const FRR_POLL_SYMBOL = 'thread_fetch';
@@ -51,12 +51,9 @@ export type FrrPollPatchResult = { ok: true; bytes: Uint8Array; offset: number }
  * clock_gettime) is not followed by a 32-bit add, and is left alone.
  */
 export function patchFrrPoll(bytes: Uint8Array): FrrPollPatchResult {
-  let elf: Elf;
-  try {
-    elf = parseElf(bytes);
-  } catch (err) {
-    return { ok: false, reason: (err as Error).message };
-  }
+  const read = readElf(bytes);
+  if (!('elf' in read)) return read;
+  const { elf } = read;
   const fn = elf.symbols.get(FRR_POLL_SYMBOL);
   if (!fn) return { ok: false, reason: `no exported symbol ${FRR_POLL_SYMBOL}` };
   let start: number;

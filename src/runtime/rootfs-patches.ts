@@ -4,7 +4,7 @@
 // leaves it as Debian built it and the build says why: the lab still works,
 // with FRR's own behaviour. Pure; mmdebstrap-builder.ts does the tar I/O.
 
-import { BGPD_HOLD_SITES, patchBgpdHolds } from './bgpd-holds.js';
+import { patchBgpdHolds } from './bgpd-holds.js';
 import { patchFrrPoll } from './frr-poll.js';
 import { BGPD_HOLDS_LABEL, FRR_POLL_LABEL, type ImagePatch } from './image-specs.js';
 
@@ -27,7 +27,7 @@ export const ROOTFS_PATCHES: Readonly<Record<ImagePatch, RootfsPatch>> = {
     label: BGPD_HOLDS_LABEL,
     applied: '0',
     apply(bytes) {
-      const r = patchBgpdHolds(bytes, BGPD_HOLD_SITES);
+      const r = patchBgpdHolds(bytes);
       return r.ok ? { ok: true, bytes: r.bytes, done: `bgpd: ${r.sites.map((s) => `${s.queue} hold ${s.holdMs} → 0 ms`).join(', ')}` } : r;
     },
     withoutIt: "bgpd left as built, with FRR's 60 ms of work-queue holds after BFD detection",
