@@ -3,17 +3,20 @@
 // rendered, and repair a router that drifted. A router whose FRR failed or
 // whose config cannot be applied is an error now, not a convergence timeout
 // two minutes later.
-import { DRAIN_MARKER_TEST, isDrained, ROUTER_PATHS } from '../contract/agent.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { DRAIN_MARKER_TEST, isDrained, POP_PATHS, ROUTER_PATHS } from '../contract/agent.js';
 import { ConvergenceError } from '../errors.js';
 import { renderRouter } from '../render/frr-config.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Lab } from '../topology/model.js';
 import { ROLE_NAMES, roleSpec } from '../topology/roles/registry.js';
+import { waitUntil } from '../util/wait.js';
 import { configDrift, shortStatement } from './config-drift.js';
 import { parseRouterState, ROUTER_STATE_COMMANDS, type RouterState } from './frr-state.js';
 import { describeOverride, overrideCommands, POLICY_RUNTIME_OWNED, type PolicyOverride, policyOverrides } from './policy-overrides.js';
 import type { Progress } from './progress.js';
-import { vtysh } from './router-query.js';
+import { noteDenied, readStateFromSockets, vtyReachable, vtysh } from './router-query.js';
+import { vtyQuery } from './vty-client.js';
 
 export interface FrrReadyOptions {
   /** How long FRR may take to start and apply its config (it is slow under CPU load). */
@@ -103,25 +106,35 @@ export function runtimeOwned(lab: Lab): RegExp[] {
   return [...ROLE_NAMES.flatMap((r) => roleSpec(r).converge.runtimeOwned(lab)), ...POLICY_RUNTIME_OWNED];
 }
 
+/**
+ * What the ready check found: frr-start.sh's conclusion (its ready JSON,
+ * `FAILED: …` or `TIMEOUT`), the drain marker and, once FRR is up, its
+ * running config and the router's state.
+ */
+interface ReadyLook {
+  status: string;
+  drained: boolean;
+  /** vtysh's merged running config, or every daemon's own one after another (read over their sockets). */
+  running: string;
+  /** The text the live policy overrides are read from: bgpd's route-maps hold the `set`s. */
+  policyText: string;
+  state?: RouterState;
+}
+
+// vtysh's own setting (vtysh.conf): in its merged running config, in no daemon's.
+const VTYSH_OWNED = [/^service integrated-vtysh-config$/];
+
 export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: string, router: string, o: FrrReadyOptions): Promise<FrrReady> {
   const rendered = renderRouter(lab, router)['frr.conf'];
   const deadlineS = Math.ceil(o.deadlineMs / 1000);
-  const r = await rt.exec(container, ['bash', '-c', readyScript(deadlineS, o.startedAt)], { timeoutMs: o.deadlineMs + 15_000 });
-  if (r.exitCode !== 0)
-    throw new ConvergenceError(`${router}: cannot ask FRR whether it is ready: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`, [
-      `${router}: FRR not reachable`,
-    ]);
-  const [head = '', output = ''] = r.stdout.split(MARK);
-  const [status = '', ...more] = head.trim().split('\n');
-  const drained = more.some(isDrained);
-  const { running, state } = splitRunningAndState(output);
+  const { status, drained, running, policyText, state } = (await lookOverHost(rt, container, o)) ?? (await lookViaExec(rt, container, router, o));
   if (status.trim() === 'TIMEOUT')
     throw new ConvergenceError(`${router}: FRR was not up with its config within ${deadlineS} s (see /var/log/frr/frr.log in the container)`, [
       `${router}: FRR not ready`,
     ]);
   const failed = status.startsWith('FAILED') ? status.trim() : undefined;
   const stats = parseReady(status);
-  const owned = runtimeOwned(lab);
+  const owned = [...runtimeOwned(lab), ...VTYSH_OWNED];
   let drift = configDrift(rendered, running, { runtimeOwned: owned });
   // frr-start.sh gave up (a daemon would not start): worth a repair even if
   // the running config happens to look complete.
@@ -131,8 +144,8 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
   // Re-applying frr.conf would undo `lab policy` overrides: noted now, put back after.
   // With bgpd dead, zebra's copy of a route-map shows its match lines but no
   // `set`: that is no override, and putting it back would delete the lab file's.
-  const bgpdRuns = /^router bgp /m.test(running);
-  const overrides = bgpdRuns ? policyOverrides(router, rendered, running) : [];
+  const bgpdRuns = /^router bgp /m.test(policyText);
+  const overrides = bgpdRuns ? policyOverrides(router, rendered, policyText) : [];
   const keep = drift.length ? overrides : [];
   while (drift.length && repaired < maxRepairs) {
     repaired++;
@@ -150,6 +163,83 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
   }
   if (repaired && keep.length) await restoreOverrides(rt, lab, container, router, keep, o.progress);
   return { router, ...stats, repaired, state: repaired ? undefined : state, overrides, drained };
+}
+
+/** The ready check through one exec that waits inside the container (readyScript): the way when the router's root is out of reach. */
+async function lookViaExec(rt: ContainerRuntime, container: string, router: string, o: FrrReadyOptions): Promise<ReadyLook> {
+  const r = await rt.exec(container, ['bash', '-c', readyScript(Math.ceil(o.deadlineMs / 1000), o.startedAt)], { timeoutMs: o.deadlineMs + 15_000 });
+  if (r.exitCode !== 0)
+    throw new ConvergenceError(`${router}: cannot ask FRR whether it is ready: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`, [
+      `${router}: FRR not reachable`,
+    ]);
+  const [head = '', output = ''] = r.stdout.split(MARK);
+  const [status = '', ...more] = head.trim().split('\n');
+  const { running, state } = splitRunningAndState(output);
+  return { status: status.trim(), drained: more.some(isDrained), running, policyText: running, state };
+}
+
+/** How often the orchestrator looks for a router's ready marker from the host: a stat, no process. */
+const READY_POLL_MS = 200;
+const GONE = Symbol('container gone');
+
+/**
+ * The same check without an exec: the ready marker read through the
+ * container's root from this process, then every daemon's running config
+ * and the state over their vty sockets. An exec costs ~70 ms of engine CPU
+ * (runc, shim) plus a vtysh start, once per router per `up`: 150 of them in
+ * a 100-PoP lab. Undefined whenever the root or a socket is out of reach
+ * (another host, not root, the container gone) and when frr-start.sh gave
+ * up: the exec path then reports it, dead daemons included, as it always did.
+ */
+async function lookOverHost(rt: ContainerRuntime, container: string, o: FrrReadyOptions): Promise<ReadyLook | undefined> {
+  if (!vtyReachable(rt)) return undefined;
+  try {
+    const root = await rt.hostPath(container, '');
+    if (!root) return undefined;
+    const status = await waitUntil(() => readyStatus(root, o.startedAt), { timeoutMs: o.deadlineMs, intervalMs: READY_POLL_MS });
+    if (status === GONE || status?.startsWith('FAILED')) return undefined;
+    const drained = existsSync(`${root}${POP_PATHS.drain}`);
+    if (status === undefined) return { status: 'TIMEOUT', drained, running: '', policyText: '' };
+    const dir = `${root}/run/frr`;
+    const daemons = enabledDaemons(readFileSync(`${root}/etc/frr/daemons`, 'utf8'));
+    const [configs, state] = await Promise.all([
+      Promise.all(daemons.map(async (d) => (await vtyQuery(`${dir}/${d}.vty`, ['write terminal']))[0])),
+      readStateFromSockets(dir),
+    ]);
+    return { status, drained, running: configs.join('\n'), policyText: configs[daemons.indexOf('bgpd')] ?? '', state };
+  } catch (err) {
+    noteDenied(err);
+    return undefined;
+  }
+}
+
+/**
+ * frr-start.sh's conclusion as the exec's script prints it, undefined while
+ * there is none yet (a ready marker older than `notBefore` is the last run's,
+ * one half written is not yet one), GONE once the container's root is.
+ */
+export function readyStatus(root: string, notBefore?: number): string | typeof GONE | undefined {
+  if (!existsSync(`${root}/etc/frr`)) return GONE;
+  const ready = readIfThere(`${root}${ROUTER_PATHS.frrReady}`);
+  const at = ready === undefined ? undefined : parseReady(ready).readyAt;
+  if (at !== undefined && (notBefore === undefined || at >= notBefore)) return ready?.trim();
+  const failed = readIfThere(`${root}${ROUTER_PATHS.frrFailed}`);
+  return failed === undefined ? undefined : `FAILED: ${failed.trim()}`;
+}
+
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The daemons vtysh would ask, from Debian's /etc/frr/daemons: zebra always, every other `<name>d=yes`. */
+export function enabledDaemons(daemonsFile: string): string[] {
+  const on = [...daemonsFile.matchAll(/^([a-z0-9]+d)=yes\s*$/gm)].map((m) => m[1]);
+  return ['zebra', ...on.filter((d) => d !== 'zebra')];
 }
 
 /**

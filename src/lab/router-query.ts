@@ -31,6 +31,9 @@ const DAEMON_OF: Record<(typeof ROUTER_STATE_COMMANDS)[number], string> = {
 /** Set once a vty socket was refused for lack of privilege: no use trying again. */
 let vtyDenied = false;
 
+/** Whether sockets and files in a router's root are worth trying from this process. */
+export const vtyReachable = (rt: ContainerRuntime): rt is ContainerRuntime & Required<Pick<ContainerRuntime, 'hostPath'>> => !vtyDenied && !!rt.hostPath;
+
 export async function readRouterState(rt: ContainerRuntime, container: string): Promise<RouterState> {
   return (await readStateOverVty(rt, container)) ?? readStateViaVtysh(rt, container);
 }
@@ -48,28 +51,37 @@ export async function readStateViaVtysh(rt: ContainerRuntime, container: string)
  * caller asks vtysh as before, so a dead daemon reads exactly as it always did.
  */
 export async function readStateOverVty(rt: ContainerRuntime, container: string): Promise<RouterState | undefined> {
-  if (vtyDenied || !rt.hostPath) return undefined;
+  if (!vtyReachable(rt)) return undefined;
   try {
     const dir = await rt.hostPath(container, '/run/frr');
-    if (!dir) return undefined;
-    // One connection per daemon, its questions in order (zebra answers both route tables).
-    const daemons = [...new Set(ROUTER_STATE_COMMANDS.map((c) => DAEMON_OF[c]))];
-    const answers = await Promise.all(
-      daemons.map((d) =>
-        vtyQuery(
-          `${dir}/${d}.vty`,
-          ROUTER_STATE_COMMANDS.filter((c) => DAEMON_OF[c] === d),
-        ),
-      ),
-    );
-    // Back in ROUTER_STATE_COMMANDS' order, which is how parseRouterState reads them.
-    const byCommand = new Map(daemons.flatMap((d, i) => ROUTER_STATE_COMMANDS.filter((c) => DAEMON_OF[c] === d).map((c, j) => [c, answers[i][j]] as const)));
-    return parseRouterState(ROUTER_STATE_COMMANDS.map((c) => byCommand.get(c) ?? '').join('\n'));
+    return dir ? await readStateFromSockets(dir) : undefined;
   } catch (err) {
-    const { code } = err as NodeJS.ErrnoException;
-    if (code === 'EACCES' || code === 'EPERM') vtyDenied = true;
+    noteDenied(err);
     return undefined;
   }
+}
+
+/** ROUTER_STATE_COMMANDS asked of the daemons whose vty sockets are in `dir`; throws when one does not answer. */
+export async function readStateFromSockets(dir: string): Promise<RouterState> {
+  // One connection per daemon, its questions in order (zebra answers both route tables).
+  const daemons = [...new Set(ROUTER_STATE_COMMANDS.map((c) => DAEMON_OF[c]))];
+  const answers = await Promise.all(
+    daemons.map((d) =>
+      vtyQuery(
+        `${dir}/${d}.vty`,
+        ROUTER_STATE_COMMANDS.filter((c) => DAEMON_OF[c] === d),
+      ),
+    ),
+  );
+  // Back in ROUTER_STATE_COMMANDS' order, which is how parseRouterState reads them.
+  const byCommand = new Map(daemons.flatMap((d, i) => ROUTER_STATE_COMMANDS.filter((c) => DAEMON_OF[c] === d).map((c, j) => [c, answers[i][j]] as const)));
+  return parseRouterState(ROUTER_STATE_COMMANDS.map((c) => byCommand.get(c) ?? '').join('\n'));
+}
+
+/** A socket refused for lack of privilege (not root): every later query takes the exec path at once. */
+export function noteDenied(err: unknown): void {
+  const { code } = err as NodeJS.ErrnoException;
+  if (code === 'EACCES' || code === 'EPERM') vtyDenied = true;
 }
 
 const CONFIG_MARK = '@@anycast-lab-running@@';
@@ -101,15 +113,14 @@ async function readConfigsViaExec(rt: ContainerRuntime, container: string): Prom
  * every daemon). Undefined whenever that is not possible; the caller execs.
  */
 async function readConfigsOverVty(rt: ContainerRuntime, container: string): Promise<{ rendered: string; running: string } | undefined> {
-  if (vtyDenied || !rt.hostPath) return undefined;
+  if (!vtyReachable(rt)) return undefined;
   try {
     const root = await rt.hostPath(container, '');
     if (!root) return undefined;
     const [rendered, [running]] = await Promise.all([readFile(`${root}/etc/frr/frr.conf`, 'utf8'), vtyQuery(`${root}/run/frr/bgpd.vty`, ['write terminal'])]);
     return running.trim() ? { rendered, running } : undefined;
   } catch (err) {
-    const { code } = err as NodeJS.ErrnoException;
-    if (code === 'EACCES' || code === 'EPERM') vtyDenied = true;
+    noteDenied(err);
     return undefined;
   }
 }
