@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../src/paths.js';
+import { renderRouter } from '../../src/render/frr-config.js';
+import { loadLabFile } from '../../src/topology/load.js';
 
 const SCRIPT = join(REPO_ROOT, 'src', 'agent', 'frr-start.sh');
 const GOLDEN = join(REPO_ROOT, 'test', 'golden', 'render');
@@ -58,6 +60,18 @@ describe('frr-start.sh: frr.conf split per daemon', () => {
       expect(statements(files.bfdd)).toEqual([...globals, ...statements(block)]);
     });
   }
+
+  it('every router of the dual-stack default lab splits: its ipv6 prefix-lists go to zebra and bgpd, as vtysh -b gives them', () => {
+    const lab = loadLabFile(join(REPO_ROOT, 'labs', 'default.yaml'));
+    for (const r of lab.routers) {
+      const conf = renderRouter(lab, r.name)['frr.conf'];
+      const v6 = statements(conf).filter((l) => l.startsWith('ipv6 prefix-list '));
+      expect(v6.length, r.name).toBeGreaterThan(0);
+      const { split: ok, log, files } = split(conf);
+      expect({ router: r.name, ok, log }).toEqual({ router: r.name, ok: true, log: 'SPLIT=1\n' });
+      for (const d of ['zebra', 'bgpd'] as const) expect(statements(files[d]).filter((l) => l.startsWith('ipv6 prefix-list ')), `${r.name} ${d}`).toEqual(v6);
+    }
+  });
 
   it("zebra's own settings (a user's 'zebra work-queue 0' after the hostname) go to zebra alone", () => {
     // The rendered configs carry none (docs/failover.md says why); a lab
