@@ -69,7 +69,11 @@ describe('frr-start.sh: frr.conf split per daemon', () => {
       expect(v6.length, r.name).toBeGreaterThan(0);
       const { split: ok, log, files } = split(conf);
       expect({ router: r.name, ok, log }).toEqual({ router: r.name, ok: true, log: 'SPLIT=1\n' });
-      for (const d of ['zebra', 'bgpd'] as const) expect(statements(files[d]).filter((l) => l.startsWith('ipv6 prefix-list ')), `${r.name} ${d}`).toEqual(v6);
+      for (const d of ['zebra', 'bgpd'] as const)
+        expect(
+          statements(files[d]).filter((l) => l.startsWith('ipv6 prefix-list ')),
+          `${r.name} ${d}`,
+        ).toEqual(v6);
     }
   });
 
