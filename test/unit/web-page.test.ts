@@ -38,6 +38,9 @@ describe('web dashboard in Chromium (fake source)', () => {
   it('loads with no console errors and a first snapshot', async () => {
     await page.waitForFunction(() => document.querySelector('tr[data-client="c-de"] .pop')?.textContent === 'fra', undefined, { timeout: 10_000 });
     expect(ui.consoleErrors).toEqual([]);
+    // app.js sets the mode once the page has its first topology, which on a
+    // busy machine comes after `load` (seen once: the read found it empty).
+    await page.waitForFunction(() => document.querySelector('#mode')?.textContent !== '', undefined, { timeout: 5_000 });
     expect(await page.locator('#mode').textContent()).toBe('read-only');
   });
 
@@ -118,6 +121,9 @@ describe('web dashboard with --control in Chromium (fake source)', () => {
   });
 
   it('withdraws and announces a PoP from its card, through the source the CLI uses', async () => {
+    // app.js sets the mode once the page has its first topology, which on a
+    // busy machine comes after `load` (seen once: the read found it empty).
+    await page.waitForFunction(() => document.querySelector('#mode')?.textContent !== '', undefined, { timeout: 5_000 });
     expect(await page.locator('#mode').textContent()).toBe('CONTROL');
     const card = page.locator('.pop-card[data-pop="fra"]');
     await page.waitForFunction(() => document.querySelector('.pop-card[data-pop="fra"] .state')?.textContent === 'announced', undefined, { timeout: 5_000 });
