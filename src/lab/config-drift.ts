@@ -40,10 +40,14 @@ export interface DriftOptions {
 // rendered for clarity, they can never show up there.
 const OMITTED_DEFAULTS = [/^bfd > profile \S+ > (detect-multiplier 3|transmit-interval 300|receive-interval 300|echo-interval 50)$/];
 
-/** Rendered statements missing from the running config, in rendered order. */
+// vtysh's own settings (vtysh.conf): in vtysh's merged running config, in
+// no daemon's, so a config read from the daemons' vty sockets lacks them.
+const VTYSH_OWN = [/^service integrated-vtysh-config$/];
+
+/** Rendered statements missing from the running config (vtysh's merged one, or the daemons' own one after another), in rendered order. */
 export function configDrift(rendered: string, running: string, opts: DriftOptions = {}): string[] {
   const have = configStatements(running);
-  const skip = [...OMITTED_DEFAULTS, ...(opts.runtimeOwned ?? [])];
+  const skip = [...OMITTED_DEFAULTS, ...VTYSH_OWN, ...(opts.runtimeOwned ?? [])];
   return [...configStatements(rendered)].filter((s) => !have.has(s) && !skip.some((re) => re.test(s)));
 }
 

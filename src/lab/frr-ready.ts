@@ -121,9 +121,6 @@ interface ReadyLook {
   state?: RouterState;
 }
 
-// vtysh's own setting (vtysh.conf): in its merged running config, in no daemon's.
-const VTYSH_OWNED = [/^service integrated-vtysh-config$/];
-
 export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: string, router: string, o: FrrReadyOptions): Promise<FrrReady> {
   const rendered = renderRouter(lab, router)['frr.conf'];
   const deadlineS = Math.ceil(o.deadlineMs / 1000);
@@ -134,7 +131,7 @@ export async function waitFrrReady(rt: ContainerRuntime, lab: Lab, container: st
     ]);
   const failed = status.startsWith('FAILED') ? status.trim() : undefined;
   const stats = parseReady(status);
-  const owned = [...runtimeOwned(lab), ...VTYSH_OWNED];
+  const owned = runtimeOwned(lab);
   let drift = configDrift(rendered, running, { runtimeOwned: owned });
   // frr-start.sh gave up (a daemon would not start): worth a repair even if
   // the running config happens to look complete.

@@ -14,6 +14,12 @@ describe('configDrift', () => {
     expect(configDrift(fixture('t-eu.rendered.conf'), fixture('t-eu.running-config.txt'))).toEqual([]);
   });
 
+  it('does not ask the daemons’ own configs (read over their sockets) for vtysh’s own setting, which none of them holds', () => {
+    const rendered = 'service integrated-vtysh-config\nhostname iad\nlog timestamp precision 6\n';
+    expect(configDrift(rendered, 'hostname iad\nlog timestamp precision 6\n')).toEqual([]);
+    expect(configDrift(rendered, 'hostname iad\n')).toEqual(['log timestamp precision 6']);
+  });
+
   it('names every missing neighbour, prefix-list and BFD profile of a PoP whose config was lost', () => {
     // What a PoP held after watchfrr killed `vtysh -b` under load and the
     // health checker's announce created a bare BGP instance.
