@@ -250,6 +250,12 @@ describe(`health: a hung responder is withdrawn (lab ${L})`, () => {
     } finally {
       if (stopped && !cont) await signal('CONT');
     }
+    // Announced again after the hold-down: a moment for the route to reach the
+    // client and its answers to come from the PoP, then the probe ends
+    // (SIGTERM: it stops cleanly, summary last) instead of running out its 25 s.
+    await until(`status --json to show ${pop} announced again`, 15_000, 200, async () => ((await announceState()) === 'announced' ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1500));
+    await run(c.name, ['pkill', '-TERM', '-f', 'probe.mjs']);
 
     const r = await probe;
     expect(r.code, r.stderr).toBe(0);
@@ -279,6 +285,5 @@ describe(`health: a hung responder is withdrawn (lab ${L})`, () => {
     expect(backAgain, `${c.name} answered by ${pop} again after SIGCONT and the hold-down`).toBeDefined();
     // Not before the hold-down has passed.
     expect(returnMs!).toBeGreaterThanOrEqual(spec.health.holdDown);
-    await until(`status --json to show ${pop} announced again`, 15_000, 200, async () => ((await announceState()) === 'announced' ? true : undefined));
   });
 });
