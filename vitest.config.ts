@@ -6,8 +6,7 @@ import SuiteSequencer from './test/sequencer.js';
 export default defineConfig({
   test: {
     // The JSON summary lets .ci/run print a plain "N passed, N failed" line.
-    // test/run-suite.ts runs several vitests and names each one's report (ANYCAST_TEST_JSON), then merges them there.
-    reporters: ['default', ['json', { outputFile: process.env.ANYCAST_TEST_JSON ?? '.cache/vitest-results.json' }]],
+    reporters: ['default', ['json', { outputFile: '.cache/vitest-results.json' }]],
     // Integration files in an explicit order: one `up` of the shared lab for
     // the files that only use it, the ones that take it down last (test/sequencer.ts).
     sequence: { sequencer: SuiteSequencer },

@@ -1,27 +1,26 @@
-// The order integration files run in, and where each runs under `npm test`
-// (test/run-suite.ts). They share the suite's lab: each file's `up` keeps a
-// lab that is already up (~1 s) and builds one that is not (~10 s). vitest's
-// own order (failed first, then longest) let files that take the lab down
-// land between files that need it up, each of those paying a cold `up` again.
-//
-// `npm test` runs them in four phases. FIRST and LAST run alone on the
-// engine: the files that time something (probe rates, a board's 250 ms
-// budget, failover bounds with "no other client hurt" at 30 ms, `lab verify`
-// gates) or that remove the images (pack). Between them, two lanes run side
-// by side, each on its own labs with their own address pools: lane A on the
-// suite's lab, lane B on the dual-stack lab, the Swarm and a copy of the
-// suite's lab under another name (test-b). Plain `vitest run` runs the same
-// files one at a time in this same order, which must stay green too.
+// The order integration files run in (one at a time, vitest.config.ts). They
+// share the suite's lab: each file's `up` keeps a lab that is already up
+// (~1 s) and builds one that is not (~10 s). vitest's own order (failed
+// first, then longest, or largest without a cache) let files that take the
+// lab down land between files that need it up, each of those paying a cold
+// `up` again. Here: the files that start no lab (timed ones) first; then the
+// files that only use the lab, one `up` for all of them; then the dual-stack
+// lab's files together; the files that take the suite's lab down (or need it
+// built from nothing) last, chained so that one leaves what the next wants
+// where it can (bringup leaves the lab up for the CI recipe's `up`). Any order must stay green: this one only saves ups.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Alone on the engine, first: the files that start no lab (the probe agent's
- * measured rates, the classroom board's room of 30), the image build, and the
- * failover timings on the suite's lab.
+ * Files that start no lab, first, on an engine with nothing running: the
+ * probe agent's measured rates and the classroom board's room of 30 (each
+ * counts on time: probes per second, a report's 250 ms budget), without 11
+ * FRR routers beside them.
  */
-const FIRST = ['probe-agent-timed', 'classroom-page', 'images', 'failover', 'faults-more'];
-/** Lane A: the suite's lab as FIRST left it (one `up` for all), then the files that take it down. */
-const LANE_A = [
+const NO_LAB = ['probe-agent-timed', 'classroom-page'];
+/** Files on the suite's lab as it is: one cold `up` for all of them. */
+const SHARED = [
+  'images',
+  'failover',
   'web',
   'service-plane',
   'zone',
@@ -30,47 +29,20 @@ const LANE_A = [
   'workshop',
   'exercises',
   'exercises-by-hand',
+  'faults-more',
   'checkpoint',
   'classroom',
-  'live-edit',
-  'lifecycle',
 ];
-/** Lane B: the `dual` lab's files, the two-node Swarm (its own containers), then bring-up on the lane's own copy of the suite's lab. */
-const LANE_B = ['dual-stack', 'dual-stack-service', 'exercise-ipv6', 'swarm-lab', 'bringup'];
-/** Alone on the engine, last: the dual-stack failover timings, the CI recipe's and `lab verify`'s gates, and pack (it removes the images). */
-const LAST = ['dual-stack-failover', 'ci-recipe', 'verify', 'pack'];
-
 /**
- * The labs each lane's files create, the only ones its global setup removes
- * (test/integration/global-setup.ts): never the other lane's, which is up
- * beside it. Their address pools are apart (test/unit/sequencer.test.ts).
+ * The `dual` lab's files, side by side (dual-stack-service leaves `dual` up
+ * for dual-stack-failover, right after it); then the two-node Swarm (its own containers).
  */
-export const SIDE_LABS_OF_LANE = { a: ['test', 'broken', 'delay'], b: ['test-b', 'dual', 'small', 'eight', 'split'] } as const;
-
-/** The phases of `npm test`, in order; `lanes` run side by side. */
-export const SUITE_PHASES = [
-  { name: 'first', files: FIRST },
-  { name: 'lanes', lanes: { a: LANE_A, b: LANE_B } },
-  { name: 'last', files: LAST },
-] as const;
-
-/**
- * Lane B's copy of the suite's lab: the same topology under the name test-b,
- * on address pools of its own (10.67/10.68/10.69, fd00:67/fd00:68 for the
- * suite's 10.97/10.98/10.99, fd00:97/fd00:98): Docker refuses two networks
- * with overlapping subnets, and lane A's lab is up beside it.
- */
-export function laneBLabText(suiteLab: string): string {
-  const text = suiteLab
-    .replace(/^name: test$/m, 'name: test-b')
-    .replace(/\b10\.9([789])\./g, '10.6$1.')
-    .replace(/\bfd00:9([78]):/g, 'fd00:6$1:');
-  if (!/^name: test-b$/m.test(text)) throw new Error('test/fixtures/labs/test.yaml: no `name: test` line to rename');
-  return text;
-}
+const OTHER_LABS = ['dual-stack', 'dual-stack-service', 'dual-stack-failover', 'exercise-ipv6', 'swarm-lab'];
+/** Files that take the suite's lab down or build it from nothing. */
+const DESTRUCTIVE = ['live-edit', 'lifecycle', 'bringup', 'ci-recipe', 'verify', 'pack'];
 
 /** Every file the order names, by its name under test/integration/ without `.test.ts`. */
-export const INTEGRATION_ORDER = [...FIRST, ...LANE_A, ...LANE_B, ...LAST];
+export const INTEGRATION_ORDER = [...NO_LAB, ...SHARED, ...OTHER_LABS, ...DESTRUCTIVE];
 
 const nameOf = (path: string) => /([^/\\]+)\.test\.ts$/.exec(path)?.[1] ?? path;
 
@@ -80,7 +52,7 @@ const nameOf = (path: string) => /([^/\\]+)\.test\.ts$/.exec(path)?.[1] ?? path;
  * safe place), in the order it came.
  */
 export function orderIntegrationFiles(paths: readonly string[]): string[] {
-  const unnamed = FIRST.length + LANE_A.length - 0.5;
+  const unnamed = NO_LAB.length + SHARED.length - 0.5;
   const rank = (p: string) => {
     const i = INTEGRATION_ORDER.indexOf(nameOf(p));
     return i < 0 ? unnamed : i;

@@ -21,19 +21,7 @@ export const SUITE_LAB_FILE = resolve(REPO, 'test/fixtures/labs/test.yaml');
 export const TEST_LAB_FILE = process.env.ANYCAST_LAB_FILE ? resolve(REPO, process.env.ANYCAST_LAB_FILE) : SUITE_LAB_FILE;
 export const TEST_LAB = loadLabFile(TEST_LAB_FILE);
 /** Every lab the suite creates besides TEST_LAB: the only ones global setup may remove. */
-export const SIDE_LABS = [
-  'test-b',
-  'eight',
-  'broken',
-  'delay',
-  'invalid-node',
-  'invalid-pop',
-  'invalid-yaml',
-  'scale-8-3-8',
-  'dual',
-  'small',
-  'split',
-] as const;
+export const SIDE_LABS = ['eight', 'broken', 'delay', 'invalid-node', 'invalid-pop', 'invalid-yaml', 'scale-8-3-8', 'dual', 'small', 'split'] as const;
 
 export interface CliRun {
   code: number;

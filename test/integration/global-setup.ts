@@ -14,9 +14,7 @@ async function downSuiteLabs(when: string): Promise<void> {
   const image = await helperImage(rt);
   // The suite's lab only when it is the suite's fixture: a lab file the
   // developer pointed ANYCAST_LAB_FILE at is theirs, and stays up.
-  // A lane of `npm test` (test/run-suite.ts) names its own labs: the other lane's are up beside it.
-  const lane = process.env.ANYCAST_TEST_LABS?.split(',').filter(Boolean);
-  const names = lane ?? [...(TEST_LAB_FILE === SUITE_LAB_FILE ? [TEST_LAB.name] : []), ...SIDE_LABS];
+  const names = [...(TEST_LAB_FILE === SUITE_LAB_FILE ? [TEST_LAB.name] : []), ...SIDE_LABS];
   for (const name of names) {
     await labDown(
       rt,
